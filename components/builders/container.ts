@@ -1,0 +1,69 @@
+/**
+ * The processor's ECS container definition, as a plain object.
+ */
+import { BucketPrefixes } from "./prefixes";
+
+export interface ContainerDefinitionArgs {
+    name: string;
+    image: string;
+    logGroupName: string;
+    region: string;
+    prefixes: BucketPrefixes;
+    stopTimeoutSeconds: number;
+    /** Where the writable scratch volume is mounted. */
+    scratchPath: string;
+    scratchVolumeName: string;
+    /** Extra environment variables; they may not replace the ones the pipeline sets. */
+    environment?: Record<string, string>;
+}
+
+/** Environment names the pipeline sets itself (static here, per file through the rule's overrides). */
+export const RESERVED_ENVIRONMENT = ["S3_UPLOAD_PREFIX", "S3_OUTPUT_PREFIX", "S3_STATUS_PREFIX", "TMPDIR", "AWS_REGION"] as const;
+
+export interface ContainerDefinition {
+    name: string;
+    image: string;
+    essential: true;
+    readonlyRootFilesystem: true;
+    stopTimeout: number;
+    linuxParameters: { initProcessEnabled: true };
+    environment: { name: string; value: string }[];
+    mountPoints: { sourceVolume: string; containerPath: string; readOnly: false }[];
+    logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
+}
+
+/**
+ * A read-only-root container with one writable scratch mount, logging to an existing log group via
+ * the awslogs driver (no `awslogs-create-group`: the group is managed by the stack, with retention).
+ */
+export function processorContainerDefinition(args: ContainerDefinitionArgs): ContainerDefinition {
+    const env: Record<string, string> = {
+        ...args.environment,
+        S3_UPLOAD_PREFIX: args.prefixes.upload,
+        S3_OUTPUT_PREFIX: args.prefixes.output,
+        S3_STATUS_PREFIX: args.prefixes.status,
+        TMPDIR: args.scratchPath,
+        AWS_REGION: args.region,
+    };
+    return {
+        name: args.name,
+        image: args.image,
+        essential: true,
+        readonlyRootFilesystem: true,
+        stopTimeout: args.stopTimeoutSeconds,
+        // An init process forwards SIGTERM to the processor and reaps children.
+        linuxParameters: { initProcessEnabled: true },
+        environment: Object.keys(env)
+            .sort()
+            .map((name) => ({ name, value: env[name] })),
+        mountPoints: [{ sourceVolume: args.scratchVolumeName, containerPath: args.scratchPath, readOnly: false }],
+        logConfiguration: {
+            logDriver: "awslogs",
+            options: {
+                "awslogs-group": args.logGroupName,
+                "awslogs-region": args.region,
+                "awslogs-stream-prefix": args.name,
+            },
+        },
+    };
+}

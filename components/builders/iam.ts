@@ -1,0 +1,223 @@
+/**
+ * IAM and resource-policy documents, as plain objects. Components wire them to resources with
+ * `pulumi.jsonStringify`; tests, the policy packs and the IAM simulator read the same objects.
+ *
+ * Every statement is scoped to the resources of one pipeline; the only `*` resource is on
+ * `ecr:GetAuthorizationToken`, which has no resource-level scoping.
+ */
+
+export type ConditionBlock = Record<string, Record<string, string | string[]>>;
+
+export interface PolicyStatement {
+    Sid?: string;
+    Effect: "Allow" | "Deny";
+    Principal?: "*" | { Service?: string | string[]; AWS?: string | string[] };
+    Action: string | string[];
+    Resource?: string | string[];
+    Condition?: ConditionBlock;
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: PolicyStatement[];
+}
+
+function document(...statements: PolicyStatement[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * Makes text literal inside an IAM resource ARN or a StringLike value: `*`, `?` and `$` are policy
+ * wildcards/variables there, and `${*}`, `${?}`, `${$}` are their literal forms.
+ */
+export function iamLiteral(text: string): string {
+    return text.replace(/[$*?]/g, (c) => `\${${c}}`);
+}
+
+/**
+ * Trust policy for a role assumed by one AWS service on behalf of this account, optionally only for
+ * sources whose ARN matches `sourceArn` (ArnLike: an exact ARN or one with `*`).
+ */
+export function serviceTrustPolicy(args: { service: string; sourceAccount: string; sourceArn?: string }): PolicyDocument {
+    const condition: ConditionBlock = { StringEquals: { "aws:SourceAccount": args.sourceAccount } };
+    if (args.sourceArn !== undefined) {
+        condition.ArnLike = { "aws:SourceArn": args.sourceArn };
+    }
+    return document({
+        Effect: "Allow",
+        Principal: { Service: args.service },
+        Action: "sts:AssumeRole",
+        Condition: condition,
+    });
+}
+
+export interface TaskRolePolicyArgs {
+    bucketArn: string;
+    uploadPrefix: string;
+    outputPrefix: string;
+    statusPrefix: string;
+    /** The bucket's KMS key and region, when it is encrypted with a customer managed key. */
+    kms?: { keyArn: string; region: string };
+}
+
+/**
+ * What the processor may do: read objects under the upload prefix and write (and abort multipart
+ * uploads of) objects under the output and status prefixes of one bucket. Listing is limited to the
+ * upload prefix, so a missing key reads as NoSuchKey rather than AccessDenied. Nothing else: no
+ * delete, no other prefix, no other bucket.
+ */
+export function taskRolePolicy(args: TaskRolePolicyArgs): PolicyDocument {
+    const objects = (prefix: string) => `${args.bucketArn}/${iamLiteral(prefix)}*`;
+    const statements: PolicyStatement[] = [
+        { Sid: "ReadUploads", Effect: "Allow", Action: "s3:GetObject", Resource: objects(args.uploadPrefix) },
+        {
+            Sid: "ListUploads",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: args.bucketArn,
+            Condition: { StringLike: { "s3:prefix": `${iamLiteral(args.uploadPrefix)}*` } },
+        },
+        {
+            Sid: "WriteResults",
+            Effect: "Allow",
+            Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+            Resource: [objects(args.outputPrefix), objects(args.statusPrefix)],
+        },
+    ];
+    if (args.kms !== undefined) {
+        statements.push({
+            Sid: "UseBucketKey",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: args.kms.keyArn,
+            Condition: { StringEquals: { "kms:ViaService": `s3.${args.kms.region}.amazonaws.com` } },
+        });
+    }
+    return document(...statements);
+}
+
+export interface ExecutionRolePolicyArgs {
+    /** ARN of the task's log group (without the trailing `:*`). */
+    logGroupArn: string;
+    /** ARN of the ECR repository the image is pulled from, when it is in ECR. */
+    repositoryArn?: string;
+}
+
+/** What ECS needs to start the task: pull the image from one repository and write to one log group. */
+export function executionRolePolicy(args: ExecutionRolePolicyArgs): PolicyDocument {
+    const statements: PolicyStatement[] = [];
+    if (args.repositoryArn !== undefined) {
+        statements.push(
+            // GetAuthorizationToken has no resource-level scoping; `*` is the only valid resource.
+            { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+            {
+                Sid: "PullImage",
+                Effect: "Allow",
+                Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                Resource: args.repositoryArn,
+            },
+        );
+    }
+    statements.push({
+        Sid: "WriteLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${args.logGroupArn}:*`,
+    });
+    return document(...statements);
+}
+
+export interface TargetRolePolicyArgs {
+    /** ARN of the task definition (any revision); the policy allows every revision of its family. */
+    taskDefinitionArn: string;
+    clusterArn: string;
+    executionRoleArn: string;
+    taskRoleArn: string;
+}
+
+/** `arn:…:task-definition/family:3` → `arn:…:task-definition/family:*`. */
+export function taskDefinitionFamilyArn(taskDefinitionArn: string): string {
+    return taskDefinitionArn.replace(/:\d+$/, "") + ":*";
+}
+
+/** `arn:…:cluster/name` → `arn:…:task/name/*`, the ARNs of the tasks the cluster runs. */
+export function clusterTaskArns(clusterArn: string): string {
+    return clusterArn.replace(/:cluster\/([^/]+)$/, ":task/$1/*");
+}
+
+/**
+ * The EventBridge target role: run this task family on this cluster, pass exactly its two roles to
+ * ECS tasks, and tag the tasks it starts (needed when tags are propagated).
+ */
+export function targetRolePolicy(args: TargetRolePolicyArgs): PolicyDocument {
+    return document(
+        {
+            Sid: "RunTask",
+            Effect: "Allow",
+            Action: "ecs:RunTask",
+            Resource: taskDefinitionFamilyArn(args.taskDefinitionArn),
+            Condition: { ArnEquals: { "ecs:cluster": args.clusterArn } },
+        },
+        {
+            Sid: "PassTaskRoles",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: [args.executionRoleArn, args.taskRoleArn],
+            Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+        },
+        {
+            Sid: "TagStartedTasks",
+            Effect: "Allow",
+            Action: "ecs:TagResource",
+            Resource: clusterTaskArns(args.clusterArn),
+            Condition: { StringEquals: { "ecs:CreateAction": "RunTask" } },
+        },
+    );
+}
+
+/** Queue policy of a rule's dead-letter queue: only EventBridge, only for this rule, only over TLS. */
+export function deadLetterQueuePolicy(args: { queueArn: string; ruleArn: string }): PolicyDocument {
+    return document(
+        {
+            Sid: "EventBridgeDeadLetters",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: args.queueArn,
+            Condition: { ArnEquals: { "aws:SourceArn": args.ruleArn } },
+        },
+        denyInsecureTransport("sqs:*", [args.queueArn]),
+    );
+}
+
+/** A Deny of every request that is not over TLS. */
+export function denyInsecureTransport(action: string, resources: string[]): PolicyStatement {
+    return {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: action,
+        Resource: resources,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    };
+}
+
+/** Bucket policy: deny every request that is not over TLS. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+    return document(denyInsecureTransport("s3:*", [bucketArn, `${bucketArn}/*`]));
+}
+
+/**
+ * The ECR repository ARN of an image URI such as
+ * `123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/processor:1.4` (tag or digest optional);
+ * undefined for images outside ECR private registries.
+ */
+export function ecrRepositoryArnFromImage(imageUri: string): string | undefined {
+    const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^:@]+)(?:[:@].*)?$/.exec(imageUri);
+    if (!m) {
+        return undefined;
+    }
+    const [, account, region, china, repository] = m;
+    const partition = china ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+    return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
+}

@@ -1,0 +1,293 @@
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    BucketPrefixes,
+    CpuArchitecture,
+    DEFAULT_LOG_RETENTION_DAYS,
+    RESERVED_ENVIRONMENT,
+    Transform,
+    applyTransform,
+    dockerPlatform,
+    ecrRepositoryArnFromImage,
+    executionRolePolicy,
+    invalid,
+    processorContainerDefinition,
+    serviceTrustPolicy,
+    taskRolePolicy,
+    validateCpuArchitecture,
+    validateEphemeralStorage,
+    validateFargateSize,
+    validateRetention,
+    validateStopTimeout,
+} from "./builders";
+import { typeToken } from "./names";
+
+/** The bucket the task reads from and writes to (an UploadBucket fits). */
+export interface ProcessorBucket {
+    bucketName: pulumi.Input<string>;
+    bucketArn: pulumi.Input<string>;
+    prefixes: BucketPrefixes;
+    kmsKeyArn?: pulumi.Input<string>;
+}
+
+/** Build the image from a directory with a Dockerfile and push it to a new ECR repository. */
+export interface ImageBuild {
+    /** Directory sent to Docker as the build context. */
+    context: string;
+    /** Path of the Dockerfile. @default "<context>/Dockerfile" */
+    dockerfile?: string;
+}
+
+export interface ProcessorTaskArgs {
+    /** The bucket the processor works on. */
+    bucket: ProcessorBucket;
+    /**
+     * A prebuilt image URI (`repo:tag` or `repo@sha256:…`). Cannot be combined with `build`.
+     * When it is in ECR, the execution role may pull from that repository only.
+     * @default built from `build`
+     */
+    image?: pulumi.Input<string>;
+    /**
+     * Build the image with awsx.ecr from a directory and push it to an ECR repository of this
+     * component (scan on push, immutable tags, last 20 images kept). Cannot be combined with `image`.
+     * @default { context: "./app" } when `image` is not given
+     */
+    build?: ImageBuild;
+    /** CPU units (1024 = 1 vCPU); one of the Fargate sizes. @default 1024 */
+    cpu?: number;
+    /** Memory in MiB; must fit `cpu` in the Fargate table. @default 2048 */
+    memory?: number;
+    /** @default "X86_64" */
+    cpuArchitecture?: CpuArchitecture;
+    /** Ephemeral storage in GiB (21–200). @default 20 GiB, included in Fargate's price */
+    ephemeralStorageGiB?: number;
+    /** Seconds between SIGTERM and SIGKILL when the task is stopped (2–120). @default 60 */
+    stopTimeoutSeconds?: number;
+    /** Retention of the task's log group, one of the CloudWatch values. @default 30 */
+    logRetentionDays?: number;
+    /** KMS key to encrypt the log group with. @default CloudWatch Logs' own encryption */
+    logGroupKmsKeyArn?: pulumi.Input<string>;
+    /** The container's name, used by the rule's overrides. @default "processor" */
+    containerName?: string;
+    /** The task definition family. @default "<project>-<stack>-<name>" */
+    family?: string;
+    /** Extra environment variables for the container. */
+    environment?: Record<string, string>;
+    /** Let `pulumi destroy` delete the ECR repository while it holds images. @default false */
+    forceDeleteRepository?: boolean;
+    /** Adjust the arguments of a child resource. */
+    transform?: {
+        taskDefinition?: Transform<aws.ecs.TaskDefinitionArgs>;
+        logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+    };
+}
+
+const SCRATCH = { volume: "scratch", path: "/tmp" } as const;
+const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
+
+/** `<project>-<stack>-<name>`, reduced to the characters a family allows. */
+export function defaultFamily(name: string): string {
+    return `${pulumi.getProject()}-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}
+
+/**
+ * A Fargate task definition for the processor: validated size, read-only root with a scratch
+ * volume, its own log group with retention, an execution role that can only pull its image and write
+ * its logs, and a task role that can only read uploads and write results of its bucket.
+ */
+export class ProcessorTask extends pulumi.ComponentResource {
+    /** The task definition resource. */
+    public readonly taskDefinition: aws.ecs.TaskDefinition;
+    /** The task definition ARN (with revision). */
+    public readonly taskDefinitionArn: pulumi.Output<string>;
+    /** The task definition family. */
+    public readonly family: string;
+    /** The container the rule's overrides address. */
+    public readonly containerName: string;
+    /** The role ECS uses to start the task. */
+    public readonly executionRole: aws.iam.Role;
+    /** The role the processor runs as. */
+    public readonly taskRole: aws.iam.Role;
+    /** The task's log group. */
+    public readonly logGroup: aws.cloudwatch.LogGroup;
+    /** The image URI the task runs. */
+    public readonly imageUri: pulumi.Output<string>;
+    /** The ECR repository, when the image is built here. */
+    public readonly repository?: aws.ecr.Repository;
+    /** Validated size. */
+    public readonly cpu: number;
+    public readonly memory: number;
+    public readonly stopTimeoutSeconds: number;
+
+    constructor(name: string, args: ProcessorTaskArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(typeToken("compute", "ProcessorTask"), name, {}, opts);
+        const field = (f: string) => `${name}.${f}`;
+
+        // Validate and normalise once.
+        const size = validateFargateSize(args.cpu ?? 1024, args.memory ?? 2048, { cpu: field("cpu"), memory: field("memory") });
+        this.cpu = size.cpu;
+        this.memory = size.memory;
+        const architecture = validateCpuArchitecture(args.cpuArchitecture ?? "X86_64", field("cpuArchitecture"));
+        const ephemeral =
+            args.ephemeralStorageGiB === undefined ? undefined : validateEphemeralStorage(args.ephemeralStorageGiB, field("ephemeralStorageGiB"));
+        this.stopTimeoutSeconds = validateStopTimeout(args.stopTimeoutSeconds ?? 60, field("stopTimeoutSeconds"));
+        const retention = validateRetention(args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, field("logRetentionDays"));
+        this.containerName = args.containerName ?? "processor";
+        this.family = args.family ?? defaultFamily(name);
+        if (!FAMILY.test(this.family)) {
+            invalid(field("family"), this.family, "is not a valid task definition family", "use 1-255 letters, digits, hyphens and underscores");
+        }
+        if (args.image !== undefined && args.build !== undefined) {
+            invalid(field("image"), "<set>", `cannot be combined with ${field("build")}`, "give a prebuilt image or a build context, not both");
+        }
+        for (const reserved of RESERVED_ENVIRONMENT) {
+            if (args.environment && reserved in args.environment) {
+                invalid(field(`environment.${reserved}`), args.environment[reserved], "is set by the pipeline", "choose another variable name");
+            }
+        }
+
+        const parent = { parent: this };
+        const region = aws.getRegionOutput({}, parent).region;
+        const identity = aws.getCallerIdentityOutput({}, parent);
+        const partition = aws.getPartitionOutput({}, parent).partition;
+
+        this.logGroup = this.createLogGroup(name, retention, args);
+        const image = this.resolveImage(name, args, architecture);
+        this.imageUri = image.uri;
+        this.repository = image.repository;
+
+        const ecsTasksTrust = pulumi
+            .all([identity.accountId, region, partition])
+            .apply(([account, r, p]) =>
+                JSON.stringify(
+                    serviceTrustPolicy({ service: "ecs-tasks.amazonaws.com", sourceAccount: account, sourceArn: `arn:${p}:ecs:${r}:${account}:*` }),
+                ),
+            );
+        this.executionRole = new aws.iam.Role(`${name}-execution-role`, {
+            description: `Starts ${this.family} tasks: pulls the image, writes the log group`,
+            assumeRolePolicy: ecsTasksTrust,
+        }, parent);
+        new aws.iam.RolePolicy(`${name}-execution-policy`, {
+            role: this.executionRole.id,
+            policy: pulumi
+                .all([this.logGroup.arn, image.repositoryArn])
+                .apply(([logGroupArn, repositoryArn]) => JSON.stringify(executionRolePolicy({ logGroupArn, repositoryArn }))),
+        }, parent);
+
+        this.taskRole = new aws.iam.Role(`${name}-task-role`, {
+            description: `Runs ${this.family}: reads ${args.bucket.prefixes.upload}, writes ${args.bucket.prefixes.output} and ${args.bucket.prefixes.status}`,
+            assumeRolePolicy: ecsTasksTrust,
+        }, parent);
+        new aws.iam.RolePolicy(`${name}-task-policy`, {
+            role: this.taskRole.id,
+            policy: pulumi
+                .all([args.bucket.bucketArn, args.bucket.kmsKeyArn, region])
+                .apply(([bucketArn, keyArn, r]) =>
+                    JSON.stringify(
+                        taskRolePolicy({
+                            bucketArn,
+                            uploadPrefix: args.bucket.prefixes.upload,
+                            outputPrefix: args.bucket.prefixes.output,
+                            statusPrefix: args.bucket.prefixes.status,
+                            kms: keyArn === undefined ? undefined : { keyArn, region: r },
+                        }),
+                    ),
+                ),
+        }, parent);
+
+        const containerDefinitions = pulumi
+            .all([image.uri, this.logGroup.name, region])
+            .apply(([uri, logGroupName, r]) =>
+                JSON.stringify([
+                    processorContainerDefinition({
+                        name: this.containerName,
+                        image: uri,
+                        logGroupName,
+                        region: r,
+                        prefixes: args.bucket.prefixes,
+                        stopTimeoutSeconds: this.stopTimeoutSeconds,
+                        scratchPath: SCRATCH.path,
+                        scratchVolumeName: SCRATCH.volume,
+                        environment: args.environment,
+                    }),
+                ]),
+            );
+        this.taskDefinition = new aws.ecs.TaskDefinition(
+            `${name}-task`,
+            applyTransform<aws.ecs.TaskDefinitionArgs>(
+                {
+                    family: this.family,
+                    requiresCompatibilities: ["FARGATE"],
+                    networkMode: "awsvpc",
+                    cpu: String(this.cpu),
+                    memory: String(this.memory),
+                    runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: architecture },
+                    ephemeralStorage: ephemeral === undefined ? undefined : { sizeInGib: ephemeral },
+                    executionRoleArn: this.executionRole.arn,
+                    taskRoleArn: this.taskRole.arn,
+                    volumes: [{ name: SCRATCH.volume }],
+                    containerDefinitions,
+                },
+                args.transform?.taskDefinition,
+            ),
+            parent,
+        );
+        this.taskDefinitionArn = this.taskDefinition.arn;
+        this.registerOutputs({
+            taskDefinitionArn: this.taskDefinitionArn,
+            logGroupName: this.logGroup.name,
+            imageUri: this.imageUri,
+        });
+    }
+
+    private createLogGroup(name: string, retentionInDays: number, args: ProcessorTaskArgs): aws.cloudwatch.LogGroup {
+        return new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            applyTransform<aws.cloudwatch.LogGroupArgs>(
+                { name: `/ecs/${this.family}`, retentionInDays, kmsKeyId: args.logGroupKmsKeyArn },
+                args.transform?.logGroup,
+            ),
+            { parent: this },
+        );
+    }
+
+    /** A given URI (scoped pulls when it is in ECR), or a repository of ours and an image built into it. */
+    private resolveImage(
+        name: string,
+        args: ProcessorTaskArgs,
+        architecture: CpuArchitecture,
+    ): { uri: pulumi.Output<string>; repositoryArn: pulumi.Output<string | undefined>; repository?: aws.ecr.Repository } {
+        if (args.image !== undefined) {
+            const uri = pulumi.output(args.image);
+            return { uri, repositoryArn: uri.apply(ecrRepositoryArnFromImage) };
+        }
+        const build = args.build ?? { context: "./app" };
+        const repository = new aws.ecr.Repository(`${name}-repository`, {
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "AES256" }],
+            forceDelete: args.forceDeleteRepository ?? false,
+        }, { parent: this });
+        new aws.ecr.LifecyclePolicy(`${name}-repository-lifecycle`, {
+            repository: repository.name,
+            policy: JSON.stringify({
+                rules: [
+                    {
+                        rulePriority: 1,
+                        description: "Keep the last 20 images",
+                        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 20 },
+                        action: { type: "expire" },
+                    },
+                ],
+            }),
+        }, { parent: this });
+        const image = new awsx.ecr.Image(`${name}-image`, {
+            repositoryUrl: repository.repositoryUrl,
+            context: build.context,
+            dockerfile: build.dockerfile,
+            platform: dockerPlatform(architecture),
+        }, { parent: this });
+        return { uri: image.imageUri, repositoryArn: repository.arn.apply((a): string | undefined => a), repository };
+    }
+}

@@ -1,0 +1,197 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    BucketPrefixes,
+    DEFAULT_PREFIXES,
+    Transform,
+    applyTransform,
+    invalid,
+    requireIntegerInRange,
+    tlsOnlyBucketPolicy,
+    validatePrefixes,
+} from "./builders";
+import { typeToken } from "./names";
+
+export interface UploadBucketArgs {
+    /**
+     * Key prefixes for uploads, processed output and status documents. None may contain another.
+     * @default { upload: "uploads/", output: "processed/", status: "status/" }
+     */
+    prefixes?: Partial<BucketPrefixes>;
+    /**
+     * A customer managed KMS key for server-side encryption (SSE-KMS, with an S3 Bucket Key).
+     * @default SSE-S3 (AES256), which needs no key policy
+     */
+    kmsKeyArn?: pulumi.Input<string>;
+    /**
+     * Keep every version of every object.
+     * @default false
+     */
+    versioning?: boolean;
+    /**
+     * Delete uploads this many days after they were created (1–3650). `false` keeps them.
+     * @default false
+     */
+    expireUploadsAfterDays?: number | false;
+    /**
+     * Delete noncurrent versions this many days after they became noncurrent (needs `versioning`).
+     * @default 30 when versioning is on
+     */
+    expireNoncurrentVersionsAfterDays?: number;
+    /**
+     * Let `pulumi destroy` delete a bucket that still holds objects. Meant for dev stacks.
+     * @default false
+     */
+    forceDestroy?: boolean;
+    /** Adjust the arguments of a child resource. */
+    transform?: {
+        bucket?: Transform<aws.s3.BucketArgs>;
+        policy?: Transform<aws.s3.BucketPolicyArgs>;
+        lifecycle?: Transform<aws.s3.BucketLifecycleConfigurationArgs>;
+    };
+}
+
+/** Days after which an abandoned multipart upload is cleaned up. */
+const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
+
+/**
+ * The bucket files are uploaded to: private (public access block, owner-enforced ownership),
+ * encrypted, TLS only, with EventBridge notifications on so uploads can start tasks.
+ */
+export class UploadBucket extends pulumi.ComponentResource {
+    /** The bucket resource. */
+    public readonly bucket: aws.s3.Bucket;
+    /** The bucket's name. */
+    public readonly bucketName: pulumi.Output<string>;
+    /** The bucket's ARN. */
+    public readonly bucketArn: pulumi.Output<string>;
+    /** The validated prefixes. */
+    public readonly prefixes: BucketPrefixes;
+    /** The KMS key used for encryption, if any. */
+    public readonly kmsKeyArn?: pulumi.Input<string>;
+
+    constructor(name: string, args: UploadBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super(typeToken("storage", "UploadBucket"), name, {}, opts);
+        const field = (f: string) => `${name}.${f}`;
+        this.prefixes = validatePrefixes(
+            { ...DEFAULT_PREFIXES, ...args.prefixes },
+            { upload: field("prefixes.upload"), output: field("prefixes.output"), status: field("prefixes.status") },
+        );
+        const expireUploads = args.expireUploadsAfterDays ?? false;
+        if (expireUploads !== false) {
+            requireIntegerInRange(field("expireUploadsAfterDays"), expireUploads, 1, 3650);
+        }
+        const versioning = args.versioning ?? false;
+        if (!versioning && args.expireNoncurrentVersionsAfterDays !== undefined) {
+            invalid(
+                field("expireNoncurrentVersionsAfterDays"),
+                args.expireNoncurrentVersionsAfterDays,
+                `needs ${field("versioning")}: true`,
+                "turn versioning on or leave it unset",
+            );
+        }
+        const noncurrentDays = versioning
+            ? requireIntegerInRange(field("expireNoncurrentVersionsAfterDays"), args.expireNoncurrentVersionsAfterDays ?? 30, 1, 3650)
+            : undefined;
+        this.kmsKeyArn = args.kmsKeyArn;
+        const parent = { parent: this };
+
+        this.bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            applyTransform<aws.s3.BucketArgs>({ forceDestroy: args.forceDestroy ?? false }, args.transform?.bucket),
+            parent,
+        );
+        this.bucketName = this.bucket.bucket;
+        this.bucketArn = this.bucket.arn;
+
+        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access`,
+            {
+                bucket: this.bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            parent,
+        );
+        new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            parent,
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                bucket: this.bucket.id,
+                rules: [
+                    args.kmsKeyArn === undefined
+                        ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }
+                        : {
+                              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                              bucketKeyEnabled: true,
+                          },
+                ],
+            },
+            parent,
+        );
+        // The policy is applied after the public access block so S3 never sees it on an open bucket.
+        new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            applyTransform<aws.s3.BucketPolicyArgs>(
+                { bucket: this.bucket.id, policy: this.bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+                args.transform?.policy,
+            ),
+            { parent: this, dependsOn: [publicAccessBlock] },
+        );
+        if (versioning) {
+            new aws.s3.BucketVersioning(
+                `${name}-versioning`,
+                { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } },
+                parent,
+            );
+        }
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            applyTransform<aws.s3.BucketLifecycleConfigurationArgs>(
+                { bucket: this.bucket.id, rules: this.lifecycleRules(expireUploads, noncurrentDays) },
+                args.transform?.lifecycle,
+            ),
+            parent,
+        );
+        new aws.s3.BucketNotification(`${name}-notifications`, { bucket: this.bucket.id, eventbridge: true }, parent);
+
+        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+    }
+
+    private lifecycleRules(
+        expireUploads: number | false,
+        noncurrentDays: number | undefined,
+    ): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+        const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
+            {
+                id: "abort-incomplete-multipart-uploads",
+                status: "Enabled",
+                filter: {},
+                abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
+            },
+        ];
+        if (expireUploads !== false) {
+            rules.push({
+                id: "expire-uploads",
+                status: "Enabled",
+                filter: { prefix: this.prefixes.upload },
+                expiration: { days: expireUploads },
+            });
+        }
+        if (noncurrentDays !== undefined) {
+            rules.push({
+                id: "expire-noncurrent-versions",
+                status: "Enabled",
+                filter: {},
+                noncurrentVersionExpiration: { noncurrentDays },
+            });
+        }
+        return rules;
+    }
+}

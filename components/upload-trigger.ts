@@ -1,0 +1,183 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    BucketPrefixes,
+    CapacityProviderStrategyItem,
+    Transform,
+    applyTransform,
+    deadLetterQueuePolicy,
+    invalid,
+    requireIntegerInRange,
+    runTaskInputTransformer,
+    serviceTrustPolicy,
+    targetRolePolicy,
+    uploadEventPattern,
+    validateSuffixes,
+} from "./builders";
+import { typeToken } from "./names";
+
+/** The task the rule runs (a ProcessorTask fits). */
+export interface TriggeredTask {
+    taskDefinitionArn: pulumi.Input<string>;
+    containerName: string;
+    executionRole: { arn: pulumi.Input<string> };
+    taskRole: { arn: pulumi.Input<string> };
+}
+
+/** Where the task's network interface goes. */
+export interface TaskNetwork {
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Give the task a public IP. Needed in public subnets without NAT (to reach S3, ECR and logs).
+     * @default true
+     */
+    assignPublicIp?: boolean;
+}
+
+export interface UploadTriggerArgs {
+    /** The bucket uploads land in (an UploadBucket fits). */
+    bucket: { bucketName: pulumi.Input<string>; prefixes: BucketPrefixes };
+    /**
+     * Only keys ending in one of these start a task.
+     * @default every key under the upload prefix
+     * @example [".csv", ".csv.gz"]
+     */
+    keySuffixes?: string[];
+    /** The cluster to run on (a ProcessingCluster fits). */
+    cluster: { clusterArn: pulumi.Input<string> };
+    /** The task to run. */
+    task: TriggeredTask;
+    /** The task's network placement. */
+    network: TaskNetwork;
+    /**
+     * Run on a FARGATE / FARGATE_SPOT strategy (for example the cluster's). Without it the launch
+     * type is FARGATE.
+     * @default launch type FARGATE
+     */
+    capacityProviderStrategy?: CapacityProviderStrategyItem[];
+    /** Fargate platform version. @default "LATEST" */
+    platformVersion?: string;
+    /** How long EventBridge keeps retrying a failed RunTask (60–86400 s). @default 3600 */
+    maxEventAgeSeconds?: number;
+    /** How many times EventBridge retries a failed RunTask (0–185). @default 8 */
+    maxRetryAttempts?: number;
+    /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). @default 1209600 (14 days) */
+    deadLetterRetentionSeconds?: number;
+    /** Adjust the arguments of a child resource. */
+    transform?: {
+        rule?: Transform<aws.cloudwatch.EventRuleArgs>;
+        target?: Transform<aws.cloudwatch.EventTargetArgs>;
+    };
+}
+
+const PLATFORM_VERSION = /^(LATEST|\d+\.\d+\.\d+)$/;
+
+/**
+ * The EventBridge rule that turns "an object was created under the upload prefix" into an ECS
+ * RunTask, with the object's bucket, key, size, ETag and event time in the container's environment,
+ * a retry policy, a dead-letter queue for events that could not be delivered, and a target role that
+ * can only run this task definition and pass its two roles.
+ */
+export class UploadTrigger extends pulumi.ComponentResource {
+    /** The rule. */
+    public readonly rule: aws.cloudwatch.EventRule;
+    /** The rule's ARN. */
+    public readonly ruleArn: pulumi.Output<string>;
+    /** The rule's ECS target. */
+    public readonly target: aws.cloudwatch.EventTarget;
+    /** Events that exhausted their retries land here. */
+    public readonly deadLetterQueue: aws.sqs.Queue;
+    /** The role EventBridge assumes to run the task. */
+    public readonly role: aws.iam.Role;
+
+    constructor(name: string, args: UploadTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(typeToken("events", "UploadTrigger"), name, {}, opts);
+        const field = (f: string) => `${name}.${f}`;
+        const suffixes = validateSuffixes(args.keySuffixes ?? [], field("keySuffixes"));
+        const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 3600, 60, 86400);
+        const maxAttempts = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 8, 0, 185);
+        const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
+        const platformVersion = args.platformVersion ?? "LATEST";
+        if (!PLATFORM_VERSION.test(platformVersion)) {
+            invalid(field("platformVersion"), platformVersion, "is not a Fargate platform version", 'use "LATEST" or a version such as "1.4.0"');
+        }
+        const transformer = runTaskInputTransformer(args.task.containerName);
+        const parent = { parent: this };
+        const identity = aws.getCallerIdentityOutput({}, parent);
+
+        this.rule = new aws.cloudwatch.EventRule(
+            `${name}-rule`,
+            applyTransform<aws.cloudwatch.EventRuleArgs>(
+                {
+                    description: `Runs the processor for objects created under ${args.bucket.prefixes.upload}`,
+                    eventPattern: pulumi
+                        .output(args.bucket.bucketName)
+                        .apply((bucketName) => JSON.stringify(uploadEventPattern({ bucketName, prefix: args.bucket.prefixes.upload, suffixes }))),
+                },
+                args.transform?.rule,
+            ),
+            parent,
+        );
+        this.ruleArn = this.rule.arn;
+
+        // SSE-SQS: a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters.
+        this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: dlqRetention }, parent);
+        const dlqPolicy = new aws.sqs.QueuePolicy(`${name}-dlq-policy`, {
+            queueUrl: this.deadLetterQueue.url,
+            policy: pulumi
+                .all([this.deadLetterQueue.arn, this.rule.arn])
+                .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
+        }, parent);
+
+        this.role = new aws.iam.Role(`${name}-role`, {
+            description: "Lets the upload rule run the processor task",
+            assumeRolePolicy: pulumi
+                .all([identity.accountId, this.rule.arn])
+                .apply(([account, ruleArn]) =>
+                    JSON.stringify(serviceTrustPolicy({ service: "events.amazonaws.com", sourceAccount: account, sourceArn: ruleArn })),
+                ),
+        }, parent);
+        const rolePolicy = new aws.iam.RolePolicy(`${name}-role-policy`, {
+            role: this.role.id,
+            policy: pulumi
+                .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn])
+                .apply(([taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn]) =>
+                    JSON.stringify(targetRolePolicy({ taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn })),
+                ),
+        }, parent);
+
+        const strategy = args.capacityProviderStrategy ?? [];
+        this.target = new aws.cloudwatch.EventTarget(
+            `${name}-target`,
+            applyTransform<aws.cloudwatch.EventTargetArgs>(
+                {
+                    rule: this.rule.name,
+                    arn: args.cluster.clusterArn,
+                    roleArn: this.role.arn,
+                    ecsTarget: {
+                        taskDefinitionArn: args.task.taskDefinitionArn,
+                        taskCount: 1,
+                        launchType: strategy.length === 0 ? "FARGATE" : undefined,
+                        capacityProviderStrategies: strategy.length === 0 ? undefined : strategy.map((s) => ({ ...s })),
+                        platformVersion,
+                        networkConfiguration: {
+                            subnets: args.network.subnetIds,
+                            securityGroups: args.network.securityGroupIds,
+                            assignPublicIp: args.network.assignPublicIp ?? true,
+                        },
+                        propagateTags: "TASK_DEFINITION",
+                        enableEcsManagedTags: true,
+                    },
+                    inputTransformer: transformer,
+                    retryPolicy: { maximumEventAgeInSeconds: maxEventAge, maximumRetryAttempts: maxAttempts },
+                    deadLetterConfig: { arn: this.deadLetterQueue.arn },
+                },
+                args.transform?.target,
+            ),
+            // The role must be able to run the task before the first event arrives.
+            { parent: this, dependsOn: [rolePolicy, dlqPolicy] },
+        );
+        this.registerOutputs({ ruleArn: this.ruleArn, deadLetterQueueUrl: this.deadLetterQueue.url });
+    }
+}
