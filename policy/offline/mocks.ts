@@ -1,0 +1,170 @@
+/**
+ * Pulumi mocks that record each resource (type, name, inputs, URN) and return the computed
+ * attributes (id, arn, name, url…) the AWS provider would, so a program runs as in a preview of a
+ * stack whose resources exist. Used by the offline policy runner and by the tests.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { getMonitor } from "@pulumi/pulumi/runtime/settings";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+
+export const ACCOUNT = "123456789012";
+export const PROJECT = "s3-fargate-pipeline";
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+export interface Recorded {
+    type: string;
+    name: string;
+    /** Inputs as the engine received them (outputs resolved). */
+    inputs: Record<string, any>;
+    /** Outputs the mock returned. */
+    state: Record<string, any>;
+    /** URN, whose type part holds the parent chain (`Parent$Child`). */
+    urn: string;
+}
+
+type State = Record<string, any>;
+
+/** Computed attributes per resource type; anything else gets an id and a generic ARN. */
+function computed(type: string, name: string, inputs: State, region: string): State {
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
+    switch (type) {
+        case "aws:s3/bucket:Bucket": {
+            const bucket = inputs.bucket ?? `${name}-a1b2c3d`;
+            return { id: bucket, bucket, arn: `arn:aws:s3:::${bucket}` };
+        }
+        case "aws:iam/role:Role": {
+            const roleName = inputs.name ?? `${name}-r1`;
+            return { id: roleName, name: roleName, arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}` };
+        }
+        case "aws:ecs/cluster:Cluster": {
+            const clusterName = inputs.name ?? `${name}-c1`;
+            return { id: arn("ecs", `cluster/${clusterName}`), name: clusterName, arn: arn("ecs", `cluster/${clusterName}`) };
+        }
+        case "aws:ecs/taskDefinition:TaskDefinition":
+            return { id: inputs.family, revision: 1, arn: arn("ecs", `task-definition/${inputs.family}:1`) };
+        case "aws:cloudwatch/logGroup:LogGroup": {
+            const groupName = inputs.name ?? `${name}-l1`;
+            return { id: groupName, name: groupName, arn: arn("logs", `log-group:${groupName}`) };
+        }
+        case "aws:sqs/queue:Queue": {
+            const queueName = inputs.name ?? `${name}-q1`;
+            return {
+                id: `https://sqs.${region}.amazonaws.com/${ACCOUNT}/${queueName}`,
+                name: queueName,
+                url: `https://sqs.${region}.amazonaws.com/${ACCOUNT}/${queueName}`,
+                arn: arn("sqs", queueName),
+            };
+        }
+        case "aws:cloudwatch/eventRule:EventRule": {
+            const ruleName = inputs.name ?? `${name}-e1`;
+            return { id: ruleName, name: ruleName, arn: arn("events", `rule/${ruleName}`) };
+        }
+        case "aws:ecr/repository:Repository": {
+            const repo = inputs.name ?? `${name}-p1`;
+            return {
+                id: repo,
+                name: repo,
+                arn: arn("ecr", `repository/${repo}`),
+                repositoryUrl: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${repo}`,
+            };
+        }
+        case "awsx:ecr:Image":
+            return { imageUri: `${inputs.repositoryUrl}@sha256:${"0".repeat(64)}` };
+        default:
+            return { id: `${name}-id`, arn: arn(type.split(":")[1]?.split("/")[0] ?? "unknown", name) };
+    }
+}
+
+/** Records every resource; answers the data-source calls the program makes. */
+export class Recorder implements pulumi.runtime.Mocks {
+    private readonly records: Omit<Recorded, "urn">[] = [];
+
+    constructor(private readonly region = "eu-west-1") {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        const extra = computed(args.type, args.name, args.inputs, this.region);
+        const state = { ...args.inputs, ...extra };
+        this.records.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+        return { id: extra.id ?? `${args.name}-id`, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        switch (args.token) {
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "AIDATEST", id: ACCOUNT };
+            case "aws:index/getRegion:getRegion":
+                return { region: this.region, name: this.region, id: this.region, endpoint: `ec2.${this.region}.amazonaws.com` };
+            case "aws:index/getPartition:getPartition":
+                return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+            case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                return { names: ["a", "b", "c"].map((z) => `${this.region}${z}`), zoneIds: ["z1", "z2", "z3"], id: this.region };
+            case "aws:ec2/getSubnet:getSubnet":
+                return { id: args.inputs.id, vpcId: `vpc-of-${args.inputs.id}` };
+            default:
+                throw new Error(`mock: no answer for call ${args.token}`);
+        }
+    }
+
+    /** Every resource registered so far, with its URN. Call `settle()` first. */
+    all(): Recorded[] {
+        const monitor = getMonitor() as unknown as MockMonitor;
+        const urns = [...monitor.resources.keys()];
+        return this.records.map((r) => {
+            const urn = urns.find((u) => u.endsWith(`::${r.name}`) && u.split("::")[2].split("$").pop() === r.type);
+            return { ...r, urn: urn ?? "" };
+        });
+    }
+
+    ofType(type: string): Recorded[] {
+        return this.all().filter((r) => r.type === type);
+    }
+
+    /** The one resource of a type (and name), failing loudly if there is not exactly one. */
+    one(type: string, name?: string): Recorded {
+        const found = this.ofType(type).filter((r) => name === undefined || r.name === name);
+        if (found.length !== 1) {
+            throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+        }
+        return found[0];
+    }
+}
+
+/** Installs fresh mocks (and optionally stack config) and returns the recorder. */
+export async function useMocks(options: { stack?: string; config?: Record<string, string>; region?: string } = {}): Promise<Recorder> {
+    const region = options.region ?? options.config?.["aws:region"] ?? "eu-west-1";
+    pulumi.runtime.setAllConfig(options.config ?? {});
+    const recorder = new Recorder(region);
+    await pulumi.runtime.setMocks(recorder, PROJECT, options.stack ?? "test", true);
+    return recorder;
+}
+
+// Waits until every outstanding registration has reached the mock monitor.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+
+/** Resolves when every resource created so far has been registered. */
+export async function settle(): Promise<void> {
+    await waitForRPCs();
+}
+
+/** An output's value as a promise (so assertions run in the test, not inside `apply`). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/**
+ * A stack's config from `Pulumi.<stack>.yaml`, in the form `setAllConfig` takes: structured values
+ * are JSON, scalars their string form — as the CLI passes them to the program.
+ */
+export function stackConfig(stack: string): Record<string, string> {
+    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        out[key] = typeof value === "object" ? JSON.stringify(value) : String(value);
+    }
+    return out;
+}

@@ -1,0 +1,113 @@
+/**
+ * `npm run policy`: runs the program under Pulumi mocks for each stack, evaluates both policy packs
+ * over every resource it registers, prints a report, optionally writes JSON and SARIF, and exits 1
+ * on any mandatory violation (2 on bad usage).
+ *
+ *   npm run policy -- [--stack dev] [--stack prod] [--program index.ts]
+ *                     [--policy-pack-config least-privilege-iam=cfg.json]
+ *                     [--json policy-report.json] [--sarif policy-report.sarif]
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { PolicyPackConfig } from "@pulumi/policy";
+import { PolicyPackSpec, evaluatePacks, hasMandatory } from "./engine";
+import { ROOT } from "./mocks";
+import { runProgram } from "./program";
+import { StackFindings, formatText, toJson, toSarif, writeFileAtomic } from "./report";
+import { PACKS } from "../packs";
+
+export class UsageError extends Error {}
+
+export interface RunOptions {
+    stacks: string[];
+    program: string;
+    packConfig: Record<string, PolicyPackConfig>;
+    json?: string;
+    sarif?: string;
+}
+
+/** Parses command-line arguments; throws UsageError naming what was wrong. */
+export function parseOptions(argv: string[]): RunOptions {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string", multiple: true },
+                program: { type: "string" },
+                "policy-pack-config": { type: "string", multiple: true },
+                json: { type: "string" },
+                sarif: { type: "string" },
+            },
+            strict: true,
+        });
+    } catch (e) {
+        throw new UsageError(`${(e as Error).message}; allowed: --stack NAME, --program FILE, --policy-pack-config PACK=FILE, --json FILE, --sarif FILE`);
+    }
+    const v = parsed.values;
+    const program = path.resolve(v.program ?? path.join(ROOT, "index.ts"));
+    if (!fs.existsSync(program)) {
+        throw new UsageError(`--program: ${program} does not exist; give the path of a Pulumi program's entry file`);
+    }
+    const packNames = PACKS.map((p) => p.name);
+    const packConfig: Record<string, PolicyPackConfig> = {};
+    for (const entry of v["policy-pack-config"] ?? []) {
+        const [pack, file] = entry.split("=", 2);
+        if (!file || !packNames.includes(pack)) {
+            throw new UsageError(`--policy-pack-config: "${entry}" is not PACK=FILE with PACK one of ${packNames.join(", ")}`);
+        }
+        try {
+            packConfig[pack] = JSON.parse(fs.readFileSync(file, "utf8")) as PolicyPackConfig;
+        } catch (e) {
+            throw new UsageError(`--policy-pack-config: cannot read ${file} as JSON: ${(e as Error).message}`);
+        }
+    }
+    const stacks = v.stack ?? ["dev", "prod"];
+    for (const stack of stacks) {
+        if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
+            throw new UsageError(`--stack: "${stack}" is not a stack name; use letters, digits, "-", "_" and "."`);
+        }
+    }
+    return { stacks, program, packConfig, json: v.json, sarif: v.sarif };
+}
+
+/** The stack's config from Pulumi.<stack>.yaml beside the program, or none when there is no such file. */
+function configFor(program: string, stack: string): Record<string, string> | undefined {
+    return fs.existsSync(path.join(path.dirname(program), `Pulumi.${stack}.yaml`)) ? undefined : {};
+}
+
+/** Runs the packs over every stack; returns the findings per stack. */
+export async function runPolicies(options: RunOptions): Promise<StackFindings[]> {
+    const packs: PolicyPackSpec[] = PACKS.map((p) => ({ ...p, config: options.packConfig[p.name] }));
+    const results: StackFindings[] = [];
+    for (const stack of options.stacks) {
+        const { resources } = await runProgram({ program: options.program, stack, config: configFor(options.program, stack) });
+        results.push({ stack, program: path.relative(ROOT, options.program), findings: await evaluatePacks(packs, resources) });
+    }
+    return results;
+}
+
+async function main(): Promise<number> {
+    const options = parseOptions(process.argv.slice(2));
+    const results = await runPolicies(options);
+    process.stdout.write(`${formatText(results)}\n`);
+    if (options.json) {
+        writeFileAtomic(options.json, `${JSON.stringify(toJson(results), null, 2)}\n`);
+    }
+    if (options.sarif) {
+        const version = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+        writeFileAtomic(options.sarif, `${JSON.stringify(toSarif(results, [...PACKS], version), null, 2)}\n`);
+    }
+    return results.some((r) => hasMandatory(r.findings)) ? 1 : 0;
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            process.stderr.write(`${e instanceof UsageError ? "usage" : "error"}: ${(e as Error).message}\n`);
+            process.exit(2);
+        },
+    );
+}
