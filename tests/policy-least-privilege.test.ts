@@ -146,7 +146,7 @@ describe("least-privilege-iam rules", () => {
 
         it("flags s3:Get* on \"*\" because it expands to actions that can be scoped", async () => {
             assert.deepEqual(await messages(noWildcardResource, [rolePolicy(allow("s3:Get*"))]), [
-                'policy statement 0 grants s3:GetAccelerateConfiguration, s3:GetAccessGrant, s3:GetAccessGrantsInstance, s3:GetAccessGrantsInstanceForPrefix and 57 more on "*"; they support resource-level scoping.',
+                'policy statement 0 grants s3:Get* (61 scopable actions, e.g. s3:GetAccelerateConfiguration) on "*"; they support resource-level scoping.',
             ]);
         });
 
@@ -340,7 +340,7 @@ describe("least-privilege-iam rules", () => {
 
         it("flags iam:PassRole on role/* together with lambda:CreateFunction and lambda:InvokeFunction", async () => {
             const records = [rolePolicy([allow("iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/*`), allow(["lambda:CreateFunction", "lambda:InvokeFunction"], "*")], "string")];
-            assert.deepEqual(await messages(noPrivilegeEscalation, records), ["policy grants iam:PassRole on any role together with lambda:CreateFunction and lambda:InvokeFunction."]);
+            assert.deepEqual(await messages(noPrivilegeEscalation, records), ["policy grants iam:PassRole on any role together with lambda:CreateFunction + lambda:InvokeFunction."]);
         });
 
         it("passes a scoped iam:PassRole with ecs:RunTask and ecs:RegisterTaskDefinition", async () => {
@@ -421,7 +421,7 @@ describe("least-privilege-iam rules", () => {
         for (const [label, type, action, arn] of cases) {
             it(`flags an ${label} that allows Principal "*" without a limiting condition`, async () => {
                 const records = [resource(type, "p", { policy: doc(allow(action, arn, { Principal: "*" }), "string") })];
-                assert.deepEqual(await messages(publicResourcePolicyConditioned, records), ['policy statement 0 allows "*" without a aws:SourceArn, aws:SourceAccount, aws:SecureTransport condition.']);
+                assert.deepEqual(await messages(publicResourcePolicyConditioned, records), ['policy statement 0 allows "*" without an aws:SourceArn, aws:SourceAccount or aws:SecureTransport condition.']);
             });
 
             it(`passes an ${label} that allows Principal "*" with an aws:SourceArn condition`, async () => {
@@ -436,8 +436,8 @@ describe("least-privilege-iam rules", () => {
                 resource(T.queuePolicy, "b", { policy: doc({ Sid: "Open", Effect: "Allow", Principal: { AWS: ["*"] }, Action: "sqs:SendMessage", Resource: "*" }) }),
             ];
             assert.deepEqual(await messages(publicResourcePolicyConditioned, records), [
-                'policy statement 0 allows "*" without a aws:SourceArn, aws:SourceAccount, aws:SecureTransport condition.',
-                'policy statement "Open" allows "*" without a aws:SourceArn, aws:SourceAccount, aws:SecureTransport condition.',
+                'policy statement 0 allows "*" without an aws:SourceArn, aws:SourceAccount or aws:SecureTransport condition.',
+                'policy statement "Open" allows "*" without an aws:SourceArn, aws:SourceAccount or aws:SecureTransport condition.',
             ]);
         });
 
@@ -454,7 +454,7 @@ describe("least-privilege-iam rules", () => {
         it("honours limitingConditionKeys", async () => {
             const records = [resource(T.bucketPolicy, "b", { policy: doc(allow("s3:GetObject", "arn:aws:s3:::b/*", { Principal: "*", Condition: { Bool: { "aws:SecureTransport": "true" } } })) })];
             assert.deepEqual(await messages(publicResourcePolicyConditioned, records, { "resource-policy-public-principal-conditioned": { limitingConditionKeys: ["aws:SourceArn"] } }), [
-                'policy statement 0 allows "*" without a aws:SourceArn condition.',
+                'policy statement 0 allows "*" without an aws:SourceArn condition.',
             ]);
         });
     });

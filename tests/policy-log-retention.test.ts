@@ -231,6 +231,22 @@ describe("log-retention pack", () => {
         });
     });
 
+    describe("stack rules at preview, with some values still unknown", () => {
+        it("skip only the resources whose values are unknown and still check the rest", async () => {
+            const records = [
+                lambda("fn-pending", { name: unknownStringValue }),
+                lambda("fn-known", { name: "fn-known" }),
+                taskDefinition("td-pending", unknownStringValue),
+                taskDefinition("td-known", [awslogsContainer("app", { "awslogs-group": "/ecs/elsewhere" })]),
+                logGroup(unknownStringValue),
+            ];
+            assert.deepEqual(await messages(lambdaLogGroupManaged, records), ["function fn-known logs to /aws/lambda/fn-known, which is not a log group in this stack."]);
+            assert.deepEqual(await messages(ecsAwslogsManagedGroup, records), [
+                "container app of td-known logs to /ecs/elsewhere, which is not a log group in this stack.",
+            ]);
+        });
+    });
+
     describe("enforcement levels and config from the pack config", () => {
         const bad = () => [logGroup("logs", { retentionInDays: 14 }), lambda("fn", { name: "fn-1" })];
 

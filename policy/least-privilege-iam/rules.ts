@@ -7,7 +7,7 @@ import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from 
 import { IDENTITY_POLICY_TYPES, RESOURCE_POLICY_TYPES, ROLE_TYPE } from "../lib/documents";
 import { ActionInfo, expandAction, expandActions } from "../lib/iam-actions";
 import { PolicyDocumentError, Statement, allows, conditionKeys, iamPatternMatches, parsePolicyDocument, statementLabel } from "../lib/iam-document";
-import { listForMessage, ofType, readDocuments, withDefaults } from "../lib/rule";
+import { belongsToRole, forEachKnown, known, listForMessage, ofType, readDocuments, withDefaults } from "../lib/rule";
 
 const POLICY_HOLDERS = [...IDENTITY_POLICY_TYPES, ...RESOURCE_POLICY_TYPES, ROLE_TYPE];
 
@@ -98,12 +98,18 @@ export const noWildcardResource: ResourceValidationPolicy = {
                 if (!s.resources.includes("*")) {
                     continue;
                 }
-                const scopable = (await granted([s]))
-                    .map((g) => g.action)
-                    .filter((a) => !a.wildcardOnly && !allowed(a.name))
-                    .map((a) => a.name);
-                if (scopable.length > 0) {
-                    report(`${doc.field} ${statementLabel(s)} grants ${listForMessage(scopable)} on "*"; ${scopable.length === 1 ? "it supports" : "they support"} resource-level scoping.`);
+                // Name exact actions; summarise a wildcard by its pattern and how many scopable actions it covers.
+                const parts: string[] = [];
+                let count = 0;
+                for (const expansion of await expandActions(s.actions)) {
+                    const scopable = expansion.actions.filter((a) => !a.wildcardOnly && !allowed(a.name));
+                    count += scopable.length;
+                    if (scopable.length > 0) {
+                        parts.push(/[*?]/.test(expansion.pattern) ? `${expansion.pattern} (${scopable.length} scopable action${scopable.length === 1 ? "" : "s"}, e.g. ${scopable[0].name})` : scopable[0].name);
+                    }
+                }
+                if (parts.length > 0) {
+                    report(`${doc.field} ${statementLabel(s)} grants ${listForMessage(parts)} on "*"; ${count === 1 ? "it supports" : "they support"} resource-level scoping.`);
                 }
             }
         }
@@ -282,12 +288,9 @@ export const noPrivilegeEscalation: ResourceValidationPolicy = {
                 report(`${doc.field} grants ${listForMessage(singles)}, which let a principal raise its own privileges.`);
             }
             const passAnyRole = grants.some((g) => g.action.name.toLowerCase() === "iam:passrole" && g.statement.resources.some(matchesAnyRole));
-            if (passAnyRole) {
-                for (const set of PASS_ROLE_ESCALATION_SETS) {
-                    if (set.every((a) => names.has(a.toLowerCase()))) {
-                        report(`${doc.field} grants iam:PassRole on any role together with ${listForMessage(set)}.`);
-                    }
-                }
+            const sets = PASS_ROLE_ESCALATION_SETS.filter((set) => set.every((a) => names.has(a.toLowerCase())));
+            if (passAnyRole && sets.length > 0) {
+                report(`${doc.field} grants iam:PassRole on any role together with ${sets.map((set) => set.join(" + ")).join("; ")}.`);
             }
         }
     },
@@ -351,7 +354,7 @@ export const publicResourcePolicyConditioned: ResourceValidationPolicy = {
         for (const doc of readDocuments(args.type, args.props, ["resource"])) {
             for (const s of allows(doc.statements)) {
                 if (s.principals?.any && ![...conditionKeys(s)].some((k) => limiting.has(k))) {
-                    report(`${doc.field} ${statementLabel(s)} allows "*" without a ${limitingConditionKeys.join(", ")} condition.`);
+                    report(`${doc.field} ${statementLabel(s)} allows "*" without an ${listForMessage(limitingConditionKeys, limitingConditionKeys.length, "or")} condition.`);
                 }
             }
         }
@@ -386,7 +389,7 @@ function roleStatements(role: PolicyResource, resources: PolicyResource[]): Stat
         docs.push(p?.policy);
     }
     for (const rp of ofType(resources, "aws:iam/rolePolicy:RolePolicy")) {
-        if (rp.props.role === role.props.name || rp.props.role === role.props.id) {
+        if (belongsToRole(rp, role)) {
             docs.push(rp.props.policy);
         }
     }
@@ -411,15 +414,15 @@ export const eventBridgeTargetRoleScoped: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     remediationSteps: "Grant ecs:RunTask on arn:…:task-definition/<family>:* (with an ecs:cluster condition) and iam:PassRole on exactly the task's two roles.",
     validateStack: async (args, report) => {
-        for (const target of ofType(args.resources, "aws:cloudwatch/eventTarget:EventTarget")) {
+        await forEachKnown(ofType(args.resources, "aws:cloudwatch/eventTarget:EventTarget"), async (target) => {
             const ecs = target.props.ecsTarget;
             if (!ecs || !target.props.roleArn || typeof ecs.taskDefinitionArn !== "string") {
-                continue;
+                return;
             }
-            const role = ofType(args.resources, ROLE_TYPE).find((r) => r.props.arn === target.props.roleArn);
-            const taskDef = ofType(args.resources, "aws:ecs/taskDefinition:TaskDefinition").find((t) => t.props.arn === ecs.taskDefinitionArn);
+            const role = ofType(args.resources, ROLE_TYPE).find((r) => known(() => r.props.arn) === target.props.roleArn);
+            const taskDef = ofType(args.resources, "aws:ecs/taskDefinition:TaskDefinition").find((t) => known(() => t.props.arn) === ecs.taskDefinitionArn);
             if (!role || !taskDef) {
-                continue;
+                return;
             }
             const familyArns = new Set([taskDef.props.arn, taskDef.props.arn.replace(/:\d+$/, ":*"), taskDef.props.arn.replace(/:\d+$/, "")]);
             const roleArns = new Set([taskDef.props.executionRoleArn, taskDef.props.taskRoleArn].filter(Boolean));
@@ -443,7 +446,7 @@ export const eventBridgeTargetRoleScoped: StackValidationPolicy = {
             for (const problem of [...new Set(problems)]) {
                 report(`role ${role.name} of target ${target.name} grants ${problem}.`, role.urn);
             }
-        }
+        });
     },
 };
 
@@ -453,9 +456,9 @@ export const rolePolicyStylesConsistent: StackValidationPolicy = {
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Use RolePolicy for inline documents and RolePolicyAttachment for managed policies, and drop inlinePolicies / managedPolicyArns (deprecated) from the role.",
-    validateStack: (args, report) => {
-        for (const role of ofType(args.resources, ROLE_TYPE)) {
-            const forRole = (type: string) => ofType(args.resources, type).filter((r) => r.props.role === role.props.name || r.props.role === role.props.id);
+    validateStack: (args, report) =>
+        forEachKnown(ofType(args.resources, ROLE_TYPE), (role) => {
+            const forRole = (type: string) => ofType(args.resources, type).filter((r) => belongsToRole(r, role));
             const inline = Array.isArray(role.props.inlinePolicies) && role.props.inlinePolicies.length > 0;
             const managed = Array.isArray(role.props.managedPolicyArns) && role.props.managedPolicyArns.length > 0;
             if (inline && forRole("aws:iam/rolePolicy:RolePolicy").length > 0) {
@@ -464,8 +467,7 @@ export const rolePolicyStylesConsistent: StackValidationPolicy = {
             if (managed && forRole("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length > 0) {
                 report(`role ${role.name} has managedPolicyArns and RolePolicyAttachment resources; they detach each other's policies.`, role.urn);
             }
-        }
-    },
+        }),
 };
 
 /** The pack's rules, in report order. */

@@ -42,12 +42,50 @@ export function readDocuments(type: string, props: Record<string, any>, kinds: F
         });
 }
 
-/** `a`, `a and b`, `a, b, c and 4 more` — for messages that list actions. */
-export function listForMessage(items: string[], max = 4): string {
+/** `a`, `a and b`, `a, b, c and 4 more` (or with "or") — for messages that list actions. */
+export function listForMessage(items: string[], max = 4, conjunction: "and" | "or" = "and"): string {
     if (items.length <= max) {
-        return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+        return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} ${conjunction} ${items[items.length - 1]}`;
     }
-    return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+    return `${items.slice(0, max).join(", ")} ${conjunction} ${items.length - max} more`;
+}
+
+// The Policy SDK's marker for values that are unknown during a preview.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: new (...args: unknown[]) => Error };
+
+/**
+ * Runs `check` for each item. An item whose values are unknown at preview is skipped on its own, so
+ * one computed value elsewhere in the stack does not make a whole stack rule not applicable.
+ */
+export async function forEachKnown<T>(items: T[], check: (item: T) => void | Promise<void>): Promise<void> {
+    for (const item of items) {
+        try {
+            await check(item);
+        } catch (e) {
+            if (!(e instanceof UnknownValueError)) {
+                throw e;
+            }
+        }
+    }
+}
+
+/** A value, or undefined when it is unknown at preview. */
+export function known<T>(read: () => T): T | undefined {
+    try {
+        return read();
+    } catch (e) {
+        if (e instanceof UnknownValueError) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+/** Does a RolePolicy / RolePolicyAttachment (`props.role`) belong to this role (by name or id)? */
+export function belongsToRole(attachment: PolicyResource, role: PolicyResource): boolean {
+    const ref = known(() => attachment.props.role);
+    return ref !== undefined && (ref === known(() => role.props.name) || ref === known(() => role.props.id));
 }
 
 /** Reports against one resource of a stack validation. */

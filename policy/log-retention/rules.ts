@@ -2,13 +2,19 @@
  * Log retention rules. Each rule is an exported constant; the PolicyPack is created only in
  * index.ts beside this file.
  */
-import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { LOG_RETENTION_DAYS } from "../../components/builders/retention";
-import { ofType, withDefaults } from "../lib/rule";
+import { forEachKnown, known, ofType, withDefaults } from "../lib/rule";
 
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const LAMBDA = "aws:lambda/function:Function";
 const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
+
+/** Names of the stack's log groups (those known at this point of the preview). */
+function stackLogGroups(resources: PolicyResource[]): Set<string> {
+    const names = ofType(resources, LOG_GROUP).map((g) => known(() => g.props.name as string | undefined));
+    return new Set(names.filter((n): n is string => typeof n === "string"));
+}
 
 interface RetentionConfig {
     minDays: number;
@@ -70,13 +76,13 @@ export const lambdaLogGroupManaged: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     remediationSteps: "Create an aws.cloudwatch.LogGroup with a retention and point the function's loggingConfig.logGroup at it.",
     validateStack: (args, report) => {
-        const groups = new Set(ofType(args.resources, LOG_GROUP).map((g) => g.props.name));
-        for (const fn of ofType(args.resources, LAMBDA)) {
-            const target: string = fn.props.loggingConfig?.logGroup ?? `/aws/lambda/${fn.props.name}`;
+        const groups = stackLogGroups(args.resources);
+        return forEachKnown(ofType(args.resources, LAMBDA), (fn) => {
+            const target: string = fn.props.loggingConfig?.logGroup || `/aws/lambda/${fn.props.name}`;
             if (!groups.has(target)) {
                 report(`function ${fn.name} logs to ${target}, which is not a log group in this stack.`, fn.urn);
             }
-        }
+        });
     },
 };
 
@@ -92,18 +98,20 @@ export const ecsAwslogsManagedGroup: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     remediationSteps: "Create the log group in the stack with a retention, set awslogs-group to its name and remove awslogs-create-group.",
     validateStack: (args, report) => {
-        const groups = new Set(ofType(args.resources, LOG_GROUP).map((g) => g.props.name));
-        for (const td of ofType(args.resources, TASK_DEFINITION)) {
+        const groups = stackLogGroups(args.resources);
+        return forEachKnown(ofType(args.resources, TASK_DEFINITION), (td) => {
+            // Read before parsing: an unknown value must skip this task definition, not look like bad JSON.
+            const raw: unknown = td.props.containerDefinitions;
             let containers: Container[];
             try {
-                containers = JSON.parse(td.props.containerDefinitions);
+                containers = JSON.parse(String(raw));
             } catch {
                 report(`task definition ${td.name} has container definitions that are not valid JSON.`, td.urn);
-                continue;
+                return;
             }
             if (!Array.isArray(containers) || !containers.every((c) => typeof c === "object" && c !== null && !Array.isArray(c))) {
                 report(`task definition ${td.name} has container definitions that are not a JSON array of containers.`, td.urn);
-                continue;
+                return;
             }
             for (const c of containers) {
                 const log = c.logConfiguration;
@@ -118,7 +126,7 @@ export const ecsAwslogsManagedGroup: StackValidationPolicy = {
                     report(`container ${c.name} of ${td.name} logs to ${group ?? "no group"}, which is not a log group in this stack.`, td.urn);
                 }
             }
-        }
+        });
     },
 };
 
