@@ -94,7 +94,8 @@ export function defaultFamily(name: string): string {
 /**
  * A Fargate task definition for the processor: validated size, read-only root with a scratch
  * volume, its own log group with retention, an execution role that can only pull its image and write
- * its logs, and a task role that can only read uploads and write results of its bucket.
+ * its logs, and a task role that can only read uploads (and its status documents) and write results
+ * of its bucket.
  */
 export class ProcessorTask extends pulumi.ComponentResource {
     /** The task definition resource. */

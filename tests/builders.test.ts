@@ -268,16 +268,21 @@ describe("RunTask input transformer", () => {
 describe("IAM documents", () => {
     const bucketArn = "arn:aws:s3:::data-bucket";
 
-    it("task role: read uploads, list only uploads, write output and status, nothing else", () => {
+    it("task role: read uploads and status, list only those, write output and status, nothing else", () => {
         const doc = taskRolePolicy({ bucketArn, uploadPrefix: "uploads/", outputPrefix: "processed/", statusPrefix: "status/" });
         assert.deepEqual(doc.Statement, [
-            { Sid: "ReadUploads", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-bucket/uploads/*" },
             {
-                Sid: "ListUploads",
+                Sid: "ReadUploadsAndStatus",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: ["arn:aws:s3:::data-bucket/uploads/*", "arn:aws:s3:::data-bucket/status/*"],
+            },
+            {
+                Sid: "ListUploadsAndStatus",
                 Effect: "Allow",
                 Action: "s3:ListBucket",
                 Resource: bucketArn,
-                Condition: { StringLike: { "s3:prefix": "uploads/*" } },
+                Condition: { StringLike: { "s3:prefix": ["uploads/*", "status/*"] } },
             },
             {
                 Sid: "WriteResults",
@@ -308,7 +313,7 @@ describe("IAM documents", () => {
     it("makes wildcard characters in prefixes literal", () => {
         assert.equal(iamLiteral("a*b?c$d"), "a${*}b${?}c${$}d");
         const doc = taskRolePolicy({ bucketArn, uploadPrefix: "in*/", outputPrefix: "o/", statusPrefix: "s/" });
-        assert.equal(doc.Statement[0].Resource, "arn:aws:s3:::data-bucket/in${*}/*");
+        assert.deepEqual(doc.Statement[0].Resource, ["arn:aws:s3:::data-bucket/in${*}/*", "arn:aws:s3:::data-bucket/s/*"]);
     });
 
     it("execution role: ECR pulls scoped to the repository, logs to the log group", () => {

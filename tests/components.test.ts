@@ -205,7 +205,7 @@ describe("ProcessorTask", () => {
         ]);
         const task = statements(recorder.one("aws:iam/rolePolicy:RolePolicy", "processor-task-policy"));
         assert.deepEqual(task.map((s) => [s.Action, s.Resource]), [
-            ["s3:GetObject", "arn:aws:s3:::data-bucket/uploads/*"],
+            ["s3:GetObject", ["arn:aws:s3:::data-bucket/uploads/*", "arn:aws:s3:::data-bucket/status/*"]],
             ["s3:ListBucket", "arn:aws:s3:::data-bucket"],
             [["s3:PutObject", "s3:AbortMultipartUpload"], ["arn:aws:s3:::data-bucket/processed/*", "arn:aws:s3:::data-bucket/status/*"]],
         ]);

@@ -197,14 +197,15 @@ describe("least privilege, proven with the IAM policy simulator (dev stack)", fu
             await allowed(task, { action: "s3:AbortMultipartUpload", resource: object("processed/x.csv.summary.json") });
         });
 
-        it("can list the bucket only with the prefix uploads/", async () => {
+        it("can list the bucket only with the prefix uploads/ or status/", async () => {
             await allowed(task, { action: "s3:ListBucket", resource: d.bucketArn, context: { "s3:prefix": "uploads/" } });
             await allowed(task, { action: "s3:ListBucket", resource: d.bucketArn, context: { "s3:prefix": "uploads/2024/" } });
+            await allowed(task, { action: "s3:ListBucket", resource: d.bucketArn, context: { "s3:prefix": "status/x.csv.json" } });
         });
 
-        it("cannot list the bucket with the prefix processed/, status/, or with no prefix", async () => {
+        it("cannot list the bucket with the prefix processed/, or with no prefix", async () => {
             await denied(task, { action: "s3:ListBucket", resource: d.bucketArn, context: { "s3:prefix": "processed/" } });
-            await denied(task, { action: "s3:ListBucket", resource: d.bucketArn, context: { "s3:prefix": "status/" } });
+            await denied(task, { action: "s3:ListBucket", resource: d.bucketArn, context: { "s3:prefix": "statusx/" } });
             await denied(task, { action: "s3:ListBucket", resource: d.bucketArn, context: { "s3:prefix": "" } });
             await denied(task, { action: "s3:ListBucket", resource: d.bucketArn });
         });
@@ -221,9 +222,13 @@ describe("least privilege, proven with the IAM policy simulator (dev stack)", fu
             await denied(task, { action: "s3:PutObject", resource: object("processedx/x.csv.summary.json") });
         });
 
-        it("cannot read back what it wrote under processed/ or status/, nor anything outside uploads/", async () => {
+        it("can read its own status documents (duplicate-event check, attempt count)", async () => {
+            await allowed(task, { action: "s3:GetObject", resource: object("status/x.csv.json") });
+        });
+
+        it("cannot read back summaries under processed/, nor anything outside uploads/ and status/", async () => {
             await denied(task, { action: "s3:GetObject", resource: object("processed/x.csv.summary.json") });
-            await denied(task, { action: "s3:GetObject", resource: object("status/x.csv.json") });
+            await denied(task, { action: "s3:GetObject", resource: object("statusx/x.csv.json") });
             await denied(task, { action: "s3:GetObject", resource: object("uploadsx/x.csv") });
         });
 

@@ -62,20 +62,21 @@ export interface TaskRolePolicyArgs {
 
 /**
  * What the processor may do: read objects under the upload prefix and write (and abort multipart
- * uploads of) objects under the output and status prefixes of one bucket. Listing is limited to the
- * upload prefix, so a missing key reads as NoSuchKey rather than AccessDenied. Nothing else: no
- * delete, no other prefix, no other bucket.
+ * uploads of) objects under the output and status prefixes of one bucket; read its own status
+ * documents (to skip a duplicate event for a version it already processed, and to count attempts).
+ * Listing is limited to the upload and status prefixes, so a missing key there reads as NoSuchKey
+ * rather than AccessDenied. Nothing else: no delete, no other prefix, no other bucket.
  */
 export function taskRolePolicy(args: TaskRolePolicyArgs): PolicyDocument {
     const objects = (prefix: string) => `${args.bucketArn}/${iamLiteral(prefix)}*`;
     const statements: PolicyStatement[] = [
-        { Sid: "ReadUploads", Effect: "Allow", Action: "s3:GetObject", Resource: objects(args.uploadPrefix) },
+        { Sid: "ReadUploadsAndStatus", Effect: "Allow", Action: "s3:GetObject", Resource: [objects(args.uploadPrefix), objects(args.statusPrefix)] },
         {
-            Sid: "ListUploads",
+            Sid: "ListUploadsAndStatus",
             Effect: "Allow",
             Action: "s3:ListBucket",
             Resource: args.bucketArn,
-            Condition: { StringLike: { "s3:prefix": `${iamLiteral(args.uploadPrefix)}*` } },
+            Condition: { StringLike: { "s3:prefix": [`${iamLiteral(args.uploadPrefix)}*`, `${iamLiteral(args.statusPrefix)}*`] } },
         },
         {
             Sid: "WriteResults",
