@@ -483,6 +483,7 @@ describe("container definition", () => {
             { name: "S3_OUTPUT_PREFIX", value: "processed/" },
             { name: "S3_STATUS_PREFIX", value: "status/" },
             { name: "S3_UPLOAD_PREFIX", value: "uploads/" },
+            { name: "SHUTDOWN_GRACE_MS", value: "55000" },
             { name: "TMPDIR", value: "/tmp" },
         ]);
     });

@@ -18,7 +18,10 @@ export interface ContainerDefinitionArgs {
 }
 
 /** Environment names the pipeline sets itself (static here, per file through the rule's overrides). */
-export const RESERVED_ENVIRONMENT = ["S3_UPLOAD_PREFIX", "S3_OUTPUT_PREFIX", "S3_STATUS_PREFIX", "TMPDIR", "AWS_REGION"] as const;
+export const RESERVED_ENVIRONMENT = ["S3_UPLOAD_PREFIX", "S3_OUTPUT_PREFIX", "S3_STATUS_PREFIX", "TMPDIR", "AWS_REGION", "SHUTDOWN_GRACE_MS"] as const;
+
+/** Seconds kept back from stopTimeout so the processor records `interrupted` before SIGKILL. */
+export const SHUTDOWN_MARGIN_SECONDS = 5;
 
 export interface ContainerDefinition {
     name: string;
@@ -44,6 +47,8 @@ export function processorContainerDefinition(args: ContainerDefinitionArgs): Con
         S3_STATUS_PREFIX: args.prefixes.status,
         TMPDIR: args.scratchPath,
         AWS_REGION: args.region,
+        // After SIGTERM the processor stops reading, records `interrupted` and exits before ECS's SIGKILL.
+        SHUTDOWN_GRACE_MS: String(Math.max(args.stopTimeoutSeconds - SHUTDOWN_MARGIN_SECONDS, 1) * 1000),
     };
     return {
         name: args.name,

@@ -78,6 +78,7 @@ export function readConfig(env: Env): ProcessorConfig {
             fail(`${name}: ${JSON.stringify(prefix)} overlaps S3_UPLOAD_PREFIX ${JSON.stringify(uploadPrefix)}; the processor's writes would trigger it again`);
         }
     }
+    relativeName(key, uploadPrefix);
     const endpoint = env.S3_ENDPOINT || undefined;
     if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
         fail(`S3_ENDPOINT: ${JSON.stringify(endpoint)} is not an http(s) URL such as http://127.0.0.1:4566`);

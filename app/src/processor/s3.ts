@@ -14,6 +14,9 @@ export function createS3Client(options: { region: string; endpoint?: string; for
         forcePathStyle: options.forcePathStyle,
         // Retries with backoff for throttling and 5xx; a task that still fails exits TRANSIENT.
         maxAttempts: 5,
+        // S3-compatible servers (MinIO, LocalStack, local test servers) often lack the newer default
+        // request checksums; send and verify them only where S3 requires them.
+        ...(options.endpoint ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
     });
 }
 

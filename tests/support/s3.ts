@@ -1,0 +1,134 @@
+/**
+ * A real S3-compatible server (s3rver) on loopback for end-to-end tests, and a proxy in front of it
+ * that can slow down or refuse requests, to exercise interruption and access-denied paths.
+ */
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
+import S3rver from "s3rver";
+
+export const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+export interface LocalS3 {
+    endpoint: string;
+    client: S3Client;
+    put(bucket: string, key: string, body: string | Buffer): Promise<void>;
+    get(bucket: string, key: string): Promise<string | undefined>;
+    createBucket(name: string): Promise<void>;
+    close(): Promise<void>;
+}
+
+export async function startS3(): Promise<LocalS3> {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-"));
+    const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory });
+    const { port } = (await server.run()) as AddressInfo;
+    const endpoint = `http://127.0.0.1:${port}`;
+    const client = new S3Client({
+        region: "us-east-1",
+        endpoint,
+        forcePathStyle: true,
+        credentials: CREDENTIALS,
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+    });
+    return {
+        endpoint,
+        client,
+        put: async (bucket, key, body) => {
+            await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+        },
+        get: async (bucket, key) => {
+            try {
+                const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+                return await res.Body!.transformToString();
+            } catch (e) {
+                if ((e as Error).name === "NoSuchKey") {
+                    return undefined;
+                }
+                throw e;
+            }
+        },
+        createBucket: async (name) => {
+            await client.send(new CreateBucketCommand({ Bucket: name }));
+        },
+        close: async () => {
+            client.destroy();
+            await server.close();
+            fs.rmSync(directory, { recursive: true, force: true });
+        },
+    };
+}
+
+export interface ProxyRule {
+    /** Requests whose decoded path contains this text are affected. */
+    pathIncludes: string;
+    /** Answer 403 AccessDenied as S3 does. */
+    deny?: boolean;
+    /** Relay the response body at most this many bytes per 100 ms. */
+    bytesPer100ms?: number;
+}
+
+/** An HTTP proxy to `upstream` applying the first matching rule. */
+export async function startProxy(upstream: string, rules: ProxyRule[]): Promise<{ endpoint: string; close(): Promise<void> }> {
+    const target = new URL(upstream);
+    const sockets = new Set<import("net").Socket>();
+    const server = http.createServer((req, res) => {
+        const rule = rules.find((r) => decodeURIComponent(req.url ?? "").includes(r.pathIncludes));
+        if (rule?.deny) {
+            res.writeHead(403, { "content-type": "application/xml" });
+            res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+            return;
+        }
+        const forward = http.request(
+            { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+            (up) => {
+                res.writeHead(up.statusCode ?? 502, up.headers);
+                if (!rule?.bytesPer100ms) {
+                    up.pipe(res);
+                    return;
+                }
+                const limit = rule.bytesPer100ms;
+                up.on("data", (chunk: Buffer) => {
+                    up.pause();
+                    let offset = 0;
+                    const step = () => {
+                        if (res.destroyed) {
+                            up.destroy();
+                            return;
+                        }
+                        res.write(chunk.subarray(offset, offset + limit));
+                        offset += limit;
+                        if (offset < chunk.length) {
+                            setTimeout(step, 100);
+                        } else {
+                            setTimeout(() => up.resume(), 100);
+                        }
+                    };
+                    step();
+                });
+                up.on("end", () => res.end());
+            },
+        );
+        forward.on("error", () => res.destroy());
+        req.pipe(forward);
+    });
+    server.on("connection", (s) => {
+        sockets.add(s);
+        s.on("close", () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+        endpoint: `http://127.0.0.1:${port}`,
+        close: () =>
+            new Promise<void>((resolve) => {
+                for (const s of sockets) {
+                    s.destroy();
+                }
+                server.close(() => resolve());
+            }),
+    };
+}
