@@ -2,8 +2,6 @@
  * CloudWatch Embedded Metric Format through aws-embedded-metrics: one EMF document per file on
  * stdout, which CloudWatch Logs (awslogs driver) turns into metrics.
  */
-import { Configuration, Unit, createMetricsLogger } from "aws-embedded-metrics";
-import Environments from "aws-embedded-metrics/lib/environment/Environments";
 
 export interface RunMetrics {
     outcome: "succeeded" | "failed" | "interrupted" | "skipped";
@@ -20,9 +18,11 @@ export interface RunMetrics {
 export const METRICS_NAMESPACE = "S3FargatePipeline";
 
 export async function emitMetrics(m: RunMetrics): Promise<void> {
-    // stdout, not the CloudWatch agent: the awslogs driver ships stdout and CloudWatch extracts EMF.
-    Configuration.environmentOverride = Environments.Local;
-    Configuration.namespace = process.env.AWS_EMF_NAMESPACE || METRICS_NAMESPACE;
+    // The library picks its sink when it is loaded: stdout ("Local"), not the CloudWatch agent, because
+    // the awslogs driver ships stdout and CloudWatch extracts EMF from it. So set that, then load it.
+    process.env.AWS_EMF_ENVIRONMENT ??= "Local";
+    process.env.AWS_EMF_NAMESPACE ??= METRICS_NAMESPACE;
+    const { Unit, createMetricsLogger } = await import("aws-embedded-metrics");
     const metrics = createMetricsLogger();
     metrics.setDimensions([{ Service: "processor" }, { Service: "processor", Outcome: m.outcome }], false);
     metrics.putMetric("FilesProcessed", 1, Unit.Count);

@@ -1,0 +1,78 @@
+/**
+ * Byte hashing and a HyperLogLog sketch for approximate distinct counts.
+ */
+
+export const FNV_SEED = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over bytes [start, end), finished with murmur3's fmix32 so every bit avalanches. */
+export function hashBytes(buf: Uint8Array, start: number, end: number): number {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) {
+        h = Math.imul(h ^ buf[i], 0x01000193);
+    }
+    return fmix32(h);
+}
+
+export function fmix32(h: number): number {
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
+}
+
+/** Registers for precision p (2^p registers of one byte each). */
+export class HyperLogLog {
+    readonly registers: Uint8Array;
+    private readonly shift: number;
+    private readonly sentinel: number;
+
+    constructor(readonly precision: number = 14) {
+        if (precision < 4 || precision > 18) {
+            throw new RangeError("HyperLogLog precision must be 4..18");
+        }
+        this.registers = new Uint8Array(1 << precision);
+        this.shift = 32 - precision;
+        this.sentinel = 1 << (precision - 1);
+    }
+
+    /** Adds a 32-bit hash. */
+    add(hash: number): void {
+        const idx = hash >>> this.shift;
+        const rank = Math.clz32((hash << this.precision) | this.sentinel) + 1;
+        const regs = this.registers;
+        if (rank > regs[idx]) {
+            regs[idx] = rank;
+        }
+    }
+
+    /** The estimate, with linear counting for small cardinalities and the 32-bit large-range correction. */
+    estimate(): number {
+        const regs = this.registers;
+        const m = regs.length;
+        let sum = 0;
+        let zeros = 0;
+        for (let i = 0; i < m; i++) {
+            const r = regs[i];
+            if (r === 0) {
+                zeros++;
+                sum += 1;
+            } else {
+                sum += 1 / 2 ** r;
+            }
+        }
+        if (zeros === m) {
+            return 0;
+        }
+        const alpha = 0.7213 / (1 + 1.079 / m);
+        let e = (alpha * m * m) / sum;
+        if (e <= 2.5 * m && zeros > 0) {
+            e = m * Math.log(m / zeros);
+        } else if (e > 4294967296 / 30) {
+            e = -4294967296 * Math.log(1 - e / 4294967296);
+        }
+        return Math.round(e);
+    }
+}

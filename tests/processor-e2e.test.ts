@@ -1,0 +1,240 @@
+/**
+ * The processor end to end, as the container runs it: a child process with the environment the
+ * upload rule sets, against a real S3-compatible server on loopback.
+ */
+import { strict as assert } from "assert";
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import { gzipSync } from "zlib";
+import { ExitCode } from "../app/src/processor/exit-codes";
+import { ROOT } from "./mocks";
+import { CREDENTIALS, LocalS3, startProxy, startS3 } from "./support/s3";
+
+const BUCKET = "pipeline";
+const MAIN = path.join(ROOT, "app/src/processor/main.ts");
+
+interface Run {
+    code: number | null;
+    logs: Record<string, any>[];
+    stderr: string;
+}
+
+function start(env: Record<string, string>): { child: ChildProcess; done: Promise<Run> } {
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? "", AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
+    const done = new Promise<Run>((resolve) =>
+        child.on("exit", (code) => {
+            const logs = stdout
+                .split("\n")
+                .filter((l) => l.trim().startsWith("{"))
+                .map((l) => JSON.parse(l) as Record<string, any>);
+            resolve({ code, logs, stderr });
+        }),
+    );
+    return { child, done };
+}
+
+/** A gzip stream cut in the middle of its compressed data. */
+function truncatedGzip(): Buffer {
+    const gz = gzipSync(Array.from({ length: 20000 }, (_, i) => `${i},${(i * 7919) % 10007}`).join("\n"));
+    return gz.subarray(0, Math.floor(gz.length / 2));
+}
+
+describe("processor end to end against a local S3 server", function () {
+    this.timeout(60000);
+    let s3: LocalS3;
+
+    before(async () => {
+        s3 = await startS3();
+        await s3.createBucket(BUCKET);
+    });
+    after(async () => {
+        await s3.close();
+    });
+
+    const env = (key: string, extra: Record<string, string> = {}) => ({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_KEY: key, ...extra });
+    const run = (key: string, extra?: Record<string, string>) => start(env(key, extra)).done;
+    const status = async (relative: string) => JSON.parse((await s3.get(BUCKET, `status/${relative}.json`)) ?? "null");
+    const summary = async (relative: string) => JSON.parse((await s3.get(BUCKET, `processed/${relative}.summary.json`)) ?? "null");
+
+    it("summarises a CSV, writes the summary and a succeeded status, logs JSON with bucket and key, and emits EMF metrics", async () => {
+        const csv = "id,amount,ok,when,name\n1,2.5,true,2026-11-23T10:00:00Z,a\n2,,false,2026-11-24T10:00:00Z,\"b, c\"\n3,7,true,2026-11-25T10:00:00Z,d\n";
+        await s3.put(BUCKET, "uploads/sales.csv", csv);
+        const r = await run("uploads/sales.csv", { S3_EVENT_ID: "evt-1", S3_EVENT_TIME: "2026-11-23T10:00:00Z" });
+        assert.equal(r.code, ExitCode.OK, r.stderr);
+        const s = await summary("sales.csv");
+        assert.equal(s.rows, 3);
+        assert.deepEqual(s.columns.map((c: any) => [c.name, c.type]), [["id", "integer"], ["amount", "float"], ["ok", "boolean"], ["when", "timestamp"], ["name", "string"]]);
+        assert.deepEqual(s.source.key, "uploads/sales.csv");
+        const st = await status("sales.csv");
+        assert.deepEqual([st.state, st.rowsProcessed, st.outputKey, st.attempt, st.eventId], ["succeeded", 3, "processed/sales.csv.summary.json", 1, "evt-1"]);
+        assert.ok(st.completedAt >= st.startedAt);
+        assert.equal(typeof st.durationMs, "number");
+        assert.equal(st.etag.length, 32);
+        const info = r.logs.filter((l) => l.msg === "succeeded");
+        assert.equal(info.length, 1);
+        assert.deepEqual([info[0].bucket, info[0].key, info[0].level], [BUCKET, "uploads/sales.csv", "info"]);
+        const emf = r.logs.find((l) => l._aws);
+        assert.ok(emf, "an EMF document on stdout");
+        assert.equal(emf!.RowsProcessed, 3);
+        assert.deepEqual(emf!._aws.CloudWatchMetrics[0].Namespace, "S3FargatePipeline");
+    });
+
+    it("skips a duplicate event for a version it already processed, and says so", async () => {
+        await s3.put(BUCKET, "uploads/dup.csv", "a,b\n1,2\n");
+        assert.equal((await run("uploads/dup.csv")).code, ExitCode.OK);
+        const first = await status("dup.csv");
+        const r = await run("uploads/dup.csv");
+        assert.equal(r.code, ExitCode.OK);
+        assert.ok(r.logs.some((l) => /already processed/.test(l.msg)), JSON.stringify(r.logs));
+        assert.deepEqual(await status("dup.csv"), first);
+    });
+
+    it("processes a new version of the same file again", async () => {
+        await s3.put(BUCKET, "uploads/v.csv", "a\n1\n");
+        assert.equal((await run("uploads/v.csv", { SUMMARY_DELIMITER: "," })).code, ExitCode.OK);
+        await s3.put(BUCKET, "uploads/v.csv", "a\n1\n2\n");
+        assert.equal((await run("uploads/v.csv", { SUMMARY_DELIMITER: "," })).code, ExitCode.OK);
+        assert.equal((await status("v.csv")).rowsProcessed, 2);
+    });
+
+    it("counts attempts of the same event", async () => {
+        await s3.put(BUCKET, "uploads/att.csv", "");
+        await run("uploads/att.csv", { S3_EVENT_ID: "evt-a" });
+        await run("uploads/att.csv", { S3_EVENT_ID: "evt-a" });
+        assert.equal((await status("att.csv")).attempt, 2);
+    });
+
+    for (const key of ["uploads/with space.csv", "uploads/plus+sign.csv", "uploads/ünï 数据.csv", 'uploads/quote"d\'.csv']) {
+        it(`finds ${JSON.stringify(key)} given raw, and given URL-encoded as S3 notifications encode keys`, async () => {
+            await s3.put(BUCKET, key, "x,y\n1,2\n");
+            const relative = key.slice("uploads/".length);
+            assert.equal((await run(key)).code, ExitCode.OK);
+            assert.equal((await status(relative)).state, "succeeded");
+            const encoded = encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+");
+            if (encoded !== key) {
+                await s3.put(BUCKET, key, "x,y\n1,2\n3,4\n");
+                const r = await run(encoded);
+                assert.equal(r.code, ExitCode.OK, JSON.stringify(r.logs));
+                assert.equal((await status(relative)).rowsProcessed, 2);
+            }
+        });
+    }
+
+    it("decodes once only: a key whose real name contains %2B is not double-decoded", async () => {
+        await s3.put(BUCKET, "uploads/100%2B.csv", "a,b\n1,2\n");
+        const r = await run("uploads/100%252B.csv");
+        assert.equal(r.code, ExitCode.OK, JSON.stringify(r.logs));
+        assert.equal((await status("100%2B.csv")).state, "succeeded");
+    });
+
+    it("reads gzip input detected by its magic bytes", async () => {
+        await s3.put(BUCKET, "uploads/z.csv.gz", gzipSync("a,b\n1,2\n3,4\n"));
+        assert.equal((await run("uploads/z.csv.gz")).code, ExitCode.OK);
+        const s = await summary("z.csv.gz");
+        assert.deepEqual([s.rows, s.compression], [2, "gzip"]);
+    });
+
+    it("counts bad rows (ragged, invalid UTF-8) and still succeeds", async () => {
+        await s3.put(BUCKET, "uploads/ragged.csv", Buffer.concat([Buffer.from("a,b\n1,2\n1,2,3\n"), Buffer.from([0x78, 0xff, 0x2c, 0x31, 0x0a]), Buffer.from("4,5\n")]));
+        const r = await run("uploads/ragged.csv");
+        assert.equal(r.code, ExitCode.OK, JSON.stringify(r.logs));
+        const s = await summary("ragged.csv");
+        assert.equal(s.rows, 2);
+        assert.equal(s.badRows.count, 2);
+        assert.deepEqual(s.badRows.first.map((b: any) => b.line), [3, 4]);
+        assert.equal((await status("ragged.csv")).badRows, 2);
+    });
+
+    const badInputs: [string, string | Buffer, string][] = [
+        ["an empty file", "", "InputError:empty"],
+        ["a binary file", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]), "InputError:binary"],
+        ["text that is not delimited", "just some words\nand more words here\nno separators at all\n", "InputError:not-delimited"],
+        ["a truncated gzip", truncatedGzip(), "InputError:truncated-gzip"],
+    ];
+    for (const [what, body, errorClass] of badInputs) {
+        it(`fails ${what} with exit ${ExitCode.INPUT} and a failed status naming the problem`, async () => {
+            const name = `bad-${errorClass.split(":")[1]}.csv`;
+            await s3.put(BUCKET, `uploads/${name}`, body);
+            const r = await run(`uploads/${name}`);
+            assert.equal(r.code, ExitCode.INPUT, JSON.stringify(r.logs));
+            const st = await status(name);
+            assert.equal(st.state, "failed");
+            assert.equal(st.error.class, errorClass);
+            assert.equal(st.error.exitCode, ExitCode.INPUT);
+            assert.ok(st.error.message.length > 0);
+            assert.equal(await s3.get(BUCKET, `processed/${name}.summary.json`), undefined, "no summary for a failed file");
+            assert.ok(!/\n\s+at /.test(r.stderr), "no stack trace");
+        });
+    }
+
+    it(`fails a missing object with exit ${ExitCode.NOT_FOUND} and a failed status`, async () => {
+        const r = await run("uploads/missing.csv");
+        assert.equal(r.code, ExitCode.NOT_FOUND);
+        const st = await status("missing.csv");
+        assert.deepEqual([st.state, st.error.class], ["failed", "ObjectNotFound"]);
+    });
+
+    it(`fails with exit ${ExitCode.ACCESS_DENIED} when S3 denies access`, async () => {
+        const proxy = await startProxy(s3.endpoint, [{ pathIncludes: "uploads/secret.csv", deny: true }]);
+        try {
+            await s3.put(BUCKET, "uploads/secret.csv", "a,b\n1,2\n");
+            const r = await start({ ...env("uploads/secret.csv"), S3_ENDPOINT: proxy.endpoint }).done;
+            assert.equal(r.code, ExitCode.ACCESS_DENIED, JSON.stringify(r.logs));
+            assert.deepEqual([(await status("secret.csv")).state, (await status("secret.csv")).error.class], ["failed", "AccessDenied"]);
+        } finally {
+            await proxy.close();
+        }
+    });
+
+    it(`stops on SIGTERM mid-file, records interrupted and exits ${ExitCode.INTERRUPTED}`, async () => {
+        const big = "id,value\n" + Array.from({ length: 200000 }, (_, i) => `${i},${i * 2}`).join("\n") + "\n";
+        await s3.put(BUCKET, "uploads/slow.csv", big);
+        const proxy = await startProxy(s3.endpoint, [{ pathIncludes: "uploads/slow.csv", bytesPer100ms: 4096 }]);
+        try {
+            const { child, done } = start({ ...env("uploads/slow.csv"), S3_ENDPOINT: proxy.endpoint, SHUTDOWN_GRACE_MS: "10000" });
+            await new Promise<void>((resolve) => {
+                child.stdout!.on("data", (d: Buffer) => {
+                    if (d.toString().includes('"msg":"processing"')) {
+                        resolve();
+                    }
+                });
+            });
+            const sent = Date.now();
+            child.kill("SIGTERM");
+            const r = await done;
+            assert.equal(r.code, ExitCode.INTERRUPTED, JSON.stringify(r.logs));
+            assert.ok(Date.now() - sent < 10000, "exits within the grace period");
+            const st = await status("slow.csv");
+            assert.deepEqual([st.state, st.error.exitCode], ["interrupted", ExitCode.INTERRUPTED]);
+            assert.equal(await s3.get(BUCKET, "processed/slow.csv.summary.json"), undefined, "no partial summary");
+        } finally {
+            await proxy.close();
+        }
+    });
+
+    it(`rejects missing settings with exit ${ExitCode.CONFIG} and a message naming the variable`, async () => {
+        const r = await start({ S3_ENDPOINT: s3.endpoint, S3_KEY: "uploads/x.csv" }).done;
+        assert.equal(r.code, ExitCode.CONFIG);
+        assert.match(r.logs[0].error, /^S3_BUCKET is not set/);
+        const bad = await start({ ...env("uploads/x.csv"), S3_OUTPUT_PREFIX: "uploads/out/" }).done;
+        assert.equal(bad.code, ExitCode.CONFIG);
+        assert.match(bad.logs[0].error, /S3_OUTPUT_PREFIX: "uploads\/out\/" overlaps S3_UPLOAD_PREFIX "uploads\/"/);
+        const outside = await run("elsewhere/x.csv");
+        assert.equal(outside.code, ExitCode.CONFIG);
+    });
+
+    it("never modifies the input object", async () => {
+        const body = "a,b\n1,2\n";
+        await s3.put(BUCKET, "uploads/keep.csv", body);
+        await run("uploads/keep.csv");
+        assert.equal(await s3.get(BUCKET, "uploads/keep.csv"), body);
+    });
+});
