@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { LOG_RETENTION_DAYS, matchesEventPattern } from "../components";
+import { readConfig } from "../app/src/processor/config";
 import { runProgram as run } from "../policy/offline/program";
 import { PROJECT, ROOT, Recorded, Recorder, parseDoc, stackConfig, useMocks, valueOf } from "./mocks";
 
@@ -73,6 +74,14 @@ for (const stack of ["dev", "prod"]) {
             const container = JSON.parse(taskDef.inputs.containerDefinitions)[0];
             assert.equal(container.logConfiguration.options["awslogs-group"], recorder.one("aws:cloudwatch/logGroup:LogGroup").state.name);
             assert.deepEqual(target.ecsTarget.networkConfiguration.subnets.length, 2);
+        });
+
+        it("gives the container an environment the processor accepts, with a shutdown grace inside stopTimeout", () => {
+            const [container] = JSON.parse(recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+            const env: Record<string, string> = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+            const config = readConfig({ ...env, S3_BUCKET: "b", S3_KEY: "uploads/x.csv" });
+            assert.deepEqual([config.uploadPrefix, config.outputPrefix, config.statusPrefix], ["uploads/", "processed/", "status/"]);
+            assert.ok(config.shutdownGraceMs > 0 && config.shutdownGraceMs < container.stopTimeout * 1000);
         });
 
         it("leaves no log group without a valid retention", () => {
