@@ -4,8 +4,11 @@
  * fire the rule" with the very pattern deployed).
  */
 
-/** A JSON event pattern (see "Amazon EventBridge event patterns"). */
-export type EventPattern = { [field: string]: EventPattern | PatternValue[] };
+/**
+ * A JSON event pattern (see "Amazon EventBridge event patterns"). `$or` holds alternatives, each a
+ * pattern of its own.
+ */
+export type EventPattern = { [field: string]: EventPattern | PatternValue[] | EventPattern[] };
 
 /** One element of a pattern's value list: a literal or a content filter. */
 export type PatternValue =
@@ -17,7 +20,7 @@ export type PatternValue =
     | { suffix: string }
     | { wildcard: string }
     | { exists: boolean }
-    | { "anything-but": string | number | (string | number)[] }
+    | { "anything-but": string | number | (string | number)[] | { prefix: string } }
     | { numeric: (string | number)[] };
 
 export interface UploadEventPatternArgs {
@@ -104,8 +107,12 @@ function valueMatches(filter: PatternValue, value: unknown): boolean {
         return typeof value === "string" && wildcardToRegExp(filter.wildcard).test(value);
     }
     if ("anything-but" in filter) {
-        const excluded = ([] as (string | number)[]).concat(filter["anything-but"]);
-        return value !== undefined && !excluded.includes(value as string | number);
+        const but = filter["anything-but"];
+        if (typeof but === "object" && !Array.isArray(but)) {
+            return typeof value === "string" && !value.startsWith(but.prefix);
+        }
+        const excluded = ([] as (string | number)[]).concat(but);
+        return value !== undefined && value !== null && !excluded.includes(value as string | number);
     }
     if ("numeric" in filter) {
         return typeof value === "number" && numericMatches(filter.numeric, value);
@@ -126,18 +133,25 @@ function fieldMatches(filters: PatternValue[], present: boolean, value: unknown)
 
 /**
  * Does `event` match `pattern`? Implements literals, prefix, suffix, wildcard, anything-but,
- * numeric and exists, with EventBridge's rules: every field of the pattern must match; a list of
- * filters matches if any does; an array in the event matches if any element does.
+ * numeric, exists and `$or`, with EventBridge's rules: every field of the pattern must match; a list
+ * of filters matches if any does; an array in the event matches if any element does (also an array
+ * of objects against a nested pattern); `$or` matches if any of its patterns does.
  */
 export function matchesEventPattern(pattern: EventPattern, event: unknown): boolean {
+    if (Array.isArray(event)) {
+        return event.some((element) => matchesEventPattern(pattern, element));
+    }
     if (event === null || typeof event !== "object") {
         return false;
     }
     const record = event as Record<string, unknown>;
     return Object.entries(pattern).every(([field, expected]) => {
+        if (field === "$or") {
+            return (expected as EventPattern[]).some((alternative) => matchesEventPattern(alternative, record));
+        }
         const present = Object.prototype.hasOwnProperty.call(record, field);
         if (Array.isArray(expected)) {
-            return fieldMatches(expected, present, record[field]);
+            return fieldMatches(expected as PatternValue[], present, record[field]);
         }
         return present && matchesEventPattern(expected, record[field]);
     });

@@ -1,0 +1,706 @@
+/**
+ * `npm run bench [-- options]`: benchmark of the streaming summariser (app/src/processor/summarize) against baselines
+ * measured in the same run on the same generated file. It prints figures, ratios and the spec's targets
+ * (PASS/FAIL, informational). It is never a timed test: it exits 0 whatever the figures, 1 only if a measurement
+ * crashed.
+ *
+ * Options:
+ *   --rows N     rows of the 1× file (default 5,000,000)
+ *   --no-4x      skip the 4× file and the memory-flatness check
+ *   --repeat N   runs of each fast measurement, best wall kept (default 3; the JS parsers and the 4× run once)
+ *   --seed N     generator seed (default 20240601)
+ *   --keep       keep the temporary directory (generated files, transpiled children)
+ *   --write      also write the report to bench/results.md
+ *
+ * Every measurement runs in its own child process so that its peak RSS is its own (GNU `/usr/bin/time -v` when
+ * present, else the child's process.resourceUsage().maxRSS). The children are transpiled to plain JavaScript
+ * first (bench/build.ts) so that no TypeScript compiler sits in their memory.
+ */
+
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DISTINCT_CAP } from "./baseline-stats";
+import { childNodePath, transpileTree } from "./build";
+import { COLUMN_NAMES, generateFiles, type FileTruth, type GenerateResult } from "./generate";
+import { RESULT_PREFIX, errorText, type ChildResult, type SummaryFigures } from "./protocol";
+
+const ROOT = path.resolve(__dirname, "..");
+const SUMMARIZER_INDEX = path.join(ROOT, "app", "src", "processor", "summarize", "index.ts");
+const MIB = 1024 * 1024;
+
+const TARGET_ROWS_PER_SEC = 2_000_000;
+const TARGET_VS_PARSER = 5;
+const TARGET_GZIP_VS_ZCAT = 0.9;
+const TARGET_RSS_MIB = 128;
+/** "Flat" memory: the 4× file's peak RSS is at most this multiple of the 1× file's. */
+const FLAT_RSS_FACTOR = 1.25;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Arguments
+
+interface Args {
+    rows: number;
+    fourX: boolean;
+    repeat: number;
+    seed: number;
+    keep: boolean;
+    write: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+    const args: Args = { rows: 5_000_000, fourX: true, repeat: 3, seed: 20240601, keep: false, write: false };
+    const int = (name: string, v: string | undefined, min: number): number => {
+        const n = Number((v ?? "").replace(/_/g, ""));
+        if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} needs an integer ≥ ${min}, got ${String(v)}`);
+        return n;
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        switch (a) {
+            case "--rows":
+                args.rows = int(a, argv[++i], 1);
+                break;
+            case "--repeat":
+                args.repeat = int(a, argv[++i], 1);
+                break;
+            case "--seed":
+                args.seed = int(a, argv[++i], 0);
+                break;
+            case "--no-4x":
+                args.fourX = false;
+                break;
+            case "--keep":
+                args.keep = true;
+                break;
+            case "--write":
+                args.write = true;
+                break;
+            case "--help":
+            case "-h":
+                process.stdout.write(
+                    "npm run bench -- [--rows N] [--no-4x] [--repeat N] [--seed N] [--keep] [--write]\n",
+                );
+                process.exit(0);
+                break;
+            default:
+                throw new Error(`unknown option ${String(a)} (try --help)`);
+        }
+    }
+    return args;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running children
+
+interface Tools {
+    /** GNU time with -v and -o. */
+    time: boolean;
+    taskset: boolean;
+}
+
+function detectTools(): Tools {
+    const ok = (cmd: string, args: string[]): boolean => {
+        try {
+            return spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
+        } catch {
+            return false;
+        }
+    };
+    return {
+        time: fs.existsSync("/usr/bin/time") && ok("/usr/bin/time", ["-v", "-o", "/dev/null", "true"]),
+        taskset: ok("taskset", ["-c", "0", "true"]),
+    };
+}
+
+interface ProcessRun {
+    status: number | null;
+    signal: string | null;
+    stdout: string;
+    stderr: string;
+    /** Whole process, seconds. */
+    outerWallSec: number;
+    maxRssKiB?: number;
+    cpuSec?: number;
+}
+
+let timeFileCounter = 0;
+
+function runProcess(tools: Tools, tmp: string, cmd: readonly string[], pin: boolean, env?: NodeJS.ProcessEnv): ProcessRun {
+    const timeFile = path.join(tmp, `time-${++timeFileCounter}.txt`);
+    const argv = [
+        ...(tools.time ? ["/usr/bin/time", "-v", "-o", timeFile] : []),
+        ...(pin && tools.taskset ? ["taskset", "-c", "0"] : []),
+        ...cmd,
+    ];
+    const started = performance.now();
+    const r = spawnSync(argv[0]!, argv.slice(1), {
+        encoding: "utf8",
+        env: env ?? process.env,
+        maxBuffer: 64 * MIB,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    const outerWallSec = (performance.now() - started) / 1000;
+    if (r.error) throw r.error;
+    const run: ProcessRun = {
+        status: r.status,
+        signal: r.signal,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        outerWallSec,
+    };
+    if (tools.time && fs.existsSync(timeFile)) {
+        const text = fs.readFileSync(timeFile, "utf8");
+        const field = (label: string): number | undefined => {
+            const m = new RegExp(`${label}: ([0-9.]+)`).exec(text);
+            return m ? Number(m[1]) : undefined;
+        };
+        run.maxRssKiB = field("Maximum resident set size \\(kbytes\\)");
+        const user = field("User time \\(seconds\\)");
+        const sys = field("System time \\(seconds\\)");
+        if (user !== undefined && sys !== undefined) run.cpuSec = user + sys;
+        fs.rmSync(timeFile, { force: true });
+    }
+    return run;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Measurements
+
+type Status = "ok" | "unavailable" | "crashed";
+
+interface Measurement {
+    label: string;
+    /** For ratios and targets. */
+    short: string;
+    input: string;
+    status: Status;
+    reason?: string;
+    /** Data rows of the input (header excluded). */
+    rows: number;
+    /** Decompressed bytes. */
+    bytes: number;
+    wallSec: number;
+    cpuSec?: number;
+    rssMiB?: number;
+    summary?: SummaryFigures;
+    notes: string[];
+}
+
+interface Context {
+    args: Args;
+    tools: Tools;
+    tmp: string;
+    /** Transpiled child scripts by name (e.g. "measure-summarizer"). */
+    children: Map<string, string>;
+    nodeEnv: NodeJS.ProcessEnv;
+}
+
+function progress(text: string): void {
+    process.stderr.write(`[bench] ${text}\n`);
+}
+
+function lastResult(stdout: string): ChildResult | undefined {
+    const line = stdout
+        .split("\n")
+        .reverse()
+        .find((l) => l.startsWith(RESULT_PREFIX));
+    return line === undefined ? undefined : (JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildResult);
+}
+
+function tail(text: string, n = 600): string {
+    const t = text.trim();
+    return t.length > n ? "…" + t.slice(-n) : t;
+}
+
+function newMeasurement(label: string, short: string, input: string, truth: FileTruth): Measurement {
+    return { label, short, input, status: "ok", rows: truth.rows, bytes: truth.bytes, wallSec: Infinity, notes: [] };
+}
+
+/** Runs a node child `repeat` times; keeps the best wall time and the highest peak RSS. */
+function measureNode(
+    ctx: Context,
+    label: string,
+    input: string,
+    truth: FileTruth,
+    script: string,
+    scriptArgs: readonly string[],
+    opts: { pin: boolean; repeat: number },
+): Measurement {
+    const m = newMeasurement(label, label.split(" ")[0]!, input, truth);
+    const scriptPath = ctx.children.get(script);
+    if (scriptPath === undefined) throw new Error(`no transpiled child ${script}`);
+    for (let i = 0; i < opts.repeat; i++) {
+        const run = runProcess(ctx.tools, ctx.tmp, [process.execPath, scriptPath, ...scriptArgs], opts.pin, ctx.nodeEnv);
+        const result = lastResult(run.stdout);
+        if (result === undefined || !result.ok) {
+            m.status = result !== undefined && !result.ok && result.unavailable ? "unavailable" : "crashed";
+            m.reason =
+                result !== undefined && !result.ok
+                    ? result.error
+                    : `exit ${String(run.status)}${run.signal ? ` (signal ${run.signal})` : ""}: ${tail(run.stderr)}`;
+            if (m.status === "crashed" && run.stderr.trim() !== "") m.reason += `\n${tail(run.stderr)}`;
+            progress(`${label}: ${m.status.toUpperCase()}: ${m.reason}`);
+            return m;
+        }
+        const rssKiB = run.maxRssKiB ?? result.selfMaxRssKiB;
+        m.rssMiB = Math.max(m.rssMiB ?? 0, rssKiB / 1024);
+        if (result.wallSec < m.wallSec) {
+            m.wallSec = result.wallSec;
+            m.cpuSec = run.cpuSec;
+            m.rows = result.summary.rows;
+            m.bytes = result.bytes;
+            m.summary = result.summary;
+        }
+        if (result.note !== undefined && i === 0) m.notes.push(result.note);
+        progress(`${label}: ${result.wallSec.toFixed(2)} s, ${(rssKiB / 1024).toFixed(1)} MiB (run ${i + 1}/${opts.repeat})`);
+    }
+    if (opts.pin && ctx.tools.taskset) m.notes.push("taskset -c 0");
+    if (opts.repeat > 1) m.notes.push(`best of ${opts.repeat}`);
+    return m;
+}
+
+/** Runs a shell command `repeat` times; its wall is the whole process's. `expectLines` checks `wc -l`'s output. */
+function measureShell(
+    ctx: Context,
+    label: string,
+    input: string,
+    truth: FileTruth,
+    cmd: readonly string[],
+    expectLines: number | undefined,
+    repeat: number,
+): Measurement {
+    const m = newMeasurement(label, label, input, truth);
+    for (let i = 0; i < repeat; i++) {
+        const run = runProcess(ctx.tools, ctx.tmp, cmd, false);
+        if (run.status !== 0) {
+            m.status = "crashed";
+            m.reason = `exit ${String(run.status)}: ${tail(run.stderr)}`;
+            progress(`${label}: CRASHED: ${m.reason}`);
+            return m;
+        }
+        if (expectLines !== undefined && i === 0) {
+            const lines = Number(run.stdout.trim().split(/\s+/)[0]);
+            m.notes.push(lines === expectLines ? `${lines} lines, as generated` : `!! ${lines} lines, generated ${expectLines}`);
+        }
+        if (run.maxRssKiB !== undefined) m.rssMiB = Math.max(m.rssMiB ?? 0, run.maxRssKiB / 1024);
+        if (run.outerWallSec < m.wallSec) {
+            m.wallSec = run.outerWallSec;
+            m.cpuSec = run.cpuSec;
+        }
+        progress(`${label}: ${run.outerWallSec.toFixed(2)} s (run ${i + 1}/${repeat})`);
+    }
+    if (repeat > 1) m.notes.push(`best of ${repeat}`);
+    return m;
+}
+
+function unavailable(label: string, input: string, truth: FileTruth, reason: string): Measurement {
+    progress(`${label}: unavailable: ${reason}`);
+    return { ...newMeasurement(label, label.split(" ")[0]!, input, truth), status: "unavailable", reason, wallSec: NaN };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Report
+
+const ok = (m: Measurement | undefined): m is Measurement => m !== undefined && m.status === "ok";
+const rowsPerSec = (m: Measurement): number => m.rows / m.wallSec;
+
+function fmtInt(n: number): string {
+    return Math.round(n).toLocaleString("en-US");
+}
+
+function fmtRate(n: number): string {
+    if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+    return `${(n / 1e3).toFixed(0)} k`;
+}
+
+function fmtRatio(x: number): string {
+    return `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`;
+}
+
+function cell(s: string): string {
+    return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function measurementTable(ms: readonly Measurement[]): string[] {
+    const lines = [
+        "| Measurement | Input | Wall s | CPU s | Rows/s | MB/s | Peak RSS MiB | Notes |",
+        "|---|---|--:|--:|--:|--:|--:|---|",
+    ];
+    for (const m of ms) {
+        if (m.status !== "ok") {
+            lines.push(`| ${cell(m.label)} | ${cell(m.input)} | — | — | — | — | — | **${m.status}**: ${cell(m.reason ?? "")} |`);
+            continue;
+        }
+        lines.push(
+            `| ${cell(m.label)} | ${cell(m.input)} | ${m.wallSec.toFixed(2)} | ${m.cpuSec === undefined ? "—" : m.cpuSec.toFixed(2)} | ` +
+                `${fmtRate(rowsPerSec(m))} | ${(m.bytes / 1e6 / m.wallSec).toFixed(0)} | ` +
+                `${m.rssMiB === undefined ? "n/a" : m.rssMiB.toFixed(1)} | ${cell(m.notes.join("; "))} |`,
+        );
+    }
+    return lines;
+}
+
+interface Contenders {
+    catPlain: Measurement;
+    wcPlain: Measurement;
+    zcat: Measurement;
+    sumPlain: Measurement;
+    sumGzip: Measurement;
+    papaparse: Measurement;
+    csvParse: Measurement;
+    duckdb: Measurement;
+    sumFourX?: Measurement;
+}
+
+interface Check {
+    name: string;
+    measured: string;
+    result: "PASS" | "FAIL" | "N/A";
+}
+
+function ratiosAndTargets(c: Contenders, args: Args): { ratios: string[]; checks: Check[] } {
+    const ratios = ["| Ratio | Value | Meaning |", "|---|--:|---|"];
+    const checks: Check[] = [];
+    const na = (name: string, why: string): void => {
+        checks.push({ name, measured: why, result: "N/A" });
+    };
+    const sumPlain = c.sumPlain;
+
+    const parsers = [c.papaparse, c.csvParse].filter(ok);
+    const fastestParser = parsers.length === 0 ? undefined : parsers.reduce((a, b) => (rowsPerSec(a) >= rowsPerSec(b) ? a : b));
+
+    // Throughput on one core.
+    if (ok(sumPlain)) {
+        const r = rowsPerSec(sumPlain);
+        checks.push({
+            name: `≥ ${TARGET_ROWS_PER_SEC / 1e6} M rows/s on one core (plain)`,
+            measured: `${fmtRate(r)} rows/s`,
+            result: r >= TARGET_ROWS_PER_SEC ? "PASS" : "FAIL",
+        });
+    } else na(`≥ ${TARGET_ROWS_PER_SEC / 1e6} M rows/s on one core`, "summariser unavailable");
+
+    // vs DuckDB.
+    if (ok(sumPlain) && ok(c.duckdb)) {
+        const x = rowsPerSec(sumPlain) / rowsPerSec(c.duckdb);
+        ratios.push(`| summariser (1 core) vs DuckDB (2 threads) | ${fmtRatio(x)} | rows/s ratio, > 1 = summariser faster |`);
+        checks.push({ name: "faster than DuckDB", measured: fmtRatio(x), result: x > 1 ? "PASS" : "FAIL" });
+    } else na("faster than DuckDB", ok(sumPlain) ? `DuckDB ${c.duckdb.status}` : "summariser unavailable");
+
+    // vs the fastest JS parser.
+    if (ok(sumPlain) && fastestParser !== undefined) {
+        const x = rowsPerSec(sumPlain) / rowsPerSec(fastestParser);
+        ratios.push(`| summariser vs fastest popular parser (${fastestParser.short}) | ${fmtRatio(x)} | rows/s ratio |`);
+        checks.push({
+            name: `≥ ${TARGET_VS_PARSER}× the fastest popular parser (${fastestParser.short})`,
+            measured: fmtRatio(x),
+            result: x >= TARGET_VS_PARSER ? "PASS" : "FAIL",
+        });
+    } else na(`≥ ${TARGET_VS_PARSER}× the fastest popular parser`, ok(sumPlain) ? "no parser measured" : "summariser unavailable");
+
+    // gzip vs zcat | wc -l.
+    if (ok(c.sumGzip) && ok(c.zcat)) {
+        const x = rowsPerSec(c.sumGzip) / rowsPerSec(c.zcat);
+        ratios.push(`| summariser on gzip vs \`zcat \\| wc -l\` | ${fmtRatio(x)} | throughput ratio |`);
+        checks.push({
+            name: `gzip ≥ ${TARGET_GZIP_VS_ZCAT}× \`zcat \\| wc -l\``,
+            measured: fmtRatio(x),
+            result: x >= TARGET_GZIP_VS_ZCAT ? "PASS" : "FAIL",
+        });
+    } else na(`gzip ≥ ${TARGET_GZIP_VS_ZCAT}× \`zcat \\| wc -l\``, ok(c.sumGzip) ? "zcat failed" : "summariser unavailable");
+
+    // I/O floors, for context.
+    if (ok(sumPlain) && ok(c.catPlain)) {
+        ratios.push(`| summariser vs \`cat > /dev/null\` | ${fmtRatio(rowsPerSec(sumPlain) / rowsPerSec(c.catPlain))} | fraction of the I/O floor |`);
+    }
+    if (ok(sumPlain) && ok(c.wcPlain)) {
+        ratios.push(`| summariser vs \`wc -l\` | ${fmtRatio(rowsPerSec(sumPlain) / rowsPerSec(c.wcPlain))} | fraction of a line count |`);
+    }
+
+    // Memory.
+    const rssRuns = [c.sumPlain, c.sumGzip, c.sumFourX].filter(ok).filter((m) => m.rssMiB !== undefined);
+    if (rssRuns.length > 0) {
+        const worst = rssRuns.reduce((a, b) => ((a.rssMiB ?? 0) >= (b.rssMiB ?? 0) ? a : b));
+        const peak = worst.rssMiB ?? 0;
+        checks.push({
+            name: `peak RSS ≤ ${TARGET_RSS_MIB} MiB (${rssRuns.map((m) => m.input).join(", ")})`,
+            measured: rssRuns.map((m) => `${(m.rssMiB ?? 0).toFixed(1)}`).join(" / ") + " MiB",
+            result: peak <= TARGET_RSS_MIB ? "PASS" : "FAIL",
+        });
+    } else na(`peak RSS ≤ ${TARGET_RSS_MIB} MiB`, "summariser unavailable");
+
+    if (!args.fourX) {
+        na("RSS flat across 1×/4×", "skipped (--no-4x)");
+    } else if (ok(sumPlain) && ok(c.sumFourX) && sumPlain.rssMiB !== undefined && c.sumFourX.rssMiB !== undefined) {
+        const x = c.sumFourX.rssMiB / sumPlain.rssMiB;
+        ratios.push(`| summariser peak RSS 4× vs 1× | ${fmtRatio(x)} | ${c.sumFourX.rssMiB.toFixed(1)} / ${sumPlain.rssMiB.toFixed(1)} MiB |`);
+        checks.push({
+            name: `RSS flat across 1×/4× (4× ≤ ${FLAT_RSS_FACTOR}× the 1× peak)`,
+            measured: fmtRatio(x),
+            result: x <= FLAT_RSS_FACTOR ? "PASS" : "FAIL",
+        });
+    } else na("RSS flat across 1×/4×", "summariser unavailable");
+
+    if (ratios.length === 2) ratios.push("| — | — | nothing to compare (see the unavailable measurements) |");
+    return { ratios, checks };
+}
+
+interface CorrectnessReport {
+    lines: string[];
+    mismatches: string[];
+}
+
+/** Row count and per-column non-empty counts must agree: generator truth, summariser, papaparse, csv-parse, DuckDB. */
+function correctness(c: Contenders, gen: GenerateResult): CorrectnessReport {
+    const mismatches: string[] = [];
+    const truth = gen.plain;
+    const sources: { name: string; figures: SummaryFigures | undefined; status: Status }[] = [
+        { name: "summariser (plain)", figures: c.sumPlain.summary, status: c.sumPlain.status },
+        { name: "summariser (gzip)", figures: c.sumGzip.summary, status: c.sumGzip.status },
+        { name: "papaparse", figures: c.papaparse.summary, status: c.papaparse.status },
+        { name: "csv-parse", figures: c.csvParse.summary, status: c.csvParse.status },
+        { name: "DuckDB", figures: c.duckdb.summary, status: c.duckdb.status },
+    ];
+    const header = ["| Source | rows", ...COLUMN_NAMES.map((n) => `${n} non-empty`)].join(" | ") + " | Types |";
+    const lines = [header, "|" + "---|".repeat(COLUMN_NAMES.length + 3)];
+    lines.push(`| generator (truth) | ${fmtInt(truth.rows)} | ${truth.nonEmpty.map(fmtInt).join(" | ")} | — |`);
+    const compare = (name: string, figures: SummaryFigures, expected: FileTruth): void => {
+        if (figures.rows !== expected.rows) mismatches.push(`${name}: rows ${figures.rows} ≠ ${expected.rows}`);
+        if (figures.columns.length !== COLUMN_NAMES.length) {
+            mismatches.push(`${name}: ${figures.columns.length} columns ≠ ${COLUMN_NAMES.length}`);
+        }
+        COLUMN_NAMES.forEach((col, i) => {
+            const got = figures.columns[i]?.nonEmpty;
+            if (got !== expected.nonEmpty[i]) mismatches.push(`${name}: column ${col} non-empty ${String(got)} ≠ ${expected.nonEmpty[i]}`);
+        });
+    };
+    for (const s of sources) {
+        if (s.figures === undefined) {
+            lines.push(`| ${s.name} | ${s.status} |${" |".repeat(COLUMN_NAMES.length + 1)}`);
+            continue;
+        }
+        const f = s.figures;
+        compare(s.name, f, truth);
+        const cells = COLUMN_NAMES.map((_, i) => {
+            const v = f.columns[i]?.nonEmpty;
+            return v === undefined ? "—" : v === truth.nonEmpty[i] ? fmtInt(v) : `**${fmtInt(v)} ≠**`;
+        });
+        const rows = f.rows === truth.rows ? fmtInt(f.rows) : `**${fmtInt(f.rows)} ≠**`;
+        lines.push(`| ${s.name} | ${rows} | ${cells.join(" | ")} | ${f.columns.map((col) => col.type).join(", ")} |`);
+    }
+    if (c.sumFourX?.summary !== undefined && gen.fourX !== undefined) {
+        compare("summariser (4×)", c.sumFourX.summary, gen.fourX);
+    }
+    return { lines, mismatches };
+}
+
+function columnDetails(c: Contenders): string[] {
+    const fmtV = (v: number | string | undefined): string =>
+        v === undefined ? "—" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : v;
+    const lines = [
+        "| Column | Source | type | min | max | mean | distinct |",
+        "|---|---|---|---|---|--:|--:|",
+    ];
+    const sources: [string, SummaryFigures | undefined, string][] = [
+        ["summariser", c.sumPlain.summary, "HyperLogLog"],
+        ["papaparse", c.papaparse.summary, `Set, capped at ${fmtInt(DISTINCT_CAP)}`],
+        ["DuckDB", c.duckdb.summary, "approx_count_distinct"],
+    ];
+    COLUMN_NAMES.forEach((name, i) => {
+        for (const [src, f] of sources) {
+            const col = f?.columns[i];
+            if (col === undefined) continue;
+            const distinct = col.distinctCapped ? `≥ ${fmtInt(col.distinct)}` : fmtInt(col.distinct);
+            lines.push(
+                `| ${name} | ${src} | ${col.type} | ${cell(fmtV(col.min))} | ${cell(fmtV(col.max))} | ${fmtV(col.mean)} | ${distinct} |`,
+            );
+        }
+    });
+    return lines;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<number> {
+    const args = parseArgs(process.argv.slice(2));
+    const tools = detectTools();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-bench-"));
+    const cleanup = (): void => {
+        if (args.keep) progress(`kept ${tmp}`);
+        else fs.rmSync(tmp, { recursive: true, force: true });
+    };
+    const onSignal = (): void => {
+        cleanup();
+        process.exit(130);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    try {
+        return await bench(args, tools, tmp);
+    } finally {
+        cleanup();
+        process.removeListener("SIGINT", onSignal);
+        process.removeListener("SIGTERM", onSignal);
+    }
+}
+
+async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const loadBefore = os.loadavg()[0] ?? 0;
+
+    // Children, transpiled to plain JS.
+    const summarizerExists = fs.existsSync(SUMMARIZER_INDEX);
+    const childNames = ["measure-summarizer", "measure-papaparse", "measure-csv-parse", "measure-duckdb"];
+    const entries = childNames.map((n) => path.join(__dirname, `${n}.ts`));
+    if (summarizerExists) entries.push(SUMMARIZER_INDEX);
+    const outputs = transpileTree(ROOT, entries, path.join(tmp, "build"));
+    const children = new Map<string, string>();
+    childNames.forEach((n, i) => children.set(n, outputs.get(entries[i]!)!));
+    const ctx: Context = {
+        args,
+        tools,
+        tmp,
+        children,
+        nodeEnv: { ...process.env, NODE_PATH: childNodePath(ROOT) },
+    };
+
+    // Input.
+    progress(`generating ${fmtInt(args.rows)} rows${args.fourX ? ` (+ a ${fmtInt(args.rows * 4)}-row 4× file)` : ""} in ${tmp}`);
+    const gen = await generateFiles({
+        rows: args.rows,
+        seed: args.seed,
+        plainPath: path.join(tmp, "data.csv"),
+        gzipPath: path.join(tmp, "data.csv.gz"),
+        fourXPath: args.fourX ? path.join(tmp, "data-4x.csv") : undefined,
+    });
+    const plain = gen.plain;
+    const gz = gen.gzip.path;
+    progress(
+        `generated in ${gen.seconds.toFixed(1)} s: ${(plain.bytes / 1e6).toFixed(1)} MB, gzip ${(gen.gzip.bytes / 1e6).toFixed(1)} MB` +
+            (gen.fourX ? `, 4× ${(gen.fourX.bytes / 1e6).toFixed(1)} MB` : ""),
+    );
+    const catCmd = (f: string): string[] => ["sh", "-c", 'cat "$1" > /dev/null', "sh", f];
+    // Warm the page cache so that every contender reads from memory.
+    for (const f of [plain.path, gz]) runProcess(tools, tmp, catCmd(f), false);
+
+    const rep = args.repeat;
+    const csvIn = "1× csv";
+    const gzIn = "1× csv.gz";
+    const catPlain = measureShell(ctx, "`cat > /dev/null` (I/O floor)", csvIn, plain, catCmd(plain.path), undefined, rep);
+    const wcPlain = measureShell(ctx, "`wc -l`", csvIn, plain, ["wc", "-l", plain.path], plain.lines, rep);
+    const zcatCmd = ["sh", "-c", 'zcat "$1" | wc -l', "sh", gz];
+    const zcat = measureShell(ctx, "`zcat | wc -l` (gzip floor)", gzIn, plain, zcatCmd, plain.lines, rep);
+
+    const summarizer = (label: string, input: string, truth: FileTruth, mode: string, file: string, pin: boolean, repeat: number): Measurement =>
+        summarizerExists
+            ? measureNode(ctx, label, input, truth, "measure-summarizer", ["--mode", mode, "--file", file], { pin, repeat })
+            : unavailable(label, input, truth, `${path.relative(ROOT, SUMMARIZER_INDEX)} does not exist (yet)`);
+    const plainLabel = "summariser (createSummarizer, 1 MiB reads)";
+    const sumPlain = summarizer(plainLabel, csvIn, plain, "plain", plain.path, true, rep);
+    const sumGzip = summarizer("summariser (summarizeStream on gzip)", gzIn, plain, "gzip", gz, false, rep);
+    if (ok(sumGzip)) {
+        sumGzip.notes.push(`unpinned (gunzip may use the 2nd core); ${(gen.gzip.bytes / 1e6).toFixed(1)} MB compressed`);
+    }
+
+    const once = { pin: false, repeat: 1 };
+    const papaLabel = "papaparse 5 (stream, chunk) + JS summary";
+    const papaparse = measureNode(ctx, papaLabel, csvIn, plain, "measure-papaparse", ["--file", plain.path], once);
+    const csvLabel = "csv-parse (stream) + JS summary";
+    const csvParse = measureNode(ctx, csvLabel, csvIn, plain, "measure-csv-parse", ["--file", plain.path], once);
+    const threads = String(Math.max(1, os.cpus().length));
+    const duckArgs = ["--file", plain.path, "--threads", threads];
+    const duckdb = measureNode(ctx, "DuckDB read_csv + aggregates", csvIn, plain, "measure-duckdb", duckArgs, { pin: false, repeat: rep });
+
+    let sumFourX: Measurement | undefined;
+    if (gen.fourX !== undefined) {
+        runProcess(tools, tmp, catCmd(gen.fourX.path), false);
+        sumFourX = summarizer(plainLabel, "4× csv", gen.fourX, "plain", gen.fourX.path, true, 1);
+    }
+
+    const c: Contenders = { catPlain, wcPlain, zcat, sumPlain, sumGzip, papaparse, csvParse, duckdb, sumFourX };
+    const all = [catPlain, wcPlain, zcat, sumPlain, sumGzip, papaparse, csvParse, duckdb, ...(sumFourX ? [sumFourX] : [])];
+    const { ratios, checks } = ratiosAndTargets(c, args);
+    const corr = correctness(c, gen);
+
+    const cmd = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+    const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+    const out: string[] = [
+        "# Summariser benchmark",
+        "",
+        `\`${cmd}\` — ${startedAt.toISOString()}, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM` +
+            ` (total run ${((performance.now() - t0) / 1000).toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ` +
+            `${(os.loadavg()[0] ?? 0).toFixed(2)} after — other work on the machine skews the figures)`,
+        "",
+        `Input: ${fmtInt(plain.rows)} rows × ${COLUMN_NAMES.length} columns (seed ${args.seed}; ${COLUMN_NAMES.join(", ")}; ` +
+            `quoted fields with commas, doubled quotes and embedded newlines, empty fields, some UTF-8): ` +
+            `1× ${(plain.bytes / 1e6).toFixed(1)} MB, gzip (level 6) ${(gen.gzip.bytes / 1e6).toFixed(1)} MB` +
+            (gen.fourX ? `, 4× ${fmtInt(gen.fourX.rows)} rows ${(gen.fourX.bytes / 1e6).toFixed(1)} MB` : ", no 4× file (--no-4x)") +
+            `; generated in ${gen.seconds.toFixed(1)} s.`,
+        "",
+        ...measurementTable(all),
+        "",
+        "- Rows/s = data rows of the file ÷ wall (also for `cat`/`wc`/`zcat`, whose line counts include the embedded newlines); " +
+            "MB/s = 10^6 bytes of decompressed CSV ÷ wall. All runs read from the page cache (files warmed first).",
+        "- Wall: Node children time their own work (process start and module loading excluded); shell commands are timed whole. " +
+            "CPU s = user + system of the whole child process.",
+        `- Peak RSS: ${tools.time ? "`/usr/bin/time -v` maximum resident set size of the child (largest process of a pipeline)" : "the child's process.resourceUsage().maxRSS (no /usr/bin/time: n/a for shell commands)"}. ` +
+            "Children are transpiled to plain JS beforehand, so no TypeScript compiler is in their memory.",
+        `- ${tools.taskset ? "The plain summariser runs pinned to one core (`taskset -c 0`)" : "taskset is missing: the plain summariser is NOT pinned"}; ` +
+            `DuckDB uses ${threads} threads; the JS parsers are single-threaded (unpinned). The JS parsers run once over the full 1× file, so does the 4× summariser.`,
+        `- JS baselines (papaparse, csv-parse) compute the same per-column summary: rows, non-empty/empty, type inference, numeric min/max/mean, timestamp min/max, ` +
+            `and an exact distinct count with a Set capped at ${fmtInt(DISTINCT_CAP)} values per column (a lower bound past the cap). ` +
+            "DuckDB: count(*), count, min, max, avg (numeric), approx_count_distinct per column, types from its sniffer.",
+        "",
+        "## Ratios",
+        "",
+        ...ratios,
+        "",
+        "## Targets (informational)",
+        "",
+        "| Target | Measured | Result |",
+        "|---|--:|---|",
+        ...checks.map((k) => `| ${k.name} | ${k.measured} | ${k.result === "PASS" ? "PASS" : k.result === "FAIL" ? "**FAIL**" : "N/A"} |`),
+        "",
+        "## Correctness (row count and non-empty count per column must agree)",
+        "",
+        ...corr.lines,
+        "",
+        corr.mismatches.length === 0
+            ? "All sources agree with the generator."
+            : ["**!!! CORRECTNESS MISMATCH !!!**", "", ...corr.mismatches.map((s) => `- ${s}`)].join("\n"),
+        "",
+        "## Column details",
+        "",
+        ...columnDetails(c),
+        "",
+    ];
+    const report = out.join("\n");
+    process.stdout.write(report);
+    if (corr.mismatches.length > 0) {
+        process.stderr.write(`\n!!!!!!!! CORRECTNESS MISMATCH !!!!!!!!\n${corr.mismatches.join("\n")}\n\n`);
+    }
+    if (args.write) {
+        const target = path.join(__dirname, "results.md");
+        fs.writeFileSync(target, report);
+        progress(`wrote ${path.relative(ROOT, target)}`);
+    }
+    const crashed = all.filter((m) => m.status === "crashed");
+    if (crashed.length > 0) {
+        process.stderr.write(`[bench] crashed: ${crashed.map((m) => `${m.label} (${m.input})`).join(", ")}\n`);
+        return 1;
+    }
+    return 0;
+}
+
+main().then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (err: unknown) => {
+        process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? errorText(err)) : String(err)}\n`);
+        process.exitCode = 1;
+    },
+);
