@@ -3,7 +3,7 @@
  * cluster, network, roles and logs. Reads stack config and composes components, nothing else.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ProcessingCluster, ProcessingNetwork, ProcessorTask, UploadBucket, UploadTrigger, readStackConfig } from "./components";
+import { Observability, ProcessingCluster, ProcessingNetwork, ProcessorTask, UploadBucket, UploadTrigger, readStackConfig } from "./components";
 
 const config = readStackConfig(new pulumi.Config());
 
@@ -47,6 +47,16 @@ const trigger = new UploadTrigger("on-upload", {
     maxRetryAttempts: config.maxRetryAttempts,
 });
 
+const observability = new Observability("monitoring", {
+    cluster,
+    task,
+    trigger,
+    slack: config.slackWebhookUrl ? { webhookUrl: config.slackWebhookUrl, channelLabel: config.slackChannelLabel } : false,
+    notifySpotInterruptions: config.notifySpotInterruptions,
+    alarms: { cpuPercent: config.cpuAlarmPercent, memoryPercent: config.memoryAlarmPercent, evaluationPeriods: config.alarmEvaluationPeriods },
+    logRetentionDays: config.logRetentionDays,
+});
+
 const sampleName = `sample${config.keySuffixes[0] ?? ".csv"}`;
 
 /** The bucket files are uploaded to. */
@@ -67,5 +77,9 @@ export const taskDefinitionArn = task.taskDefinitionArn;
 export const logGroupName = task.logGroup.name;
 /** Events that could not start a task land here. */
 export const deadLetterQueueUrl = trigger.deadLetterQueue.url;
+/** Task failures and alarms are published here (subscribe e-mail or chat to it as well). */
+export const alertTopicArn = observability.topic.arn;
+/** The CloudWatch dashboard. */
+export const dashboardName = observability.dashboard?.dashboardName;
 /** A first upload, ready to paste. */
 export const uploadCommand = pulumi.interpolate`aws s3 cp ./${sampleName} "s3://${bucket.bucketName}/${config.prefixes.upload}${sampleName}"`;

@@ -6,3 +6,4 @@ export * from "./processing-cluster";
 export * from "./processor-task";
 export * from "./processing-network";
 export * from "./stack-config";
+export * from "./observability";

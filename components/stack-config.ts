@@ -43,10 +43,17 @@ export interface StackConfig {
     securityGroupIds: string[];
     assignPublicIp: boolean;
     vpcCidr?: string;
+    /** The Slack webhook (a secret); no Slack notifier when unset. */
+    slackWebhookUrl?: pulumi.Output<string>;
+    slackChannelLabel?: string;
+    notifySpotInterruptions: boolean;
+    cpuAlarmPercent: number;
+    memoryAlarmPercent: number;
+    alarmEvaluationPeriods: number;
 }
 
 /** The reads StackConfig needs; `pulumi.Config` provides them. */
-export type ConfigSource = Pick<pulumi.Config, "name" | "get" | "getNumber" | "getBoolean" | "getObject">;
+export type ConfigSource = Pick<pulumi.Config, "name" | "get" | "getNumber" | "getBoolean" | "getObject" | "getSecret">;
 
 function stringList(config: ConfigSource, key: string): string[] {
     const value = config.getObject<unknown>(key);
@@ -112,5 +119,11 @@ export function readStackConfig(config: ConfigSource): StackConfig {
         securityGroupIds,
         assignPublicIp: config.getBoolean("assignPublicIp") ?? true,
         vpcCidr: config.get("vpcCidr"),
+        slackWebhookUrl: config.getSecret("slackWebhookUrl"),
+        slackChannelLabel: config.get("slackChannelLabel"),
+        notifySpotInterruptions: config.getBoolean("notifySpotInterruptions") ?? false,
+        cpuAlarmPercent: requireIntegerInRange(key("cpuAlarmPercent"), config.getNumber("cpuAlarmPercent") ?? 80, 1, 100),
+        memoryAlarmPercent: requireIntegerInRange(key("memoryAlarmPercent"), config.getNumber("memoryAlarmPercent") ?? 80, 1, 100),
+        alarmEvaluationPeriods: requireIntegerInRange(key("alarmEvaluationPeriods"), config.getNumber("alarmEvaluationPeriods") ?? 5, 1, 60),
     };
 }

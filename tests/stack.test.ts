@@ -43,14 +43,22 @@ for (const stack of ["dev", "prod"]) {
                     rolePolicies: count("aws:iam/rolePolicy:RolePolicy"),
                     vpc: count("aws:ec2/vpc:Vpc"),
                     natGateway: count("aws:ec2/natGateway:NatGateway"),
+                    topic: count("aws:sns/topic:Topic"),
+                    alarms: count("aws:cloudwatch/metricAlarm:MetricAlarm"),
+                    dashboard: count("aws:cloudwatch/dashboard:Dashboard"),
+                    queries: count("aws:cloudwatch/queryDefinition:QueryDefinition"),
+                    lambda: count("aws:lambda/function:Function"),
                 },
-                { bucket: 1, notification: 1, rule: 1, target: 1, queue: 1, cluster: 1, taskDefinition: 1, logGroup: 1, roles: 3, rolePolicies: 3, vpc: 1, natGateway: 0 },
+                {
+                    bucket: 1, notification: 1, rule: 2, target: 2, queue: 1, cluster: 1, taskDefinition: 1, logGroup: 1, roles: 3, rolePolicies: 3,
+                    vpc: 1, natGateway: 0, topic: 1, alarms: 4, dashboard: 1, queries: 2, lambda: 0,
+                },
             );
         });
 
         it("wires the rule to the bucket, the target to the cluster and task, and the task to its roles and logs", async () => {
             const bucketName = await valueOf(program.bucketName as any);
-            const pattern = doc(recorder.one("aws:cloudwatch/eventRule:EventRule"), "eventPattern");
+            const pattern = doc(recorder.one("aws:cloudwatch/eventRule:EventRule", "on-upload-rule"), "eventPattern");
             const event = (key: string) => ({ source: "aws.s3", "detail-type": "Object Created", detail: { bucket: { name: bucketName }, object: { key } } });
             assert.ok(matchesEventPattern(pattern, event("uploads/day.csv")));
             assert.ok(!matchesEventPattern(pattern, event("processed/day.csv.summary.json")));
@@ -58,11 +66,11 @@ for (const stack of ["dev", "prod"]) {
 
             const cluster = recorder.one("aws:ecs/cluster:Cluster");
             const taskDef = recorder.one("aws:ecs/taskDefinition:TaskDefinition");
-            const target = recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs;
+            const target = recorder.one("aws:cloudwatch/eventTarget:EventTarget", "on-upload-target").inputs;
             assert.equal(target.arn, cluster.state.arn);
             assert.equal(target.ecsTarget.taskDefinitionArn, taskDef.state.arn);
             assert.equal(target.deadLetterConfig.arn, recorder.one("aws:sqs/queue:Queue").state.arn);
-            assert.equal(target.rule, recorder.one("aws:cloudwatch/eventRule:EventRule").state.name);
+            assert.equal(target.rule, recorder.one("aws:cloudwatch/eventRule:EventRule", "on-upload-rule").state.name);
 
             const roleArn = (name: string) => recorder.one("aws:iam/role:Role", name).state.arn;
             assert.equal(taskDef.inputs.executionRoleArn, roleArn("processor-execution-role"));
@@ -135,7 +143,7 @@ describe("dev and prod differ where they should", () => {
         const summary = async (stack: string) => {
             const { recorder } = await runProgram(stack, stackConfig(stack));
             const td = recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
-            const strategy = recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.ecsTarget.capacityProviderStrategies;
+            const strategy = recorder.one("aws:cloudwatch/eventTarget:EventTarget", "on-upload-target").inputs.ecsTarget.capacityProviderStrategies;
             const weight = (p: string) => strategy.find((s: any) => s.capacityProvider === p)?.weight ?? 0;
             return {
                 cpu: Number(td.cpu),
@@ -162,7 +170,7 @@ describe("stack config", () => {
         });
         assert.equal(recorder.ofType("aws:ec2/vpc:Vpc").length, 0);
         assert.equal(recorder.ofType("aws:ec2/securityGroup:SecurityGroup").length, 0);
-        assert.deepEqual(recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.ecsTarget.networkConfiguration, {
+        assert.deepEqual(recorder.one("aws:cloudwatch/eventTarget:EventTarget", "on-upload-target").inputs.ecsTarget.networkConfiguration, {
             subnets: ["subnet-1", "subnet-2"],
             securityGroups: ["sg-1"],
             assignPublicIp: false,
@@ -174,9 +182,9 @@ describe("stack config", () => {
         const td = recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
         assert.deepEqual([td.cpu, td.memory], ["1024", "2048"]);
         assert.equal(recorder.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 30);
-        const ecs = recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.ecsTarget;
+        const ecs = recorder.one("aws:cloudwatch/eventTarget:EventTarget", "on-upload-target").inputs.ecsTarget;
         assert.deepEqual(ecs.capacityProviderStrategies, [{ capacityProvider: "FARGATE", base: 0, weight: 1 }]);
-        const pattern = JSON.parse(recorder.one("aws:cloudwatch/eventRule:EventRule").inputs.eventPattern);
+        const pattern = JSON.parse(recorder.one("aws:cloudwatch/eventRule:EventRule", "on-upload-rule").inputs.eventPattern);
         assert.deepEqual(pattern.detail.object.key, [{ prefix: "uploads/" }]);
     });
 

@@ -8,3 +8,4 @@ export * from "./iam";
 export * from "./capacity";
 export * from "./transform";
 export * from "./container";
+export * from "./monitoring";

@@ -1,0 +1,185 @@
+/**
+ * Monitoring documents as plain objects: the task-failure event pattern, the SNS topic and KMS key
+ * policies, alarm metric math, the dashboard body and Logs Insights queries.
+ */
+import { EventPattern } from "./event-pattern";
+import { PolicyDocument, denyInsecureTransport } from "./iam";
+
+export interface FailurePatternArgs {
+    clusterArn: string;
+    /** Task definition family; every revision matches. */
+    family: string;
+    /** Also report tasks stopped by a Spot interruption (they exit 143 after recording `interrupted`). */
+    notifySpotInterruptions: boolean;
+}
+
+/**
+ * ECS Task State Change, STOPPED, for this cluster and family, and only failures: a container exited
+ * non-zero, a container was killed for memory (OutOfMemoryError, whatever the exit code), or the
+ * task failed to start. Successful runs (exit 0, no OOM) match nothing.
+ */
+export function taskFailurePattern(args: FailurePatternArgs): EventPattern {
+    const taskDefinitionPrefix = args.clusterArn.replace(/:cluster\/.*$/, `:task-definition/${args.family}:`);
+    const nonZeroExit: EventPattern = { containers: { exitCode: [{ "anything-but": 0 }] } };
+    if (!args.notifySpotInterruptions) {
+        nonZeroExit.stopCode = [{ "anything-but": "SpotInterruption" }];
+    }
+    return {
+        source: ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        detail: {
+            clusterArn: [args.clusterArn],
+            taskDefinitionArn: [{ prefix: taskDefinitionPrefix }],
+            lastStatus: ["STOPPED"],
+            $or: [nonZeroExit, { containers: { reason: [{ prefix: "OutOfMemoryError" }] } }, { stopCode: ["TaskFailedToStart"] }],
+        },
+    };
+}
+
+/** Topic policy: EventBridge for this rule and CloudWatch alarms of this account may publish; TLS only. */
+export function alertTopicPolicy(args: { topicArn: string; ruleArn: string; account: string; region: string; partition: string }): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "TaskFailureRule",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: args.topicArn,
+                Condition: { ArnEquals: { "aws:SourceArn": args.ruleArn } },
+            },
+            {
+                Sid: "AccountAlarms",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: args.topicArn,
+                Condition: {
+                    ArnLike: { "aws:SourceArn": `arn:${args.partition}:cloudwatch:${args.region}:${args.account}:alarm:*` },
+                    StringEquals: { "aws:SourceAccount": args.account },
+                },
+            },
+            denyInsecureTransport("sns:Publish", [args.topicArn]),
+        ],
+    };
+}
+
+/**
+ * Key policy of the topic's KMS key: the account administers it (through IAM), and EventBridge and
+ * CloudWatch may use it to publish to the encrypted topic, for this account only. (A topic
+ * encrypted with the AWS managed key cannot receive from either service.)
+ */
+export function alertKeyPolicy(args: { account: string; partition: string }): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "AccountAdministers",
+                Effect: "Allow",
+                Principal: { AWS: `arn:${args.partition}:iam::${args.account}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                Sid: "ServicesPublish",
+                Effect: "Allow",
+                Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
+                Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+                Resource: "*",
+                Condition: { StringEquals: { "aws:SourceAccount": args.account } },
+            },
+        ],
+    };
+}
+
+/** A metric-math query for MetricAlarm.metricQueries. */
+export interface MetricQuery {
+    id: string;
+    expression?: string;
+    label?: string;
+    returnData: boolean;
+    metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; period: number; stat: string };
+}
+
+/**
+ * Container Insights utilisation in percent for a task family: `100 * Utilized / Reserved`
+ * (CpuUtilized is in CPU units, so the raw metric is not a percentage).
+ */
+export function utilisationPercentQueries(resource: "Cpu" | "Memory", clusterName: string, family: string, periodSeconds: number): MetricQuery[] {
+    const metric = (name: string) => ({
+        namespace: "ECS/ContainerInsights",
+        metricName: `${resource}${name}`,
+        dimensions: { ClusterName: clusterName, TaskDefinitionFamily: family },
+        period: periodSeconds,
+        stat: "Average",
+    });
+    return [
+        { id: "utilized", metric: metric("Utilized"), returnData: false },
+        { id: "reserved", metric: metric("Reserved"), returnData: false },
+        { id: "percent", expression: "100 * utilized / reserved", label: `${resource} utilisation (%)`, returnData: true },
+    ];
+}
+
+export interface DashboardArgs {
+    region: string;
+    clusterName: string;
+    family: string;
+    ruleName: string;
+    deadLetterQueueName: string;
+    metricsNamespace: string;
+}
+
+/** The dashboard: tasks, utilisation, delivery failures, and the processor's own metrics. */
+export function dashboardBody(args: DashboardArgs): object {
+    const insights = (metric: string) => ["ECS/ContainerInsights", metric, "ClusterName", args.clusterName, "TaskDefinitionFamily", args.family];
+    const percent = (resource: "Cpu" | "Memory") => [
+        [{ expression: `100 * ${resource.toLowerCase()}u / ${resource.toLowerCase()}r`, label: `${resource} %`, id: `${resource.toLowerCase()}p` }],
+        [...insights(`${resource}Utilized`), { id: `${resource.toLowerCase()}u`, visible: false }],
+        [...insights(`${resource}Reserved`), { id: `${resource.toLowerCase()}r`, visible: false }],
+    ];
+    const widget = (x: number, y: number, title: string, metrics: unknown[], stat = "Sum") => ({
+        type: "metric",
+        x,
+        y,
+        width: 12,
+        height: 6,
+        properties: { title, region: args.region, view: "timeSeries", stacked: false, period: 300, stat, metrics },
+    });
+    const processor = (metric: string, outcome: string) => [args.metricsNamespace, metric, "Service", "processor", "Outcome", outcome];
+    return {
+        widgets: [
+            widget(0, 0, "Files: succeeded / failed / interrupted", [
+                processor("FilesProcessed", "succeeded"),
+                processor("FilesProcessed", "failed"),
+                processor("FilesProcessed", "interrupted"),
+                ["AWS/Events", "TriggeredRules", "RuleName", args.ruleName, { label: "tasks requested" }],
+            ]),
+            widget(12, 0, "Rule delivery failures and dead letters", [
+                ["AWS/Events", "FailedInvocations", "RuleName", args.ruleName],
+                ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", args.deadLetterQueueName, { stat: "Maximum" }],
+            ]),
+            widget(0, 6, "CPU utilisation (%)", percent("Cpu"), "Average"),
+            widget(12, 6, "Memory utilisation (%)", percent("Memory"), "Average"),
+            widget(0, 12, "Rows processed", [[args.metricsNamespace, "RowsProcessed", "Service", "processor"]]),
+            widget(12, 12, "Duration per file (ms)", [[args.metricsNamespace, "DurationMs", "Service", "processor", { stat: "p90", label: "p90" }], [args.metricsNamespace, "DurationMs", "Service", "processor", { stat: "Maximum", label: "max" }]], "Average"),
+        ],
+    };
+}
+
+/** Saved CloudWatch Logs Insights queries over the processor's JSON logs. */
+export const LOG_INSIGHTS_QUERIES: readonly { name: string; query: string }[] = [
+    {
+        name: "errors-by-file",
+        query: [
+            "fields @timestamp, key, errorClass, error, exitCode",
+            'filter level = "error"',
+            "stats count(*) as errors, latest(error) as lastError, latest(exitCode) as lastExitCode by key, errorClass",
+            "sort errors desc",
+        ].join("\n| "),
+    },
+    {
+        name: "slowest-files",
+        query: ['fields @timestamp, key, rows, durationMs', 'filter msg = "succeeded"', "sort durationMs desc", "limit 25"].join("\n| "),
+    },
+];

@@ -1,0 +1,277 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+import {
+    LOG_INSIGHTS_QUERIES,
+    PolicyDocument,
+    alertKeyPolicy,
+    alertTopicPolicy,
+    dashboardBody,
+    requireIntegerInRange,
+    serviceTrustPolicy,
+    taskFailurePattern,
+    utilisationPercentQueries,
+    validateRetention,
+} from "./builders";
+import { typeToken } from "./names";
+
+/** The namespace the processor's Embedded Metric Format metrics go to (see app/src/processor/metrics.ts). */
+export const PROCESSOR_METRICS_NAMESPACE = "S3FargatePipeline";
+
+export interface AlarmThresholds {
+    /** Alarm when average CPU use of the family's tasks exceeds this percentage. @default 80 */
+    cpuPercent?: number;
+    /** Alarm when average memory use of the family's tasks exceeds this percentage. @default 80 */
+    memoryPercent?: number;
+    /** Consecutive 1-minute periods above the threshold before alarming (1–60). @default 5 */
+    evaluationPeriods?: number;
+}
+
+export interface SlackArgs {
+    /** The Slack incoming-webhook URL; pass a Pulumi secret (`pulumi config set --secret`). */
+    webhookUrl: pulumi.Input<string>;
+    /** Shown in messages, e.g. "#data-alerts (prod)". */
+    channelLabel?: string;
+}
+
+export interface ObservabilityArgs {
+    /** The cluster tasks run on (a ProcessingCluster fits). */
+    cluster: { clusterName: pulumi.Input<string>; clusterArn: pulumi.Input<string> };
+    /** The task to watch (a ProcessorTask fits). */
+    task: { family: string; containerName: string; logGroup: { name: pulumi.Input<string>; arn: pulumi.Input<string> } };
+    /** The upload rule and its dead-letter queue (an UploadTrigger fits). */
+    trigger: { rule: { name: pulumi.Input<string> }; deadLetterQueue: { name: pulumi.Input<string> } };
+    /**
+     * Post failures and alarms to Slack through a Lambda subscribed to the topic. `false`: the topic
+     * only (subscribe e-mail, AWS Chatbot or anything else to `topicArn`).
+     * @default false
+     */
+    slack?: SlackArgs | false;
+    /** Also notify when a Spot interruption stops a task. @default false */
+    notifySpotInterruptions?: boolean;
+    /** Alarm thresholds, or `false` for no alarms. @default { cpuPercent: 80, memoryPercent: 80, evaluationPeriods: 5 } */
+    alarms?: AlarmThresholds | false;
+    /** Create the CloudWatch dashboard. @default true */
+    dashboard?: boolean;
+    /** Retention of the notifier's log group. @default 30 */
+    logRetentionDays?: number;
+}
+
+const NOTIFIER_SOURCE = path.join(__dirname, "..", "app", "src", "notifier");
+
+/** The notifier's TypeScript sources, transpiled to CommonJS for the Lambda runtime. */
+export function notifierCode(sourceDir = NOTIFIER_SOURCE): pulumi.asset.AssetArchive {
+    const files: Record<string, pulumi.asset.StringAsset> = {};
+    for (const file of fs.readdirSync(sourceDir).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))) {
+        const out = ts.transpileModule(fs.readFileSync(path.join(sourceDir, file), "utf8"), {
+            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+        });
+        files[file.replace(/\.ts$/, ".js")] = new pulumi.asset.StringAsset(out.outputText);
+    }
+    return new pulumi.asset.AssetArchive(files);
+}
+
+/**
+ * Task failures and alarms in one place: an EventBridge rule for failed tasks of this family, an
+ * encrypted SNS topic for them and for the alarms (CPU % and memory % from Container Insights, the
+ * upload rule's FailedInvocations, dead letters, the notifier's own errors), an optional Slack
+ * notifier, a dashboard and saved Logs Insights queries.
+ */
+export class Observability extends pulumi.ComponentResource {
+    /** The topic every failure and alarm is published to. */
+    public readonly topic: aws.sns.Topic;
+    /** The task-failure rule. */
+    public readonly failureRule: aws.cloudwatch.EventRule;
+    /** The Slack notifier, when enabled. */
+    public readonly notifier?: aws.lambda.Function;
+    /** Notifications the notifier could not deliver. */
+    public readonly notifierDeadLetterQueue?: aws.sqs.Queue;
+    /** Alarm names by purpose. */
+    public readonly alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
+    public readonly dashboard?: aws.cloudwatch.Dashboard;
+
+    constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(typeToken("monitoring", "Observability"), name, {}, opts);
+        const field = (f: string) => `${name}.${f}`;
+        const alarmArgs = args.alarms === false ? false : {
+            cpuPercent: requireIntegerInRange(field("alarms.cpuPercent"), args.alarms?.cpuPercent ?? 80, 1, 100),
+            memoryPercent: requireIntegerInRange(field("alarms.memoryPercent"), args.alarms?.memoryPercent ?? 80, 1, 100),
+            evaluationPeriods: requireIntegerInRange(field("alarms.evaluationPeriods"), args.alarms?.evaluationPeriods ?? 5, 1, 60),
+        };
+        const retention = validateRetention(args.logRetentionDays ?? 30, field("logRetentionDays"));
+        const parent = { parent: this };
+        const identity = aws.getCallerIdentityOutput({}, parent);
+        const region = aws.getRegionOutput({}, parent).region;
+        const partition = aws.getPartitionOutput({}, parent).partition;
+
+        const key = new aws.kms.Key(`${name}-topic-key`, {
+            description: "Encrypts the pipeline's alert topic",
+            enableKeyRotation: true,
+            deletionWindowInDays: 7,
+            policy: pulumi.all([identity.accountId, partition]).apply(([account, p]) => JSON.stringify(alertKeyPolicy({ account, partition: p }))),
+        }, parent);
+        this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: key.arn }, parent);
+
+        this.failureRule = new aws.cloudwatch.EventRule(`${name}-task-failed`, {
+            description: `Failed ${args.task.family} tasks (non-zero exit, out of memory, failed to start)`,
+            eventPattern: pulumi.output(args.cluster.clusterArn).apply((clusterArn) =>
+                JSON.stringify(taskFailurePattern({ clusterArn, family: args.task.family, notifySpotInterruptions: args.notifySpotInterruptions ?? false })),
+            ),
+        }, parent);
+        const topicPolicy = new aws.sns.TopicPolicy(`${name}-alerts-policy`, {
+            arn: this.topic.arn,
+            policy: pulumi
+                .all([this.topic.arn, this.failureRule.arn, identity.accountId, region, partition])
+                .apply(([topicArn, ruleArn, account, r, p]) => JSON.stringify(alertTopicPolicy({ topicArn, ruleArn, account, region: r, partition: p }))),
+        }, parent);
+        new aws.cloudwatch.EventTarget(`${name}-task-failed-target`, {
+            rule: this.failureRule.name,
+            arn: this.topic.arn,
+            retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 20 },
+        }, { parent: this, dependsOn: [topicPolicy] });
+
+        if (args.slack) {
+            const notifier = this.createNotifier(name, args, args.slack, retention);
+            this.notifier = notifier.fn;
+            this.notifierDeadLetterQueue = notifier.deadLetters;
+        }
+        if (alarmArgs) {
+            this.createAlarms(name, args, alarmArgs);
+        }
+        if (args.dashboard ?? true) {
+            this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
+                dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
+                dashboardBody: pulumi
+                    .all([region, args.cluster.clusterName, args.trigger.rule.name, args.trigger.deadLetterQueue.name])
+                    .apply(([r, clusterName, ruleName, deadLetterQueueName]) =>
+                        JSON.stringify(dashboardBody({ region: r, clusterName, family: args.task.family, ruleName, deadLetterQueueName, metricsNamespace: PROCESSOR_METRICS_NAMESPACE })),
+                    ),
+            }, parent);
+        }
+        for (const q of LOG_INSIGHTS_QUERIES) {
+            new aws.cloudwatch.QueryDefinition(`${name}-${q.name}`, {
+                name: `${pulumi.getProject()}/${pulumi.getStack()}/${q.name}`,
+                logGroupNames: [args.task.logGroup.name],
+                queryString: q.query,
+            }, parent);
+        }
+        this.registerOutputs({ topicArn: this.topic.arn });
+    }
+
+    private createNotifier(name: string, args: ObservabilityArgs, slack: SlackArgs, retentionInDays: number) {
+        const parent = { parent: this };
+        const identity = aws.getCallerIdentityOutput({}, parent);
+        const secret = new aws.secretsmanager.Secret(`${name}-slack-webhook`, {
+            description: "Slack incoming-webhook URL for pipeline alerts",
+            recoveryWindowInDays: 7,
+        }, parent);
+        new aws.secretsmanager.SecretVersion(`${name}-slack-webhook`, { secretId: secret.id, secretString: pulumi.secret(slack.webhookUrl) }, parent);
+        const functionName = `${pulumi.getProject()}-${pulumi.getStack()}-${name}-notifier`.slice(0, 64);
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-notifier-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays }, parent);
+        const deadLetters = new aws.sqs.Queue(`${name}-notifier-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, parent);
+        const role = new aws.iam.Role(`${name}-notifier-role`, {
+            description: "Slack notifier: read the webhook secret, write its logs, dead-letter undeliverable messages",
+            assumeRolePolicy: identity.accountId.apply((account) => JSON.stringify(serviceTrustPolicy({ service: "lambda.amazonaws.com", sourceAccount: account }))),
+        }, parent);
+        const policy = new aws.iam.RolePolicy(`${name}-notifier-policy`, {
+            role: role.id,
+            policy: pulumi.all([secret.arn, logGroup.arn, deadLetters.arn]).apply(([secretArn, logGroupArn, queueArn]) => {
+                const doc: PolicyDocument = {
+                    Version: "2012-10-17",
+                    Statement: [
+                        { Sid: "ReadWebhook", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+                        { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
+                        { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn },
+                    ],
+                };
+                return JSON.stringify(doc);
+            }),
+        }, parent);
+        const fn = new aws.lambda.Function(`${name}-notifier`, {
+            name: functionName,
+            description: "Posts task failures and alarms from the alert topic to Slack",
+            runtime: "nodejs22.x",
+            architectures: ["arm64"],
+            handler: "handler.handler",
+            code: notifierCode(),
+            role: role.arn,
+            timeout: 60,
+            memorySize: 256,
+            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+            environment: {
+                variables: {
+                    SLACK_WEBHOOK_SECRET_ARN: secret.arn,
+                    SLACK_CHANNEL_LABEL: slack.channelLabel ?? "",
+                    LOG_GROUP_NAME: args.task.logGroup.name,
+                    LOG_STREAM_PREFIX: args.task.containerName,
+                },
+            },
+        }, { parent: this, dependsOn: [policy, logGroup] });
+        new aws.lambda.FunctionEventInvokeConfig(`${name}-notifier-retries`, {
+            functionName: fn.name,
+            maximumRetryAttempts: 2,
+            maximumEventAgeInSeconds: 3600,
+            destinationConfig: { onFailure: { destination: deadLetters.arn } },
+        }, parent);
+        new aws.lambda.Permission(`${name}-notifier-from-topic`, {
+            action: "lambda:InvokeFunction",
+            function: fn.name,
+            principal: "sns.amazonaws.com",
+            sourceArn: this.topic.arn,
+        }, parent);
+        new aws.sns.TopicSubscription(`${name}-notifier`, { topic: this.topic.arn, protocol: "lambda", endpoint: fn.arn }, parent);
+        return { fn, deadLetters };
+    }
+
+    private createAlarms(name: string, args: ObservabilityArgs, t: Required<AlarmThresholds>) {
+        const parent = { parent: this };
+        const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
+        const percentAlarm = (resource: "Cpu" | "Memory", threshold: number) =>
+            new aws.cloudwatch.MetricAlarm(`${name}-${resource.toLowerCase()}-high`, {
+                alarmDescription: `${resource} use of ${args.task.family} tasks above ${threshold}% (Container Insights, 100 × ${resource}Utilized / ${resource}Reserved)`,
+                comparisonOperator: "GreaterThanThreshold",
+                threshold,
+                evaluationPeriods: t.evaluationPeriods,
+                datapointsToAlarm: t.evaluationPeriods,
+                treatMissingData: "notBreaching",
+                metricQueries: pulumi.output(args.cluster.clusterName).apply((clusterName) => utilisationPercentQueries(resource, clusterName, args.task.family, 60)),
+                ...actions,
+            }, parent);
+        this.alarms.cpu = percentAlarm("Cpu", t.cpuPercent);
+        this.alarms.memory = percentAlarm("Memory", t.memoryPercent);
+        const countAlarm = (id: string, description: string, namespace: string, metricName: string, dimensions: pulumi.Input<Record<string, pulumi.Input<string>>>, statistic: string) =>
+            new aws.cloudwatch.MetricAlarm(`${name}-${id}`, {
+                alarmDescription: description,
+                namespace,
+                metricName,
+                dimensions,
+                statistic,
+                period: 300,
+                evaluationPeriods: 1,
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                treatMissingData: "notBreaching",
+                ...actions,
+            }, parent);
+        this.alarms.failedInvocations = countAlarm(
+            "rule-failed-invocations",
+            "The upload rule could not start a task (RunTask rejected: bad configuration, no capacity, permissions)",
+            "AWS/Events", "FailedInvocations", { RuleName: args.trigger.rule.name }, "Sum",
+        );
+        this.alarms.deadLetters = countAlarm(
+            "dead-letters",
+            "Upload events that exhausted their retries are waiting in the dead-letter queue",
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: args.trigger.deadLetterQueue.name }, "Maximum",
+        );
+        if (this.notifier && this.notifierDeadLetterQueue) {
+            this.alarms.notifierErrors = countAlarm("notifier-errors", "The Slack notifier failed", "AWS/Lambda", "Errors", { FunctionName: this.notifier.name }, "Sum");
+            this.alarms.notifierDeadLetters = countAlarm(
+                "notifier-dead-letters",
+                "Notifications that could not be delivered to Slack are waiting in the notifier's dead-letter queue",
+                "AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.notifierDeadLetterQueue.name }, "Maximum",
+            );
+        }
+    }
+}
