@@ -2,7 +2,9 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import { LOG_RETENTION_DAYS, matchesEventPattern } from "../components";
 import { readConfig } from "../app/src/processor/config";
+import { evaluatePacks } from "../policy/offline/engine";
 import { runProgram as run } from "../policy/offline/program";
+import { PACKS } from "../policy/packs";
 import { PROJECT, ROOT, Recorded, Recorder, parseDoc, stackConfig, useMocks, valueOf } from "./mocks";
 
 const INDEX = path.join(ROOT, "index.ts");
@@ -157,6 +159,18 @@ describe("dev and prod differ where they should", () => {
         const prod = await summary("prod");
         assert.deepEqual(dev, { cpu: 512, retention: 30, spotShare: 0.75, versioned: false, forceDestroy: true });
         assert.deepEqual(prod, { cpu: 2048, retention: 365, spotShare: 0.3, versioned: true, forceDestroy: false });
+    });
+});
+
+describe("the dev stack with Slack configured", () => {
+    it("adds the notifier with a managed log group and passes both policy packs", async () => {
+        const { recorder } = await runProgram("dev", { ...stackConfig("dev"), [`${PROJECT}:slackWebhookUrl`]: "https://hooks.slack.com/services/T0/B0/secret" });
+        const fn = recorder.one("aws:lambda/function:Function");
+        const groups = recorder.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => [g.inputs.name, g.inputs.retentionInDays]);
+        assert.deepEqual(groups.find(([name]) => name === fn.inputs.loggingConfig.logGroup)?.[1], 30);
+        const findings = await evaluatePacks([...PACKS], recorder.all());
+        assert.deepEqual(findings.filter((f) => f.enforcementLevel === "mandatory").map((f) => `${f.policy}: ${f.resourceName}: ${f.message}`), []);
+        assert.ok(!JSON.stringify(recorder.all().map((r) => r.inputs.environment ?? null)).includes("hooks.slack.com"));
     });
 });
 
