@@ -2,7 +2,9 @@
  * Child: the summariser under test (app/src/processor/summarize).
  *   --mode plain: 1 MiB synchronous reads of the decompressed file, each into a fresh buffer, → createSummarizer().write
  *   --mode gzip:  summarizeStream(fs.createReadStream(file.gz)) (the summariser does the gunzip)
- * Usage: node measure-summarizer.js --mode plain|gzip --file <path>
+ *   --mode stream: summarizeStream(fs.createReadStream(file), 1 MiB reads) with parallelism 2: the calling thread and
+ *                  a worker thread summarise blocks of whole records
+ * Usage: node measure-summarizer.js --mode plain|gzip|stream --file <path>
  * The module is loaded at run time so that the benchmark still type-checks and runs while it does not exist.
  */
 
@@ -73,6 +75,8 @@ async function main(): Promise<ChildResult> {
     let summary: FileSummary;
     if (mode === "plain") {
         summary = summarizePlain(mod, file);
+    } else if (mode === "stream") {
+        summary = await mod.summarizeStream(fs.createReadStream(file, { highWaterMark: CHUNK }), { parallelism: 2 });
     } else if (mode === "gzip") {
         summary = await mod.summarizeStream(fs.createReadStream(file, { highWaterMark: CHUNK }));
     } else {

@@ -348,10 +348,13 @@ interface Contenders {
     zcat: Measurement;
     sumPlain: Measurement;
     sumGzip: Measurement;
+    /** summarizeStream on the plain file, unpinned: the calling thread plus a worker thread. */
+    sumStream: Measurement;
     papaparse: Measurement;
     csvParse: Measurement;
     duckdb: Measurement;
     sumFourX?: Measurement;
+    sumFourXStream?: Measurement;
 }
 
 interface Check {
@@ -381,12 +384,16 @@ function ratiosAndTargets(c: Contenders, args: Args): { ratios: string[]; checks
         });
     } else na(`≥ ${TARGET_ROWS_PER_SEC / 1e6} M rows/s on one core`, "summariser unavailable");
 
-    // vs DuckDB.
+    // vs DuckDB: the 2-core summariser against DuckDB's 2 threads (the 1-core figure for context).
     if (ok(sumPlain) && ok(c.duckdb)) {
         const x = rowsPerSec(sumPlain) / rowsPerSec(c.duckdb);
         ratios.push(`| summariser (1 core) vs DuckDB (2 threads) | ${fmtRatio(x)} | rows/s ratio, > 1 = summariser faster |`);
-        checks.push({ name: "faster than DuckDB", measured: fmtRatio(x), result: x > 1 ? "PASS" : "FAIL" });
-    } else na("faster than DuckDB", ok(sumPlain) ? `DuckDB ${c.duckdb.status}` : "summariser unavailable");
+    }
+    if (ok(c.sumStream) && ok(c.duckdb)) {
+        const x = rowsPerSec(c.sumStream) / rowsPerSec(c.duckdb);
+        ratios.push(`| summariser (2 cores) vs DuckDB (2 threads) | ${fmtRatio(x)} | rows/s ratio, > 1 = summariser faster |`);
+        checks.push({ name: "faster than DuckDB (2 cores vs 2 threads)", measured: fmtRatio(x), result: x > 1 ? "PASS" : "FAIL" });
+    } else na("faster than DuckDB", ok(c.sumStream) ? `DuckDB ${c.duckdb.status}` : "summariser (2 cores) unavailable");
 
     // vs the fastest JS parser.
     if (ok(sumPlain) && fastestParser !== undefined) {
@@ -419,7 +426,7 @@ function ratiosAndTargets(c: Contenders, args: Args): { ratios: string[]; checks
     }
 
     // Memory.
-    const rssRuns = [c.sumPlain, c.sumGzip, c.sumFourX].filter(ok).filter((m) => m.rssMiB !== undefined);
+    const rssRuns = [c.sumPlain, c.sumStream, c.sumGzip, c.sumFourX, c.sumFourXStream].filter(ok).filter((m) => m.rssMiB !== undefined);
     if (rssRuns.length > 0) {
         const worst = rssRuns.reduce((a, b) => ((a.rssMiB ?? 0) >= (b.rssMiB ?? 0) ? a : b));
         const peak = worst.rssMiB ?? 0;
@@ -441,6 +448,15 @@ function ratiosAndTargets(c: Contenders, args: Args): { ratios: string[]; checks
             result: x <= FLAT_RSS_FACTOR ? "PASS" : "FAIL",
         });
     } else na("RSS flat across 1×/4×", "summariser unavailable");
+    if (args.fourX && ok(c.sumStream) && ok(c.sumFourXStream) && c.sumStream.rssMiB !== undefined && c.sumFourXStream.rssMiB !== undefined) {
+        const x = c.sumFourXStream.rssMiB / c.sumStream.rssMiB;
+        ratios.push(`| summariser (2 cores) peak RSS 4× vs 1× | ${fmtRatio(x)} | ${c.sumFourXStream.rssMiB.toFixed(1)} / ${c.sumStream.rssMiB.toFixed(1)} MiB |`);
+        checks.push({
+            name: `RSS flat across 1×/4×, 2 cores (4× ≤ ${FLAT_RSS_FACTOR}× the 1× peak)`,
+            measured: fmtRatio(x),
+            result: x <= FLAT_RSS_FACTOR ? "PASS" : "FAIL",
+        });
+    }
 
     if (ratios.length === 2) ratios.push("| — | — | nothing to compare (see the unavailable measurements) |");
     return { ratios, checks };
@@ -458,6 +474,7 @@ function correctness(c: Contenders, gen: GenerateResult): CorrectnessReport {
     const sources: { name: string; figures: SummaryFigures | undefined; status: Status }[] = [
         { name: "summariser (plain)", figures: c.sumPlain.summary, status: c.sumPlain.status },
         { name: "summariser (gzip)", figures: c.sumGzip.summary, status: c.sumGzip.status },
+        { name: "summariser (2 cores)", figures: c.sumStream.summary, status: c.sumStream.status },
         { name: "papaparse", figures: c.papaparse.summary, status: c.papaparse.status },
         { name: "csv-parse", figures: c.csvParse.summary, status: c.csvParse.status },
         { name: "DuckDB", figures: c.duckdb.summary, status: c.duckdb.status },
@@ -491,6 +508,9 @@ function correctness(c: Contenders, gen: GenerateResult): CorrectnessReport {
     }
     if (c.sumFourX?.summary !== undefined && gen.fourX !== undefined) {
         compare("summariser (4×)", c.sumFourX.summary, gen.fourX);
+    }
+    if (c.sumFourXStream?.summary !== undefined && gen.fourX !== undefined) {
+        compare("summariser, 2 cores (4×)", c.sumFourXStream.summary, gen.fourX);
     }
     return { lines, mismatches };
 }
@@ -555,7 +575,12 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
     const summarizerExists = fs.existsSync(SUMMARIZER_INDEX);
     const childNames = ["measure-summarizer", "measure-papaparse", "measure-csv-parse", "measure-duckdb"];
     const entries = childNames.map((n) => path.join(__dirname, `${n}.ts`));
-    if (summarizerExists) entries.push(SUMMARIZER_INDEX);
+    if (summarizerExists) {
+        entries.push(SUMMARIZER_INDEX);
+        // Started by path (new Worker), not imported: transpile it (and what it imports) too.
+        const worker = path.join(path.dirname(SUMMARIZER_INDEX), "worker.ts");
+        if (fs.existsSync(worker)) entries.push(worker);
+    }
     const outputs = transpileTree(ROOT, entries, path.join(tmp, "build"));
     const children = new Map<string, string>();
     childNames.forEach((n, i) => children.set(n, outputs.get(entries[i]!)!));
@@ -598,11 +623,15 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
         summarizerExists
             ? measureNode(ctx, label, input, truth, "measure-summarizer", ["--mode", mode, "--file", file], { pin, repeat })
             : unavailable(label, input, truth, `${path.relative(ROOT, SUMMARIZER_INDEX)} does not exist (yet)`);
-    const plainLabel = "summariser (createSummarizer, 1 MiB reads)";
+    const plainLabel = "summariser, 1 core (createSummarizer, 1 MiB reads)";
     const sumPlain = summarizer(plainLabel, csvIn, plain, "plain", plain.path, true, rep);
     const sumGzip = summarizer("summariser (summarizeStream on gzip)", gzIn, plain, "gzip", gz, false, rep);
     if (ok(sumGzip)) {
         sumGzip.notes.push(`unpinned (gunzip may use the 2nd core); ${(gen.gzip.bytes / 1e6).toFixed(1)} MB compressed`);
+    }
+    const sumStream = summarizer("summariser, 2 cores (summarizeStream, 1 MiB reads)", csvIn, plain, "stream", plain.path, false, rep);
+    if (ok(sumStream)) {
+        sumStream.notes.push("unpinned: the calling thread + 1 worker thread");
     }
 
     const once = { pin: false, repeat: 1 };
@@ -615,13 +644,15 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
     const duckdb = measureNode(ctx, "DuckDB read_csv + aggregates", csvIn, plain, "measure-duckdb", duckArgs, { pin: false, repeat: rep });
 
     let sumFourX: Measurement | undefined;
+    let sumFourXStream: Measurement | undefined;
     if (gen.fourX !== undefined) {
         runProcess(tools, tmp, catCmd(gen.fourX.path), false);
         sumFourX = summarizer(plainLabel, "4× csv", gen.fourX, "plain", gen.fourX.path, true, 1);
+        sumFourXStream = summarizer("summariser, 2 cores (summarizeStream, 1 MiB reads)", "4× csv", gen.fourX, "stream", gen.fourX.path, false, 1);
     }
 
-    const c: Contenders = { catPlain, wcPlain, zcat, sumPlain, sumGzip, papaparse, csvParse, duckdb, sumFourX };
-    const all = [catPlain, wcPlain, zcat, sumPlain, sumGzip, papaparse, csvParse, duckdb, ...(sumFourX ? [sumFourX] : [])];
+    const c: Contenders = { catPlain, wcPlain, zcat, sumPlain, sumGzip, sumStream, papaparse, csvParse, duckdb, sumFourX, sumFourXStream };
+    const all = [catPlain, wcPlain, zcat, sumPlain, sumStream, sumGzip, papaparse, csvParse, duckdb, ...(sumFourX ? [sumFourX] : []), ...(sumFourXStream ? [sumFourXStream] : [])];
     const { ratios, checks } = ratiosAndTargets(c, args);
     const corr = correctness(c, gen);
 

@@ -6,6 +6,7 @@ import { fmix32, FNV_PRIME, FNV_SEED, HyperLogLog } from "./hll";
 import { ColumnSummary } from "./types";
 import {
     isBoolean,
+    mergeKind,
     K_BOOLEAN,
     K_EMPTY,
     K_FLOAT,
@@ -23,6 +24,28 @@ import {
  * the samples).
  */
 const EXACT_MAX = 256;
+
+/** A column's mergeable state, as a worker sends it (structured-clone friendly). */
+export interface ColumnState {
+    name: string;
+    nonEmpty: number;
+    kind: number;
+    min: number;
+    max: number;
+    sum: number;
+    comp: number;
+    tsMin: number;
+    tsMax: number;
+    tsMinText: Uint8Array;
+    tsMaxText: Uint8Array;
+    precision: number;
+    registers: Uint8Array;
+    /** The exact set's table (0 = free slot), or null once it gave up. */
+    exact: Int32Array | null;
+    /** The first distinct values of the block and their exact-set keys. */
+    samples: string[];
+    sampleKeys: number[];
+}
 
 export class Column {
     nonEmpty = 0;
@@ -44,6 +67,8 @@ export class Column {
     private exactCount = 0;
     samplesOpen: boolean;
     readonly samples: string[] = [];
+    /** The exact-set key of each sample (for merging block states in order). */
+    readonly sampleKeys: number[] = [];
     private readonly exactMax: number;
 
     constructor(
@@ -78,7 +103,7 @@ export class Column {
         this.hll.add(h);
         // A value is new only if its hash is; samples close long before the exact set gives up.
         if (this.exact !== null && this.addExact(h) && this.samplesOpen) {
-            this.sample(buf, start, end);
+            this.sample(buf, start, end, h);
         }
         const k = this.kind;
         if (k === K_STRING) {
@@ -214,7 +239,8 @@ export class Column {
         return true;
     }
 
-    private sample(buf: Uint8Array, start: number, end: number): void {
+    private sample(buf: Uint8Array, start: number, end: number, h: number): void {
+        this.sampleKeys.push(h === 0 ? 1 : h | 0);
         const n = end - start;
         const copy = Buffer.allocUnsafe(n);
         for (let i = 0; i < n; i++) {
@@ -224,6 +250,150 @@ export class Column {
         if (this.samples.length >= this.sampleSize) {
             this.samplesOpen = false;
         }
+    }
+
+    /** Whether the exact set holds key (the set must exist). */
+    private hasExact(key: number): boolean {
+        const table = this.exact!;
+        const mask = table.length - 1;
+        let slot = key & mask;
+        for (;;) {
+            const v = table[slot];
+            if (v === key) {
+                return true;
+            }
+            if (v === 0) {
+                return false;
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /** The state to merge elsewhere (a copy where the original is reused; registers are handed over). */
+    state(): ColumnState {
+        return {
+            name: this.name,
+            nonEmpty: this.nonEmpty,
+            kind: this.kind,
+            min: this.min,
+            max: this.max,
+            sum: this.sum,
+            comp: this.comp,
+            tsMin: this.tsMin,
+            tsMax: this.tsMax,
+            tsMinText: Uint8Array.prototype.slice.call(this.tsMinBytes, 0, this.tsMinLen),
+            tsMaxText: Uint8Array.prototype.slice.call(this.tsMaxBytes, 0, this.tsMaxLen),
+            precision: this.hll.precision,
+            registers: this.hll.registers,
+            exact: this.exact,
+            samples: this.samples,
+            sampleKeys: this.sampleKeys,
+        };
+    }
+
+    /**
+     * Folds in the state of the values that come right after this column's values in the input, with the result
+     * sequential processing would give (the sum up to rounding: both are compensated).
+     */
+    merge(o: ColumnState): void {
+        this.nonEmpty += o.nonEmpty;
+        this.kind = mergeKind(this.kind, o.kind);
+        if (o.min < this.min) {
+            this.min = o.min;
+        }
+        if (o.max > this.max) {
+            this.max = o.max;
+        }
+        if (o.nonEmpty > 0) {
+            const s = this.sum;
+            const v = o.sum;
+            const t = s + v;
+            if (Math.abs(s) >= Math.abs(v)) {
+                this.comp += s - t + v;
+            } else {
+                this.comp += v - t + s;
+            }
+            this.sum = t;
+            this.comp += o.comp;
+        }
+        if (o.tsMin < this.tsMin) {
+            this.tsMin = o.tsMin;
+            this.tsMinBytes = Buffer.from(o.tsMinText);
+            this.tsMinLen = o.tsMinText.length;
+        }
+        if (o.tsMax > this.tsMax) {
+            this.tsMax = o.tsMax;
+            this.tsMaxBytes = Buffer.from(o.tsMaxText);
+            this.tsMaxLen = o.tsMaxText.length;
+        }
+        const regs = this.hll.registers;
+        const src = o.registers;
+        if (o.precision === this.hll.precision) {
+            for (let i = 0; i < regs.length; i++) {
+                if (src[i] > regs[i]) {
+                    regs[i] = src[i];
+                }
+            }
+        } else if (o.precision === this.hll.precision + 2) {
+            // Exact down-conversion (p+2 → p): the 2 index bits dropped lead the rank.
+            for (let i = 0; i < src.length; i++) {
+                const r = src[i];
+                if (r === 0) {
+                    continue;
+                }
+                const low = i & 3;
+                const v = low === 0 ? r + 2 : low >= 2 ? 1 : 2;
+                const k = i >>> 2;
+                if (v > regs[k]) {
+                    regs[k] = v;
+                }
+            }
+        } else {
+            throw new Error(`internal: cannot merge HyperLogLog precision ${o.precision} into ${this.hll.precision}`);
+        }
+        if (this.exact === null) {
+            return;
+        }
+        // Samples: the block's first distinct values that are new here, in order (decided before the union).
+        if (this.samplesOpen) {
+            for (let i = 0; i < o.samples.length && this.samplesOpen; i++) {
+                const key = o.sampleKeys[i];
+                if (!this.hasExact(key)) {
+                    this.sampleKeys.push(key);
+                    this.samples.push(o.samples[i]);
+                    if (this.samples.length >= this.sampleSize) {
+                        this.samplesOpen = false;
+                    }
+                }
+            }
+        }
+        if (o.exact === null) {
+            this.exact = null;
+            return;
+        }
+        const t = o.exact;
+        for (let i = 0; i < t.length && this.exact !== null; i++) {
+            const key = t[i];
+            if (key !== 0 && !this.hasExact(key)) {
+                this.insertNewKey(key);
+            }
+        }
+    }
+
+    /** Adds a key known to be absent (gives the set up past exactMax, like addExact). */
+    private insertNewKey(key: number): void {
+        if (this.exactCount >= this.exactMax) {
+            this.exact = null;
+            return;
+        }
+        const table = this.exact!;
+        const mask = table.length - 1;
+        let slot = key & mask;
+        while (table[slot] !== 0) {
+            slot = (slot + 1) & mask;
+        }
+        table[slot] = key;
+        this.exactCount++;
     }
 
     summary(rows: number): ColumnSummary {

@@ -4,7 +4,8 @@
  */
 import { once } from "node:events";
 import * as zlib from "node:zlib";
-import { createSummarizer } from "./summarizer";
+import { ParallelDriver, parallelSettings } from "./parallel";
+import { CoreSummarizer } from "./summarizer";
 import { AbortedError, FileSummary, InputError, SummaryOptions } from "./types";
 
 /** Work is split into slices of at most this many bytes... */
@@ -26,7 +27,8 @@ export async function summarizeStream(source: AsyncIterable<Buffer>, options?: S
     if (signal?.aborted) {
         throw new AbortedError();
     }
-    const summarizer = createSummarizer(options);
+    const core = new CoreSummarizer(options);
+    const settings = parallelSettings(options);
     const iterator = source[Symbol.asyncIterator]();
     let finished = false;
     let lastYield = performance.now();
@@ -79,11 +81,22 @@ export async function summarizeStream(source: AsyncIterable<Buffer>, options?: S
         return Buffer.isBuffer(v) ? v : typeof v === "string" ? Buffer.from(v) : Buffer.from(v as Uint8Array);
     };
 
+    /** Large inputs: blocks go to worker threads too (see parallel.ts). Decided once the input is known to be gzip or not. */
+    let driver: ParallelDriver | undefined;
+    const summarizer = {
+        end: (): Promise<FileSummary> | FileSummary => (driver !== undefined ? driver.end() : core.end()),
+    };
+
     /** Feeds bytes to the core in slices, yielding to the event loop now and then. */
     const feed = async (chunk: Buffer): Promise<void> => {
         for (let off = 0; off < chunk.length; off += SLICE) {
             await check();
-            summarizer.write(off === 0 && chunk.length <= SLICE ? chunk : chunk.subarray(off, Math.min(chunk.length, off + SLICE)));
+            const slice = off === 0 && chunk.length <= SLICE ? chunk : chunk.subarray(off, Math.min(chunk.length, off + SLICE));
+            if (driver !== undefined) {
+                await driver.write(slice);
+            } else {
+                core.write(slice);
+            }
         }
     };
 
@@ -104,6 +117,9 @@ export async function summarizeStream(source: AsyncIterable<Buffer>, options?: S
         }
         const first = head.length === 1 ? head[0] : Buffer.concat(head);
         const isGzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+        if (settings !== undefined) {
+            driver = new ParallelDriver(core, settings, options ?? {}, orAbort);
+        }
         if (!isGzip) {
             if (first.length > 0) {
                 await feed(first);
@@ -116,7 +132,7 @@ export async function summarizeStream(source: AsyncIterable<Buffer>, options?: S
                 await feed(c);
             }
             await check();
-            return { ...summarizer.end(), compression: "none" };
+            return { ...(await summarizer.end()), compression: "none" };
         }
 
         const gz = zlib.createGunzip({ chunkSize: 256 * 1024 });
@@ -181,13 +197,14 @@ export async function summarizeStream(source: AsyncIterable<Buffer>, options?: S
             throw new InputError("invalid-gzip", "the gzip data ends before the input does (trailing bytes that are not gzip)");
         }
         await check();
-        return { ...summarizer.end(), compression: "gzip" };
+        return { ...(await summarizer.end()), compression: "gzip" };
     } catch (e) {
         if (signal?.aborted && !(e instanceof AbortedError)) {
             throw new AbortedError();
         }
         throw e;
     } finally {
+        driver?.destroy();
         gunzip?.destroy();
         if (!finished && typeof iterator.return === "function") {
             // Stop the source (closes an S3 body / file stream); don't wait for it.

@@ -5,7 +5,7 @@
  * chunk are summarised in place, and only a record that spans chunks is copied into a carry buffer.
  */
 import { isUtf8 } from "node:buffer";
-import { Column } from "./columns";
+import { Column, ColumnState } from "./columns";
 import { detectDelimiter, detectHeader, firstNonSpace, looksBinary, parseRecords } from "./detect";
 import { BadRow, FileSummary, InputError, InputFormat, SummaryOptions } from "./types";
 import { FNV_PRIME, FNV_SEED } from "./hll";
@@ -29,6 +29,29 @@ const F_UNQUOTED = 1;
 const F_QUOTED = 2;
 const F_QUOTE_IN_QUOTED = 3;
 const F_CR_AFTER_QUOTE = 4;
+
+/** What a worker needs to know to summarise blocks of a detected input. */
+export interface BlockConfig {
+    format: InputFormat;
+    delimiter: string;
+    /** CSV/TSV: the field count of the first row (and column count). */
+    expected: number;
+    /** CSV/TSV: the HyperLogLog precision of every column. */
+    precision: number;
+}
+
+/** The mergeable outcome of summarising one block of whole records (see CoreSummarizer.runBlock). */
+export interface BlockResult {
+    rows: number;
+    /** Physical lines the block advanced the line counter by. */
+    lines: number;
+    badCount: number;
+    /** Line numbers relative to the block (its first line is 1). */
+    badFirst: BadRow[];
+    /** Whether the block ended inside an over-long record that is being skipped. */
+    skipping: boolean;
+    columns: ColumnState[];
+}
 
 export interface Summarizer {
     write(chunk: Buffer): void;
@@ -95,6 +118,11 @@ export class CoreSummarizer implements Summarizer {
     private flines = 0;
     private skipping = false;
 
+    // Block mode (a worker): JSON Lines keys known to have a global index < 1000, and how many keys were known.
+    private jsonP14: Set<string> | null = null;
+    private jsonKnown = 0;
+    private blockPrecision = 14;
+
     constructor(private readonly options: SummaryOptions = {}) {
         this.maxLine = checkInt("maxLineBytes", options.maxLineBytes, 1, DEFAULT_MAX_LINE);
         this.window = this.maxLine + 2;
@@ -148,21 +176,7 @@ export class CoreSummarizer implements Summarizer {
             this.detect(true);
         }
         this.ended = true;
-        if (this.carryLen > 0) {
-            const len = this.carryLen;
-            this.carryLen = 0;
-            this.utf8Ok = false;
-            if (this.format === "jsonl") {
-                this.jsonRecord(this.carry, 0, len);
-            } else {
-                const r = this.scanRecord(this.carry, 0, len, true);
-                if (r === -2) {
-                    this.bad(this.line, "unterminated quote");
-                } else {
-                    this.csvRecord(this.carry, 0, r);
-                }
-            }
-        }
+        this.finishCarry();
         if (this.onProgress) {
             this.onProgress({ rows: this.rows, bytes: this.bytes });
         }
@@ -179,6 +193,202 @@ export class CoreSummarizer implements Summarizer {
             summary.delimiter = this.delimiter;
         }
         return summary;
+    }
+
+    /** The record left unfinished at the end of the input. */
+    private finishCarry(): void {
+        if (this.carryLen > 0) {
+            const len = this.carryLen;
+            this.carryLen = 0;
+            this.utf8Ok = false;
+            if (this.format === "jsonl") {
+                this.jsonRecord(this.carry, 0, len);
+            } else {
+                const r = this.scanRecord(this.carry, 0, len, true);
+                if (r === -2) {
+                    this.bad(this.line, "unterminated quote");
+                } else {
+                    this.csvRecord(this.carry, 0, r);
+                }
+            }
+        }
+    }
+
+    // ---- parallel support ------------------------------------------------------------------------------------------
+    //
+    // The driver (parallel.ts) feeds this summariser with write() until detection is done and the first row is seen,
+    // then finishes any record in progress with drainPending(), and from there on cuts the input into blocks of whole
+    // records that workers summarise with runBlock(); it merges their results here, in order, with mergeBlock().
+
+    /** The configuration for workers, once this summariser can hand over (detection done, CSV's first row seen). */
+    blockConfig(): BlockConfig | undefined {
+        if (!this.detected || this.ended || (this.format !== "jsonl" && this.expected < 0)) {
+            return undefined;
+        }
+        return {
+            format: this.format,
+            delimiter: this.delimiter,
+            expected: this.expected,
+            precision: this.expected <= 1000 ? 14 : 12,
+        };
+    }
+
+    /** The scanner's window: a record whose line end is this far from its start is over-long. */
+    get recordWindow(): number {
+        return this.window;
+    }
+
+    /** Bytes written so far. */
+    get bytesIn(): number {
+        return this.bytes;
+    }
+
+    /** Whether a record (carried or being skipped) is in progress. */
+    get pending(): boolean {
+        return this.carryLen > 0 || this.skipping;
+    }
+
+    /** Counts bytes that bypass write() (handed to workers). */
+    addBytes(n: number): void {
+        this.bytes += n;
+        if (this.onProgress && this.bytes - this.lastProgress >= PROGRESS_EVERY) {
+            this.lastProgress = this.bytes;
+            this.onProgress({ rows: this.rows, bytes: this.bytes });
+        }
+    }
+
+    /**
+     * Continues the record in progress into buf (not counted: see addBytes). Returns where the next record starts
+     * in buf, or -1 if buf was used up with the record still in progress.
+     */
+    drainPending(buf: Buffer): number {
+        let pos = 0;
+        if (this.skipping) {
+            const idx = buf.indexOf(LF, pos);
+            if (idx < 0) {
+                return -1;
+            }
+            this.line++;
+            this.skipping = false;
+            pos = idx + 1;
+        }
+        if (this.carryLen > 0) {
+            pos = this.continueCarry(buf, pos);
+        }
+        return pos;
+    }
+
+    /** Worker side: sets the detected configuration up once. */
+    initBlocks(cfg: BlockConfig): void {
+        this.detected = true;
+        this.bomChecked = true;
+        this.format = cfg.format;
+        this.delimiter = cfg.delimiter;
+        this.delim = cfg.delimiter.charCodeAt(0);
+        this.header = false;
+        this.expected = cfg.format === "jsonl" ? -1 : cfg.expected;
+        this.blockPrecision = cfg.precision;
+        if (cfg.format === "jsonl") {
+            this.jsonP14 = new Set();
+        }
+    }
+
+    /** Worker side: JSON Lines keys the main thread has seen, in order, from index `from` on. */
+    knowKeys(from: number, keys: string[], known: number): void {
+        for (let i = 0; i < keys.length && from + i < 1000; i++) {
+            this.jsonP14!.add(keys[i]);
+        }
+        this.jsonKnown = known;
+    }
+
+    /**
+     * Worker side: summarises buf, which starts at a record start (or inside an over-long record being skipped, if
+     * skipping) and ends at a record end (or inside an over-long record, or at the end of the input if eof), from
+     * fresh state. Returns the mergeable result.
+     */
+    runBlock(buf: Buffer, skipping: boolean, eof: boolean): BlockResult {
+        this.rows = 0;
+        this.line = 1;
+        this.badCount = 0;
+        this.badFirst.length = 0;
+        this.carryLen = 0;
+        this.skipping = skipping;
+        if (this.format === "jsonl") {
+            this.columns = [];
+            this.jsonIndex.clear();
+        } else {
+            this.columns = [];
+            for (let f = 0; f < this.expected; f++) {
+                this.columns.push(new Column("", this.sampleSize, this.blockPrecision));
+            }
+        }
+        this.process(buf, 0);
+        if (eof) {
+            this.finishCarry();
+        } else if (this.carryLen > 0) {
+            throw new Error("internal: a parallel block does not end at a record end");
+        }
+        return {
+            rows: this.rows,
+            lines: this.line - 1,
+            badCount: this.badCount,
+            badFirst: this.badFirst.slice(),
+            skipping: this.skipping,
+            columns: this.columns.map((c) => c.state()),
+        };
+    }
+
+    /** Main side: folds in the result of the block that comes next in the input. */
+    mergeBlock(r: BlockResult): void {
+        const base = this.line - 1;
+        this.rows += r.rows;
+        this.line += r.lines;
+        this.badCount += r.badCount;
+        for (const b of r.badFirst) {
+            if (this.badFirst.length >= this.maxBad) {
+                break;
+            }
+            this.badFirst.push({ line: b.line + base, reason: b.reason });
+        }
+        this.skipping = r.skipping;
+        if (this.format !== "jsonl") {
+            for (let f = 0; f < r.columns.length; f++) {
+                this.columns[f].merge(r.columns[f]);
+            }
+            return;
+        }
+        for (const st of r.columns) {
+            let idx = this.jsonIndex.get(st.name);
+            if (idx === undefined) {
+                idx = this.columns.length;
+                if (idx >= MAX_COLUMNS) {
+                    throw new InputError("too-many-columns", `more than ${MAX_COLUMNS} distinct keys; at most ${MAX_COLUMNS} columns are supported`);
+                }
+                this.jsonIndex.set(st.name, idx);
+                this.columns.push(new Column(st.name, this.sampleSize, idx < 1000 ? 14 : 12));
+            }
+            this.columns[idx].merge(st);
+        }
+    }
+
+    /** Main side: the JSON Lines keys so far, in order. */
+    jsonKeys(from: number, to: number): string[] {
+        const out: string[] = [];
+        for (let i = from; i < to && i < this.columns.length; i++) {
+            out.push(this.columns[i].name);
+        }
+        return out;
+    }
+
+    get columnCount(): number {
+        return this.columns.length;
+    }
+
+    private jsonPrecision(key: string, idx: number): number {
+        if (this.jsonP14 === null) {
+            return idx < 1000 ? 14 : 12;
+        }
+        return this.jsonP14.has(key) || this.jsonKnown < 1000 ? 14 : 12;
     }
 
     // ---- detection -------------------------------------------------------------------------------------------------
@@ -789,7 +999,7 @@ export class CoreSummarizer implements Summarizer {
                     throw new InputError("too-many-columns", `more than ${MAX_COLUMNS} distinct keys; at most ${MAX_COLUMNS} columns are supported`);
                 }
                 this.jsonIndex.set(key, idx);
-                this.columns.push(new Column(key, this.sampleSize, idx < 1000 ? 14 : 12));
+                this.columns.push(new Column(key, this.sampleSize, this.jsonPrecision(key, idx)));
             }
             const col = this.columns[idx];
             const v = obj[key];

@@ -18,6 +18,18 @@ export interface SummaryOptions {
     sampleSize?: number;
     /** Bad rows whose line number and reason are reported (all are counted). @default 10 */
     maxBadRowsReported?: number;
+    /**
+     * summarizeStream only: threads summarising a large input (the calling thread and parallelism - 1 worker threads
+     * take blocks of whole records; their results are merged in order, so the summary is the same as with 1).
+     * 1 = all on the calling thread. Opt-in for now: the workers' heaps add 40–100 MiB of peak RSS that grows with
+     * the input size (per-block garbage), over the 128 MiB budget.
+     * @default 1
+     */
+    parallelism?: number;
+    /** summarizeStream only (tuning, tests): bytes per block handed to a worker thread. @default 2097152 */
+    parallelBlockBytes?: number;
+    /** summarizeStream only (tuning, tests): the first this many bytes are summarised on the calling thread, so small inputs never start workers. @default 8388608 */
+    parallelMinBytes?: number;
     /** Called now and then with progress, for logs and the demo. */
     onProgress?: (progress: { rows: number; bytes: number }) => void;
 }

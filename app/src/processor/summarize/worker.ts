@@ -1,0 +1,76 @@
+/**
+ * Worker thread entry: summarises blocks of whole records for the parallel driver (parallel.ts).
+ *
+ * workerData: { options, config }. Messages in: { seq, buf: ArrayBuffer, len, skipping, eof, keysFrom?, keys?, known? };
+ * out: { seq, buf, result } or { seq, buf, error: { name, code?, message } }. The block's buffer goes back for reuse.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { BlockConfig, BlockResult, CoreSummarizer } from "./summarizer";
+import { InputError, SummaryOptions } from "./types";
+
+export interface BlockMessage {
+    seq: number;
+    buf: ArrayBuffer;
+    len: number;
+    skipping: boolean;
+    eof: boolean;
+    keysFrom?: number;
+    keys?: string[];
+    known?: number;
+}
+
+export interface BlockReply {
+    seq: number;
+    buf: ArrayBuffer;
+    result?: BlockResult;
+    error?: { name: string; code?: string; message: string; stack?: string };
+}
+
+export interface WorkerInit {
+    options: SummaryOptions;
+    config: BlockConfig;
+}
+
+function run(): void {
+    const port = parentPort;
+    if (port === null) {
+        return;
+    }
+    const init = workerData as WorkerInit;
+    const core = new CoreSummarizer(init.options);
+    core.initBlocks(init.config);
+    port.on("message", (m: BlockMessage) => {
+        let reply: BlockReply;
+        const transfer: ArrayBuffer[] = [];
+        try {
+            if (m.keys !== undefined) {
+                core.knowKeys(m.keysFrom ?? 0, m.keys, m.known ?? 0);
+            }
+            const result = core.runBlock(Buffer.from(m.buf, 0, m.len), m.skipping, m.eof);
+            for (const c of result.columns) {
+                transfer.push(c.registers.buffer as ArrayBuffer);
+                if (c.exact !== null) {
+                    transfer.push(c.exact.buffer as ArrayBuffer);
+                }
+            }
+            reply = { seq: m.seq, buf: m.buf, result };
+        } catch (e) {
+            const err = e as Error;
+            reply = {
+                seq: m.seq,
+                buf: m.buf,
+                error: {
+                    name: err?.name ?? "Error",
+                    code: e instanceof InputError ? e.code : undefined,
+                    message: err?.message ?? String(e),
+                    stack: err?.stack,
+                },
+            };
+            transfer.length = 0;
+        }
+        transfer.push(m.buf);
+        port.postMessage(reply, transfer);
+    });
+}
+
+run();

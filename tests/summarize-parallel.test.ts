@@ -1,0 +1,324 @@
+import { strict as assert } from "assert";
+import fc from "fast-check";
+import * as zlib from "zlib";
+import { AbortedError, createSummarizer, FileSummary, InputError, summarizeStream, SummaryOptions } from "../app/src/processor/summarize";
+import { parallelStats } from "../app/src/processor/summarize/parallel";
+import { findCut, CUT_NONE, CUT_SKIP } from "../app/src/processor/summarize/split";
+
+// Parallel summarizeStream (worker threads over blocks of whole records) must give exactly the sequential summary.
+// Blocks are forced tiny (parallelBlockBytes) so that small inputs cross many block boundaries.
+
+function serial(buf: Buffer, options?: SummaryOptions): FileSummary {
+    const s = createSummarizer(options);
+    s.write(buf);
+    return s.end();
+}
+
+async function* chunksOf(buf: Buffer, size: number): AsyncGenerator<Buffer> {
+    for (let i = 0; i < buf.length; i += size) {
+        yield buf.subarray(i, i + size);
+    }
+}
+
+async function parallel(buf: Buffer, options: SummaryOptions, chunk: number, gzip = false): Promise<FileSummary> {
+    const before = parallelStats.blocks;
+    const src = gzip ? zlib.gzipSync(buf) : buf;
+    const s = await summarizeStream(chunksOf(src, chunk), { parallelism: 2, ...options });
+    (s as { blocksUsed?: number }).blocksUsed = parallelStats.blocks - before;
+    return s;
+}
+
+/** deepEqual, with the mean compared to 1e-9 relative (both sums are compensated, in different orders). */
+function assertSame(par: FileSummary, ser: FileSummary, what: string): void {
+    const strip = (s: FileSummary) => ({
+        ...s,
+        compression: "none",
+        blocksUsed: undefined,
+        columns: s.columns.map((c) => ({ ...c, mean: c.mean === undefined ? undefined : 0 })),
+    });
+    assert.deepEqual(strip(par), strip(ser), what);
+    par.columns.forEach((c, i) => {
+        const m = ser.columns[i].mean;
+        if (m !== undefined) {
+            const tol = 1e-9 * Math.max(1, Math.abs(m));
+            assert.ok(Math.abs(c.mean! - m) <= tol, `${what}: mean of ${c.name}: ${c.mean} vs ${m}`);
+        }
+    });
+}
+
+/** Either the summary or the error, for comparing runs that may fail (e.g. no delimiter detected). */
+async function same(par: () => Promise<FileSummary>, ser: () => FileSummary, what: string): Promise<FileSummary | undefined> {
+    let serErr: unknown;
+    let serSum: FileSummary | undefined;
+    try {
+        serSum = ser();
+    } catch (e) {
+        serErr = e;
+    }
+    if (serSum === undefined) {
+        await assert.rejects(par(), (e: unknown) => {
+            assert.ok(e instanceof Error && serErr instanceof Error, String(e));
+            assert.equal(e.name, serErr.name);
+            assert.equal(e.message, serErr.message);
+            assert.equal((e as InputError).code, (serErr as InputError).code);
+            return true;
+        });
+        return undefined;
+    }
+    const p = await par();
+    assertSame(p, serSum, what);
+    return p;
+}
+
+// ---- generators ---------------------------------------------------------------------------------------------------
+
+const plainField = fc.oneof(
+    fc.integer({ min: -1000000, max: 1000000 }).map(String),
+    fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((d) => d.toPrecision(8)),
+    fc.constantFrom("", "", "-0", "+1", "007", "1e3", ".5", "true", "FALSE", "x", "hello world", "é", "2021-03-04", "2021-03-04T05:06:07Z"),
+    fc.constantFrom("2020-01-01T00:00:00Z", "2020-01-01T00:00Z", "2020-01-01 00:00:00+00:00", "1999-12-31T23:59:59.999-01:00"),
+    fc.string({ maxLength: 6 }).map((s) => s.replace(/[",\r\n]/g, "")),
+    fc.integer({ min: 0, max: 5000 }).map((i) => `id${i}`),
+);
+const quotedField = fc.oneof(
+    fc.constantFrom('"a,b"', '"say ""hi"""', '"line\nbreak"', '"crlf\r\nin"', '""', '"x"y', '"unclosed\n\n,', '"multi\n\n\nline ""q"" ,"'),
+    plainField.map((f) => `"${f}"`),
+);
+const weirdField = fc.constantFrom('ab"c', 'a""', '"', "\r", "x\ry", '" x"', "\xff\xfe");
+const fieldArb = fc.oneof({ weight: 12, arbitrary: plainField }, { weight: 4, arbitrary: quotedField }, { weight: 1, arbitrary: weirdField });
+
+interface CsvCase {
+    text: Buffer;
+    options: SummaryOptions;
+    chunk: number;
+}
+
+function csvCase(delim: string): fc.Arbitrary<CsvCase> {
+    return fc.integer({ min: 2, max: 5 }).chain((ncols) => {
+        const row = fc.array(fieldArb, { minLength: ncols, maxLength: ncols });
+        const ragged = fc.array(fieldArb, { minLength: 1, maxLength: 7 });
+        const line = fc.oneof(
+            { weight: 30, arbitrary: row.map((fs) => fs.join(delim) + "\n") },
+            { weight: 3, arbitrary: row.map((fs) => fs.join(delim) + "\r\n") },
+            { weight: 1, arbitrary: ragged.map((fs) => fs.join(delim) + "\n") },
+            { weight: 1, arbitrary: fc.constant("\n") },
+            { weight: 1, arbitrary: fc.integer({ min: 30, max: 400 }).map((n) => "z".repeat(n) + delim + "1\n") },
+            { weight: 1, arbitrary: fc.integer({ min: 30, max: 400 }).map((n) => `"${"q\n".repeat(n / 2)}` + delim + "2\n") },
+        );
+        return fc.record({
+            header: fc.constantFrom("h", "1"),
+            lines: fc.array(line, { minLength: 150, maxLength: 800 }),
+            tail: fc.constantFrom("", "1,2,3", '"open,', "x,y,z\r\n", "\n\n"),
+            maxLineBytes: fc.constantFrom(undefined, 60, 150, 1000),
+            sampleSize: fc.constantFrom(undefined, 0, 1, 3, 8),
+            maxBadRowsReported: fc.constantFrom(undefined, 0, 3, 1000),
+            forceDelim: fc.boolean(),
+            block: fc.integer({ min: 8, max: 2048 }),
+            min: fc.integer({ min: 0, max: 6000 }),
+            chunk: fc.integer({ min: 1, max: 3000 }),
+        }).map((r) => ({
+            text: Buffer.from(
+                Array.from({ length: ncols }, (_, i) => (r.header === "h" ? `c${i}` : String(i))).join(delim) + "\n" + r.lines.join("") + r.tail,
+                "latin1",
+            ),
+            options: {
+                delimiter: r.forceDelim ? delim : undefined,
+                maxLineBytes: r.maxLineBytes,
+                sampleSize: r.sampleSize,
+                maxBadRowsReported: r.maxBadRowsReported,
+                parallelBlockBytes: r.block,
+                parallelMinBytes: r.min,
+            },
+            chunk: r.chunk,
+        }));
+    });
+}
+
+const jsonValue = fc.oneof(
+    fc.integer({ min: -100, max: 100 }),
+    fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom("", "s", "2020-01-01", "2020-01-01T00:00:00Z", "é\n"),
+    fc.integer({ min: 0, max: 3000 }).map((i) => `v${i}`),
+    fc.constant({ nested: [1, 2] }),
+);
+const jsonLine = fc.oneof(
+    { weight: 20, arbitrary: fc.dictionary(fc.constantFrom("a", "b", "c", "d", "e", "f", "g"), jsonValue, { maxKeys: 5 }).map((o) => JSON.stringify(o) + "\n") },
+    { weight: 1, arbitrary: fc.constantFrom("\n", "  \r\n", "[1,2]\n", "not json\n", '{"a":\n', "42\n", '{"a":"\xff"}\n') },
+    { weight: 1, arbitrary: fc.integer({ min: 10, max: 300 }).map((n) => `{"long":"${"L".repeat(n)}"}\n`) },
+);
+const jsonCase: fc.Arbitrary<CsvCase> = fc
+    .record({
+        lines: fc.array(jsonLine, { minLength: 100, maxLength: 600 }),
+        tail: fc.constantFrom("", '{"a":1}', '{"a":'),
+        maxLineBytes: fc.constantFrom(undefined, 40, 200),
+        sampleSize: fc.constantFrom(undefined, 0, 2, 7),
+        block: fc.integer({ min: 8, max: 2048 }),
+        min: fc.integer({ min: 0, max: 600 }),
+        chunk: fc.integer({ min: 1, max: 3000 }),
+    })
+    .map((r) => ({
+        text: Buffer.from('{"a":1,"b":"x"}\n' + r.lines.join("") + r.tail, "latin1"),
+        options: { maxLineBytes: r.maxLineBytes, sampleSize: r.sampleSize, parallelBlockBytes: r.block, parallelMinBytes: r.min },
+        chunk: r.chunk,
+    }));
+
+// ---- tests ----------------------------------------------------------------------------------------------------------
+
+describe("summarize: parallel == serial", function () {
+    this.timeout(120000);
+
+    it("on generated CSV (quotes, embedded newlines, CRLF, ragged, over-long and invalid rows) across many blocks", async () => {
+        let used = 0;
+        await fc.assert(
+            fc.asyncProperty(csvCase(","), async (c) => {
+                const par = await same(() => parallel(c.text, c.options, c.chunk), () => serial(c.text, c.options), "csv");
+                used += par !== undefined && (par as { blocksUsed?: number }).blocksUsed! > 1 ? 1 : 0;
+            }),
+            { numRuns: 120 },
+        );
+        assert.ok(used >= 60, `only ${used} runs used several blocks`);
+    });
+
+    it("on generated TSV and semicolon files", async () => {
+        for (const d of ["\t", ";"]) {
+            await fc.assert(
+                fc.asyncProperty(csvCase(d), async (c) => {
+                    await same(() => parallel(c.text, c.options, c.chunk), () => serial(c.text, c.options), JSON.stringify(d));
+                }),
+                { numRuns: 30 },
+            );
+        }
+    });
+
+    it("on generated JSON Lines", async () => {
+        await fc.assert(
+            fc.asyncProperty(jsonCase, async (c) => {
+                await same(() => parallel(c.text, c.options, c.chunk), () => serial(c.text, c.options), "jsonl");
+            }),
+            { numRuns: 80 },
+        );
+    });
+
+    it("on gzip input", async () => {
+        await fc.assert(
+            fc.asyncProperty(csvCase(","), async (c) => {
+                const par = await same(() => parallel(c.text, c.options, c.chunk, true), () => serial(c.text, c.options), "gzip");
+                assert.ok(par === undefined || par.compression === "gzip");
+            }),
+            { numRuns: 20 },
+        );
+    });
+
+    it("keeps high-cardinality columns (HyperLogLog registers, samples, exact→HLL switch) identical", async () => {
+        const rows: string[] = ["id,few,mid,ts,f"];
+        for (let i = 0; i < 30000; i++) {
+            rows.push(`${(i * 7919) % 100003},${i % 3},m${i % 300},2020-01-${String((i % 28) + 1).padStart(2, "0")}T00:00:${String(i % 60).padStart(2, "0")}Z,${(i % 1000) / 7}`);
+        }
+        const text = Buffer.from(rows.join("\n") + "\n");
+        for (const block of [1000, 65536]) {
+            const o: SummaryOptions = { parallelBlockBytes: block, parallelMinBytes: 5000, sampleSize: 10 };
+            const par = await parallel(text, o, 4096);
+            assert.ok((par as { blocksUsed?: number }).blocksUsed! > 5);
+            assertSame(par, serial(text, o), `block ${block}`);
+            assert.ok(par.columns[0].distinctApprox > 20000);
+            assert.equal(par.columns[2].distinctApprox, 300);
+        }
+    });
+
+    it("merges JSON Lines with more than 1000 keys (precision 14 → 12 folding) identically", async () => {
+        const lines: string[] = [];
+        for (let i = 0; i < 120; i++) {
+            const o: Record<string, number | string> = {};
+            for (let k = 0; k < 15; k++) {
+                o[`k${i * 15 + k}`] = i * k;
+                o[`old${(i * 3 + k) % 40}`] = `v${i * k}`;
+            }
+            lines.push(JSON.stringify(o));
+        }
+        const text = Buffer.from(lines.join("\n") + "\n");
+        const o: SummaryOptions = { parallelBlockBytes: 900, parallelMinBytes: 0 };
+        const ser = serial(text, o);
+        assert.ok(ser.columns.length > 1500);
+        assertSame(await parallel(text, o, 777), ser, "many keys");
+    });
+
+    it("fails like serial on too many JSON Lines keys", async () => {
+        const lines: string[] = [];
+        for (let i = 0; i < 110; i++) {
+            const o: Record<string, number> = {};
+            for (let k = 0; k < 100; k++) {
+                o[`k${i * 100 + k}`] = k;
+            }
+            lines.push(JSON.stringify(o));
+        }
+        const text = Buffer.from(lines.join("\n") + "\n");
+        const o: SummaryOptions = { parallelBlockBytes: 4096, parallelMinBytes: 0 };
+        assert.throws(() => serial(text, o), (e: unknown) => e instanceof InputError && e.code === "too-many-columns");
+        let ser: InputError | undefined;
+        try {
+            serial(text, o);
+        } catch (e) {
+            ser = e as InputError;
+        }
+        assert.ok(ser !== undefined);
+        await assert.rejects(parallel(text, o, 10000), (e: unknown) => e instanceof InputError && e.code === ser!.code && e.message === ser!.message);
+    });
+
+    it("stays on the calling thread for small inputs and parallelism 1", async () => {
+        const text = Buffer.from("a,b\n" + "1,2\n".repeat(1000));
+        const runs = parallelStats.runs;
+        assertSame(await summarizeStream(chunksOf(text, 100)), serial(text), "default");
+        assertSame(await summarizeStream(chunksOf(text, 100), { parallelism: 1, parallelMinBytes: 0, parallelBlockBytes: 64 }), serial(text), "1");
+        assert.equal(parallelStats.runs, runs);
+        await assert.rejects(summarizeStream(chunksOf(text, 100), { parallelism: 0 }), RangeError);
+    });
+
+    it("stops promptly on abort and terminates the workers", async () => {
+        const block = Buffer.from("1,2.5,hello,\"q\nq\"\n".repeat(50000));
+        async function* endless(): AsyncGenerator<Buffer> {
+            yield Buffer.from("a,b,c,d\n");
+            for (;;) {
+                yield block;
+            }
+        }
+        const controller = new AbortController();
+        const runs = parallelStats.runs;
+        setTimeout(() => controller.abort(), 300);
+        let abortedAt = 0;
+        controller.signal.addEventListener("abort", () => (abortedAt = performance.now()));
+        await assert.rejects(summarizeStream(endless(), { parallelism: 2, parallelMinBytes: 1 << 20, parallelBlockBytes: 1 << 20 }, controller.signal), (e: unknown) => e instanceof AbortedError);
+        const lag = performance.now() - abortedAt;
+        assert.ok(lag < 100, `took ${lag.toFixed(1)} ms to stop`);
+        assert.equal(parallelStats.runs, runs + 1, "ran in parallel");
+        for (let i = 0; i < 50 && parallelStats.liveWorkers > 0; i++) {
+            await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(parallelStats.liveWorkers, 0, "workers terminated");
+    });
+});
+
+describe("summarize: block cuts", () => {
+    const cut = (s: string, skipping = false, window = 100) => findCut(Buffer.from(s, "latin1"), false, 44, window, skipping);
+    it("cuts after the last record end outside quotes", () => {
+        assert.equal(cut("a,b\nc,d\ne"), 8);
+        assert.equal(cut('a,"b\nc"\nd,"e\nf'), 8);
+        assert.equal(cut('a,b"c\nd'), 6, "a quote inside a field is literal");
+        assert.equal(cut('"a""\nb"\nc'), 8);
+        assert.equal(cut('"a"x\ny'), 5);
+        assert.equal(cut("abc"), CUT_NONE);
+        assert.equal(cut('"abc\n'), CUT_NONE);
+        assert.equal(cut('x\n"abc"'), 2, "undecided after a closing quote at the end");
+    });
+    it("follows over-long records like the scanner", () => {
+        assert.equal(cut('"aaaaaaaaaa\n,"x\ny', false, 8), 12, "resumes after the first LF past the window");
+        assert.equal(cut('"aaaaaaaaaa\n,"x\ny', false, 100), 16);
+        assert.equal(cut('"' + "x".repeat(20), false, 8), CUT_SKIP);
+        assert.equal(cut("x".repeat(20), false, 8), CUT_SKIP);
+        assert.equal(cut("abc", true), CUT_SKIP);
+        assert.equal(cut('ab"c\nd"e\n', true), 9);
+        assert.equal(findCut(Buffer.from("{}\n{"), true, 44, 100, false), 3);
+        assert.equal(findCut(Buffer.from("{"), true, 44, 100, false), CUT_NONE);
+    });
+});
