@@ -2,15 +2,12 @@
  * A real S3-compatible server (s3rver) on loopback for end-to-end tests, and a proxy in front of it
  * that can slow down or refuse requests, to exercise interruption and access-denied paths.
  */
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import * as fs from "fs";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import * as http from "http";
 import { AddressInfo } from "net";
-import * as os from "os";
-import * as path from "path";
-import S3rver from "s3rver";
+import { LOCAL_CREDENTIALS, startLocalS3 } from "../../app/src/local/s3-server";
 
-export const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export const CREDENTIALS = LOCAL_CREDENTIALS;
 
 export interface LocalS3 {
     endpoint: string;
@@ -22,20 +19,10 @@ export interface LocalS3 {
 }
 
 export async function startS3(): Promise<LocalS3> {
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "s3rver-"));
-    const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory });
-    const { port } = (await server.run()) as AddressInfo;
-    const endpoint = `http://127.0.0.1:${port}`;
-    const client = new S3Client({
-        region: "us-east-1",
-        endpoint,
-        forcePathStyle: true,
-        credentials: CREDENTIALS,
-        requestChecksumCalculation: "WHEN_REQUIRED",
-        responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    const server = await startLocalS3();
+    const client = server.client;
     return {
-        endpoint,
+        endpoint: server.endpoint,
         client,
         put: async (bucket, key, body) => {
             await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
@@ -51,14 +38,8 @@ export async function startS3(): Promise<LocalS3> {
                 throw e;
             }
         },
-        createBucket: async (name) => {
-            await client.send(new CreateBucketCommand({ Bucket: name }));
-        },
-        close: async () => {
-            client.destroy();
-            await server.close();
-            fs.rmSync(directory, { recursive: true, force: true });
-        },
+        createBucket: server.createBucket,
+        close: server.close,
     };
 }
 
