@@ -12,16 +12,36 @@ export interface StatusEntry {
     summaryUrl?: string;
     /** Presigned GET URL of the status document itself. */
     statusUrl?: string;
+    /**
+     * Set when the status document could not be read or is not a status document (not JSON, wrong
+     * shape, too large). `status` is then a placeholder built from the key (state `failed`, error
+     * class `UnreadableStatus`, this text as the message) and the page shows the entry as
+     * "unreadable" rather than "failed".
+     */
+    warning?: string;
 }
 
 export interface PageOptions {
     title: string;
-    /** When the page was built (ISO). */
+    /** When the page was built (ISO). Relative times ("3 min ago") are relative to this. */
     generatedAt: string;
     /** Where the data comes from, e.g. "s3://bucket/status/". */
     source: string;
     /** How long the links stay valid, in seconds (shown on the page). */
     linkExpirySeconds: number;
-    /** When set, the page polls this URL (JSON: { html: string } or StatusEntry[]) to update itself. */
+    /**
+     * When set, the page polls this URL every 2 s and replaces its status region with the answer's
+     * `html` (JSON `{ html: string, summary?: string }`, as `renderStatusRegion` and the status server
+     * produce).
+     */
     liveUpdateUrl?: string;
+}
+
+/** What the live-update URL answers. */
+export interface LiveUpdate {
+    /** The status region (counts and table), as `renderStatusRegion` renders it. */
+    html: string;
+    /** A one-line text summary of the counts ("4 files: 1 running, …"), announced when it changes. */
+    summary: string;
+    generatedAt: string;
 }
