@@ -208,6 +208,7 @@ export class ProcessorTask extends pulumi.ComponentResource {
                         region: r,
                         prefixes: args.bucket.prefixes,
                         stopTimeoutSeconds: this.stopTimeoutSeconds,
+                        cpu: this.cpu,
                         scratchPath: SCRATCH.path,
                         scratchVolumeName: SCRATCH.volume,
                         environment: args.environment,

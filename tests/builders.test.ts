@@ -13,6 +13,7 @@ import {
     iamLiteral,
     matchesEventPattern,
     processorContainerDefinition,
+    summaryParallelism,
     renderInputTemplate,
     runTaskInputTransformer,
     serviceTrustPolicy,
@@ -466,6 +467,7 @@ describe("container definition", () => {
             region: "eu-west-1",
             prefixes: { upload: "uploads/", output: "processed/", status: "status/" },
             stopTimeoutSeconds: 60,
+            cpu: 2048,
             scratchPath: "/tmp",
             scratchVolumeName: "scratch",
             environment: { LOG_LEVEL: "debug" },
@@ -484,8 +486,26 @@ describe("container definition", () => {
             { name: "S3_STATUS_PREFIX", value: "status/" },
             { name: "S3_UPLOAD_PREFIX", value: "uploads/" },
             { name: "SHUTDOWN_GRACE_MS", value: "55000" },
+            { name: "SUMMARY_PARALLELISM", value: "2" },
             { name: "TMPDIR", value: "/tmp" },
         ]);
+    });
+
+    it("runs one summarising thread per whole vCPU, which the stack's environment may override", () => {
+        assert.deepEqual([256, 512, 1024, 2048, 4096, 16384].map(summaryParallelism), [1, 1, 1, 2, 4, 16]);
+        const def = processorContainerDefinition({
+            name: "processor",
+            image: "img:1",
+            logGroupName: "/ecs/p",
+            region: "eu-west-1",
+            prefixes: { upload: "uploads/", output: "processed/", status: "status/" },
+            stopTimeoutSeconds: 60,
+            cpu: 4096,
+            scratchPath: "/tmp",
+            scratchVolumeName: "scratch",
+            environment: { SUMMARY_PARALLELISM: "1" },
+        });
+        assert.deepEqual(def.environment.find((e) => e.name === "SUMMARY_PARALLELISM"), { name: "SUMMARY_PARALLELISM", value: "1" });
     });
 });
 

@@ -10,6 +10,8 @@ export interface ContainerDefinitionArgs {
     region: string;
     prefixes: BucketPrefixes;
     stopTimeoutSeconds: number;
+    /** The task's CPU units (1024 = 1 vCPU): the summariser uses one thread per whole vCPU. */
+    cpu: number;
     /** Where the writable scratch volume is mounted. */
     scratchPath: string;
     scratchVolumeName: string;
@@ -35,12 +37,19 @@ export interface ContainerDefinition {
     logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
 }
 
+/** Threads worth running on a task with these CPU units: one per whole vCPU, at least one. */
+export function summaryParallelism(cpu: number): number {
+    return Math.max(1, Math.floor(cpu / 1024));
+}
+
 /**
  * A read-only-root container with one writable scratch mount, logging to an existing log group via
  * the awslogs driver (no `awslogs-create-group`: the group is managed by the stack, with retention).
  */
 export function processorContainerDefinition(args: ContainerDefinitionArgs): ContainerDefinition {
     const env: Record<string, string> = {
+        // One summarising thread per whole vCPU; the stack's environment may override it.
+        SUMMARY_PARALLELISM: String(summaryParallelism(args.cpu)),
         ...args.environment,
         S3_UPLOAD_PREFIX: args.prefixes.upload,
         S3_OUTPUT_PREFIX: args.prefixes.output,

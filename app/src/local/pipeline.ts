@@ -130,6 +130,8 @@ export class LocalPipeline {
             region: LOCAL_REGION,
             prefixes: this.config.prefixes,
             stopTimeoutSeconds: this.config.stopTimeoutSeconds,
+            // The stack's default task size (1 vCPU); local runs process several files at once instead.
+            cpu: 1024,
             scratchPath: os.tmpdir(),
             scratchVolumeName: "scratch",
         });

@@ -20,7 +20,7 @@ export interface ProcessorConfig {
     /** An S3-compatible endpoint (LocalStack, MinIO, a local server); AWS when unset. */
     endpoint?: string;
     forcePathStyle: boolean;
-    summary: Pick<SummaryOptions, "format" | "delimiter" | "header" | "maxLineBytes">;
+    summary: Pick<SummaryOptions, "format" | "delimiter" | "header" | "maxLineBytes" | "parallelism">;
     /** ECS task metadata endpoint (v4), when running on ECS. */
     metadataUri?: string;
     /** How long after SIGTERM the process may take to record `interrupted` before it exits anyway. */
@@ -113,6 +113,8 @@ export function readConfig(env: Env): ProcessorConfig {
             delimiter,
             header: optionalBool(env, "SUMMARY_HEADER"),
             maxLineBytes: optionalInt(env, "MAX_LINE_BYTES", 1024, 256 * 1024 * 1024),
+            // Threads summarising a large file; the task definition sets one per whole vCPU.
+            parallelism: optionalInt(env, "SUMMARY_PARALLELISM", 1, 16) ?? 1,
         },
         metadataUri: env.ECS_CONTAINER_METADATA_URI_V4 || undefined,
         shutdownGraceMs: optionalInt(env, "SHUTDOWN_GRACE_MS", 0, 115000) ?? 20000,

@@ -25,26 +25,37 @@ import {
  */
 const EXACT_MAX = 256;
 
-/** A column's mergeable state, as a worker sends it (structured-clone friendly). */
+/**
+ * A column's mergeable state, as a thread sends it once at the end of a parallel run (structured-clone friendly).
+ * The *Block fields say in which block the extreme was first seen, so that the earliest one wins a tie (-0 vs 0,
+ * or the same instant written differently), as in sequential processing.
+ */
 export interface ColumnState {
     name: string;
     nonEmpty: number;
     kind: number;
     min: number;
     max: number;
+    minBlock: number;
+    maxBlock: number;
     sum: number;
     comp: number;
     tsMin: number;
     tsMax: number;
+    tsMinBlock: number;
+    tsMaxBlock: number;
     tsMinText: Uint8Array;
     tsMaxText: Uint8Array;
     precision: number;
     registers: Uint8Array;
     /** The exact set's table (0 = free slot), or null once it gave up. */
     exact: Int32Array | null;
-    /** The first distinct values of the block and their exact-set keys. */
-    samples: string[];
-    sampleKeys: number[];
+}
+
+/** The sample candidates of one column in one block: its first values that were new to the thread, in order. */
+export interface SampleCandidates {
+    values: string[];
+    keys: number[];
 }
 
 export class Column {
@@ -61,14 +72,24 @@ export class Column {
     tsMaxBytes: Buffer = Buffer.alloc(0);
     tsMinLen = 0;
     tsMaxLen = 0;
+    /**
+     * Parallel runs: the block being summarised (-1: the calling thread's sequential part), and the block where each
+     * extreme was first seen (for the earliest-wins tie-break when thread states are merged).
+     */
+    block = -1;
+    minBlock = -1;
+    maxBlock = -1;
+    tsMinBlock = -1;
+    tsMaxBlock = -1;
     readonly hll: HyperLogLog;
     /** Exact distinct hashes while there are few (open addressing, 0 = free); null once more than EXACT_MAX. */
     private exact: Int32Array | null;
     private exactCount = 0;
     samplesOpen: boolean;
-    readonly samples: string[] = [];
-    /** The exact-set key of each sample (for merging block states in order). */
-    readonly sampleKeys: number[] = [];
+    /** The samples (in block mode: this block's sample candidates, see startBlock). */
+    samples: string[] = [];
+    /** The exact-set key of each sample (for merging block candidates in order). */
+    sampleKeys: number[] = [];
     private readonly exactMax: number;
 
     constructor(
@@ -174,9 +195,11 @@ export class Column {
     private addNumber(v: number): void {
         if (v < this.min) {
             this.min = v;
+            this.minBlock = this.block;
         }
         if (v > this.max) {
             this.max = v;
+            this.maxBlock = this.block;
         }
         const s = this.sum;
         const t = s + v;
@@ -192,6 +215,7 @@ export class Column {
         const n = end - start;
         if (ms < this.tsMin) {
             this.tsMin = ms;
+            this.tsMinBlock = this.block;
             if (this.tsMinBytes.length < n) {
                 this.tsMinBytes = Buffer.allocUnsafe(Math.max(64, n));
             }
@@ -203,6 +227,7 @@ export class Column {
         }
         if (ms > this.tsMax) {
             this.tsMax = ms;
+            this.tsMaxBlock = this.block;
             if (this.tsMaxBytes.length < n) {
                 this.tsMaxBytes = Buffer.allocUnsafe(Math.max(64, n));
             }
@@ -269,7 +294,49 @@ export class Column {
         }
     }
 
-    /** The state to merge elsewhere (a copy where the original is reused; registers are handed over). */
+    /**
+     * Block mode (a thread's persistent column): starts block `block`. Sample candidates are the block's first values
+     * that are new to this thread: a value the thread saw in an earlier block is not new in the input either, and of
+     * the first sampleSize new-to-the-thread values, those that the blocks before (in other threads) already had are
+     * at most as many as the samples so far, so the candidates always hold the values the samples still need. Once
+     * the thread has seen sampleSize distinct values, the input before this block has too: the samples are complete.
+     */
+    startBlock(block: number): void {
+        this.block = block;
+        this.samplesOpen = this.exact !== null && this.exactCount < this.sampleSize;
+    }
+
+    /** Block mode: this block's sample candidates (handed over; undefined if none). */
+    takeSamples(): SampleCandidates | undefined {
+        if (this.samples.length === 0) {
+            return undefined;
+        }
+        const out = { values: this.samples, keys: this.sampleKeys };
+        this.samples = [];
+        this.sampleKeys = [];
+        return out;
+    }
+
+    /**
+     * Merge side, in input order: the sample candidates of the next block. While the samples are open, this column's
+     * exact set holds exactly the distinct values before that block (they are all samples), so a candidate is new
+     * if the set does not hold it. Accepted candidates join the set (mergeState's union later adds the rest).
+     */
+    mergeSamples(c: SampleCandidates): void {
+        for (let i = 0; i < c.values.length && this.samplesOpen && this.exact !== null; i++) {
+            const key = c.keys[i];
+            if (!this.hasExact(key)) {
+                this.insertNewKey(key);
+                this.sampleKeys.push(key);
+                this.samples.push(c.values[i]);
+                if (this.samples.length >= this.sampleSize) {
+                    this.samplesOpen = false;
+                }
+            }
+        }
+    }
+
+    /** The state to merge elsewhere, once, at the end (registers and the exact set are handed over, not copied). */
     state(): ColumnState {
         return {
             name: this.name,
@@ -277,32 +344,37 @@ export class Column {
             kind: this.kind,
             min: this.min,
             max: this.max,
+            minBlock: this.minBlock,
+            maxBlock: this.maxBlock,
             sum: this.sum,
             comp: this.comp,
             tsMin: this.tsMin,
             tsMax: this.tsMax,
+            tsMinBlock: this.tsMinBlock,
+            tsMaxBlock: this.tsMaxBlock,
             tsMinText: Uint8Array.prototype.slice.call(this.tsMinBytes, 0, this.tsMinLen),
             tsMaxText: Uint8Array.prototype.slice.call(this.tsMaxBytes, 0, this.tsMaxLen),
             precision: this.hll.precision,
             registers: this.hll.registers,
             exact: this.exact,
-            samples: this.samples,
-            sampleKeys: this.sampleKeys,
         };
     }
 
     /**
-     * Folds in the state of the values that come right after this column's values in the input, with the result
-     * sequential processing would give (the sum up to rounding: both are compensated).
+     * Folds in another thread's state of this column (any order: every part is order-free but the sum, which is
+     * compensated on both sides and so equal up to rounding; ties of extremes go to the earliest block). Samples are
+     * not part of it: they are merged block by block with mergeSamples.
      */
-    merge(o: ColumnState): void {
+    mergeState(o: ColumnState): void {
         this.nonEmpty += o.nonEmpty;
         this.kind = mergeKind(this.kind, o.kind);
-        if (o.min < this.min) {
+        if (o.min < this.min || (o.min === this.min && o.minBlock < this.minBlock)) {
             this.min = o.min;
+            this.minBlock = o.minBlock;
         }
-        if (o.max > this.max) {
+        if (o.max > this.max || (o.max === this.max && o.maxBlock < this.maxBlock)) {
             this.max = o.max;
+            this.maxBlock = o.maxBlock;
         }
         if (o.nonEmpty > 0) {
             const s = this.sum;
@@ -316,13 +388,15 @@ export class Column {
             this.sum = t;
             this.comp += o.comp;
         }
-        if (o.tsMin < this.tsMin) {
+        if (o.tsMin < this.tsMin || (o.tsMin === this.tsMin && o.tsMinBlock < this.tsMinBlock)) {
             this.tsMin = o.tsMin;
+            this.tsMinBlock = o.tsMinBlock;
             this.tsMinBytes = Buffer.from(o.tsMinText);
             this.tsMinLen = o.tsMinText.length;
         }
-        if (o.tsMax > this.tsMax) {
+        if (o.tsMax > this.tsMax || (o.tsMax === this.tsMax && o.tsMaxBlock < this.tsMaxBlock)) {
             this.tsMax = o.tsMax;
+            this.tsMaxBlock = o.tsMaxBlock;
             this.tsMaxBytes = Buffer.from(o.tsMaxText);
             this.tsMaxLen = o.tsMaxText.length;
         }
@@ -353,19 +427,6 @@ export class Column {
         }
         if (this.exact === null) {
             return;
-        }
-        // Samples: the block's first distinct values that are new here, in order (decided before the union).
-        if (this.samplesOpen) {
-            for (let i = 0; i < o.samples.length && this.samplesOpen; i++) {
-                const key = o.sampleKeys[i];
-                if (!this.hasExact(key)) {
-                    this.sampleKeys.push(key);
-                    this.samples.push(o.samples[i]);
-                    if (this.samples.length >= this.sampleSize) {
-                        this.samplesOpen = false;
-                    }
-                }
-            }
         }
         if (o.exact === null) {
             this.exact = null;

@@ -5,7 +5,7 @@
  * chunk are summarised in place, and only a record that spans chunks is copied into a carry buffer.
  */
 import { isUtf8 } from "node:buffer";
-import { Column, ColumnState } from "./columns";
+import { Column, ColumnState, SampleCandidates } from "./columns";
 import { detectDelimiter, detectHeader, firstNonSpace, looksBinary, parseRecords } from "./detect";
 import { BadRow, FileSummary, InputError, InputFormat, SummaryOptions } from "./types";
 import { FNV_PRIME, FNV_SEED } from "./hll";
@@ -40,7 +40,18 @@ export interface BlockConfig {
     precision: number;
 }
 
-/** The mergeable outcome of summarising one block of whole records (see CoreSummarizer.runBlock). */
+/** One column's sample candidates in a block (see Column.startBlock): by index (CSV/TSV) or by key (JSON Lines). */
+export interface BlockSamples extends SampleCandidates {
+    col: number;
+    key?: string;
+}
+
+/**
+ * What summarising one block of whole records leaves to merge in input order (see CoreSummarizer.runBlock): counts,
+ * the first bad rows, the sample candidates and JSON Lines' new keys. The heavy column state (counts, extremes,
+ * sums, HyperLogLog registers, exact sets) stays in the thread's persistent columns and is merged once at the end
+ * (finalStates / mergeFinal).
+ */
 export interface BlockResult {
     rows: number;
     /** Physical lines the block advanced the line counter by. */
@@ -50,7 +61,9 @@ export interface BlockResult {
     badFirst: BadRow[];
     /** Whether the block ended inside an over-long record that is being skipped. */
     skipping: boolean;
-    columns: ColumnState[];
+    /** JSON Lines: the keys this thread saw first in this block, in order of appearance. */
+    newKeys?: string[];
+    samples: BlockSamples[];
 }
 
 export interface Summarizer {
@@ -121,7 +134,8 @@ export class CoreSummarizer implements Summarizer {
     // Block mode (a worker): JSON Lines keys known to have a global index < 1000, and how many keys were known.
     private jsonP14: Set<string> | null = null;
     private jsonKnown = 0;
-    private blockPrecision = 14;
+    /** The block being summarised (-1: not in block mode). */
+    private curBlock = -1;
 
     constructor(private readonly options: SummaryOptions = {}) {
         this.maxLine = checkInt("maxLineBytes", options.maxLineBytes, 1, DEFAULT_MAX_LINE);
@@ -287,9 +301,14 @@ export class CoreSummarizer implements Summarizer {
         this.delim = cfg.delimiter.charCodeAt(0);
         this.header = false;
         this.expected = cfg.format === "jsonl" ? -1 : cfg.expected;
-        this.blockPrecision = cfg.precision;
+        this.columns = [];
+        this.jsonIndex.clear();
         if (cfg.format === "jsonl") {
             this.jsonP14 = new Set();
+        } else {
+            for (let f = 0; f < cfg.expected; f++) {
+                this.columns.push(new Column("", this.sampleSize, cfg.precision));
+            }
         }
     }
 
@@ -302,25 +321,23 @@ export class CoreSummarizer implements Summarizer {
     }
 
     /**
-     * Worker side: summarises buf, which starts at a record start (or inside an over-long record being skipped, if
-     * skipping) and ends at a record end (or inside an over-long record, or at the end of the input if eof), from
-     * fresh state. Returns the mergeable result.
+     * Worker side: summarises buf, block number `block` of the input, which starts at a record start (or inside an
+     * over-long record being skipped, if skipping) and ends at a record end (or inside an over-long record, or at the
+     * end of the input if eof), into this thread's persistent columns (blocks come in increasing order). Returns what
+     * must be merged in input order.
      */
-    runBlock(buf: Buffer, skipping: boolean, eof: boolean): BlockResult {
+    runBlock(buf: Buffer, skipping: boolean, eof: boolean, block: number): BlockResult {
         this.rows = 0;
         this.line = 1;
         this.badCount = 0;
         this.badFirst.length = 0;
         this.carryLen = 0;
         this.skipping = skipping;
-        if (this.format === "jsonl") {
-            this.columns = [];
-            this.jsonIndex.clear();
-        } else {
-            this.columns = [];
-            for (let f = 0; f < this.expected; f++) {
-                this.columns.push(new Column("", this.sampleSize, this.blockPrecision));
-            }
+        this.curBlock = block;
+        const cols = this.columns;
+        const known = cols.length;
+        for (let f = 0; f < known; f++) {
+            cols[f].startBlock(block);
         }
         this.process(buf, 0);
         if (eof) {
@@ -328,14 +345,39 @@ export class CoreSummarizer implements Summarizer {
         } else if (this.carryLen > 0) {
             throw new Error("internal: a parallel block does not end at a record end");
         }
-        return {
+        const jsonl = this.format === "jsonl";
+        const samples: BlockSamples[] = [];
+        for (let f = 0; f < cols.length; f++) {
+            const c = cols[f].takeSamples();
+            if (c !== undefined) {
+                const s = c as BlockSamples;
+                s.col = f;
+                if (jsonl) {
+                    s.key = cols[f].name;
+                }
+                samples.push(s);
+            }
+        }
+        const result: BlockResult = {
             rows: this.rows,
             lines: this.line - 1,
             badCount: this.badCount,
-            badFirst: this.badFirst.slice(),
+            badFirst: this.badFirst.length === 0 ? [] : this.badFirst.slice(),
             skipping: this.skipping,
-            columns: this.columns.map((c) => c.state()),
+            samples,
         };
+        if (jsonl && cols.length > known) {
+            result.newKeys = [];
+            for (let f = known; f < cols.length; f++) {
+                result.newKeys.push(cols[f].name);
+            }
+        }
+        return result;
+    }
+
+    /** Worker side, after the last block: the persistent columns' states (handed over: do not run blocks after). */
+    finalStates(): ColumnState[] {
+        return this.columns.map((c) => c.state());
     }
 
     /** Main side: folds in the result of the block that comes next in the input. */
@@ -352,23 +394,50 @@ export class CoreSummarizer implements Summarizer {
         }
         this.skipping = r.skipping;
         if (this.format !== "jsonl") {
-            for (let f = 0; f < r.columns.length; f++) {
-                this.columns[f].merge(r.columns[f]);
+            for (const s of r.samples) {
+                this.columns[s.col].mergeSamples(s);
             }
             return;
         }
-        for (const st of r.columns) {
-            let idx = this.jsonIndex.get(st.name);
-            if (idx === undefined) {
-                idx = this.columns.length;
-                if (idx >= MAX_COLUMNS) {
-                    throw new InputError("too-many-columns", `more than ${MAX_COLUMNS} distinct keys; at most ${MAX_COLUMNS} columns are supported`);
-                }
-                this.jsonIndex.set(st.name, idx);
-                this.columns.push(new Column(st.name, this.sampleSize, idx < 1000 ? 14 : 12));
+        if (r.newKeys !== undefined) {
+            for (const key of r.newKeys) {
+                this.jsonColumn(key);
             }
-            this.columns[idx].merge(st);
         }
+        for (const s of r.samples) {
+            this.columns[this.jsonIndex.get(s.key!)!].mergeSamples(s);
+        }
+    }
+
+    /** Main side, after the last block: folds in a thread's final column states (any order). */
+    mergeFinal(states: ColumnState[]): void {
+        if (this.format !== "jsonl") {
+            for (let f = 0; f < states.length; f++) {
+                this.columns[f].mergeState(states[f]);
+            }
+            return;
+        }
+        for (const st of states) {
+            const idx = this.jsonIndex.get(st.name);
+            if (idx === undefined) {
+                throw new Error(`internal: a thread's key ${JSON.stringify(st.name)} was never merged`);
+            }
+            this.columns[idx].mergeState(st);
+        }
+    }
+
+    /** Main side: the column of a JSON Lines key, created if new. */
+    private jsonColumn(key: string): Column {
+        let idx = this.jsonIndex.get(key);
+        if (idx === undefined) {
+            idx = this.columns.length;
+            if (idx >= MAX_COLUMNS) {
+                throw new InputError("too-many-columns", `more than ${MAX_COLUMNS} distinct keys; at most ${MAX_COLUMNS} columns are supported`);
+            }
+            this.jsonIndex.set(key, idx);
+            this.columns.push(new Column(key, this.sampleSize, idx < 1000 ? 14 : 12));
+        }
+        return this.columns[idx];
     }
 
     /** Main side: the JSON Lines keys so far, in order. */
@@ -999,7 +1068,11 @@ export class CoreSummarizer implements Summarizer {
                     throw new InputError("too-many-columns", `more than ${MAX_COLUMNS} distinct keys; at most ${MAX_COLUMNS} columns are supported`);
                 }
                 this.jsonIndex.set(key, idx);
-                this.columns.push(new Column(key, this.sampleSize, this.jsonPrecision(key, idx)));
+                const c = new Column(key, this.sampleSize, this.jsonPrecision(key, idx));
+                if (this.curBlock >= 0) {
+                    c.startBlock(this.curBlock);
+                }
+                this.columns.push(c);
             }
             const col = this.columns[idx];
             const v = obj[key];

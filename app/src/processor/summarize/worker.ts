@@ -1,10 +1,13 @@
 /**
- * Worker thread entry: summarises blocks of whole records for the parallel driver (parallel.ts).
+ * Worker thread entry: summarises blocks of whole records for the parallel driver (parallel.ts) into one persistent
+ * set of column states for the whole run.
  *
- * workerData: { options, config }. Messages in: { seq, buf: ArrayBuffer, len, skipping, eof, keysFrom?, keys?, known? };
- * out: { seq, buf, result } or { seq, buf, error: { name, code?, message } }. The block's buffer goes back for reuse.
+ * workerData: { options, config }. Messages in: { seq, buf: ArrayBuffer, len, skipping, eof, keysFrom?, keys?, known? }
+ * (a block), then { seq: -1, finish: true }; out: { seq, buf, result } or { seq, buf, error: { name, code?, message } }
+ * per block (the block's buffer goes back for reuse), and { seq: -1, final: column states } at the end.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import type { ColumnState } from "./columns";
 import { BlockConfig, BlockResult, CoreSummarizer } from "./summarizer";
 import { InputError, SummaryOptions } from "./types";
 
@@ -14,6 +17,8 @@ export interface BlockMessage {
     len: number;
     skipping: boolean;
     eof: boolean;
+    /** The last message: reply with the final column states. */
+    finish?: boolean;
     keysFrom?: number;
     keys?: string[];
     known?: number;
@@ -21,8 +26,10 @@ export interface BlockMessage {
 
 export interface BlockReply {
     seq: number;
-    buf: ArrayBuffer;
+    buf?: ArrayBuffer;
     result?: BlockResult;
+    /** The reply to finish. */
+    final?: ColumnState[];
     error?: { name: string; code?: string; message: string; stack?: string };
 }
 
@@ -43,17 +50,21 @@ function run(): void {
         let reply: BlockReply;
         const transfer: ArrayBuffer[] = [];
         try {
-            if (m.keys !== undefined) {
-                core.knowKeys(m.keysFrom ?? 0, m.keys, m.known ?? 0);
-            }
-            const result = core.runBlock(Buffer.from(m.buf, 0, m.len), m.skipping, m.eof);
-            for (const c of result.columns) {
-                transfer.push(c.registers.buffer as ArrayBuffer);
-                if (c.exact !== null) {
-                    transfer.push(c.exact.buffer as ArrayBuffer);
+            if (m.finish === true) {
+                const final = core.finalStates();
+                for (const c of final) {
+                    transfer.push(c.registers.buffer as ArrayBuffer);
+                    if (c.exact !== null) {
+                        transfer.push(c.exact.buffer as ArrayBuffer);
+                    }
                 }
+                reply = { seq: m.seq, final };
+            } else {
+                if (m.keys !== undefined) {
+                    core.knowKeys(m.keysFrom ?? 0, m.keys, m.known ?? 0);
+                }
+                reply = { seq: m.seq, buf: m.buf, result: core.runBlock(Buffer.from(m.buf, 0, m.len), m.skipping, m.eof, m.seq) };
             }
-            reply = { seq: m.seq, buf: m.buf, result };
         } catch (e) {
             const err = e as Error;
             reply = {
@@ -68,7 +79,9 @@ function run(): void {
             };
             transfer.length = 0;
         }
-        transfer.push(m.buf);
+        if (m.buf !== undefined) {
+            transfer.push(m.buf);
+        }
         port.postMessage(reply, transfer);
     });
 }
