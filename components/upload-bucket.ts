@@ -43,6 +43,13 @@ export interface UploadBucketArgs {
      * @default false
      */
     forceDestroy?: boolean;
+    /**
+     * Send the bucket's object events to EventBridge, which EventBridge rules on uploads need (UploadTrigger).
+     * `false` leaves the bucket's notification configuration to another owner, e.g. LambdaTrigger (S3 keeps one
+     * notification configuration per bucket).
+     * @default true
+     */
+    eventBridge?: boolean;
     /** Adjust the arguments of a child resource. */
     transform?: {
         bucket?: Transform<aws.s3.BucketArgs>;
@@ -159,7 +166,9 @@ export class UploadBucket extends pulumi.ComponentResource {
             ),
             parent,
         );
-        new aws.s3.BucketNotification(`${name}-notifications`, { bucket: this.bucket.id, eventbridge: true }, parent);
+        if (args.eventBridge ?? true) {
+            new aws.s3.BucketNotification(`${name}-notifications`, { bucket: this.bucket.id, eventbridge: true }, parent);
+        }
 
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
     }

@@ -59,6 +59,13 @@ describe("UploadBucket", () => {
         assertParented(recorder, "s3-fargate-pipeline:storage:UploadBucket");
     });
 
+    it("GIVEN eventBridge false THEN no notification configuration, so another owner can set it", async () => {
+        new UploadBucket("files", { eventBridge: false });
+        await settle();
+        assert.equal(recorder.ofType("aws:s3/bucketNotification:BucketNotification").length, 0);
+        assert.equal(recorder.ofType("aws:s3/bucket:Bucket").length, 1);
+    });
+
     it("GIVEN a KMS key THEN SSE-KMS with a bucket key", async () => {
         new UploadBucket("files", { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" });
         await settle();
