@@ -72,8 +72,11 @@ export interface ProcessorTaskArgs {
     containerName?: string;
     /** The task definition family. @default "<project>-<stack>-<name>" */
     family?: string;
-    /** Extra environment variables for the container. */
-    environment?: Record<string, string>;
+    /**
+     * Extra environment variables for the container; values may be outputs of other resources.
+     * @example { PROCESSOR_MODE: "worker", SQS_QUEUE_URL: queue.url }
+     */
+    environment?: Record<string, pulumi.Input<string>>;
     /** Let `pulumi destroy` delete the ECR repository while it holds images. @default false */
     forceDeleteRepository?: boolean;
     /** Adjust the arguments of a child resource. */
@@ -144,7 +147,8 @@ export class ProcessorTask extends pulumi.ComponentResource {
         }
         for (const reserved of RESERVED_ENVIRONMENT) {
             if (args.environment && reserved in args.environment) {
-                invalid(field(`environment.${reserved}`), args.environment[reserved], "is set by the pipeline", "choose another variable name");
+                const value = args.environment[reserved];
+                invalid(field(`environment.${reserved}`), typeof value === "string" ? value : "<output>", "is set by the pipeline", "choose another variable name");
             }
         }
 
@@ -198,8 +202,8 @@ export class ProcessorTask extends pulumi.ComponentResource {
         }, parent);
 
         const containerDefinitions = pulumi
-            .all([image.uri, this.logGroup.name, region])
-            .apply(([uri, logGroupName, r]) =>
+            .all([image.uri, this.logGroup.name, region, pulumi.output(args.environment ?? {})])
+            .apply(([uri, logGroupName, r, environment]) =>
                 JSON.stringify([
                     processorContainerDefinition({
                         name: this.containerName,
@@ -211,7 +215,7 @@ export class ProcessorTask extends pulumi.ComponentResource {
                         cpu: this.cpu,
                         scratchPath: SCRATCH.path,
                         scratchVolumeName: SCRATCH.volume,
-                        environment: args.environment,
+                        environment,
                     }),
                 ]),
             );
