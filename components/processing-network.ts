@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { invalid, requireIntegerInRange } from "./builders";
+import { NetworkMember, invalid, requireIntegerInRange, requireOneVpc } from "./builders";
 import { typeToken } from "./names";
 
 export interface ProcessingNetworkArgs {
@@ -58,8 +58,9 @@ export class ProcessingNetwork extends pulumi.ComponentResource {
 
         let vpcId: pulumi.Output<string>;
         if (givenSubnets.length > 0) {
-            this.subnetIds = pulumi.output(givenSubnets);
-            vpcId = aws.ec2.getSubnetOutput({ id: givenSubnets[0] }, parent).vpcId;
+            vpcId = this.existingVpc(givenSubnets, givenGroups, `${field("subnetIds")} and ${field("securityGroupIds")}`);
+            // Consumers of the IDs wait for the check, so a mismatch fails the preview.
+            this.subnetIds = pulumi.all([vpcId, givenSubnets]).apply(([, ids]) => ids);
         } else {
             const cidr = args.vpcCidr ?? "10.20.0.0/16";
             const m = CIDR16.exec(cidr);
@@ -73,7 +74,7 @@ export class ProcessingNetwork extends pulumi.ComponentResource {
         }
 
         if (givenGroups.length > 0) {
-            this.securityGroupIds = pulumi.output(givenGroups);
+            this.securityGroupIds = pulumi.all([vpcId, givenGroups]).apply(([, ids]) => ids);
         } else {
             const group = new aws.ec2.SecurityGroup(`${name}-tasks`, {
                 vpcId,
@@ -85,6 +86,20 @@ export class ProcessingNetwork extends pulumi.ComponentResource {
             this.securityGroupIds = pulumi.output([group.id]);
         }
         this.registerOutputs({ subnetIds: this.subnetIds, securityGroupIds: this.securityGroupIds });
+    }
+
+    /** The VPC of the given subnets and security groups, looked up; fails when they are not all in one. */
+    private existingVpc(subnetIds: pulumi.Input<string>[], groupIds: pulumi.Input<string>[], fields: string): pulumi.Output<string> {
+        const parent = { parent: this };
+        const members: pulumi.Output<NetworkMember>[] = [
+            ...subnetIds.map((id) =>
+                aws.ec2.getSubnetOutput({ id }, parent).apply((s): NetworkMember => ({ kind: "subnet", id: s.id, vpcId: s.vpcId })),
+            ),
+            ...groupIds.map((id) =>
+                aws.ec2.getSecurityGroupOutput({ id }, parent).apply((g): NetworkMember => ({ kind: "security group", id: g.id, vpcId: g.vpcId })),
+            ),
+        ];
+        return pulumi.all(members).apply((found) => requireOneVpc(found, fields));
     }
 
     private createPublicSubnets(name: string, vpc: aws.ec2.Vpc, firstOctets: string, count: number): pulumi.Output<string[]> {

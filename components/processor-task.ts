@@ -20,6 +20,7 @@ import {
     validateFargateSize,
     validateRetention,
     validateStopTimeout,
+    validateImageUri,
 } from "./builders";
 import { typeToken } from "./names";
 
@@ -141,6 +142,9 @@ export class ProcessorTask extends pulumi.ComponentResource {
         this.family = args.family ?? defaultFamily(name);
         if (!FAMILY.test(this.family)) {
             invalid(field("family"), this.family, "is not a valid task definition family", "use 1-255 letters, digits, hyphens and underscores");
+        }
+        if (typeof args.image === "string") {
+            validateImageUri(args.image, field("image"));
         }
         if (args.image !== undefined && args.build !== undefined) {
             invalid(field("image"), "<set>", `cannot be combined with ${field("build")}`, "give a prebuilt image or a build context, not both");

@@ -9,12 +9,14 @@ import {
     CpuArchitecture,
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_PREFIXES,
+    ValidationError,
     capacityProviderStrategy,
     invalid,
     requireIntegerInRange,
     validateCpuArchitecture,
     validateEphemeralStorage,
     validateFargateSize,
+    validateImageUri,
     validatePrefixes,
     validateRetention,
     validateStopTimeout,
@@ -66,8 +68,31 @@ function stringList(config: ConfigSource, key: string): string[] {
     return [...value];
 }
 
+/** What the program learns from its runtime rather than from its own config keys. */
+export interface StackRuntime {
+    /** The AWS region the provider will use, if any is set. */
+    region(): string | undefined;
+    /** Whether a config key (`project:key`) holds a secret; undefined when the runtime cannot tell. */
+    isSecret?(fullKey: string): boolean;
+}
+
+/** The region as the AWS provider finds it (`aws:region`, then the environment); secrets as the engine marks them. */
+export function pulumiRuntime(): StackRuntime {
+    // The engine passes the secret keys with the config; the SDK reads them with this (internal) function.
+    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+    return {
+        region: () => new pulumi.Config("aws").get("region") ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined),
+        isSecret: isConfigSecret,
+    };
+}
+
 /** Reads and validates the stack's configuration. */
-export function readStackConfig(config: ConfigSource): StackConfig {
+export function readStackConfig(config: ConfigSource, source: StackRuntime = pulumiRuntime()): StackConfig {
+    if (source.region() === undefined) {
+        throw new ValidationError(
+            "aws:region is not set, so there is no region to deploy to; set it for the stack: pulumi config set aws:region eu-west-1 (or export AWS_REGION)",
+        );
+    }
     const key = (k: string) => `${config.name}:${k}`;
     const prefixes = validatePrefixes(
         {
@@ -95,8 +120,23 @@ export function readStackConfig(config: ConfigSource): StackConfig {
         invalid(key("securityGroupIds"), securityGroupIds, `needs ${key("subnetIds")}`, "set the subnets the security groups belong with, or neither");
     }
     const image = config.get("image");
-    if (image !== undefined && image.trim() === "") {
-        invalid(key("image"), image, "is empty", "give an image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor:1.0, or leave it unset to build app/");
+    if (image !== undefined) {
+        validateImageUri(image, key("image"));
+    }
+    const slackChannelLabel = config.get("slackChannelLabel");
+    const slackWebhookUrl = config.getSecret("slackWebhookUrl");
+    if (slackWebhookUrl === undefined && slackChannelLabel !== undefined) {
+        invalid(
+            key("slackChannelLabel"),
+            slackChannelLabel,
+            `is set but ${key("slackWebhookUrl")} is not`,
+            "set the webhook as a secret: pulumi config set --secret slackWebhookUrl https://hooks.slack.com/services/…",
+        );
+    }
+    if (slackWebhookUrl !== undefined && source.isSecret?.(key("slackWebhookUrl")) === false) {
+        throw new ValidationError(
+            `${key("slackWebhookUrl")} is stored in plaintext in the stack's config; set it again as a secret: pulumi config set --secret slackWebhookUrl https://hooks.slack.com/services/…`,
+        );
     }
     return {
         prefixes,
@@ -119,8 +159,8 @@ export function readStackConfig(config: ConfigSource): StackConfig {
         securityGroupIds,
         assignPublicIp: config.getBoolean("assignPublicIp") ?? true,
         vpcCidr: config.get("vpcCidr"),
-        slackWebhookUrl: config.getSecret("slackWebhookUrl"),
-        slackChannelLabel: config.get("slackChannelLabel"),
+        slackWebhookUrl,
+        slackChannelLabel,
         notifySpotInterruptions: config.getBoolean("notifySpotInterruptions") ?? false,
         cpuAlarmPercent: requireIntegerInRange(key("cpuAlarmPercent"), config.getNumber("cpuAlarmPercent") ?? 80, 1, 100),
         memoryAlarmPercent: requireIntegerInRange(key("memoryAlarmPercent"), config.getNumber("memoryAlarmPercent") ?? 80, 1, 100),

@@ -14,6 +14,8 @@ import {
     matchesEventPattern,
     processorContainerDefinition,
     summaryParallelism,
+    requireOneVpc,
+    validateImageUri,
     renderInputTemplate,
     runTaskInputTransformer,
     serviceTrustPolicy,
@@ -506,6 +508,46 @@ describe("container definition", () => {
             environment: { SUMMARY_PARALLELISM: "1" },
         });
         assert.deepEqual(def.environment.find((e) => e.name === "SUMMARY_PARALLELISM"), { name: "SUMMARY_PARALLELISM", value: "1" });
+    });
+});
+
+describe("image references", () => {
+    it("accepts a tag or a digest, with or without a registry", () => {
+        for (const ok of [
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor:1.4.2",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/processor@sha256:" + "a".repeat(64),
+            "public.ecr.aws/acme/processor:v2",
+            "registry.local:5000/processor:latest-build.7",
+            "processor:1",
+        ]) {
+            assert.equal(validateImageUri(ok, "image"), ok);
+        }
+    });
+
+    it("rejects a reference without a tag or digest, and malformed ones, naming the field", () => {
+        const example = "give one such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor:1.4.2 or …/processor@sha256:<64 hex digits>";
+        assert.throws(() => validateImageUri("123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor", "p.image"), {
+            message: `p.image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor" has no tag or digest; ${example}`,
+        });
+        assert.throws(() => validateImageUri("registry.local:5000/processor", "p.image"), { message: `p.image: "registry.local:5000/processor" has no tag or digest; ${example}` });
+        assert.throws(() => validateImageUri("repo@sha256:abc", "p.image"), { message: `p.image: "repo@sha256:abc" is not a valid image reference; ${example}` });
+        assert.throws(() => validateImageUri("Repo:1", "p.image"), { message: `p.image: "Repo:1" is not a valid image reference; ${example}` });
+    });
+});
+
+describe("one VPC", () => {
+    it("returns the VPC all subnets and security groups share", () => {
+        assert.equal(
+            requireOneVpc([{ kind: "subnet", id: "subnet-1", vpcId: "vpc-a" }, { kind: "security group", id: "sg-1", vpcId: "vpc-a" }], "f"),
+            "vpc-a",
+        );
+    });
+
+    it("names every member and its VPC when they differ", () => {
+        assert.throws(
+            () => requireOneVpc([{ kind: "subnet", id: "subnet-1", vpcId: "vpc-a" }, { kind: "subnet", id: "subnet-2", vpcId: "vpc-b" }], "n.subnetIds"),
+            { message: "n.subnetIds: not all in one VPC (subnet subnet-1 is in vpc-a, subnet subnet-2 is in vpc-b); give subnets and security groups of the same VPC" },
+        );
     });
 });
 

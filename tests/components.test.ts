@@ -270,6 +270,11 @@ describe("ProcessorTask", () => {
         ["stop timeout 121", { stopTimeoutSeconds: 121 }, "p.stopTimeoutSeconds: 121 is out of range; use a whole number from 2 to 120"],
         ["image and build", { image: "x:1", build: { context: "app" } }, 'p.image: "<set>" cannot be combined with p.build; give a prebuilt image or a build context, not both'],
         ["a reserved variable", { environment: { S3_OUTPUT_PREFIX: "x/" } }, 'p.environment.S3_OUTPUT_PREFIX: "x/" is set by the pipeline; choose another variable name'],
+        [
+            "an image without a tag",
+            { image: "public.ecr.aws/acme/processor" },
+            'p.image: "public.ecr.aws/acme/processor" has no tag or digest; give one such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor:1.4.2 or …/processor@sha256:<64 hex digits>',
+        ],
         ["a bad family", { family: "my family" }, 'p.family: "my family" is not a valid task definition family; use 1-255 letters, digits, hyphens and underscores'],
     ];
     for (const [what, args, message] of rejected) {
@@ -428,10 +433,11 @@ describe("ProcessingNetwork", () => {
     });
 
     it("GIVEN only subnets THEN creates the HTTPS-only group in their VPC", async () => {
+        recorder = await useMocks({ vpcOf: { "subnet-a": "vpc-1", "subnet-b": "vpc-1" } });
         new ProcessingNetwork("net", { subnetIds: ["subnet-a", "subnet-b"] });
         await settle();
         assert.equal(recorder.ofType("aws:ec2/vpc:Vpc").length, 0);
-        assert.equal(recorder.one("aws:ec2/securityGroup:SecurityGroup").inputs.vpcId, "vpc-of-subnet-a");
+        assert.equal(recorder.one("aws:ec2/securityGroup:SecurityGroup").inputs.vpcId, "vpc-1");
     });
 
     it("rejects security groups without subnets, a bad CIDR and too many zones", () => {

@@ -164,13 +164,19 @@ describe("dev and prod differ where they should", () => {
 
 describe("the dev stack with Slack configured", () => {
     it("adds the notifier with a managed log group and passes both policy packs", async () => {
-        const { recorder } = await runProgram("dev", { ...stackConfig("dev"), [`${PROJECT}:slackWebhookUrl`]: "https://hooks.slack.com/services/T0/B0/secret" });
+        const { recorder } = await run({
+            stack: "dev",
+            config: { ...stackConfig("dev"), [`${PROJECT}:slackWebhookUrl`]: "https://hooks.slack.com/services/T0/B0/secret-part" },
+            secretKeys: [`${PROJECT}:slackWebhookUrl`],
+        });
         const fn = recorder.one("aws:lambda/function:Function");
         const groups = recorder.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => [g.inputs.name, g.inputs.retentionInDays]);
         assert.deepEqual(groups.find(([name]) => name === fn.inputs.loggingConfig.logGroup)?.[1], 30);
         const findings = await evaluatePacks([...PACKS], recorder.all());
         assert.deepEqual(findings.filter((f) => f.enforcementLevel === "mandatory").map((f) => `${f.policy}: ${f.resourceName}: ${f.message}`), []);
-        assert.ok(!JSON.stringify(recorder.all().map((r) => r.inputs.environment ?? null)).includes("hooks.slack.com"));
+        // The webhook lives in the secret only.
+        const holders = recorder.all().filter((r) => JSON.stringify(r.inputs).includes("secret-part"));
+        assert.deepEqual(holders.map((r) => r.type), ["aws:secretsmanager/secretVersion:SecretVersion"]);
     });
 });
 
@@ -191,8 +197,8 @@ describe("stack config", () => {
         });
     });
 
-    it("GIVEN no config at all THEN defaults: 1 vCPU / 2 GiB, 30 days, on demand, every key under uploads/", async () => {
-        const { recorder } = await runProgram("empty", {});
+    it("GIVEN only a region THEN defaults: 1 vCPU / 2 GiB, 30 days, on demand, every key under uploads/", async () => {
+        const { recorder } = await runProgram("empty", { "aws:region": "eu-west-1" });
         const td = recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
         assert.deepEqual([td.cpu, td.memory], ["1024", "2048"]);
         assert.equal(recorder.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 30);
@@ -220,11 +226,26 @@ describe("stack config", () => {
         ["suffixes that are not a list", { keySuffixes: '".csv"' }, `${PROJECT}:keySuffixes: ".csv" is not a list of non-empty strings; set it as a YAML list, e.g. pulumi config set --path 'keySuffixes[0]' value`],
         ["security groups without subnets", { securityGroupIds: '["sg-1"]' }, `${PROJECT}:securityGroupIds: ["sg-1"] needs ${PROJECT}:subnetIds; set the subnets the security groups belong with, or neither`],
         ["a retry count over 185", { maxRetryAttempts: "500" }, `${PROJECT}:maxRetryAttempts: 500 is out of range; use a whole number from 0 to 185`],
+        [
+            "an image without a tag",
+            { image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor" },
+            `${PROJECT}:image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor" has no tag or digest; give one such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor:1.4.2 or …/processor@sha256:<64 hex digits>`,
+        ],
+        [
+            "a Slack channel without its webhook",
+            { slackChannelLabel: "#data-alerts" },
+            `${PROJECT}:slackChannelLabel: "#data-alerts" is set but ${PROJECT}:slackWebhookUrl is not; set the webhook as a secret: pulumi config set --secret slackWebhookUrl https://hooks.slack.com/services/…`,
+        ],
+        [
+            "a Slack webhook in plaintext",
+            { slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/plain" },
+            `${PROJECT}:slackWebhookUrl is stored in plaintext in the stack's config; set it again as a secret: pulumi config set --secret slackWebhookUrl https://hooks.slack.com/services/…`,
+        ],
         ["Spot and on-demand weights both 0", { fargateWeight: "0", fargateSpotWeight: "0" }, `${PROJECT}:fargateWeight and ${PROJECT}:fargateSpotWeight: [0,0] are both 0; give at least one of them a weight above 0`],
     ];
     for (const [what, values, message] of rejected) {
         it(`fails the preview on ${what}, naming the config key`, async () => {
-            const config: Record<string, string> = {};
+            const config: Record<string, string> = { "aws:region": "eu-west-1" };
             for (const [k, v] of Object.entries(values)) {
                 config[`${PROJECT}:${k}`] = v;
             }
@@ -233,4 +254,54 @@ describe("stack config", () => {
             assert.throws(() => require(INDEX), { message });
         });
     }
+
+    it("fails the preview when no region is set, in config or in the environment", async () => {
+        const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+        delete process.env.AWS_REGION;
+        delete process.env.AWS_DEFAULT_REGION;
+        try {
+            const { "aws:region": _region, ...config } = stackConfig("dev");
+            await assert.rejects(runProgram("no-region", config), {
+                message: "aws:region is not set, so there is no region to deploy to; set it for the stack: pulumi config set aws:region eu-west-1 (or export AWS_REGION)",
+            });
+            process.env.AWS_REGION = "eu-central-1";
+            const { recorder } = await runProgram("region-from-env", config);
+            assert.equal(recorder.ofType("aws:s3/bucket:Bucket").length, 1);
+        } finally {
+            for (const [k, v] of Object.entries(saved)) {
+                if (v === undefined) {
+                    delete process.env[k];
+                } else {
+                    process.env[k] = v;
+                }
+            }
+        }
+    });
+
+    it("fails the preview when the given subnets and security groups are in different VPCs, naming each", async () => {
+        await assert.rejects(
+            run({
+                stack: "vpcs",
+                config: {
+                    ...stackConfig("dev"),
+                    [`${PROJECT}:subnetIds`]: JSON.stringify(["subnet-1", "subnet-2"]),
+                    [`${PROJECT}:securityGroupIds`]: JSON.stringify(["sg-1"]),
+                },
+                vpcOf: { "subnet-1": "vpc-a", "subnet-2": "vpc-a", "sg-1": "vpc-b" },
+            }),
+            (e: Error) => {
+                assert.match(
+                    e.message,
+                    /network\.subnetIds and network\.securityGroupIds: not all in one VPC \(subnet subnet-1 is in vpc-a, subnet subnet-2 is in vpc-a, security group sg-1 is in vpc-b\); give subnets and security groups of the same VPC$/,
+                );
+                return true;
+            },
+        );
+        const { recorder } = await run({
+            stack: "vpcs",
+            config: { ...stackConfig("dev"), [`${PROJECT}:subnetIds`]: JSON.stringify(["subnet-1", "subnet-2"]), [`${PROJECT}:securityGroupIds`]: JSON.stringify(["sg-1"]) },
+            vpcOf: { "subnet-1": "vpc-a", "subnet-2": "vpc-a", "sg-1": "vpc-a" },
+        });
+        assert.equal(recorder.ofType("aws:cloudwatch/eventTarget:EventTarget").length, 2);
+    });
 });

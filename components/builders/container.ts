@@ -2,6 +2,7 @@
  * The processor's ECS container definition, as a plain object.
  */
 import { BucketPrefixes } from "./prefixes";
+import { invalid } from "./validation";
 
 export interface ContainerDefinitionArgs {
     name: string;
@@ -80,4 +81,20 @@ export function processorContainerDefinition(args: ContainerDefinitionArgs): Con
             },
         },
     };
+}
+
+const IMAGE_REFERENCE = /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+
+/**
+ * Requires an image reference pinned to a tag or a digest (`repo:1.4.2`, `repo@sha256:…`). Without one ECS pulls
+ * `latest`, so what runs changes without a deploy — and an ECR repository with immutable tags has no `latest`.
+ */
+export function validateImageUri(value: string, field: string): string {
+    const example = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/processor:1.4.2 or …/processor@sha256:<64 hex digits>";
+    if (!IMAGE_REFERENCE.test(value)) {
+        const lastPart = value.slice(value.lastIndexOf("/") + 1);
+        const problem = lastPart.includes(":") || lastPart.includes("@") ? "is not a valid image reference" : "has no tag or digest";
+        invalid(field, value, problem, `give one such as ${example}`);
+    }
+    return value;
 }

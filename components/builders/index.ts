@@ -9,3 +9,4 @@ export * from "./capacity";
 export * from "./transform";
 export * from "./container";
 export * from "./monitoring";
+export * from "./network";

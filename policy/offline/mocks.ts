@@ -78,11 +78,21 @@ function computed(type: string, name: string, inputs: State, region: string): St
     }
 }
 
+/** The VPC existing subnets and security groups belong to unless a test says otherwise. */
+export const DEFAULT_VPC = "vpc-0123456789abcdef0";
+
 /** Records every resource; answers the data-source calls the program makes. */
 export class Recorder implements pulumi.runtime.Mocks {
     private readonly records: Omit<Recorded, "urn">[] = [];
 
-    constructor(private readonly region = "eu-west-1") {}
+    /**
+     * @param vpcOf the VPC of existing subnets and security groups, by ID, for the lookups the program makes;
+     *   IDs not listed belong to DEFAULT_VPC.
+     */
+    constructor(
+        private readonly region = "eu-west-1",
+        private readonly vpcOf: Record<string, string> = {},
+    ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const extra = computed(args.type, args.name, args.inputs, this.region);
@@ -102,7 +112,8 @@ export class Recorder implements pulumi.runtime.Mocks {
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return { names: ["a", "b", "c"].map((z) => `${this.region}${z}`), zoneIds: ["z1", "z2", "z3"], id: this.region };
             case "aws:ec2/getSubnet:getSubnet":
-                return { id: args.inputs.id, vpcId: `vpc-of-${args.inputs.id}` };
+            case "aws:ec2/getSecurityGroup:getSecurityGroup":
+                return { id: args.inputs.id, vpcId: this.vpcOf[args.inputs.id] ?? DEFAULT_VPC };
             default:
                 throw new Error(`mock: no answer for call ${args.token}`);
         }
@@ -133,10 +144,12 @@ export class Recorder implements pulumi.runtime.Mocks {
 }
 
 /** Installs fresh mocks (and optionally stack config) and returns the recorder. */
-export async function useMocks(options: { stack?: string; config?: Record<string, string>; region?: string } = {}): Promise<Recorder> {
+export async function useMocks(
+    options: { stack?: string; config?: Record<string, string>; secretKeys?: string[]; region?: string; vpcOf?: Record<string, string> } = {},
+): Promise<Recorder> {
     const region = options.region ?? options.config?.["aws:region"] ?? "eu-west-1";
-    pulumi.runtime.setAllConfig(options.config ?? {});
-    const recorder = new Recorder(region);
+    pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys);
+    const recorder = new Recorder(region, options.vpcOf);
     await pulumi.runtime.setMocks(recorder, PROJECT, options.stack ?? "test", true);
     return recorder;
 }
@@ -155,16 +168,31 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
 
+/** What `secure:` values of a stack file stand for offline: the stack's secrets provider is not here to decrypt them. */
+export const SECRET_STAND_IN = "[secret]";
+
 /**
  * A stack's config from `Pulumi.<stack>.yaml`, in the form `setAllConfig` takes: structured values
- * are JSON, scalars their string form — as the CLI passes them to the program.
+ * are JSON, scalars their string form — as the CLI passes them to the program. `secure:` values become
+ * SECRET_STAND_IN and are listed in `secretKeys`.
  */
-export function stackConfig(stack: string): Record<string, string> {
+export function readStackFile(stack: string): { config: Record<string, string>; secretKeys: string[] } {
     const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
     const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-    const out: Record<string, string> = {};
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
     for (const [key, value] of Object.entries(doc.config ?? {})) {
-        out[key] = typeof value === "object" ? JSON.stringify(value) : String(value);
+        if (value !== null && typeof value === "object" && Object.keys(value).join() === "secure") {
+            config[key] = SECRET_STAND_IN;
+            secretKeys.push(key);
+        } else {
+            config[key] = typeof value === "object" ? JSON.stringify(value) : String(value);
+        }
     }
-    return out;
+    return { config, secretKeys };
+}
+
+/** A stack's config (see readStackFile). */
+export function stackConfig(stack: string): Record<string, string> {
+    return readStackFile(stack).config;
 }
