@@ -7,3 +7,7 @@ export * from "./processor-task";
 export * from "./processing-network";
 export * from "./stack-config";
 export * from "./observability";
+export * from "./lambda-code";
+export * from "./lambda-trigger";
+export * from "./queue-worker-service";
+export * from "./kubernetes-jobs";

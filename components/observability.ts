@@ -1,8 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
+import { lambdaCode } from "./lambda-code";
 import {
     LOG_INSIGHTS_QUERIES,
     PolicyDocument,
@@ -63,14 +62,7 @@ const NOTIFIER_SOURCE = path.join(__dirname, "..", "app", "src", "notifier");
 
 /** The notifier's TypeScript sources, transpiled to CommonJS for the Lambda runtime. */
 export function notifierCode(sourceDir = NOTIFIER_SOURCE): pulumi.asset.AssetArchive {
-    const files: Record<string, pulumi.asset.StringAsset> = {};
-    for (const file of fs.readdirSync(sourceDir).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))) {
-        const out = ts.transpileModule(fs.readFileSync(path.join(sourceDir, file), "utf8"), {
-            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-        });
-        files[file.replace(/\.ts$/, ".js")] = new pulumi.asset.StringAsset(out.outputText);
-    }
-    return new pulumi.asset.AssetArchive(files);
+    return lambdaCode(sourceDir);
 }
 
 /**

@@ -10,3 +10,5 @@ export * from "./transform";
 export * from "./container";
 export * from "./monitoring";
 export * from "./network";
+export * from "./queue-worker";
+export * from "./kubernetes";

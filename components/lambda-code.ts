@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+
+/** How the Lambda functions' TypeScript sources are transpiled: CommonJS for the Node.js runtime. */
+export const LAMBDA_COMPILER_OPTIONS: ts.CompilerOptions = {
+    module: ts.ModuleKind.CommonJS,
+    target: ts.ScriptTarget.ES2022,
+    esModuleInterop: true,
+};
+
+/**
+ * The `.ts` files of one directory (not its subdirectories, not `.d.ts`), each transpiled on its own
+ * to CommonJS, by output name (`handler.ts` → `handler.js`), in name order. The sources may import
+ * each other (`./format`) and the AWS SDK the Lambda runtime provides, nothing else.
+ */
+export function transpileLambdaSources(sourceDir: string): Record<string, string> {
+    const files = fs
+        .readdirSync(sourceDir)
+        .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && fs.statSync(path.join(sourceDir, f)).isFile())
+        .sort();
+    if (files.length === 0) {
+        throw new Error(`${sourceDir}: no TypeScript sources to package for Lambda`);
+    }
+    const out: Record<string, string> = {};
+    for (const file of files) {
+        const result = ts.transpileModule(fs.readFileSync(path.join(sourceDir, file), "utf8"), {
+            compilerOptions: LAMBDA_COMPILER_OPTIONS,
+            fileName: file,
+        });
+        out[file.replace(/\.ts$/, ".js")] = result.outputText;
+    }
+    return out;
+}
+
+/** A Lambda function's code: the directory's sources transpiled to CommonJS, as an archive. */
+export function lambdaCode(sourceDir: string): pulumi.asset.AssetArchive {
+    const assets: Record<string, pulumi.asset.StringAsset> = {};
+    for (const [file, text] of Object.entries(transpileLambdaSources(sourceDir))) {
+        assets[file] = new pulumi.asset.StringAsset(text);
+    }
+    return new pulumi.asset.AssetArchive(assets);
+}

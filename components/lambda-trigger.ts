@@ -1,0 +1,373 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { CapacityProviderStrategyItem } from "./builders/capacity";
+import { PolicyDocument, PolicyStatement, denyInsecureTransport, serviceTrustPolicy, targetRolePolicy } from "./builders/iam";
+import { BucketPrefixes, validateSuffixes } from "./builders/prefixes";
+import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
+import { Transform, applyTransform } from "./builders/transform";
+import { invalid, requireIntegerInRange } from "./builders/validation";
+import { lambdaCode } from "./lambda-code";
+import { typeToken } from "./names";
+import type { TaskNetwork, TriggeredTask } from "./upload-trigger";
+
+/** The Node.js runtime the trigger uses unless told otherwise: the newest one @pulumi/aws knows. */
+export const DEFAULT_TRIGGER_RUNTIME: aws.lambda.Runtime = "nodejs24.x";
+
+/** Node.js runtimes the trigger accepts: those @pulumi/aws knows, from Node.js 22 on (20 is past end of life). */
+export const TRIGGER_RUNTIMES: readonly string[] = Object.values(aws.lambda.Runtime).filter((r) => {
+    const m = /^nodejs(\d+)\.x$/.exec(r);
+    return m !== null && Number(m[1]) >= 22;
+});
+
+/** Where the handler's sources are; packaged with `lambdaCode`. */
+export const TRIGGER_SOURCE = path.join(__dirname, "..", "app", "src", "trigger");
+
+export interface LambdaTriggerArgs {
+    /**
+     * The bucket uploads land in (an UploadBucket fits). Create it with `eventBridge: false`: this
+     * component owns the bucket's notification configuration, and S3 keeps one per bucket.
+     */
+    bucket: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; prefixes: BucketPrefixes };
+    /**
+     * Only keys ending in one of these start a task (one S3 notification filter each, under the upload
+     * prefix). S3 rejects suffixes where one ends another (".gz" and ".csv.gz"), and so does this component.
+     * @default every key under the upload prefix
+     * @example [".csv", ".csv.gz"]
+     */
+    keySuffixes?: string[];
+    /** The cluster to run on (a ProcessingCluster fits). */
+    cluster: { clusterArn: pulumi.Input<string> };
+    /** The task to run (a ProcessorTask fits). */
+    task: TriggeredTask;
+    /** The task's network placement; `assignPublicIp` defaults to true (public subnets, no NAT). */
+    network: TaskNetwork;
+    /**
+     * Run on a FARGATE / FARGATE_SPOT strategy (for example the cluster's).
+     * @default launch type FARGATE
+     */
+    capacityProviderStrategy?: CapacityProviderStrategyItem[];
+    /** Fargate platform version. @default "LATEST" */
+    platformVersion?: string;
+    /** The function's Node.js runtime (nodejs22.x or newer). @default "nodejs24.x", the newest @pulumi/aws knows */
+    runtime?: aws.lambda.Runtime;
+    /** @default "arm64" */
+    architecture?: "arm64" | "x86_64";
+    /** The function's memory in MB (128–10240). @default 256 */
+    memorySize?: number;
+    /** The function's timeout in seconds (1–900); RunTask is retried by the SDK within it. @default 60 */
+    timeoutSeconds?: number;
+    /**
+     * Concurrent executions reserved for (and capped at) this function (1–10000). Events beyond it are
+     * throttled and retried by Lambda.
+     * @default unreserved: the account's pool
+     */
+    reservedConcurrency?: number;
+    /** Retention of the function's log group, one of the CloudWatch values. @default 30 */
+    logRetentionDays?: number;
+    /** How many times Lambda retries a failed invocation (0–2). @default 2 */
+    maxRetryAttempts?: number;
+    /** How long Lambda keeps an event for retries, in seconds (60–21600). @default 21600 (6 hours) */
+    maxEventAgeSeconds?: number;
+    /** How long a failed event stays in the dead-letter queue (60–1209600 s). @default 1209600 (14 days) */
+    deadLetterRetentionSeconds?: number;
+    /**
+     * Alarm on the function's errors and on events waiting in the dead-letter queue, notifying this
+     * SNS topic (an Observability's `topic.arn` fits).
+     * @default no alarms
+     */
+    alarmTopicArn?: pulumi.Input<string>;
+    /** Adjust the arguments of a child resource. */
+    transform?: {
+        function?: Transform<aws.lambda.FunctionArgs>;
+        role?: Transform<aws.iam.RoleArgs>;
+        logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+        deadLetterQueue?: Transform<aws.sqs.QueueArgs>;
+        invokeConfig?: Transform<aws.lambda.FunctionEventInvokeConfigArgs>;
+        notification?: Transform<aws.s3.BucketNotificationArgs>;
+    };
+}
+
+export interface TriggerRolePolicyArgs {
+    /** ARN of the function's log group (without the trailing `:*`). */
+    logGroupArn: string;
+    /** ARN of the task definition (any revision); every revision of its family may run. */
+    taskDefinitionArn: string;
+    clusterArn: string;
+    executionRoleArn: string;
+    taskRoleArn: string;
+    deadLetterQueueArn: string;
+}
+
+/**
+ * The trigger function's role: write its own log group, run the task family on the cluster, pass
+ * exactly the task's two roles to ECS tasks, tag the tasks it starts, and send failed events to its
+ * dead-letter queue (the on-failure destination is delivered with the function's role).
+ */
+export function triggerRolePolicy(args: TriggerRolePolicyArgs): PolicyDocument {
+    const statements: PolicyStatement[] = [
+        { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${args.logGroupArn}:*` },
+        ...targetRolePolicy(args).Statement,
+        { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.deadLetterQueueArn },
+    ];
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Characters a notification filter value may hold without URL encoding, which S3 requires for any other. */
+const FILTER_SAFE = /^[A-Za-z0-9._/-]+$/;
+const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const PLATFORM_VERSION = /^(LATEST|\d+\.\d+\.\d+)$/;
+
+/** `<project>-<stack>-<name>`, reduced to the characters and length a function name allows. */
+export function defaultTriggerFunctionName(name: string): string {
+    return `${pulumi.getProject()}-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64);
+}
+
+/**
+ * Starts the processor for each upload without EventBridge: the bucket's notification configuration
+ * invokes a Lambda function for objects created under the upload prefix (one filter per suffix), and
+ * the function calls ecs:RunTask with the object's bucket, key, size, ETag and event time in the
+ * container's environment. Failed invocations are retried by Lambda and then sent to an SQS
+ * dead-letter queue; the function logs to a log group with retention, and its role can only run this
+ * task family on this cluster and pass its two roles.
+ */
+export class LambdaTrigger extends pulumi.ComponentResource {
+    /** The function. */
+    public readonly function: aws.lambda.Function;
+    /** The function's name. */
+    public readonly functionName: pulumi.Output<string>;
+    /** The function's ARN. */
+    public readonly functionArn: pulumi.Output<string>;
+    /** The function's role. */
+    public readonly role: aws.iam.Role;
+    /** The function's log group. */
+    public readonly logGroup: aws.cloudwatch.LogGroup;
+    /** The log group's name, `/aws/lambda/<function name>`. */
+    public readonly logGroupName: pulumi.Output<string>;
+    /** Events whose invocations failed after every retry. */
+    public readonly deadLetterQueue: aws.sqs.Queue;
+    /** The dead-letter queue's URL. */
+    public readonly deadLetterQueueUrl: pulumi.Output<string>;
+    /** The bucket's notification configuration. */
+    public readonly notification: aws.s3.BucketNotification;
+    /** Alarms by purpose, when `alarmTopicArn` is given. */
+    public readonly alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
+
+    constructor(name: string, args: LambdaTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(typeToken("events", "LambdaTrigger"), name, {}, opts);
+        const field = (f: string) => `${name}.${f}`;
+
+        // Validate and normalise once.
+        const prefix = args.bucket.prefixes.upload;
+        if (!FILTER_SAFE.test(prefix)) {
+            invalid(
+                field("bucket.prefixes.upload"),
+                prefix,
+                "has characters S3 notification filters need URL-encoded",
+                "use letters, digits, '.', '_', '-' and '/' in the upload prefix (or use UploadTrigger with EventBridge)",
+            );
+        }
+        const suffixes = validateSuffixes(args.keySuffixes ?? [], field("keySuffixes"));
+        suffixes.forEach((s, i) => {
+            if (!FILTER_SAFE.test(s)) {
+                invalid(`${field("keySuffixes")}[${i}]`, s, "has characters S3 notification filters need URL-encoded", "use letters, digits, '.', '_', '-' and '/'");
+            }
+            suffixes.forEach((other, j) => {
+                if (j < i && (s.endsWith(other) || other.endsWith(s))) {
+                    invalid(
+                        `${field("keySuffixes")}[${i}]`,
+                        s,
+                        `overlaps ${field("keySuffixes")}[${j}] ${JSON.stringify(other)}`,
+                        "S3 rejects notification filters where one suffix ends another under the same prefix; keep the shorter one",
+                    );
+                }
+            });
+        });
+        const containerName = args.task.containerName;
+        if (!CONTAINER_NAME.test(containerName)) {
+            invalid(field("task.containerName"), containerName, "is not a valid ECS container name", "use 1-255 letters, digits, hyphens and underscores");
+        }
+        const platformVersion = args.platformVersion ?? "LATEST";
+        if (!PLATFORM_VERSION.test(platformVersion)) {
+            invalid(field("platformVersion"), platformVersion, "is not a Fargate platform version", 'use "LATEST" or a version such as "1.4.0"');
+        }
+        const strategy = (args.capacityProviderStrategy ?? []).map((s, i) => ({
+            capacityProvider: s.capacityProvider,
+            base: requireIntegerInRange(field(`capacityProviderStrategy[${i}].base`), s.base, 0, 100000),
+            weight: requireIntegerInRange(field(`capacityProviderStrategy[${i}].weight`), s.weight, 0, 1000),
+        }));
+        const runtime = args.runtime ?? DEFAULT_TRIGGER_RUNTIME;
+        if (!TRIGGER_RUNTIMES.includes(runtime)) {
+            invalid(field("runtime"), runtime, "is not a supported Node.js Lambda runtime", `use one of ${TRIGGER_RUNTIMES.join(", ")}`);
+        }
+        const architecture = args.architecture ?? "arm64";
+        if (architecture !== "arm64" && architecture !== "x86_64") {
+            invalid(field("architecture"), architecture, "is not a Lambda architecture", "use arm64 or x86_64");
+        }
+        const memorySize = requireIntegerInRange(field("memorySize"), args.memorySize ?? 256, 128, 10240);
+        const timeout = requireIntegerInRange(field("timeoutSeconds"), args.timeoutSeconds ?? 60, 1, 900);
+        const reserved = args.reservedConcurrency === undefined ? undefined : requireIntegerInRange(field("reservedConcurrency"), args.reservedConcurrency, 1, 10000);
+        const retention = validateRetention(args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, field("logRetentionDays"));
+        const maxRetries = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 2, 0, 2);
+        const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 21600, 60, 21600);
+        const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
+
+        const parent = { parent: this };
+        const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+        const functionName = defaultTriggerFunctionName(name);
+
+        this.logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            applyTransform<aws.cloudwatch.LogGroupArgs>({ name: `/aws/lambda/${functionName}`, retentionInDays: retention }, args.transform?.logGroup),
+            parent,
+        );
+        this.logGroupName = this.logGroup.name;
+
+        this.deadLetterQueue = new aws.sqs.Queue(
+            `${name}-dlq`,
+            applyTransform<aws.sqs.QueueArgs>({ sqsManagedSseEnabled: true, messageRetentionSeconds: dlqRetention }, args.transform?.deadLetterQueue),
+            parent,
+        );
+        this.deadLetterQueueUrl = this.deadLetterQueue.url;
+        new aws.sqs.QueuePolicy(`${name}-dlq-policy`, {
+            queueUrl: this.deadLetterQueue.url,
+            policy: this.deadLetterQueue.arn.apply((queueArn) =>
+                JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport("sqs:*", [queueArn])] } satisfies PolicyDocument),
+            ),
+        }, parent);
+
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            applyTransform<aws.iam.RoleArgs>({
+                description: "Upload trigger: start the processor task for each upload, write its logs, dead-letter failed events",
+                assumeRolePolicy: accountId.apply((account) => JSON.stringify(serviceTrustPolicy({ service: "lambda.amazonaws.com", sourceAccount: account }))),
+            }, args.transform?.role),
+            parent,
+        );
+        const rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, {
+            role: this.role.id,
+            policy: pulumi
+                .all([this.logGroup.arn, args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn, this.deadLetterQueue.arn])
+                .apply(([logGroupArn, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn]) =>
+                    JSON.stringify(triggerRolePolicy({ logGroupArn, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn })),
+                ),
+        }, parent);
+
+        const environment: Record<string, pulumi.Input<string>> = {
+            CLUSTER_ARN: args.cluster.clusterArn,
+            TASK_DEFINITION_ARN: args.task.taskDefinitionArn,
+            CONTAINER_NAME: containerName,
+            SUBNET_IDS: pulumi.output(args.network.subnetIds).apply((ids) => ids.join(",")),
+            SECURITY_GROUP_IDS: pulumi.output(args.network.securityGroupIds).apply((ids) => ids.join(",")),
+            ASSIGN_PUBLIC_IP: (args.network.assignPublicIp ?? true) ? "ENABLED" : "DISABLED",
+            PLATFORM_VERSION: platformVersion,
+            UPLOAD_PREFIX: prefix,
+            BUCKET_NAME: args.bucket.bucketName,
+        };
+        if (strategy.length > 0) {
+            environment.CAPACITY_PROVIDER_STRATEGY = JSON.stringify(strategy);
+        } else {
+            environment.LAUNCH_TYPE = "FARGATE";
+        }
+        if (suffixes.length > 0) {
+            environment.KEY_SUFFIXES = JSON.stringify(suffixes);
+        }
+
+        this.function = new aws.lambda.Function(
+            `${name}-function`,
+            applyTransform<aws.lambda.FunctionArgs>({
+                name: functionName,
+                description: `Starts the processor task for each object created under ${prefix}`,
+                runtime,
+                architectures: [architecture],
+                handler: "handler.handler",
+                code: lambdaCode(TRIGGER_SOURCE),
+                role: this.role.arn,
+                memorySize,
+                timeout,
+                reservedConcurrentExecutions: reserved,
+                loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
+                environment: { variables: environment },
+            }, args.transform?.function),
+            // The log group exists (with its retention) before the function can write, and the role can
+            // start tasks before the first event arrives.
+            { parent: this, dependsOn: [this.logGroup, rolePolicy] },
+        );
+        this.functionName = this.function.name;
+        this.functionArn = this.function.arn;
+
+        new aws.lambda.FunctionEventInvokeConfig(
+            `${name}-invoke-config`,
+            applyTransform<aws.lambda.FunctionEventInvokeConfigArgs>({
+                functionName: this.function.name,
+                maximumRetryAttempts: maxRetries,
+                maximumEventAgeInSeconds: maxEventAge,
+                destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
+            }, args.transform?.invokeConfig),
+            { parent: this, dependsOn: [rolePolicy] },
+        );
+
+        const permission = new aws.lambda.Permission(`${name}-allow-s3`, {
+            action: "lambda:InvokeFunction",
+            function: this.function.name,
+            principal: "s3.amazonaws.com",
+            sourceArn: args.bucket.bucketArn,
+            sourceAccount: accountId,
+        }, parent);
+
+        const filters = suffixes.length === 0 ? [undefined] : suffixes;
+        this.notification = new aws.s3.BucketNotification(
+            `${name}-notifications`,
+            applyTransform<aws.s3.BucketNotificationArgs>({
+                bucket: args.bucket.bucketName,
+                lambdaFunctions: filters.map((suffix) => ({
+                    lambdaFunctionArn: this.function.arn,
+                    events: ["s3:ObjectCreated:*"],
+                    filterPrefix: prefix,
+                    ...(suffix === undefined ? {} : { filterSuffix: suffix }),
+                })),
+            }, args.transform?.notification),
+            // S3 checks that it may invoke the function when the configuration is saved.
+            { parent: this, dependsOn: [permission] },
+        );
+
+        if (args.alarmTopicArn !== undefined) {
+            this.createAlarms(name, args.alarmTopicArn);
+        }
+
+        this.registerOutputs({
+            functionName: this.functionName,
+            functionArn: this.functionArn,
+            deadLetterQueueUrl: this.deadLetterQueueUrl,
+            logGroupName: this.logGroupName,
+        });
+    }
+
+    private createAlarms(name: string, topicArn: pulumi.Input<string>): void {
+        const alarm = (id: string, description: string, namespace: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, statistic: string) =>
+            new aws.cloudwatch.MetricAlarm(`${name}-${id}`, {
+                alarmDescription: description,
+                namespace,
+                metricName,
+                dimensions,
+                statistic,
+                period: 300,
+                evaluationPeriods: 1,
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                treatMissingData: "notBreaching",
+                alarmActions: [topicArn],
+                okActions: [topicArn],
+            }, { parent: this });
+        this.alarms.errors = alarm(
+            "errors",
+            "The upload trigger failed to start a task (RunTask rejected or unreachable, bad configuration); Lambda retries, then dead-letters",
+            "AWS/Lambda", "Errors", { FunctionName: this.function.name }, "Sum",
+        );
+        this.alarms.deadLetters = alarm(
+            "dead-letters",
+            "Upload events whose task could not be started after every retry are waiting in the trigger's dead-letter queue",
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.deadLetterQueue.name }, "Maximum",
+        );
+    }
+}
