@@ -40,8 +40,12 @@ export interface ObservabilityArgs {
     cluster: { clusterName: pulumi.Input<string>; clusterArn: pulumi.Input<string> };
     /** The task to watch (a ProcessorTask fits). */
     task: { family: string; containerName: string; logGroup: { name: pulumi.Input<string>; arn: pulumi.Input<string> } };
-    /** The upload rule and its dead-letter queue (an UploadTrigger fits). */
-    trigger: { rule: { name: pulumi.Input<string> }; deadLetterQueue: { name: pulumi.Input<string> } };
+    /**
+     * The upload rule and its dead-letter queue (an UploadTrigger fits): alarms on its delivery failures and dead
+     * letters. `false` when uploads do not start tasks through an EventBridge rule (LambdaTrigger, QueueWorkerService
+     * and ScheduledTask alarm on their own dead letters).
+     */
+    trigger: { rule: { name: pulumi.Input<string> }; deadLetterQueue: { name: pulumi.Input<string> } } | false;
     /**
      * Post failures and alarms to Slack through a Lambda subscribed to the topic. `false`: the topic
      * only (subscribe e-mail, AWS Chatbot or anything else to `topicArn`).
@@ -136,9 +140,17 @@ export class Observability extends pulumi.ComponentResource {
             this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
                 dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
                 dashboardBody: pulumi
-                    .all([region, args.cluster.clusterName, args.trigger.rule.name, args.trigger.deadLetterQueue.name])
-                    .apply(([r, clusterName, ruleName, deadLetterQueueName]) =>
-                        JSON.stringify(dashboardBody({ region: r, clusterName, family: args.task.family, ruleName, deadLetterQueueName, metricsNamespace: PROCESSOR_METRICS_NAMESPACE })),
+                    .all([region, args.cluster.clusterName, args.trigger ? pulumi.all([args.trigger.rule.name, args.trigger.deadLetterQueue.name]) : undefined])
+                    .apply(([r, clusterName, rule]) =>
+                        JSON.stringify(
+                            dashboardBody({
+                                region: r,
+                                clusterName,
+                                family: args.task.family,
+                                rule: rule && { ruleName: rule[0], deadLetterQueueName: rule[1] },
+                                metricsNamespace: PROCESSOR_METRICS_NAMESPACE,
+                            }),
+                        ),
                     ),
             }, parent);
         }
@@ -247,16 +259,18 @@ export class Observability extends pulumi.ComponentResource {
                 treatMissingData: "notBreaching",
                 ...actions,
             }, parent);
-        this.alarms.failedInvocations = countAlarm(
-            "rule-failed-invocations",
-            "The upload rule could not start a task (RunTask rejected: bad configuration, no capacity, permissions)",
-            "AWS/Events", "FailedInvocations", { RuleName: args.trigger.rule.name }, "Sum",
-        );
-        this.alarms.deadLetters = countAlarm(
-            "dead-letters",
-            "Upload events that exhausted their retries are waiting in the dead-letter queue",
-            "AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: args.trigger.deadLetterQueue.name }, "Maximum",
-        );
+        if (args.trigger) {
+            this.alarms.failedInvocations = countAlarm(
+                "rule-failed-invocations",
+                "The upload rule could not start a task (RunTask rejected: bad configuration, no capacity, permissions)",
+                "AWS/Events", "FailedInvocations", { RuleName: args.trigger.rule.name }, "Sum",
+            );
+            this.alarms.deadLetters = countAlarm(
+                "dead-letters",
+                "Upload events that exhausted their retries are waiting in the dead-letter queue",
+                "AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: args.trigger.deadLetterQueue.name }, "Maximum",
+            );
+        }
         if (this.notifier && this.notifierDeadLetterQueue) {
             this.alarms.notifierErrors = countAlarm("notifier-errors", "The Slack notifier failed", "AWS/Lambda", "Errors", { FunctionName: this.notifier.name }, "Sum");
             this.alarms.notifierDeadLetters = countAlarm(

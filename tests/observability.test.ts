@@ -132,6 +132,15 @@ describe("Observability", () => {
         assert.deepEqual(queries, [["errors-by-file", ["/ecs/p"]], ["slowest-files", ["/ecs/p"]]]);
     });
 
+    it("GIVEN no upload rule THEN no rule alarms, and the dashboard shows bytes read instead of rule delivery", async () => {
+        new Observability("mon", { ...base, trigger: false });
+        await settle();
+        assert.deepEqual(recorder.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name).sort(), ["mon-cpu-high", "mon-memory-high"]);
+        const body = JSON.parse(recorder.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody);
+        assert.equal(body.widgets[1].properties.title, "Bytes read");
+        assert.ok(!JSON.stringify(body).includes("AWS/Events"));
+    });
+
     it("lets a user switch alarms and the dashboard off", async () => {
         new Observability("mon", { ...base, alarms: false, dashboard: false });
         await settle();

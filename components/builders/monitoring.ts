@@ -125,8 +125,8 @@ export interface DashboardArgs {
     region: string;
     clusterName: string;
     family: string;
-    ruleName: string;
-    deadLetterQueueName: string;
+    /** The upload rule and its dead-letter queue, when uploads start tasks through EventBridge. */
+    rule?: { ruleName: string; deadLetterQueueName: string };
     metricsNamespace: string;
 }
 
@@ -153,12 +153,14 @@ export function dashboardBody(args: DashboardArgs): object {
                 processor("FilesProcessed", "succeeded"),
                 processor("FilesProcessed", "failed"),
                 processor("FilesProcessed", "interrupted"),
-                ["AWS/Events", "TriggeredRules", "RuleName", args.ruleName, { label: "tasks requested" }],
+                ...(args.rule ? [["AWS/Events", "TriggeredRules", "RuleName", args.rule.ruleName, { label: "tasks requested" }]] : []),
             ]),
-            widget(12, 0, "Rule delivery failures and dead letters", [
-                ["AWS/Events", "FailedInvocations", "RuleName", args.ruleName],
-                ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", args.deadLetterQueueName, { stat: "Maximum" }],
-            ]),
+            args.rule
+                ? widget(12, 0, "Rule delivery failures and dead letters", [
+                      ["AWS/Events", "FailedInvocations", "RuleName", args.rule.ruleName],
+                      ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", args.rule.deadLetterQueueName, { stat: "Maximum" }],
+                  ])
+                : widget(12, 0, "Bytes read", [[args.metricsNamespace, "BytesRead", "Service", "processor"]]),
             widget(0, 6, "CPU utilisation (%)", percent("Cpu"), "Average"),
             widget(12, 6, "Memory utilisation (%)", percent("Memory"), "Average"),
             widget(0, 12, "Rows processed", [[args.metricsNamespace, "RowsProcessed", "Service", "processor"]]),
