@@ -11,3 +11,4 @@ export * from "./lambda-code";
 export * from "./lambda-trigger";
 export * from "./queue-worker-service";
 export * from "./kubernetes-jobs";
+export * from "./scheduled-task";

@@ -12,3 +12,4 @@ export * from "./monitoring";
 export * from "./network";
 export * from "./queue-worker";
 export * from "./kubernetes";
+export * from "./schedule";

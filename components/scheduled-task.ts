@@ -1,0 +1,331 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { CapacityProviderStrategyItem } from "./builders/capacity";
+import { denyInsecureTransport } from "./builders/iam";
+import {
+    ScheduleState,
+    SCHEDULE_STATES,
+    batchRunTaskRequest,
+    defaultStartedBy,
+    flexibleTimeWindow,
+    parseScheduleExpression,
+    runTaskTargetArn,
+    scheduleGroupArn,
+    schedulerRolePolicy,
+    schedulerTrustPolicy,
+    validateBatchEnvironment,
+    validateBatchRunTaskLength,
+    validateContainerName,
+    validateScheduleCapacityStrategy,
+    validateScheduleGroupName,
+    validateSchedulePlatformVersion,
+    validateStartedBy,
+    validateTimezone,
+} from "./builders/schedule";
+import { Transform, applyTransform } from "./builders/transform";
+import { requireIntegerInRange, requireOneOf } from "./builders/validation";
+import { typeToken } from "./names";
+import { TaskNetwork, TriggeredTask } from "./upload-trigger";
+
+/** The task the schedule runs (a ProcessorTask fits). */
+export interface ScheduledTaskDefinition extends TriggeredTask {
+    /** The task definition family; used in descriptions only. @default descriptions say "the processor" */
+    family?: string;
+}
+
+export interface ScheduledTaskArgs {
+    /** The cluster to run on (a ProcessingCluster fits). */
+    cluster: { clusterArn: pulumi.Input<string> };
+    /** The task to run; its container gets the batch environment. */
+    task: ScheduledTaskDefinition;
+    /**
+     * The task's network placement (the same shape as UploadTrigger's); sent as the request's
+     * `AwsvpcConfiguration`, `assignPublicIp` as `ENABLED` / `DISABLED`.
+     */
+    network: TaskNetwork;
+    /**
+     * The bucket the batch run works on; passed to the container as `S3_BUCKET`. The task role must
+     * already allow it (a ProcessorTask's role covers its own bucket's prefixes).
+     */
+    bucketName: pulumi.Input<string>;
+    /**
+     * When to run: `cron(minutes hours day-of-month month day-of-week year)` with `?` in exactly one of
+     * day-of-month and day-of-week, `rate(N minute|minutes|hour|hours|day|days)` (singular only for 1),
+     * or `at(yyyy-mm-ddThh:mm:ss)` for a single run. Evaluated in `timezone`.
+     * @example "cron(0 6 * * ? *)"   // 06:00 every day
+     * @example "cron(0/30 8-18 ? * MON-FRI *)"   // every 30 minutes in office hours
+     * @example "rate(6 hours)"
+     */
+    scheduleExpression: string;
+    /** IANA time zone the expression is evaluated in (daylight saving time applies). @default "UTC" */
+    timezone?: string;
+    /**
+     * Let Scheduler start the run up to this many minutes (1–1440) after the scheduled time, to
+     * spread load; `false` runs on time.
+     * @default false (mode OFF)
+     */
+    flexibleTimeWindowMinutes?: number | false;
+    /** How many times Scheduler retries a RunTask call that returned an error (0–185). @default 2 */
+    maxRetryAttempts?: number;
+    /** How long Scheduler keeps retrying an invocation (60–86400 s). @default 3600 */
+    maxEventAgeSeconds?: number;
+    /**
+     * Run on a FARGATE / FARGATE_SPOT strategy (for example the cluster's, up to 6 items). Without it
+     * the launch type is FARGATE.
+     * @default launch type FARGATE
+     */
+    capacityProviderStrategy?: CapacityProviderStrategyItem[];
+    /** Fargate platform version, numeric form ("1.4.0"). @default the latest (not sent) */
+    platformVersion?: string;
+    /**
+     * Extra environment variables for the batch run's container; merged with `PROCESSOR_MODE=batch`
+     * and `S3_BUCKET`, which (like the task definition's own variables and the per-file S3_KEY…)
+     * cannot be replaced here. The whole RunTask request must stay within 8192 characters, checked
+     * before deployment with the longest values the cluster, task, bucket and network could have.
+     * @default {}
+     * @example { SUMMARY_PARALLELISM: "2" }
+     */
+    environment?: Record<string, string>;
+    /**
+     * RunTask's `startedBy` for the tasks this schedule starts (find them with ListTasks
+     * `--started-by`): up to 128 letters, digits, hyphens, forward slashes and underscores.
+     * @default "scheduler/<component name>" (other characters replaced by "-", cut to 128)
+     */
+    startedBy?: string;
+    /** `DISABLED` keeps the schedule without running it. @default "ENABLED" */
+    state?: ScheduleState;
+    /**
+     * An existing schedule group to put the schedule in; the execution role trusts Scheduler only
+     * for schedules of this group.
+     * @default "default"
+     */
+    scheduleGroupName?: string;
+    /**
+     * SNS topic notified when a run lands in the dead-letter queue (an alarm on
+     * ApproximateNumberOfMessagesVisible > 0, and again when it is empty). The topic's policy must let
+     * CloudWatch alarms publish (Observability's topic does).
+     * @default no alarm
+     */
+    alarmTopicArn?: pulumi.Input<string>;
+    /** Adjust the arguments of a child resource. */
+    transform?: {
+        schedule?: Transform<aws.scheduler.ScheduleArgs>;
+        deadLetterQueue?: Transform<aws.sqs.QueueArgs>;
+        deadLetterQueuePolicy?: Transform<aws.sqs.QueuePolicyArgs>;
+        role?: Transform<aws.iam.RoleArgs>;
+        rolePolicy?: Transform<aws.iam.RolePolicyArgs>;
+        alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+    };
+}
+
+/** Dead letters stay 14 days, SQS's maximum. */
+const DEAD_LETTER_RETENTION_SECONDS = 1209600;
+
+/** A value already known before deployment (a plain string), or undefined. */
+function known(value: pulumi.Input<string>): string | undefined {
+    return typeof value === "string" ? value : undefined;
+}
+
+/** A list whose length is known before deployment, with the items already known; undefined otherwise. */
+function knownList(value: pulumi.Input<pulumi.Input<string>[]>): (string | undefined)[] | undefined {
+    return Array.isArray(value) ? value.map((item) => known(item)) : undefined;
+}
+
+/**
+ * Runs the processor on a schedule in batch mode (every upload without a result yet) with EventBridge
+ * Scheduler: a validated cron / rate / one-time expression in a time zone, a retry policy, a
+ * dead-letter queue (with an optional alarm), and an execution role that can only run this task
+ * family on this cluster, pass its two roles and send to its own dead-letter queue.
+ *
+ * The target is Scheduler's universal target `arn:<partition>:scheduler:::aws-sdk:ecs:runTask`, whose
+ * input is the RunTask request itself (cluster, task definition, launch type or capacity provider
+ * strategy, network, container overrides, tags). Scheduler's templated ECS target (cluster ARN plus
+ * `ecsParameters`) has no documented field for container overrides, and the batch run needs
+ * `PROCESSOR_MODE=batch` and `S3_BUCKET` in the container.
+ */
+export class ScheduledTask extends pulumi.ComponentResource {
+    /** The schedule. */
+    public readonly schedule: aws.scheduler.Schedule;
+    /** The schedule's ARN. */
+    public readonly scheduleArn: pulumi.Output<string>;
+    /** RunTask calls that still failed after the retries land here. */
+    public readonly deadLetterQueue: aws.sqs.Queue;
+    /** The role Scheduler assumes to run the task. */
+    public readonly role: aws.iam.Role;
+    /** The dead-letter alarm, when `alarmTopicArn` is given. */
+    public readonly alarm?: aws.cloudwatch.MetricAlarm;
+
+    constructor(name: string, args: ScheduledTaskArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(typeToken("schedule", "ScheduledTask"), name, {}, opts);
+        const field = (f: string) => `${name}.${f}`;
+
+        // Validate and normalise once.
+        parseScheduleExpression(args.scheduleExpression, field("scheduleExpression"));
+        const timezone = validateTimezone(args.timezone ?? "UTC", field("timezone"));
+        const window = flexibleTimeWindow(args.flexibleTimeWindowMinutes, field("flexibleTimeWindowMinutes"));
+        const maxAttempts = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 2, 0, 185);
+        const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 3600, 60, 86400);
+        const strategy = validateScheduleCapacityStrategy(args.capacityProviderStrategy ?? [], field("capacityProviderStrategy"));
+        const platformVersion =
+            args.platformVersion === undefined ? undefined : validateSchedulePlatformVersion(args.platformVersion, field("platformVersion"));
+        const containerName = validateContainerName(args.task.containerName, field("task.containerName"));
+        const environment = validateBatchEnvironment(args.environment ?? {}, field("environment"));
+        const startedBy = args.startedBy === undefined ? defaultStartedBy(name) : validateStartedBy(args.startedBy, field("startedBy"));
+        const assignPublicIp = args.network.assignPublicIp ?? true;
+        const state = requireOneOf(field("state"), args.state ?? "ENABLED", SCHEDULE_STATES, "a schedule state");
+        const groupName = validateScheduleGroupName(args.scheduleGroupName ?? "default", field("scheduleGroupName"));
+        validateBatchRunTaskLength(
+            {
+                clusterArn: known(args.cluster.clusterArn),
+                taskDefinitionArn: known(args.task.taskDefinitionArn),
+                containerName,
+                bucketName: known(args.bucketName),
+                environment,
+                subnetIds: knownList(args.network.subnetIds),
+                securityGroupIds: knownList(args.network.securityGroupIds),
+                assignPublicIp,
+                capacityProviderStrategy: strategy,
+                platformVersion,
+                startedBy,
+            },
+            field("environment"),
+        );
+
+        const parent = { parent: this };
+        const partition = aws.getPartitionOutput({}, parent).partition;
+        this.deadLetterQueue = this.createDeadLetterQueue(name, args);
+        this.role = this.createRole(name, args, groupName, partition);
+        const rolePolicy = new aws.iam.RolePolicy(
+            `${name}-role-policy`,
+            applyTransform<aws.iam.RolePolicyArgs>(
+                {
+                    role: this.role.id,
+                    policy: pulumi
+                        .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn, this.deadLetterQueue.arn])
+                        .apply(([taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn]) =>
+                            JSON.stringify(schedulerRolePolicy({ taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn })),
+                        ),
+                },
+                args.transform?.rolePolicy,
+            ),
+            parent,
+        );
+
+        this.schedule = new aws.scheduler.Schedule(
+            `${name}-schedule`,
+            applyTransform<aws.scheduler.ScheduleArgs>(
+                {
+                    description: `Runs ${args.task.family ?? "the processor"} in batch mode on ${args.scheduleExpression} (${timezone})`,
+                    groupName,
+                    scheduleExpression: args.scheduleExpression,
+                    scheduleExpressionTimezone: timezone,
+                    flexibleTimeWindow: { ...window },
+                    state,
+                    target: {
+                        // The universal target: Scheduler calls ecs:RunTask as the role, with the input as the request.
+                        arn: partition.apply(runTaskTargetArn),
+                        roleArn: this.role.arn,
+                        input: pulumi
+                            .all([args.cluster.clusterArn, args.task.taskDefinitionArn, args.bucketName, args.network.subnetIds, args.network.securityGroupIds])
+                            .apply(([clusterArn, taskDefinitionArn, bucketName, subnetIds, securityGroupIds]) =>
+                                JSON.stringify(
+                                    batchRunTaskRequest({
+                                        clusterArn,
+                                        taskDefinitionArn,
+                                        containerName,
+                                        bucketName,
+                                        environment,
+                                        subnetIds,
+                                        securityGroupIds,
+                                        assignPublicIp,
+                                        capacityProviderStrategy: strategy,
+                                        platformVersion,
+                                        startedBy,
+                                    }),
+                                ),
+                            ),
+                        retryPolicy: { maximumRetryAttempts: maxAttempts, maximumEventAgeInSeconds: maxEventAge },
+                        deadLetterConfig: { arn: this.deadLetterQueue.arn },
+                    },
+                },
+                args.transform?.schedule,
+            ),
+            // The role must be able to run the task (and send dead letters) before the first run.
+            { parent: this, dependsOn: [rolePolicy] },
+        );
+        this.scheduleArn = this.schedule.arn;
+
+        if (args.alarmTopicArn !== undefined) {
+            this.alarm = this.createAlarm(name, args, args.alarmTopicArn);
+        }
+        this.registerOutputs({ scheduleArn: this.scheduleArn, deadLetterQueueUrl: this.deadLetterQueue.url, roleArn: this.role.arn });
+    }
+
+    /** SSE-SQS (a queue under the AWS managed KMS key cannot take a service's dead letters), 14 days, TLS only. */
+    private createDeadLetterQueue(name: string, args: ScheduledTaskArgs): aws.sqs.Queue {
+        const queue = new aws.sqs.Queue(
+            `${name}-dlq`,
+            applyTransform<aws.sqs.QueueArgs>({ sqsManagedSseEnabled: true, messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS }, args.transform?.deadLetterQueue),
+            { parent: this },
+        );
+        // Scheduler sends with the execution role (identity policy), so the queue policy only denies plain HTTP.
+        new aws.sqs.QueuePolicy(
+            `${name}-dlq-policy`,
+            applyTransform<aws.sqs.QueuePolicyArgs>(
+                {
+                    queueUrl: queue.url,
+                    policy: queue.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport("sqs:*", [arn])] })),
+                },
+                args.transform?.deadLetterQueuePolicy,
+            ),
+            { parent: this },
+        );
+        return queue;
+    }
+
+    /** Trusted by EventBridge Scheduler of this account, for schedules of the schedule's group only. */
+    private createRole(name: string, args: ScheduledTaskArgs, groupName: string, partition: pulumi.Output<string>): aws.iam.Role {
+        const parent = { parent: this };
+        const identity = aws.getCallerIdentityOutput({}, parent);
+        const region = aws.getRegionOutput({}, parent).region;
+        return new aws.iam.Role(
+            `${name}-role`,
+            applyTransform<aws.iam.RoleArgs>(
+                {
+                    description: `Lets the ${name} schedule run ${args.task.family ?? "the processor"} tasks`,
+                    assumeRolePolicy: pulumi
+                        .all([identity.accountId, region, partition])
+                        .apply(([account, r, p]) =>
+                            JSON.stringify(schedulerTrustPolicy({ account, scheduleGroupArn: scheduleGroupArn({ partition: p, region: r, account, groupName }) })),
+                        ),
+                },
+                args.transform?.role,
+            ),
+            parent,
+        );
+    }
+
+    private createAlarm(name: string, args: ScheduledTaskArgs, topicArn: pulumi.Input<string>): aws.cloudwatch.MetricAlarm {
+        return new aws.cloudwatch.MetricAlarm(
+            `${name}-dead-letters`,
+            applyTransform<aws.cloudwatch.MetricAlarmArgs>(
+                {
+                    alarmDescription: `Scheduled runs of ${args.task.family ?? "the processor"} could not be started and are waiting in the dead-letter queue`,
+                    namespace: "AWS/SQS",
+                    metricName: "ApproximateNumberOfMessagesVisible",
+                    dimensions: { QueueName: this.deadLetterQueue.name },
+                    statistic: "Maximum",
+                    period: 300,
+                    evaluationPeriods: 1,
+                    comparisonOperator: "GreaterThanThreshold",
+                    threshold: 0,
+                    treatMissingData: "notBreaching",
+                    alarmActions: [topicArn],
+                    okActions: [topicArn],
+                },
+                args.transform?.alarm,
+            ),
+            { parent: this },
+        );
+    }
+}
