@@ -13,3 +13,4 @@ export * from "./network";
 export * from "./queue-worker";
 export * from "./kubernetes";
 export * from "./schedule";
+export * from "./cost";
