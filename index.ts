@@ -1,11 +1,29 @@
 /**
- * The stack: an upload bucket, a rule that runs a Fargate task for each upload, and the task's
- * cluster, network, roles and logs. Reads stack config and composes components, nothing else.
+ * The stack: an upload bucket and the processor's cluster, network, task, roles and logs; uploads reach the
+ * processor through the configured trigger (an EventBridge rule per upload, S3 → Lambda, or a queue worker
+ * service), optionally with a scheduled batch run and Kubernetes jobs. Reads stack config and composes
+ * components, nothing else.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Observability, ProcessingCluster, ProcessingNetwork, ProcessorTask, UploadBucket, UploadTrigger, readStackConfig } from "./components";
+import {
+    KubernetesJobs,
+    KubernetesJobsArgs,
+    LambdaTrigger,
+    Observability,
+    ProcessingCluster,
+    ProcessingNetwork,
+    ProcessorTask,
+    QueueWorkerService,
+    ScheduledTask,
+    ScheduleState,
+    UploadBucket,
+    UploadTrigger,
+    inConfig,
+    readStackConfig,
+} from "./components";
 
 const config = readStackConfig(new pulumi.Config());
+const configKey = (key: string) => `${pulumi.getProject()}:${key}`;
 
 const bucket = new UploadBucket("uploads", {
     prefixes: config.prefixes,
@@ -13,6 +31,8 @@ const bucket = new UploadBucket("uploads", {
     versioning: config.bucketVersioning,
     expireUploadsAfterDays: config.expireUploadsAfterDays,
     forceDestroy: config.forceDestroy,
+    // S3 → Lambda owns the bucket's one notification configuration.
+    eventBridge: config.trigger !== "lambda",
 });
 
 const network = new ProcessingNetwork("network", {
@@ -21,41 +41,102 @@ const network = new ProcessingNetwork("network", {
     assignPublicIp: config.assignPublicIp,
     vpcCidr: config.vpcCidr,
 });
+const taskNetwork = { subnetIds: network.subnetIds, securityGroupIds: network.securityGroupIds, assignPublicIp: network.assignPublicIp };
 
 const cluster = new ProcessingCluster("processing", { capacity: config.capacity });
 
-const task = new ProcessorTask("processor", {
-    bucket,
-    image: config.image,
+const taskSize = {
     cpu: config.taskCpu,
     memory: config.taskMemory,
     cpuArchitecture: config.cpuArchitecture,
     ephemeralStorageGiB: config.ephemeralStorageGiB,
     stopTimeoutSeconds: config.stopTimeoutSeconds,
     logRetentionDays: config.logRetentionDays,
+};
+
+const task = new ProcessorTask("processor", {
+    bucket,
+    image: config.image,
+    ...taskSize,
     forceDeleteRepository: config.forceDestroy,
 });
 
-const trigger = new UploadTrigger("on-upload", {
-    bucket,
-    keySuffixes: config.keySuffixes,
-    cluster,
-    task,
-    network: { subnetIds: network.subnetIds, securityGroupIds: network.securityGroupIds, assignPublicIp: network.assignPublicIp },
-    capacityProviderStrategy: cluster.capacityProviderStrategy,
-    maxEventAgeSeconds: config.maxEventAgeSeconds,
-    maxRetryAttempts: config.maxRetryAttempts,
-});
+const uploadTrigger =
+    config.trigger === "eventbridge"
+        ? new UploadTrigger("on-upload", {
+              bucket,
+              keySuffixes: config.keySuffixes,
+              cluster,
+              task,
+              network: taskNetwork,
+              capacityProviderStrategy: cluster.capacityProviderStrategy,
+              maxEventAgeSeconds: config.maxEventAgeSeconds,
+              maxRetryAttempts: config.maxRetryAttempts,
+          })
+        : undefined;
+
+const queueWorker =
+    config.queueWorker &&
+    inConfig(configKey("queueWorker"), "queue-worker", () =>
+        new QueueWorkerService("queue-worker", {
+            cluster,
+            network: taskNetwork,
+            task: { bucket, image: task.imageUri, ...taskSize },
+            feed: { bucket, keySuffixes: config.keySuffixes },
+            ...config.queueWorker,
+        }),
+    );
 
 const observability = new Observability("monitoring", {
     cluster,
-    task,
-    trigger,
+    // Failures of the tasks that handle uploads: the queue workers when there are any, else the processor's.
+    task: queueWorker?.task ?? task,
+    trigger: uploadTrigger ?? false,
     slack: config.slackWebhookUrl ? { webhookUrl: config.slackWebhookUrl, channelLabel: config.slackChannelLabel } : false,
     notifySpotInterruptions: config.notifySpotInterruptions,
     alarms: { cpuPercent: config.cpuAlarmPercent, memoryPercent: config.memoryAlarmPercent, evaluationPeriods: config.alarmEvaluationPeriods },
     logRetentionDays: config.logRetentionDays,
 });
+const alarmTopicArn = observability.topic.arn;
+
+const lambdaTrigger =
+    config.trigger === "lambda"
+        ? new LambdaTrigger("on-upload", {
+              bucket,
+              keySuffixes: config.keySuffixes,
+              cluster,
+              task,
+              network: taskNetwork,
+              capacityProviderStrategy: cluster.capacityProviderStrategy,
+              logRetentionDays: config.logRetentionDays,
+              alarmTopicArn,
+          })
+        : undefined;
+
+const schedule =
+    config.schedule &&
+    inConfig(configKey("schedule"), "catch-up", () =>
+        new ScheduledTask("catch-up", {
+            cluster,
+            task,
+            network: taskNetwork,
+            bucketName: bucket.bucketName,
+            capacityProviderStrategy: cluster.capacityProviderStrategy,
+            alarmTopicArn,
+            ...config.schedule!,
+            state: config.schedule!.state as ScheduleState | undefined,
+        }),
+    );
+
+const kubernetes =
+    config.kubernetes &&
+    inConfig(configKey("kubernetes"), "kubernetes", () =>
+        new KubernetesJobs("kubernetes", {
+            ...(config.kubernetes as unknown as Omit<KubernetesJobsArgs, "image" | "bucket">),
+            image: task.imageUri,
+            bucket,
+        }),
+    );
 
 const sampleName = `sample${config.keySuffixes[0] ?? ".csv"}`;
 
@@ -67,16 +148,32 @@ export const uploadPrefix = config.prefixes.upload;
 export const outputPrefix = config.prefixes.output;
 /** One status document per file appears under this prefix. */
 export const statusPrefix = config.prefixes.status;
-/** The EventBridge rule that starts a task per upload. */
-export const ruleArn = trigger.ruleArn;
+/** How uploads reach the processor. */
+export const trigger = config.trigger;
+/** The EventBridge rule that starts a task per upload (trigger eventbridge). */
+export const ruleArn = uploadTrigger?.ruleArn;
 /** The ECS cluster the tasks run on. */
 export const clusterName = cluster.clusterName;
-/** The processor's task definition. */
+/** The processor's task definition (per-upload and scheduled runs). */
 export const taskDefinitionArn = task.taskDefinitionArn;
 /** The processor's log group. */
 export const logGroupName = task.logGroup.name;
-/** Events that could not start a task land here. */
-export const deadLetterQueueUrl = trigger.deadLetterQueue.url;
+/** Uploads that could not start a task land here (trigger eventbridge, lambda or queue). */
+export const deadLetterQueueUrl = uploadTrigger?.deadLetterQueue.url ?? lambdaTrigger?.deadLetterQueueUrl ?? queueWorker?.deadLetterQueueUrl;
+/** The Lambda that starts a task per upload (trigger lambda). */
+export const triggerFunctionName = lambdaTrigger?.functionName;
+/** The work queue (trigger queue): send `{"bucket","key"}` messages or let uploads feed it. */
+export const queueUrl = queueWorker?.queueUrl;
+/** The queue workers' ECS service (trigger queue). */
+export const workerServiceName = queueWorker?.serviceName;
+/** The queue workers' log group (trigger queue). */
+export const workerLogGroupName = queueWorker?.task.logGroup.name;
+/** The scheduled batch run. */
+export const scheduleArn = schedule?.scheduleArn;
+/** Scheduled runs that could not start land here. */
+export const scheduleDeadLetterQueueUrl = schedule?.deadLetterQueue.url;
+/** The namespace the Kubernetes jobs run in. */
+export const kubernetesNamespace = kubernetes?.namespace;
 /** Task failures and alarms are published here (subscribe e-mail or chat to it as well). */
 export const alertTopicArn = observability.topic.arn;
 /** The CloudWatch dashboard. */

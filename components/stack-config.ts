@@ -23,8 +23,57 @@ import {
     validateSuffixes,
 } from "./builders";
 
+/** How uploads reach the processor. */
+export const TRIGGERS = ["eventbridge", "lambda", "queue", "none"] as const;
+export type TriggerKind = (typeof TRIGGERS)[number];
+
+/** Settings of the queue worker service (`trigger: queue`), named as QueueWorkerService's args. */
+export const QUEUE_WORKER_SETTINGS = {
+    minTasks: "number",
+    maxTasks: "number",
+    backlogPerTaskTarget: "number",
+    maxJobSeconds: "number",
+    visibilityTimeoutSeconds: "number",
+    maxReceiveCount: "number",
+    messagesPerPoll: "number",
+} as const;
+
+/** Settings of the scheduled batch run, named as ScheduledTask's args. */
+export const SCHEDULE_SETTINGS = {
+    scheduleExpression: "string",
+    timezone: "string",
+    flexibleTimeWindowMinutes: "number",
+    maxRetryAttempts: "number",
+    maxEventAgeSeconds: "number",
+    state: "string",
+} as const;
+
+/** Settings of the Kubernetes jobs, named as KubernetesJobs' args. */
+export const KUBERNETES_SETTINGS = {
+    cluster: "object",
+    job: "object",
+    cronJob: "object",
+    cpu: "number",
+    memory: "number",
+    scratchSizeMiB: "number",
+    terminationGracePeriodSeconds: "number",
+} as const;
+
+type SettingKind = "number" | "string" | "boolean" | "object";
+type Settings<T extends Record<string, SettingKind>> = {
+    -readonly [K in keyof T]?: T[K] extends "number" ? number : T[K] extends "string" ? string : T[K] extends "boolean" ? boolean : Record<string, unknown>;
+};
+
 /** Everything the program reads from stack config, validated, with defaults applied. */
 export interface StackConfig {
+    /** How uploads reach the processor: an EventBridge rule per upload (default), S3 → Lambda, a queue worker service, or none. */
+    trigger: TriggerKind;
+    /** The queue worker service's settings, when `trigger` is `queue`. */
+    queueWorker?: Settings<typeof QUEUE_WORKER_SETTINGS>;
+    /** A scheduled batch run that catches up on every file not yet processed. */
+    schedule?: Settings<typeof SCHEDULE_SETTINGS> & { scheduleExpression: string };
+    /** The processor as Kubernetes Job / CronJob on EKS. */
+    kubernetes?: Settings<typeof KUBERNETES_SETTINGS> & { cluster: Record<string, unknown> };
     prefixes: BucketPrefixes;
     keySuffixes: string[];
     bucketVersioning: boolean;
@@ -52,6 +101,49 @@ export interface StackConfig {
     cpuAlarmPercent: number;
     memoryAlarmPercent: number;
     alarmEvaluationPeriods: number;
+}
+
+/**
+ * A structured config value whose settings are checked for their names and kinds here; their values are validated
+ * by the component they go to (see inConfig). Returns a copy.
+ */
+function settings<T extends Record<string, SettingKind>>(config: ConfigSource, key: string, kinds: T): Settings<T> | undefined {
+    const full = `${config.name}:${key}`;
+    const value = config.getObject<unknown>(key);
+    if (value === undefined) {
+        return undefined;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        invalid(full, value, "is not a map of settings", `set its settings with --path, e.g. pulumi config set --path '${key}.${Object.keys(kinds)[0]}' …`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+        const kind = kinds[name];
+        if (kind === undefined) {
+            invalid(`${full}.${name}`, v, `is not a setting of ${full}`, `use ${Object.keys(kinds).join(", ")}`);
+        }
+        const actual = v === null ? "null" : Array.isArray(v) ? "list" : typeof v;
+        if (actual !== kind) {
+            invalid(`${full}.${name}`, v, `is not a ${kind}`, `give a ${kind}`);
+        }
+        out[name] = v;
+    }
+    return out as Settings<T>;
+}
+
+/**
+ * Builds a component from a structured config value, so that its validation errors name the config key rather
+ * than the component: `queue-worker.maxTasks: …` becomes `s3-fargate-pipeline:queueWorker.maxTasks: …`.
+ */
+export function inConfig<T>(configKey: string, componentName: string, build: () => T): T {
+    try {
+        return build();
+    } catch (e) {
+        if (e instanceof ValidationError && e.message.startsWith(`${componentName}.`)) {
+            throw new ValidationError(`${configKey}.${e.message.slice(componentName.length + 1)}`);
+        }
+        throw e;
+    }
 }
 
 /** The reads StackConfig needs; `pulumi.Config` provides them. */
@@ -138,7 +230,35 @@ export function readStackConfig(config: ConfigSource, source: StackRuntime = pul
             `${key("slackWebhookUrl")} is stored in plaintext in the stack's config; set it again as a secret: pulumi config set --secret slackWebhookUrl https://hooks.slack.com/services/…`,
         );
     }
+    const trigger = config.get("trigger") ?? "eventbridge";
+    if (!(TRIGGERS as readonly string[]).includes(trigger)) {
+        invalid(key("trigger"), trigger, "is not a trigger", `use one of ${TRIGGERS.join(", ")}`);
+    }
+    const queueWorker = settings(config, "queueWorker", QUEUE_WORKER_SETTINGS);
+    if (queueWorker !== undefined && trigger !== "queue") {
+        invalid(key("queueWorker"), queueWorker, `is set but ${key("trigger")} is ${trigger}`, `set ${key("trigger")} to queue, or remove ${key("queueWorker")}`);
+    }
+    const schedule = settings(config, "schedule", SCHEDULE_SETTINGS);
+    if (schedule !== undefined && schedule.scheduleExpression === undefined) {
+        invalid(key("schedule"), schedule, "has no scheduleExpression", "give one, e.g. pulumi config set --path 'schedule.scheduleExpression' 'cron(0 6 * * ? *)'");
+    }
+    const kubernetes = settings(config, "kubernetes", KUBERNETES_SETTINGS);
+    if (kubernetes !== undefined && kubernetes.cluster === undefined) {
+        invalid(key("kubernetes"), kubernetes, "has no cluster", "give cluster.create (vpcId, privateSubnetIds) or cluster.existing (oidcProviderArn and oidcProviderUrl, or clusterName, with the kubeconfig secret)");
+    }
+    const existingCluster = kubernetes?.cluster?.existing;
+    if (existingCluster !== undefined && existingCluster !== null && typeof existingCluster === "object") {
+        const kubeconfig = config.getSecret("kubeconfig");
+        if (kubeconfig === undefined) {
+            invalid(key("kubernetes.cluster.existing"), existingCluster, `needs ${key("kubeconfig")}`, "set the cluster's kubeconfig as a secret: pulumi config set --secret kubeconfig \"$(cat kubeconfig.yaml)\"");
+        }
+        kubernetes!.cluster = { existing: { ...(existingCluster as Record<string, unknown>), kubeconfig } };
+    }
     return {
+        trigger: trigger as TriggerKind,
+        queueWorker: trigger === "queue" ? (queueWorker ?? {}) : undefined,
+        schedule: schedule as StackConfig["schedule"],
+        kubernetes: kubernetes as StackConfig["kubernetes"],
         prefixes,
         keySuffixes: validateSuffixes(stringList(config, "keySuffixes"), key("keySuffixes")),
         bucketVersioning: config.getBoolean("bucketVersioning") ?? false,

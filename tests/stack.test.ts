@@ -50,10 +50,15 @@ for (const stack of ["dev", "prod"]) {
                     dashboard: count("aws:cloudwatch/dashboard:Dashboard"),
                     queries: count("aws:cloudwatch/queryDefinition:QueryDefinition"),
                     lambda: count("aws:lambda/function:Function"),
+                    schedule: count("aws:scheduler/schedule:Schedule"),
                 },
                 {
-                    bucket: 1, notification: 1, rule: 2, target: 2, queue: 1, cluster: 1, taskDefinition: 1, logGroup: 1, roles: 3, rolePolicies: 3,
-                    vpc: 1, natGateway: 0, topic: 1, alarms: 4, dashboard: 1, queries: 2, lambda: 0,
+                    bucket: 1, notification: 1, rule: 2, target: 2, cluster: 1, taskDefinition: 1, logGroup: 1, vpc: 1, natGateway: 0, topic: 1,
+                    dashboard: 1, queries: 2, lambda: 0,
+                    // prod adds the nightly catch-up run: a schedule with its role, dead-letter queue and alarm.
+                    ...(stack === "prod"
+                        ? { schedule: 1, queue: 2, roles: 4, rolePolicies: 4, alarms: 5 }
+                        : { schedule: 0, queue: 1, roles: 3, rolePolicies: 3, alarms: 4 }),
                 },
             );
         });
@@ -71,7 +76,7 @@ for (const stack of ["dev", "prod"]) {
             const target = recorder.one("aws:cloudwatch/eventTarget:EventTarget", "on-upload-target").inputs;
             assert.equal(target.arn, cluster.state.arn);
             assert.equal(target.ecsTarget.taskDefinitionArn, taskDef.state.arn);
-            assert.equal(target.deadLetterConfig.arn, recorder.one("aws:sqs/queue:Queue").state.arn);
+            assert.equal(target.deadLetterConfig.arn, recorder.one("aws:sqs/queue:Queue", "on-upload-dlq").state.arn);
             assert.equal(target.rule, recorder.one("aws:cloudwatch/eventRule:EventRule", "on-upload-rule").state.name);
 
             const roleArn = (name: string) => recorder.one("aws:iam/role:Role", name).state.arn;
