@@ -399,6 +399,21 @@ describe("least-privilege-iam rules", () => {
             ]);
         });
 
+        it("flags an OIDC provider trusted on its audience only, or for any subject", async () => {
+            const oidc = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+            const web = (condition: Props) => trust({ Effect: "Allow", Principal: { Federated: oidc }, Action: "sts:AssumeRoleWithWebIdentity", Condition: condition });
+            const records = [
+                web({ StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" } }),
+                web({ StringLike: { "token.actions.githubusercontent.com:sub": "repo:*" } }),
+                web({ StringLike: { "token.actions.githubusercontent.com:sub": "*" } }),
+            ];
+            assert.deepEqual(await messages(trustPolicySpecificPrincipal, records), [
+                `assumeRolePolicy statement 0 trusts ${oidc} without a condition on the token's subject (token.actions.githubusercontent.com:sub).`,
+                `assumeRolePolicy statement 0 trusts ${oidc} for any subject (token.actions.githubusercontent.com:sub is a bare wildcard).`,
+                `assumeRolePolicy statement 0 trusts ${oidc} for any subject (token.actions.githubusercontent.com:sub is a bare wildcard).`,
+            ]);
+        });
+
         it("passes service principals (string or list), a named account, a conditioned federated principal and Deny \"*\"", async () => {
             const oidc = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
             const records = [

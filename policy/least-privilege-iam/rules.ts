@@ -298,7 +298,7 @@ export const noPrivilegeEscalation: ResourceValidationPolicy = {
 
 export const trustPolicySpecificPrincipal: ResourceValidationPolicy = {
     name: "iam-trust-policy-specific-principal",
-    description: 'A role\'s trust policy names a specific service or account, never "*"; federated principals carry a condition.',
+    description: 'A role\'s trust policy names a specific service or account, never "*"; federated principals carry a condition, OIDC ones on the token\'s subject.',
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: 'Name the service ("Service": "ecs-tasks.amazonaws.com") or account; add aws:SourceAccount / aws:SourceArn conditions; for OIDC, condition on the token\'s sub and aud.',
@@ -321,6 +321,23 @@ export const trustPolicySpecificPrincipal: ResourceValidationPolicy = {
                 }
                 if (p.federated.length > 0 && Object.keys(s.conditions).length === 0) {
                     report(`${doc.field} ${statementLabel(s)} trusts ${p.federated.join(", ")} without a condition on the token.`);
+                    continue;
+                }
+                for (const provider of p.federated) {
+                    const issuer = /:oidc-provider\/(.+)$/.exec(provider)?.[1];
+                    if (issuer === undefined) {
+                        continue;
+                    }
+                    // An OIDC token's audience alone admits every subject of the issuer (every GitHub repository,
+                    // every service account of the cluster): the subject must be pinned.
+                    const subjects = Object.values(s.conditions).flatMap((block) =>
+                        Object.entries(block).filter(([key]) => key.toLowerCase() === `${issuer.toLowerCase()}:sub`).flatMap(([, values]) => values),
+                    );
+                    if (subjects.length === 0) {
+                        report(`${doc.field} ${statementLabel(s)} trusts ${provider} without a condition on the token's subject (${issuer}:sub).`);
+                    } else if (subjects.some((v) => /^[*?]*$/.test(v) || /^repo:[*?]/.test(v))) {
+                        report(`${doc.field} ${statementLabel(s)} trusts ${provider} for any subject (${issuer}:sub is a bare wildcard).`);
+                    }
                 }
             }
         }
