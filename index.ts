@@ -54,6 +54,9 @@ const taskSize = {
     logRetentionDays: config.logRetentionDays,
 };
 
+// Batch runs (schedule, Kubernetes) take the same keys the upload trigger does.
+const batchEnvironment: Record<string, string> = config.keySuffixes.length > 0 ? { BATCH_KEY_SUFFIXES: config.keySuffixes.join(",") } : {};
+
 const task = new ProcessorTask("processor", {
     bucket,
     image: config.image,
@@ -123,6 +126,7 @@ const schedule =
             bucketName: bucket.bucketName,
             capacityProviderStrategy: cluster.capacityProviderStrategy,
             alarmTopicArn,
+            environment: batchEnvironment,
             ...config.schedule!,
             state: config.schedule!.state as ScheduleState | undefined,
         }),
@@ -135,6 +139,7 @@ const kubernetes =
             ...(config.kubernetes as unknown as Omit<KubernetesJobsArgs, "image" | "bucket">),
             image: task.imageUri,
             bucket,
+            environment: batchEnvironment,
         }),
     );
 

@@ -138,11 +138,12 @@ describe("notifier: format — ECS task state change", () => {
 
     it("every processor exit code is named", () => {
         const expected: Record<number, RegExp> = {
+            3: /batch run: one or more files failed/,
             64: /settings/,
             65: /bad input file/,
             66: /object not found/,
             70: /internal/,
-            75: /S3 unavailable/,
+            75: /S3 or SQS unavailable/,
             77: /access denied/,
             137: /killed.*out of memory/,
             143: /interrupted.*SIGTERM/,
@@ -156,7 +157,7 @@ describe("notifier: format — ECS task state change", () => {
         }
         assert.equal(exitCodeMeaning(0), "ok");
         assert.equal(exitCodeMeaning(139), "killed by signal 11");
-        assert.equal(exitCodeMeaning(3), "not one of the processor's exit codes");
+        assert.equal(exitCodeMeaning(4), "not one of the processor's exit codes");
         assert.match(exitCodeMeaning(undefined), /did not run/);
     });
 

@@ -1,17 +1,18 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { candidateKeys, readConfig, relativeName } from "../app/src/processor/config";
+import { candidateKeys, readBatchConfig, readConfig, readMode, readSettings, readWorkerConfig, relativeName } from "../app/src/processor/config";
 import { ExitCode, ProcessorError } from "../app/src/processor/exit-codes";
 import { statusKey, summaryKey } from "../app/src/processor/status";
 import { ROOT } from "./mocks";
 
 const BASE = { S3_BUCKET: "b", S3_KEY: "uploads/a.csv" };
 
-function configError(env: Record<string, string>, message: string): void {
+function configError(env: Record<string, string>, message: string, read: (env: Record<string, string>) => unknown = readConfig): void {
     assert.throws(
-        () => readConfig(env),
+        () => read(env),
         (e: unknown) => e instanceof ProcessorError && e.exitCode === ExitCode.CONFIG && e.message === message,
+        `expected: ${message}`,
     );
 }
 
@@ -50,6 +51,76 @@ describe("processor settings", () => {
         const env = { ...BASE, S3_OBJECT_ETAG: '"x"' };
         readConfig(env);
         assert.deepEqual(env, { ...BASE, S3_OBJECT_ETAG: '"x"' });
+    });
+});
+
+describe("processor modes", () => {
+    const BATCH = { PROCESSOR_MODE: "batch", S3_BUCKET: "b" };
+    const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/uploads";
+    const WORKER = { PROCESSOR_MODE: "worker", S3_BUCKET: "b", SQS_QUEUE_URL: QUEUE };
+
+    it("is event mode unless PROCESSOR_MODE says otherwise, and rejects other values naming the allowed ones", () => {
+        assert.equal(readMode({}), "event");
+        assert.equal(readMode({ PROCESSOR_MODE: "" }), "event");
+        assert.deepEqual(readSettings(BASE), { mode: "event", config: readConfig(BASE) });
+        assert.deepEqual(readSettings({ ...BASE, PROCESSOR_MODE: "event" }).config, readConfig(BASE));
+        assert.equal(readSettings(BATCH).mode, "batch");
+        assert.equal(readSettings(WORKER).mode, "worker");
+        configError({ ...BASE, PROCESSOR_MODE: "Batch" }, 'PROCESSOR_MODE: "Batch" is not one of event, batch, worker (unset means event)', readSettings);
+    });
+
+    it("batch: every key, no limit, one shard, pages of 1000, and the shared defaults", () => {
+        const c = readBatchConfig(BATCH);
+        assert.deepEqual(
+            [c.bucket, c.keySuffixes, c.maxFiles, c.shardCount, c.shardIndex, c.listPageSize, c.uploadPrefix, c.outputPrefix, c.statusPrefix, c.shutdownGraceMs],
+            ["b", [], undefined, 1, 0, 1000, "uploads/", "processed/", "status/", 20000],
+        );
+    });
+
+    it("batch: reads suffixes, the limit and the shard; BATCH_SHARD_INDEX, else Kubernetes' JOB_COMPLETION_INDEX", () => {
+        const c = readBatchConfig({ ...BATCH, BATCH_KEY_SUFFIXES: " .csv, .csv.gz ,", BATCH_MAX_FILES: "50", BATCH_SHARD_COUNT: "4", JOB_COMPLETION_INDEX: "3", BATCH_LIST_PAGE_SIZE: "10" });
+        assert.deepEqual([c.keySuffixes, c.maxFiles, c.shardCount, c.shardIndex, c.listPageSize], [[".csv", ".csv.gz"], 50, 4, 3, 10]);
+        assert.equal(readBatchConfig({ ...BATCH, BATCH_SHARD_COUNT: "4", JOB_COMPLETION_INDEX: "3", BATCH_SHARD_INDEX: "1" }).shardIndex, 1);
+        assert.equal(readBatchConfig({ ...BATCH, JOB_COMPLETION_INDEX: "0" }).shardIndex, 0);
+    });
+
+    it("batch: rejects each invalid setting, naming the variable and what is allowed", () => {
+        const batchError = (env: Record<string, string>, message: string) => configError({ ...BATCH, ...env }, message, readSettings);
+        configError({ PROCESSOR_MODE: "batch" }, "S3_BUCKET is not set; batch mode needs the bucket whose upload prefix it processes", readSettings);
+        batchError({ S3_KEY: "uploads/a.csv" }, 'S3_KEY: "uploads/a.csv" is set, but batch mode processes every file under S3_UPLOAD_PREFIX; unset S3_KEY, or set PROCESSOR_MODE=event to process one file');
+        batchError({ BATCH_KEY_SUFFIXES: " , " }, 'BATCH_KEY_SUFFIXES: " , " names no suffix; use a comma-separated list such as .csv,.csv.gz, or leave it unset for every key');
+        batchError({ BATCH_MAX_FILES: "0" }, `BATCH_MAX_FILES: "0" is not a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`);
+        batchError({ BATCH_SHARD_COUNT: "0" }, 'BATCH_SHARD_COUNT: "0" is not a whole number from 1 to 100000');
+        batchError({ BATCH_SHARD_COUNT: "2", BATCH_SHARD_INDEX: "2" }, 'BATCH_SHARD_INDEX: "2" is not a whole number from 0 to 1 (BATCH_SHARD_COUNT is 2)');
+        batchError({ BATCH_SHARD_INDEX: "-1" }, 'BATCH_SHARD_INDEX: "-1" is not a whole number from 0 to 0 (BATCH_SHARD_COUNT is 1)');
+        batchError({ JOB_COMPLETION_INDEX: "3" }, 'JOB_COMPLETION_INDEX: "3" is not a whole number from 0 to 0 (BATCH_SHARD_COUNT is 1); set BATCH_SHARD_COUNT to the Job\'s completions');
+        batchError({ BATCH_SHARD_COUNT: "4" }, "BATCH_SHARD_INDEX is not set; with BATCH_SHARD_COUNT 4 each run needs its shard, 0 to 3 (a Kubernetes Indexed Job sets JOB_COMPLETION_INDEX)");
+        batchError({ BATCH_LIST_PAGE_SIZE: "1001" }, 'BATCH_LIST_PAGE_SIZE: "1001" is not a whole number from 1 to 1000');
+        batchError({ S3_STATUS_PREFIX: "uploads/status/" }, 'S3_STATUS_PREFIX: "uploads/status/" overlaps S3_UPLOAD_PREFIX "uploads/"; the processor\'s writes would trigger it again');
+    });
+
+    it("worker: one message per receive, 20 s long polling, the queue's visibility timeout", () => {
+        const c = readWorkerConfig(WORKER);
+        assert.deepEqual(
+            [c.bucket, c.queueUrl, c.sqsEndpoint, c.maxMessages, c.waitTimeSeconds, c.visibilityTimeoutSeconds, c.uploadPrefix, c.region],
+            ["b", QUEUE, undefined, 1, 20, undefined, "uploads/", "us-east-1"],
+        );
+        const d = readWorkerConfig({ ...WORKER, MAX_MESSAGES: "10", WAIT_TIME_SECONDS: "0", VISIBILITY_TIMEOUT_SECONDS: "900", SQS_ENDPOINT: "http://127.0.0.1:9324" });
+        assert.deepEqual([d.maxMessages, d.waitTimeSeconds, d.visibilityTimeoutSeconds, d.sqsEndpoint], [10, 0, 900, "http://127.0.0.1:9324"]);
+    });
+
+    it("worker: rejects each missing or invalid setting, naming the variable and what is allowed", () => {
+        const workerError = (env: Record<string, string>, message: string) => configError({ ...WORKER, ...env }, message, readSettings);
+        configError({ PROCESSOR_MODE: "worker", S3_BUCKET: "b" }, "SQS_QUEUE_URL is not set; worker mode needs the queue it polls, such as https://sqs.us-east-1.amazonaws.com/123456789012/uploads", readSettings);
+        configError({ PROCESSOR_MODE: "worker", SQS_QUEUE_URL: QUEUE }, "S3_BUCKET is not set; worker mode needs the one bucket its messages may name", readSettings);
+        workerError({ SQS_QUEUE_URL: "uploads" }, 'SQS_QUEUE_URL: "uploads" is not a queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/uploads');
+        workerError({ S3_KEY: "uploads/a.csv" }, 'S3_KEY: "uploads/a.csv" is set, but worker mode takes its files from the queue\'s messages; unset S3_KEY, or set PROCESSOR_MODE=event to process one file');
+        workerError({ MAX_MESSAGES: "0" }, 'MAX_MESSAGES: "0" is not a whole number from 1 to 10');
+        workerError({ MAX_MESSAGES: "11" }, 'MAX_MESSAGES: "11" is not a whole number from 1 to 10');
+        workerError({ WAIT_TIME_SECONDS: "21" }, 'WAIT_TIME_SECONDS: "21" is not a whole number from 0 to 20');
+        workerError({ VISIBILITY_TIMEOUT_SECONDS: "0" }, 'VISIBILITY_TIMEOUT_SECONDS: "0" is not a whole number from 1 to 43200');
+        workerError({ SQS_ENDPOINT: "localhost:9324" }, 'SQS_ENDPOINT: "localhost:9324" is not an http(s) URL such as http://127.0.0.1:9324');
+        workerError({ SUMMARY_FORMAT: "xml" }, 'SUMMARY_FORMAT: "xml" is not one of auto, csv, tsv, jsonl');
     });
 });
 

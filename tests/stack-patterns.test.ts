@@ -80,7 +80,7 @@ describe("stack patterns (index.ts with trigger, queueWorker, schedule, kubernet
         assert.deepEqual(schedule.flexibleTimeWindow, { mode: "FLEXIBLE", maximumWindowInMinutes: 30 });
         const request = JSON.parse(schedule.target.input);
         const env = Object.fromEntries(request.Overrides.ContainerOverrides[0].Environment.map((e: any) => [e.Name, e.Value]));
-        assert.deepEqual([env.PROCESSOR_MODE, env.S3_BUCKET], ["batch", await valueOf(program.bucketName)]);
+        assert.deepEqual([env.PROCESSOR_MODE, env.S3_BUCKET, env.BATCH_KEY_SUFFIXES], ["batch", await valueOf(program.bucketName), ".csv,.csv.gz,.tsv,.jsonl"]);
         assert.equal(request.TaskDefinition, recorder.one("aws:ecs/taskDefinition:TaskDefinition").state.arn);
         assert.equal(program.deadLetterQueueUrl, undefined);
         assert.match(await valueOf(program.scheduleArn), /^arn:aws:scheduler:/);
@@ -107,6 +107,8 @@ describe("stack patterns (index.ts with trigger, queueWorker, schedule, kubernet
         );
         const job = recorder.one("kubernetes:batch/v1:Job").inputs;
         assert.equal(job.spec.completionMode, "Indexed");
+        const jobEnv = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+        assert.deepEqual([jobEnv.PROCESSOR_MODE, jobEnv.BATCH_SHARD_COUNT, jobEnv.BATCH_KEY_SUFFIXES], ["batch", "4", ".csv,.csv.gz,.tsv,.jsonl"]);
         assert.equal(recorder.one("kubernetes:batch/v1:CronJob").inputs.spec.timeZone, "Europe/Berlin");
         assert.equal(program.kubernetesNamespace, "kubernetes");
         // The pods' role has the same permissions as the ECS task role.

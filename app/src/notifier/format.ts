@@ -46,12 +46,13 @@ export const LIMITS = {
 /** The processor's exit codes (app/src/processor/exit-codes.ts), with what they mean. */
 export const EXIT_CODE_MEANINGS: Readonly<Record<number, string>> = {
     0: "ok",
+    3: "batch run: one or more files failed (see their status documents)",
     64: "missing or invalid settings",
     65: "bad input file (empty, binary, not delimited, corrupt or truncated gzip)",
     66: "object not found",
     70: "internal error in the processor",
-    75: "S3 unavailable after retries (throttling, 5xx, network)",
-    77: "access denied (IAM, bucket policy or KMS)",
+    75: "S3 or SQS unavailable after retries (throttling, 5xx, network)",
+    77: "access denied (IAM, bucket policy, KMS or queue policy)",
     137: "killed (SIGKILL): often out of memory, or it did not stop within the stop timeout",
     143: "interrupted (SIGTERM: Spot interruption, scale-in or stop)",
 };

@@ -1,18 +1,26 @@
 /**
- * The processor's settings, read from the environment the upload rule and the task definition set.
+ * The processor's settings, read from the environment. `PROCESSOR_MODE` picks how files arrive:
+ *
+ * - `event` (default): one file per run, named by S3_BUCKET / S3_KEY (the upload rule's RunTask overrides).
+ * - `batch`: every file under the upload prefix not yet processed for its current ETag (a scheduled task or
+ *   a Kubernetes Indexed Job, optionally sharded).
+ * - `worker`: a long-running loop over the messages of an SQS queue (a queue-driven ECS service).
+ *
+ * Every invalid setting throws a ProcessorError (exit 64) whose message names the variable, its value and
+ * what is allowed.
  */
 import { ExitCode, ProcessorError } from "./exit-codes";
 import { InputFormat, SummaryOptions } from "./summarize/types";
 
-export interface ProcessorConfig {
+/** How files reach the processor. */
+export type ProcessorMode = "event" | "batch" | "worker";
+
+/** The values PROCESSOR_MODE accepts; unset means `event`. */
+export const PROCESSOR_MODES: readonly ProcessorMode[] = ["event", "batch", "worker"];
+
+/** Settings every mode shares: the bucket, its prefixes, S3 access, the summariser, shutdown. */
+export interface CommonConfig {
     bucket: string;
-    /** The key exactly as the event delivered it (raw or URL-encoded). */
-    key: string;
-    size?: number;
-    /** Without quotes. */
-    etag?: string;
-    eventTime?: string;
-    eventId?: string;
     uploadPrefix: string;
     outputPrefix: string;
     statusPrefix: string;
@@ -27,28 +35,82 @@ export interface ProcessorConfig {
     shutdownGraceMs: number;
 }
 
+/** One file to process, as an event, a listing or a queue message names it. */
+export interface FileRef {
+    /** The key exactly as delivered (raw or URL-encoded), unless `exactKey`. */
+    key: string;
+    size?: number;
+    /** Without quotes. When set, the processor reads only this version of the object. */
+    etag?: string;
+    eventTime?: string;
+    eventId?: string;
+    /** The key is the object's real key (from a listing): never try a decoded form of it. */
+    exactKey?: boolean;
+}
+
+/** Event mode: one file. */
+export interface ProcessorConfig extends CommonConfig, FileRef {}
+
+/** Batch mode: every unprocessed file under the upload prefix (of this shard). */
+export interface BatchConfig extends CommonConfig {
+    /** Only keys ending with one of these (case-sensitive); empty: every key. */
+    keySuffixes: string[];
+    /** At most this many files processed (not counting skipped ones) per run; unset: no limit. */
+    maxFiles?: number;
+    /** Runs sharing the files: a key belongs to shard `shardOf(key, shardCount)`. */
+    shardCount: number;
+    /** This run's shard, 0 to shardCount - 1. */
+    shardIndex: number;
+    /** Keys per ListObjectsV2 page (1–1000). */
+    listPageSize: number;
+}
+
+/** Worker mode: messages from an SQS queue until SIGTERM. */
+export interface WorkerConfig extends CommonConfig {
+    queueUrl: string;
+    /** An SQS-compatible endpoint; when unset, the SDK's regional endpoint (or the queue URL's host). */
+    sqsEndpoint?: string;
+    /** Messages per ReceiveMessage, 1–10. */
+    maxMessages: number;
+    /** Long polling, 0–20 seconds. */
+    waitTimeSeconds: number;
+    /** Visibility timeout the worker asks for and keeps extending; unset: the queue's own. */
+    visibilityTimeoutSeconds?: number;
+}
+
+/** The mode and its validated settings. */
+export type Settings =
+    | { mode: "event"; config: ProcessorConfig }
+    | { mode: "batch"; config: BatchConfig }
+    | { mode: "worker"; config: WorkerConfig };
+
 type Env = Record<string, string | undefined>;
 
 function fail(message: string): never {
     throw new ProcessorError(message, ExitCode.CONFIG, "ConfigError");
 }
 
-function required(env: Env, name: string): string {
+function isSet(env: Env, name: string): boolean {
+    const value = env[name];
+    return value !== undefined && value !== "";
+}
+
+function required(env: Env, name: string, hint: string): string {
     const value = env[name];
     if (value === undefined || value === "") {
-        fail(`${name} is not set; the upload rule sets it for each file (for a local run: ${name}=… npm run …)`);
+        fail(`${name} is not set; ${hint}`);
     }
     return value;
 }
 
-function optionalInt(env: Env, name: string, min: number, max: number): number | undefined {
+function optionalInt(env: Env, name: string, min: number, max: number, suffix = ""): number | undefined {
     const raw = env[name];
     if (raw === undefined || raw === "") {
         return undefined;
     }
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) {
-        fail(`${name}: ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
+        fail(`${name}: ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}${suffix}`);
     }
     return n;
 }
@@ -64,12 +126,43 @@ function optionalBool(env: Env, name: string): boolean | undefined {
     return raw === "true";
 }
 
+function optionalUrl(env: Env, name: string, example: string): string | undefined {
+    const value = env[name] || undefined;
+    if (value !== undefined && !/^https?:\/\/[^\s/]+/.test(value)) {
+        fail(`${name}: ${JSON.stringify(value)} is not an http(s) URL such as ${example}`);
+    }
+    return value;
+}
+
 const FORMATS = ["auto", "csv", "tsv", "jsonl"];
 
-/** Reads and validates the settings; throws ProcessorError (exit 64) naming the variable. */
-export function readConfig(env: Env): ProcessorConfig {
-    const bucket = required(env, "S3_BUCKET");
-    const key = required(env, "S3_KEY");
+/** PROCESSOR_MODE: `event` when unset. */
+export function readMode(env: Env): ProcessorMode {
+    const raw = env.PROCESSOR_MODE;
+    if (raw === undefined || raw === "") {
+        return "event";
+    }
+    if (!(PROCESSOR_MODES as readonly string[]).includes(raw)) {
+        fail(`PROCESSOR_MODE: ${JSON.stringify(raw)} is not one of ${PROCESSOR_MODES.join(", ")} (unset means event)`);
+    }
+    return raw as ProcessorMode;
+}
+
+/** Reads PROCESSOR_MODE and that mode's settings; throws ProcessorError (exit 64) naming the variable. */
+export function readSettings(env: Env): Settings {
+    const mode = readMode(env);
+    switch (mode) {
+        case "event":
+            return { mode, config: readConfig(env) };
+        case "batch":
+            return { mode, config: readBatchConfig(env) };
+        case "worker":
+            return { mode, config: readWorkerConfig(env) };
+    }
+}
+
+/** The settings every mode shares; `bucket` has been read already (each mode explains it differently). */
+function readCommon(env: Env, bucket: string): CommonConfig {
     const uploadPrefix = env.S3_UPLOAD_PREFIX || "uploads/";
     const outputPrefix = env.S3_OUTPUT_PREFIX || "processed/";
     const statusPrefix = env.S3_STATUS_PREFIX || "status/";
@@ -78,11 +171,7 @@ export function readConfig(env: Env): ProcessorConfig {
             fail(`${name}: ${JSON.stringify(prefix)} overlaps S3_UPLOAD_PREFIX ${JSON.stringify(uploadPrefix)}; the processor's writes would trigger it again`);
         }
     }
-    relativeName(key, uploadPrefix);
-    const endpoint = env.S3_ENDPOINT || undefined;
-    if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
-        fail(`S3_ENDPOINT: ${JSON.stringify(endpoint)} is not an http(s) URL such as http://127.0.0.1:4566`);
-    }
+    const endpoint = optionalUrl(env, "S3_ENDPOINT", "http://127.0.0.1:4566");
     const format = env.SUMMARY_FORMAT || "auto";
     if (!FORMATS.includes(format)) {
         fail(`SUMMARY_FORMAT: ${JSON.stringify(format)} is not one of ${FORMATS.join(", ")}`);
@@ -91,17 +180,8 @@ export function readConfig(env: Env): ProcessorConfig {
     if (delimiter !== undefined && [...delimiter].length !== 1) {
         fail(`SUMMARY_DELIMITER: ${JSON.stringify(delimiter)} is not a single character (use \\t for a tab)`);
     }
-    const eventTime = env.S3_EVENT_TIME || undefined;
-    if (eventTime !== undefined && Number.isNaN(Date.parse(eventTime))) {
-        fail(`S3_EVENT_TIME: ${JSON.stringify(eventTime)} is not an ISO-8601 time`);
-    }
     return {
         bucket,
-        key,
-        size: optionalInt(env, "S3_OBJECT_SIZE", 0, Number.MAX_SAFE_INTEGER),
-        etag: env.S3_OBJECT_ETAG ? env.S3_OBJECT_ETAG.replace(/"/g, "") : undefined,
-        eventTime,
-        eventId: env.S3_EVENT_ID || undefined,
         uploadPrefix,
         outputPrefix,
         statusPrefix,
@@ -121,9 +201,95 @@ export function readConfig(env: Env): ProcessorConfig {
     };
 }
 
+/** Event mode: reads and validates the settings for one file; throws ProcessorError (exit 64) naming the variable. */
+export function readConfig(env: Env): ProcessorConfig {
+    const eventHint = (name: string) => `the upload rule sets it for each file (for a local run: ${name}=… npm run …)`;
+    const bucket = required(env, "S3_BUCKET", eventHint("S3_BUCKET"));
+    const key = required(env, "S3_KEY", eventHint("S3_KEY"));
+    const common = readCommon(env, bucket);
+    relativeName(key, common.uploadPrefix);
+    const eventTime = env.S3_EVENT_TIME || undefined;
+    if (eventTime !== undefined && Number.isNaN(Date.parse(eventTime))) {
+        fail(`S3_EVENT_TIME: ${JSON.stringify(eventTime)} is not an ISO-8601 time`);
+    }
+    return {
+        ...common,
+        key,
+        size: optionalInt(env, "S3_OBJECT_SIZE", 0, Number.MAX_SAFE_INTEGER),
+        etag: env.S3_OBJECT_ETAG ? env.S3_OBJECT_ETAG.replace(/"/g, "") : undefined,
+        eventTime,
+        eventId: env.S3_EVENT_ID || undefined,
+    };
+}
+
+/** S3_KEY names one file: in batch and worker mode it is a mistake, not something to ignore. */
+function rejectKey(env: Env, mode: "batch" | "worker"): void {
+    if (isSet(env, "S3_KEY")) {
+        const what = mode === "batch" ? "batch mode processes every file under S3_UPLOAD_PREFIX" : "worker mode takes its files from the queue's messages";
+        fail(`S3_KEY: ${JSON.stringify(env.S3_KEY)} is set, but ${what}; unset S3_KEY, or set PROCESSOR_MODE=event to process one file`);
+    }
+}
+
+/** Batch mode settings; throws ProcessorError (exit 64) naming the variable. */
+export function readBatchConfig(env: Env): BatchConfig {
+    const bucket = required(env, "S3_BUCKET", "batch mode needs the bucket whose upload prefix it processes");
+    rejectKey(env, "batch");
+    const common = readCommon(env, bucket);
+    const rawSuffixes = env.BATCH_KEY_SUFFIXES;
+    const keySuffixes = (rawSuffixes ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+    if (rawSuffixes !== undefined && rawSuffixes.trim() !== "" && keySuffixes.length === 0) {
+        fail(`BATCH_KEY_SUFFIXES: ${JSON.stringify(rawSuffixes)} names no suffix; use a comma-separated list such as .csv,.csv.gz, or leave it unset for every key`);
+    }
+    const shardCount = optionalInt(env, "BATCH_SHARD_COUNT", 1, 100000) ?? 1;
+    const inShards = ` (BATCH_SHARD_COUNT is ${shardCount})`;
+    let shardIndex = optionalInt(env, "BATCH_SHARD_INDEX", 0, shardCount - 1, inShards);
+    if (shardIndex === undefined) {
+        // Kubernetes sets JOB_COMPLETION_INDEX in every pod of an Indexed Job.
+        shardIndex = optionalInt(env, "JOB_COMPLETION_INDEX", 0, shardCount - 1, `${inShards}; set BATCH_SHARD_COUNT to the Job's completions`);
+    }
+    if (shardIndex === undefined && shardCount > 1) {
+        fail(`BATCH_SHARD_INDEX is not set; with BATCH_SHARD_COUNT ${shardCount} each run needs its shard, 0 to ${shardCount - 1} (a Kubernetes Indexed Job sets JOB_COMPLETION_INDEX)`);
+    }
+    return {
+        ...common,
+        keySuffixes,
+        maxFiles: optionalInt(env, "BATCH_MAX_FILES", 1, Number.MAX_SAFE_INTEGER),
+        shardCount,
+        shardIndex: shardIndex ?? 0,
+        listPageSize: optionalInt(env, "BATCH_LIST_PAGE_SIZE", 1, 1000) ?? 1000,
+    };
+}
+
+/** Worker mode settings; throws ProcessorError (exit 64) naming the variable. */
+export function readWorkerConfig(env: Env): WorkerConfig {
+    const queueUrl = required(env, "SQS_QUEUE_URL", "worker mode needs the queue it polls, such as https://sqs.us-east-1.amazonaws.com/123456789012/uploads");
+    if (!/^https?:\/\/[^\s/]+\/\S+/.test(queueUrl)) {
+        fail(`SQS_QUEUE_URL: ${JSON.stringify(queueUrl)} is not a queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/uploads`);
+    }
+    const bucket = required(env, "S3_BUCKET", "worker mode needs the one bucket its messages may name");
+    rejectKey(env, "worker");
+    const common = readCommon(env, bucket);
+    return {
+        ...common,
+        queueUrl,
+        sqsEndpoint: optionalUrl(env, "SQS_ENDPOINT", "http://127.0.0.1:9324"),
+        maxMessages: optionalInt(env, "MAX_MESSAGES", 1, 10) ?? 1,
+        waitTimeSeconds: optionalInt(env, "WAIT_TIME_SECONDS", 0, 20) ?? 20,
+        visibilityTimeoutSeconds: optionalInt(env, "VISIBILITY_TIMEOUT_SECONDS", 1, 43200),
+    };
+}
+
+/** Whether `key` names a file under the upload prefix (not the prefix itself). */
+export function isUnderPrefix(key: string, uploadPrefix: string): boolean {
+    return key.startsWith(uploadPrefix) && key.length > uploadPrefix.length;
+}
+
 /** `uploads/a/b.csv` → `a/b.csv`: where outputs and status documents go, below their prefixes. */
 export function relativeName(key: string, uploadPrefix: string): string {
-    if (!key.startsWith(uploadPrefix) || key.length === uploadPrefix.length) {
+    if (!isUnderPrefix(key, uploadPrefix)) {
         throw new ProcessorError(
             `S3_KEY: ${JSON.stringify(key)} is not a file under the upload prefix ${JSON.stringify(uploadPrefix)}`,
             ExitCode.CONFIG,

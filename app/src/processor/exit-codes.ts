@@ -1,10 +1,17 @@
 /**
  * The processor's exit codes (sysexits.h values where one fits), so a task's exit code says what
  * happened without reading its logs. The notifier and the README's operations section use them.
+ *
+ * By mode: `event` exits with the file's code. `batch` exits 0 when every file succeeded or was
+ * skipped, SOME_FILES_FAILED when one or more failed (each has a `failed` status document with its
+ * own code), 143 on SIGTERM, or the code of a failure to list the bucket. `worker` exits 0 on SIGTERM
+ * (scale-in and deployments are not failures) and non-zero only when it cannot work at all.
  */
 export const ExitCode = {
-    /** Summary and status written, or a duplicate event skipped. */
+    /** Summary and status written, or a duplicate event skipped; batch: every file succeeded or was skipped; worker: stopped by SIGTERM. */
     OK: 0,
+    /** Batch mode: the run went through the files, but at least one failed; their status documents say why. */
+    SOME_FILES_FAILED: 3,
     /** Missing or invalid settings (environment). */
     CONFIG: 64,
     /** The file cannot be summarised: empty, binary, not delimited, corrupt or truncated gzip. */
@@ -13,11 +20,11 @@ export const ExitCode = {
     NOT_FOUND: 66,
     /** An unexpected error in the processor itself. */
     INTERNAL: 70,
-    /** S3 failed in a way worth retrying (throttling, 5xx, network). */
+    /** S3 (or SQS) failed in a way worth retrying (throttling, 5xx, network). */
     TRANSIENT: 75,
-    /** Access denied by IAM, a bucket policy or KMS. */
+    /** Access denied by IAM, a bucket or queue policy, or KMS. */
     ACCESS_DENIED: 77,
-    /** Stopped by SIGTERM (Spot interruption, scale-in, stop): status `interrupted`. 128 + 15. */
+    /** Event and batch mode: stopped by SIGTERM (Spot interruption, scale-in, stop): status `interrupted`. 128 + 15. */
     INTERRUPTED: 143,
 } as const;
 

@@ -1,51 +1,72 @@
 /**
- * The container's entry point: read the settings, process one file, exit with a code that says
- * what happened (see exit-codes.ts). SIGTERM stops reading, records `interrupted` and exits 143
- * within the grace period.
+ * The container's entry point: read the settings, then by PROCESSOR_MODE
+ * - `event` (default): process the one file S3_BUCKET / S3_KEY name and exit with its code;
+ * - `batch`: process every file under the upload prefix not yet processed for its ETag, then exit;
+ * - `worker`: process the files an SQS queue's messages name, until SIGTERM.
+ * Exit codes: exit-codes.ts. SIGTERM stops reading and records `interrupted` for the file in
+ * progress; event and batch mode then exit 143, worker mode releases the message and exits 0, all
+ * within SHUTDOWN_GRACE_MS.
  */
-import { readConfig } from "./config";
-import { ExitCode, ProcessorError } from "./exit-codes";
+import { FileRef, ProcessorConfig, Settings, readSettings } from "./config";
+import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
 import { createLogger } from "./log";
+import { runBatch } from "./batch";
 import { fetchTaskArn } from "./metadata";
-import { emitMetrics } from "./metrics";
-import { processFile } from "./run";
+import { processOne } from "./run";
 import { createS3Client } from "./s3";
+import { createSqsClient } from "./sqs";
+import { runWorker } from "./worker";
+
+function eventFile(config: ProcessorConfig): FileRef {
+    return { key: config.key, size: config.size, etag: config.etag, eventTime: config.eventTime, eventId: config.eventId };
+}
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
     let log = createLogger({ service: "processor" });
-    let config;
+    let settings: Settings;
     try {
-        config = readConfig(env);
+        settings = readSettings(env);
     } catch (e) {
         const exitCode = e instanceof ProcessorError ? e.exitCode : ExitCode.INTERNAL;
         log.error("invalid settings", { error: (e as Error).message, exitCode });
         return exitCode;
     }
+    const { mode, config } = settings;
+    // Worker mode is stopped by scale-in and deployments: not a failure, even when the grace period runs out.
+    const exitAfterGrace: ExitCodeValue = mode === "worker" ? ExitCode.OK : ExitCode.INTERRUPTED;
     const controller = new AbortController();
     const stop = (signal: string) => {
-        log.warn(`${signal} received: stopping and recording interrupted`, { graceMs: config.shutdownGraceMs });
+        const then = mode === "worker" ? "stopping polling, recording interrupted and releasing the message" : "stopping and recording interrupted";
+        log.warn(`${signal} received: ${then}`, { graceMs: config.shutdownGraceMs });
         controller.abort();
-        setTimeout(() => process.exit(ExitCode.INTERRUPTED), config.shutdownGraceMs).unref();
+        setTimeout(() => {
+            log.error("the shutdown grace period is over: exiting now", { graceMs: config.shutdownGraceMs, exitCode: exitAfterGrace });
+            process.exit(exitAfterGrace);
+        }, config.shutdownGraceMs).unref();
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
 
     const taskArn = await fetchTaskArn(config.metadataUri);
-    log = log.with({ bucket: config.bucket, key: config.key, ...(taskArn ? { taskArn } : {}) });
+    log = log.with({ bucket: config.bucket, ...(mode === "event" ? { key: settings.config.key } : { mode }), ...(taskArn ? { taskArn } : {}) });
     const s3 = createS3Client(config);
     try {
-        const result = await processFile(config, { s3, log, signal: controller.signal, taskArn });
-        await emitMetrics({
-            outcome: result.outcome,
-            rows: result.summary?.rows ?? 0,
-            bytes: result.summary?.bytes ?? 0,
-            badRows: result.summary?.badRows.count ?? 0,
-            durationMs: result.status?.durationMs ?? 0,
-            bucket: config.bucket,
-            key: config.key,
-            taskArn,
-        }).catch((e: unknown) => log.warn("could not emit metrics", { error: (e as Error).message }));
-        return result.exitCode;
+        switch (mode) {
+            case "event": {
+                const result = await processOne(settings.config, eventFile(settings.config), { s3, log, signal: controller.signal, taskArn, mode });
+                return result.exitCode;
+            }
+            case "batch":
+                return (await runBatch(settings.config, { s3, log, signal: controller.signal, taskArn })).exitCode;
+            case "worker": {
+                const sqs = createSqsClient(settings.config);
+                try {
+                    return await runWorker(settings.config, { s3, sqs, log, signal: controller.signal, taskArn });
+                } finally {
+                    sqs.destroy();
+                }
+            }
+        }
     } finally {
         s3.destroy();
     }
