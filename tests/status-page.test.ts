@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import type { StatusDocument } from "../app/src/processor/status";
 import { parseArgs, UsageError } from "../app/src/status-page/cli";
+import { localS3Client } from "../app/src/local/s3-server";
 import { collectStatus, mapLimit } from "../app/src/status-page/collect";
 import { startStatusServer } from "../app/src/status-page/server";
 import { countStates, describeSeconds, escapeHtml, formatDuration, relativeTime, renderStatusPage, sortEntries, summaryText } from "../app/src/status-page/page";
@@ -228,15 +229,18 @@ async function seed(s3: LocalS3, bucket: string): Promise<void> {
 
 /** A client for the local server whose ListObjectsV2 answers come `MaxKeys` at a time; records each request's token. */
 function pagingClient(local: LocalS3, tokens: (string | undefined)[]): S3Client {
-    const client = new S3Client({ region: "us-east-1", endpoint: local.endpoint, forcePathStyle: true, credentials: CREDENTIALS });
+    // The client and command classes of app/'s SDK, which collectStatus's paginator checks with instanceof.
+    const client = localS3Client(local.endpoint);
+    type Listing = { constructor: new (input: ListObjectsV2Command["input"]) => unknown; input: ListObjectsV2Command["input"] };
     const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
     (client as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
-        if (!(command instanceof ListObjectsV2Command)) {
+        if ((command as object).constructor.name !== "ListObjectsV2Command") {
             return send(command);
         }
-        const { ContinuationToken, MaxKeys = 1000, ...rest } = command.input;
+        const listing = command as Listing;
+        const { ContinuationToken, MaxKeys = 1000, ...rest } = listing.input;
         tokens.push(ContinuationToken);
-        const all = (await send(new ListObjectsV2Command({ ...rest, MaxKeys: 1000 }))) as ListObjectsV2CommandOutput;
+        const all = (await send(new listing.constructor({ ...rest, MaxKeys: 1000 }))) as ListObjectsV2CommandOutput;
         const start = ContinuationToken ? Number(ContinuationToken.slice("page:".length)) : 0;
         const contents = (all.Contents ?? []).slice(start, start + MaxKeys);
         const more = start + MaxKeys < (all.Contents ?? []).length;

@@ -57,5 +57,8 @@ export function loadStackConfig(stack: string, root = REPO_ROOT): StackConfig {
         throw new Error(`--stack: there is no Pulumi.${stack}.yaml; use one of ${stacks.join(", ")}`);
     }
     const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    return readStackConfig(yamlConfigSource(doc.config ?? {}));
+    const values = doc.config ?? {};
+    // The stack file's region, as the AWS provider would read it (the local pipeline never calls AWS).
+    const region = values["aws:region"] === undefined ? undefined : String(values["aws:region"]);
+    return readStackConfig(yamlConfigSource(values), { region: () => region ?? (process.env.AWS_REGION || undefined) });
 }
