@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { aboveThresholdAlarm } from "./builders/monitoring";
 import { CapacityProviderStrategyItem } from "./builders/capacity";
 import { PolicyDocument, PolicyStatement, denyInsecureTransport, serviceTrustPolicy, targetRolePolicy } from "./builders/iam";
 import { BucketPrefixes, validateSuffixes } from "./builders/prefixes";
@@ -344,21 +345,12 @@ export class LambdaTrigger extends pulumi.ComponentResource {
     }
 
     private createAlarms(name: string, topicArn: pulumi.Input<string>): void {
-        const alarm = (id: string, description: string, namespace: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, statistic: string) =>
-            new aws.cloudwatch.MetricAlarm(`${name}-${id}`, {
-                alarmDescription: description,
-                namespace,
-                metricName,
-                dimensions,
-                statistic,
-                period: 300,
-                evaluationPeriods: 1,
-                comparisonOperator: "GreaterThanThreshold",
-                threshold: 0,
-                treatMissingData: "notBreaching",
-                alarmActions: [topicArn],
-                okActions: [topicArn],
-            }, { parent: this });
+        const alarm = (id: string, description: string, namespace: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, statistic: "Sum" | "Maximum") =>
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-${id}`,
+                aboveThresholdAlarm({ description, namespace, metricName, dimensions, statistic, topics: [topicArn] }),
+                { parent: this },
+            );
         this.alarms.errors = alarm(
             "errors",
             "The upload trigger failed to start a task (RunTask rejected or unreachable, bad configuration); Lambda retries, then dead-letters",

@@ -5,6 +5,7 @@ import { lambdaCode } from "./lambda-code";
 import {
     LOG_INSIGHTS_QUERIES,
     PolicyDocument,
+    aboveThresholdAlarm,
     alertKeyPolicy,
     alertTopicPolicy,
     dashboardBody,
@@ -245,20 +246,12 @@ export class Observability extends pulumi.ComponentResource {
             }, parent);
         this.alarms.cpu = percentAlarm("Cpu", t.cpuPercent);
         this.alarms.memory = percentAlarm("Memory", t.memoryPercent);
-        const countAlarm = (id: string, description: string, namespace: string, metricName: string, dimensions: pulumi.Input<Record<string, pulumi.Input<string>>>, statistic: string) =>
-            new aws.cloudwatch.MetricAlarm(`${name}-${id}`, {
-                alarmDescription: description,
-                namespace,
-                metricName,
-                dimensions,
-                statistic,
-                period: 300,
-                evaluationPeriods: 1,
-                comparisonOperator: "GreaterThanThreshold",
-                threshold: 0,
-                treatMissingData: "notBreaching",
-                ...actions,
-            }, parent);
+        const countAlarm = (id: string, description: string, namespace: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, statistic: "Sum" | "Maximum") =>
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-${id}`,
+                aboveThresholdAlarm({ description, namespace, metricName, dimensions, statistic, topics: [this.topic.arn] }),
+                parent,
+            );
         if (args.trigger) {
             this.alarms.failedInvocations = countAlarm(
                 "rule-failed-invocations",

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketPrefixes, CapacitySplit, Transform, applyTransform, invalid, requireIntegerInRange, uploadEventPattern, validateSuffixes } from "./builders";
+import { BucketPrefixes, CapacitySplit, Transform, aboveThresholdAlarm, applyTransform, invalid, requireIntegerInRange, uploadEventPattern, validateSuffixes } from "./builders";
 import {
     MAX_RETENTION_SECONDS,
     RECEIVE_WAIT_SECONDS,
@@ -490,25 +490,19 @@ export class QueueWorkerService extends pulumi.ComponentResource {
     }
 
     private createAlarms(name: string, args: QueueWorkerServiceArgs, oldestAgeSeconds: number, maxReceiveCount: number): void {
-        const actions =
-            args.alarmTopicArn === undefined ? {} : { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] };
         const alarm = (id: string, description: string, queueName: pulumi.Input<string>, metricName: string, threshold: number, transform?: Transform<aws.cloudwatch.MetricAlarmArgs>) =>
             new aws.cloudwatch.MetricAlarm(
                 `${name}-${id}`,
                 applyTransform<aws.cloudwatch.MetricAlarmArgs>(
-                    {
-                        alarmDescription: description,
+                    aboveThresholdAlarm({
+                        description,
                         namespace: "AWS/SQS",
                         metricName,
                         dimensions: { QueueName: queueName },
                         statistic: "Maximum",
-                        period: 300,
-                        evaluationPeriods: 1,
-                        comparisonOperator: "GreaterThanThreshold",
                         threshold,
-                        treatMissingData: "notBreaching",
-                        ...actions,
-                    },
+                        topics: args.alarmTopicArn === undefined ? undefined : [args.alarmTopicArn],
+                    }),
                     transform,
                 ),
                 { parent: this },

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CapacityProviderStrategyItem } from "./builders/capacity";
+import { aboveThresholdAlarm } from "./builders/monitoring";
 import { denyInsecureTransport } from "./builders/iam";
 import {
     ScheduleState,
@@ -309,20 +310,14 @@ export class ScheduledTask extends pulumi.ComponentResource {
         return new aws.cloudwatch.MetricAlarm(
             `${name}-dead-letters`,
             applyTransform<aws.cloudwatch.MetricAlarmArgs>(
-                {
-                    alarmDescription: `Scheduled runs of ${args.task.family ?? "the processor"} could not be started and are waiting in the dead-letter queue`,
+                aboveThresholdAlarm({
+                    description: `Scheduled runs of ${args.task.family ?? "the processor"} could not be started and are waiting in the dead-letter queue`,
                     namespace: "AWS/SQS",
                     metricName: "ApproximateNumberOfMessagesVisible",
                     dimensions: { QueueName: this.deadLetterQueue.name },
                     statistic: "Maximum",
-                    period: 300,
-                    evaluationPeriods: 1,
-                    comparisonOperator: "GreaterThanThreshold",
-                    threshold: 0,
-                    treatMissingData: "notBreaching",
-                    alarmActions: [topicArn],
-                    okActions: [topicArn],
-                },
+                    topics: [topicArn],
+                }),
                 args.transform?.alarm,
             ),
             { parent: this },

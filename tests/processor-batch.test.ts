@@ -5,58 +5,13 @@
  */
 import { strict as assert } from "assert";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
-import * as path from "path";
 import { gzipSync } from "zlib";
 import { excluded, fnv1a32, shardOf } from "../app/src/processor/batch";
 import { ExitCode } from "../app/src/processor/exit-codes";
-import { ROOT } from "./mocks";
-import { CREDENTIALS, LocalS3, startProxy, startS3 } from "./support/s3";
-
-const MAIN = path.join(ROOT, "app/src/processor/main.ts");
-
-interface Run {
-    code: number | null;
-    logs: Record<string, any>[];
-    stderr: string;
-}
-
-function start(env: Record<string, string>): { child: ChildProcess; logs: Record<string, any>[]; done: Promise<Run> } {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    const logs: Record<string, any>[] = [];
-    let pending = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => {
-        pending += d.toString();
-        let nl: number;
-        while ((nl = pending.indexOf("\n")) >= 0) {
-            const line = pending.slice(0, nl).trim();
-            pending = pending.slice(nl + 1);
-            if (line.startsWith("{")) {
-                logs.push(JSON.parse(line) as Record<string, any>);
-            }
-        }
-    });
-    child.stderr!.on("data", (d) => (stderr += d));
-    const done = new Promise<Run>((resolve) => child.on("exit", (code) => resolve({ code, logs, stderr })));
-    return { child, logs, done };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-        if (Date.now() > deadline) {
-            throw new Error(`timed out waiting for ${what}`);
-        }
-        await new Promise((r) => setTimeout(r, 25));
-    }
-}
+import { ProcessorRun as Run, startProcessor as start, until } from "./support/processor";
+import { LocalS3, startProxy, startS3 } from "./support/s3";
 
 const xml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 

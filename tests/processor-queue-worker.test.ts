@@ -6,60 +6,16 @@
  */
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { strict as assert } from "assert";
-import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
-import * as path from "path";
 import { ExitCode } from "../app/src/processor/exit-codes";
 import { parseMessage } from "../app/src/processor/messages";
-import { ROOT } from "./mocks";
-import { CREDENTIALS, LocalS3, startProxy, startS3 } from "./support/s3";
+import { RunningProcessor as Worker, startProcessor as start, until } from "./support/processor";
+import { LocalS3, startProxy, startS3 } from "./support/s3";
 import { LocalSqs, startSqs } from "./support/sqs-server";
 
-const MAIN = path.join(ROOT, "app/src/processor/main.ts");
 const BUCKET = "worker-uploads";
 const OTHER = "someone-elses";
-
-interface Worker {
-    child: ChildProcess;
-    logs: Record<string, any>[];
-    done: Promise<{ code: number | null; stderr: string }>;
-}
-
-function start(env: Record<string, string>): Worker {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    const logs: Record<string, any>[] = [];
-    let pending = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => {
-        pending += d.toString();
-        let nl: number;
-        while ((nl = pending.indexOf("\n")) >= 0) {
-            const line = pending.slice(0, nl).trim();
-            pending = pending.slice(nl + 1);
-            if (line.startsWith("{")) {
-                logs.push(JSON.parse(line) as Record<string, any>);
-            }
-        }
-    });
-    child.stderr!.on("data", (d) => (stderr += d));
-    const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("exit", (code) => resolve({ code, stderr })));
-    return { child, logs, done };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 30000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-        if (Date.now() > deadline) {
-            throw new Error(`timed out waiting for ${what}`);
-        }
-        await new Promise((r) => setTimeout(r, 25));
-    }
-}
 
 /** An S3 event notification record, as S3 sends it to SQS (keys URL-encoded, `+` for space). */
 function s3Record(bucket: string, encodedKey: string, extra: { eTag?: string; size?: number; eventName?: string } = {}) {

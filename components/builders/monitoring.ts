@@ -185,3 +185,35 @@ export const LOG_INSIGHTS_QUERIES: readonly { name: string; query: string }[] = 
         query: ['fields @timestamp, key, rows, durationMs', 'filter msg = "succeeded"', "sort durationMs desc", "limit 25"].join("\n| "),
     },
 ];
+
+/** What an alarm on one metric going above a threshold needs; S is a plain or a deploy-time string. */
+export interface AboveThresholdAlarm<S> {
+    description: string;
+    namespace: string;
+    metricName: string;
+    dimensions: Record<string, S>;
+    statistic: "Sum" | "Maximum";
+    /** @default 0: any occurrence */
+    threshold?: number;
+    /** Topics notified when the alarm fires and when it clears. */
+    topics?: S[];
+}
+
+/**
+ * MetricAlarm arguments: above the threshold in one 5-minute period; no data (nothing happened) is not a breach.
+ */
+export function aboveThresholdAlarm<S>(a: AboveThresholdAlarm<S>) {
+    return {
+        alarmDescription: a.description,
+        namespace: a.namespace,
+        metricName: a.metricName,
+        dimensions: a.dimensions,
+        statistic: a.statistic,
+        period: 300,
+        evaluationPeriods: 1,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: a.threshold ?? 0,
+        treatMissingData: "notBreaching",
+        ...(a.topics === undefined ? {} : { alarmActions: a.topics, okActions: a.topics }),
+    };
+}
