@@ -1,8 +1,8 @@
 /**
  * The status page in a real browser: headless Chromium (the system's /usr/bin/chromium, driven by
  * playwright-core) against the status server, over a real S3-compatible server on loopback.
- * Also takes the screenshots the README shows, docs/status-page.png (1280×800) and
- * docs/status-page-mobile.png (375×800); `UPDATE_SCREENSHOTS=1 npm test` writes them there.
+ * Also writes the screenshots the README shows: docs/status-page.png (1280×800) and
+ * docs/status-page-mobile.png (375×800).
  *
  * Without /usr/bin/chromium these tests fail (they are not skipped): install it with
  * `apt-get install chromium`.
@@ -10,7 +10,6 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { Browser, chromium, Page } from "playwright-core";
 import type { StatusDocument } from "../app/src/processor/status";
@@ -19,8 +18,7 @@ import { LocalS3, startS3 } from "./support/s3";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-/** Where the screenshots go: the README's docs/ with UPDATE_SCREENSHOTS=1, else a temporary directory. */
-const DOCS = process.env.UPDATE_SCREENSHOTS === "1" ? path.join(__dirname, "..", "docs") : fs.mkdtempSync(path.join(os.tmpdir(), "status-page-shots-"));
+const DOCS = path.join(__dirname, "..", "docs");
 const BUCKET = "pipeline";
 const EVIL = `<b>&"x".csv`;
 
