@@ -223,7 +223,8 @@ describe("summarize: parallel == serial", function () {
             assert.ok((par as { blocksUsed?: number }).blocksUsed! > 5);
             assertSame(par, serial(text, o), `block ${block}`);
             assert.ok(par.columns[0].distinctApprox > 20000);
-            assert.equal(par.columns[2].distinctApprox, 300);
+            // 300 distinct values is past the exact set: a HyperLogLog estimate (standard error ≈ 0.8 %).
+            assert.ok(Math.abs(par.columns[2].distinctApprox - 300) <= 6, `${par.columns[2].distinctApprox}`);
         }
     });
 

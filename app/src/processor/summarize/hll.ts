@@ -3,15 +3,38 @@
  */
 
 export const FNV_SEED = 0x811c9dc5;
+/** The seed of the second lane (odd byte offsets). */
+export const FNV_SEED_B = 0x75ea5c23;
 export const FNV_PRIME = 0x01000193;
 
-/** FNV-1a over bytes [start, end), finished with murmur3's fmix32 so every bit avalanches. */
-export function hashBytes(buf: Uint8Array, start: number, end: number): number {
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) {
-        h = Math.imul(h ^ buf[i], 0x01000193);
+/**
+ * Joins the two FNV-1a lanes of a value: lane A hashes the bytes at even offsets, lane B those at odd offsets. Two
+ * independent multiply chains run in parallel on the CPU, so hashing costs half the latency of one chain per byte.
+ */
+export function joinLanes(a: number, b: number): number {
+    return (a ^ Math.imul(b ^ (b >>> 15), 0x9e3779b1)) | 0;
+}
+
+/** The two-lane FNV-1a state of bytes [start, end) (not finished: see fmix32). */
+export function laneHash(buf: Uint8Array, start: number, end: number): number {
+    let a = FNV_SEED;
+    let b = FNV_SEED_B;
+    let i = start;
+    const last = end - 1;
+    while (i < last) {
+        a = Math.imul(a ^ buf[i], FNV_PRIME);
+        b = Math.imul(b ^ buf[i + 1], FNV_PRIME);
+        i += 2;
     }
-    return fmix32(h);
+    if (i < end) {
+        a = Math.imul(a ^ buf[i], FNV_PRIME);
+    }
+    return joinLanes(a, b);
+}
+
+/** Two-lane FNV-1a over bytes [start, end), finished with murmur3's fmix32 so every bit avalanches. */
+export function hashBytes(buf: Uint8Array, start: number, end: number): number {
+    return fmix32(laneHash(buf, start, end));
 }
 
 export function fmix32(h: number): number {

@@ -22,7 +22,7 @@ import { FileSummary, InputError, InputErrorCode, SummaryOptions } from "./types
 import type { ColumnState } from "./columns";
 import type { BlockMessage, BlockReply, WorkerInit } from "./worker";
 
-const DEFAULT_BLOCK = 2 * 1048576;
+const DEFAULT_BLOCK = 1048576;
 const DEFAULT_MIN = 8 * 1048576;
 const IN_FLIGHT_PER_WORKER = 2;
 

@@ -124,11 +124,16 @@ export async function summarizeStream(source: AsyncIterable<Buffer>, options?: S
             if (first.length > 0) {
                 await feed(first);
             }
+            // One read ahead: the next chunk is read while this one is summarised.
+            let ahead = next();
             for (;;) {
-                const c = await next();
+                const c = await ahead;
                 if (c === undefined) {
                     break;
                 }
+                ahead = next();
+                // Settled later (awaited above, or dropped if feeding fails and the source is closed).
+                ahead.catch(() => undefined);
                 await feed(c);
             }
             await check();

@@ -26,7 +26,7 @@ export interface SummaryOptions {
      * @default 1
      */
     parallelism?: number;
-    /** summarizeStream only (tuning, tests): bytes per block handed to a worker thread. @default 2097152 */
+    /** summarizeStream only (tuning, tests): bytes per block handed to a worker thread. @default 1048576 */
     parallelBlockBytes?: number;
     /** summarizeStream only (tuning, tests): the first this many bytes are summarised on the calling thread, so small inputs never start workers. @default 8388608 */
     parallelMinBytes?: number;

@@ -11,7 +11,8 @@ export const K_STRING = 5;
 
 export const KIND_NAMES = ["empty", "integer", "float", "boolean", "timestamp", "string"] as const;
 
-const POW10: number[] = [];
+/** Exact powers of ten, 10^0 … 10^22. */
+export const POW10: number[] = [];
 for (let i = 0; i <= 22; i++) {
     POW10.push(Number(`1e${i}`));
 }
