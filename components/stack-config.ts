@@ -131,6 +131,28 @@ function settings<T extends Record<string, SettingKind>>(config: ConfigSource, k
     return out as Settings<T>;
 }
 
+/** The Kubernetes jobs' settings, with an existing cluster's kubeconfig taken from its secret. */
+function kubernetesSettings(config: ConfigSource): StackConfig["kubernetes"] {
+    const key = (k: string) => `${config.name}:${k}`;
+    const kubernetes = settings(config, "kubernetes", KUBERNETES_SETTINGS);
+    if (kubernetes === undefined) {
+        return undefined;
+    }
+    const cluster = kubernetes.cluster;
+    if (cluster === undefined) {
+        invalid(key("kubernetes"), kubernetes, "has no cluster", "give cluster.create (vpcId, privateSubnetIds) or cluster.existing (oidcProviderArn and oidcProviderUrl, or clusterName, with the kubeconfig secret)");
+    }
+    const existing = cluster.existing;
+    if (existing === undefined || existing === null || typeof existing !== "object") {
+        return { ...kubernetes, cluster };
+    }
+    const kubeconfig = config.getSecret("kubeconfig");
+    if (kubeconfig === undefined) {
+        invalid(key("kubernetes.cluster.existing"), existing, `needs ${key("kubeconfig")}`, "set the cluster's kubeconfig as a secret: pulumi config set --secret kubeconfig \"$(cat kubeconfig.yaml)\"");
+    }
+    return { ...kubernetes, cluster: { existing: { ...(existing as Record<string, unknown>), kubeconfig } } };
+}
+
 /**
  * Builds a component from a structured config value, so that its validation errors name the config key rather
  * than the component: `queue-worker.maxTasks: …` becomes `s3-fargate-pipeline:queueWorker.maxTasks: …`.
@@ -242,23 +264,12 @@ export function readStackConfig(config: ConfigSource, source: StackRuntime = pul
     if (schedule !== undefined && schedule.scheduleExpression === undefined) {
         invalid(key("schedule"), schedule, "has no scheduleExpression", "give one, e.g. pulumi config set --path 'schedule.scheduleExpression' 'cron(0 6 * * ? *)'");
     }
-    const kubernetes = settings(config, "kubernetes", KUBERNETES_SETTINGS);
-    if (kubernetes !== undefined && kubernetes.cluster === undefined) {
-        invalid(key("kubernetes"), kubernetes, "has no cluster", "give cluster.create (vpcId, privateSubnetIds) or cluster.existing (oidcProviderArn and oidcProviderUrl, or clusterName, with the kubeconfig secret)");
-    }
-    const existingCluster = kubernetes?.cluster?.existing;
-    if (existingCluster !== undefined && existingCluster !== null && typeof existingCluster === "object") {
-        const kubeconfig = config.getSecret("kubeconfig");
-        if (kubeconfig === undefined) {
-            invalid(key("kubernetes.cluster.existing"), existingCluster, `needs ${key("kubeconfig")}`, "set the cluster's kubeconfig as a secret: pulumi config set --secret kubeconfig \"$(cat kubeconfig.yaml)\"");
-        }
-        kubernetes!.cluster = { existing: { ...(existingCluster as Record<string, unknown>), kubeconfig } };
-    }
+    const kubernetes = kubernetesSettings(config);
     return {
         trigger: trigger as TriggerKind,
         queueWorker: trigger === "queue" ? (queueWorker ?? {}) : undefined,
         schedule: schedule as StackConfig["schedule"],
-        kubernetes: kubernetes as StackConfig["kubernetes"],
+        kubernetes,
         prefixes,
         keySuffixes: validateSuffixes(stringList(config, "keySuffixes"), key("keySuffixes")),
         bucketVersioning: config.getBoolean("bucketVersioning") ?? false,
