@@ -64,15 +64,13 @@ const task = new ProcessorTask("processor", {
     forceDeleteRepository: config.forceDestroy,
 });
 
+// What a per-upload trigger starts: the processor's task on the cluster, for the configured keys.
+const perUpload = { bucket, keySuffixes: config.keySuffixes, cluster, task, network: taskNetwork, capacityProviderStrategy: cluster.capacityProviderStrategy };
+
 const uploadTrigger =
     config.trigger === "eventbridge"
         ? new UploadTrigger("on-upload", {
-              bucket,
-              keySuffixes: config.keySuffixes,
-              cluster,
-              task,
-              network: taskNetwork,
-              capacityProviderStrategy: cluster.capacityProviderStrategy,
+              ...perUpload,
               maxEventAgeSeconds: config.maxEventAgeSeconds,
               maxRetryAttempts: config.maxRetryAttempts,
           })
@@ -105,12 +103,7 @@ const alarmTopicArn = observability.topic.arn;
 const lambdaTrigger =
     config.trigger === "lambda"
         ? new LambdaTrigger("on-upload", {
-              bucket,
-              keySuffixes: config.keySuffixes,
-              cluster,
-              task,
-              network: taskNetwork,
-              capacityProviderStrategy: cluster.capacityProviderStrategy,
+              ...perUpload,
               logRetentionDays: config.logRetentionDays,
               alarmTopicArn,
           })

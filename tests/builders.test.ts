@@ -461,19 +461,21 @@ describe("capacity provider strategy", () => {
 });
 
 describe("container definition", () => {
-    it("has a read-only root, a writable scratch mount, awslogs to the given group and the prefixes in its environment", () => {
-        const def = processorContainerDefinition({
+    const container = (args: { cpu: number; environment: Record<string, string> }) =>
+        processorContainerDefinition({
             name: "processor",
             image: "img:1",
             logGroupName: "/ecs/p",
             region: "eu-west-1",
             prefixes: { upload: "uploads/", output: "processed/", status: "status/" },
             stopTimeoutSeconds: 60,
-            cpu: 2048,
             scratchPath: "/tmp",
             scratchVolumeName: "scratch",
-            environment: { LOG_LEVEL: "debug" },
+            ...args,
         });
+
+    it("has a read-only root, a writable scratch mount, awslogs to the given group and the prefixes in its environment", () => {
+        const def = container({ cpu: 2048, environment: { LOG_LEVEL: "debug" } });
         assert.equal(def.readonlyRootFilesystem, true);
         assert.deepEqual(def.mountPoints, [{ sourceVolume: "scratch", containerPath: "/tmp", readOnly: false }]);
         assert.deepEqual(def.logConfiguration, {
@@ -495,18 +497,7 @@ describe("container definition", () => {
 
     it("runs one summarising thread per whole vCPU, which the stack's environment may override", () => {
         assert.deepEqual([256, 512, 1024, 2048, 4096, 16384].map(summaryParallelism), [1, 1, 1, 2, 4, 16]);
-        const def = processorContainerDefinition({
-            name: "processor",
-            image: "img:1",
-            logGroupName: "/ecs/p",
-            region: "eu-west-1",
-            prefixes: { upload: "uploads/", output: "processed/", status: "status/" },
-            stopTimeoutSeconds: 60,
-            cpu: 4096,
-            scratchPath: "/tmp",
-            scratchVolumeName: "scratch",
-            environment: { SUMMARY_PARALLELISM: "1" },
-        });
+        const def = container({ cpu: 4096, environment: { SUMMARY_PARALLELISM: "1" } });
         assert.deepEqual(def.environment.find((e) => e.name === "SUMMARY_PARALLELISM"), { name: "SUMMARY_PARALLELISM", value: "1" });
     });
 });
