@@ -4,8 +4,9 @@
  *   --mode gzip:  summarizeStream(fs.createReadStream(file.gz)) (the summariser does the gunzip)
  *   --mode stream: summarizeStream(fs.createReadStream(file), 1 MiB reads) with parallelism 2: the calling thread and
  *                  a worker thread summarise blocks of whole records
- * Usage: node measure-summarizer.js --mode plain|gzip|stream --file <path>
- * The module is loaded at run time so that the benchmark still type-checks and runs while it does not exist.
+ * Usage: node measure-summarizer.js --mode plain|gzip|stream --file <path> [--module <dir>]
+ * The module is loaded at run time so that the benchmark still type-checks and runs while it does not exist;
+ * --module loads another copy of it (a baseline tree, see `npm run bench -- --baseline`).
  */
 
 import * as fs from "node:fs";
@@ -64,7 +65,7 @@ async function main(): Promise<ChildResult> {
     const file = argValue("--file");
     let mod: SummarizeModule;
     try {
-        mod = require(SUMMARIZER_DIR) as SummarizeModule;
+        mod = require(process.argv.includes("--module") ? argValue("--module") : SUMMARIZER_DIR) as SummarizeModule;
         if (typeof mod.createSummarizer !== "function" || typeof mod.summarizeStream !== "function") {
             throw new Error("index does not export createSummarizer and summarizeStream");
         }

@@ -11,6 +11,9 @@
  *   --seed N     generator seed (default 20240601)
  *   --keep       keep the temporary directory (generated files, transpiled children)
  *   --write      also write the report to bench/results.md
+ *   --baseline DIR  instead of the contenders: the summariser against another copy of its directory (e.g. the
+ *                previous commit's, from `git archive`), one core and two threads, run alternately --repeat
+ *                times each on the same file; prints medians and the ratio (the figures to compare a change by)
  *
  * Every measurement runs in its own child process so that its peak RSS is its own (GNU `/usr/bin/time -v` when
  * present, else the child's process.resourceUsage().maxRSS). The children are transpiled to plain JavaScript
@@ -47,6 +50,7 @@ interface Args {
     seed: number;
     keep: boolean;
     write: boolean;
+    baseline?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -77,10 +81,16 @@ function parseArgs(argv: readonly string[]): Args {
             case "--write":
                 args.write = true;
                 break;
+            case "--baseline": {
+                const dir = path.resolve(argv[++i] ?? "");
+                if (!fs.existsSync(path.join(dir, "index.ts"))) throw new Error(`--baseline needs a summarize directory (with index.ts), got ${dir}`);
+                args.baseline = dir;
+                break;
+            }
             case "--help":
             case "-h":
                 process.stdout.write(
-                    "npm run bench -- [--rows N] [--no-4x] [--repeat N] [--seed N] [--keep] [--write]\n",
+                    "npm run bench -- [--rows N] [--no-4x] [--repeat N] [--seed N] [--keep] [--write] [--baseline DIR]\n",
                 );
                 process.exit(0);
                 break;
@@ -566,7 +576,85 @@ async function main(): Promise<number> {
     }
 }
 
+/** Median of the values. */
+function median(xs: readonly number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * `--baseline DIR`: this summariser against the one in DIR on the same file, one core (pinned) and two threads, the
+ * two run alternately (the order swapped every round) so that other load on the machine hits both alike.
+ */
+async function compareWithBaseline(args: Args, tools: Tools, tmp: string): Promise<number> {
+    const baseline = args.baseline!;
+    const child = path.join(__dirname, "measure-summarizer.ts");
+    const outputs = transpileTree(ROOT, [child, SUMMARIZER_INDEX, path.join(path.dirname(SUMMARIZER_INDEX), "worker.ts")], path.join(tmp, "build"));
+    const script = outputs.get(child)!;
+    const baseRoot = path.dirname(baseline);
+    const baseOut = transpileTree(baseRoot, [path.join(baseline, "index.ts"), path.join(baseline, "worker.ts")], path.join(tmp, "baseline"));
+    const baseModule = path.dirname(baseOut.get(path.join(baseline, "index.ts"))!);
+    const nodeEnv = { ...process.env, NODE_PATH: childNodePath(ROOT) };
+    progress(`generating ${fmtInt(args.rows)} rows in ${tmp}`);
+    const gen = await generateFiles({ rows: args.rows, seed: args.seed, plainPath: path.join(tmp, "data.csv"), gzipPath: path.join(tmp, "data.csv.gz") });
+    const file = gen.plain.path;
+    runProcess(tools, tmp, ["sh", "-c", 'cat "$1" > /dev/null', "sh", file], false);
+    const trees = [
+        { name: "this tree", extra: [] as string[] },
+        { name: `baseline ${baseline}`, extra: ["--module", baseModule] },
+    ];
+    const modes = [
+        { name: "1 core (createSummarizer, pinned)", mode: "plain", pin: true },
+        { name: "2 threads (summarizeStream)", mode: "stream", pin: false },
+    ];
+    const walls = modes.map(() => trees.map(() => [] as number[]));
+    const rows = modes.map(() => trees.map(() => -1));
+    for (let round = 0; round < args.repeat; round++) {
+        for (let m = 0; m < modes.length; m++) {
+            const order = round % 2 === 0 ? [0, 1] : [1, 0];
+            for (const t of order) {
+                const cmd = [process.execPath, script, "--mode", modes[m]!.mode, "--file", file, ...trees[t]!.extra];
+                const run = runProcess(tools, tmp, cmd, modes[m]!.pin, nodeEnv);
+                const result = lastResult(run.stdout);
+                if (result === undefined || !result.ok) {
+                    progress(`${trees[t]!.name}, ${modes[m]!.name}: failed: ${result !== undefined && !result.ok ? result.error : tail(run.stderr)}`);
+                    return 1;
+                }
+                walls[m]![t]!.push(result.wallSec);
+                rows[m]![t] = result.summary.rows;
+                progress(`round ${round + 1}/${args.repeat}, ${modes[m]!.name}, ${trees[t]!.name}: ${result.wallSec.toFixed(3)} s`);
+            }
+        }
+    }
+    const out = [
+        "# Summariser against a baseline tree",
+        "",
+        `\`npm run bench -- ${process.argv.slice(2).join(" ")}\` — ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"}, 1-min load ${(os.loadavg()[0] ?? 0).toFixed(2)}`,
+        "",
+        `Input: ${fmtInt(gen.plain.rows)} rows, ${(gen.plain.bytes / 1e6).toFixed(1)} MB (seed ${args.seed}); ${args.repeat} alternating runs of each, medians.`,
+        "",
+        "| mode | this tree rows/s | baseline rows/s | ratio | rows (this / baseline) |",
+        "|---|--:|--:|--:|---|",
+    ];
+    modes.forEach((mode, m) => {
+        const [mine, base] = [median(walls[m]![0]!), median(walls[m]![1]!)];
+        out.push(
+            `| ${mode.name} | ${fmtRate(gen.plain.rows / mine)} | ${fmtRate(gen.plain.rows / base)} | ${(base / mine).toFixed(3)} | ${fmtInt(rows[m]![0]!)} / ${fmtInt(rows[m]![1]!)} |`,
+        );
+    });
+    out.push("", "Ratio: this tree's rows/s ÷ the baseline's (> 1: faster). Every wall (s):", "");
+    modes.forEach((mode, m) => {
+        trees.forEach((tree, t) => out.push(`- ${mode.name}, ${tree.name}: ${walls[m]![t]!.map((w) => w.toFixed(3)).join(", ")}`));
+    });
+    process.stdout.write(out.join("\n") + "\n");
+    return 0;
+}
+
 async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
+    if (args.baseline !== undefined) {
+        return compareWithBaseline(args, tools, tmp);
+    }
     const startedAt = new Date();
     const t0 = performance.now();
     const loadBefore = os.loadavg()[0] ?? 0;

@@ -26,9 +26,9 @@ describe("processor settings", () => {
     });
 
     it("uses path-style addressing with a custom endpoint, and reads summary overrides", () => {
-        const c = readConfig({ ...BASE, S3_ENDPOINT: "http://127.0.0.1:9000", SUMMARY_FORMAT: "tsv", SUMMARY_DELIMITER: "\\t", SUMMARY_HEADER: "false", MAX_LINE_BYTES: "4096", SUMMARY_PARALLELISM: "2" });
+        const c = readConfig({ ...BASE, S3_ENDPOINT: "http://127.0.0.1:9000", SUMMARY_FORMAT: "tsv", SUMMARY_DELIMITER: "\\t", SUMMARY_HEADER: "false", SUMMARY_QUOTES: "true", MAX_LINE_BYTES: "4096", SUMMARY_PARALLELISM: "2" });
         assert.equal(c.forcePathStyle, true);
-        assert.deepEqual(c.summary, { format: "tsv", delimiter: "\t", header: false, maxLineBytes: 4096, parallelism: 2 });
+        assert.deepEqual(c.summary, { format: "tsv", delimiter: "\t", header: false, quotes: true, maxLineBytes: 4096, parallelism: 2 });
         assert.equal(readConfig(BASE).summary.parallelism, 1);
     });
 
@@ -41,6 +41,7 @@ describe("processor settings", () => {
         configError({ ...BASE, SUMMARY_DELIMITER: ";;" }, 'SUMMARY_DELIMITER: ";;" is not a single character (use \\t for a tab)');
         configError({ ...BASE, SUMMARY_PARALLELISM: "0" }, 'SUMMARY_PARALLELISM: "0" is not a whole number from 1 to 16');
         configError({ ...BASE, SUMMARY_HEADER: "yes" }, 'SUMMARY_HEADER: "yes" is not true or false');
+        configError({ ...BASE, SUMMARY_QUOTES: "1" }, 'SUMMARY_QUOTES: "1" is not true or false');
         configError({ ...BASE, S3_EVENT_TIME: "yesterday" }, 'S3_EVENT_TIME: "yesterday" is not an ISO-8601 time');
         configError({ ...BASE, S3_STATUS_PREFIX: "uploads/status/" }, 'S3_STATUS_PREFIX: "uploads/status/" overlaps S3_UPLOAD_PREFIX "uploads/"; the processor\'s writes would trigger it again');
         configError({ ...BASE, S3_KEY: "other/a.csv" }, 'S3_KEY: "other/a.csv" is not a file under the upload prefix "uploads/"');

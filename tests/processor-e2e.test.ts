@@ -150,7 +150,22 @@ describe("processor end to end against a local S3 server", function () {
         assert.equal(s.rows, 2);
         assert.equal(s.badRows.count, 2);
         assert.deepEqual(s.badRows.first.map((b: any) => b.line), [3, 4]);
-        assert.equal((await status("ragged.csv")).badRows, 2);
+        assert.deepEqual(s.accounting, { lines: 5, blankLines: 0, headerRecords: 1, records: 4, rows: 2, badRows: 2 });
+        const st = await status("ragged.csv");
+        assert.deepEqual([st.badRows, st.records, st.badRowsByReason], [2, 4, { "field-count": 1, "invalid-utf8": 1 }]);
+    });
+
+    it("ends hostile input that the summariser can read as succeeded, every record counted: a stray quote, a deeply nested JSON value", async () => {
+        const rows = Array.from({ length: 3000 }, (_, i) => (i === 9 ? '10,"oops,10' : `${i + 1},n${i + 1},${i + 1}`));
+        await s3.put(BUCKET, "uploads/stray.csv", "id,name,v\n" + rows.join("\n") + "\n");
+        await s3.put(BUCKET, "uploads/deep.jsonl", '{"a":' + "[".repeat(6000) + "]".repeat(6000) + '}\n{"a":1}\n');
+        for (const [name, records, bad] of [["stray.csv", 3000, 1], ["deep.jsonl", 2, 0]] as const) {
+            const r = await run(`uploads/${name}`);
+            assert.equal(r.code, ExitCode.OK, JSON.stringify(r.logs));
+            const st = await status(name);
+            assert.deepEqual([st.state, st.records, st.rowsProcessed, st.badRows], ["succeeded", records, records - bad, bad]);
+        }
+        assert.deepEqual((await summary("stray.csv")).badRows.byReason, { "unclosed-quote": { count: 1, lines: [11] } });
     });
 
     const badInputs: [string, string | Buffer, string][] = [
@@ -158,6 +173,8 @@ describe("processor end to end against a local S3 server", function () {
         ["a binary file", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]), "InputError:binary"],
         ["text that is not delimited", "just some words\nand more words here\nno separators at all\n", "InputError:not-delimited"],
         ["a truncated gzip", truncatedGzip(), "InputError:truncated-gzip"],
+        ["UTF-16 text", Buffer.from("\uFEFFid,name\n1,x\n", "utf16le"), "InputError:utf-16"],
+        ["old-Mac line ends mixed with LF", "id,name\r1,x\r2,y\n3,z\n", "InputError:mixed-line-endings"],
     ];
     for (const [what, body, errorClass] of badInputs) {
         it(`fails ${what} with exit ${ExitCode.INPUT} and a failed status naming the problem`, async () => {

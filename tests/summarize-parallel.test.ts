@@ -4,6 +4,7 @@ import * as zlib from "zlib";
 import { AbortedError, createSummarizer, FileSummary, InputError, summarizeStream, SummaryOptions } from "../app/src/processor/summarize";
 import { parallelStats } from "../app/src/processor/summarize/parallel";
 import { findCut, CUT_NONE, CUT_SKIP } from "../app/src/processor/summarize/split";
+import { CoreSummarizer } from "../app/src/processor/summarize/summarizer";
 
 // Parallel summarizeStream (worker threads over blocks of whole records) must give exactly the sequential summary.
 // Blocks are forced tiny (parallelBlockBytes) so that small inputs cross many block boundaries.
@@ -84,7 +85,7 @@ const quotedField = fc.oneof(
     fc.constantFrom('"a,b"', '"say ""hi"""', '"line\nbreak"', '"crlf\r\nin"', '""', '"x"y', '"unclosed\n\n,', '"multi\n\n\nline ""q"" ,"'),
     plainField.map((f) => `"${f}"`),
 );
-const weirdField = fc.constantFrom('ab"c', 'a""', '"', "\r", "x\ry", '" x"', "\xff\xfe");
+const weirdField = fc.constantFrom('ab"c', 'a""', '"', "\r", "x\ry", '"x\ry"', '" x"', "\xff\xfe");
 const fieldArb = fc.oneof({ weight: 12, arbitrary: plainField }, { weight: 4, arbitrary: quotedField }, { weight: 1, arbitrary: weirdField });
 
 interface CsvCase {
@@ -301,25 +302,43 @@ describe("summarize: parallel == serial", function () {
 });
 
 describe("summarize: block cuts", () => {
-    const cut = (s: string, skipping = false, window = 100) => findCut(Buffer.from(s, "latin1"), false, 44, window, skipping);
+    /** findCut with the scanner's verdict from a summariser set up for 2-field CSV records. */
+    const cutter = (window: number, jsonl = false) => {
+        const core = new CoreSummarizer({ maxLineBytes: window - 2 });
+        core.initBlocks({ format: jsonl ? "jsonl" : "csv", delimiter: ",", eol: 10, quotes: true, expected: 2, precision: 14 });
+        return (s: string, skipping = false) =>
+            findCut(Buffer.from(s, "latin1"), { jsonl, delim: 44, eol: 10, quote: 34, window }, skipping, core);
+    };
+    const cut = cutter(100);
     it("cuts after the last record end outside quotes", () => {
         assert.equal(cut("a,b\nc,d\ne"), 8);
         assert.equal(cut('a,"b\nc"\nd,"e\nf'), 8);
         assert.equal(cut('a,b"c\nd'), 6, "a quote inside a field is literal");
-        assert.equal(cut('"a""\nb"\nc'), 8);
         assert.equal(cut('"a"x\ny'), 5);
         assert.equal(cut("abc"), CUT_NONE);
         assert.equal(cut('"abc\n'), CUT_NONE);
         assert.equal(cut('x\n"abc"'), 2, "undecided after a closing quote at the end");
     });
+    it("cuts where the scanner ends a bad record: after its first line", () => {
+        assert.equal(cut('"a""\nb"\nc,d\n'), 12, "a one-field record spanning lines is a bad first line; the next line is read as a record");
+        assert.equal(cut('1,"oops\n2,3\n4,5'), CUT_NONE, "undecided: the quote may still close into a valid record");
+        assert.equal(cut('1,"oops\n2,3\n4,"x"\n5,'), 18, "a stray quote costs its line; the cut holds the bytes that decided it");
+        assert.equal(cut('1,"oops\n2,3\n4,"x"'), CUT_NONE, "no cut before the byte after the closing quote");
+        assert.equal(cut('1,"x"y,"a\nb",c\n2,"3'), 15, "text after a closing quote ends the record at its first line end; the next line is a record");
+        assert.equal(cut('1,"a\nb"\n2,3\n'), 12, "a valid record spanning lines");
+        assert.equal(cut('1,"a\nb"\n2,"3'), 8);
+    });
     it("follows over-long records like the scanner", () => {
-        assert.equal(cut('"aaaaaaaaaa\n,"x\ny', false, 8), 12, "resumes after the first LF past the window");
-        assert.equal(cut('"aaaaaaaaaa\n,"x\ny', false, 100), 16);
-        assert.equal(cut('"' + "x".repeat(20), false, 8), CUT_SKIP);
-        assert.equal(cut("x".repeat(20), false, 8), CUT_SKIP);
+        const cut8 = cutter(8);
+        assert.equal(cut8('"aaaaaaaaaa\n,"x\ny'), 12, "resumes after the first line end");
+        assert.equal(cut('"aaaaaaaaaa\n,"x\ny'), CUT_NONE, "text after the closing quote makes a bad first line, but the cut must hold that text");
+        assert.equal(cut('"aaaaaaaaaa\n,"x\ny"\nz\n'), 21);
+        assert.equal(cut8('"' + "x".repeat(20)), CUT_SKIP);
+        assert.equal(cut8("x".repeat(20)), CUT_SKIP);
         assert.equal(cut("abc", true), CUT_SKIP);
         assert.equal(cut('ab"c\nd"e\n', true), 9);
-        assert.equal(findCut(Buffer.from("{}\n{"), true, 44, 100, false), 3);
-        assert.equal(findCut(Buffer.from("{"), true, 44, 100, false), CUT_NONE);
+        const json = cutter(100, true);
+        assert.equal(json("{}\n{"), 3);
+        assert.equal(json("{"), CUT_NONE);
     });
 });

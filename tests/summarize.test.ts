@@ -84,7 +84,10 @@ describe("summarize: CSV", () => {
         assert.equal(name.distinctApprox, 2);
         assert.equal(name.min, undefined);
         assert.equal(col(s, "active").min, undefined);
-        assert.deepEqual(s.badRows, { count: 0, first: [] });
+        assert.deepEqual(s.badRows, { count: 0, first: [], byReason: {} });
+        assert.deepEqual(s.accounting, { lines: 4, blankLines: 0, headerRecords: 1, records: 3, rows: 3, badRows: 0 });
+        assert.equal(s.lineEnding, "lf");
+        assert.equal(s.quotes, true);
     });
 
     it("handles quoted fields: delimiters, doubled quotes, embedded LF and CRLF", () => {
@@ -99,10 +102,12 @@ describe("summarize: CSV", () => {
         assert.equal(col(s, "b").type, "string");
     });
 
-    it("keeps text after a closing quote (lenient) and a quote inside an unquoted field", () => {
-        const s = summarize('a,b\n"x"y,ab"c\n1,2\n');
-        assert.deepEqual(col(s, "a").samples, ["xy", "1"]);
+    it("reads a quote inside an unquoted field as data, and text after a closing quote as a bad row", () => {
+        const s = summarize('a,b\nx,ab"c\n"x"y,2\n1,2\n');
+        assert.deepEqual(col(s, "a").samples, ["x", "1"]);
         assert.deepEqual(col(s, "b").samples, ['ab"c', "2"]);
+        assert.deepEqual(s.badRows.first, [{ line: 3, code: "text-after-quote", reason: "text after a closing quote" }]);
+        assert.equal(s.rows, 2);
     });
 
     it("reads CRLF line ends and strips a UTF-8 BOM", () => {
@@ -236,7 +241,7 @@ describe("summarize: chunk boundaries", () => {
     it("gives the one-chunk result for every two-chunk split", () => {
         const whole = summarize(tricky);
         assert.equal(whole.rows, 5);
-        assert.deepEqual(whole.badRows.first, [{ line: 9, reason: "expected 4 fields, got 2" }]);
+        assert.deepEqual(whole.badRows.first, [{ line: 9, code: "field-count", reason: "expected 4 fields, got 2" }]);
         for (let cut = 0; cut <= tricky.length; cut++) {
             assert.deepEqual(summarizeSplit(tricky, [cut]), whole, `split at ${cut}`);
         }
@@ -265,8 +270,8 @@ describe("summarize: chunk boundaries", () => {
         const options = { maxLineBytes: 10 };
         const whole = summarize(input, options);
         assert.deepEqual(whole.badRows.first, [
-            { line: 3, reason: "line longer than 10 bytes" },
-            { line: 7, reason: "line longer than 10 bytes" },
+            { line: 3, code: "line-too-long", reason: "line longer than 10 bytes" },
+            { line: 7, code: "line-too-long", reason: "line longer than 10 bytes" },
         ]);
         assert.equal(whole.rows, 3);
         for (let cut = 0; cut <= input.length; cut++) {
@@ -391,18 +396,20 @@ describe("summarize: JSON Lines", () => {
         assert.deepEqual(s.badRows, {
             count: 4,
             first: [
-                { line: 2, reason: "not a JSON object" },
-                { line: 3, reason: "invalid JSON" },
-                { line: 4, reason: "not a JSON object" },
-                { line: 5, reason: "not a JSON object" },
+                { line: 2, code: "not-an-object", reason: "not a JSON object" },
+                { line: 3, code: "invalid-json", reason: "invalid JSON" },
+                { line: 4, code: "not-an-object", reason: "not a JSON object" },
+                { line: 5, code: "not-an-object", reason: "not a JSON object" },
             ],
+            byReason: { "not-an-object": { count: 3, lines: [2, 4, 5] }, "invalid-json": { count: 1, lines: [3] } },
         });
     });
     it("is detected after a BOM and blank lines, and reads CRLF", () => {
         const s = summarize('\uFEFF\n  \r\n{"a":1}\r\n{"a":2}\r\nnope\r\n');
         assert.equal(s.format, "jsonl");
         assert.equal(s.rows, 2);
-        assert.deepEqual(s.badRows.first, [{ line: 5, reason: "invalid JSON" }]);
+        assert.deepEqual(s.badRows.first, [{ line: 5, code: "invalid-json", reason: "invalid JSON" }]);
+        assert.deepEqual(s.accounting, { lines: 5, blankLines: 2, headerRecords: 0, records: 3, rows: 2, badRows: 1 });
     });
     it("can be forced even when the first line is not an object", () => {
         const s = summarize('[1]\n{"a":1}\n', { format: "jsonl" });
@@ -414,15 +421,17 @@ describe("summarize: JSON Lines", () => {
 
 describe("summarize: bad rows", () => {
     it("reports ragged rows with 1-based start lines, after multi-line fields", () => {
-        const s = summarize('a,b,c\n1,2,3\n"x\ny",2\n4,5,6,7\n8,9,10\n');
+        const s = summarize('a,b,c\n1,2,3\n"x\ny",2,3\n4,5,6,7\n8,9\n');
         assert.equal(s.rows, 2);
         assert.deepEqual(s.badRows, {
             count: 2,
             first: [
-                { line: 3, reason: "expected 3 fields, got 2" },
-                { line: 5, reason: "expected 3 fields, got 4" },
+                { line: 5, code: "field-count", reason: "expected 3 fields, got 4" },
+                { line: 6, code: "field-count", reason: "expected 3 fields, got 2" },
             ],
+            byReason: { "field-count": { count: 2, lines: [5, 6] } },
         });
+        assert.deepEqual(s.accounting, { lines: 6, blankLines: 0, headerRecords: 1, records: 4, rows: 2, badRows: 2 });
     });
     it("skips a line longer than maxLineBytes and carries on at the next line", () => {
         const long = "x".repeat(5000);
@@ -430,21 +439,21 @@ describe("summarize: bad rows", () => {
         for (const chunk of [undefined, 7, 1000]) {
             const s = summarize(input, { maxLineBytes: 100 }, chunk);
             assert.equal(s.rows, 2);
-            assert.deepEqual(s.badRows.first, [{ line: 3, reason: "line longer than 100 bytes" }]);
+            assert.deepEqual(s.badRows.first, [{ line: 3, code: "line-too-long", reason: "line longer than 100 bytes" }]);
             assert.equal(col(s, "b").max, 4);
         }
     });
     it("skips to the next newline after an over-long unterminated quote", () => {
         const input = `a,b\n1,"${"y".repeat(300)}\n2,3\n4,5\n`;
         const s = summarize(input, { maxLineBytes: 100 });
-        assert.deepEqual(s.badRows.first, [{ line: 2, reason: "line longer than 100 bytes" }]);
+        assert.deepEqual(s.badRows.first, [{ line: 2, code: "line-too-long", reason: "line longer than 100 bytes" }]);
         assert.equal(s.rows, 2);
         assert.equal(col(s, "a").min, 2);
     });
     it("uses the default limit of 1048576 bytes", () => {
         const input = `a,b\n1,${"z".repeat(1048577)}\n2,3\n`;
         const s = summarize(input, undefined, 65536);
-        assert.deepEqual(s.badRows.first, [{ line: 2, reason: "line longer than 1048576 bytes" }]);
+        assert.deepEqual(s.badRows.first, [{ line: 2, code: "line-too-long", reason: "line longer than 1048576 bytes" }]);
         assert.equal(s.rows, 1);
     });
     it("reports invalid UTF-8", () => {
@@ -452,13 +461,20 @@ describe("summarize: bad rows", () => {
         for (const chunk of [undefined, 1, 5]) {
             const s = summarize(input, undefined, chunk);
             assert.equal(s.rows, 2);
-            assert.deepEqual(s.badRows.first, [{ line: 3, reason: "invalid UTF-8" }]);
+            assert.deepEqual(s.badRows.first, [{ line: 3, code: "invalid-utf8", reason: "invalid UTF-8" }]);
         }
     });
-    it("reports an unterminated quote at the end of input", () => {
+    it("reports a quote that never closes as one bad line, and reads the lines after it", () => {
         const s = summarize('a,b\n1,2\n3,"never closed\n4,5\n');
-        assert.equal(s.rows, 1);
-        assert.deepEqual(s.badRows.first, [{ line: 3, reason: "unterminated quote" }]);
+        assert.equal(s.rows, 2);
+        assert.deepEqual(s.badRows.first, [
+            {
+                line: 3,
+                code: "unclosed-quote",
+                reason: "unclosed quote (a quoted field opens on this line and does not close into a valid record within 1048576 bytes)",
+            },
+        ]);
+        assert.deepEqual(col(s, "a").samples, ["1", "4"]);
     });
     it("counts all bad rows but reports only maxBadRowsReported", () => {
         const lines = ["a,b"];
@@ -491,7 +507,8 @@ describe("summarize: input errors", () => {
         inputError(() => summarize(noise), "binary");
     });
     it("not-delimited", () => {
-        inputError(() => summarize("hello\nworld\n"), "not-delimited");
+        inputError(() => summarize("just some words\nand more words here\nno separators at all\n"), "not-delimited");
+        inputError(() => summarize("Dear team,\nthe report is late, sorry, again.\nBest\n"), "not-delimited");
         inputError(() => summarize("just one line of prose"), "not-delimited");
     });
     it("too-many-columns", () => {

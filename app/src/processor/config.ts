@@ -28,7 +28,7 @@ export interface CommonConfig {
     /** An S3-compatible endpoint (LocalStack, MinIO, a local server); AWS when unset. */
     endpoint?: string;
     forcePathStyle: boolean;
-    summary: Pick<SummaryOptions, "format" | "delimiter" | "header" | "maxLineBytes" | "parallelism">;
+    summary: Pick<SummaryOptions, "format" | "delimiter" | "header" | "quotes" | "maxLineBytes" | "parallelism">;
     /** ECS task metadata endpoint (v4), when running on ECS. */
     metadataUri?: string;
     /** How long after SIGTERM the process may take to record `interrupted` before it exits anyway. */
@@ -192,6 +192,7 @@ function readCommon(env: Env, bucket: string): CommonConfig {
             format: format as InputFormat | "auto",
             delimiter,
             header: optionalBool(env, "SUMMARY_HEADER"),
+            quotes: optionalBool(env, "SUMMARY_QUOTES"),
             maxLineBytes: optionalInt(env, "MAX_LINE_BYTES", 1024, 256 * 1024 * 1024),
             // Threads summarising a large file; the task definition sets one per whole vCPU.
             parallelism: optionalInt(env, "SUMMARY_PARALLELISM", 1, 16) ?? 1,

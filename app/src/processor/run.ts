@@ -178,14 +178,20 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
             deps.signal,
         );
         const seconds = Math.max((now() - started) / 1000, 0.001);
+        const badRowsByReason: Record<string, number> = {};
+        for (const [code, kind] of Object.entries(summary.badRows.byReason)) {
+            badRowsByReason[code] = kind.count;
+        }
         const status = await finish("succeeded", {
             rowsProcessed: summary.rows,
             bytesRead: summary.bytes,
             badRows: summary.badRows.count,
+            records: summary.accounting.records,
+            badRowsByReason,
             outputKey,
             throughputRowsPerSecond: Math.round(summary.rows / seconds),
         });
-        log.info("succeeded", { rows: summary.rows, badRows: summary.badRows.count, outputKey, durationMs: status.durationMs });
+        log.info("succeeded", { rows: summary.rows, badRows: summary.badRows.count, badRowsByReason, lines: summary.accounting.lines, outputKey, durationMs: status.durationMs });
         return { exitCode: ExitCode.OK, outcome: "succeeded", status, summary };
     } catch (e) {
         object.destroy();

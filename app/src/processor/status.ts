@@ -24,6 +24,10 @@ export interface StatusDocument {
     rowsProcessed?: number;
     bytesRead?: number;
     badRows?: number;
+    /** Data records read: always rowsProcessed + badRows (the summary's `accounting` has lines and blank lines too). */
+    records?: number;
+    /** Bad rows by reason (field-count, unclosed-quote, …); the summary lists their first line numbers. */
+    badRowsByReason?: Record<string, number>;
     outputKey?: string;
     throughputRowsPerSecond?: number;
     error?: { class: string; message: string; exitCode: number };

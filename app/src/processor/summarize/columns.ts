@@ -26,6 +26,31 @@ import {
  */
 const EXACT_MAX = 256;
 
+/** The sum's scale once it would overflow: 2^-64 leaves room for 2^64 values of any finite size. */
+const SUM_SCALE = 2 ** -64;
+
+/** The exact value of a number that was read as `text` (an integer beyond ±2^53) or is exact as a double. */
+function exact(v: number, text: string | null): bigint {
+    return text !== null ? BigInt(text) : BigInt(v);
+}
+
+/**
+ * Orders two extremes exactly: a and b are doubles, each with the decimal text of an integer beyond ±2^53 that it
+ * rounds (or null). Rounding is monotonic, so different doubles are ordered as their exact values; equal doubles are
+ * compared exactly when one of them rounds a longer integer.
+ */
+function compareExact(a: number, aText: string | null, b: number, bText: string | null): number {
+    if (a !== b) {
+        return a < b ? -1 : 1;
+    }
+    if (aText === null && bText === null) {
+        return 0;
+    }
+    const x = exact(a, aText);
+    const y = exact(b, bText);
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /**
  * A column's mergeable state, as a thread sends it once at the end of a parallel run (structured-clone friendly).
  * The *Block fields say in which block the extreme was first seen, so that the earliest one wins a tie (-0 vs 0,
@@ -37,10 +62,15 @@ export interface ColumnState {
     kind: number;
     min: number;
     max: number;
+    /** The exact decimal text of min/max when it is an integer beyond ±2^53, else null. */
+    minText: string | null;
+    maxText: string | null;
     minBlock: number;
     maxBlock: number;
     sum: number;
     comp: number;
+    /** 1, or SUM_SCALE once the sum would have overflowed (sum and comp are scaled by it). */
+    scale: number;
     tsMin: number;
     tsMax: number;
     tsMinBlock: number;
@@ -60,13 +90,21 @@ export interface SampleCandidates {
 }
 
 export class Column {
+    /** The header's text, where the name differs from it (see ColumnSummary.originalName). */
+    originalName?: string;
+    /** JSON Lines: the record that last gave this column a value (a key repeated in one object counts once). */
+    seen = 0;
     nonEmpty = 0;
     kind = K_EMPTY;
     min = Infinity;
     max = -Infinity;
-    /** Neumaier-compensated sum. */
+    /** The exact decimal text of min / max when it is an integer beyond ±2^53 (the double rounds it), else null. */
+    minText: string | null = null;
+    maxText: string | null = null;
+    /** Neumaier-compensated sum, times scale. */
     sum = 0;
     comp = 0;
+    scale = 1;
     tsMin = Infinity;
     tsMax = -Infinity;
     tsMinBytes: Buffer = Buffer.alloc(0);
@@ -165,7 +203,11 @@ export class Column {
             const r = parseNumber(buf, start, end);
             if (r !== K_EMPTY) {
                 this.kind = r;
-                this.addNumber(parsed.value);
+                if (r === K_INTEGER && !Number.isSafeInteger(parsed.value)) {
+                    this.bigInteger(buf, start, end, parsed.value);
+                } else {
+                    this.addNumber(parsed.value);
+                }
                 return;
             }
         }
@@ -242,42 +284,92 @@ export class Column {
                 this.kind = K_FLOAT;
             }
             v = parsed.value;
+            if (r === K_INTEGER && !Number.isSafeInteger(v)) {
+                this.bigInteger(buf, start, end, v);
+                return;
+            }
         }
         if (v < this.min) {
             this.min = v;
+            this.minText = null;
             this.minBlock = this.block;
         }
         if (v > this.max) {
             this.max = v;
+            this.maxText = null;
             this.maxBlock = this.block;
         }
-        const s = this.sum;
-        const t = s + v;
-        if (Math.abs(s) >= Math.abs(v)) {
-            this.comp += s - t + v;
-        } else {
-            this.comp += v - t + s;
+        if (this.scale === 1) {
+            const s = this.sum;
+            const t = s + v;
+            if (t - t === 0) {
+                if (Math.abs(s) >= Math.abs(v)) {
+                    this.comp += s - t + v;
+                } else {
+                    this.comp += v - t + s;
+                }
+                this.sum = t;
+                return;
+            }
         }
-        this.sum = t;
+        this.addToSum(v);
     }
 
     private addNumber(v: number): void {
         if (v < this.min) {
             this.min = v;
+            this.minText = null;
             this.minBlock = this.block;
         }
         if (v > this.max) {
             this.max = v;
+            this.maxText = null;
             this.maxBlock = this.block;
         }
-        const s = this.sum;
-        const t = s + v;
-        if (Math.abs(s) >= Math.abs(v)) {
-            this.comp += s - t + v;
+        this.addToSum(v);
+    }
+
+    /** An integer beyond ±2^53: v rounds it; the extremes keep its exact text. */
+    private bigInteger(buf: Uint8Array, start: number, end: number, v: number): void {
+        const text = BigInt(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1")).toString();
+        if (compareExact(v, text, this.min, this.minText) < 0) {
+            this.min = v;
+            this.minText = text;
+            this.minBlock = this.block;
+        }
+        if (compareExact(v, text, this.max, this.maxText) > 0) {
+            this.max = v;
+            this.maxText = text;
+            this.maxBlock = this.block;
+        }
+        this.addToSum(v);
+    }
+
+    /** Adds v to the compensated sum; where the sum would overflow, it is scaled down once (see SUM_SCALE). */
+    private addToSum(v: number): void {
+        let x = v * this.scale;
+        let s = this.sum;
+        let t = s + x;
+        if (t - t !== 0) {
+            this.rescale();
+            x = v * SUM_SCALE;
+            s = this.sum;
+            t = s + x;
+        }
+        if (Math.abs(s) >= Math.abs(x)) {
+            this.comp += s - t + x;
         } else {
-            this.comp += v - t + s;
+            this.comp += x - t + s;
         }
         this.sum = t;
+    }
+
+    private rescale(): void {
+        if (this.scale === 1) {
+            this.sum *= SUM_SCALE;
+            this.comp *= SUM_SCALE;
+            this.scale = SUM_SCALE;
+        }
     }
 
     private addTimestamp(buf: Uint8Array, start: number, end: number, ms: number): void {
@@ -413,10 +505,13 @@ export class Column {
             kind: this.kind,
             min: this.min,
             max: this.max,
+            minText: this.minText,
+            maxText: this.maxText,
             minBlock: this.minBlock,
             maxBlock: this.maxBlock,
             sum: this.sum,
             comp: this.comp,
+            scale: this.scale,
             tsMin: this.tsMin,
             tsMax: this.tsMax,
             tsMinBlock: this.tsMinBlock,
@@ -437,25 +532,45 @@ export class Column {
     mergeState(o: ColumnState): void {
         this.nonEmpty += o.nonEmpty;
         this.kind = mergeKind(this.kind, o.kind);
-        if (o.min < this.min || (o.min === this.min && o.minBlock < this.minBlock)) {
+        const lo = compareExact(o.min, o.minText, this.min, this.minText);
+        if (lo < 0 || (lo === 0 && o.minBlock < this.minBlock)) {
             this.min = o.min;
+            this.minText = o.minText;
             this.minBlock = o.minBlock;
         }
-        if (o.max > this.max || (o.max === this.max && o.maxBlock < this.maxBlock)) {
+        const hi = compareExact(o.max, o.maxText, this.max, this.maxText);
+        if (hi > 0 || (hi === 0 && o.maxBlock < this.maxBlock)) {
             this.max = o.max;
+            this.maxText = o.maxText;
             this.maxBlock = o.maxBlock;
         }
         if (o.nonEmpty > 0) {
-            const s = this.sum;
-            const v = o.sum;
-            const t = s + v;
+            let v = o.sum;
+            let vc = o.comp;
+            if (o.scale !== this.scale) {
+                if (this.scale === 1) {
+                    this.rescale();
+                } else {
+                    v *= SUM_SCALE;
+                    vc *= SUM_SCALE;
+                }
+            }
+            let s = this.sum;
+            let t = s + v;
+            if (t - t !== 0 && this.scale === 1) {
+                this.rescale();
+                v *= SUM_SCALE;
+                vc *= SUM_SCALE;
+                s = this.sum;
+                t = s + v;
+            }
             if (Math.abs(s) >= Math.abs(v)) {
                 this.comp += s - t + v;
             } else {
                 this.comp += v - t + s;
             }
             this.sum = t;
-            this.comp += o.comp;
+            this.comp += vc;
         }
         if (o.tsMin < this.tsMin || (o.tsMin === this.tsMin && o.tsMinBlock < this.tsMinBlock)) {
             this.tsMin = o.tsMin;
@@ -529,6 +644,7 @@ export class Column {
     summary(rows: number): ColumnSummary {
         const out: ColumnSummary = {
             name: this.name,
+            ...(this.originalName !== undefined ? { originalName: this.originalName } : {}),
             nonEmpty: this.nonEmpty,
             empty: rows - this.nonEmpty,
             type: KIND_NAMES[this.kind],
@@ -536,9 +652,9 @@ export class Column {
             samples: this.samples.slice(),
         };
         if (this.kind === K_INTEGER || this.kind === K_FLOAT) {
-            out.min = this.min;
-            out.max = this.max;
-            out.mean = (this.sum + this.comp) / this.nonEmpty;
+            out.min = this.minText ?? this.min;
+            out.max = this.maxText ?? this.max;
+            out.mean = (this.sum + this.comp) / this.nonEmpty / this.scale;
         } else if (this.kind === K_TIMESTAMP) {
             out.min = this.tsMinBytes.toString("latin1", 0, this.tsMinLen);
             out.max = this.tsMaxBytes.toString("latin1", 0, this.tsMaxLen);

@@ -1,8 +1,9 @@
 /**
- * Detection over the first bytes of the input: binary content, format, delimiter and header. Runs once on a bounded
- * prefix, so it may build strings.
+ * Detection over the first bytes of the input: binary content and wide encodings, format, line ends, delimiter and
+ * header. Runs once on a bounded prefix; field strings are slices of one string of that prefix.
  */
 import { isUtf8 } from "node:buffer";
+import { InputError } from "./types";
 import { classify, K_EMPTY, K_FLOAT, K_INTEGER, K_STRING, mergeKind } from "./values";
 
 export const DELIMITER_CANDIDATES = [",", "\t", ";", "|"];
@@ -62,82 +63,232 @@ export function looksBinary(buf: Uint8Array, start: number, end: number): boolea
     return false;
 }
 
+/** UTF-16 or UTF-32 text (which the summariser does not read), by byte-order mark or, for UTF-16, by its zero bytes. */
+export function wideEncoding(buf: Uint8Array, start: number, end: number): "UTF-16LE" | "UTF-16BE" | "UTF-32LE" | "UTF-32BE" | undefined {
+    const n = end - start;
+    const b = (i: number) => (start + i < end ? buf[start + i] : -1);
+    if (b(0) === 0xff && b(1) === 0xfe) {
+        return b(2) === 0 && b(3) === 0 ? "UTF-32LE" : "UTF-16LE";
+    }
+    if (b(0) === 0 && b(1) === 0 && b(2) === 0xfe && b(3) === 0xff) {
+        return "UTF-32BE";
+    }
+    if (b(0) === 0xfe && b(1) === 0xff) {
+        return "UTF-16BE";
+    }
+    // Without a BOM: ASCII text in UTF-16 is a printable byte next to a zero byte (the zero second: little-endian).
+    const pairs = Math.min(n, 4096) >> 1;
+    if (pairs < 2) {
+        return undefined;
+    }
+    const text = (c: number) => (c >= 32 && c < 127) || c === 9 || c === 10 || c === 13;
+    let le = 0;
+    let be = 0;
+    for (let i = 0; i < pairs; i++) {
+        const lo = buf[start + 2 * i];
+        const hi = buf[start + 2 * i + 1];
+        if (hi === 0 && text(lo)) {
+            le++;
+        } else if (lo === 0 && text(hi)) {
+            be++;
+        }
+    }
+    if (le >= pairs * 0.4 && be <= pairs * 0.05) {
+        return "UTF-16LE";
+    }
+    if (be >= pairs * 0.4 && le <= pairs * 0.05) {
+        return "UTF-16BE";
+    }
+    return undefined;
+}
+
+export type LineEnding = "lf" | "crlf" | "cr" | "none";
+
 /**
- * A plain RFC 4180 record parser over a string (quotes only open a field; "" inside quotes is a quote). Blank lines are
- * skipped. Returns at most maxRecords records; a trailing record without a newline is kept only if complete is true.
+ * The line-end style, from the first line end (outside quotes when `quoteAware`): LF or CRLF (one style: a file may
+ * mix the two, and a lone CR in it is data), or a lone CR (old Mac). A file whose first line ends in a lone CR but
+ * whose later lines (in the span given) end in LF is rejected, with what was found.
  */
-export function parseRecords(text: string, delimiter: string, maxRecords: number, complete: boolean): string[][] {
+export function detectLineEnding(buf: Uint8Array, start: number, end: number, eof: boolean, quoteAware: boolean): LineEnding {
+    let quoted = false;
+    for (let i = start; i < end; i++) {
+        const c = buf[i];
+        if (c === 34 && quoteAware) {
+            quoted = !quoted;
+        } else if (quoted) {
+            continue;
+        } else if (c === 10) {
+            return i > start && buf[i - 1] === 13 ? "crlf" : "lf";
+        } else if (c === 13) {
+            if (i + 1 >= end) {
+                return eof ? "cr" : "none";
+            }
+            if (buf[i + 1] === 10) {
+                return "crlf";
+            }
+            // Old Mac: LF line ends after it would make lines of several records.
+            let lf = 0;
+            let cr = 0;
+            for (let j = i; j < end; j++) {
+                const b = buf[j];
+                if (b === 34 && quoteAware) {
+                    quoted = !quoted;
+                } else if (!quoted && b === 10) {
+                    lf++;
+                } else if (!quoted && b === 13 && buf[j + 1] !== 10) {
+                    cr++;
+                }
+            }
+            if (lf > 0) {
+                throw new InputError(
+                    "mixed-line-endings",
+                    `the first lines mix line endings: ${cr} end in a lone CR (old Mac) and ${lf} in LF or CRLF; convert the file to one style (e.g. with mac2unix or dos2unix)`,
+                );
+            }
+            return "cr";
+        }
+    }
+    return "none";
+}
+
+/**
+ * Parses records from text with the scanner's rules (see summarizer.ts): with `quotes`, a quote at the start of a
+ * field opens a quoted field ("" inside is a quote) that must close before a delimiter or line end; a record that
+ * breaks that rule, or whose quoted field spans lines but does not end a record as wide as the first one, is dropped
+ * and parsing resumes on the next line. Blank lines are skipped. Returns at most maxRecords records; a record cut
+ * by the end of the text is kept only if complete is true. Fields are slices of the text (no per-character strings),
+ * at most MAX_FIELDS per record (a wider record has too many columns anyway).
+ */
+/** More fields than a summary can have columns. */
+const MAX_FIELDS = 10001;
+
+export function parseRecords(text: string, delimiter: string, quotes: boolean, eol: string, maxRecords: number, complete: boolean): string[][] {
     const out: string[][] = [];
-    let i = 0;
+    const d = delimiter.charCodeAt(0);
+    const nl = eol.charCodeAt(0);
+    const crlf = nl === 10;
     const n = text.length;
-    while (i < n && out.length < maxRecords) {
+    let width = -1;
+    let i = 0;
+    /** Where the line that starts at `from` ends (after its line end), or -1 at the end of the text. */
+    const nextLine = (from: number): number => {
+        const e = text.indexOf(eol, from);
+        return e < 0 ? -1 : e + 1;
+    };
+    records: while (i < n && out.length < maxRecords) {
+        const start = i;
         const fields: string[] = [];
-        let field = "";
-        let ended = false;
-        let atStart = true;
-        let quoted = false;
-        while (i < n) {
-            const ch = text[i];
-            if (quoted) {
-                if (ch === '"') {
-                    if (text[i + 1] === '"') {
-                        field += '"';
-                        i += 2;
+        let spans = false;
+        for (;;) {
+            if (quotes && text.charCodeAt(i) === 34) {
+                let value = "";
+                let from = i + 1;
+                let close: number;
+                for (;;) {
+                    close = text.indexOf('"', from);
+                    if (close < 0) {
+                        if (!complete) {
+                            break records;
+                        }
+                        // Unclosed at the end: a bad record.
+                        const next = nextLine(start);
+                        if (next < 0 || next >= n) {
+                            break records;
+                        }
+                        i = next;
+                        continue records;
+                    }
+                    value += text.slice(from, close);
+                    if (close + 1 < n && text.charCodeAt(close + 1) === 34) {
+                        value += '"';
+                        from = close + 2;
                         continue;
                     }
-                    quoted = false;
+                    break;
+                }
+                if (!spans && text.slice(i, close).indexOf(eol) >= 0) {
+                    spans = true;
+                }
+                if (fields.length < MAX_FIELDS) {
+                    fields.push(value);
+                }
+                i = close + 1;
+                if (i >= n) {
+                    if (!complete) {
+                        break records;
+                    }
+                    break;
+                }
+                const c = text.charCodeAt(i);
+                if (c === d) {
                     i++;
                     continue;
                 }
-                field += ch;
+                if (c === nl || (crlf && c === 13 && text.charCodeAt(i + 1) === 10)) {
+                    i += c === nl ? 1 : 2;
+                    break;
+                }
+                if (crlf && c === 13 && i + 1 >= n && !complete) {
+                    break records;
+                }
+                // Text after a closing quote: a bad record.
+                const next = nextLine(start);
+                if (next < 0) {
+                    break records;
+                }
+                i = next;
+                continue records;
+            }
+            const s = i;
+            while (i < n) {
+                const c = text.charCodeAt(i);
+                if (c === d || c === nl) {
+                    break;
+                }
+                i++;
+            }
+            if (i >= n && !complete) {
+                break records;
+            }
+            const e = i < n && crlf && i > s && text.charCodeAt(i - 1) === 13 ? i - 1 : i;
+            if (fields.length < MAX_FIELDS) {
+                fields.push(text.slice(s, e));
+            }
+            if (i < n && text.charCodeAt(i) === d) {
                 i++;
                 continue;
             }
-            if (atStart && ch === '"') {
-                quoted = true;
-                atStart = false;
-                i++;
-                continue;
-            }
-            atStart = false;
-            if (ch === delimiter) {
-                fields.push(field);
-                field = "";
-                atStart = true;
-                i++;
-                continue;
-            }
-            if (ch === "\n") {
-                i++;
-                ended = true;
-                break;
-            }
-            if (ch === "\r" && text[i + 1] === "\n") {
-                i++;
-                continue;
-            }
-            field += ch;
             i++;
-        }
-        if (!ended && (!complete || quoted)) {
             break;
         }
-        fields.push(field);
-        if (fields.length === 1 && fields[0] === "") {
+        if (fields.length === 1 && fields[0] === "" && text.charCodeAt(start) !== 34) {
             continue;
+        }
+        if (spans && width >= 0 && fields.length !== width) {
+            i = nextLine(start);
+            if (i < 0) {
+                break;
+            }
+            continue;
+        }
+        if (width < 0) {
+            width = fields.length;
         }
         out.push(fields);
     }
     return out;
 }
 
-/** The delimiter whose field count is most consistent over the first records, or undefined. */
-export function detectDelimiter(text: string, complete: boolean): string | undefined {
+/**
+ * The delimiter whose field count is most consistent over the first records, or undefined. `quotesFor` says whether
+ * quotes open fields with that delimiter (off for TAB by default).
+ */
+export function detectDelimiter(text: string, complete: boolean, eol: string, quotesFor: (d: string) => boolean): string | undefined {
     let best: string | undefined;
     let bestScore = -1;
     let bestWidth = 0;
     for (const d of DELIMITER_CANDIDATES) {
-        const records = parseRecords(text, d, 20, complete);
+        const records = parseRecords(text, d, quotesFor(d), eol, 20, complete);
         if (records.length === 0) {
             continue;
         }
@@ -167,6 +318,23 @@ export function detectDelimiter(text: string, complete: boolean): string | undef
         }
     }
     return best;
+}
+
+/**
+ * Whether records (parsed with a comma) read as a one-column file rather than prose: at least two records, all of
+ * one field, and either no field with a space or tab, or typed values (numbers, booleans, timestamps) below the first.
+ */
+export function isOneColumn(records: string[][]): boolean {
+    if (records.length < 2 || records.some((r) => r.length !== 1)) {
+        return false;
+    }
+    if (records.every((r) => !/[ \t]/.test(r[0]))) {
+        return true;
+    }
+    return records.slice(1).every((r) => {
+        const k = kindOf(r[0]);
+        return k !== K_STRING;
+    });
 }
 
 function kindOf(s: string): number {

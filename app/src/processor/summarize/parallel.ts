@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Worker as WorkerType } from "node:worker_threads";
-import { findCut, CUT_NONE, CUT_SKIP } from "./split";
+import { CutFormat, findCut, CUT_NONE, CUT_SKIP } from "./split";
 import { BlockConfig, CoreSummarizer } from "./summarizer";
 import { FileSummary, InputError, InputErrorCode, SummaryOptions } from "./types";
 import type { ColumnState } from "./columns";
@@ -149,7 +149,7 @@ export class ParallelDriver {
     private started = false;
     private draining = false;
     private config!: BlockConfig;
-    private window = 0;
+    private cutFormat!: CutFormat;
     private workers: WorkerType[] = [];
     private inFlight: number[] = [];
     private sentKeys: number[] = [];
@@ -269,7 +269,13 @@ export class ParallelDriver {
         this.started = true;
         parallelStats.runs++;
         this.config = cfg;
-        this.window = this.core.recordWindow;
+        this.cutFormat = {
+            jsonl: cfg.format === "jsonl",
+            delim: cfg.delimiter.charCodeAt(0),
+            eol: cfg.eol,
+            quote: cfg.quotes ? 34 : -1,
+            window: this.core.recordWindow,
+        };
         this.draining = this.core.pending;
         this.block = this.newBlock(this.settings.blockBytes);
         const o = this.options;
@@ -312,7 +318,7 @@ export class ParallelDriver {
     /** The block is full: sends its whole records and keeps the rest for the next block. */
     private async cutAndSend(): Promise<void> {
         const cur = this.block;
-        const cut = findCut(cur.subarray(0, this.fill), this.config.format === "jsonl", this.config.delimiter.charCodeAt(0), this.window, this.skipping);
+        const cut = findCut(cur.subarray(0, this.fill), this.cutFormat, this.skipping, this.core);
         if (cut === CUT_NONE) {
             const bigger = this.newBlock(2 * cur.length);
             cur.copy(bigger, 0, 0, this.fill);

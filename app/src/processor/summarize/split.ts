@@ -1,38 +1,63 @@
 /**
- * Where to cut the input into blocks of whole records for the workers, with the record boundaries the sequential
- * scanner (summarizer.ts) would find: a quote opens a quoted field only at a field start, "" inside quotes is a quote,
- * an LF outside quotes ends a record; a record whose line end is not within `window` bytes of its start is over-long,
- * and scanning resumes after the first LF at or past start + window (even inside quotes). JSON Lines: every LF.
+ * Where to cut the input into blocks of whole records for the workers, at record boundaries the sequential scanner
+ * (summarizer.ts) would find. A record ends at its first line end unless that line end is inside a quoted field (a
+ * quote at a field start opens one; "" inside is a quote); only then does the scanner's verdict matter (a valid
+ * multi-line record, or a bad first line), and the splitter asks the scanner itself (`recordEnd`). A record whose
+ * first line end is not within `window` bytes of its start is a bad line that is skipped up to that line end.
+ * JSON Lines: every line end.
  *
  * The scan jumps from quote to quote with indexOf/lastIndexOf (native memchr), so a block without quotes costs two
  * native searches.
  */
 
-const LF = 10;
-const QUOTE = 34;
-
-/** No record ends in the block (and it is not known to be over-long): the block must grow. */
+/** No record ends in the block (and it is not known to be a bad line): the block must grow. */
 export const CUT_NONE = 0;
-/** The block ends inside an over-long record that is being skipped: cut at the end, the next block skips. */
+/** The block ends inside a bad line that is being skipped: cut at the end, the next block skips. */
 export const CUT_SKIP = -1;
 
+export interface CutFormat {
+    jsonl: boolean;
+    delim: number;
+    /** The line-end byte. */
+    eol: number;
+    /** The quote byte, or -1 when quotes are data. */
+    quote: number;
+    window: number;
+}
+
+/** The scanner's verdict on a record (see CoreSummarizer.recordEnd). */
+export interface RecordVerdict {
+    /**
+     * Where the record that starts at r in buf ends (after its line end), -1 if that depends on bytes after buf, -2
+     * if it is a bad line that does not end in buf.
+     */
+    recordEnd(buf: Uint8Array, r: number): number;
+    /**
+     * After recordEnd: the verdict read buf up to here. A bad first line ends before the bytes that made it bad, and a
+     * block must hold those too, so that its worker reaches the same verdict: no cut before this point.
+     */
+    readonly verdictEnd: number;
+}
+
 /**
- * buf is one block (its whole length is scanned); it starts at a record start, or inside an over-long record that is
- * being skipped (skipping). Returns the position after the last record end in it (> 0), CUT_SKIP or CUT_NONE.
+ * buf is one block (its whole length is scanned); it starts at a record start, or inside a bad line that is being
+ * skipped (skipping). Returns the position after the last record end in it (> 0), CUT_SKIP or CUT_NONE.
  */
-export function findCut(buf: Buffer, jsonl: boolean, delim: number, window: number, skipping: boolean): number {
+export function findCut(buf: Buffer, f: CutFormat, skipping: boolean, verdict: RecordVerdict): number {
     const n = buf.length;
-    if (jsonl) {
-        const l = buf.lastIndexOf(LF);
+    const eol = f.eol;
+    if (f.jsonl) {
+        const l = buf.lastIndexOf(eol);
         if (l >= 0) {
             return l + 1;
         }
-        return skipping || n >= window ? CUT_SKIP : CUT_NONE;
+        return skipping || n >= f.window ? CUT_SKIP : CUT_NONE;
     }
+    const quote = f.quote;
     let p = 0;
     let last = 0;
     if (skipping) {
-        const l = buf.indexOf(LF);
+        const l = buf.indexOf(eol);
         if (l < 0) {
             return CUT_SKIP;
         }
@@ -41,63 +66,70 @@ export function findCut(buf: Buffer, jsonl: boolean, delim: number, window: numb
     }
     /** Start of the current record. */
     let r = p;
+    /** No cut before this: a verdict read up to here. */
+    let need = 0;
     for (;;) {
-        // Unquoted state in the record starting at r, at p.
-        const q = p < n ? buf.indexOf(QUOTE, p) : -1;
+        // In the record starting at r, outside quotes, at p.
+        const q = quote >= 0 && p < n ? buf.indexOf(quote, p) : -1;
         if (q < 0) {
-            const l = p < n ? buf.lastIndexOf(LF) : -1;
+            const l = p < n ? buf.lastIndexOf(eol) : -1;
             if (l >= p) {
-                return l + 1;
+                // Records end here; the last end is a cut unless a verdict read past it.
+                return l + 1 >= need ? l + 1 : last > 0 ? last : CUT_NONE;
             }
             if (last > 0) {
                 return last;
             }
-            return n - r >= window ? CUT_SKIP : CUT_NONE;
+            // The record at r has no line end in the block.
+            return n - r >= f.window ? CUT_SKIP : CUT_NONE;
         }
         if (q > p) {
-            const l = buf.lastIndexOf(LF, q - 1);
+            const l = buf.lastIndexOf(eol, q - 1);
             if (l >= p) {
                 r = l + 1;
-                last = r;
+                if (r >= need) {
+                    last = r;
+                }
             }
         }
-        // A quote past the window is skipped with the over-long record; one inside a field is literal.
-        if (q - r >= window || (q !== r && buf[q - 1] !== delim)) {
+        // A quote inside an unquoted field is data.
+        if (q !== r && buf[q - 1] !== f.delim) {
             p = q + 1;
             continue;
         }
-        // A quoted field: find its closing quote before the window ends.
-        const limit = r + window;
-        let j = q + 1;
-        let overlong = false;
-        for (;;) {
-            const c = j < n ? buf.indexOf(QUOTE, j) : -1;
-            if (c < 0 || c >= limit - 1) {
-                if (limit > n) {
-                    // Still inside quotes at the end of the block, undecided.
-                    return last > 0 ? last : CUT_NONE;
-                }
-                overlong = true;
+        // A quoted field: if it closes before the record's first line end, scanning goes on after it (text after
+        // the closing quote makes the record a bad line, which also ends at that line end).
+        const e = buf.indexOf(eol, q + 1);
+        let close = -1;
+        for (let j = q + 1; ; ) {
+            const c = buf.indexOf(quote, j);
+            if (c < 0 || (e >= 0 && c > e) || c + 1 >= n) {
                 break;
             }
-            if (c + 1 >= n) {
-                return last > 0 ? last : CUT_NONE;
-            }
-            if (buf[c + 1] === QUOTE) {
+            if (buf[c + 1] === quote) {
                 j = c + 2;
                 continue;
             }
-            p = c + 1;
+            close = c;
             break;
         }
-        if (overlong) {
-            const l = buf.indexOf(LF, limit);
-            if (l < 0) {
-                return last > 0 ? last : CUT_SKIP;
-            }
-            p = l + 1;
-            r = p;
-            last = p;
+        if (close >= 0) {
+            p = close + 1;
+            continue;
+        }
+        // The quoted field holds the line end (or the block ends first): the scanner decides.
+        const end = verdict.recordEnd(buf, r);
+        if (end === -1) {
+            return last > 0 ? last : CUT_NONE;
+        }
+        if (end === -2) {
+            return last > 0 ? last : CUT_SKIP;
+        }
+        need = Math.max(need, verdict.verdictEnd);
+        p = end;
+        r = end;
+        if (r >= need) {
+            last = r;
         }
     }
 }

@@ -3,25 +3,44 @@
  *
  * Memory is bounded by the longest record (capped by maxLineBytes) plus per-column state: records that end inside a
  * chunk are summarised in place, and only a record that spans chunks is copied into a carry buffer.
+ *
+ * Records (CSV/TSV): a record ends at the first line end outside quotes. A record that is not valid costs one
+ * physical line, its first: a quoted field that does not close before a delimiter or line end (text after the closing
+ * quote), or that spans line ends but does not end a record with the header's field count within maxLineBytes (an
+ * unclosed or stray quote), or a line longer than maxLineBytes. That line is one bad row, and reading resumes on the
+ * next line as if the quote had not been there. So a stray quote costs the record it is in, never the records after
+ * it, and every record boundary is decided within maxLineBytes of the record's start.
  */
 import { isUtf8 } from "node:buffer";
+import { BadRows, BadRowsState } from "./accounting";
 import { Column, ColumnState, SampleCandidates } from "./columns";
-import { detectDelimiter, detectHeader, firstNonSpace, looksBinary, parseRecords } from "./detect";
-import { BadRow, FileSummary, InputError, InputFormat, SummaryOptions } from "./types";
+import { detectDelimiter, detectHeader, detectLineEnding, firstNonSpace, isOneColumn, LineEnding, looksBinary, parseRecords, wideEncoding } from "./detect";
 import { FNV_PRIME, FNV_SEED, FNV_SEED_B, joinLanes, laneHash } from "./hll";
+import { J_FALSE, J_NESTED, J_NULL, J_NUMBER, J_STRING, J_TRUE, JSON_INVALID, JSON_NOT_OBJECT, JsonRecordScanner, minifyJson } from "./json";
+import { BadRowCode, FileSummary, InputError, InputFormat, SummaryOptions } from "./types";
 import { K_STRING } from "./values";
 
 export const MAX_COLUMNS = 10000;
 const DEFAULT_MAX_LINE = 1048576;
-/** Detection waits for this many newlines (and at least DETECT_MIN_BYTES), or the end, or DETECT_MAX_BYTES. */
+/** Detection waits for this many line ends (and at least DETECT_MIN_BYTES), or the end, or DETECT_MAX_BYTES. */
 const DETECT_LINES = 24;
 const DETECT_MIN_BYTES = 4096;
 const DETECT_MAX_BYTES = 2 * 1048576;
+/** Whitespace before the first record kept to prefix it (beyond this, it is dropped as blank). */
+const MAX_LEADING_SPACE = 65536;
 const PROGRESS_EVERY = 16 * 1048576;
 
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
+
+// scanRecord's results besides a record end.
+/** The record does not end before the limit. */
+const NEED_MORE = -1;
+/** A quoted field is still open at the end of input. */
+const UNCLOSED = -2;
+/** Text after a closing quote. */
+const MALFORMED = -3;
 
 // Finder states for a CSV record that spans chunks (mirrors scanRecord).
 const F_START = 0;
@@ -34,6 +53,10 @@ const F_CR_AFTER_QUOTE = 4;
 export interface BlockConfig {
     format: InputFormat;
     delimiter: string;
+    /** The line-end byte (LF, or CR for lone-CR files). */
+    eol: number;
+    /** CSV/TSV: whether quotes open quoted fields. */
+    quotes: boolean;
     /** CSV/TSV: the field count of the first row (and column count). */
     expected: number;
     /** CSV/TSV: the HyperLogLog precision of every column. */
@@ -48,18 +71,18 @@ export interface BlockSamples extends SampleCandidates {
 
 /**
  * What summarising one block of whole records leaves to merge in input order (see CoreSummarizer.runBlock): counts,
- * the first bad rows, the sample candidates and JSON Lines' new keys. The heavy column state (counts, extremes,
- * sums, HyperLogLog registers, exact sets) stays in the thread's persistent columns and is merged once at the end
+ * the bad rows, the sample candidates and JSON Lines' new keys. The heavy column state (counts, extremes, sums,
+ * HyperLogLog registers, exact sets) stays in the thread's persistent columns and is merged once at the end
  * (finalStates / mergeFinal).
  */
 export interface BlockResult {
     rows: number;
     /** Physical lines the block advanced the line counter by. */
     lines: number;
-    badCount: number;
+    blank: number;
     /** Line numbers relative to the block (its first line is 1). */
-    badFirst: BadRow[];
-    /** Whether the block ended inside an over-long record that is being skipped. */
+    bad: BadRowsState;
+    /** Whether the block ended inside a bad line that is being skipped. */
     skipping: boolean;
     /** JSON Lines: the keys this thread saw first in this block, in order of appearance. */
     newKeys?: string[];
@@ -71,6 +94,28 @@ export interface Summarizer {
     end(): FileSummary;
 }
 
+/**
+ * Where detection stops reading, counted from off so that it does not depend on chunking: after DETECT_LINES line
+ * ends (and at least DETECT_MIN_BYTES), at most DETECT_MAX_BYTES; the end of the input if it comes first; -1 if more
+ * bytes are needed.
+ */
+function detectionEnd(buf: Buffer, off: number, len: number, eof: boolean): number {
+    const stop = Math.min(len, off + DETECT_MAX_BYTES);
+    let lines = 0;
+    let i = off;
+    while (i < stop && lines < DETECT_LINES) {
+        const c = buf[i++];
+        if (c === LF || c === CR) {
+            lines++;
+        }
+    }
+    const cut = lines < DETECT_LINES ? off + DETECT_MAX_BYTES : Math.max(off + DETECT_MIN_BYTES, i);
+    if (cut <= len) {
+        return cut;
+    }
+    return eof ? len : -1;
+}
+
 function checkInt(name: string, v: number | undefined, min: number, dflt: number): number {
     if (v === undefined) {
         return dflt;
@@ -79,6 +124,11 @@ function checkInt(name: string, v: number | undefined, min: number, dflt: number
         throw new RangeError(`${name} must be an integer >= ${min}`);
     }
     return v;
+}
+
+/** Valid UTF-8 without a NUL byte. */
+function cleanText(b: Buffer): boolean {
+    return isUtf8(b) && b.indexOf(0) < 0;
 }
 
 export class CoreSummarizer implements Summarizer {
@@ -99,18 +149,30 @@ export class CoreSummarizer implements Summarizer {
     private delimiter = ",";
     private delim = 44;
     private header = true;
+    private headerRecords = 0;
+    private quotes = true;
+    /** The byte that opens a quoted field at a field start (-1: quotes are data). */
+    private quote = QUOTE;
+    private lineEnding: LineEnding = "none";
+    /** The line-end byte, and the byte dropped before it (CR before LF; -1 for lone-CR files). */
+    private eol = LF;
+    private cr = CR;
 
     private bytes = 0;
     private lastProgress = 0;
     private rows = 0;
     /** 1-based line number where the next record starts. */
     private line = 1;
-    private badCount = 0;
-    private readonly badFirst: BadRow[] = [];
+    private blank = 0;
+    private readonly bad: BadRows;
 
     private columns: Column[] = [];
     private expected = -1;
     private readonly jsonIndex = new Map<string, number>();
+    private readonly json = new JsonRecordScanner();
+    private jsonMembers = new Int32Array(64);
+    /** JSON Lines records read (to spot a key repeated within one object). */
+    private jsonRecords = 0;
 
     // Results of scanRecord.
     private readonly fs = new Int32Array(MAX_COLUMNS + 1);
@@ -120,7 +182,12 @@ export class CoreSummarizer implements Summarizer {
     private readonly fh = new Int32Array(MAX_COLUMNS + 1);
     private nf = 0;
     private recLines = 0;
+    /** MALFORMED: the index of the byte after the closing quote (scanRecord; find: the byte that made it so). */
+    private stopAt = 0;
+    /** See recordEnd. */
+    verdictEnd = 0;
 
+    /** Whether the records of the chunk being scanned are valid UTF-8 without NUL (checked once per chunk). */
     private utf8Ok = true;
     private scratch = Buffer.allocUnsafe(65536);
 
@@ -128,7 +195,6 @@ export class CoreSummarizer implements Summarizer {
     private carry = Buffer.allocUnsafe(0);
     private carryLen = 0;
     private fstate = F_START;
-    private flines = 0;
     private skipping = false;
 
     // Block mode (a worker): JSON Lines keys known to have a global index < 1000, and how many keys were known.
@@ -142,6 +208,7 @@ export class CoreSummarizer implements Summarizer {
         this.window = this.maxLine + 2;
         this.sampleSize = checkInt("sampleSize", options.sampleSize, 0, 5);
         this.maxBad = checkInt("maxBadRowsReported", options.maxBadRowsReported, 0, 10);
+        this.bad = new BadRows(this.maxBad);
         this.onProgress = options.onProgress;
         if (options.delimiter !== undefined) {
             const d = options.delimiter;
@@ -151,6 +218,9 @@ export class CoreSummarizer implements Summarizer {
         }
         if (options.format !== undefined && !["auto", "csv", "tsv", "jsonl"].includes(options.format)) {
             throw new RangeError(`format must be auto, csv, tsv or jsonl, got ${JSON.stringify(options.format)}`);
+        }
+        if (options.quotes !== undefined && typeof options.quotes !== "boolean") {
+            throw new RangeError(`quotes must be true or false, got ${JSON.stringify(options.quotes)}`);
         }
     }
 
@@ -166,9 +236,11 @@ export class CoreSummarizer implements Summarizer {
         if (!this.detected) {
             this.prefix.push(Buffer.from(chunk));
             this.prefixLen += n;
-            let i = -1;
-            while (this.prefixLines < DETECT_LINES && (i = chunk.indexOf(LF, i + 1)) >= 0) {
-                this.prefixLines++;
+            for (const end of [LF, CR]) {
+                let i = -1;
+                while (this.prefixLines < DETECT_LINES && (i = chunk.indexOf(end, i + 1)) >= 0) {
+                    this.prefixLines++;
+                }
             }
             if (this.prefixLen >= DETECT_MAX_BYTES || (this.prefixLen >= DETECT_MIN_BYTES && this.prefixLines >= DETECT_LINES)) {
                 this.detect(false);
@@ -194,37 +266,43 @@ export class CoreSummarizer implements Summarizer {
         if (this.onProgress) {
             this.onProgress({ rows: this.rows, bytes: this.bytes });
         }
+        const bad = this.bad.state();
         const summary: FileSummary = {
             format: this.format,
             compression: "none",
+            lineEnding: this.lineEnding,
             header: this.header,
             rows: this.rows,
             bytes: this.bytes,
             columns: this.columns.map((c) => c.summary(this.rows)),
-            badRows: { count: this.badCount, first: this.badFirst.slice() },
+            badRows: bad,
+            accounting: {
+                lines: this.line - 1,
+                blankLines: this.blank,
+                headerRecords: this.headerRecords,
+                records: this.rows + bad.count,
+                rows: this.rows,
+                badRows: bad.count,
+            },
         };
         if (this.format !== "jsonl") {
             summary.delimiter = this.delimiter;
+            summary.quotes = this.quotes;
         }
         return summary;
     }
 
-    /** The record left unfinished at the end of the input. */
+    /** At the end of input: the line being skipped ends, and the record in progress (and what re-reading leaves) is finished. */
     private finishCarry(): void {
-        if (this.carryLen > 0) {
-            const len = this.carryLen;
-            this.carryLen = 0;
-            this.utf8Ok = false;
-            if (this.format === "jsonl") {
-                this.jsonRecord(this.carry, 0, len);
-            } else {
-                const r = this.scanRecord(this.carry, 0, len, true, -1);
-                if (r === -2) {
-                    this.bad(this.line, "unterminated quote");
-                } else {
-                    this.csvRecord(this.carry, 0, r);
-                }
+        for (;;) {
+            if (this.skipping) {
+                this.line++;
+                this.skipping = false;
             }
+            if (this.carryLen === 0) {
+                return;
+            }
+            this.finishCarried(true);
         }
     }
 
@@ -233,6 +311,8 @@ export class CoreSummarizer implements Summarizer {
     // The driver (parallel.ts) feeds this summariser with write() until detection is done and the first row is seen,
     // then finishes any record in progress with drainPending(), and from there on cuts the input into blocks of whole
     // records that workers summarise with runBlock(); it merges their results here, in order, with mergeBlock().
+    // Where a block may end is found by split.ts, which asks recordEnd() (this scanner's rules) about records whose
+    // quoted fields span lines.
 
     /** The configuration for workers, once this summariser can hand over (detection done, CSV's first row seen). */
     blockConfig(): BlockConfig | undefined {
@@ -242,6 +322,8 @@ export class CoreSummarizer implements Summarizer {
         return {
             format: this.format,
             delimiter: this.delimiter,
+            eol: this.eol,
+            quotes: this.quotes,
             expected: this.expected,
             precision: this.expected <= 1000 ? 14 : 12,
         };
@@ -276,20 +358,31 @@ export class CoreSummarizer implements Summarizer {
      * in buf, or -1 if buf was used up with the record still in progress.
      */
     drainPending(buf: Buffer): number {
-        let pos = 0;
-        if (this.skipping) {
-            const idx = buf.indexOf(LF, pos);
-            if (idx < 0) {
-                return -1;
+        return this.resume(buf, 0);
+    }
+
+    /**
+     * Splitter side (CSV/TSV, after detection; see split.ts RecordVerdict): where the record that starts at r in buf
+     * ends by this scanner's rules (a bad record ends with its first line); -1 if that depends on bytes after buf (the
+     * record may still be valid, and ends within the window), -2 if it is a bad line that does not end in buf. Sets
+     * verdictEnd.
+     */
+    recordEnd(buf: Uint8Array, r: number): number {
+        const n = buf.length;
+        const limit = n - r > this.window ? r + this.window : n;
+        const end = this.scanRecord(buf, r, limit, false, -1);
+        if (end >= 0) {
+            this.verdictEnd = end;
+            if (this.recLines === 0 || this.expected < 0 || this.nf === this.expected) {
+                return end;
             }
-            this.line++;
-            this.skipping = false;
-            pos = idx + 1;
+        } else if (end === NEED_MORE && limit - r < this.window) {
+            return -1;
+        } else {
+            this.verdictEnd = end === MALFORMED ? this.stopAt + 1 : limit;
         }
-        if (this.carryLen > 0) {
-            pos = this.continueCarry(buf, pos);
-        }
-        return pos;
+        const e = buf.indexOf(this.eol, r);
+        return e < 0 ? -2 : e + 1;
     }
 
     /** Worker side: sets the detected configuration up once. */
@@ -299,6 +392,9 @@ export class CoreSummarizer implements Summarizer {
         this.format = cfg.format;
         this.delimiter = cfg.delimiter;
         this.delim = cfg.delimiter.charCodeAt(0);
+        this.setLineEnding(cfg.eol === CR ? "cr" : "lf");
+        this.quotes = cfg.quotes;
+        this.quote = cfg.quotes ? QUOTE : -1;
         this.header = false;
         this.expected = cfg.format === "jsonl" ? -1 : cfg.expected;
         this.columns = [];
@@ -321,16 +417,16 @@ export class CoreSummarizer implements Summarizer {
     }
 
     /**
-     * Worker side: summarises buf, block number `block` of the input, which starts at a record start (or inside an
-     * over-long record being skipped, if skipping) and ends at a record end (or inside an over-long record, or at the
-     * end of the input if eof), into this thread's persistent columns (blocks come in increasing order). Returns what
-     * must be merged in input order.
+     * Worker side: summarises buf, block number `block` of the input, which starts at a record start (or inside a
+     * bad line being skipped, if skipping) and ends at a record end (or inside a bad line, or at the end of the
+     * input if eof), into this thread's persistent columns (blocks come in increasing order). Returns what must be
+     * merged in input order.
      */
     runBlock(buf: Buffer, skipping: boolean, eof: boolean, block: number): BlockResult {
         this.rows = 0;
         this.line = 1;
-        this.badCount = 0;
-        this.badFirst.length = 0;
+        this.blank = 0;
+        this.bad.reset();
         this.carryLen = 0;
         this.skipping = skipping;
         this.curBlock = block;
@@ -361,8 +457,8 @@ export class CoreSummarizer implements Summarizer {
         const result: BlockResult = {
             rows: this.rows,
             lines: this.line - 1,
-            badCount: this.badCount,
-            badFirst: this.badFirst.length === 0 ? [] : this.badFirst.slice(),
+            blank: this.blank,
+            bad: this.bad.state(),
             skipping: this.skipping,
             samples,
         };
@@ -382,16 +478,10 @@ export class CoreSummarizer implements Summarizer {
 
     /** Main side: folds in the result of the block that comes next in the input. */
     mergeBlock(r: BlockResult): void {
-        const base = this.line - 1;
+        this.bad.merge(r.bad, this.line - 1);
         this.rows += r.rows;
         this.line += r.lines;
-        this.badCount += r.badCount;
-        for (const b of r.badFirst) {
-            if (this.badFirst.length >= this.maxBad) {
-                break;
-            }
-            this.badFirst.push({ line: b.line + base, reason: b.reason });
-        }
+        this.blank += r.blank;
         this.skipping = r.skipping;
         if (this.format !== "jsonl") {
             for (const s of r.samples) {
@@ -408,7 +498,6 @@ export class CoreSummarizer implements Summarizer {
             this.columns[this.jsonIndex.get(s.key!)!].mergeSamples(s);
         }
     }
-
     /** Main side, after the last block: folds in a thread's final column states (any order). */
     mergeFinal(states: ColumnState[]): void {
         if (this.format !== "jsonl") {
@@ -428,16 +517,7 @@ export class CoreSummarizer implements Summarizer {
 
     /** Main side: the column of a JSON Lines key, created if new. */
     private jsonColumn(key: string): Column {
-        let idx = this.jsonIndex.get(key);
-        if (idx === undefined) {
-            idx = this.columns.length;
-            if (idx >= MAX_COLUMNS) {
-                throw new InputError("too-many-columns", `more than ${MAX_COLUMNS} distinct keys; at most ${MAX_COLUMNS} columns are supported`);
-            }
-            this.jsonIndex.set(key, idx);
-            this.columns.push(new Column(key, this.sampleSize, idx < 1000 ? 14 : 12));
-        }
-        return this.columns[idx];
+        return this.columns[this.jsonColumnIndex(key)];
     }
 
     /** Main side: the JSON Lines keys so far, in order. */
@@ -462,6 +542,12 @@ export class CoreSummarizer implements Summarizer {
 
     // ---- detection -------------------------------------------------------------------------------------------------
 
+    private setLineEnding(ending: LineEnding): void {
+        this.lineEnding = ending;
+        this.eol = ending === "cr" ? CR : LF;
+        this.cr = ending === "cr" ? -1 : CR;
+    }
+
     private detect(eof: boolean): void {
         const buf = this.prefix.length === 1 ? this.prefix[0] : Buffer.concat(this.prefix, this.prefixLen);
         this.prefix = [];
@@ -485,38 +571,53 @@ export class CoreSummarizer implements Summarizer {
             if (eof) {
                 throw new InputError("empty", "the input is empty (nothing but whitespace)");
             }
-            // Only whitespace so far: keep the line count and the partial last line, wait for more.
-            let last = -1;
+            this.leadingSpace(buf, off, len);
+            return;
+        }
+        // Whitespace-only lines before the first record are blank lines.
+        off = this.blankLinesBefore(buf, off, first);
+        // Detection reads a span that does not depend on how the input was chunked.
+        const cut = detectionEnd(buf, off, len, eof);
+        if (cut < 0) {
+            this.prefix.push(buf.subarray(off));
+            this.prefixLen = len - off;
             for (let i = off; i < len; i++) {
-                if (buf[i] === LF) {
-                    this.line++;
-                    last = i;
+                if (buf[i] === LF || buf[i] === CR) {
+                    this.prefixLines++;
                 }
-            }
-            const rest = buf.subarray(last + 1);
-            if (rest.length > 0) {
-                this.prefix.push(rest);
-                this.prefixLen = rest.length;
             }
             return;
         }
-        if (looksBinary(buf, off, len)) {
+        const wide = wideEncoding(buf, off, cut);
+        if (wide !== undefined) {
+            throw new InputError(
+                wide.startsWith("UTF-16") ? "utf-16" : "utf-32",
+                `the input is ${wide} text, not UTF-8; convert it to UTF-8 (e.g. iconv -f ${wide} -t UTF-8) and upload it again`,
+            );
+        }
+        if (looksBinary(buf, off, cut)) {
             throw new InputError("binary", "the input looks binary (NUL or control bytes in the first 4 KiB), not CSV, TSV or JSON Lines");
         }
         const opt = this.options;
         const fmt = opt.format ?? "auto";
-        if (fmt === "jsonl" || (fmt === "auto" && buf[first] === 0x7b)) {
+        const jsonl = fmt === "jsonl" || (fmt === "auto" && buf[first] === 0x7b);
+        const whole = eof && cut === len;
+        this.setLineEnding(detectLineEnding(buf, off, cut, whole, !jsonl));
+        if (jsonl) {
             this.format = "jsonl";
             this.header = false;
         } else {
-            const lastLF = buf.lastIndexOf(LF);
-            const complete = eof || lastLF < off;
-            const text = buf.toString("utf8", off, complete ? len : lastLF + 1);
+            const eolText = this.eol === CR ? "\r" : "\n";
+            const lastEol = buf.lastIndexOf(this.eol, cut - 1);
+            const complete = whole || lastEol < off;
+            const text = buf.toString("utf8", off, complete ? cut : lastEol + 1);
+            // Quotes are data in TSV unless asked for.
+            const quotesFor = (d: string): boolean => opt.quotes ?? (fmt === "csv" || (fmt === "auto" && d !== "\t"));
             let d = opt.delimiter;
             if (d === undefined) {
-                d = fmt === "tsv" ? "\t" : detectDelimiter(text, complete);
+                d = fmt === "tsv" ? "\t" : detectDelimiter(text, complete, eolText, quotesFor);
                 if (d === undefined) {
-                    if (fmt === "csv") {
+                    if (fmt === "csv" || isOneColumn(parseRecords(text, ",", quotesFor(","), eolText, 21, complete))) {
                         d = ",";
                     } else {
                         throw new InputError(
@@ -529,37 +630,59 @@ export class CoreSummarizer implements Summarizer {
             this.delimiter = d;
             this.delim = d.charCodeAt(0);
             this.format = fmt === "csv" || fmt === "tsv" ? fmt : d === "\t" ? "tsv" : "csv";
-            this.header = opt.header ?? detectHeader(parseRecords(text, d, 21, complete));
+            this.quotes = opt.quotes ?? this.format !== "tsv";
+            this.quote = this.quotes ? QUOTE : -1;
+            this.header = opt.header ?? detectHeader(parseRecords(text, d, this.quotes, eolText, 21, complete));
         }
         this.detected = true;
         this.process(buf, off);
     }
 
+    /** Counts the lines before the one holding `first` (whitespace only) as blank; returns where that line starts. */
+    private blankLinesBefore(buf: Buffer, off: number, first: number): number {
+        let start = off;
+        for (let i = off; i < first; i++) {
+            const c = buf[i];
+            if (c === LF || (c === CR && buf[i + 1] !== LF)) {
+                this.line++;
+                this.blank++;
+                start = i + 1;
+            }
+        }
+        return start;
+    }
+
+    /**
+     * Only whitespace so far: its lines are blank; the unfinished last line is kept to prefix the first record (up to
+     * MAX_LEADING_SPACE bytes, beyond which it is dropped), and detection waits for more.
+     */
+    private leadingSpace(buf: Buffer, off: number, len: number): void {
+        let last = off - 1;
+        for (let i = off; i < len; i++) {
+            const c = buf[i];
+            if (c === LF || (c === CR && i + 1 < len && buf[i + 1] !== LF)) {
+                this.line++;
+                this.blank++;
+                last = i;
+            }
+        }
+        const rest = buf.subarray(last + 1);
+        if (rest.length > 0 && rest.length <= MAX_LEADING_SPACE) {
+            this.prefix.push(rest);
+            this.prefixLen = rest.length;
+        }
+    }
+
     // ---- driving ---------------------------------------------------------------------------------------------------
 
     private process(buf: Buffer, start: number): void {
+        const pos = this.resume(buf, start);
         const n = buf.length;
-        let pos = start;
-        if (this.skipping) {
-            const idx = buf.indexOf(LF, pos);
-            if (idx < 0) {
-                return;
-            }
-            this.line++;
-            this.skipping = false;
-            pos = idx + 1;
-        }
-        if (this.carryLen > 0) {
-            pos = this.continueCarry(buf, pos);
-            if (pos < 0) {
-                return;
-            }
-        }
-        if (pos >= n) {
+        if (pos < 0 || pos >= n) {
             return;
         }
-        const lastLF = buf.lastIndexOf(LF);
-        this.utf8Ok = lastLF < pos || isUtf8(buf.subarray(pos, lastLF + 1));
+        const lastEol = buf.lastIndexOf(this.eol);
+        this.utf8Ok = lastEol < pos || cleanText(buf.subarray(pos, lastEol + 1));
         if (this.format === "jsonl") {
             this.scanJsonl(buf, pos, n);
         } else {
@@ -567,38 +690,88 @@ export class CoreSummarizer implements Summarizer {
         }
     }
 
-    private scanCsv(buf: Buffer, pos: number, n: number): void {
-        const window = this.window;
-        const lastLF = buf.lastIndexOf(LF);
-        while (pos < n) {
-            const limit = n - pos > window ? pos + window : n;
-            const r = this.scanRecord(buf, pos, limit, false, lastLF < limit ? lastLF : -1);
-            if (r < 0) {
-                if (limit < n) {
-                    this.bad(this.line, `line longer than ${this.maxLine} bytes`);
-                    this.line += this.recLines;
-                    const idx = buf.indexOf(LF, limit);
-                    if (idx < 0) {
-                        this.skipping = true;
-                        return;
-                    }
-                    this.line++;
-                    pos = idx + 1;
-                    continue;
+    /**
+     * Finishes what is in progress (a bad line being skipped, a record carried from earlier chunks) with buf from pos.
+     * Returns where direct scanning resumes in buf, or -1 if buf was used up.
+     */
+    private resume(buf: Buffer, pos: number): number {
+        for (;;) {
+            if (this.skipping) {
+                const idx = buf.indexOf(this.eol, pos);
+                if (idx < 0) {
+                    return -1;
                 }
-                this.startCarry(buf, pos, n);
-                return;
+                this.line++;
+                this.skipping = false;
+                pos = idx + 1;
             }
-            this.csvRecord(buf, pos, r);
-            pos = r;
+            if (this.carryLen === 0) {
+                return pos;
+            }
+            pos = this.continueCarry(buf, pos);
+            if (pos < 0) {
+                return -1;
+            }
         }
     }
 
-    private scanJsonl(buf: Buffer, pos: number, n: number): void {
+    private scanCsv(buf: Buffer, pos: number, n: number): void {
+        const window = this.window;
+        const lastEol = buf.lastIndexOf(this.eol);
         while (pos < n) {
-            const idx = buf.indexOf(LF, pos);
+            const limit = n - pos > window ? pos + window : n;
+            const r = this.scanRecord(buf, pos, limit, false, lastEol < limit ? lastEol : -1);
+            if (r >= 0) {
+                pos = this.csvRecord(buf, pos, r);
+                continue;
+            }
+            if (r === NEED_MORE && limit - pos < window) {
+                this.startCarry(buf, pos, n);
+                return;
+            }
+            // No record end within the window, or text after a closing quote: the line is a bad row.
+            if (r === MALFORMED && this.recLines === 0) {
+                pos = this.badLine(buf, pos, "text-after-quote", "text after a closing quote");
+            } else if (this.recLines > 0) {
+                pos = this.badLine(buf, pos, "unclosed-quote", this.unclosedReason());
+            } else {
+                pos = this.badLine(buf, limit, "line-too-long", `line longer than ${this.maxLine} bytes`);
+            }
+            if (pos < 0) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * The line that starts at this.line is a bad row: counted, and skipped up to its line end (the first at or after
+     * `from`).
+     * Returns where reading resumes, or -1 if buf ends first (the rest of the line is skipped as it comes).
+     */
+    private badLine(buf: Buffer, from: number, code: BadRowCode, reason: string): number {
+        this.bad.add(this.line, code, reason);
+        const idx = buf.indexOf(this.eol, from);
+        if (idx < 0) {
+            this.skipping = true;
+            return -1;
+        }
+        this.line++;
+        return idx + 1;
+    }
+
+    private unclosedReason(): string {
+        return `unclosed quote (a quoted field opens on this line and does not close into a valid record within ${this.maxLine} bytes)`;
+    }
+
+    private scanJsonl(buf: Buffer, pos: number, n: number): void {
+        const eol = this.eol;
+        while (pos < n) {
+            const idx = buf.indexOf(eol, pos);
             if (idx < 0) {
-                this.recLines = 0;
+                if (n - pos >= this.window) {
+                    this.badLine(buf, n, "line-too-long", `line longer than ${this.maxLine} bytes`);
+                    return;
+                }
                 this.startCarry(buf, pos, n);
                 return;
             }
@@ -607,22 +780,15 @@ export class CoreSummarizer implements Summarizer {
         }
     }
 
-    /** Keeps the unfinished record buf[pos, n) (recLines already counts its embedded newlines). */
+    /** Keeps the unfinished record buf[pos, n), shorter than the window. */
     private startCarry(buf: Buffer, pos: number, n: number): void {
         const len = n - pos;
-        if (len >= this.window) {
-            this.bad(this.line, `line longer than ${this.maxLine} bytes`);
-            this.line += this.recLines;
-            this.skipping = true;
-            return;
-        }
         if (this.carry.length < len) {
             this.carry = Buffer.allocUnsafe(Math.min(this.window, Math.max(len, 2 * this.carry.length, 65536)));
         }
         buf.copy(this.carry, 0, pos, n);
         this.carryLen = len;
         this.fstate = F_START;
-        this.flines = 0;
         if (this.format !== "jsonl") {
             this.find(this.carry, 0, len);
         }
@@ -646,51 +812,113 @@ export class CoreSummarizer implements Summarizer {
         const stop = n - pos > room ? pos + room : n;
         let r: number;
         if (this.format === "jsonl") {
-            const idx = buf.indexOf(LF, pos);
-            r = idx >= 0 && idx < stop ? idx + 1 : -1;
+            const idx = buf.indexOf(this.eol, pos);
+            r = idx >= 0 && idx < stop ? idx + 1 : NEED_MORE;
         } else {
             r = this.find(buf, pos, stop);
         }
         if (r >= 0) {
             this.appendCarry(buf, pos, r);
-            const len = this.carryLen;
-            this.carryLen = 0;
-            this.utf8Ok = false;
-            if (this.format === "jsonl") {
-                this.jsonRecord(this.carry, 0, len);
-            } else {
-                const end = this.scanRecord(this.carry, 0, len, false, -1);
-                this.csvRecord(this.carry, 0, end < 0 ? len : end);
-            }
+            this.finishCarried(false);
             return r;
         }
-        if (this.carryLen + (stop - pos) >= this.window) {
-            this.bad(this.line, `line longer than ${this.maxLine} bytes`);
-            this.line += this.flines;
-            this.carryLen = 0;
-            const idx = buf.indexOf(LF, stop);
-            if (idx < 0) {
-                this.skipping = true;
-                return -1;
+        if (r === MALFORMED) {
+            // A quoted field that ran across a line end before its stray closing quote is an unclosed quote.
+            const e = this.carry.subarray(0, this.carryLen).indexOf(this.eol);
+            const inBuf = buf.indexOf(this.eol, pos);
+            if (e >= 0 || (inBuf >= 0 && inBuf < this.stopAt)) {
+                return this.badCarried(buf, pos, "unclosed-quote", this.unclosedReason());
             }
-            this.line++;
-            return idx + 1;
+            return this.badCarried(buf, pos, "text-after-quote", "text after a closing quote");
+        }
+        if (stop - pos >= room) {
+            // No record end within the window: a quote left open across lines, or one long line.
+            const e = this.carry.subarray(0, this.carryLen).indexOf(this.eol);
+            const inBuf = buf.indexOf(this.eol, pos);
+            if (this.format !== "jsonl" && (e >= 0 || (inBuf >= 0 && inBuf < stop))) {
+                return this.badCarried(buf, pos, "unclosed-quote", this.unclosedReason());
+            }
+            return this.badCarried(buf, pos, "line-too-long", `line longer than ${this.maxLine} bytes`);
         }
         this.appendCarry(buf, pos, n);
         return -1;
     }
 
-    /** Advances the spanning-record state machine over buf[from, to); returns the index after the record's LF, or -1. */
+    /**
+     * The carried record (continued in buf from pos, if buf is given) is a bad row of one line, its first: reading
+     * resumes after that line's end, re-reading the rest of the carry if the line ends in it. Returns where reading
+     * resumes in buf, or -1 (buf used up, or the line still being skipped).
+     */
+    private badCarried(buf: Buffer | null, pos: number, code: BadRowCode, reason: string): number {
+        this.bad.add(this.line, code, reason);
+        const idx = this.carry.subarray(0, this.carryLen).indexOf(this.eol);
+        if (idx >= 0) {
+            this.line++;
+            this.reread(idx + 1);
+            return pos;
+        }
+        this.carryLen = 0;
+        const e = buf === null ? -1 : buf.indexOf(this.eol, pos);
+        if (e < 0) {
+            this.skipping = true;
+            return -1;
+        }
+        this.line++;
+        return e + 1;
+    }
+
+    /** Reads carry[from, carryLen) again as new input (it comes before what follows the carry). */
+    private reread(from: number): void {
+        // A copy: reading it may start a new carry.
+        const tail = Buffer.from(this.carry.subarray(from, this.carryLen));
+        this.carryLen = 0;
+        if (tail.length > 0) {
+            this.process(tail, 0);
+        }
+    }
+
+    /** The carried record: carry[0, carryLen) ends with its line end, or with the input (eof). */
+    private finishCarried(eof: boolean): void {
+        const len = this.carryLen;
+        this.utf8Ok = false;
+        if (this.format === "jsonl") {
+            this.carryLen = 0;
+            this.jsonRecord(this.carry, 0, len);
+            return;
+        }
+        const r = this.scanRecord(this.carry, 0, len, eof, -1);
+        if (r >= 0) {
+            const next = this.csvRecord(this.carry, 0, r);
+            if (next < len) {
+                this.reread(next);
+            } else {
+                this.carryLen = 0;
+            }
+            return;
+        }
+        if (r === MALFORMED && this.recLines === 0) {
+            this.badCarried(null, 0, "text-after-quote", "text after a closing quote");
+        } else {
+            this.badCarried(null, 0, "unclosed-quote", this.unclosedReason());
+        }
+    }
+
+    /**
+     * Advances the spanning-record state machine over buf[from, to) (the rules of scanRecord); returns the index after
+     * the record's line end, NEED_MORE, or MALFORMED (text after a closing quote).
+     */
     private find(buf: Uint8Array, from: number, to: number): number {
         const d = this.delim;
+        const eol = this.eol;
+        const q = this.quote;
         let st = this.fstate;
         for (let i = from; i < to; i++) {
             const c = buf[i];
             switch (st) {
                 case F_START:
-                    if (c === QUOTE) {
+                    if (c === q) {
                         st = F_QUOTED;
-                    } else if (c === LF) {
+                    } else if (c === eol) {
                         this.fstate = F_START;
                         return i + 1;
                     } else if (c !== d) {
@@ -700,7 +928,7 @@ export class CoreSummarizer implements Summarizer {
                 case F_UNQUOTED:
                     if (c === d) {
                         st = F_START;
-                    } else if (c === LF) {
+                    } else if (c === eol) {
                         this.fstate = F_START;
                         return i + 1;
                     }
@@ -708,42 +936,51 @@ export class CoreSummarizer implements Summarizer {
                 case F_QUOTED:
                     if (c === QUOTE) {
                         st = F_QUOTE_IN_QUOTED;
-                    } else if (c === LF) {
-                        this.flines++;
                     }
                     break;
                 case F_QUOTE_IN_QUOTED:
-                case F_CR_AFTER_QUOTE:
-                    if (st === F_QUOTE_IN_QUOTED && c === QUOTE) {
+                    if (c === QUOTE) {
                         st = F_QUOTED;
                     } else if (c === d) {
                         st = F_START;
-                    } else if (c === LF) {
+                    } else if (c === eol) {
                         this.fstate = F_START;
                         return i + 1;
-                    } else if (c === CR && st === F_QUOTE_IN_QUOTED) {
+                    } else if (c === this.cr) {
                         st = F_CR_AFTER_QUOTE;
                     } else {
-                        st = F_UNQUOTED;
+                        this.stopAt = i;
+                        return MALFORMED;
                     }
                     break;
+                case F_CR_AFTER_QUOTE:
+                    if (c === eol) {
+                        this.fstate = F_START;
+                        return i + 1;
+                    }
+                    this.stopAt = i;
+                    return MALFORMED;
             }
         }
         this.fstate = st;
-        return -1;
+        return NEED_MORE;
     }
 
     // ---- CSV -------------------------------------------------------------------------------------------------------
 
     /**
-     * Scans one record starting at pos, not reading at or past limit. Returns the index after its LF (or limit at the
-     * end of input), -1 if it does not end before limit, -2 for an unterminated quote at the end of input. Fields go to
-     * fs/fe/ff: flag 0 plain, 1 quoted (range is the inside), 2 quoted with escapes or text after the closing quote
-     * (range is raw, from the opening quote). `safe` is the index of an LF before limit (or -1): an unquoted field
-     * that starts at or before it ends by it, so that scan needs no limit check.
+     * Scans one record starting at pos, not reading at or past limit. Returns the index after its line end (or limit
+     * at the end of input), NEED_MORE if it does not end before limit, UNCLOSED for a quoted field still open at the
+     * end of input, MALFORMED for text after a closing quote. Fields go to fs/fe/ff: flag 0 plain, 1 quoted (range is
+     * the inside), 2 quoted with doubled quotes (range is raw, from the opening quote to the closing one); recLines
+     * counts the line ends inside quoted fields. `safe` is the index of a line end before limit (or -1): an unquoted
+     * field that starts at or before it ends by it, so that scan needs no limit check.
      */
     private scanRecord(buf: Uint8Array, pos: number, limit: number, eof: boolean, safe: number): number {
         const d = this.delim;
+        const eol = this.eol;
+        const cr = this.cr;
+        const q = this.quote;
         const fs = this.fs;
         const fe = this.fe;
         const ff = this.ff;
@@ -753,7 +990,7 @@ export class CoreSummarizer implements Summarizer {
         let nf = 0;
         let lines = 0;
         for (;;) {
-            if (i < limit && buf[i] === QUOTE) {
+            if (i < limit && buf[i] === q) {
                 const qs = i;
                 i++;
                 let flag = 1;
@@ -761,14 +998,14 @@ export class CoreSummarizer implements Summarizer {
                 for (;;) {
                     if (i >= limit) {
                         this.recLines = lines;
-                        return eof ? -2 : -1;
+                        return eof ? UNCLOSED : NEED_MORE;
                     }
                     const c = buf[i];
                     if (c === QUOTE) {
                         if (i + 1 >= limit) {
                             if (!eof) {
                                 this.recLines = lines;
-                                return -1;
+                                return NEED_MORE;
                             }
                             closed = i;
                             i++;
@@ -783,7 +1020,7 @@ export class CoreSummarizer implements Summarizer {
                         i++;
                         break;
                     }
-                    if (c === LF) {
+                    if (c === eol) {
                         lines++;
                     }
                     i++;
@@ -797,6 +1034,7 @@ export class CoreSummarizer implements Summarizer {
                 } else {
                     h = laneHash(buf, s, e);
                 }
+                this.recLines = lines;
                 if (i >= limit) {
                     // eof right after the closing quote
                     if (nf < cap) {
@@ -806,10 +1044,9 @@ export class CoreSummarizer implements Summarizer {
                         fh[nf] = h;
                     }
                     this.nf = nf + 1;
-                    this.recLines = lines;
                     return limit;
                 }
-                let c = buf[i];
+                const c = buf[i];
                 if (c === d) {
                     if (nf < cap) {
                         fs[nf] = s;
@@ -821,7 +1058,7 @@ export class CoreSummarizer implements Summarizer {
                     i++;
                     continue;
                 }
-                if (c === LF || (c === CR && i + 1 < limit && buf[i + 1] === LF)) {
+                if (c === eol || (c === cr && i + 1 < limit && buf[i + 1] === eol)) {
                     if (nf < cap) {
                         fs[nf] = s;
                         fe[nf] = e;
@@ -829,48 +1066,14 @@ export class CoreSummarizer implements Summarizer {
                         fh[nf] = h;
                     }
                     this.nf = nf + 1;
-                    this.recLines = lines;
-                    return c === LF ? i + 1 : i + 2;
+                    return c === eol ? i + 1 : i + 2;
                 }
-                if (c === CR && i + 1 >= limit && !eof) {
-                    this.recLines = lines;
-                    return -1;
+                if (c === cr && i + 1 >= limit && !eof) {
+                    return NEED_MORE;
                 }
-                // Text after the closing quote: keep it, raw, up to the delimiter or the line end.
-                while (i < limit) {
-                    c = buf[i];
-                    if (c === d || c === LF) {
-                        break;
-                    }
-                    i++;
-                }
-                if (i >= limit) {
-                    if (!eof) {
-                        this.recLines = lines;
-                        return -1;
-                    }
-                    if (nf < cap) {
-                        fs[nf] = qs;
-                        fe[nf] = limit;
-                        ff[nf] = 2;
-                    }
-                    this.nf = nf + 1;
-                    this.recLines = lines;
-                    return limit;
-                }
-                if (nf < cap) {
-                    fs[nf] = qs;
-                    fe[nf] = c === LF && buf[i - 1] === CR ? i - 1 : i;
-                    ff[nf] = 2;
-                }
-                nf++;
-                i++;
-                if (c === d) {
-                    continue;
-                }
-                this.nf = nf;
-                this.recLines = lines;
-                return i;
+                // Text after the closing quote: not RFC 4180 (and the sign of a stray quote).
+                this.stopAt = i;
+                return MALFORMED;
             }
             const s = i;
             let c = 0;
@@ -880,13 +1083,13 @@ export class CoreSummarizer implements Summarizer {
             if (i <= safe) {
                 for (;;) {
                     c = buf[i];
-                    if (c === d || c === LF) {
+                    if (c === d || c === eol) {
                         break;
                     }
                     ha = Math.imul(ha ^ c, FNV_PRIME);
                     i++;
                     c = buf[i];
-                    if (c === d || c === LF) {
+                    if (c === d || c === eol) {
                         break;
                     }
                     hb = Math.imul(hb ^ c, FNV_PRIME);
@@ -898,7 +1101,7 @@ export class CoreSummarizer implements Summarizer {
                         break;
                     }
                     c = buf[i];
-                    if (c === d || c === LF) {
+                    if (c === d || c === eol) {
                         break;
                     }
                     ha = Math.imul(ha ^ c, FNV_PRIME);
@@ -907,7 +1110,7 @@ export class CoreSummarizer implements Summarizer {
                         break;
                     }
                     c = buf[i];
-                    if (c === d || c === LF) {
+                    if (c === d || c === eol) {
                         break;
                     }
                     hb = Math.imul(hb ^ c, FNV_PRIME);
@@ -916,9 +1119,9 @@ export class CoreSummarizer implements Summarizer {
             }
             const h = joinLanes(ha, hb);
             if (i >= limit) {
+                this.recLines = lines;
                 if (!eof) {
-                    this.recLines = lines;
-                    return -1;
+                    return NEED_MORE;
                 }
                 if (nf < cap) {
                     fs[nf] = s;
@@ -927,12 +1130,11 @@ export class CoreSummarizer implements Summarizer {
                     fh[nf] = h;
                 }
                 this.nf = nf + 1;
-                this.recLines = lines;
                 return limit;
             }
             if (nf < cap) {
                 fs[nf] = s;
-                if (c === LF && i > s && buf[i - 1] === CR) {
+                if (c === eol && i > s && buf[i - 1] === cr) {
                     fe[nf] = i - 1;
                     fh[nf] = laneHash(buf, s, i - 1);
                 } else {
@@ -952,52 +1154,58 @@ export class CoreSummarizer implements Summarizer {
         }
     }
 
-    /** A scanned record buf[start, end): checks, then header or data. */
-    private csvRecord(buf: Buffer, start: number, end: number): void {
+    /**
+     * A scanned record buf[start, end): checks, then header or data. Returns where the next record starts: end, or,
+     * for a quoted field that spans lines without ending a record of the header's width (a stray quote), the line
+     * after the record's first (that line is a bad row).
+     */
+    private csvRecord(buf: Buffer, start: number, end: number): number {
+        const nf = this.nf;
+        if (this.recLines > 0 && this.expected >= 0 && nf !== this.expected) {
+            return this.badLine(
+                buf,
+                start,
+                "unclosed-quote",
+                `unclosed quote (a quoted field spans lines, but the record would have ${nf} fields, not ${this.expected})`,
+            );
+        }
         const line = this.line;
         this.line += this.recLines + 1;
-        const nf = this.nf;
         const fs = this.fs;
         const fe = this.fe;
         const ff = this.ff;
         if (nf === 1 && ff[0] === 0 && fe[0] === fs[0]) {
-            return; // blank line
+            this.blank++;
+            return end;
         }
         let cEnd = end;
-        if (cEnd > start && buf[cEnd - 1] === LF) {
+        if (cEnd > start && buf[cEnd - 1] === this.eol) {
             cEnd--;
-            if (cEnd > start && buf[cEnd - 1] === CR) {
+            if (cEnd > start && buf[cEnd - 1] === this.cr) {
                 cEnd--;
             }
         }
         if (cEnd - start > this.maxLine) {
-            this.bad(line, `line longer than ${this.maxLine} bytes`);
-            return;
+            this.bad.add(line, "line-too-long", `line longer than ${this.maxLine} bytes`);
+            return end;
         }
-        if (!this.utf8Ok && !isUtf8(buf.subarray(start, end))) {
-            this.bad(line, "invalid UTF-8");
-            return;
+        if (!this.utf8Ok && !this.contentOk(buf, start, end, line)) {
+            return end;
         }
         if (this.expected < 0) {
             if (nf > MAX_COLUMNS) {
                 throw new InputError("too-many-columns", `the first row has ${nf} fields; at most ${MAX_COLUMNS} columns are supported`);
             }
             this.expected = nf;
-            const precision = nf <= 1000 ? 14 : 12;
-            for (let f = 0; f < nf; f++) {
-                let name = "";
-                if (this.header) {
-                    name = this.fieldString(buf, f);
-                }
-                this.columns.push(new Column(name === "" ? `column_${f + 1}` : name, this.sampleSize, precision));
-            }
+            this.createColumns(buf, nf);
             if (this.header) {
-                return;
+                this.headerRecords = 1;
+                return end;
             }
         }
         if (nf !== this.expected) {
-            this.bad(line, `expected ${this.expected} fields, got ${nf}`);
-            return;
+            this.bad.add(line, "field-count", `expected ${this.expected} fields, got ${nf}`);
+            return end;
         }
         this.rows++;
         const cols = this.columns;
@@ -1016,6 +1224,47 @@ export class CoreSummarizer implements Summarizer {
             } else {
                 cols[f].addHashed(buf, s, e, fh[f]);
             }
+        }
+        return end;
+    }
+
+    /** A record's bytes buf[start, end) in a chunk that is not all clean: valid UTF-8 and no NUL, or a bad row. */
+    private contentOk(buf: Buffer, start: number, end: number, line: number): boolean {
+        const rec = buf.subarray(start, end);
+        if (!isUtf8(rec)) {
+            this.bad.add(line, "invalid-utf8", "invalid UTF-8");
+            return false;
+        }
+        if (rec.indexOf(0) >= 0) {
+            this.bad.add(line, "nul-byte", "NUL byte (binary data in a text field)");
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The columns, from the first record: named by the header (an empty name is column_N; a repeated one gets _2,
+     * _3, … so that names are unique, with the header's text kept as originalName), or column_N without a header.
+     */
+    private createColumns(buf: Buffer, nf: number): void {
+        const precision = nf <= 1000 ? 14 : 12;
+        const used = new Set<string>();
+        for (let f = 0; f < nf; f++) {
+            const original = this.header ? this.fieldString(buf, f) : "";
+            let name = original === "" ? `column_${f + 1}` : original;
+            if (used.has(name)) {
+                let k = 2;
+                while (used.has(`${name}_${k}`)) {
+                    k++;
+                }
+                name = `${name}_${k}`;
+            }
+            used.add(name);
+            const c = new Column(name, this.sampleSize, precision);
+            if (this.header && name !== original) {
+                c.originalName = original;
+            }
+            this.columns.push(c);
         }
     }
 
@@ -1063,82 +1312,110 @@ export class CoreSummarizer implements Summarizer {
         const line = this.line;
         this.line++;
         let cEnd = end;
-        if (cEnd > start && buf[cEnd - 1] === LF) {
+        if (cEnd > start && buf[cEnd - 1] === this.eol) {
             cEnd--;
         }
-        if (cEnd > start && buf[cEnd - 1] === CR) {
+        if (cEnd > start && buf[cEnd - 1] === this.cr) {
             cEnd--;
         }
         if (firstNonSpace(buf, start, cEnd) < 0) {
-            return; // blank line
+            this.blank++;
+            return;
         }
         if (cEnd - start > this.maxLine) {
-            this.bad(line, `line longer than ${this.maxLine} bytes`);
+            this.bad.add(line, "line-too-long", `line longer than ${this.maxLine} bytes`);
             return;
         }
-        if (!this.utf8Ok && !isUtf8(buf.subarray(start, cEnd))) {
-            this.bad(line, "invalid UTF-8");
+        if (!this.utf8Ok && !this.contentOk(buf, start, cEnd, line)) {
             return;
         }
-        let value: unknown;
-        try {
-            value = JSON.parse(buf.toString("utf8", start, cEnd));
-        } catch {
-            this.bad(line, "invalid JSON");
+        const js = this.json;
+        const res = js.scan(buf, start, cEnd);
+        if (res === JSON_INVALID) {
+            this.bad.add(line, "invalid-json", "invalid JSON");
             return;
         }
-        if (value === null || typeof value !== "object" || Array.isArray(value)) {
-            this.bad(line, "not a JSON object");
+        if (res === JSON_NOT_OBJECT) {
+            this.bad.add(line, "not-an-object", "not a JSON object");
             return;
         }
         this.rows++;
-        const obj = value as Record<string, unknown>;
-        for (const key of Object.keys(obj)) {
-            let idx = this.jsonIndex.get(key);
-            if (idx === undefined) {
-                idx = this.columns.length;
-                if (idx >= MAX_COLUMNS) {
-                    throw new InputError("too-many-columns", `more than ${MAX_COLUMNS} distinct keys; at most ${MAX_COLUMNS} columns are supported`);
-                }
-                this.jsonIndex.set(key, idx);
-                const c = new Column(key, this.sampleSize, this.jsonPrecision(key, idx));
-                if (this.curBlock >= 0) {
-                    c.startBlock(this.curBlock);
-                }
-                this.columns.push(c);
-            }
-            const col = this.columns[idx];
-            const v = obj[key];
-            if (v === null || v === undefined || v === "") {
+        const record = ++this.jsonRecords;
+        const m = js.count;
+        if (this.jsonMembers.length < m) {
+            this.jsonMembers = new Int32Array(Math.max(m, 2 * this.jsonMembers.length));
+        }
+        const members = this.jsonMembers;
+        for (let i = 0; i < m; i++) {
+            const ks = js.keyStart[i];
+            const ke = js.keyEnd[i];
+            const key = js.keyEsc[i] ? (JSON.parse(buf.toString("utf8", ks - 1, ke + 1)) as string) : buf.toString("utf8", ks, ke);
+            members[i] = this.jsonColumnIndex(key);
+        }
+        // A key repeated within one object counts once, with its last value (as JSON.parse reads it).
+        for (let i = m - 1; i >= 0; i--) {
+            const col = this.columns[members[i]];
+            if (col.seen === record) {
                 continue;
             }
-            switch (typeof v) {
-                case "string":
-                    col.addText(this.scratch, 0, this.toScratch(v));
+            col.seen = record;
+            const s = js.valStart[i];
+            const e = js.valEnd[i];
+            switch (js.kind[i]) {
+                case J_NULL:
                     break;
-                case "number":
-                case "boolean":
-                    col.add(this.scratch, 0, this.toScratch(String(v)));
+                case J_STRING:
+                    if (s === e) {
+                        break;
+                    }
+                    if (js.valEsc[i]) {
+                        col.addText(this.scratch, 0, this.toScratch(JSON.parse(buf.toString("utf8", s - 1, e + 1)) as string));
+                    } else {
+                        col.addText(buf, s, e);
+                    }
                     break;
-                default:
+                case J_NUMBER:
+                case J_TRUE:
+                case J_FALSE:
+                    col.add(buf, s, e);
+                    break;
+                case J_NESTED:
+                    // Kept as its JSON text without whitespace.
                     col.kind = K_STRING;
-                    col.add(this.scratch, 0, this.toScratch(JSON.stringify(v)));
+                    this.ensureScratch(e - s);
+                    col.add(this.scratch, 0, minifyJson(buf, s, e, this.scratch));
+                    break;
             }
+        }
+    }
+
+    /** The column index of a JSON Lines key, created if new. */
+    private jsonColumnIndex(key: string): number {
+        let idx = this.jsonIndex.get(key);
+        if (idx === undefined) {
+            idx = this.columns.length;
+            if (idx >= MAX_COLUMNS) {
+                throw new InputError("too-many-columns", `more than ${MAX_COLUMNS} distinct keys; at most ${MAX_COLUMNS} columns are supported`);
+            }
+            this.jsonIndex.set(key, idx);
+            const c = new Column(key, this.sampleSize, this.jsonPrecision(key, idx));
+            if (this.curBlock >= 0) {
+                c.startBlock(this.curBlock);
+            }
+            this.columns.push(c);
+        }
+        return idx;
+    }
+
+    private ensureScratch(n: number): void {
+        if (this.scratch.length < n) {
+            this.scratch = Buffer.allocUnsafe(Math.max(n, 2 * this.scratch.length));
         }
     }
 
     private toScratch(s: string): number {
-        if (this.scratch.length < s.length * 3) {
-            this.scratch = Buffer.allocUnsafe(Math.max(s.length * 3, 2 * this.scratch.length));
-        }
+        this.ensureScratch(s.length * 3);
         return this.scratch.write(s, 0, "utf8");
-    }
-
-    private bad(line: number, reason: string): void {
-        this.badCount++;
-        if (this.badFirst.length < this.maxBad) {
-            this.badFirst.push({ line, reason });
-        }
     }
 }
 

@@ -12,6 +12,12 @@ export interface SummaryOptions {
     delimiter?: string;
     /** Force whether the first row is a header; otherwise detected. */
     header?: boolean;
+    /**
+     * Whether a double quote at the start of a field opens a quoted field (RFC 4180: delimiters, line breaks and
+     * doubled quotes inside). When off, quotes are data. @default true for CSV, false for TSV (quotes are data in TSV,
+     * as in `cut`, `awk`, PostgreSQL's text format and most TSV producers)
+     */
+    quotes?: boolean;
     /** A physical line longer than this (bytes) is a bad row and is skipped. @default 1048576 */
     maxLineBytes?: number;
     /** Sample values kept per column. @default 5 */
@@ -35,17 +41,23 @@ export interface SummaryOptions {
 }
 
 export interface ColumnSummary {
+    /** Unique among the columns: a repeated or empty header name gets a suffix (`a`, `a_2`) or `column_N`. */
     name: string;
+    /** The header's text for this column, when `name` differs from it (renamed to be unique, or empty). */
+    originalName?: string;
     /** Rows where the field is present and not empty. */
     nonEmpty: number;
     /** Rows where the field is empty (or missing in JSON Lines). */
     empty: number;
     /** The narrowest type every non-empty value fits: integer ⊂ float; boolean; ISO-8601 timestamp; else string. */
     type: ColumnType;
-    /** Numbers: numeric min/max; timestamps: ISO strings; strings: shortest/longest is not reported (undefined). */
+    /**
+     * Numbers: numeric min/max, except an integer beyond ±2^53 (where a double loses digits), which is its exact
+     * decimal string; timestamps: the input text; strings: not reported (undefined).
+     */
     min?: number | string;
     max?: number | string;
-    /** Numbers only. */
+    /** Numbers only: always a finite number (the sum is rescaled rather than overflow). */
     mean?: number;
     /** Approximate distinct count of non-empty values (HyperLogLog, ~1–2% error). */
     distinctApprox: number;
@@ -53,10 +65,45 @@ export interface ColumnSummary {
     samples: string[];
 }
 
+/** Why a record is a bad row. */
+export type BadRowCode =
+    | "field-count"
+    | "unclosed-quote"
+    | "text-after-quote"
+    | "line-too-long"
+    | "invalid-utf8"
+    | "nul-byte"
+    | "invalid-json"
+    | "not-an-object";
+
 export interface BadRow {
     /** 1-based physical line number where the row starts. */
     line: number;
+    code: BadRowCode;
     reason: string;
+}
+
+/** Bad rows of one kind: how many, and the line numbers of the first ones. */
+export interface BadRowsOfKind {
+    count: number;
+    lines: number[];
+}
+
+/**
+ * What became of every line and record of the input. Always: records = rows + badRows, and every physical line is a
+ * blank line, the header, or part of exactly one record.
+ */
+export interface Accounting {
+    /** Physical lines: line ends in the file's style, plus a last line without one. */
+    lines: number;
+    /** Empty lines (JSON Lines: also whitespace-only lines, and CSV/TSV whitespace before the first record): not records. */
+    blankLines: number;
+    /** 1 when the first record is the header, else 0. */
+    headerRecords: number;
+    /** Data records read: rows + badRows. */
+    records: number;
+    rows: number;
+    badRows: number;
 }
 
 export interface FileSummary {
@@ -64,16 +111,34 @@ export interface FileSummary {
     compression: "gzip" | "none";
     /** CSV/TSV only. */
     delimiter?: string;
+    /** CSV/TSV only: whether quoted fields were read (see SummaryOptions.quotes). */
+    quotes?: boolean;
+    /**
+     * The line-end style, detected once from the first lines: LF or CRLF (read alike; a file may mix the two), or a
+     * lone CR (old Mac); "none" when the input has no line end.
+     */
+    lineEnding: "lf" | "crlf" | "cr" | "none";
     header: boolean;
     /** Good data rows (header not counted). */
     rows: number;
     /** Bytes of (decompressed) input read. */
     bytes: number;
     columns: ColumnSummary[];
-    badRows: { count: number; first: BadRow[] };
+    /** All bad rows are counted; the first maxBadRowsReported are listed, overall and per reason. */
+    badRows: { count: number; first: BadRow[]; byReason: Partial<Record<BadRowCode, BadRowsOfKind>> };
+    accounting: Accounting;
 }
 
-export type InputErrorCode = "empty" | "binary" | "not-delimited" | "truncated-gzip" | "invalid-gzip" | "too-many-columns";
+export type InputErrorCode =
+    | "empty"
+    | "binary"
+    | "utf-16"
+    | "utf-32"
+    | "mixed-line-endings"
+    | "not-delimited"
+    | "truncated-gzip"
+    | "invalid-gzip"
+    | "too-many-columns";
 
 /** The input cannot be summarised at all (as opposed to bad rows, which are counted and skipped). */
 export class InputError extends Error {

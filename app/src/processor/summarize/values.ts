@@ -58,7 +58,7 @@ export function parseNumber(buf: Uint8Array, start: number, end: number): number
         if (intDigits === 0) {
             return K_EMPTY;
         }
-        const v = intDigits <= 15 ? mant : slowNumber(buf, start, end);
+        const v = intDigits <= 15 ? mant : Math.abs(slowNumber(buf, start, end));
         parsed.value = neg ? -v : v;
         return K_INTEGER;
     }
