@@ -8,6 +8,7 @@ import * as path from "path";
 import * as ts from "typescript";
 import { createSummarizer, FileSummary, InputError, summarizeStream, SummaryOptions } from "../app/src/processor/summarize";
 import { referenceStats } from "./support/summary-reference";
+import { chunksOf, summarizeCut as run } from "./support/summarize-run";
 
 // Every record is accounted for: records = rows + bad rows, every physical line is a blank line, the header or part of
 // exactly one record, and a stray quote costs the record it is in, never the ones after it. Checked on hostile inputs
@@ -25,12 +26,6 @@ function serial(input: string | Buffer, options?: SummaryOptions, chunk?: number
         s.write(buf.subarray(i, i + size));
     }
     return s.end();
-}
-
-async function* chunksOf(buf: Buffer, size: number): AsyncGenerator<Buffer> {
-    for (let i = 0; i < buf.length; i += size) {
-        yield buf.subarray(i, i + size);
-    }
 }
 
 /** Two threads over small blocks (workers start at once). */
@@ -491,16 +486,6 @@ function checkAgainstReference(t: Table, r: Rendered, got: FileSummary, what: st
             assert.ok(Math.abs(c.mean! - e.mean) <= 1e-9 * Math.max(1, Math.abs(e.mean), largest), `${at}: mean ${c.mean} vs ${e.mean}`);
         }
     });
-}
-
-function run(bytes: Buffer, options: SummaryOptions, cuts: number[]): FileSummary {
-    const s = createSummarizer(options);
-    let prev = 0;
-    for (const c of [...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length]) {
-        s.write(bytes.subarray(prev, c));
-        prev = c;
-    }
-    return s.end();
 }
 
 describe("summarize: generated records with stray quotes, against csv-parse", function () {

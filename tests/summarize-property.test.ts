@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { createSummarizer, FileSummary, InputError, SummaryOptions } from "../app/src/processor/summarize";
+import { FileSummary, InputError, SummaryOptions } from "../app/src/processor/summarize";
 import { referenceStats } from "./support/summary-reference";
+import { summarizeCut as run } from "./support/summarize-run";
 
 // ---- a straightforward reference -----------------------------------------------------------------------------------
 
@@ -137,16 +138,6 @@ function renderCsv(table: { header: string[]; data: string[][]; crlf: boolean; t
     const cell = (v: string) => (table.quoteAll || /[",\r\n]/.test(v) || (table.header.length === 1 && v === "") ? `"${v.replace(/"/g, '""')}"` : v);
     const lines = [table.header, ...table.data].map((r) => r.map(cell).join(","));
     return lines.join(eol) + (table.trailingNewline ? eol : "");
-}
-
-function run(bytes: Buffer, options: SummaryOptions, cuts: number[] = []): FileSummary {
-    const s = createSummarizer(options);
-    let prev = 0;
-    for (const c of [...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length]) {
-        s.write(bytes.subarray(prev, c));
-        prev = c;
-    }
-    return s.end();
 }
 
 function closeTo(actual: number | undefined, expected: number, what: string): void {
