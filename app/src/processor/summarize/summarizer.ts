@@ -141,6 +141,9 @@ export class CoreSummarizer implements Summarizer {
     private detected = false;
     private ended = false;
     private bomChecked = false;
+    /** Whitespace-only lines before the first record, by line end, until the style is known. */
+    private leadingLf = 0;
+    private leadingCr = 0;
     private prefix: Buffer[] = [];
     private prefixLen = 0;
     private prefixLines = 0;
@@ -603,6 +606,7 @@ export class CoreSummarizer implements Summarizer {
         const jsonl = fmt === "jsonl" || (fmt === "auto" && buf[first] === 0x7b);
         const whole = eof && cut === len;
         this.setLineEnding(detectLineEnding(buf, off, cut, whole, !jsonl));
+        this.countLeadingBlank();
         if (jsonl) {
             this.format = "jsonl";
             this.header = false;
@@ -638,18 +642,30 @@ export class CoreSummarizer implements Summarizer {
         this.process(buf, off);
     }
 
-    /** Counts the lines before the one holding `first` (whitespace only) as blank; returns where that line starts. */
+    /**
+     * The lines before the one holding `first` are whitespace only: blank lines, counted (as LF and lone-CR line ends
+     * until the style is known, see countLeadingBlank). Returns where the line of `first` starts.
+     */
     private blankLinesBefore(buf: Buffer, off: number, first: number): number {
         let start = off;
         for (let i = off; i < first; i++) {
             const c = buf[i];
-            if (c === LF || (c === CR && buf[i + 1] !== LF)) {
-                this.line++;
-                this.blank++;
+            if (c === LF) {
+                this.leadingLf++;
+                start = i + 1;
+            } else if (c === CR && buf[i + 1] !== LF) {
+                this.leadingCr++;
                 start = i + 1;
             }
         }
         return start;
+    }
+
+    /** Once the line-end style is known: the leading blank lines are those that end in it. */
+    private countLeadingBlank(): void {
+        const n = this.eol === CR ? this.leadingCr : this.leadingLf;
+        this.line += n;
+        this.blank += n;
     }
 
     /**
@@ -660,9 +676,11 @@ export class CoreSummarizer implements Summarizer {
         let last = off - 1;
         for (let i = off; i < len; i++) {
             const c = buf[i];
-            if (c === LF || (c === CR && i + 1 < len && buf[i + 1] !== LF)) {
-                this.line++;
-                this.blank++;
+            if (c === LF) {
+                this.leadingLf++;
+                last = i;
+            } else if (c === CR && i + 1 < len && buf[i + 1] !== LF) {
+                this.leadingCr++;
                 last = i;
             }
         }
