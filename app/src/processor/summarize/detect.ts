@@ -322,19 +322,21 @@ export function detectDelimiter(text: string, complete: boolean, eol: string, qu
 
 /**
  * Whether records (parsed with a comma) read as a one-column file rather than prose: at least two records, all of
- * one field, and either no field with a space or tab, or typed values (numbers, booleans, timestamps) below the first.
+ * one field, and either no field with a space or tab, or typed values (numbers, booleans, timestamps) below the
+ * first, or a first record that reads as a column name (one word) over short values.
  */
 export function isOneColumn(records: string[][]): boolean {
     if (records.length < 2 || records.some((r) => r.length !== 1)) {
         return false;
     }
+    const rest = records.slice(1);
     if (records.every((r) => !/[ \t]/.test(r[0]))) {
         return true;
     }
-    return records.slice(1).every((r) => {
-        const k = kindOf(r[0]);
-        return k !== K_STRING;
-    });
+    if (rest.every((r) => kindOf(r[0]) !== K_STRING)) {
+        return true;
+    }
+    return /^\S{1,64}$/.test(records[0][0]) && rest.every((r) => r[0].length <= 100);
 }
 
 function kindOf(s: string): number {
