@@ -39,6 +39,48 @@ export interface RecordVerdict {
     readonly verdictEnd: number;
 }
 
+/** Bytes of a quoted field scanned byte by byte before native searches take over (most fields are short). */
+const SHORT_FIELD = 256;
+
+/**
+ * The closing quote of the quoted field that opens at q, if it comes before the next line end (and is known not to
+ * be the first of a doubled quote); else -1.
+ */
+function closingQuote(buf: Buffer, q: number, quote: number, eol: number): number {
+    const n = buf.length;
+    const stop = Math.min(n, q + SHORT_FIELD);
+    let j = q + 1;
+    for (; j < stop; j++) {
+        const c = buf[j];
+        if (c === eol) {
+            return -1;
+        }
+        if (c === quote) {
+            if (j + 1 >= n) {
+                return -1;
+            }
+            if (buf[j + 1] !== quote) {
+                return j;
+            }
+            j++;
+        }
+    }
+    if (j >= n) {
+        return -1;
+    }
+    const e = buf.indexOf(eol, j);
+    for (;;) {
+        const c = buf.indexOf(quote, j);
+        if (c < 0 || (e >= 0 && c > e) || c + 1 >= n) {
+            return -1;
+        }
+        if (buf[c + 1] !== quote) {
+            return c;
+        }
+        j = c + 2;
+    }
+}
+
 /**
  * buf is one block (its whole length is scanned); it starts at a record start, or inside a bad line that is being
  * skipped (skipping). Returns the position after the last record end in it (> 0), CUT_SKIP or CUT_NONE.
@@ -99,20 +141,7 @@ export function findCut(buf: Buffer, f: CutFormat, skipping: boolean, verdict: R
         }
         // A quoted field: if it closes before the record's first line end, scanning goes on after it (text after
         // the closing quote makes the record a bad line, which also ends at that line end).
-        const e = buf.indexOf(eol, q + 1);
-        let close = -1;
-        for (let j = q + 1; ; ) {
-            const c = buf.indexOf(quote, j);
-            if (c < 0 || (e >= 0 && c > e) || c + 1 >= n) {
-                break;
-            }
-            if (buf[c + 1] === quote) {
-                j = c + 2;
-                continue;
-            }
-            close = c;
-            break;
-        }
+        const close = closingQuote(buf, q, quote, eol);
         if (close >= 0) {
             p = close + 1;
             continue;

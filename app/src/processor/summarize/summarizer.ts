@@ -373,7 +373,7 @@ export class CoreSummarizer implements Summarizer {
     recordEnd(buf: Uint8Array, r: number): number {
         const n = buf.length;
         const limit = n - r > this.window ? r + this.window : n;
-        const end = this.scanRecord(buf, r, limit, false, -1);
+        const end = this.scanRecord(buf, r, limit, false, buf.lastIndexOf(this.eol, limit - 1));
         if (end >= 0) {
             this.verdictEnd = end;
             if (this.recLines === 0 || this.expected < 0 || this.nf === this.expected) {
@@ -1196,14 +1196,7 @@ export class CoreSummarizer implements Summarizer {
             this.blank++;
             return end;
         }
-        let cEnd = end;
-        if (cEnd > start && buf[cEnd - 1] === this.eol) {
-            cEnd--;
-            if (cEnd > start && buf[cEnd - 1] === this.cr) {
-                cEnd--;
-            }
-        }
-        if (cEnd - start > this.maxLine) {
+        if (end - start > this.maxLine && this.contentLength(buf, start, end) > this.maxLine) {
             this.bad.add(line, "line-too-long", `line longer than ${this.maxLine} bytes`);
             return end;
         }
@@ -1244,6 +1237,18 @@ export class CoreSummarizer implements Summarizer {
             }
         }
         return end;
+    }
+
+    /** The length of the record buf[start, end) without its line end. */
+    private contentLength(buf: Buffer, start: number, end: number): number {
+        let e = end;
+        if (e > start && buf[e - 1] === this.eol) {
+            e--;
+            if (e > start && buf[e - 1] === this.cr) {
+                e--;
+            }
+        }
+        return e - start;
     }
 
     /** A record's bytes buf[start, end) in a chunk that is not all clean: valid UTF-8 and no NUL, or a bad row. */
