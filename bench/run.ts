@@ -12,6 +12,8 @@
  *   --keep       keep the temporary directory (generated files, transpiled children)
  *   --write      also write the report to bench/results.md
  *
+ * `npm run bench -- --pipeline [options]` measures the local pipeline instead (bench/pipeline.ts).
+ *
  * Every measurement runs in its own child process so that its peak RSS is its own (GNU `/usr/bin/time -v` when
  * present, else the child's process.resourceUsage().maxRSS). The children are transpiled to plain JavaScript
  * first (bench/build.ts) so that no TypeScript compiler sits in their memory.
@@ -23,6 +25,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DISTINCT_CAP } from "./baseline-stats";
 import { childNodePath, transpileTree } from "./build";
+import { runPipelineBench } from "./pipeline";
 import { COLUMN_NAMES, generateFiles, type FileTruth, type GenerateResult } from "./generate";
 import { RESULT_PREFIX, errorText, type ChildResult, type SummaryFigures } from "./protocol";
 
@@ -544,6 +547,9 @@ function columnDetails(c: Contenders): string[] {
 // Main
 
 async function main(): Promise<number> {
+    if (process.argv.includes("--pipeline")) {
+        return runPipelineBench(process.argv.slice(2).filter((a) => a !== "--pipeline"));
+    }
     const args = parseArgs(process.argv.slice(2));
     const tools = detectTools();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-bench-"));
