@@ -54,7 +54,8 @@ async function runJob(env: Record<string, string>): Promise<void> {
     useEnvironment(env);
     let exitCode: number;
     try {
-        exitCode = await main(process.env);
+        // The object, not process.env: an environment variable cannot hold a NUL (S3 keys can).
+        exitCode = await main({ ...process.env, ...env });
     } catch (e) {
         process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "unexpected error", error: (e as Error)?.message ?? String(e), exitCode: 70 })}\n`);
         exitCode = 70;

@@ -50,6 +50,8 @@ declare module "s3rver/lib/models/object" {
         key: string;
         content: Readable | Buffer | null;
         metadata: Record<string, string>;
+        /** The byte range served, when the request asked for one. */
+        range?: { start: number; end: number };
         static ALLOWED_METADATA: string[];
     }
     export = S3Object;
@@ -85,6 +87,7 @@ declare module "s3rver/lib/stores/filesystem" {
         getMetadata(bucket: string, key: string): Promise<Record<string, string | number>>;
         putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
         listObjects(bucket: string, options: ListOptions): Promise<ListResult>;
+        getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<S3Object | null>;
         putObject(object: S3Object): Promise<{ size: number; md5: string }>;
         deleteObject(bucket: string, key: string): Promise<void>;
         initiateUpload(bucket: string, key: string, uploadId: string, metadata: Record<string, string>): Promise<void>;
