@@ -77,6 +77,22 @@ describe("npm run demo: arguments", () => {
         assert.ok(!fs.existsSync(missing), "parsing creates nothing");
     });
 
+    it("the README's demo examples pass only files the dev stack's rule accepts", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("## The pipeline on one machine: `npm run demo`"));
+        const block = /```bash\n([\s\S]*?)```/.exec(section)![1];
+        const files = block
+            .split("\n")
+            .filter((l) => l.startsWith("npm run demo"))
+            .flatMap((l) => l.replace(/#.*/, "").split(/\s+/))
+            .filter((w) => /^[\w-]+\.[\w.]+$/.test(w));
+        assert.ok(files.length >= 2, files.join(" "));
+        const suffixes = loadStackConfig("dev").keySuffixes;
+        for (const file of files) {
+            assert.ok(suffixes.some((s) => file.endsWith(s)), `${file} does not end in ${suffixes.join(", ")}`);
+        }
+    });
+
     it("--help is recognised; keys are printed with hidden and control characters escaped", () => {
         assert.equal(parseDemoArgs(["--help"]), "help");
         assert.match(USAGE, /--concurrency N/);
