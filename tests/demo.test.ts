@@ -193,18 +193,33 @@ describe("npm run demo", function () {
     it("Ctrl-C stops the processors (interrupted) and keeps the queue in --data; the next start finishes it", async () => {
         const data = tempDir("demo-data-");
         try {
-            const first = startDemoProcess(["--data", data, "--rows", "400000", "--concurrency", "1"]);
+            // One processor: broken.csv waits behind the sample, which takes a while.
+            const first = startDemoProcess(["--data", data, "--rows", "1000000", "--concurrency", "1"]);
             await first.waitFor(/▶ {2}uploads\/sample\.csv: processing/);
             first.child.kill("SIGINT");
             assert.equal(await first.exited, 0, first.output());
             assert.match(first.output(), /Stopping…/);
-            assert.match(first.output(), /file(s)? still queued: they run when the demo starts again with --data/);
+            assert.match(first.output(), /^\d+ files? still queued: they run when the demo starts again with --data /m);
 
             const second = await runDemo(["--data", data, "--once", "--no-samples"]);
             assert.match(second.out, /↻ {2}resuming \d+ unfinished upload/);
-            assert.match(second.out, /✔ {2}uploads\/sample\.csv: 400,000 rows/);
-            assert.match(second.out, /✘ {2}uploads\/broken\.csv: failed, exit 65/);
-            assert.equal(second.code, 1, "broken.csv failed");
+            assert.match(second.out, /^Totals: /m);
+
+            // Everything uploaded before the Ctrl-C now has its final status.
+            const check = await LocalPipeline.start({ dataDir: data });
+            try {
+                const uploads = ((await check.s3.client.send(new ListObjectsV2Command({ Bucket: check.bucket, Prefix: "uploads/" }))).Contents ?? []).map((o) => o.Key!);
+                assert.ok(uploads.includes("uploads/sample.csv"));
+                for (const key of uploads.filter((k) => k.endsWith(".csv"))) {
+                    const status = await readJson<StatusDocument>(check.s3.client, check.bucket, `status/${key.slice("uploads/".length)}.json`);
+                    assert.equal(status?.state, key === "uploads/broken.csv" ? "failed" : "succeeded", key);
+                }
+                const sample = await readJson<StatusDocument>(check.s3.client, check.bucket, "status/sample.csv.json");
+                assert.equal(sample?.rowsProcessed, 1_000_000);
+                assert.equal(second.code, uploads.includes("uploads/broken.csv") ? 1 : 0, second.out);
+            } finally {
+                await check.stop();
+            }
         } finally {
             fs.rmSync(data, { recursive: true, force: true });
         }
@@ -298,6 +313,27 @@ describe("the local pipeline when a processor is killed", function () {
             assert.deepEqual(fs.readdirSync(path.join(pipeline.dataDir, "state", "queue")), [], "nothing left queued");
         } finally {
             await pipeline.stop();
+        }
+    });
+
+    it("reads 137 and 143 from a wrapper as SIGKILL (re-queued, then failed) and SIGTERM (interrupted), not as errors", async () => {
+        for (const [code, expected] of [
+            [137, ["requeued", "failed"]],
+            [143, ["interrupted"]],
+        ] as const) {
+            const events: PipelineEvent[] = [];
+            const pipeline = await LocalPipeline.start({ runner: "process", concurrency: 1, processorCommand: ["sh", "-c", `exit ${code}`], onEvent: (e) => events.push(e) });
+            try {
+                await pipeline.upload("uploads/wrapped.csv", "a\n1\n");
+                await pipeline.waitIdle();
+                assert.deepEqual(events.filter((e) => e.type !== "started").map((e) => e.type), expected, `exit ${code}`);
+                if (code === 137) {
+                    const failed = events.find((e) => e.type === "failed") as Extract<PipelineEvent, { type: "failed" }>;
+                    assert.deepEqual([failed.exitCode, failed.signal, failed.errorClass], [137, "SIGKILL", "KilledBySignal"]);
+                }
+            } finally {
+                await pipeline.stop();
+            }
         }
     });
 });

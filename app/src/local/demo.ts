@@ -187,7 +187,7 @@ export function describeEvent(e: Exclude<PipelineEvent, FailedEvent>, bucket: st
         case "skipped":
             return `=  ${key}: skipped (${e.reason})`;
         case "interrupted":
-            return `■  ${key}: interrupted (SIGTERM, exit ${e.exitCode}); it runs again on the next start with the same --data`;
+            return `■  ${key}: interrupted (SIGTERM, exit ${e.exitCode}); status interrupted`;
         case "requeued":
             return `↻  ${key}: the processor was killed (${e.signal ?? "signal"}, exit ${e.exitCode}); queued again`;
         case "succeeded":

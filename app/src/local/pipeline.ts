@@ -27,7 +27,7 @@ import { listObjects } from "../processor/batch";
 import { readJson, writeJson } from "../processor/s3";
 import { StatusDocument, statusKey, summaryKey } from "../processor/status";
 import { LOCAL_ACCOUNT, LOCAL_REGION, Route, objectCreatedEvent, routeEvent, uploadRoute } from "./events";
-import { PoolRunner, ProcessRunner, ProcessorRunner, RunResult } from "./runner";
+import { PoolRunner, ProcessRunner, ProcessorRunner, RunResult, signalOfExitCode } from "./runner";
 import { LOCAL_CREDENTIALS, LocalS3Server, ObjectCreatedRecord, startLocalS3 } from "./s3-server";
 import { REPO_ROOT, loadStackConfig } from "./stack";
 import { PipelineState, QueuedFile, queueId } from "./state";
@@ -375,8 +375,9 @@ export class LocalPipeline {
     /** What a processor's exit means for its file; the one place a final failure is reported. */
     private async settle(job: Job, result: RunResult, last: Record<string, unknown> | undefined): Promise<void> {
         const where = this.locations(job.key);
-        const interruptedBy = result.signal === "SIGTERM" || result.signal === "SIGINT" || (result.exitCode === 143 && result.signal === undefined);
-        if (interruptedBy) {
+        // A process killed by a signal, or one reporting 128 + n for it (137 SIGKILL, 143 SIGTERM).
+        const signal = result.signal ?? signalOfExitCode(result.exitCode);
+        if (signal === "SIGTERM" || signal === "SIGINT") {
             if (!this.stopping) {
                 this.state.remove(job.id);
             }
@@ -392,20 +393,20 @@ export class LocalPipeline {
             }
             return;
         }
-        if (result.signal !== undefined && !this.stopping && job.kills < REQUEUES_AFTER_KILL) {
+        if (signal !== undefined && !this.stopping && job.kills < REQUEUES_AFTER_KILL) {
             job.kills++;
-            this.onEvent({ type: "requeued", key: job.key, exitCode: result.exitCode, signal: result.signal });
+            this.onEvent({ type: "requeued", key: job.key, exitCode: result.exitCode, signal });
             this.queue.push(job);
             return;
         }
-        const reason = result.signal
-            ? { errorClass: "KilledBySignal", message: `the processor was killed by ${result.signal} (exit ${result.exitCode}) before it recorded an outcome` }
+        const reason = signal
+            ? { errorClass: "KilledBySignal", message: `the processor was killed by ${signal} (exit ${result.exitCode}) before it recorded an outcome` }
             : result.startError
               ? { errorClass: "StartFailed", message: `the processor could not be started: ${result.startError}` }
               : undefined;
         const status = await this.ensureFinalStatus(job, result.exitCode, reason);
         this.state.remove(job.id);
-        this.reportFailure(job, result, {
+        this.reportFailure(job, { ...result, signal }, {
             errorClass: String(status?.error?.class ?? last?.errorClass ?? reason?.errorClass ?? "Error"),
             message: String(status?.error?.message ?? last?.error ?? reason?.message ?? `exit code ${result.exitCode}`),
         });

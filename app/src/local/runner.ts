@@ -57,7 +57,15 @@ export function signalExitCode(signal: NodeJS.Signals): number {
     return 128 + (os.constants.signals[signal] ?? 0);
 }
 
-/** Splits a byte stream into lines; JSON objects go to `onJson`, other lines to `onText`. */
+/** The signal an exit code of 129–159 stands for (a wrapper reporting its child's death), if any. */
+export function signalOfExitCode(exitCode: number): NodeJS.Signals | undefined {
+    if (exitCode <= 128 || exitCode >= 160) {
+        return undefined;
+    }
+    return (Object.keys(os.constants.signals) as NodeJS.Signals[]).find((name) => os.constants.signals[name] === exitCode - 128);
+}
+
+/** Splits a byte stream into lines, each handed to `onLine` without its newline. */
 function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
     let buffered = "";
     return (chunk) => {
