@@ -311,10 +311,11 @@ async function main(): Promise<number> {
             : options.dataDir
               ? `${pending} file${pending === 1 ? "" : "s"} still queued: they run when the demo starts again with --data ${options.dataDir}\n`
               : `${pending} file${pending === 1 ? "" : "s"} still queued were discarded with the temporary data folder (use --data DIR to keep them)\n`;
+    // Ctrl-C (or SIGTERM) stops everything cleanly; a second one exits at once.
     let interrupted = false;
-    process.on("SIGINT", () => {
+    const onStopSignal = (signal: NodeJS.Signals) => {
         if (interrupted) {
-            process.exit(130);
+            process.exit(signal === "SIGINT" ? 130 : 143);
         }
         interrupted = true;
         process.stdout.write("\nStopping…\n");
@@ -322,7 +323,9 @@ async function main(): Promise<number> {
             process.stdout.write(`${totalsLine(demo.totals)}\n${pendingLine(pending)}`);
             process.exit(0);
         });
-    });
+    };
+    process.on("SIGINT", onStopSignal);
+    process.on("SIGTERM", onStopSignal);
     await demo.initialUploads;
     if (options.once) {
         const { pending } = await demo.stop();

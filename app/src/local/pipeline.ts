@@ -312,6 +312,12 @@ export class LocalPipeline {
         this.pump();
     }
 
+    private scratchDir(): string {
+        const dir = path.join(this.dataDir, "state", "scratch");
+        fs.mkdirSync(dir, { recursive: true });
+        return dir;
+    }
+
     /** The task definition's static environment, from the same builder the ProcessorTask uses. */
     private taskEnvironment(): Record<string, string> {
         const container = processorContainerDefinition({
@@ -323,7 +329,8 @@ export class LocalPipeline {
             stopTimeoutSeconds: this.config.stopTimeoutSeconds,
             // The stack's default task size (1 vCPU); local runs process several files at once instead.
             cpu: 1024,
-            scratchPath: os.tmpdir(),
+            // The task's scratch volume: inside the data folder, like everything the pipeline writes.
+            scratchPath: this.scratchDir(),
             scratchVolumeName: "scratch",
         });
         return Object.fromEntries(container.environment.map((e) => [e.name, e.value]));
