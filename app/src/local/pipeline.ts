@@ -132,6 +132,9 @@ export class LocalPipeline {
         if (!Number.isInteger(concurrency) || concurrency < 1) {
             throw new RangeError(`concurrency: ${concurrency} is not a whole number of at least 1`);
         }
+        if (options.processorCommand !== undefined && options.runner !== "process") {
+            throw new Error(`processorCommand is run by the process runner; runner is ${JSON.stringify(options.runner ?? "pool")} (give runner: "process")`);
+        }
         const owned = options.dataDir === undefined;
         const dataDir = path.resolve(options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "local-pipeline-")));
         fs.mkdirSync(dataDir, { recursive: true });
