@@ -83,7 +83,8 @@ function parseArgs(argv: readonly string[]): Args {
             case "--help":
             case "-h":
                 process.stdout.write(
-                    "npm run bench -- [--rows N] [--no-4x] [--repeat N] [--seed N] [--keep] [--write]\n",
+                    "npm run bench -- [--rows N] [--no-4x] [--repeat N] [--seed N] [--keep] [--write]\n" +
+                        "npm run bench -- --pipeline [--files N] [--baseline-files N] [--concurrency N] [--runner pool|process]\n",
                 );
                 process.exit(0);
                 break;
