@@ -3,8 +3,7 @@
  * index.ts beside this file.
  */
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { LOG_RETENTION_DAYS } from "../../components/builders/retention";
-import { forEachKnown, known, ofType, withDefaults } from "../lib/rule";
+import { LOG_RETENTION_DAYS, forEachKnown, known, ofType, withDefaults } from "@s3-fargate-pipeline/policy-lib";
 
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const LAMBDA = "aws:lambda/function:Function";
@@ -48,7 +47,7 @@ export const logGroupRetention: ResourceValidationPolicy = {
             }
             return;
         }
-        if (!(LOG_RETENTION_DAYS as readonly number[]).includes(days)) {
+        if (!LOG_RETENTION_DAYS.includes(days)) {
             report(`retentionInDays ${days} is not a value CloudWatch accepts (${LOG_RETENTION_DAYS.join(", ")}).`);
         } else if (days < minDays || days > maxDays) {
             report(`retentionInDays ${days} is outside the allowed range ${minDays}–${maxDays}.`);
