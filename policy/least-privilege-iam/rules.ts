@@ -427,10 +427,34 @@ function stackAccounts(resources: PolicyResource[]): Set<string> {
     return accounts;
 }
 
+/**
+ * Accounts a resource's own policy shows to be its owner's: the account of any ARN in a Resource
+ * element (a policy names the resource it is attached to), of a trusted OIDC or SAML provider (it
+ * lives in the role's account), and, in a key policy, the account whose root gets "kms:*" (the
+ * default key policy statement).
+ */
+function ownerAccounts(type: string, statements: Statement[]): Set<string> {
+    const owners = new Set<string>();
+    const add = (arn: string) => {
+        const account = parseArn(arn)?.account;
+        if (account && /^\d{12}$/.test(account)) {
+            owners.add(account);
+        }
+    };
+    for (const s of statements) {
+        s.resources.forEach(add);
+        s.principals?.federated.forEach(add);
+        if (type.startsWith("aws:kms/") && delegatesToIam(s)) {
+            s.principals?.aws.forEach((a) => (/^\d{12}$/.test(a) ? owners.add(a) : add(a)));
+        }
+    }
+    return owners;
+}
+
 export const resourcePolicyCrossAccountLimited: StackValidationPolicy = {
     name: "resource-policy-cross-account-limited",
     description:
-        "A resource policy, trust policy or permission that grants another AWS account access limits it to an organization (aws:PrincipalOrgID / aws:PrincipalOrgPaths) or, for a role trust, to the holder of an external ID (sts:ExternalId). The stack's own accounts are those of its resources' ARNs plus trustedAccounts.",
+        "A resource policy, trust policy or permission that grants another AWS account access limits it to an organization (aws:PrincipalOrgID / aws:PrincipalOrgPaths) or, for a role trust, to the holder of an external ID (sts:ExternalId). Own accounts: those of the stack's resource ARNs, of the ARNs the policy itself names as its Resource, and trustedAccounts.",
     severity: "medium",
     enforcementLevel: "advisory",
     remediationSteps:
@@ -449,8 +473,10 @@ export const resourcePolicyCrossAccountLimited: StackValidationPolicy = {
         const { trustedAccounts } = withDefaults(args, { trustedAccounts: [] as string[] });
         const own = new Set([...stackAccounts(args.resources), ...trustedAccounts]);
         return forEachKnown(args.resources, (r) => {
-            const external = (account: string) => !own.has(account);
-            for (const doc of readDocuments(r.type, r.props, ["resource", "trust"])) {
+            const docs = readDocuments(r.type, r.props, ["resource", "trust"]);
+            const owners = new Set(docs.flatMap((d) => [...ownerAccounts(r.type, d.statements)]));
+            const external = (account: string) => !own.has(account) && !owners.has(account);
+            for (const doc of docs) {
                 const limits = doc.kind === "trust" ? "aws:PrincipalOrgID, aws:PrincipalOrgPaths or sts:ExternalId" : "aws:PrincipalOrgID or aws:PrincipalOrgPaths";
                 for (const access of analyzeStatements(doc.statements)) {
                     const outside = access.accounts.filter((a) => external(a.account));
