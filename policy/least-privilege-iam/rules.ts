@@ -48,9 +48,9 @@ async function granted(statements: Statement[]): Promise<{ action: ActionInfo; s
     return out;
 }
 
-/** The Resource entries of a statement that name no particular resource of the action. */
-function unscopedResources(statement: Statement, action: ActionInfo): string[] {
-    return statement.resources.filter((r) => isUnscoped(r, action));
+/** The Resource entries of a statement that name no particular resource of the action, in any account (for iam:PassRole: any role). */
+function anyResource(statement: Statement, action: ActionInfo): string[] {
+    return statement.resources.filter((r) => isUnscoped(r, action, true));
 }
 
 /**
@@ -114,7 +114,7 @@ const DEFAULT_WILDCARD_RESOURCE_ACTIONS = ["cloudwatch:PutMetricData", "ec2:Desc
 export const noWildcardResource: ResourceValidationPolicy = {
     name: "iam-no-wildcard-resource",
     description:
-        'No Allow statement grants an action that supports resource-level scoping on Resource "*" or on an ARN that names no particular resource (arn:aws:s3:::*/*, arn:aws:iam::*:role/*); scoping and ARN formats come from AWS\'s Service Authorization Reference.',
+        'No Allow statement grants an action that supports resource-level scoping on Resource "*" or on an ARN as broad, naming no particular resource in no particular account (arn:aws:s3:::*/*, arn:aws:iam::*:role/*, arn:aws:logs:*:*:*); scoping and ARN formats come from AWS\'s Service Authorization Reference.',
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: 'Name the ARNs the action applies to (a bucket prefix, a log group, a task family). Actions AWS marks as wildcard-only, such as ecr:GetAuthorizationToken, may keep "*".',
@@ -150,7 +150,7 @@ export const noWildcardResource: ResourceValidationPolicy = {
                         }
                     }
                     if (parts.length > 0) {
-                        const broad = resource === "*" ? "" : ", which names no particular resource";
+                        const broad = resource === "*" ? "" : ", which names no particular resource in any account";
                         report(`${doc.field} ${statementLabel(s)} grants ${listForMessage(parts)} on "${resource}"${broad}; ${count === 1 ? "it supports" : "they support"} resource-level scoping.`);
                     }
                 }
@@ -201,7 +201,7 @@ export const passRoleScoped: ResourceValidationPolicy = {
                 if (!passRole) {
                     continue;
                 }
-                const unscoped = unscopedResources(s, passRole.action);
+                const unscoped = anyResource(s, passRole.action);
                 if (unscoped.length > 0) {
                     report(`${doc.field} ${statementLabel(s)} allows iam:PassRole on ${unscoped.map((r) => `"${r}"`).join(", ")}, which is any role.`);
                 }
@@ -329,7 +329,7 @@ export const noPrivilegeEscalation: ResourceValidationPolicy = {
             if (singles.length > 0) {
                 report(`${doc.field} grants ${listForMessage(singles)}, which let a principal raise its own privileges.`);
             }
-            const passAnyRole = grants.some((g) => g.action.name.toLowerCase() === "iam:passrole" && unscopedResources(g.statement, g.action).length > 0);
+            const passAnyRole = grants.some((g) => g.action.name.toLowerCase() === "iam:passrole" && anyResource(g.statement, g.action).length > 0);
             const sets = PASS_ROLE_ESCALATION_SETS.filter((set) => set.every((a) => names.has(a.toLowerCase())));
             if (passAnyRole && sets.length > 0) {
                 report(`${doc.field} grants iam:PassRole on any role together with ${sets.map((set) => set.join(" + ")).join("; ")}.`);
@@ -584,10 +584,10 @@ export const rolePolicyStylesConsistent: StackValidationPolicy = {
             const inlineRivals = others(true);
             const managedRivals = others(false);
             if (own("inlinePolicies") && inlineRivals.length > 0) {
-                report(`role ${role.name} has inlinePolicies and ${listForMessage(inlineRivals)} resources; they overwrite each other.`, role.urn);
+                report(`role ${role.name} has inlinePolicies and ${inlineRivals.join(", ")} resources; they overwrite each other.`, role.urn);
             }
             if (own("managedPolicyArns") && managedRivals.length > 0) {
-                report(`role ${role.name} has managedPolicyArns and ${listForMessage(managedRivals)} resources; they detach each other's policies.`, role.urn);
+                report(`role ${role.name} has managedPolicyArns and ${managedRivals.join(", ")} resources; they detach each other's policies.`, role.urn);
             }
         }),
 };

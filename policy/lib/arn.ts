@@ -5,9 +5,9 @@
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). A Resource element may
  * use `*` and `?` in any part. Scoping is decided against the ARN formats AWS's Service
  * Authorization Reference lists for the action's resource types: a Resource that matches the
- * format with every name in it left open (`arn:aws:s3:::*\/*` for objects, `arn:aws:iam::*:role/*`
- * for roles, `arn:aws:logs:eu-west-1:123456789012:log-group:*`) names no particular resource, so
- * it is as broad as `*`.
+ * format with every name in it left open, in every account (`arn:aws:s3:::*\/*` for objects,
+ * `arn:aws:iam::*:role/*` for roles, `arn:aws:logs:*:*:*`), names no particular resource, so it is
+ * as broad as `*`.
  */
 import { ActionInfo } from "./iam-actions";
 import { iamPatternMatches } from "./iam-document";
@@ -67,10 +67,14 @@ function probe(format: string, resource: Arn | undefined): string | undefined {
 }
 
 /**
- * True when a Resource element names no particular resource of the action: `*`, or a pattern that
- * matches the action's ARN format with any name at all.
+ * True when a Resource element is as broad as `*` for the action: `*` itself, or a pattern that
+ * matches the action's ARN format with any name in any account (`arn:aws:s3:::*\/*`,
+ * `arn:aws:iam::*:role/*`, `arn:aws:logs:*:*:*`). A pattern that pins the account but leaves the
+ * name open (`arn:aws:ec2:eu-west-1:123456789012:vpc/*`) is the usual scope for resources whose
+ * IDs AWS generates, and counts as scoped unless `anyNameIsUnscoped` is set (iam:PassRole on every
+ * role of an account is still every role).
  */
-export function isUnscoped(resource: string, action: ActionInfo): boolean {
+export function isUnscoped(resource: string, action: ActionInfo, anyNameIsUnscoped = false): boolean {
     if (resource === "*") {
         return true;
     }
@@ -80,6 +84,7 @@ export function isUnscoped(resource: string, action: ActionInfo): boolean {
     }
     return action.arnFormats.some((format) => {
         const sample = probe(format, arn);
-        return sample !== undefined && iamPatternMatches(resource, sample);
+        const accountPinned = format.includes("${Account}") && arn.account !== "" && !/[*?]/.test(arn.account);
+        return sample !== undefined && iamPatternMatches(resource, sample) && (anyNameIsUnscoped || !accountPinned);
     });
 }

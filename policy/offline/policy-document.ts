@@ -74,7 +74,8 @@ function principals(blocks: PrincipalInput[]): Json {
     }
     const out: Record<string, string | string[]> = {};
     for (const block of blocks) {
-        const ids = setValue(block.identifiers.map(VARIABLES));
+        const sorted = setValue(block.identifiers);
+        const ids = Array.isArray(sorted) ? sorted.map(VARIABLES) : VARIABLES(sorted);
         const before = out[block.type];
         out[block.type] = before === undefined ? ids : [...(Array.isArray(before) ? before : [before]), ...(Array.isArray(ids) ? ids : [ids])];
     }
@@ -97,7 +98,14 @@ function statement(s: StatementInput): RenderedStatement {
             out[key] = value;
         }
     };
-    const list = (values: string[] | undefined, map: (s: string) => string = (s) => s) => (values && values.length > 0 ? setValue(values.map(map)) : undefined);
+    // Sorted first, then `&{` replaced, as the provider does.
+    const list = (values: string[] | undefined, map: (s: string) => string = (s) => s) => {
+        if (!values || values.length === 0) {
+            return undefined;
+        }
+        const sorted = setValue(values);
+        return Array.isArray(sorted) ? sorted.map(map) : map(sorted);
+    };
     put("Sid", s.sid ? s.sid : undefined);
     put("Effect", s.effect ?? "Allow");
     put("Action", list(s.actions));
