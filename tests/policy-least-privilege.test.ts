@@ -592,6 +592,13 @@ describe("least-privilege-iam rules", () => {
             }
         });
 
+        it('counts a wildcard service principal as everyone', async () => {
+            const records = [resource(T.topicPolicy, "t", { policy: doc(allow("sns:Publish", "*", { Principal: { Service: "*.amazonaws.com" } })) })];
+            assert.deepEqual(await messages(resourcePolicyNoPublicAccess, records), [
+                'policy statement 0 allows everyone (Principal {"Service": "*.amazonaws.com"} (any service, for anyone)) to sns:Publish; no condition limits the caller.',
+            ]);
+        });
+
         it('names the way a statement lets everyone in: {"AWS": "*"} in a list, any account\'s root, NotPrincipal', async () => {
             const records = [
                 resource(T.queuePolicy, "a", { policy: doc({ Sid: "Open", Effect: "Allow", Principal: { AWS: [roleArn("x"), "*"] }, Action: "sqs:SendMessage", Resource: "*" }) }),
@@ -682,6 +689,15 @@ describe("least-privilege-iam rules", () => {
             const queue = resource(T.queuePolicy, "qp", { policy: doc(allow("sqs:SendMessage", `arn:aws:sqs:eu-west-1:${OTHER}:q`, { Principal: { AWS: OTHER } })) });
             const key = resource("aws:kms/key:Key", "k", { policy: doc([allow("kms:*", "*", { Principal: { AWS: `arn:aws:iam::${OTHER}:root` } }), allow("kms:Decrypt", "*", { Principal: { AWS: roleArn("x").replace(ACCOUNT, OTHER) } })]) });
             assert.deepEqual(await messages(resourcePolicyCrossAccountLimited, [queue, key]), []);
+        });
+
+        it("flags a key policy that also gives another account's root kms:*: two accounts named, neither taken for the owner", async () => {
+            const shared = resource("aws:kms/key:Key", "k", {
+                policy: doc([allow("kms:*", "*", { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }), allow("kms:*", "*", { Principal: { AWS: `arn:aws:iam::${OTHER}:root` } })]),
+            });
+            assert.deepEqual(await messages(resourcePolicyCrossAccountLimited, [ownRole, shared]), [
+                `k: policy statement 1 grants account ${OTHER} (arn:aws:iam::${OTHER}:root) without an aws:PrincipalOrgID or aws:PrincipalOrgPaths condition.`,
+            ]);
         });
 
         it("rejects a trustedAccounts entry that is not an account ID", async () => {

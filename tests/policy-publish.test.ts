@@ -13,6 +13,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import { evaluatePacks } from "../policy/offline/engine";
 import { PACKS } from "../policy/packs";
 import { ROOT, Recorded } from "./mocks";
@@ -23,6 +24,7 @@ const LIB_DIR = path.join(ROOT, "policy/lib");
 interface Manifest {
     name: string;
     version: string;
+    description?: string;
     main?: string;
     dependencies?: Record<string, string>;
     peerDependencies?: Record<string, string>;
@@ -89,6 +91,9 @@ describe("publishable policy packs", function () {
                 assert.deepEqual(tarList(tarball), ["PulumiPolicy.yaml", "index.ts", "package.json", "rules.ts", "tsconfig.json"]);
                 const m = manifest(dir);
                 assert.match(m.version, /^\d+\.\d+\.\d+$/);
+                const pulumiPolicy = yaml.load(fs.readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8")) as { runtime: unknown; description: unknown };
+                assert.deepEqual(pulumiPolicy.runtime, { name: "nodejs", options: { typescript: true } });
+                assert.equal(pulumiPolicy.description, m.description);
                 for (const source of ["index.ts", "rules.ts"]) {
                     const imports = [...fs.readFileSync(path.join(dir, source), "utf8").matchAll(/from "([^"]+)"/g)].map((x) => x[1]);
                     for (const spec_ of imports) {

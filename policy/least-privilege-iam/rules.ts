@@ -430,8 +430,8 @@ function stackAccounts(resources: PolicyResource[]): Set<string> {
 /**
  * Accounts a resource's own policy shows to be its owner's: the account of any ARN in a Resource
  * element (a policy names the resource it is attached to), of a trusted OIDC or SAML provider (it
- * lives in the role's account), and, in a key policy, the account whose root gets "kms:*" (the
- * default key policy statement).
+ * lives in the role's account), and, in a key policy that names a single account, that account when
+ * its root gets "kms:*" (the default key policy statement).
  */
 function ownerAccounts(type: string, statements: Statement[]): Set<string> {
     const owners = new Set<string>();
@@ -444,9 +444,10 @@ function ownerAccounts(type: string, statements: Statement[]): Set<string> {
     for (const s of statements) {
         s.resources.forEach(add);
         s.principals?.federated.forEach(add);
-        if (type.startsWith("aws:kms/") && delegatesToIam(s)) {
-            s.principals?.aws.forEach((a) => (/^\d{12}$/.test(a) ? owners.add(a) : add(a)));
-        }
+    }
+    const named = new Set(analyzeStatements(statements).flatMap((a) => a.accounts.map((p) => p.account)));
+    if (type.startsWith("aws:kms/") && named.size === 1 && allows(statements).some(delegatesToIam)) {
+        named.forEach((account) => owners.add(account));
     }
     return owners;
 }

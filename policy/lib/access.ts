@@ -160,7 +160,11 @@ function everyone(s: Statement): string | undefined {
         const account = accountOf(a);
         return account !== undefined && hasWildcard(account);
     });
-    return wildcardAccount === undefined ? undefined : `Principal "${wildcardAccount}" (any account)`;
+    if (wildcardAccount !== undefined) {
+        return `Principal "${wildcardAccount}" (any account)`;
+    }
+    const anyService = p.services.find((service) => /[*?]/.test(service));
+    return anyService === undefined ? undefined : `Principal {"Service": "${anyService}"} (any service, for anyone)`;
 }
 
 /** The access each Allow statement of a resource or trust policy grants. */
