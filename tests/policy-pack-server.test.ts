@@ -1,8 +1,9 @@
 /**
- * The packs as the Pulumi CLI runs them: each pack's entry file is started the way the CLI starts a
- * `--policy-pack` directory (its own process, cwd = the pack), it prints its gRPC port, and this
- * test talks to it over the Analyzer protocol the engine uses. The verdicts must equal the offline
- * runner's for the same resources.
+ * The packs as the Pulumi CLI runs them from this repository: each pack folder is started the way the
+ * CLI starts a `--policy-pack` directory (its own process, cwd = the pack, through
+ * @pulumi/pulumi/cmd/run-policy-pack, which compiles it with type checking), it prints its gRPC port,
+ * and this test talks to it over the Analyzer protocol the engine uses. The verdicts must equal the
+ * offline runner's for the same resources.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -19,7 +20,7 @@ for (const spec of PACKS) {
         let stacks: Recorded[][];
         before(async () => {
             const dir = path.join(ROOT, "policy", spec.name);
-            served = await startPack(["-r", "ts-node/register/transpile-only", "index.ts"], dir, { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") });
+            served = await startPack([require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] }), "127.0.0.1:0", "."], dir);
             stacks = await insecureStacks();
         });
         after(() => stopPack(served));
