@@ -924,7 +924,7 @@ describe("QueueWorkerService under both policy packs", () => {
             }));
         });
         const mandatory = found.filter((f) => f.enforcementLevel === "mandatory").map((f) => `${f.policy}: ${f.resourceName}`);
-        assert.deepEqual(mandatory.sort(), ["log-group-retention: jobs-processor-logs", "resource-policy-public-principal-conditioned: jobs-queue-policy"]);
+        assert.deepEqual(mandatory.sort(), ["log-group-retention: jobs-processor-logs", "resource-policy-no-public-access: jobs-queue-policy"]);
     });
 });
 

