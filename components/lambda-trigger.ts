@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { aboveThresholdAlarm } from "./builders/monitoring";
 import { CapacityProviderStrategyItem } from "./builders/capacity";
-import { PolicyDocument, PolicyStatement, denyInsecureTransport, serviceTrustPolicy, targetRolePolicy } from "./builders/iam";
+import { PolicyDocument, PolicyStatement, denyInsecureTransport, lambdaTrustPolicy, targetRolePolicy } from "./builders/iam";
 import { BucketPrefixes, validateSuffixes } from "./builders/prefixes";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
 import { Transform, applyTransform } from "./builders/transform";
@@ -241,7 +241,7 @@ export class LambdaTrigger extends pulumi.ComponentResource {
             `${name}-role`,
             applyTransform<aws.iam.RoleArgs>({
                 description: "Upload trigger: start the processor task for each upload, write its logs, dead-letter failed events",
-                assumeRolePolicy: accountId.apply((account) => JSON.stringify(serviceTrustPolicy({ service: "lambda.amazonaws.com", sourceAccount: account }))),
+                assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
             }, args.transform?.role),
             parent,
         );

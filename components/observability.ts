@@ -10,7 +10,7 @@ import {
     alertTopicPolicy,
     dashboardBody,
     requireIntegerInRange,
-    serviceTrustPolicy,
+    lambdaTrustPolicy,
     taskFailurePattern,
     utilisationPercentQueries,
     validateRetention,
@@ -167,7 +167,6 @@ export class Observability extends pulumi.ComponentResource {
 
     private createNotifier(name: string, args: ObservabilityArgs, slack: SlackArgs, retentionInDays: number) {
         const parent = { parent: this };
-        const identity = aws.getCallerIdentityOutput({}, parent);
         const secret = new aws.secretsmanager.Secret(`${name}-slack-webhook`, {
             description: "Slack incoming-webhook URL for pipeline alerts",
             recoveryWindowInDays: 7,
@@ -178,7 +177,7 @@ export class Observability extends pulumi.ComponentResource {
         const deadLetters = new aws.sqs.Queue(`${name}-notifier-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, parent);
         const role = new aws.iam.Role(`${name}-notifier-role`, {
             description: "Slack notifier: read the webhook secret, write its logs, dead-letter undeliverable messages",
-            assumeRolePolicy: identity.accountId.apply((account) => JSON.stringify(serviceTrustPolicy({ service: "lambda.amazonaws.com", sourceAccount: account }))),
+            assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
         }, parent);
         const policy = new aws.iam.RolePolicy(`${name}-notifier-policy`, {
             role: role.id,

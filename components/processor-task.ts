@@ -13,7 +13,8 @@ import {
     executionRolePolicy,
     invalid,
     processorContainerDefinition,
-    serviceTrustPolicy,
+    ecsTaskExecutionTrustPolicy,
+    ecsTaskTrustPolicy,
     taskRolePolicy,
     validateCpuArchitecture,
     validateEphemeralStorage,
@@ -166,16 +167,10 @@ export class ProcessorTask extends pulumi.ComponentResource {
         this.imageUri = image.uri;
         this.repository = image.repository;
 
-        const ecsTasksTrust = pulumi
-            .all([identity.accountId, region, partition])
-            .apply(([account, r, p]) =>
-                JSON.stringify(
-                    serviceTrustPolicy({ service: "ecs-tasks.amazonaws.com", sourceAccount: account, sourceArn: `arn:${p}:ecs:${r}:${account}:*` }),
-                ),
-            );
+        // Each role gets exactly the trust AWS documents for it (see the builders).
         this.executionRole = new aws.iam.Role(`${name}-execution-role`, {
             description: `Starts ${this.family} tasks: pulls the image, writes the log group`,
-            assumeRolePolicy: ecsTasksTrust,
+            assumeRolePolicy: JSON.stringify(ecsTaskExecutionTrustPolicy()),
         }, parent);
         new aws.iam.RolePolicy(`${name}-execution-policy`, {
             role: this.executionRole.id,
@@ -186,7 +181,9 @@ export class ProcessorTask extends pulumi.ComponentResource {
 
         this.taskRole = new aws.iam.Role(`${name}-task-role`, {
             description: `Runs ${this.family}: reads ${args.bucket.prefixes.upload}, writes ${args.bucket.prefixes.output} and ${args.bucket.prefixes.status}`,
-            assumeRolePolicy: ecsTasksTrust,
+            assumeRolePolicy: pulumi
+                .all([identity.accountId, region, partition])
+                .apply(([account, r, p]) => JSON.stringify(ecsTaskTrustPolicy({ partition: p, region: r, account }))),
         }, parent);
         new aws.iam.RolePolicy(`${name}-task-policy`, {
             role: this.taskRole.id,

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CapacityProviderStrategyItem } from "./builders/capacity";
 import { aboveThresholdAlarm } from "./builders/monitoring";
-import { denyInsecureTransport } from "./builders/iam";
+import { denyInsecureTransport, schedulerTrustPolicy } from "./builders/iam";
 import {
     ScheduleState,
     SCHEDULE_STATES,
@@ -13,7 +13,6 @@ import {
     runTaskTargetArn,
     scheduleGroupArn,
     schedulerRolePolicy,
-    schedulerTrustPolicy,
     validateBatchEnvironment,
     validateBatchRunTaskLength,
     validateContainerName,

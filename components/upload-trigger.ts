@@ -9,7 +9,7 @@ import {
     invalid,
     requireIntegerInRange,
     runTaskInputTransformer,
-    serviceTrustPolicy,
+    eventBridgeTargetTrustPolicy,
     targetRolePolicy,
     uploadEventPattern,
     validateSuffixes,
@@ -135,7 +135,7 @@ export class UploadTrigger extends pulumi.ComponentResource {
             assumeRolePolicy: pulumi
                 .all([identity.accountId, this.rule.arn])
                 .apply(([account, ruleArn]) =>
-                    JSON.stringify(serviceTrustPolicy({ service: "events.amazonaws.com", sourceAccount: account, sourceArn: ruleArn })),
+                    JSON.stringify(eventBridgeTargetTrustPolicy({ account, ruleArn })),
                 ),
         }, parent);
         const rolePolicy = new aws.iam.RolePolicy(`${name}-role-policy`, {

@@ -186,19 +186,23 @@ describe("ProcessorTask", () => {
         assert.deepEqual([group.name, group.retentionInDays], ["/ecs/s3-fargate-pipeline-unit-processor", 30]);
     });
 
-    it("uses distinct execution and task roles, both trusted only by ECS tasks of this account", async () => {
+    it("uses distinct execution and task roles, each with the trust the ECS docs give it", async () => {
         new ProcessorTask("processor", { bucket: BUCKET });
         await settle();
         const td = recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
         assert.notEqual(td.executionRoleArn, td.taskRoleArn);
-        for (const name of ["processor-execution-role", "processor-task-role"]) {
-            const [trust] = parseDoc(role(name).inputs.assumeRolePolicy).Statement;
-            assert.deepEqual(trust.Principal, { Service: "ecs-tasks.amazonaws.com" });
-            assert.deepEqual(trust.Condition, {
-                StringEquals: { "aws:SourceAccount": ACCOUNT },
-                ArnLike: { "aws:SourceArn": `arn:aws:ecs:eu-west-1:${ACCOUNT}:*` },
-            });
-        }
+        const trustOf = (name: string) => parseDoc(role(name).inputs.assumeRolePolicy).Statement;
+        // task_execution_IAM_role.html: no conditions.
+        assert.deepEqual(trustOf("processor-execution-role"), [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+        // task-iam-roles.html: ECS resources of this account and region.
+        assert.deepEqual(trustOf("processor-task-role"), [
+            {
+                Effect: "Allow",
+                Principal: { Service: "ecs-tasks.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { ArnLike: { "aws:SourceArn": `arn:aws:ecs:eu-west-1:${ACCOUNT}:*` }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
+            },
+        ]);
     });
 
     it("scopes the execution role to its repository and log group, the task role to its prefixes", async () => {

@@ -704,12 +704,12 @@ describe("LambdaTrigger component (under mocks)", () => {
         assert.ok(functionDeps.includes(recorder.one("aws:iam/rolePolicy:RolePolicy").urn));
     });
 
-    it("has a role trusted by Lambda for this account only, with exactly the statements it needs", async () => {
+    it("has a role with the trust Lambda documents (lambda.amazonaws.com, no conditions), with exactly the statements it needs", async () => {
         new LambdaTrigger("trigger", BASE);
         await settle();
         assert.deepEqual(parseDoc(recorder.one("aws:iam/role:Role").inputs.assumeRolePolicy), {
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } }],
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
         });
         const group = recorder.one("aws:cloudwatch/logGroup:LogGroup").state.arn;
         const queue = recorder.one("aws:sqs/queue:Queue").state.arn;
