@@ -174,6 +174,10 @@ export const scheduleDeadLetterQueueUrl = schedule?.deadLetterQueue.url;
 export const kubernetesNamespace = kubernetes?.namespace;
 /** Task failures and alarms are published here (subscribe e-mail or chat to it as well). */
 export const alertTopicArn = observability.topic.arn;
+/** The rule that publishes failed tasks to the alert topic. */
+export const failureRuleArn = observability.failureRule.arn;
+/** Failure notifications that could not be published to the alert topic land here. */
+export const failureDeadLetterQueueUrl = observability.failureDeadLetterQueue.url;
 /** The CloudWatch dashboard. */
 export const dashboardName = observability.dashboard?.dashboardName;
 /** A first upload, ready to paste. */

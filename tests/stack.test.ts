@@ -55,10 +55,12 @@ for (const stack of ["dev", "prod"]) {
                 {
                     bucket: 1, notification: 1, rule: 2, target: 2, cluster: 1, taskDefinition: 1, logGroup: 1, vpc: 1, natGateway: 0, topic: 1,
                     dashboard: 1, queries: 2, lambda: 0,
+                    // Queues: the upload rule's and the failure rule's dead letters; alarms: CPU, memory, and failed
+                    // invocations and dead letters of each rule.
                     // prod adds the nightly catch-up run: a schedule with its role, dead-letter queue and alarm.
                     ...(stack === "prod"
-                        ? { schedule: 1, queue: 2, roles: 4, rolePolicies: 4, alarms: 5 }
-                        : { schedule: 0, queue: 1, roles: 3, rolePolicies: 3, alarms: 4 }),
+                        ? { schedule: 1, queue: 3, roles: 4, rolePolicies: 4, alarms: 7 }
+                        : { schedule: 0, queue: 2, roles: 3, rolePolicies: 3, alarms: 6 }),
                 },
             );
         });

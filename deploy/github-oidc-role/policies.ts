@@ -107,8 +107,9 @@ export const PROGRAM_SCOPE: ProgramScope = {
         { prefix: "catch-up-role-", passedTo: ["scheduler.amazonaws.com"] },
         { prefix: "monitoring-notifier-role-", passedTo: ["lambda.amazonaws.com"] },
     ],
-    queues: ["on-upload-dlq-", "queue-worker-", "catch-up-dlq-", "monitoring-notifier-dlq-"],
-    topics: ["monitoring-alerts-"],
+    queues: ["on-upload-dlq-", "queue-worker-", "catch-up-dlq-", "monitoring-notifier-dlq-", "monitoring-task-failed-dlq-"],
+    // The alert topic is named `<project>-<stack>-monitoring-alerts` (its key policy names it before it exists).
+    topics: [`${PROJECT}-`],
     rules: ["on-upload-rule-", "queue-worker-feed-rule-", "monitoring-task-failed-"],
     schedules: ["*/catch-up-schedule-"],
     alarms: ["on-upload-", "queue-worker-", "catch-up-", "monitoring-"],

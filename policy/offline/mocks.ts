@@ -71,6 +71,10 @@ function computed(type: string, name: string, inputs: State, region: string): St
                 repositoryUrl: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${repo}`,
             };
         }
+        case "aws:sns/topic:Topic": {
+            const topicName = inputs.name ?? `${name}-t1`;
+            return { id: arn("sns", topicName), name: topicName, arn: arn("sns", topicName) };
+        }
         case "awsx:ecr:Image":
             return { imageUri: `${inputs.repositoryUrl}@sha256:${"0".repeat(64)}` };
         default:
