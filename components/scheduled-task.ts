@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CapacityProviderStrategyItem } from "./builders/capacity";
+import { validateNumericPlatformVersion } from "./builders/fargate";
 import { aboveThresholdAlarm } from "./builders/monitoring";
 import { denyInsecureTransport, schedulerTrustPolicy } from "./builders/iam";
 import {
@@ -18,7 +19,6 @@ import {
     validateContainerName,
     validateScheduleCapacityStrategy,
     validateScheduleGroupName,
-    validateSchedulePlatformVersion,
     validateStartedBy,
     validateTimezone,
 } from "./builders/schedule";
@@ -167,7 +167,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
         const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 3600, 60, 86400);
         const strategy = validateScheduleCapacityStrategy(args.capacityProviderStrategy ?? [], field("capacityProviderStrategy"));
         const platformVersion =
-            args.platformVersion === undefined ? undefined : validateSchedulePlatformVersion(args.platformVersion, field("platformVersion"));
+            args.platformVersion === undefined ? undefined : validateNumericPlatformVersion(args.platformVersion, field("platformVersion"));
         const containerName = validateContainerName(args.task.containerName, field("task.containerName"));
         const environment = validateBatchEnvironment(args.environment ?? {}, field("environment"));
         const startedBy = args.startedBy === undefined ? defaultStartedBy(name) : validateStartedBy(args.startedBy, field("startedBy"));

@@ -318,7 +318,7 @@ describe("UploadTrigger", () => {
         assertParented(recorder, "s3-fargate-pipeline:events:UploadTrigger");
     });
 
-    it("targets the cluster with FARGATE, the network, the transformer, retries and the DLQ", async () => {
+    it("targets the cluster with FARGATE and no platform version (the latest), the network, the transformer, retries and the DLQ", async () => {
         const trigger = new UploadTrigger("t", { ...base, maxEventAgeSeconds: 600, maxRetryAttempts: 3 });
         await settle();
         const target = recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs;
@@ -327,7 +327,6 @@ describe("UploadTrigger", () => {
             taskDefinitionArn: task.taskDefinitionArn,
             taskCount: 1,
             launchType: "FARGATE",
-            platformVersion: "LATEST",
             networkConfiguration: { subnets: ["subnet-1", "subnet-2"], securityGroups: ["sg-1"], assignPublicIp: true },
             propagateTags: "TASK_DEFINITION",
             enableEcsManagedTags: true,
@@ -352,6 +351,16 @@ describe("UploadTrigger", () => {
         const ecs = recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.ecsTarget;
         assert.equal(ecs.launchType, undefined);
         assert.deepEqual(ecs.capacityProviderStrategies.map((s: any) => [s.capacityProvider, s.weight]), [["FARGATE", 1], ["FARGATE_SPOT", 3]]);
+    });
+
+    // EventBridge's EcsParameters: "Specify only the numeric portion of the platform version, such as 1.1.0".
+    it("passes a numeric platform version through, and refuses LATEST, which EventBridge's ECS target does not take", async () => {
+        new UploadTrigger("t", { ...base, platformVersion: "1.4.0" });
+        await settle();
+        assert.equal(recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.ecsTarget.platformVersion, "1.4.0");
+        assert.throws(() => new UploadTrigger("u", { ...base, platformVersion: "LATEST" }), {
+            message: 'u.platformVersion: "LATEST" is not a Fargate platform version; use the numeric form, such as "1.4.0", or leave it unset for the latest',
+        });
     });
 
     it("lets only EventBridge, for this rule, send to the DLQ", async () => {
@@ -381,7 +390,7 @@ describe("UploadTrigger", () => {
     const rejected: [string, object, string][] = [
         ["a max event age under 60 s", { maxEventAgeSeconds: 30 }, "t.maxEventAgeSeconds: 30 is out of range; use a whole number from 60 to 86400"],
         ["more than 185 retries", { maxRetryAttempts: 186 }, "t.maxRetryAttempts: 186 is out of range; use a whole number from 0 to 185"],
-        ["a bad platform version", { platformVersion: "latest" }, 't.platformVersion: "latest" is not a Fargate platform version; use "LATEST" or a version such as "1.4.0"'],
+        ["a bad platform version", { platformVersion: "1.4" }, 't.platformVersion: "1.4" is not a Fargate platform version; use the numeric form, such as "1.4.0", or leave it unset for the latest'],
         ["an empty suffix", { keySuffixes: [""] }, 't.keySuffixes[0]: "" is empty; give a non-empty key ending such as ".csv"'],
     ];
     for (const [what, args, message] of rejected) {

@@ -665,7 +665,7 @@ describe("LambdaTrigger component (under mocks)", () => {
         assert.throws(() => new LambdaTrigger("t", { ...BASE, runtime: "python3.12" }), /t.runtime: "python3.12" is not a supported Node.js Lambda runtime/);
     });
 
-    it("gives the function the environment the handler validates, with FARGATE and a public IP by default", async () => {
+    it("gives the function the environment the handler validates, with FARGATE, a public IP and no platform version (the latest) by default", async () => {
         new LambdaTrigger("trigger", BASE);
         await settle();
         const variables = fn().inputs.environment.variables;
@@ -676,7 +676,6 @@ describe("LambdaTrigger component (under mocks)", () => {
             SUBNET_IDS: SUBNETS.join(","),
             SECURITY_GROUP_IDS: SECURITY_GROUPS.join(","),
             ASSIGN_PUBLIC_IP: "ENABLED",
-            PLATFORM_VERSION: "LATEST",
             UPLOAD_PREFIX: "uploads/",
             BUCKET_NAME: BUCKET,
             LAUNCH_TYPE: "FARGATE",
@@ -861,7 +860,7 @@ describe("LambdaTrigger component (under mocks)", () => {
         ["64 MB", { memorySize: 64 }, "t.memorySize: 64 is out of range; use a whole number from 128 to 10240"],
         ["a 16-minute timeout", { timeoutSeconds: 960 }, "t.timeoutSeconds: 960 is out of range; use a whole number from 1 to 900"],
         ["an unknown retention", { logRetentionDays: 10 }, "t.logRetentionDays: 10 is not a CloudWatch Logs retention; use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"],
-        ["a bad platform version", { platformVersion: "1.4" }, 't.platformVersion: "1.4" is not a Fargate platform version; use "LATEST" or a version such as "1.4.0"'],
+        ["a bad platform version", { platformVersion: "1.4" }, 't.platformVersion: "1.4" is not a Fargate platform version; use "LATEST" or a version such as "1.4.0", or leave it unset for the latest'],
         ["a bad container name", { task: { ...TASK, containerName: "my container" } }, 't.task.containerName: "my container" is not a valid ECS container name; use 1-255 letters, digits, hyphens and underscores'],
         [
             "a fractional strategy weight",

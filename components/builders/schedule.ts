@@ -222,14 +222,6 @@ export function validateScheduleGroupName(name: string, field: string): string {
     return name;
 }
 
-/** Fargate platform versions as the Scheduler takes them: the numeric part only. */
-export function validateSchedulePlatformVersion(version: string, field: string): string {
-    if (!/^\d+\.\d+\.\d+$/.test(version)) {
-        invalid(field, version, "is not a Fargate platform version", 'use the numeric form, such as "1.4.0", or leave it unset for the latest');
-    }
-    return version;
-}
-
 /** At most 6 items, FARGATE / FARGATE_SPOT only, base 0–100000, weight 0–1000, some weight above 0. */
 export function validateScheduleCapacityStrategy(strategy: readonly CapacityProviderStrategyItem[], field: string): CapacityProviderStrategyItem[] {
     if (strategy.length > 6) {
