@@ -7,7 +7,7 @@ import {
     UploadTrigger,
     matchesEventPattern,
 } from "../components";
-import { ACCOUNT, Recorded, Recorder, parseDoc, settle, useMocks, valueOf } from "./mocks";
+import { ACCOUNT, Recorded, Recorder, captureDependencies, parseDoc, settle, useMocks, valueOf } from "./mocks";
 
 const PREFIXES = { upload: "uploads/", output: "processed/", status: "status/" };
 const BUCKET = { bucketName: "data-bucket", bucketArn: "arn:aws:s3:::data-bucket", prefixes: PREFIXES };
@@ -75,13 +75,40 @@ describe("UploadBucket", () => {
     });
 
     it("GIVEN versioning and upload expiry THEN versioning on and lifecycle rules for both", async () => {
+        const deps = captureDependencies();
         new UploadBucket("files", { versioning: true, expireUploadsAfterDays: 14, prefixes: { upload: "in/" } });
         await settle();
-        assert.equal(recorder.one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status, "Enabled");
-        const rules = recorder.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+        const versioning = recorder.one("aws:s3/bucketVersioning:BucketVersioning");
+        assert.equal(versioning.inputs.versioningConfiguration.status, "Enabled");
+        const lifecycle = recorder.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+        const rules = lifecycle.inputs.rules;
         const expire = rules.find((r: any) => r.id === "expire-uploads");
         assert.deepEqual([expire.filter.prefix, expire.expiration.days], ["in/", 14]);
         assert.equal(rules.find((r: any) => r.id === "expire-noncurrent-versions").noncurrentVersionExpiration.noncurrentDays, 30);
+        assert.ok((deps.get(lifecycle.name) ?? []).includes(versioning.urn), "the lifecycle rules wait for versioning");
+    });
+
+    // S3: in a versioned bucket an expiration only adds a delete marker; a marker with no versions left behind it
+    // stays until an Expiration with ExpiredObjectDeleteMarker removes it, and that flag cannot share an
+    // Expiration with Days or Date (lifecycle-configuration-examples.html, "Removing expired object delete markers").
+    it("GIVEN versioning THEN a rule of its own removes expired object delete markers, bucket-wide", async () => {
+        new UploadBucket("files", { versioning: true, expireUploadsAfterDays: 14 });
+        await settle();
+        const rules: any[] = recorder.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+        const markers = rules.filter((r) => r.expiration?.expiredObjectDeleteMarker === true);
+        assert.equal(markers.length, 1);
+        assert.deepEqual(markers[0], { id: "remove-expired-delete-markers", status: "Enabled", filter: {}, expiration: { expiredObjectDeleteMarker: true } });
+        for (const rule of rules.filter((r) => r.expiration?.expiredObjectDeleteMarker)) {
+            assert.equal(rule.expiration.days ?? rule.expiration.date, undefined, "never with Days or Date");
+        }
+        assert.ok(rules.some((r) => r.noncurrentVersionExpiration?.noncurrentDays > 0), "noncurrent versions expire, so markers do become expired");
+    });
+
+    it("GIVEN no versioning THEN no delete-marker rule (an unversioned bucket has no delete markers)", async () => {
+        new UploadBucket("files", { expireUploadsAfterDays: 14 });
+        await settle();
+        const rules: any[] = recorder.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+        assert.deepEqual(rules.map((r) => r.id), ["abort-incomplete-multipart-uploads", "expire-uploads"]);
     });
 
     it("GIVEN two instances THEN no child names collide", async () => {

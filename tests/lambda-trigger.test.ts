@@ -15,8 +15,6 @@ import * as os from "os";
 import * as path from "path";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { getMonitor } from "@pulumi/pulumi/runtime/settings";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { readTriggerConfig, TriggerConfigError } from "../app/src/trigger/config";
 import { createHandler, TaskStartError, TriggerDeps } from "../app/src/trigger/handler";
@@ -31,7 +29,7 @@ import { ProcessorTask } from "../components/processor-task";
 import { UploadBucket } from "../components/upload-bucket";
 import { evaluatePacks } from "../policy/offline/engine";
 import { PACKS } from "../policy/packs";
-import { ACCOUNT, ROOT, Recorded, Recorder, parseDoc, settle, useMocks, valueOf } from "./mocks";
+import { ACCOUNT, ROOT, Recorded, Recorder, captureDependencies, parseDoc, settle, useMocks, valueOf } from "./mocks";
 import { EcsServer, ecsError, runTaskFailure, startEcsServer, startedTask } from "./support/ecs-server";
 
 const REGION = "eu-west-1";
@@ -610,18 +608,6 @@ const BASE: LambdaTriggerArgs = {
     network: { subnetIds: SUBNETS, securityGroupIds: SECURITY_GROUPS },
 };
 const TYPE = "s3-fargate-pipeline:events:LambdaTrigger";
-
-/** Records each resource's dependencies (URNs), as the engine receives them. */
-function captureDependencies(): Map<string, string[]> {
-    const deps = new Map<string, string[]>();
-    const monitor = getMonitor() as unknown as MockMonitor & { registerResource(req: any, cb: any): Promise<void> };
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, cb: any) => {
-        deps.set(req.getName(), req.getDependenciesList());
-        return register(req, cb);
-    };
-    return deps;
-}
 
 const statementsOf = (r: Recorded, field = "policy"): any[] => parseDoc(r.inputs[field]).Statement;
 
