@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import {
     ProcessingCluster,
     ProcessingNetwork,
@@ -198,8 +201,8 @@ describe("ProcessorTask", () => {
         assert.equal(container.image, await valueOf(task.imageUri));
         assert.equal(container.logConfiguration.options["awslogs-group"], "/ecs/s3-fargate-pipeline-unit-processor");
 
-        const image = recorder.one("awsx:ecr:Image").inputs;
-        assert.deepEqual([image.context, image.platform], ["./app", "linux/amd64"]);
+        const image = recorder.one("docker-build:index:Image").inputs;
+        assert.deepEqual([image.context, image.platforms], [{ location: "./app" }, ["linux/amd64"]]);
         const repo = recorder.one("aws:ecr/repository:Repository").inputs;
         assert.deepEqual([repo.imageTagMutability, repo.imageScanningConfiguration.scanOnPush], ["IMMUTABLE", true]);
         assert.ok(recorder.one("aws:ecr/lifecyclePolicy:LifecyclePolicy"));
@@ -260,7 +263,7 @@ describe("ProcessorTask", () => {
         new ProcessorTask("processor", { bucket: BUCKET, image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/proc:1.2" });
         await settle();
         assert.equal(recorder.ofType("aws:ecr/repository:Repository").length, 0);
-        assert.equal(recorder.ofType("awsx:ecr:Image").length, 0);
+        assert.equal(recorder.ofType("docker-build:index:Image").length, 0);
         const exec = statements(recorder.one("aws:iam/rolePolicy:RolePolicy", "processor-execution-policy"));
         assert.equal(exec[1].Resource, "arn:aws:ecr:eu-west-1:123456789012:repository/team/proc");
         assert.equal(JSON.parse(recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions)[0].image, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/proc:1.2");
@@ -274,22 +277,28 @@ describe("ProcessorTask", () => {
     });
 
     it("GIVEN ARM64, ephemeral storage, a stop timeout and a build context THEN they reach the task and the build", async () => {
-        new ProcessorTask("processor", {
-            bucket: BUCKET,
-            cpuArchitecture: "ARM64",
-            ephemeralStorageGiB: 50,
-            stopTimeoutSeconds: 120,
-            cpu: 4096,
-            memory: 30720,
-            logRetentionDays: 365,
-            build: { context: "./images/proc", dockerfile: "./images/proc/Dockerfile.prod" },
-        });
-        await settle();
+        const context = fs.mkdtempSync(path.join(os.tmpdir(), "proc-context-"));
+        try {
+            fs.writeFileSync(path.join(context, "Dockerfile.prod"), "FROM scratch\n");
+            new ProcessorTask("processor", {
+                bucket: BUCKET,
+                cpuArchitecture: "ARM64",
+                ephemeralStorageGiB: 50,
+                stopTimeoutSeconds: 120,
+                cpu: 4096,
+                memory: 30720,
+                logRetentionDays: 365,
+                build: { context, dockerfile: path.join(context, "Dockerfile.prod") },
+            });
+            await settle();
+        } finally {
+            fs.rmSync(context, { recursive: true, force: true });
+        }
         const td = recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
         assert.deepEqual([td.cpu, td.memory, td.runtimePlatform.cpuArchitecture, td.ephemeralStorage], ["4096", "30720", "ARM64", { sizeInGib: 50 }]);
         assert.equal(JSON.parse(td.containerDefinitions)[0].stopTimeout, 120);
-        const image = recorder.one("awsx:ecr:Image").inputs;
-        assert.deepEqual([image.context, image.dockerfile, image.platform], ["./images/proc", "./images/proc/Dockerfile.prod", "linux/arm64"]);
+        const image = recorder.one("docker-build:index:Image").inputs;
+        assert.deepEqual([image.context, image.dockerfile, image.platforms], [{ location: context }, { location: path.join(context, "Dockerfile.prod") }, ["linux/arm64"]]);
         assert.equal(recorder.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 365);
     });
 

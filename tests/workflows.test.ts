@@ -947,8 +947,9 @@ class Deployment {
                 const arn = this.arnOf(i.repository, "aws:ecr/repository:Repository");
                 return { change: on(arn, "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy"), read: on(arn, "ecr:GetLifecyclePolicy") };
             }
-            case "awsx:ecr:Image": {
-                const arn = this.arnOf(i.repositoryUrl, "aws:ecr/repository:Repository");
+            case "docker-build:index:Image": {
+                // Pushes to the repository its one tag names (`<repositoryUrl>:<content tag>`).
+                const arn = this.arnOf(String(i.tags[0]).replace(/:[^:/]+$/, ""), "aws:ecr/repository:Repository");
                 return {
                     change: on(arn, "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"),
                     read: [...anywhere("ecr:GetAuthorizationToken"), ...on(arn, "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages")],
