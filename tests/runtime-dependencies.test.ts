@@ -8,11 +8,11 @@
  * `npm run typecheck` checks both.
  */
 import { strict as assert } from "assert";
-import { builtinModules } from "module";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import { ROOT } from "./mocks";
+import { packagesLoadedBy } from "./support/imports";
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
     dependencies: Record<string, string>;
@@ -20,55 +20,8 @@ const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "ut
     scripts: Record<string, string>;
 };
 
-/** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
-function packageName(specifier: string): string {
-    const parts = specifier.split("/");
-    return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
-}
-
-/** What a file requires once compiled (type-only imports are erased, as at run time). */
-function runtimeRequires(file: string): string[] {
-    const js = ts.transpileModule(fs.readFileSync(file, "utf8"), {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-        fileName: file,
-    }).outputText;
-    return [...js.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
-}
-
-function resolveRelative(from: string, specifier: string): string {
-    const base = path.resolve(path.dirname(from), specifier);
-    const candidate = [`${base}.ts`, path.join(base, "index.ts")].find((f) => fs.existsSync(f));
-    assert.ok(candidate, `${path.relative(ROOT, from)} imports ${specifier}, which is not a TypeScript file`);
-    return candidate;
-}
-
-/** Every package the program loads, by the file that loads it first, following relative imports from `entry`. */
-function programPackages(entry: string): Map<string, string> {
-    const packages = new Map<string, string>();
-    const seen = new Set<string>();
-    const pending = [entry];
-    while (pending.length > 0) {
-        const file = pending.pop() as string;
-        if (seen.has(file)) {
-            continue;
-        }
-        seen.add(file);
-        for (const specifier of runtimeRequires(file)) {
-            if (specifier.startsWith(".")) {
-                pending.push(resolveRelative(file, specifier));
-            } else if (!specifier.startsWith("node:") && !builtinModules.includes(specifier.split("/")[0])) {
-                const name = packageName(specifier);
-                if (!packages.has(name)) {
-                    packages.set(name, path.relative(ROOT, file));
-                }
-            }
-        }
-    }
-    return packages;
-}
-
 describe("run-time dependencies of the Pulumi program", () => {
-    const packages = programPackages(path.join(ROOT, "index.ts"));
+    const packages = packagesLoadedBy(path.join(ROOT, "index.ts"), ROOT).static;
 
     it("finds the program's imports, including the compiler that packages the Lambda code", () => {
         for (const expected of ["@pulumi/pulumi", "@pulumi/aws", "typescript"]) {
@@ -97,5 +50,24 @@ describe("run-time dependencies of the Pulumi program", () => {
         assert.ok(tests.compilerOptions.types.includes("mocha"));
         assert.equal(manifest.scripts.typecheck, "tsc --noEmit && tsc --noEmit -p tests");
         assert.match(manifest.scripts.test, /^npm run typecheck && mocha/);
+    });
+});
+
+// `npm run smoke` runs after a deploy (CI runs it with the deploy job's install) and talks to AWS only.
+describe("run-time dependencies of the smoke check", () => {
+    const loaded = packagesLoadedBy(path.join(ROOT, "app", "src", "smoke", "cli.ts"), ROOT);
+
+    it("loads the AWS SDK clients it uses and never the Pulumi SDK", () => {
+        for (const expected of ["@aws-sdk/client-s3", "@aws-sdk/client-sqs", "@aws-sdk/client-sns", "@aws-sdk/client-cloudwatch"]) {
+            assert.ok(loaded.static.has(expected), `the smoke check loads ${expected}`);
+        }
+        const pulumi = [...loaded.static, ...loaded.dynamic].filter(([name]) => name.startsWith("@pulumi/")).map(([name, file]) => `${name} (loaded by ${file})`);
+        assert.deepEqual(pulumi, []);
+    });
+
+    it("lists what it loads under dependencies; the local S3 server's package only on the local path", () => {
+        const missing = [...loaded.static].filter(([name]) => manifest.dependencies[name] === undefined).map(([name, file]) => `${name} (loaded by ${file})`);
+        assert.deepEqual(missing, []);
+        assert.deepEqual([...loaded.dynamic.keys()], ["s3rver"], "loaded only against the local pipeline, where development dependencies are installed");
     });
 });

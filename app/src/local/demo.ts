@@ -4,17 +4,21 @@
  * the processor for each matching upload as the cloud would, shows progress, and serves the status
  * page until Ctrl-C.
  *
- *   npm run demo -- [--stack dev] [--data DIR] [--watch DIR] [--rows N] [--once] [FILE…]
+ *   npm run demo -- [--stack dev] [--data DIR] [--watch DIR] [--rows N] [--once] [--alerts DIR] [FILE…]
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { startStatusServer } from "../status-page/server";
+import { LocalAlertTopic } from "./alert-topic";
 import { LocalPipeline, PipelineEvent, slackToText } from "./pipeline";
+import { loadStackConfig } from "./stack";
 import { brokenFile, sampleCsv } from "./sample";
 
 export interface DemoOptions {
     stack: string;
+    /** Where the local alert topic writes failure notifications (`--alerts DIR`); none when unset. */
+    alertsDir?: string;
     dataDir?: string;
     watchDir?: string;
     rows: number;
@@ -36,10 +40,11 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
                 watch: { type: "string" },
                 rows: { type: "string" },
                 once: { type: "boolean" },
+                alerts: { type: "string" },
             },
         });
     } catch (e) {
-        throw new UsageError(`${(e as Error).message}; allowed: --stack NAME, --data DIR, --watch DIR, --rows N, --once, FILE…`);
+        throw new UsageError(`${(e as Error).message}; allowed: --stack NAME, --data DIR, --watch DIR, --rows N, --once, --alerts DIR, FILE…`);
     }
     const v = parsed.values;
     const rows = v.rows === undefined ? 20000 : Number(v.rows);
@@ -51,7 +56,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
             throw new UsageError(`${file}: no such file; give paths of files to upload`);
         }
     }
-    return { stack: v.stack ?? "dev", dataDir: v.data, watchDir: v.watch, rows, once: v.once ?? false, files: parsed.positionals };
+    return { stack: v.stack ?? "dev", dataDir: v.data, watchDir: v.watch, rows, once: v.once ?? false, files: parsed.positionals, alertsDir: v.alerts };
 }
 
 export interface RunningDemo {
@@ -87,10 +92,15 @@ export function describeEvent(e: PipelineEvent, bucket: string): string {
 
 export async function startDemo(options: DemoOptions, print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<RunningDemo> {
     let bucket = "";
+    // The failure rule and alert topic, local: failed runs' events land in --alerts DIR (see alert-topic.ts).
+    const alertTopic = options.alertsDir === undefined ? undefined : LocalAlertTopic.open(options.alertsDir, { notifySpotInterruptions: loadStackConfig(options.stack).notifySpotInterruptions });
     const pipeline = await LocalPipeline.start({
         stack: options.stack,
         dataDir: options.dataDir,
         onEvent: (e) => {
+            if (e.type === "failed") {
+                alertTopic?.deliverTaskStateChange(e.taskStopped);
+            }
             if (e.type !== "progress" || process.stdout.isTTY) {
                 print(describeEvent(e, bucket));
             }
@@ -109,6 +119,9 @@ export async function startDemo(options: DemoOptions, print: (line: string) => v
     print(`Local S3 server  ${pipeline.endpoint}  (bucket ${bucket}, data in ${pipeline.s3.directory})`);
     print(`Rule             Object Created under ${upload}${pipeline.config.keySuffixes.length ? ` ending ${pipeline.config.keySuffixes.join(", ")}` : ""} (from Pulumi.${options.stack}.yaml)`);
     print(`Status page      ${status.url}`);
+    if (alertTopic) {
+        print(`Alert topic      ${alertTopic.directory} (failure notifications, one file each, as the SNS topic gets them)`);
+    }
 
     let watcher: fs.FSWatcher | undefined;
     if (options.watchDir) {

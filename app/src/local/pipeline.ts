@@ -26,7 +26,7 @@ export type PipelineEvent =
     | { type: "progress"; key: string; rows: number }
     | { type: "succeeded"; key: string; rows: number; durationMs: number; outputKey: string; statusKey: string }
     | { type: "skipped"; key: string }
-    | { type: "failed"; key: string; exitCode: number; errorClass: string; message: string; statusKey: string; slack: SlackMessage };
+    | { type: "failed"; key: string; exitCode: number; errorClass: string; message: string; statusKey: string; slack: SlackMessage; taskStopped: Record<string, unknown> };
 
 export interface LocalPipelineOptions {
     /** Whose Pulumi.<stack>.yaml gives the prefixes, suffixes and task settings. @default "dev" */
@@ -214,6 +214,8 @@ export class LocalPipeline {
             this.onEvent({ type: "skipped", key: job.key });
             return;
         }
+        // The ECS Task State Change event of the failed run: what the failure rule sends to the alert topic.
+        const taskStopped = this.taskStoppedEvent(job, taskId, exitCode);
         this.onEvent({
             type: "failed",
             key: job.key,
@@ -221,7 +223,8 @@ export class LocalPipeline {
             errorClass: String(last?.errorClass ?? "Error"),
             message: String(last?.error ?? `exit code ${exitCode}`),
             statusKey: status,
-            slack: formatNotification(this.taskStoppedEvent(job, taskId, exitCode), {
+            taskStopped,
+            slack: formatNotification(taskStopped, {
                 region: LOCAL_REGION,
                 channelLabel: "local demo — not sent",
                 logGroupName: `/ecs/${this.stack}-processor`,
