@@ -146,6 +146,8 @@ export const uploadPrefix = config.prefixes.upload;
 export const outputPrefix = config.prefixes.output;
 /** One status document per file appears under this prefix. */
 export const statusPrefix = config.prefixes.status;
+/** Only uploads ending in one of these are processed (empty: every key under the upload prefix). */
+export const keySuffixes = config.keySuffixes;
 /** How uploads reach the processor. */
 export const trigger = config.trigger;
 /** The EventBridge rule that starts a task per upload (trigger eventbridge). */

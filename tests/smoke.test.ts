@@ -18,7 +18,9 @@ import { NoNotificationError, isTaskFailureFor, openLocalInbox, openSqsInbox, pa
 import { parseSmokeArgs, verdict } from "../app/src/smoke/cli";
 import { dataSuffix, failingFile, runSmoke, smokeFile } from "../app/src/smoke/run";
 import { SmokeUsageError, localOutputs, resolveTarget, ruleName } from "../app/src/smoke/target";
-import { ROOT } from "./mocks";
+import * as pulumi from "@pulumi/pulumi";
+import { runProgram } from "../policy/offline/program";
+import { ROOT, valueOf } from "./mocks";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:s3-fargate-pipeline-dev-monitoring-alerts";
 
@@ -73,6 +75,21 @@ describe("smoke check: what it reads", () => {
             rules: ["on-upload-rule-1a2b3c4", "monitoring-task-failed-9f8e7d6"],
             deadLetterQueueUrls: [outputs.deadLetterQueueUrl, outputs.failureDeadLetterQueueUrl],
         });
+    });
+
+    it("finds everything it needs among the outputs index.ts exports (the dev stack under Pulumi mocks, as `pulumi stack output --json` would print them)", async () => {
+        const { outputs: exported } = await runProgram({ stack: "dev" });
+        const printed: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(exported)) {
+            printed[name] = pulumi.Output.isInstance(value) ? await valueOf(value) : value;
+        }
+        const target = resolveTarget({ stack: "dev" }, {}, () => JSON.parse(JSON.stringify(printed)));
+        assert.deepEqual(target.prefixes, { upload: "uploads/", output: "processed/", status: "status/" });
+        assert.deepEqual(target.keySuffixes, [".csv", ".csv.gz", ".tsv", ".jsonl"]);
+        assert.match(("topicArn" in target.alerts && target.alerts.topicArn) || "", /^arn:aws:sns:eu-west-1:\d{12}:s3-fargate-pipeline-dev-monitoring-alerts$/);
+        assert.deepEqual(target.rules.map((r) => r.replace(/-[a-z0-9]+$/, "")), ["on-upload-rule", "monitoring-task-failed"]);
+        assert.equal(target.deadLetterQueueUrls.length, 2, "the upload rule's and the failure rule's dead-letter queues");
+        assert.equal(target.region, "eu-west-1");
     });
 
     it("reads an outputs file, lets flags override it, and takes the region from the environment before the topic's ARN", () => {
