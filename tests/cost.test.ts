@@ -440,6 +440,19 @@ describe("cost model: Spot weighting", () => {
         assert.ok(pattern(r, "QueueWorkerService").notes.some((n) => /% of task time on FARGATE_SPOT/.test(n)));
     });
 
+    it("is the rule the README and the stack files state, word for word", () => {
+        const flat = (text: string) => text.replace(/`/g, "").replace(/\s+/g, " ");
+        assert.ok(flat(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).includes(SINGLE_TASK_WEIGHTS), "README.md states SINGLE_TASK_WEIGHTS");
+        for (const stack of ["dev", "prod"]) {
+            const placement = singleTaskPlacement({
+                fargateBase: Number(stackYaml(stack)["s3-fargate-pipeline:fargateBase"] ?? 0),
+                fargateWeight: Number(stackYaml(stack)["s3-fargate-pipeline:fargateWeight"] ?? 1),
+                fargateSpotWeight: Number(stackYaml(stack)["s3-fargate-pipeline:fargateSpotWeight"] ?? 0),
+            });
+            assert.notEqual(placement, "unspecified", `Pulumi.${stack}.yaml has a documented placement for its uploads' tasks`);
+        }
+    });
+
     it("GIVEN every task on Spot THEN prices one-task calls at the Spot price", () => {
         const r = estimateCosts(stack({ capacity: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 } }), { filesPerMonth: 100, secondsPerFile: 100 });
         assert.equal(hasLine(r, "UploadTrigger", "Fargate vCPU-hours, on-demand"), false);
