@@ -66,13 +66,14 @@ function aborted(signal: AbortSignal | undefined): boolean {
     return signal?.aborted === true;
 }
 
-function abortError(): Error {
+export function abortError(): Error {
     const e = new Error("interrupted");
     e.name = "AbortError";
     return e;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with an AbortError as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
         if (aborted(signal)) {
             reject(abortError());

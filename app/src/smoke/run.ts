@@ -18,7 +18,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutOb
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SMOKE_CHECK_FOLDER, SMOKE_CHECK_SLACK_FOLDER } from "../notifier/smoke";
 import { StatusDocument, statusKey, summaryKey } from "../processor/status";
-import { AlertInbox, isTaskFailureFor } from "./alerts";
+import { AlertInbox, isTaskFailureFor, sleep } from "./alerts";
 import { SmokeTarget } from "./target";
 
 export interface SmokeClients {
@@ -73,24 +73,6 @@ class StepFailure extends Error {}
 
 function isAbort(e: unknown): boolean {
     return (e as Error)?.name === "AbortError";
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) {
-            reject(Object.assign(new Error("interrupted"), { name: "AbortError" }));
-            return;
-        }
-        const timer = setTimeout(() => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(Object.assign(new Error("interrupted"), { name: "AbortError" }));
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-    });
 }
 
 /** The suffix the check's files take so the upload rule matches them: `.csv` unless the rule does not take it. */
@@ -179,7 +161,7 @@ export async function runSmoke(options: SmokeOptions, clients: SmokeClients): Pr
                         "check the upload rule's FailedInvocations and dead-letter queue, and the processor's log group",
                 );
             }
-            await delay(pollMs, signal);
+            await sleep(pollMs, signal);
         }
     };
 
