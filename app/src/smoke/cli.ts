@@ -200,8 +200,8 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
         out(verdict(result, Date.now() - started));
         return result.interrupted ? (signalCode ?? 130) : result.ok ? 0 : 1;
     } finally {
-        process.off("SIGINT", sigint);
-        process.off("SIGTERM", sigterm);
+        // The signal handlers stay until the process exits: a signal arriving after the clean-up (npm forwarding
+        // the one already handled) must not kill the process and lose its exit code.
         for (const client of [s3, sqs, sns, cloudwatch]) {
             client?.destroy();
         }
