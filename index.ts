@@ -146,6 +146,8 @@ export const uploadPrefix = config.prefixes.upload;
 export const outputPrefix = config.prefixes.output;
 /** One status document per file appears under this prefix. */
 export const statusPrefix = config.prefixes.status;
+/** Only uploads ending in one of these are processed (empty: every key under the upload prefix). */
+export const keySuffixes = config.keySuffixes;
 /** How uploads reach the processor. */
 export const trigger = config.trigger;
 /** The EventBridge rule that starts a task per upload (trigger eventbridge). */
@@ -174,6 +176,10 @@ export const scheduleDeadLetterQueueUrl = schedule?.deadLetterQueue.url;
 export const kubernetesNamespace = kubernetes?.namespace;
 /** Task failures and alarms are published here (subscribe e-mail or chat to it as well). */
 export const alertTopicArn = observability.topic.arn;
+/** The rule that publishes failed tasks to the alert topic. */
+export const failureRuleArn = observability.failureRule.arn;
+/** Failure notifications that could not be published to the alert topic land here. */
+export const failureDeadLetterQueueUrl = observability.failureDeadLetterQueue.url;
 /** The CloudWatch dashboard. */
 export const dashboardName = observability.dashboard?.dashboardName;
 /** A first upload, ready to paste. */

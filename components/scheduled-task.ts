@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CapacityProviderStrategyItem } from "./builders/capacity";
+import { validateNumericPlatformVersion } from "./builders/fargate";
 import { aboveThresholdAlarm } from "./builders/monitoring";
-import { denyInsecureTransport } from "./builders/iam";
+import { denyInsecureTransport, schedulerTrustPolicy } from "./builders/iam";
 import {
     ScheduleState,
     SCHEDULE_STATES,
@@ -13,13 +14,11 @@ import {
     runTaskTargetArn,
     scheduleGroupArn,
     schedulerRolePolicy,
-    schedulerTrustPolicy,
     validateBatchEnvironment,
     validateBatchRunTaskLength,
     validateContainerName,
     validateScheduleCapacityStrategy,
     validateScheduleGroupName,
-    validateSchedulePlatformVersion,
     validateStartedBy,
     validateTimezone,
 } from "./builders/schedule";
@@ -168,7 +167,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
         const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 3600, 60, 86400);
         const strategy = validateScheduleCapacityStrategy(args.capacityProviderStrategy ?? [], field("capacityProviderStrategy"));
         const platformVersion =
-            args.platformVersion === undefined ? undefined : validateSchedulePlatformVersion(args.platformVersion, field("platformVersion"));
+            args.platformVersion === undefined ? undefined : validateNumericPlatformVersion(args.platformVersion, field("platformVersion"));
         const containerName = validateContainerName(args.task.containerName, field("task.containerName"));
         const environment = validateBatchEnvironment(args.environment ?? {}, field("environment"));
         const startedBy = args.startedBy === undefined ? defaultStartedBy(name) : validateStartedBy(args.startedBy, field("startedBy"));

@@ -15,8 +15,6 @@ import * as os from "os";
 import * as path from "path";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { getMonitor } from "@pulumi/pulumi/runtime/settings";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { readTriggerConfig, TriggerConfigError } from "../app/src/trigger/config";
 import { createHandler, startToken, TaskStartError, TriggerDeps } from "../app/src/trigger/handler";
@@ -31,7 +29,7 @@ import { ProcessorTask } from "../components/processor-task";
 import { UploadBucket } from "../components/upload-bucket";
 import { evaluatePacks } from "../policy/offline/engine";
 import { PACKS } from "../policy/packs";
-import { ACCOUNT, ROOT, Recorded, Recorder, parseDoc, settle, useMocks, valueOf } from "./mocks";
+import { ACCOUNT, ROOT, Recorded, Recorder, captureDependencies, parseDoc, settle, useMocks, valueOf } from "./mocks";
 import { EcsServer, ecsError, runTaskFailure, startEcsServer, startedTask } from "./support/ecs-server";
 
 const REGION = "eu-west-1";
@@ -659,18 +657,6 @@ const BASE: LambdaTriggerArgs = {
 };
 const TYPE = "s3-fargate-pipeline:events:LambdaTrigger";
 
-/** Records each resource's dependencies (URNs), as the engine receives them. */
-function captureDependencies(): Map<string, string[]> {
-    const deps = new Map<string, string[]>();
-    const monitor = getMonitor() as unknown as MockMonitor & { registerResource(req: any, cb: any): Promise<void> };
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, cb: any) => {
-        deps.set(req.getName(), req.getDependenciesList());
-        return register(req, cb);
-    };
-    return deps;
-}
-
 const statementsOf = (r: Recorded, field = "policy"): any[] => parseDoc(r.inputs[field]).Statement;
 
 describe("LambdaTrigger component (under mocks)", () => {
@@ -713,7 +699,7 @@ describe("LambdaTrigger component (under mocks)", () => {
         assert.throws(() => new LambdaTrigger("t", { ...BASE, runtime: "python3.12" }), /t.runtime: "python3.12" is not a supported Node.js Lambda runtime/);
     });
 
-    it("gives the function the environment the handler validates, with FARGATE and a public IP by default", async () => {
+    it("gives the function the environment the handler validates, with FARGATE, a public IP and no platform version (the latest) by default", async () => {
         new LambdaTrigger("trigger", BASE);
         await settle();
         const variables = fn().inputs.environment.variables;
@@ -724,7 +710,6 @@ describe("LambdaTrigger component (under mocks)", () => {
             SUBNET_IDS: SUBNETS.join(","),
             SECURITY_GROUP_IDS: SECURITY_GROUPS.join(","),
             ASSIGN_PUBLIC_IP: "ENABLED",
-            PLATFORM_VERSION: "LATEST",
             UPLOAD_PREFIX: "uploads/",
             BUCKET_NAME: BUCKET,
             LAUNCH_TYPE: "FARGATE",
@@ -752,12 +737,12 @@ describe("LambdaTrigger component (under mocks)", () => {
         assert.ok(functionDeps.includes(recorder.one("aws:iam/rolePolicy:RolePolicy").urn));
     });
 
-    it("has a role trusted by Lambda for this account only, with exactly the statements it needs", async () => {
+    it("has a role with the trust Lambda documents (lambda.amazonaws.com, no conditions), with exactly the statements it needs", async () => {
         new LambdaTrigger("trigger", BASE);
         await settle();
         assert.deepEqual(parseDoc(recorder.one("aws:iam/role:Role").inputs.assumeRolePolicy), {
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } }],
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
         });
         const group = recorder.one("aws:cloudwatch/logGroup:LogGroup").state.arn;
         const queue = recorder.one("aws:sqs/queue:Queue").state.arn;
@@ -909,7 +894,7 @@ describe("LambdaTrigger component (under mocks)", () => {
         ["64 MB", { memorySize: 64 }, "t.memorySize: 64 is out of range; use a whole number from 128 to 10240"],
         ["a 16-minute timeout", { timeoutSeconds: 960 }, "t.timeoutSeconds: 960 is out of range; use a whole number from 1 to 900"],
         ["an unknown retention", { logRetentionDays: 10 }, "t.logRetentionDays: 10 is not a CloudWatch Logs retention; use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"],
-        ["a bad platform version", { platformVersion: "1.4" }, 't.platformVersion: "1.4" is not a Fargate platform version; use "LATEST" or a version such as "1.4.0"'],
+        ["a bad platform version", { platformVersion: "1.4" }, 't.platformVersion: "1.4" is not a Fargate platform version; use "LATEST" or a version such as "1.4.0", or leave it unset for the latest'],
         ["a bad container name", { task: { ...TASK, containerName: "my container" } }, 't.task.containerName: "my container" is not a valid ECS container name; use 1-255 letters, digits, hyphens and underscores'],
         [
             "a fractional strategy weight",

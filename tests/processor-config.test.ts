@@ -148,7 +148,7 @@ describe("the processor's image", () => {
         const root = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
         const pkg = JSON.parse(app("package.json"));
         for (const [name, range] of Object.entries<string>(pkg.dependencies)) {
-            assert.equal(range, root.devDependencies[name], name);
+            assert.equal(range, root.dependencies[name] ?? root.devDependencies[name], name);
         }
         const lock = JSON.parse(app("package-lock.json"));
         assert.deepEqual(Object.keys(lock.packages[""].dependencies).sort(), Object.keys(pkg.dependencies).sort());

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { getMonitor } from "@pulumi/pulumi/runtime/settings";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
@@ -73,8 +74,13 @@ function computed(type: string, name: string, inputs: State, region: string): St
                 id: repo,
                 name: repo,
                 arn: arn("ecr", `repository/${repo}`),
+                registryId: ACCOUNT,
                 repositoryUrl: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${repo}`,
             };
+        }
+        case "aws:sns/topic:Topic": {
+            const topicName = inputs.name ?? `${name}-t1`;
+            return { id: arn("sns", topicName), name: topicName, arn: arn("sns", topicName) };
         }
         case "awsx:ecr:Image":
             return { imageUri: `${inputs.repositoryUrl}@sha256:${"0".repeat(64)}` };
@@ -96,6 +102,13 @@ function computed(type: string, name: string, inputs: State, region: string): St
         case "aws:lambda/function:Function": {
             const functionName = inputs.name ?? `${name}-f1`;
             return { id: functionName, name: functionName, arn: arn("lambda", `function:${functionName}`) };
+        }
+        case "docker-build:index:Image": {
+            // The registry's digest: a function of what was built, here the (content-derived) tags without the repository, and the platforms.
+            const built = ((inputs.tags ?? []) as string[]).map((t) => t.slice(t.lastIndexOf(":") + 1));
+            const digest = `sha256:${createHash("sha256").update(JSON.stringify([built, inputs.platforms])).digest("hex")}`;
+            const tag = (inputs.tags ?? [])[0] as string | undefined;
+            return { id: `${name}-id`, digest, ref: tag === undefined ? "" : `${tag}@${digest}`, contextHash: "" };
         }
         default:
             return { id: `${name}-id`, arn: arn(type.split(":")[1]?.split("/")[0] ?? "unknown", name) };
@@ -153,6 +166,8 @@ export class Recorder implements pulumi.runtime.Mocks {
                 return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "AIDATEST", id: ACCOUNT };
             case "aws:index/getRegion:getRegion":
                 return { region: this.region, name: this.region, id: this.region, endpoint: `ec2.${this.region}.amazonaws.com` };
+            case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+                return { id: this.region, userName: "AWS", password: "mock-ecr-token", authorizationToken: "QVdTOm1vY2stZWNyLXRva2Vu", proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com`, expiresAt: "2099-01-01T00:00:00Z" };
             case "aws:index/getPartition:getPartition":
                 return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
             case "aws:iam/getPolicyDocument:getPolicyDocument":

@@ -11,7 +11,9 @@ import { Readable } from "stream";
 import { parseArgs } from "util";
 import { HIDDEN_CHARACTERS, codePointLabel } from "../status-page/page";
 import { startStatusServer } from "../status-page/server";
+import { LocalAlertTopic } from "./alert-topic";
 import { FailedEvent, LocalPipeline, PipelineEvent, slackToText } from "./pipeline";
+import { loadStackConfig } from "./stack";
 import { brokenFile, sampleCsv } from "./sample";
 import { FolderWatcher, watchFolder } from "./watch";
 
@@ -33,6 +35,7 @@ Options:
   --runner pool|process
                       pool: warm processor processes, one file at a time each (default);
                       process: a new processor process per file
+  --alerts DIR        write each failure notification the alert topic would get to DIR, one file each
   --once              process the initial files, print totals and exit: 0 when none failed, 1 when
                       any did (broken.csv always does: add --no-samples to check only your files)
   --help              show this help
@@ -40,6 +43,8 @@ Options:
 
 export interface DemoOptions {
     stack: string;
+    /** Where the local alert topic writes failure notifications (`--alerts DIR`); none when unset. */
+    alertsDir?: string;
     dataDir?: string;
     watchDir?: string;
     rows: number;
@@ -57,7 +62,7 @@ export interface DemoOptions {
 
 export class UsageError extends Error {}
 
-const OPTION_NAMES = ["--stack", "--data", "--watch", "--create", "--rows", "--no-samples", "--concurrency", "--runner", "--once", "--help"];
+const OPTION_NAMES = ["--stack", "--data", "--watch", "--create", "--rows", "--no-samples", "--concurrency", "--runner", "--once", "--alerts", "--help"];
 
 function wholeNumber(name: string, raw: string | undefined, fallback: number, max: number): number {
     const n = raw === undefined ? fallback : Number(raw);
@@ -85,6 +90,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
                 concurrency: { type: "string" },
                 runner: { type: "string" },
                 once: { type: "boolean" },
+                alerts: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         });
@@ -135,6 +141,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
         files: parsed.positionals,
         concurrency,
         runner: v.runner as DemoOptions["runner"],
+        alertsDir: v.alerts,
     };
 }
 
@@ -213,6 +220,8 @@ export function reportFailedFile(e: FailedEvent, bucket: string, print: (line: s
 
 export async function startDemo(options: DemoOptions, print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<RunningDemo> {
     let bucket = "";
+    // The failure rule and alert topic, local: failed runs' events land in --alerts DIR (see alert-topic.ts).
+    const alertTopic = options.alertsDir === undefined ? undefined : LocalAlertTopic.open(options.alertsDir, { notifySpotInterruptions: loadStackConfig(options.stack).notifySpotInterruptions });
     const totals: Totals = { succeeded: 0, failed: 0, ignored: 0, skipped: 0, interrupted: 0 };
     const early: PipelineEvent[] = [];
     const onEvent = (e: PipelineEvent) => {
@@ -225,6 +234,7 @@ export async function startDemo(options: DemoOptions, print: (line: string) => v
             totals[e.type]++;
         }
         if (e.type === "failed") {
+            alertTopic?.deliverTaskStateChange(e.taskStopped);
             reportFailedFile(e, bucket, print);
         } else if (e.type !== "progress" || process.stdout.isTTY) {
             print(describeEvent(e, bucket));
@@ -244,6 +254,9 @@ export async function startDemo(options: DemoOptions, print: (line: string) => v
     print(`Rule             Object Created under ${upload}${pipeline.config.keySuffixes.length ? ` ending ${pipeline.config.keySuffixes.join(", ")}` : ""} (from Pulumi.${options.stack}.yaml)`);
     print(`Processors       ${pipeline.concurrency} at once (${pipeline.runner.kind === "pool" ? "warm processes, one file at a time each" : "a new process per file"})`);
     print(`Status page      ${status.url}`);
+    if (alertTopic) {
+        print(`Alert topic      ${alertTopic.directory} (failure notifications, one file each, as the SNS topic gets them)`);
+    }
     bucket = pipeline.bucket;
     early.forEach(onEvent);
 

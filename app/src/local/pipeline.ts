@@ -51,7 +51,7 @@ export type PipelineEvent =
     | { type: "interrupted"; key: string; exitCode: number }
     /** Killed by a signal mid-file; its `running` status has a dead owner, so it runs again. */
     | { type: "requeued"; key: string; exitCode: number; signal?: string }
-    | { type: "failed"; key: string; exitCode: number; signal?: string; errorClass: string; message: string; statusKey: string; slack: SlackMessage };
+    | { type: "failed"; key: string; exitCode: number; signal?: string; errorClass: string; message: string; statusKey: string; slack: SlackMessage; taskStopped: Record<string, unknown> };
 
 export type FailedEvent = Extract<PipelineEvent, { type: "failed" }>;
 
@@ -460,6 +460,8 @@ export class LocalPipeline {
 
     /** A file's final failure: the event the demo prints, with the Slack message the notifier would send. */
     private reportFailure(job: Job, result: RunResult, error: { errorClass: string; message: string }): void {
+        // The ECS Task State Change event of the failed run: what the failure rule sends to the alert topic.
+        const taskStopped = this.taskStoppedEvent(job, result.exitCode);
         this.onEvent({
             type: "failed",
             key: job.key,
@@ -467,7 +469,8 @@ export class LocalPipeline {
             signal: result.signal,
             ...error,
             statusKey: this.locations(job.key).statusKey,
-            slack: formatNotification(this.taskStoppedEvent(job, result.exitCode), {
+            taskStopped,
+            slack: formatNotification(taskStopped, {
                 region: LOCAL_REGION,
                 channelLabel: "local demo — not sent",
                 logGroupName: `/ecs/${this.stack}-processor`,

@@ -301,7 +301,7 @@ function readContainers(detail: Json): Container[] {
 }
 
 /** S3_BUCKET and S3_KEY from the container overrides the upload rule set. */
-function readFile(detail: Json): { bucket?: string; key?: string; container?: string } {
+export function readFile(detail: Json): { bucket?: string; key?: string; container?: string } {
     const overrides = isObject(detail.overrides) ? detail.overrides : {};
     for (const o of arr(overrides.containerOverrides).filter(isObject)) {
         const env = new Map<string, string>();
