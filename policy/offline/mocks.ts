@@ -82,8 +82,6 @@ function computed(type: string, name: string, inputs: State, region: string): St
             const topicName = inputs.name ?? `${name}-t1`;
             return { id: arn("sns", topicName), name: topicName, arn: arn("sns", topicName) };
         }
-        case "awsx:ecr:Image":
-            return { imageUri: `${inputs.repositoryUrl}@sha256:${"0".repeat(64)}` };
         case "aws:iam/policy:Policy": {
             const policyName = inputs.name ?? `${name}-p1`;
             const policyArn = `arn:aws:iam::${ACCOUNT}:policy${inputs.path ?? "/"}${policyName}`;
