@@ -11,6 +11,7 @@ import { Readable } from "stream";
 import { parseArgs } from "util";
 import { HIDDEN_CHARACTERS, codePointLabel } from "../status-page/page";
 import { startStatusServer } from "../status-page/server";
+import { parseEnvAssignments, splitCommand } from "./command-line";
 import { FailedEvent, LocalPipeline, PipelineEvent, slackToText } from "./pipeline";
 import { brokenFile, sampleCsv } from "./sample";
 import { FolderWatcher, watchFolder } from "./watch";
@@ -33,6 +34,13 @@ Options:
   --runner pool|process
                       pool: warm processor processes, one file at a time each (default);
                       process: a new processor process per file
+  --command "CMD ARG…"
+                      run your own job for each file instead of the built-in summariser, inside
+                      the processor runtime (statuses, duplicate skip, outputs, SIGTERM), as
+                      processor.command does in a deployed stack; words split as a shell would
+                      (quotes, backslashes), nothing expanded: use "sh -c '…'" for pipes
+  --env NAME=VALUE    a variable for the processors (and your command), as the task definition's
+                      environment; repeat for more
   --once              process the initial files, print totals and exit: 0 when none failed, 1 when
                       any did (broken.csv always does: add --no-samples to check only your files)
   --help              show this help
@@ -53,11 +61,15 @@ export interface DemoOptions {
     runner?: "pool" | "process";
     /** --watch: how long a file must stay unchanged before it is uploaded. @default 1000 */
     stableMs?: number;
+    /** --command: the job's command, run by the processor runtime. @default the summariser */
+    command?: string[];
+    /** --env: extra variables for the processors. @default {} */
+    environment?: Record<string, string>;
 }
 
 export class UsageError extends Error {}
 
-const OPTION_NAMES = ["--stack", "--data", "--watch", "--create", "--rows", "--no-samples", "--concurrency", "--runner", "--once", "--help"];
+const OPTION_NAMES = ["--stack", "--data", "--watch", "--create", "--rows", "--no-samples", "--concurrency", "--runner", "--command", "--env", "--once", "--help"];
 
 function wholeNumber(name: string, raw: string | undefined, fallback: number, max: number): number {
     const n = raw === undefined ? fallback : Number(raw);
@@ -84,6 +96,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
                 "no-samples": { type: "boolean" },
                 concurrency: { type: "string" },
                 runner: { type: "string" },
+                command: { type: "string" },
+                env: { type: "string", multiple: true },
                 once: { type: "boolean" },
                 help: { type: "boolean", short: "h" },
             },
@@ -125,6 +139,14 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
             throw new UsageError(`${file}: no such file; give paths of files to upload`);
         }
     }
+    let command: string[] | undefined;
+    let environment: Record<string, string> | undefined;
+    try {
+        command = v.command === undefined ? undefined : splitCommand(v.command);
+        environment = v.env === undefined ? undefined : parseEnvAssignments(v.env);
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
     return {
         stack: v.stack ?? "dev",
         dataDir: v.data,
@@ -135,6 +157,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
         files: parsed.positionals,
         concurrency,
         runner: v.runner as DemoOptions["runner"],
+        command,
+        environment,
     };
 }
 
@@ -167,6 +191,9 @@ export interface RunningDemo {
     stop(): Promise<{ pending: number }>;
 }
 
+/** Outputs of one file listed in its line; the status lists them all. */
+const MAX_OUTPUTS_PRINTED = 10;
+
 /** One line (or a few) per pipeline event; failed files go through reportFailedFile. */
 export function describeEvent(e: Exclude<PipelineEvent, FailedEvent>, bucket: string): string {
     const key = "key" in e ? printable(e.key) : "";
@@ -190,8 +217,12 @@ export function describeEvent(e: Exclude<PipelineEvent, FailedEvent>, bucket: st
             return `■  ${key}: interrupted (SIGTERM, exit ${e.exitCode}); status interrupted`;
         case "requeued":
             return `↻  ${key}: the processor was killed (${e.signal ?? "signal"}, exit ${e.exitCode}); queued again`;
-        case "succeeded":
-            return `✔  ${key}: ${e.rows.toLocaleString("en-US")} rows in ${(e.durationMs / 1000).toFixed(1)} s\n   summary s3://${bucket}/${printable(e.outputKey)}\n   status  s3://${bucket}/${printable(e.statusKey)}`;
+        case "succeeded": {
+            const what = e.rows === undefined ? "done" : `${e.rows.toLocaleString("en-US")} rows`;
+            const shown = e.outputKeys.slice(0, MAX_OUTPUTS_PRINTED).map((k) => `   ${k.endsWith(".summary.json") ? "summary" : "output "} s3://${bucket}/${printable(k)}`);
+            const more = e.outputKeys.length > MAX_OUTPUTS_PRINTED ? [`   … and ${e.outputKeys.length - MAX_OUTPUTS_PRINTED} more outputs (listed in the status)`] : [];
+            return [`✔  ${key}: ${what} in ${(e.durationMs / 1000).toFixed(1)} s`, ...shown, ...more, `   status  s3://${bucket}/${printable(e.statusKey)}`].join("\n");
+        }
     }
 }
 
@@ -230,7 +261,15 @@ export async function startDemo(options: DemoOptions, print: (line: string) => v
             print(describeEvent(e, bucket));
         }
     };
-    const pipeline = await LocalPipeline.start({ stack: options.stack, dataDir: options.dataDir, concurrency: options.concurrency, runner: options.runner, onEvent });
+    const pipeline = await LocalPipeline.start({
+        stack: options.stack,
+        dataDir: options.dataDir,
+        concurrency: options.concurrency,
+        runner: options.runner,
+        command: options.command,
+        environment: options.environment,
+        onEvent,
+    });
     const status = await startStatusServer({
         s3: pipeline.s3.client,
         bucket: pipeline.bucket,
@@ -243,6 +282,7 @@ export async function startDemo(options: DemoOptions, print: (line: string) => v
     print(`Local S3 server  ${pipeline.endpoint}  (bucket ${pipeline.bucket}, data in ${pipeline.dataDir}${options.dataDir ? "" : ", removed on exit"})`);
     print(`Rule             Object Created under ${upload}${pipeline.config.keySuffixes.length ? ` ending ${pipeline.config.keySuffixes.join(", ")}` : ""} (from Pulumi.${options.stack}.yaml)`);
     print(`Processors       ${pipeline.concurrency} at once (${pipeline.runner.kind === "pool" ? "warm processes, one file at a time each" : "a new process per file"})`);
+    print(`Job              ${options.command ? `your command, run by the processor runtime for each file: ${options.command.map((w) => printable(JSON.stringify(w))).join(" ")}` : "the built-in summariser"}`);
     print(`Status page      ${status.url}`);
     bucket = pipeline.bucket;
     early.forEach(onEvent);

@@ -1,0 +1,84 @@
+/**
+ * What `--command "…"` and `--env NAME=VALUE` mean for the demo and the conformance check: a command
+ * line split into words the way a POSIX shell splits a simple command (quotes and backslashes; no
+ * variables, globs, pipes or redirections — use `sh -c '…'` for those), and variables as a map.
+ */
+
+/** Splits `text` into words; throws naming the problem when a quote is left open or there is no word. */
+export function splitCommand(text: string): string[] {
+    const words: string[] = [];
+    let word = "";
+    let inWord = false;
+    let i = 0;
+    while (i < text.length) {
+        const ch = text[i];
+        if (ch === "'") {
+            const end = text.indexOf("'", i + 1);
+            if (end < 0) {
+                throw new Error(`--command: the single quote at character ${i + 1} is not closed: ${text}`);
+            }
+            word += text.slice(i + 1, end);
+            inWord = true;
+            i = end + 1;
+        } else if (ch === '"') {
+            i++;
+            for (;;) {
+                if (i >= text.length) {
+                    throw new Error(`--command: a double quote is not closed: ${text}`);
+                }
+                const c = text[i];
+                if (c === '"') {
+                    i++;
+                    break;
+                }
+                // Inside double quotes a backslash escapes only " \ $ and `.
+                if (c === "\\" && i + 1 < text.length && '"\\$`'.includes(text[i + 1])) {
+                    word += text[i + 1];
+                    i += 2;
+                } else {
+                    word += c;
+                    i++;
+                }
+            }
+            inWord = true;
+        } else if (ch === "\\" && i + 1 < text.length) {
+            word += text[i + 1];
+            inWord = true;
+            i += 2;
+        } else if (/\s/.test(ch)) {
+            if (inWord) {
+                words.push(word);
+                word = "";
+                inWord = false;
+            }
+            i++;
+        } else {
+            word += ch;
+            inWord = true;
+            i++;
+        }
+    }
+    if (inWord) {
+        words.push(word);
+    }
+    if (words.length === 0) {
+        throw new Error('--command: no program given; e.g. --command "python3 examples/group-totals/main.py"');
+    }
+    return words;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `["A=1", "B=x=y"]` → `{ A: "1", B: "x=y" }`; throws naming a malformed entry. */
+export function parseEnvAssignments(entries: readonly string[]): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const entry of entries) {
+        const eq = entry.indexOf("=");
+        const name = eq < 0 ? entry : entry.slice(0, eq);
+        if (eq < 0 || !ENV_NAME.test(name)) {
+            throw new Error(`--env: ${JSON.stringify(entry)} is not NAME=VALUE (a name of letters, digits and _, not starting with a digit)`);
+        }
+        env[name] = entry.slice(eq + 1);
+    }
+    return env;
+}
