@@ -92,6 +92,8 @@ export interface LocalPipelineOptions {
     /** The processors' (and so a command's) working directory. @default this process's */
     cwd?: string;
     onEvent?: (event: PipelineEvent) => void;
+    /** Every JSON log line a processor writes, with the upload it is processing. */
+    onLog?: (key: string, entry: Record<string, unknown>) => void;
     /** Errors inside the local S3 server (each also fails its request with a 500). @default stderr */
     log?: (line: string) => void;
 }
@@ -160,6 +162,7 @@ export class LocalPipeline {
         private readonly state: PipelineState,
         private readonly environment: Record<string, string>,
         private readonly onEvent: (event: PipelineEvent) => void,
+        private readonly onLog?: (key: string, entry: Record<string, unknown>) => void,
     ) {
         this.route = uploadRoute(bucket, config.prefixes.upload, config.keySuffixes, CONTAINER);
         this.taskEnv = this.taskEnvironment();
@@ -212,7 +215,7 @@ export class LocalPipeline {
                 options.runner === "process"
                     ? new ProcessRunner(options.processorCommand ?? [process.execPath, built.main, ...command], runnerOptions)
                     : new PoolRunner(built.host, { ...runnerOptions, command });
-            const pipeline = new LocalPipeline(s3, bucket, config, stack, concurrency, runner, dataDir, owned, state, options.environment ?? {}, options.onEvent ?? (() => undefined));
+            const pipeline = new LocalPipeline(s3, bucket, config, stack, concurrency, runner, dataDir, owned, state, options.environment ?? {}, options.onEvent ?? (() => undefined), options.onLog);
             await pipeline.resume(leftoverProcesses);
             return pipeline;
         } catch (e) {
@@ -277,7 +280,12 @@ export class LocalPipeline {
         return { statusKey: statusKey(this.config.prefixes.status, relative) };
     }
 
-    /** The folder each processor's workspaces are made in (the task's scratch volume; SCRATCH_DIR unless the environment sets it). */
+    /** The task definition's static environment the processors get (with the `environment` option's variables). */
+    get processorEnvironment(): Readonly<Record<string, string>> {
+        return { ...this.taskEnv };
+    }
+
+    /** The folder each processor's workspaces are made in (the task's scratch volume, unless SCRATCH_DIR says otherwise). */
     get scratchRoot(): string {
         return this.taskEnv.SCRATCH_DIR ?? this.taskEnv.TMPDIR;
     }
@@ -415,6 +423,7 @@ export class LocalPipeline {
         const result = await this.runner.run({
             env: { ...this.taskEnv, ...job.env },
             onLog: (entry) => {
+                this.onLog?.(job.key, entry);
                 if (entry.msg === "progress") {
                     this.onEvent({ type: "progress", key: job.key, rows: Number(entry.rows) });
                 }
