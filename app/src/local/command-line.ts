@@ -1,8 +1,21 @@
 /**
- * What `--command "…"` and `--env NAME=VALUE` mean for the demo and the conformance check: a command
+ * The command-line pieces the demo and the conformance check share: usage errors, whole-number
+ * options, and what `--command "…"` and `--env NAME=VALUE` mean — a command
  * line split into words the way a POSIX shell splits a simple command (quotes and backslashes; no
  * variables, globs, pipes or redirections — use `sh -c '…'` for those), and variables as a map.
  */
+
+/** A command-line mistake: the message says what was wrong and what is allowed; the process exits 2. */
+export class UsageError extends Error {}
+
+/** `raw` (or `fallback` when the option is absent) as a whole number from `min` to `max`, or a UsageError naming the option. */
+export function wholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+        throw new UsageError(`${name}: ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
+    }
+    return n;
+}
 
 /** Splits `text` into words; throws naming the problem when a quote is left open or there is no word. */
 export function splitCommand(text: string): string[] {
@@ -15,7 +28,7 @@ export function splitCommand(text: string): string[] {
         if (ch === "'") {
             const end = text.indexOf("'", i + 1);
             if (end < 0) {
-                throw new Error(`--command: the single quote at character ${i + 1} is not closed: ${text}`);
+                throw new UsageError(`--command: the single quote at character ${i + 1} is not closed: ${text}`);
             }
             word += text.slice(i + 1, end);
             inWord = true;
@@ -24,7 +37,7 @@ export function splitCommand(text: string): string[] {
             i++;
             for (;;) {
                 if (i >= text.length) {
-                    throw new Error(`--command: a double quote is not closed: ${text}`);
+                    throw new UsageError(`--command: a double quote is not closed: ${text}`);
                 }
                 const c = text[i];
                 if (c === '"') {
@@ -62,7 +75,7 @@ export function splitCommand(text: string): string[] {
         words.push(word);
     }
     if (words.length === 0) {
-        throw new Error('--command: no program given; e.g. --command "python3 examples/group-totals/main.py"');
+        throw new UsageError('--command: no program given; e.g. --command "python3 examples/group-totals/main.py"');
     }
     return words;
 }
@@ -76,7 +89,7 @@ export function parseEnvAssignments(entries: readonly string[]): Record<string, 
         const eq = entry.indexOf("=");
         const name = eq < 0 ? entry : entry.slice(0, eq);
         if (eq < 0 || !ENV_NAME.test(name)) {
-            throw new Error(`--env: ${JSON.stringify(entry)} is not NAME=VALUE (a name of letters, digits and _, not starting with a digit)`);
+            throw new UsageError(`--env: ${JSON.stringify(entry)} is not NAME=VALUE (a name of letters, digits and _, not starting with a digit)`);
         }
         env[name] = entry.slice(eq + 1);
     }

@@ -20,11 +20,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import { resolveProgram } from "../processor/command";
+import { programProblem } from "../processor/command";
 import { defaultCommandGraceMs } from "../processor/config";
 import { readJson } from "../processor/s3";
 import { StatusDocument, statusKey } from "../processor/status";
-import { parseEnvAssignments, splitCommand } from "./command-line";
+import { UsageError, parseEnvAssignments, splitCommand, wholeNumber } from "./command-line";
 import { LocalPipeline, PipelineEvent } from "./pipeline";
 import { loadStackConfig } from "./stack";
 
@@ -46,7 +46,7 @@ Options:
   --help                 show this help
 `;
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface ConformanceOptions {
     command: string[];
@@ -90,14 +90,6 @@ const CONTRACT_MESSAGES: Record<string, string> = {
     "CommandFailed:output-name": "writes a file whose output key would be too long",
 };
 
-function wholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-        throw new UsageError(`${name}: ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
-    }
-    return n;
-}
-
 /** Where the user ran the command from: `npm run` moves to the package's folder and says where it was in INIT_CWD. */
 export function invocationDirectory(): string {
     return process.env.INIT_CWD || process.cwd();
@@ -137,24 +129,21 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions | "help
     if (!fs.existsSync(sample) || !fs.statSync(sample).isFile()) {
         throw new UsageError(`--sample: ${v.sample} is not a file`);
     }
-    try {
-        const command = splitCommand(v.command);
-        if (resolveProgram(command[0], process.env.PATH, cwd) === undefined) {
-            throw new UsageError(`--command: ${JSON.stringify(command[0])} ${command[0].includes("/") ? "does not exist or is not executable" : "is not on PATH"}`);
-        }
-        return {
-            command,
-            sample,
-            cwd,
-            stack: v.stack,
-            environment: v.env === undefined ? undefined : parseEnvAssignments(v.env),
-            graceMs: v["grace-ms"] === undefined ? undefined : wholeNumber("--grace-ms", v["grace-ms"], 0, 100, 114000),
-            sigtermAfterMs: wholeNumber("--sigterm-after-ms", v["sigterm-after-ms"], 250, 0, 600000),
-            timeoutMs: wholeNumber("--timeout-s", v["timeout-s"], 600, 1, 86400) * 1000,
-        };
-    } catch (e) {
-        throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+    const command = splitCommand(v.command);
+    const problem = programProblem(command[0], process.env.PATH, cwd);
+    if (problem !== undefined) {
+        throw new UsageError(`--command: ${JSON.stringify(command[0])} ${problem}`);
     }
+    return {
+        command,
+        sample,
+        cwd,
+        stack: v.stack,
+        environment: v.env === undefined ? undefined : parseEnvAssignments(v.env),
+        graceMs: v["grace-ms"] === undefined ? undefined : wholeNumber("--grace-ms", v["grace-ms"], 0, 100, 114000),
+        sigtermAfterMs: wholeNumber("--sigterm-after-ms", v["sigterm-after-ms"], 250, 0, 600000),
+        timeoutMs: wholeNumber("--timeout-s", v["timeout-s"], 600, 1, 86400) * 1000,
+    };
 }
 
 /** Files under `dir` (not following links; skipping `skip` folders) as path → size and mtime. */
@@ -341,7 +330,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
         statuses.sigterm = await status(termKey);
         const t = statuses.sigterm;
         if (!stillRunning || t?.state === "succeeded" || t?.state === "failed") {
-            findings.push({ check: "sigterm", result: "skip", detail: `the command ${t?.state ?? "ended"} before SIGTERM could be sent; give a larger --sample (or --sigterm-after-ms 0)` });
+            findings.push({ check: "sigterm", result: "skip", detail: `the command ${t?.state ?? "ended"} before SIGTERM was sent (at its first line of output, or ${options.sigtermAfterMs ?? 250} ms after it started), so it was not checked; give a larger --sample, or --sigterm-after-ms 0` });
         } else if (t?.state === "interrupted" && t.error?.class === "Interrupted:killed") {
             findings.push({ check: "sigterm", result: "fail", detail: `ignores SIGTERM: still running when the ${graceMs} ms grace period ended, so it was killed (SIGKILL); a task's SIGKILL would come next` });
         } else if (t?.state === "interrupted") {

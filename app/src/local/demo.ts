@@ -11,7 +11,7 @@ import { Readable } from "stream";
 import { parseArgs } from "util";
 import { HIDDEN_CHARACTERS, codePointLabel } from "../status-page/page";
 import { startStatusServer } from "../status-page/server";
-import { parseEnvAssignments, splitCommand } from "./command-line";
+import { UsageError, parseEnvAssignments, splitCommand, wholeNumber } from "./command-line";
 import { FailedEvent, LocalPipeline, PipelineEvent, slackToText } from "./pipeline";
 import { brokenFile, sampleCsv } from "./sample";
 import { FolderWatcher, watchFolder } from "./watch";
@@ -67,17 +67,9 @@ export interface DemoOptions {
     environment?: Record<string, string>;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 const OPTION_NAMES = ["--stack", "--data", "--watch", "--create", "--rows", "--no-samples", "--concurrency", "--runner", "--command", "--env", "--once", "--help"];
-
-function wholeNumber(name: string, raw: string | undefined, fallback: number, max: number): number {
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > max) {
-        throw new UsageError(`${name}: ${JSON.stringify(raw)} is not a whole number from 1 to ${max}`);
-    }
-    return n;
-}
 
 /** The demo's options, or "help"; a UsageError names what was wrong and what is allowed. */
 export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
@@ -117,8 +109,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
     if (v.help) {
         return "help";
     }
-    const rows = wholeNumber("--rows", v.rows, 20000, 10_000_000);
-    const concurrency = v.concurrency === undefined ? undefined : wholeNumber("--concurrency", v.concurrency, 1, 64);
+    const rows = wholeNumber("--rows", v.rows, 20000, 1, 10_000_000);
+    const concurrency = v.concurrency === undefined ? undefined : wholeNumber("--concurrency", v.concurrency, 1, 1, 64);
     if (v.runner !== undefined && v.runner !== "pool" && v.runner !== "process") {
         throw new UsageError(`--runner: ${JSON.stringify(v.runner)} is not one of pool, process`);
     }
@@ -139,14 +131,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
             throw new UsageError(`${file}: no such file; give paths of files to upload`);
         }
     }
-    let command: string[] | undefined;
-    let environment: Record<string, string> | undefined;
-    try {
-        command = v.command === undefined ? undefined : splitCommand(v.command);
-        environment = v.env === undefined ? undefined : parseEnvAssignments(v.env);
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    const command = v.command === undefined ? undefined : splitCommand(v.command);
+    const environment = v.env === undefined ? undefined : parseEnvAssignments(v.env);
     return {
         stack: v.stack ?? "dev",
         dataDir: v.data,

@@ -25,7 +25,7 @@ import { formatNotification } from "../notifier/format";
 import type { SlackMessage } from "../notifier/format";
 import { listObjects } from "../processor/batch";
 import { readJson, writeJson } from "../processor/s3";
-import { resolveProgram } from "../processor/command";
+import { programProblem } from "../processor/command";
 import { StatusDocument, statusKey } from "../processor/status";
 import { LOCAL_ACCOUNT, LOCAL_REGION, Route, objectCreatedEvent, routeEvent, uploadRoute } from "./events";
 import { PoolRunner, ProcessRunner, ProcessorRunner, RunResult, signalOfExitCode } from "./runner";
@@ -122,9 +122,9 @@ function checkCommand(command: readonly string[] | undefined, cwd: string | unde
     if (command.length === 0 || command[0] === "") {
         throw new Error("command is empty; give the program and its arguments, e.g. [\"python3\", \"examples/group-totals/main.py\"]");
     }
-    if (resolveProgram(command[0], process.env.PATH, cwd) === undefined) {
-        const where = command[0].includes("/") ? `does not exist in ${cwd ?? process.cwd()} or is not executable` : "is not on PATH";
-        throw new Error(`command: ${JSON.stringify(command[0])} ${where}`);
+    const problem = programProblem(command[0], process.env.PATH, cwd);
+    if (problem !== undefined) {
+        throw new Error(`command: ${JSON.stringify(command[0])} ${problem}`);
     }
 }
 

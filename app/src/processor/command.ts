@@ -99,14 +99,22 @@ export function resolveProgram(program: string, pathVariable: string | undefined
     return undefined;
 }
 
+/** Why `program` cannot be run from `cwd` with this PATH (`is not on PATH`, …), or undefined when it can. */
+export function programProblem(program: string, pathVariable: string | undefined, cwd: string = process.cwd()): string | undefined {
+    if (resolveProgram(program, pathVariable, cwd) !== undefined) {
+        return undefined;
+    }
+    return program.includes("/") ? `does not exist in ${cwd} or is not executable` : `is not on PATH (${pathVariable || "unset"})`;
+}
+
 /** Checks a command before any file: a ProcessorError (exit 64) when its program cannot be run. */
 export function validateCommand(argv: readonly string[], env: Record<string, string | undefined>): void {
     if (argv.length === 0 || argv[0] === "") {
         throw new ProcessorError("the command is empty; give the program and its arguments", ExitCode.CONFIG, "ConfigError");
     }
-    if (resolveProgram(argv[0], env.PATH) === undefined) {
-        const where = argv[0].includes("/") ? "does not exist or is not executable" : `is not on PATH (${env.PATH ?? "unset"})`;
-        throw new ProcessorError(`the command's program ${JSON.stringify(argv[0])} ${where}`, ExitCode.CONFIG, "CommandFailed:not-started");
+    const problem = programProblem(argv[0], env.PATH);
+    if (problem !== undefined) {
+        throw new ProcessorError(`the command's program ${JSON.stringify(argv[0])} ${problem}`, ExitCode.CONFIG, "CommandFailed:not-started");
     }
 }
 
