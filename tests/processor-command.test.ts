@@ -52,8 +52,9 @@ describe("the job contract: pure parts", () => {
         bad('{"badRows": 1.5}', "badRows is 1.5; give a whole number of at least 0");
         bad(`{"message": "${"x".repeat(1001)}"}`, "message is not text of at most 1000 characters");
         bad('{"rows": 1}', 'unknown field "rows"; the fields are rowsProcessed, badRows, message, metrics');
-        bad('{"metrics": {"RowsProcessed": 1}}', 'metric name "RowsProcessed" is not allowed; use 1–64 letters, digits, _ . - starting with a letter, other than FilesProcessed, RowsProcessed, BytesRead, BadRows, DurationMs, OutputFiles, OutputBytes');
-        bad('{"metrics": {"a b": 1}}', 'metric name "a b" is not allowed; use 1–64 letters, digits, _ . - starting with a letter, other than FilesProcessed, RowsProcessed, BytesRead, BadRows, DurationMs, OutputFiles, OutputBytes');
+        bad('{"metrics": {"RowsProcessed": 1}}', 'metric name "RowsProcessed" is not allowed; use 1–64 letters, digits, _ . - starting with a letter, other than FilesProcessed, RowsProcessed, BytesRead, BadRows, DurationMs, OutputFiles, OutputBytes, Service, Outcome, bucket, key, taskArn, mode');
+        bad('{"metrics": {"key": 1}}', 'metric name "key" is not allowed; use 1–64 letters, digits, _ . - starting with a letter, other than FilesProcessed, RowsProcessed, BytesRead, BadRows, DurationMs, OutputFiles, OutputBytes, Service, Outcome, bucket, key, taskArn, mode');
+        bad('{"metrics": {"a b": 1}}', 'metric name "a b" is not allowed; use 1–64 letters, digits, _ . - starting with a letter, other than FilesProcessed, RowsProcessed, BytesRead, BadRows, DurationMs, OutputFiles, OutputBytes, Service, Outcome, bucket, key, taskArn, mode');
         bad('{"metrics": {"x": "1"}}', 'metrics.x is "1"; give a finite number');
         const many = Object.fromEntries(Array.from({ length: MAX_JOB_METRICS + 1 }, (_, i) => [`m${i}`, i]));
         bad(JSON.stringify({ metrics: many }), `metrics has ${MAX_JOB_METRICS + 1} names; at most ${MAX_JOB_METRICS}`);

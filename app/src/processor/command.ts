@@ -205,6 +205,7 @@ export function runCommand(options: CommandRunOptions): Promise<CommandRun> {
         }
         let settled = false;
         let stopped: CommandRun["stopped"];
+        let stdinSource: fs.ReadStream | undefined;
         let killTimer: NodeJS.Timeout | undefined;
         const killAll = () => signalGroup(child, "SIGKILL");
         const finish = (run: Omit<CommandRun, "stderrTail" | "durationMs" | "stopped">) => {
@@ -213,6 +214,7 @@ export function runCommand(options: CommandRunOptions): Promise<CommandRun> {
             }
             settled = true;
             clearTimeout(killTimer);
+            stdinSource?.destroy();
             options.signal.removeEventListener("abort", onAbort);
             process.removeListener("exit", killAll);
             resolve({ ...run, stderrTail: tail, stopped, durationMs: Math.round(performance.now() - started) });
@@ -266,9 +268,9 @@ export function runCommand(options: CommandRunOptions): Promise<CommandRun> {
             if (options.stdinFile && child.stdin) {
                 // A command that stops reading early closes the pipe: that is its choice, not an error.
                 child.stdin.on("error", () => undefined);
-                const source = fs.createReadStream(options.stdinFile);
-                source.on("error", () => child.stdin?.destroy());
-                source.pipe(child.stdin);
+                stdinSource = fs.createReadStream(options.stdinFile);
+                stdinSource.on("error", () => child.stdin?.destroy());
+                stdinSource.pipe(child.stdin);
             }
         });
         child.once("exit", () => {

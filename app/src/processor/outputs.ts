@@ -33,8 +33,11 @@ export const MAX_OUTPUTS = 1000;
 const PART_BYTES = 5 * 1024 * 1024;
 /** S3's limit on a key, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024;
-/** Metric names the processor emits itself. */
-export const RESERVED_METRIC_NAMES = ["FilesProcessed", "RowsProcessed", "BytesRead", "BadRows", "DurationMs", "OutputFiles", "OutputBytes"];
+/**
+ * Names a job's metric may not have: the metrics the processor emits itself, and the other members of
+ * the same EMF document (its dimensions and properties, which share the document's top level).
+ */
+export const RESERVED_METRIC_NAMES = ["FilesProcessed", "RowsProcessed", "BytesRead", "BadRows", "DurationMs", "OutputFiles", "OutputBytes", "Service", "Outcome", "bucket", "key", "taskArn", "mode"];
 const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 /** What a job reports about its run (the summariser directly; a command through `.status.json`). */
