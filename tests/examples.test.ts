@@ -37,6 +37,15 @@ function parseCsv(csv: string): Record<string, string>[] {
     return Papa.parse<Record<string, string>>(csv, { header: true, skipEmptyLines: true }).data;
 }
 
+describe("the examples folder", () => {
+    it("has a README for each example that shows how to run it with --command", () => {
+        for (const name of ["group-totals", "count-values", "require-column", "ignores-sigterm"]) {
+            const readme = fs.readFileSync(example(`${name}/README.md`), "utf8");
+            assert.match(readme, new RegExp(`--command "(python3|sh) examples/${name}/`), name);
+        }
+    });
+});
+
 describe("the examples, end to end on the local pipeline", function () {
     this.timeout(180000);
     let pipeline: LocalPipeline | undefined;
