@@ -84,19 +84,15 @@ function normalise(error: unknown): unknown {
 }
 
 interface Described {
-    exitCode: ExitCodeValue;
-    errorClass: string;
-    message: string;
     state: StatusState;
+    exitCode: ExitCodeValue;
     error: StatusError;
 }
 
 function describe(error: unknown): Described {
     const d = (state: StatusState, exitCode: ExitCodeValue, errorClass: string, message: string, more: Partial<StatusError> = {}): Described => ({
-        exitCode,
-        errorClass,
-        message,
         state,
+        exitCode,
         error: { class: errorClass, message, exitCode, ...more },
     });
     if (error instanceof JobInterrupted) {
@@ -161,7 +157,7 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
     };
     const fail = async (e: unknown, msg?: string): Promise<RunResult> => {
         const d = describe(deps.signal.aborted && !(e instanceof JobInterrupted) ? new AbortedError() : normalise(e));
-        log.error(msg ?? (d.state === "interrupted" ? "interrupted" : "failed"), { errorClass: d.errorClass, error: d.message, exitCode: d.exitCode });
+        log.error(msg ?? (d.state === "interrupted" ? "interrupted" : "failed"), { errorClass: d.error.class, error: d.error.message, exitCode: d.exitCode });
         const status = await finish(d.state, { error: d.error });
         return { exitCode: d.exitCode, outcome: d.state === "interrupted" ? "interrupted" : "failed", status };
     };
