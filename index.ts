@@ -57,10 +57,17 @@ const taskSize = {
 // Batch runs (schedule, Kubernetes) take the same keys the upload trigger does.
 const batchEnvironment: Record<string, string> = config.keySuffixes.length > 0 ? { BATCH_KEY_SUFFIXES: config.keySuffixes.join(",") } : {};
 
+// Your own job (processor.command), run by the processor runtime in every task and pod; unset, the summariser.
+const job = {
+    command: config.processorCommand,
+    environment: config.processorStdin ? { COMMAND_STDIN: "true" } : undefined,
+};
+
 const task = new ProcessorTask("processor", {
     bucket,
     image: config.image,
     ...taskSize,
+    ...job,
     forceDeleteRepository: config.forceDestroy,
 });
 
@@ -82,7 +89,7 @@ const queueWorker =
         new QueueWorkerService("queue-worker", {
             cluster,
             network: taskNetwork,
-            task: { bucket, image: task.imageUri, ...taskSize },
+            task: { bucket, image: task.imageUri, ...taskSize, ...job },
             feed: { bucket, keySuffixes: config.keySuffixes },
             ...config.queueWorker,
         }),
@@ -132,7 +139,8 @@ const kubernetes =
             ...(config.kubernetes as unknown as Omit<KubernetesJobsArgs, "image" | "bucket">),
             image: task.imageUri,
             bucket,
-            environment: batchEnvironment,
+            command: job.command,
+            environment: { ...job.environment, ...batchEnvironment },
         }),
     );
 
@@ -146,6 +154,8 @@ export const uploadPrefix = config.prefixes.upload;
 export const outputPrefix = config.prefixes.output;
 /** One status document per file appears under this prefix. */
 export const statusPrefix = config.prefixes.status;
+/** Only uploads ending in one of these are processed (empty: every key under the upload prefix). */
+export const keySuffixes = config.keySuffixes;
 /** How uploads reach the processor. */
 export const trigger = config.trigger;
 /** The EventBridge rule that starts a task per upload (trigger eventbridge). */
@@ -174,6 +184,10 @@ export const scheduleDeadLetterQueueUrl = schedule?.deadLetterQueue.url;
 export const kubernetesNamespace = kubernetes?.namespace;
 /** Task failures and alarms are published here (subscribe e-mail or chat to it as well). */
 export const alertTopicArn = observability.topic.arn;
+/** The rule that publishes failed tasks to the alert topic. */
+export const failureRuleArn = observability.failureRule.arn;
+/** Failure notifications that could not be published to the alert topic land here. */
+export const failureDeadLetterQueueUrl = observability.failureDeadLetterQueue.url;
 /** The CloudWatch dashboard. */
 export const dashboardName = observability.dashboard?.dashboardName;
 /** A first upload, ready to paste. */

@@ -15,6 +15,8 @@
  *                previous commit's, from `git archive`), one core and two threads, run alternately --repeat
  *                times each on the same file; prints medians and the ratio (the figures to compare a change by)
  *
+ * `npm run bench -- --pipeline [options]` measures the local pipeline instead (bench/pipeline.ts).
+ *
  * Every measurement runs in its own child process so that its peak RSS is its own (GNU `/usr/bin/time -v` when
  * present, else the child's process.resourceUsage().maxRSS). The children are transpiled to plain JavaScript
  * first (bench/build.ts) so that no TypeScript compiler sits in their memory.
@@ -26,6 +28,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DISTINCT_CAP } from "./baseline-stats";
 import { childNodePath, transpileTree } from "./build";
+import { runPipelineBench } from "./pipeline";
 import { COLUMN_NAMES, generateFiles, type FileTruth, type GenerateResult } from "./generate";
 import { RESULT_PREFIX, errorText, type ChildResult, type SummaryFigures } from "./protocol";
 
@@ -90,7 +93,8 @@ function parseArgs(argv: readonly string[]): Args {
             case "--help":
             case "-h":
                 process.stdout.write(
-                    "npm run bench -- [--rows N] [--no-4x] [--repeat N] [--seed N] [--keep] [--write] [--baseline DIR]\n",
+                    "npm run bench -- [--rows N] [--no-4x] [--repeat N] [--seed N] [--keep] [--write] [--baseline DIR]\n" +
+                        "npm run bench -- --pipeline [--files N] [--baseline-files N] [--concurrency N] [--runner pool|process] [--command \"CMD ARG…\"]\n",
                 );
                 process.exit(0);
                 break;
@@ -554,6 +558,9 @@ function columnDetails(c: Contenders): string[] {
 // Main
 
 async function main(): Promise<number> {
+    if (process.argv.includes("--pipeline")) {
+        return runPipelineBench(process.argv.slice(2).filter((a) => a !== "--pipeline"));
+    }
     const args = parseArgs(process.argv.slice(2));
     const tools = detectTools();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-bench-"));

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { aboveThresholdAlarm } from "./builders/monitoring";
 import { CapacityProviderStrategyItem } from "./builders/capacity";
-import { PolicyDocument, PolicyStatement, denyInsecureTransport, serviceTrustPolicy, targetRolePolicy } from "./builders/iam";
+import { validatePlatformVersion } from "./builders/fargate";
+import { PolicyDocument, PolicyStatement, denyInsecureTransport, lambdaTrustPolicy, targetRolePolicy } from "./builders/iam";
 import { BucketPrefixes, validateSuffixes } from "./builders/prefixes";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
 import { Transform, applyTransform } from "./builders/transform";
@@ -48,7 +49,7 @@ export interface LambdaTriggerArgs {
      * @default launch type FARGATE
      */
     capacityProviderStrategy?: CapacityProviderStrategyItem[];
-    /** Fargate platform version. @default "LATEST" */
+    /** Fargate platform version: "LATEST" or a version such as "1.4.0" (RunTask takes both). @default unset: the latest version */
     platformVersion?: string;
     /** The function's Node.js runtime (nodejs22.x or newer). @default "nodejs24.x", the newest @pulumi/aws knows */
     runtime?: aws.lambda.Runtime;
@@ -117,7 +118,6 @@ export function triggerRolePolicy(args: TriggerRolePolicyArgs): PolicyDocument {
 /** Characters a notification filter value may hold without URL encoding, which S3 requires for any other. */
 const FILTER_SAFE = /^[A-Za-z0-9._/-]+$/;
 const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const PLATFORM_VERSION = /^(LATEST|\d+\.\d+\.\d+)$/;
 
 /** `<project>-<stack>-<name>`, reduced to the characters and length a function name allows. */
 export function defaultTriggerFunctionName(name: string): string {
@@ -188,10 +188,7 @@ export class LambdaTrigger extends pulumi.ComponentResource {
         if (!CONTAINER_NAME.test(containerName)) {
             invalid(field("task.containerName"), containerName, "is not a valid ECS container name", "use 1-255 letters, digits, hyphens and underscores");
         }
-        const platformVersion = args.platformVersion ?? "LATEST";
-        if (!PLATFORM_VERSION.test(platformVersion)) {
-            invalid(field("platformVersion"), platformVersion, "is not a Fargate platform version", 'use "LATEST" or a version such as "1.4.0"');
-        }
+        const platformVersion = args.platformVersion === undefined ? undefined : validatePlatformVersion(args.platformVersion, field("platformVersion"));
         const strategy = (args.capacityProviderStrategy ?? []).map((s, i) => ({
             capacityProvider: s.capacityProvider,
             base: requireIntegerInRange(field(`capacityProviderStrategy[${i}].base`), s.base, 0, 100000),
@@ -241,7 +238,7 @@ export class LambdaTrigger extends pulumi.ComponentResource {
             `${name}-role`,
             applyTransform<aws.iam.RoleArgs>({
                 description: "Upload trigger: start the processor task for each upload, write its logs, dead-letter failed events",
-                assumeRolePolicy: accountId.apply((account) => JSON.stringify(serviceTrustPolicy({ service: "lambda.amazonaws.com", sourceAccount: account }))),
+                assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
             }, args.transform?.role),
             parent,
         );
@@ -261,10 +258,12 @@ export class LambdaTrigger extends pulumi.ComponentResource {
             SUBNET_IDS: pulumi.output(args.network.subnetIds).apply((ids) => ids.join(",")),
             SECURITY_GROUP_IDS: pulumi.output(args.network.securityGroupIds).apply((ids) => ids.join(",")),
             ASSIGN_PUBLIC_IP: (args.network.assignPublicIp ?? true) ? "ENABLED" : "DISABLED",
-            PLATFORM_VERSION: platformVersion,
             UPLOAD_PREFIX: prefix,
             BUCKET_NAME: args.bucket.bucketName,
         };
+        if (platformVersion !== undefined) {
+            environment.PLATFORM_VERSION = platformVersion;
+        }
         if (strategy.length > 0) {
             environment.CAPACITY_PROVIDER_STRATEGY = JSON.stringify(strategy);
         } else {

@@ -8,9 +8,11 @@ import {
     aboveThresholdAlarm,
     alertKeyPolicy,
     alertTopicPolicy,
+    deadLetterQueuePolicy,
+    invalid,
     dashboardBody,
     requireIntegerInRange,
-    serviceTrustPolicy,
+    lambdaTrustPolicy,
     taskFailurePattern,
     utilisationPercentQueries,
     validateRetention,
@@ -61,7 +63,17 @@ export interface ObservabilityArgs {
     dashboard?: boolean;
     /** Retention of the notifier's log group. @default 30 */
     logRetentionDays?: number;
+    /**
+     * The alert topic's name (1-256 letters, digits, hyphens and underscores). The topic's KMS key
+     * grants EventBridge the key for this topic only, so the name is fixed before the topic exists.
+     * @default "<project>-<stack>-<name>-alerts"
+     */
+    topicName?: string;
 }
+
+/** How long EventBridge keeps retrying a failure notification the topic refused, and how often. */
+export const FAILURE_DELIVERY_RETRY = { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 } as const;
+const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
 
 const NOTIFIER_SOURCE = path.join(__dirname, "..", "app", "src", "notifier");
 
@@ -74,13 +86,17 @@ export function notifierCode(sourceDir = NOTIFIER_SOURCE): pulumi.asset.AssetArc
  * Task failures and alarms in one place: an EventBridge rule for failed tasks of this family, an
  * encrypted SNS topic for them and for the alarms (CPU % and memory % from Container Insights, the
  * upload rule's FailedInvocations, dead letters, the notifier's own errors), an optional Slack
- * notifier, a dashboard and saved Logs Insights queries.
+ * notifier, a dashboard and saved Logs Insights queries. The failure rule's own deliveries are
+ * watched: retries, a dead-letter queue, and alarms on its FailedInvocations and dead letters that
+ * reach the topic under CloudWatch's grant, not EventBridge's.
  */
 export class Observability extends pulumi.ComponentResource {
     /** The topic every failure and alarm is published to. */
     public readonly topic: aws.sns.Topic;
     /** The task-failure rule. */
     public readonly failureRule: aws.cloudwatch.EventRule;
+    /** Failure notifications EventBridge could not publish to the topic land here. */
+    public readonly failureDeadLetterQueue: aws.sqs.Queue;
     /** The Slack notifier, when enabled. */
     public readonly notifier?: aws.lambda.Function;
     /** Notifications the notifier could not deliver. */
@@ -98,18 +114,25 @@ export class Observability extends pulumi.ComponentResource {
             evaluationPeriods: requireIntegerInRange(field("alarms.evaluationPeriods"), args.alarms?.evaluationPeriods ?? 5, 1, 60),
         };
         const retention = validateRetention(args.logRetentionDays ?? 30, field("logRetentionDays"));
+        const topicName = args.topicName ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}-alerts`;
+        if (!TOPIC_NAME.test(topicName)) {
+            invalid(field("topicName"), topicName, "is not a valid SNS topic name", "use 1-256 letters, digits, hyphens and underscores");
+        }
         const parent = { parent: this };
         const identity = aws.getCallerIdentityOutput({}, parent);
         const region = aws.getRegionOutput({}, parent).region;
         const partition = aws.getPartitionOutput({}, parent).partition;
 
+        const topicArn = pulumi.interpolate`arn:${partition}:sns:${region}:${identity.accountId}:${topicName}`;
         const key = new aws.kms.Key(`${name}-topic-key`, {
             description: "Encrypts the pipeline's alert topic",
             enableKeyRotation: true,
             deletionWindowInDays: 7,
-            policy: pulumi.all([identity.accountId, partition]).apply(([account, p]) => JSON.stringify(alertKeyPolicy({ account, partition: p }))),
+            policy: pulumi
+                .all([identity.accountId, partition, region, topicArn])
+                .apply(([account, p, r, arn]) => JSON.stringify(alertKeyPolicy({ account, partition: p, region: r, topicArn: arn }))),
         }, parent);
-        this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: key.arn }, parent);
+        this.topic = new aws.sns.Topic(`${name}-alerts`, { name: topicName, kmsMasterKeyId: key.arn }, parent);
 
         this.failureRule = new aws.cloudwatch.EventRule(`${name}-task-failed`, {
             description: `Failed ${args.task.family} tasks (non-zero exit, out of memory, failed to start)`,
@@ -123,11 +146,22 @@ export class Observability extends pulumi.ComponentResource {
                 .all([this.topic.arn, this.failureRule.arn, identity.accountId, region, partition])
                 .apply(([topicArn, ruleArn, account, r, p]) => JSON.stringify(alertTopicPolicy({ topicArn, ruleArn, account, region: r, partition: p }))),
         }, parent);
+        // Notifications the topic refuses (key policy, topic policy, throttling) are retried, then kept here.
+        // SSE-SQS: a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters
+        // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
+        this.failureDeadLetterQueue = new aws.sqs.Queue(`${name}-task-failed-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, parent);
+        const dlqPolicy = new aws.sqs.QueuePolicy(`${name}-task-failed-dlq-policy`, {
+            queueUrl: this.failureDeadLetterQueue.url,
+            policy: pulumi
+                .all([this.failureDeadLetterQueue.arn, this.failureRule.arn])
+                .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
+        }, parent);
         new aws.cloudwatch.EventTarget(`${name}-task-failed-target`, {
             rule: this.failureRule.name,
             arn: this.topic.arn,
-            retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 20 },
-        }, { parent: this, dependsOn: [topicPolicy] });
+            retryPolicy: { ...FAILURE_DELIVERY_RETRY },
+            deadLetterConfig: { arn: this.failureDeadLetterQueue.arn },
+        }, { parent: this, dependsOn: [topicPolicy, dlqPolicy] });
 
         if (args.slack) {
             const notifier = this.createNotifier(name, args, args.slack, retention);
@@ -162,12 +196,11 @@ export class Observability extends pulumi.ComponentResource {
                 queryString: q.query,
             }, parent);
         }
-        this.registerOutputs({ topicArn: this.topic.arn });
+        this.registerOutputs({ topicArn: this.topic.arn, failureDeadLetterQueueUrl: this.failureDeadLetterQueue.url });
     }
 
     private createNotifier(name: string, args: ObservabilityArgs, slack: SlackArgs, retentionInDays: number) {
         const parent = { parent: this };
-        const identity = aws.getCallerIdentityOutput({}, parent);
         const secret = new aws.secretsmanager.Secret(`${name}-slack-webhook`, {
             description: "Slack incoming-webhook URL for pipeline alerts",
             recoveryWindowInDays: 7,
@@ -178,7 +211,7 @@ export class Observability extends pulumi.ComponentResource {
         const deadLetters = new aws.sqs.Queue(`${name}-notifier-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, parent);
         const role = new aws.iam.Role(`${name}-notifier-role`, {
             description: "Slack notifier: read the webhook secret, write its logs, dead-letter undeliverable messages",
-            assumeRolePolicy: identity.accountId.apply((account) => JSON.stringify(serviceTrustPolicy({ service: "lambda.amazonaws.com", sourceAccount: account }))),
+            assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
         }, parent);
         const policy = new aws.iam.RolePolicy(`${name}-notifier-policy`, {
             role: role.id,
@@ -252,6 +285,18 @@ export class Observability extends pulumi.ComponentResource {
                 aboveThresholdAlarm({ description, namespace, metricName, dimensions, statistic, topics: [this.topic.arn] }),
                 parent,
             );
+        // The failure rule's own deliveries. These publish under CloudWatch's grant on the topic's key,
+        // so a broken EventBridge grant does not also silence the alarm that reports it.
+        this.alarms.failureRuleFailedInvocations = countAlarm(
+            "task-failed-failed-invocations",
+            "Task-failure notifications could not be published to the alert topic (topic or key policy, throttling); they are retried, then dead-lettered",
+            "AWS/Events", "FailedInvocations", { RuleName: this.failureRule.name }, "Sum",
+        );
+        this.alarms.failureRuleDeadLetters = countAlarm(
+            "task-failed-dead-letters",
+            "Task-failure notifications that were never published to the alert topic are waiting in the failure rule's dead-letter queue",
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.failureDeadLetterQueue.name }, "Maximum",
+        );
         if (args.trigger) {
             this.alarms.failedInvocations = countAlarm(
                 "rule-failed-invocations",

@@ -8,9 +8,11 @@ export type ContainerInsightsMode = (typeof CONTAINER_INSIGHTS_MODES)[number];
 
 export interface ProcessingClusterArgs {
     /**
-     * The default capacity provider strategy, split between FARGATE and FARGATE_SPOT.
+     * The default capacity provider strategy, split between FARGATE and FARGATE_SPOT. Weights divide the
+     * tasks of one RunTask call or one service; a per-upload trigger's call starts one task, so only
+     * all-or-nothing splits have a documented placement per file (see SINGLE_TASK_WEIGHTS).
      * @default { fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 0 } (all on demand)
-     * @example { fargateBase: 0, fargateWeight: 30, fargateSpotWeight: 70 }
+     * @example { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 } (every task on Spot)
      */
     capacity?: CapacitySplit;
     /**

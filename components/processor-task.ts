@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
+import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
 import {
     BucketPrefixes,
     CpuArchitecture,
@@ -11,9 +13,11 @@ import {
     dockerPlatform,
     ecrRepositoryArnFromImage,
     executionRolePolicy,
+    imageContentTag,
     invalid,
     processorContainerDefinition,
-    serviceTrustPolicy,
+    ecsTaskExecutionTrustPolicy,
+    ecsTaskTrustPolicy,
     taskRolePolicy,
     validateCpuArchitecture,
     validateEphemeralStorage,
@@ -21,6 +25,7 @@ import {
     validateRetention,
     validateStopTimeout,
     validateImageUri,
+    validateJobCommand,
 } from "./builders";
 import { typeToken } from "./names";
 
@@ -32,7 +37,15 @@ export interface ProcessorBucket {
     kmsKeyArn?: pulumi.Input<string>;
 }
 
-/** Build the image from a directory with a Dockerfile and push it to a new ECR repository. */
+/**
+ * Build the image from a directory with a Dockerfile and push it to a new ECR repository.
+ *
+ * The tag is a hash of what goes into the image (the context's files less its .dockerignore, the
+ * Dockerfile, the platform): a change under the context pushes a new tag, unchanged content
+ * builds and pushes nothing. The task definition runs the pushed digest (`repo@sha256:…`).
+ * `pulumi preview` does not build: the tag already shows whether the image changes, and the
+ * Dockerfile is still checked for syntax; the one build happens in `pulumi up`.
+ */
 export interface ImageBuild {
     /** Directory sent to Docker as the build context. */
     context: string;
@@ -50,8 +63,9 @@ export interface ProcessorTaskArgs {
      */
     image?: pulumi.Input<string>;
     /**
-     * Build the image with awsx.ecr from a directory and push it to an ECR repository of this
-     * component (scan on push, immutable tags, last 20 images kept). Cannot be combined with `image`.
+     * Build the image with Docker (buildx) from a directory and push it to an ECR repository of this
+     * component (scan on push, immutable tags, last 20 images kept), tagged by its content (see
+     * `ImageBuild`). Cannot be combined with `image`.
      * @default { context: "./app" } when `image` is not given
      */
     build?: ImageBuild;
@@ -80,6 +94,16 @@ export interface ProcessorTaskArgs {
     environment?: Record<string, pulumi.Input<string>>;
     /** Let `pulumi destroy` delete the ECR repository while it holds images. @default false */
     forceDeleteRepository?: boolean;
+    /**
+     * Your own job: the command the processor runtime (the image's entry point) runs for each file,
+     * with the file in INPUT_FILE and OUTPUT_DIR to write to (README, "Your own processing"). It is
+     * the container's `command`, so the image must have our runtime as its entry point (`FROM` our
+     * image, or copied into yours). The task role stays the same: read the upload prefix, write the
+     * output and status prefixes.
+     * @default the image's CMD: in our image, none (the built-in summariser)
+     * @example ["python3", "/app/job/main.py"]
+     */
+    command?: string[];
     /** Adjust the arguments of a child resource. */
     transform?: {
         taskDefinition?: Transform<aws.ecs.TaskDefinitionArgs>;
@@ -88,6 +112,7 @@ export interface ProcessorTaskArgs {
 }
 
 const SCRATCH = { volume: "scratch", path: "/tmp" } as const;
+const DEFAULT_BUILD: ImageBuild = { context: "./app" };
 const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
 
 /** `<project>-<stack>-<name>`, reduced to the characters a family allows. */
@@ -120,6 +145,8 @@ export class ProcessorTask extends pulumi.ComponentResource {
     public readonly imageUri: pulumi.Output<string>;
     /** The ECR repository, when the image is built here. */
     public readonly repository?: aws.ecr.Repository;
+    /** The content tag of the image built here (see `ImageBuild`). */
+    public readonly imageTag?: string;
     /** Validated size. */
     public readonly cpu: number;
     public readonly memory: number;
@@ -149,6 +176,20 @@ export class ProcessorTask extends pulumi.ComponentResource {
         if (args.image !== undefined && args.build !== undefined) {
             invalid(field("image"), "<set>", `cannot be combined with ${field("build")}`, "give a prebuilt image or a build context, not both");
         }
+        if (args.image === undefined) {
+            const build = args.build ?? DEFAULT_BUILD;
+            if (!fs.existsSync(build.context) || !fs.statSync(build.context).isDirectory()) {
+                invalid(field("build.context"), build.context, "is not a directory", "give the directory Docker builds the image from (relative to the Pulumi project)");
+            }
+            const dockerfile = build.dockerfile ?? path.join(build.context, "Dockerfile");
+            if (!fs.existsSync(dockerfile) || !fs.statSync(dockerfile).isFile()) {
+                if (build.dockerfile === undefined) {
+                    invalid(field("build.context"), build.context, "has no Dockerfile", `add one or give ${field("build.dockerfile")}`);
+                }
+                invalid(field("build.dockerfile"), dockerfile, "is not a file", "give the path of the Dockerfile");
+            }
+        }
+        const command = args.command === undefined ? undefined : validateJobCommand(args.command, field("command"));
         for (const reserved of RESERVED_ENVIRONMENT) {
             if (args.environment && reserved in args.environment) {
                 const value = args.environment[reserved];
@@ -165,17 +206,12 @@ export class ProcessorTask extends pulumi.ComponentResource {
         const image = this.resolveImage(name, args, architecture);
         this.imageUri = image.uri;
         this.repository = image.repository;
+        this.imageTag = image.tag;
 
-        const ecsTasksTrust = pulumi
-            .all([identity.accountId, region, partition])
-            .apply(([account, r, p]) =>
-                JSON.stringify(
-                    serviceTrustPolicy({ service: "ecs-tasks.amazonaws.com", sourceAccount: account, sourceArn: `arn:${p}:ecs:${r}:${account}:*` }),
-                ),
-            );
+        // Each role gets exactly the trust AWS documents for it (see the builders).
         this.executionRole = new aws.iam.Role(`${name}-execution-role`, {
             description: `Starts ${this.family} tasks: pulls the image, writes the log group`,
-            assumeRolePolicy: ecsTasksTrust,
+            assumeRolePolicy: JSON.stringify(ecsTaskExecutionTrustPolicy()),
         }, parent);
         new aws.iam.RolePolicy(`${name}-execution-policy`, {
             role: this.executionRole.id,
@@ -186,7 +222,9 @@ export class ProcessorTask extends pulumi.ComponentResource {
 
         this.taskRole = new aws.iam.Role(`${name}-task-role`, {
             description: `Runs ${this.family}: reads ${args.bucket.prefixes.upload}, writes ${args.bucket.prefixes.output} and ${args.bucket.prefixes.status}`,
-            assumeRolePolicy: ecsTasksTrust,
+            assumeRolePolicy: pulumi
+                .all([identity.accountId, region, partition])
+                .apply(([account, r, p]) => JSON.stringify(ecsTaskTrustPolicy({ partition: p, region: r, account }))),
         }, parent);
         new aws.iam.RolePolicy(`${name}-task-policy`, {
             role: this.taskRole.id,
@@ -220,6 +258,7 @@ export class ProcessorTask extends pulumi.ComponentResource {
                         scratchPath: SCRATCH.path,
                         scratchVolumeName: SCRATCH.volume,
                         environment,
+                        command,
                     }),
                 ]),
             );
@@ -267,12 +306,12 @@ export class ProcessorTask extends pulumi.ComponentResource {
         name: string,
         args: ProcessorTaskArgs,
         architecture: CpuArchitecture,
-    ): { uri: pulumi.Output<string>; repositoryArn: pulumi.Output<string | undefined>; repository?: aws.ecr.Repository } {
+    ): { uri: pulumi.Output<string>; repositoryArn: pulumi.Output<string | undefined>; repository?: aws.ecr.Repository; tag?: string } {
         if (args.image !== undefined) {
             const uri = pulumi.output(args.image);
             return { uri, repositoryArn: uri.apply(ecrRepositoryArnFromImage) };
         }
-        const build = args.build ?? { context: "./app" };
+        const build = args.build ?? DEFAULT_BUILD;
         const repository = new aws.ecr.Repository(`${name}-repository`, {
             imageTagMutability: "IMMUTABLE",
             imageScanningConfiguration: { scanOnPush: true },
@@ -292,12 +331,29 @@ export class ProcessorTask extends pulumi.ComponentResource {
                 ],
             }),
         }, { parent: this });
-        const image = new awsx.ecr.Image(`${name}-image`, {
-            repositoryUrl: repository.repositoryUrl,
-            context: build.context,
-            dockerfile: build.dockerfile,
-            platform: dockerPlatform(architecture),
-        }, { parent: this });
-        return { uri: image.imageUri, repositoryArn: repository.arn.apply((a): string | undefined => a), repository };
+        const platform = dockerPlatform(architecture) as dockerBuild.Platform;
+        const dockerfile = build.dockerfile ?? path.join(build.context, "Dockerfile");
+        // The repository is IMMUTABLE: a tag repeated with other content would be refused on push
+        // (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html), so the tag
+        // is the content's hash. awsx's ecr.Image tags by a hash of the context *path*, which repeats.
+        const tag = imageContentTag({ context: build.context, dockerfile, platform });
+        const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent: this });
+        const image = new dockerBuild.Image(`${name}-image`, {
+            context: { location: build.context },
+            dockerfile: { location: dockerfile },
+            platforms: [platform],
+            tags: [pulumi.interpolate`${repository.repositoryUrl}:${tag}`],
+            push: true,
+            // Previews do not build (docker-build's default would, once per stack previewed).
+            buildOnPreview: false,
+            registries: [{ address: repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) }],
+        }, {
+            parent: this,
+            // A task definition revision still running may pin the old digest; ECR's lifecycle policy expires old images.
+            retainOnDelete: true,
+        });
+        // The task definition pins the pushed digest, whatever happens to tags later.
+        const uri = pulumi.interpolate`${repository.repositoryUrl}@${image.digest}`;
+        return { uri, repositoryArn: repository.arn.apply((a): string | undefined => a), repository, tag };
     }
 }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketPrefixes, CapacitySplit, Transform, aboveThresholdAlarm, applyTransform, invalid, requireIntegerInRange, uploadEventPattern, validateSuffixes } from "./builders";
+import { BucketPrefixes, CapacitySplit, Transform, aboveThresholdAlarm, applyTransform, invalid, requireIntegerInRange, uploadEventPattern, validatePlatformVersion, validateSuffixes } from "./builders";
 import {
     MAX_RETENTION_SECONDS,
     RECEIVE_WAIT_SECONDS,
@@ -129,7 +129,7 @@ export interface QueueWorkerServiceArgs {
      * @default { fargateBase: 1, fargateWeight: 30, fargateSpotWeight: 70 }
      */
     capacity?: CapacitySplit;
-    /** Fargate platform version. @default "LATEST" */
+    /** Fargate platform version: "LATEST" or a version such as "1.4.0". @default unset: the latest version */
     platformVersion?: string;
     /**
      * The ECS service's name, unique in the cluster. A change replaces the service (the old one is
@@ -156,7 +156,6 @@ export interface QueueWorkerServiceArgs {
     };
 }
 
-const PLATFORM_VERSION = /^(LATEST|\d+\.\d+\.\d+)$/;
 
 /** Capacity providers of every ProcessingCluster. */
 const PROCESSING_CLUSTER_PROVIDERS = ["FARGATE", "FARGATE_SPOT"] as const;
@@ -226,10 +225,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
             fargateWeight: field("capacity.fargateWeight"),
             fargateSpotWeight: field("capacity.fargateSpotWeight"),
         });
-        const platformVersion = args.platformVersion ?? "LATEST";
-        if (!PLATFORM_VERSION.test(platformVersion)) {
-            invalid(field("platformVersion"), platformVersion, "is not a Fargate platform version", 'use "LATEST" or a version such as "1.4.0"');
-        }
+        const platformVersion = args.platformVersion === undefined ? undefined : validatePlatformVersion(args.platformVersion, field("platformVersion"));
         this.serviceName = validateServiceName(args.serviceName ?? defaultServiceName(name), field("serviceName"));
         const feed = args.feed ?? false;
         const suffixes = feed === false ? [] : validateSuffixes(feed.keySuffixes ?? [], field("feed.keySuffixes"));
@@ -403,7 +399,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
         name: string,
         args: QueueWorkerServiceArgs,
         strategy: ReturnType<typeof workerCapacityStrategy>,
-        platformVersion: string,
+        platformVersion: string | undefined,
         queueAccess: aws.iam.RolePolicy,
     ): aws.ecs.Service {
         // A ProcessingCluster's capacity providers must be attached before a service can use them.

@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CapacityProviderStrategyItem } from "./builders/capacity";
+import { validateNumericPlatformVersion } from "./builders/fargate";
 import { aboveThresholdAlarm } from "./builders/monitoring";
-import { denyInsecureTransport } from "./builders/iam";
+import { denyInsecureTransport, schedulerTrustPolicy } from "./builders/iam";
 import {
     ScheduleState,
     SCHEDULE_STATES,
@@ -13,13 +14,11 @@ import {
     runTaskTargetArn,
     scheduleGroupArn,
     schedulerRolePolicy,
-    schedulerTrustPolicy,
     validateBatchEnvironment,
     validateBatchRunTaskLength,
     validateContainerName,
     validateScheduleCapacityStrategy,
     validateScheduleGroupName,
-    validateSchedulePlatformVersion,
     validateStartedBy,
     validateTimezone,
 } from "./builders/schedule";
@@ -37,7 +36,11 @@ export interface ScheduledTaskDefinition extends TriggeredTask {
 export interface ScheduledTaskArgs {
     /** The cluster to run on (a ProcessingCluster fits). */
     cluster: { clusterArn: pulumi.Input<string> };
-    /** The task to run; its container gets the batch environment. */
+    /**
+     * The task to run; its container gets the batch environment. Only the environment is overridden:
+     * the task definition's command (ProcessorTask's `command`, your own job) runs for each file as it
+     * does for the per-upload trigger.
+     */
     task: ScheduledTaskDefinition;
     /**
      * The task's network placement (the same shape as UploadTrigger's); sent as the request's
@@ -168,7 +171,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
         const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 3600, 60, 86400);
         const strategy = validateScheduleCapacityStrategy(args.capacityProviderStrategy ?? [], field("capacityProviderStrategy"));
         const platformVersion =
-            args.platformVersion === undefined ? undefined : validateSchedulePlatformVersion(args.platformVersion, field("platformVersion"));
+            args.platformVersion === undefined ? undefined : validateNumericPlatformVersion(args.platformVersion, field("platformVersion"));
         const containerName = validateContainerName(args.task.containerName, field("task.containerName"));
         const environment = validateBatchEnvironment(args.environment ?? {}, field("environment"));
         const startedBy = args.startedBy === undefined ? defaultStartedBy(name) : validateStartedBy(args.startedBy, field("startedBy"));

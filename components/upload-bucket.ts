@@ -35,6 +35,7 @@ export interface UploadBucketArgs {
     expireUploadsAfterDays?: number | false;
     /**
      * Delete noncurrent versions this many days after they became noncurrent (needs `versioning`).
+     * With versioning on, delete markers left with no versions behind them are removed as well.
      * @default 30 when versioning is on
      */
     expireNoncurrentVersionsAfterDays?: number;
@@ -151,20 +152,17 @@ export class UploadBucket extends pulumi.ComponentResource {
             ),
             { parent: this, dependsOn: [publicAccessBlock] },
         );
-        if (versioning) {
-            new aws.s3.BucketVersioning(
-                `${name}-versioning`,
-                { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } },
-                parent,
-            );
-        }
+        const versioningConfiguration = versioning
+            ? new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }, parent)
+            : undefined;
+        // Rules on versions only make sense once versioning is on, so the lifecycle configuration waits for it.
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
             applyTransform<aws.s3.BucketLifecycleConfigurationArgs>(
                 { bucket: this.bucket.id, rules: this.lifecycleRules(expireUploads, noncurrentDays) },
                 args.transform?.lifecycle,
             ),
-            parent,
+            { parent: this, dependsOn: versioningConfiguration ? [versioningConfiguration] : [] },
         );
         if (args.eventBridge ?? true) {
             new aws.s3.BucketNotification(`${name}-notifications`, { bucket: this.bucket.id, eventbridge: true }, parent);
@@ -199,6 +197,18 @@ export class UploadBucket extends pulumi.ComponentResource {
                 status: "Enabled",
                 filter: {},
                 noncurrentVersionExpiration: { noncurrentDays },
+            });
+            // In a versioned bucket an expiration (or a delete) only adds a delete marker; once the noncurrent
+            // versions behind it have expired, the marker is all that is left. This rule removes such
+            // expired object delete markers. It must be a rule of its own: ExpiredObjectDeleteMarker cannot
+            // be combined with Days or Date in one Expiration.
+            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html#lifecycle-config-conceptual-ex7
+            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html
+            rules.push({
+                id: "remove-expired-delete-markers",
+                status: "Enabled",
+                filter: {},
+                expiration: { expiredObjectDeleteMarker: true },
             });
         }
         return rules;

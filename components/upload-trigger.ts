@@ -6,10 +6,10 @@ import {
     Transform,
     applyTransform,
     deadLetterQueuePolicy,
-    invalid,
+    validateNumericPlatformVersion,
     requireIntegerInRange,
     runTaskInputTransformer,
-    serviceTrustPolicy,
+    eventBridgeTargetTrustPolicy,
     targetRolePolicy,
     uploadEventPattern,
     validateSuffixes,
@@ -51,12 +51,17 @@ export interface UploadTriggerArgs {
     /** The task's network placement. */
     network: TaskNetwork;
     /**
-     * Run on a FARGATE / FARGATE_SPOT strategy (for example the cluster's). Without it the launch
-     * type is FARGATE.
+     * Run on a FARGATE / FARGATE_SPOT strategy (for example the cluster's); the target then names no
+     * launch type, which ECS requires when a strategy is given. Each upload is its own RunTask of one
+     * task: see `CapacitySplit` for what the weights mean then.
      * @default launch type FARGATE
      */
     capacityProviderStrategy?: CapacityProviderStrategyItem[];
-    /** Fargate platform version. @default "LATEST" */
+    /**
+     * Fargate platform version, in the numeric form EventBridge's ECS target takes (such as "1.4.0";
+     * "LATEST" is refused there).
+     * @default unset: the latest version
+     */
     platformVersion?: string;
     /** How long EventBridge keeps retrying a failed RunTask (60–86400 s). @default 3600 */
     maxEventAgeSeconds?: number;
@@ -70,8 +75,6 @@ export interface UploadTriggerArgs {
         target?: Transform<aws.cloudwatch.EventTargetArgs>;
     };
 }
-
-const PLATFORM_VERSION = /^(LATEST|\d+\.\d+\.\d+)$/;
 
 /**
  * The EventBridge rule that turns "an object was created under the upload prefix" into an ECS
@@ -98,10 +101,7 @@ export class UploadTrigger extends pulumi.ComponentResource {
         const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 3600, 60, 86400);
         const maxAttempts = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 8, 0, 185);
         const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
-        const platformVersion = args.platformVersion ?? "LATEST";
-        if (!PLATFORM_VERSION.test(platformVersion)) {
-            invalid(field("platformVersion"), platformVersion, "is not a Fargate platform version", 'use "LATEST" or a version such as "1.4.0"');
-        }
+        const platformVersion = args.platformVersion === undefined ? undefined : validateNumericPlatformVersion(args.platformVersion, field("platformVersion"));
         const transformer = runTaskInputTransformer(args.task.containerName);
         const parent = { parent: this };
         const identity = aws.getCallerIdentityOutput({}, parent);
@@ -135,7 +135,7 @@ export class UploadTrigger extends pulumi.ComponentResource {
             assumeRolePolicy: pulumi
                 .all([identity.accountId, this.rule.arn])
                 .apply(([account, ruleArn]) =>
-                    JSON.stringify(serviceTrustPolicy({ service: "events.amazonaws.com", sourceAccount: account, sourceArn: ruleArn })),
+                    JSON.stringify(eventBridgeTargetTrustPolicy({ account, ruleArn })),
                 ),
         }, parent);
         const rolePolicy = new aws.iam.RolePolicy(`${name}-role-policy`, {
@@ -158,6 +158,8 @@ export class UploadTrigger extends pulumi.ComponentResource {
                     ecsTarget: {
                         taskDefinitionArn: args.task.taskDefinitionArn,
                         taskCount: 1,
+                        // EcsParameters: "If a capacityProviderStrategy is specified, the launchType parameter must be omitted"
+                        // (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_EcsParameters.html).
                         launchType: strategy.length === 0 ? "FARGATE" : undefined,
                         capacityProviderStrategies: strategy.length === 0 ? undefined : strategy.map((s) => ({ ...s })),
                         platformVersion,

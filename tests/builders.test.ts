@@ -18,7 +18,11 @@ import {
     validateImageUri,
     renderInputTemplate,
     runTaskInputTransformer,
-    serviceTrustPolicy,
+    ecsTaskExecutionTrustPolicy,
+    ecsTaskTrustPolicy,
+    eventBridgeTargetTrustPolicy,
+    lambdaTrustPolicy,
+    schedulerTrustPolicy,
     targetRolePolicy,
     taskDefinitionFamilyArn,
     taskRolePolicy,
@@ -383,21 +387,28 @@ describe("IAM documents", () => {
         assert.deepEqual(starred, ["ecr:GetAuthorizationToken"]);
     });
 
-    it("trust policies name one service and this account (and a source ARN when given)", () => {
-        assert.deepEqual(serviceTrustPolicy({ service: "events.amazonaws.com", sourceAccount: "123456789012", sourceArn: "arn:aws:events:r:123456789012:rule/x" }), {
+    // The documents as each service's page shows them (URLs next to the builders in components/builders/iam.ts).
+    it("trust policies are the ones AWS documents per role: conditions only where the service's page shows them", () => {
+        const trust = (service: string, Condition?: object) => ({
             Version: "2012-10-17",
-            Statement: [
-                {
-                    Effect: "Allow",
-                    Principal: { Service: "events.amazonaws.com" },
-                    Action: "sts:AssumeRole",
-                    Condition: {
-                        StringEquals: { "aws:SourceAccount": "123456789012" },
-                        ArnLike: { "aws:SourceArn": "arn:aws:events:r:123456789012:rule/x" },
-                    },
-                },
-            ],
+            Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(Condition ? { Condition } : {}) }],
         });
+        assert.deepEqual(ecsTaskExecutionTrustPolicy(), trust("ecs-tasks.amazonaws.com"));
+        assert.deepEqual(
+            ecsTaskTrustPolicy({ partition: "aws", region: "us-west-2", account: "111122223333" }),
+            trust("ecs-tasks.amazonaws.com", { ArnLike: { "aws:SourceArn": "arn:aws:ecs:us-west-2:111122223333:*" }, StringEquals: { "aws:SourceAccount": "111122223333" } }),
+        );
+        assert.deepEqual(lambdaTrustPolicy(), trust("lambda.amazonaws.com"));
+        const rule = "arn:aws:events:us-east-1:123456789012:rule/myRule";
+        assert.deepEqual(
+            eventBridgeTargetTrustPolicy({ account: "123456789012", ruleArn: rule }),
+            trust("events.amazonaws.com", { ArnLike: { "aws:SourceArn": rule }, StringEquals: { "aws:SourceAccount": "123456789012" } }),
+        );
+        const group = "arn:aws:scheduler:us-west-2:123456789012:schedule-group/your-schedule-group";
+        assert.deepEqual(
+            schedulerTrustPolicy({ account: "123456789012", scheduleGroupArn: group }),
+            trust("scheduler.amazonaws.com", { ArnLike: { "aws:SourceArn": group }, StringEquals: { "aws:SourceAccount": "123456789012" } }),
+        );
     });
 
     it("dead-letter queue admits only EventBridge for this rule, over TLS", () => {

@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import {
     ProcessingCluster,
     ProcessingNetwork,
@@ -7,7 +10,7 @@ import {
     UploadTrigger,
     matchesEventPattern,
 } from "../components";
-import { ACCOUNT, Recorded, Recorder, parseDoc, settle, useMocks, valueOf } from "./mocks";
+import { ACCOUNT, Recorded, Recorder, captureDependencies, parseDoc, settle, useMocks, valueOf } from "./mocks";
 
 const PREFIXES = { upload: "uploads/", output: "processed/", status: "status/" };
 const BUCKET = { bucketName: "data-bucket", bucketArn: "arn:aws:s3:::data-bucket", prefixes: PREFIXES };
@@ -75,13 +78,40 @@ describe("UploadBucket", () => {
     });
 
     it("GIVEN versioning and upload expiry THEN versioning on and lifecycle rules for both", async () => {
+        const deps = captureDependencies();
         new UploadBucket("files", { versioning: true, expireUploadsAfterDays: 14, prefixes: { upload: "in/" } });
         await settle();
-        assert.equal(recorder.one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status, "Enabled");
-        const rules = recorder.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+        const versioning = recorder.one("aws:s3/bucketVersioning:BucketVersioning");
+        assert.equal(versioning.inputs.versioningConfiguration.status, "Enabled");
+        const lifecycle = recorder.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+        const rules = lifecycle.inputs.rules;
         const expire = rules.find((r: any) => r.id === "expire-uploads");
         assert.deepEqual([expire.filter.prefix, expire.expiration.days], ["in/", 14]);
         assert.equal(rules.find((r: any) => r.id === "expire-noncurrent-versions").noncurrentVersionExpiration.noncurrentDays, 30);
+        assert.ok((deps.get(lifecycle.name) ?? []).includes(versioning.urn), "the lifecycle rules wait for versioning");
+    });
+
+    // S3: in a versioned bucket an expiration only adds a delete marker; a marker with no versions left behind it
+    // stays until an Expiration with ExpiredObjectDeleteMarker removes it, and that flag cannot share an
+    // Expiration with Days or Date (lifecycle-configuration-examples.html, "Removing expired object delete markers").
+    it("GIVEN versioning THEN a rule of its own removes expired object delete markers, bucket-wide", async () => {
+        new UploadBucket("files", { versioning: true, expireUploadsAfterDays: 14 });
+        await settle();
+        const rules: any[] = recorder.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+        const markers = rules.filter((r) => r.expiration?.expiredObjectDeleteMarker === true);
+        assert.equal(markers.length, 1);
+        assert.deepEqual(markers[0], { id: "remove-expired-delete-markers", status: "Enabled", filter: {}, expiration: { expiredObjectDeleteMarker: true } });
+        for (const rule of rules.filter((r) => r.expiration?.expiredObjectDeleteMarker)) {
+            assert.equal(rule.expiration.days ?? rule.expiration.date, undefined, "never with Days or Date");
+        }
+        assert.ok(rules.some((r) => r.noncurrentVersionExpiration?.noncurrentDays > 0), "noncurrent versions expire, so markers do become expired");
+    });
+
+    it("GIVEN no versioning THEN no delete-marker rule (an unversioned bucket has no delete markers)", async () => {
+        new UploadBucket("files", { expireUploadsAfterDays: 14 });
+        await settle();
+        const rules: any[] = recorder.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+        assert.deepEqual(rules.map((r) => r.id), ["abort-incomplete-multipart-uploads", "expire-uploads"]);
     });
 
     it("GIVEN two instances THEN no child names collide", async () => {
@@ -171,8 +201,8 @@ describe("ProcessorTask", () => {
         assert.equal(container.image, await valueOf(task.imageUri));
         assert.equal(container.logConfiguration.options["awslogs-group"], "/ecs/s3-fargate-pipeline-unit-processor");
 
-        const image = recorder.one("awsx:ecr:Image").inputs;
-        assert.deepEqual([image.context, image.platform], ["./app", "linux/amd64"]);
+        const image = recorder.one("docker-build:index:Image").inputs;
+        assert.deepEqual([image.context, image.platforms], [{ location: "./app" }, ["linux/amd64"]]);
         const repo = recorder.one("aws:ecr/repository:Repository").inputs;
         assert.deepEqual([repo.imageTagMutability, repo.imageScanningConfiguration.scanOnPush], ["IMMUTABLE", true]);
         assert.ok(recorder.one("aws:ecr/lifecyclePolicy:LifecyclePolicy"));
@@ -186,19 +216,23 @@ describe("ProcessorTask", () => {
         assert.deepEqual([group.name, group.retentionInDays], ["/ecs/s3-fargate-pipeline-unit-processor", 30]);
     });
 
-    it("uses distinct execution and task roles, both trusted only by ECS tasks of this account", async () => {
+    it("uses distinct execution and task roles, each with the trust the ECS docs give it", async () => {
         new ProcessorTask("processor", { bucket: BUCKET });
         await settle();
         const td = recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
         assert.notEqual(td.executionRoleArn, td.taskRoleArn);
-        for (const name of ["processor-execution-role", "processor-task-role"]) {
-            const [trust] = parseDoc(role(name).inputs.assumeRolePolicy).Statement;
-            assert.deepEqual(trust.Principal, { Service: "ecs-tasks.amazonaws.com" });
-            assert.deepEqual(trust.Condition, {
-                StringEquals: { "aws:SourceAccount": ACCOUNT },
-                ArnLike: { "aws:SourceArn": `arn:aws:ecs:eu-west-1:${ACCOUNT}:*` },
-            });
-        }
+        const trustOf = (name: string) => parseDoc(role(name).inputs.assumeRolePolicy).Statement;
+        // task_execution_IAM_role.html: no conditions.
+        assert.deepEqual(trustOf("processor-execution-role"), [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+        // task-iam-roles.html: ECS resources of this account and region.
+        assert.deepEqual(trustOf("processor-task-role"), [
+            {
+                Effect: "Allow",
+                Principal: { Service: "ecs-tasks.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { ArnLike: { "aws:SourceArn": `arn:aws:ecs:eu-west-1:${ACCOUNT}:*` }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
+            },
+        ]);
     });
 
     it("scopes the execution role to its repository and log group, the task role to its prefixes", async () => {
@@ -229,7 +263,7 @@ describe("ProcessorTask", () => {
         new ProcessorTask("processor", { bucket: BUCKET, image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/proc:1.2" });
         await settle();
         assert.equal(recorder.ofType("aws:ecr/repository:Repository").length, 0);
-        assert.equal(recorder.ofType("awsx:ecr:Image").length, 0);
+        assert.equal(recorder.ofType("docker-build:index:Image").length, 0);
         const exec = statements(recorder.one("aws:iam/rolePolicy:RolePolicy", "processor-execution-policy"));
         assert.equal(exec[1].Resource, "arn:aws:ecr:eu-west-1:123456789012:repository/team/proc");
         assert.equal(JSON.parse(recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions)[0].image, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/proc:1.2");
@@ -243,22 +277,28 @@ describe("ProcessorTask", () => {
     });
 
     it("GIVEN ARM64, ephemeral storage, a stop timeout and a build context THEN they reach the task and the build", async () => {
-        new ProcessorTask("processor", {
-            bucket: BUCKET,
-            cpuArchitecture: "ARM64",
-            ephemeralStorageGiB: 50,
-            stopTimeoutSeconds: 120,
-            cpu: 4096,
-            memory: 30720,
-            logRetentionDays: 365,
-            build: { context: "./images/proc", dockerfile: "./images/proc/Dockerfile.prod" },
-        });
-        await settle();
+        const context = fs.mkdtempSync(path.join(os.tmpdir(), "proc-context-"));
+        try {
+            fs.writeFileSync(path.join(context, "Dockerfile.prod"), "FROM scratch\n");
+            new ProcessorTask("processor", {
+                bucket: BUCKET,
+                cpuArchitecture: "ARM64",
+                ephemeralStorageGiB: 50,
+                stopTimeoutSeconds: 120,
+                cpu: 4096,
+                memory: 30720,
+                logRetentionDays: 365,
+                build: { context, dockerfile: path.join(context, "Dockerfile.prod") },
+            });
+            await settle();
+        } finally {
+            fs.rmSync(context, { recursive: true, force: true });
+        }
         const td = recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
         assert.deepEqual([td.cpu, td.memory, td.runtimePlatform.cpuArchitecture, td.ephemeralStorage], ["4096", "30720", "ARM64", { sizeInGib: 50 }]);
         assert.equal(JSON.parse(td.containerDefinitions)[0].stopTimeout, 120);
-        const image = recorder.one("awsx:ecr:Image").inputs;
-        assert.deepEqual([image.context, image.dockerfile, image.platform], ["./images/proc", "./images/proc/Dockerfile.prod", "linux/arm64"]);
+        const image = recorder.one("docker-build:index:Image").inputs;
+        assert.deepEqual([image.context, image.dockerfile, image.platforms], [{ location: context }, { location: path.join(context, "Dockerfile.prod") }, ["linux/arm64"]]);
         assert.equal(recorder.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 365);
     });
 
@@ -314,7 +354,7 @@ describe("UploadTrigger", () => {
         assertParented(recorder, "s3-fargate-pipeline:events:UploadTrigger");
     });
 
-    it("targets the cluster with FARGATE, the network, the transformer, retries and the DLQ", async () => {
+    it("targets the cluster with FARGATE and no platform version (the latest), the network, the transformer, retries and the DLQ", async () => {
         const trigger = new UploadTrigger("t", { ...base, maxEventAgeSeconds: 600, maxRetryAttempts: 3 });
         await settle();
         const target = recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs;
@@ -323,7 +363,6 @@ describe("UploadTrigger", () => {
             taskDefinitionArn: task.taskDefinitionArn,
             taskCount: 1,
             launchType: "FARGATE",
-            platformVersion: "LATEST",
             networkConfiguration: { subnets: ["subnet-1", "subnet-2"], securityGroups: ["sg-1"], assignPublicIp: true },
             propagateTags: "TASK_DEFINITION",
             enableEcsManagedTags: true,
@@ -348,6 +387,16 @@ describe("UploadTrigger", () => {
         const ecs = recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.ecsTarget;
         assert.equal(ecs.launchType, undefined);
         assert.deepEqual(ecs.capacityProviderStrategies.map((s: any) => [s.capacityProvider, s.weight]), [["FARGATE", 1], ["FARGATE_SPOT", 3]]);
+    });
+
+    // EventBridge's EcsParameters: "Specify only the numeric portion of the platform version, such as 1.1.0".
+    it("passes a numeric platform version through, and refuses LATEST, which EventBridge's ECS target does not take", async () => {
+        new UploadTrigger("t", { ...base, platformVersion: "1.4.0" });
+        await settle();
+        assert.equal(recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.ecsTarget.platformVersion, "1.4.0");
+        assert.throws(() => new UploadTrigger("u", { ...base, platformVersion: "LATEST" }), {
+            message: 'u.platformVersion: "LATEST" is not a Fargate platform version; use the numeric form, such as "1.4.0", or leave it unset for the latest',
+        });
     });
 
     it("lets only EventBridge, for this rule, send to the DLQ", async () => {
@@ -377,7 +426,7 @@ describe("UploadTrigger", () => {
     const rejected: [string, object, string][] = [
         ["a max event age under 60 s", { maxEventAgeSeconds: 30 }, "t.maxEventAgeSeconds: 30 is out of range; use a whole number from 60 to 86400"],
         ["more than 185 retries", { maxRetryAttempts: 186 }, "t.maxRetryAttempts: 186 is out of range; use a whole number from 0 to 185"],
-        ["a bad platform version", { platformVersion: "latest" }, 't.platformVersion: "latest" is not a Fargate platform version; use "LATEST" or a version such as "1.4.0"'],
+        ["a bad platform version", { platformVersion: "1.4" }, 't.platformVersion: "1.4" is not a Fargate platform version; use the numeric form, such as "1.4.0", or leave it unset for the latest'],
         ["an empty suffix", { keySuffixes: [""] }, 't.keySuffixes[0]: "" is empty; give a non-empty key ending such as ".csv"'],
     ];
     for (const [what, args, message] of rejected) {

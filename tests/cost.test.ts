@@ -36,6 +36,7 @@ import {
     spotShareOfSingleTasks,
     stackCostConfig,
 } from "../components/builders/cost";
+import { SINGLE_TASK_WEIGHTS, singleTaskPlacement } from "../components/builders/capacity";
 import { main, parseCostArgs } from "../scripts/cost";
 import { ROOT } from "./mocks";
 import { CREDENTIALS, startS3 } from "./support/s3";
@@ -411,23 +412,57 @@ describe("cost model: arithmetic", () => {
 });
 
 describe("cost model: Spot weighting", () => {
-    it("puts weight share of single tasks on Spot, none when the base is 1 or more", () => {
-        assert.equal(spotShareOfSingleTasks({ fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 3 }), 0.75);
-        assert.equal(spotShareOfSingleTasks({ fargateBase: 0, fargateWeight: 7, fargateSpotWeight: 3 }), 0.3);
-        assert.equal(spotShareOfSingleTasks({ fargateBase: 1, fargateWeight: 1, fargateSpotWeight: 3 }), 0);
+    // ECS documents weights as shares of the tasks one RunTask call (or one service) launches; each upload is a
+    // one-task call, so only all-or-nothing splits have a documented placement per file.
+    it("prices one-task calls at Spot only where every such task is documented to run there", () => {
+        assert.equal(singleTaskPlacement({ fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 }), "FARGATE_SPOT");
+        assert.equal(singleTaskPlacement({ fargateBase: 1, fargateWeight: 1, fargateSpotWeight: 3 }), "FARGATE");
+        assert.equal(singleTaskPlacement({ fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 0 }), "FARGATE");
+        assert.equal(singleTaskPlacement({ fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 3 }), "unspecified");
+        assert.equal(singleTaskPlacement({ fargateBase: 0, fargateWeight: 7, fargateSpotWeight: 3 }), "unspecified");
         assert.equal(spotShareOfSingleTasks({ fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 }), 1);
+        assert.equal(spotShareOfSingleTasks({ fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 3 }), 0);
+        assert.equal(spotShareOfSingleTasks({ fargateBase: 1, fargateWeight: 0, fargateSpotWeight: 1 }), 0);
     });
 
-    it("splits UploadTrigger task time by the weights at the Spot price", () => {
+    it("GIVEN mixed weights THEN prices per-upload tasks on demand (the upper bound) and states the all-Spot figure and the rule", () => {
         const r = estimateCosts(stack({ capacity: { fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 3 } }), { filesPerMonth: 100, secondsPerFile: 100 });
-        // 12,000 task-seconds: 3,000 on FARGATE, 9,000 on FARGATE_SPOT.
-        near(lineOf(r, "UploadTrigger", "Fargate vCPU-hours, on-demand").quantity, 3000 / 3600, "on-demand vCPU-h");
+        // 12,000 task-seconds, all priced on demand.
+        near(lineOf(r, "UploadTrigger", "Fargate vCPU-hours, on-demand").quantity, 12000 / 3600, "on-demand vCPU-h");
+        for (const p of ["UploadTrigger", "LambdaTrigger", "ScheduledTask"] as const) {
+            assert.equal(hasLine(r, p, "Fargate vCPU-hours, Spot"), false, p);
+            const note = pattern(r, p).notes.find((n) => n.startsWith("Priced all on FARGATE, the upper bound"));
+            assert.ok(note, `${p}: ${pattern(r, p).notes.join(" | ")}`);
+            assert.ok(note.includes(SINGLE_TASK_WEIGHTS), p);
+            assert.match(note, /All on FARGATE_SPOT, these Fargate lines would cost \$[\d,.]+ instead of \$[\d,.]+\.$/);
+        }
+        // A service's tasks do split by weight.
+        assert.ok(pattern(r, "QueueWorkerService").notes.some((n) => /% of task time on FARGATE_SPOT/.test(n)));
+    });
+
+    it("is the rule the README and the stack files state, word for word", () => {
+        const flat = (text: string) => text.replace(/`/g, "").replace(/\s+/g, " ");
+        assert.ok(flat(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).includes(SINGLE_TASK_WEIGHTS), "README.md states SINGLE_TASK_WEIGHTS");
+        for (const stack of ["dev", "prod"]) {
+            const placement = singleTaskPlacement({
+                fargateBase: Number(stackYaml(stack)["s3-fargate-pipeline:fargateBase"] ?? 0),
+                fargateWeight: Number(stackYaml(stack)["s3-fargate-pipeline:fargateWeight"] ?? 1),
+                fargateSpotWeight: Number(stackYaml(stack)["s3-fargate-pipeline:fargateSpotWeight"] ?? 0),
+            });
+            assert.notEqual(placement, "unspecified", `Pulumi.${stack}.yaml has a documented placement for its uploads' tasks`);
+        }
+    });
+
+    it("GIVEN every task on Spot THEN prices one-task calls at the Spot price", () => {
+        const r = estimateCosts(stack({ capacity: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 } }), { filesPerMonth: 100, secondsPerFile: 100 });
+        assert.equal(hasLine(r, "UploadTrigger", "Fargate vCPU-hours, on-demand"), false);
         const spot = lineOf(r, "UploadTrigger", "Fargate vCPU-hours, Spot");
-        near(spot.quantity, 2.5, "Spot vCPU-h");
+        near(spot.quantity, 12000 / 3600, "Spot vCPU-h");
         near(spot.unitPrice, 0.012641904, "Spot price"); // 0.04048 × (1 − 0.6877)
-        near(spot.monthlyUsd, 0.03160476, "Spot USD");
-        const given = estimateCosts(stack({ capacity: { fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 3 } }), { filesPerMonth: 100, secondsPerFile: 100, spotDiscount: 0.5 });
-        near(lineOf(given, "UploadTrigger", "Fargate vCPU-hours, Spot").monthlyUsd, 0.0506, "Spot at 50% off"); // 2.5 × 0.02024
+        near(spot.monthlyUsd, 0.04213968, "Spot USD");
+        const given = estimateCosts(stack({ capacity: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 } }), { filesPerMonth: 100, secondsPerFile: 100, spotDiscount: 0.5 });
+        near(lineOf(given, "UploadTrigger", "Fargate vCPU-hours, Spot").monthlyUsd, (12000 / 3600) * 0.02024, "Spot at 50% off"); // 3.3333 h × 0.02024
+        assert.ok(pattern(r, "UploadTrigger").notes.includes("100% of task time on FARGATE_SPOT (fargateBase 0, weights 0:1); an interrupted task is re-run from the start (not priced)."));
     });
 
     it("keeps every single task on FARGATE with a base of 1", () => {
@@ -448,7 +483,7 @@ describe("cost model: Spot weighting", () => {
     it("gives EKS Fargate pods no Spot", () => {
         const r = estimateCosts(stack({ capacity: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 } }), { filesPerMonth: 100, secondsPerFile: 1 });
         assert.equal(hasLine(r, "KubernetesJobs", "Fargate vCPU-hours, Spot"), false);
-        assert.equal(lineOf(r, "UploadTrigger", "Fargate vCPU-hours, on-demand").quantity, 0);
+        assert.equal(hasLine(r, "UploadTrigger", "Fargate vCPU-hours, on-demand"), false, "no on-demand line when every task is on Spot");
     });
 });
 
@@ -526,7 +561,8 @@ describe("cost CLI", function () {
             const key = (k: string) => raw[`s3-fargate-pipeline:${k}`] as number | undefined;
             const report = JSON.parse(run(["--stack", name, "--files-per-month", "10000", "--file-size-mb", "100", "--json"]).out) as CostReport;
             assert.equal(report.stack.taskCpu, key("taskCpu"));
-            const spot = (key("fargateBase") ?? 0) >= 1 ? 0 : (key("fargateSpotWeight") ?? 0) / ((key("fargateWeight") ?? 1) + (key("fargateSpotWeight") ?? 0));
+            const capacity = { fargateBase: key("fargateBase") ?? 0, fargateWeight: key("fargateWeight") ?? 1, fargateSpotWeight: key("fargateSpotWeight") ?? 0 };
+            const spot = singleTaskPlacement(capacity) === "FARGATE_SPOT" ? 1 : 0;
             const notes = pattern(report, "UploadTrigger").notes.join(" ");
             if (spot > 0) {
                 assert.ok(notes.includes(`${Math.round(spot * 1000) / 10}% of task time on FARGATE_SPOT`), `${name}: ${notes}`);

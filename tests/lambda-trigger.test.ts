@@ -15,11 +15,9 @@ import * as os from "os";
 import * as path from "path";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { getMonitor } from "@pulumi/pulumi/runtime/settings";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { readTriggerConfig, TriggerConfigError } from "../app/src/trigger/config";
-import { createHandler, TaskStartError, TriggerDeps } from "../app/src/trigger/handler";
+import { createHandler, startToken, TaskStartError, TriggerDeps } from "../app/src/trigger/handler";
 import { decodeS3Key, TASK_ENVIRONMENT } from "../app/src/trigger/records";
 import { readConfig } from "../app/src/processor/config";
 import type { CapacityProviderStrategyItem } from "../components/builders/capacity";
@@ -31,7 +29,7 @@ import { ProcessorTask } from "../components/processor-task";
 import { UploadBucket } from "../components/upload-bucket";
 import { evaluatePacks } from "../policy/offline/engine";
 import { PACKS } from "../policy/packs";
-import { ACCOUNT, ROOT, Recorded, Recorder, parseDoc, settle, useMocks, valueOf } from "./mocks";
+import { ACCOUNT, ROOT, Recorded, Recorder, captureDependencies, parseDoc, settle, useMocks, valueOf } from "./mocks";
 import { EcsServer, ecsError, runTaskFailure, startEcsServer, startedTask } from "./support/ecs-server";
 
 const REGION = "eu-west-1";
@@ -141,11 +139,12 @@ function expectedRunTask(key: string, o: { size?: string; eTag?: string; sequenc
     };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** RunTask's client token: at most 64 characters in ASCII 33–126 (ECS_Idempotency.html); ours is a SHA-256 in hex. */
+const CLIENT_TOKEN = /^[0-9a-f]{64}$/;
 
-/** A RunTask body without its client token (checked separately: the SDK generates one per call). */
+/** A RunTask body without its client token (checked separately: one per object and event). */
 function withoutToken(body: any): any {
-    assert.match(body.clientToken, UUID);
+    assert.match(body.clientToken, CLIENT_TOKEN);
     const { clientToken: _token, ...rest } = body;
     return rest;
 }
@@ -400,6 +399,53 @@ describe("trigger: handler → ECS stand-in on loopback (real AWS SDK)", functio
         assert.equal(bodies[0].clientToken, bodies[1].clientToken, "a retried RunTask reuses its client token, so ECS starts one task");
     });
 
+    it("GIVEN one bad record THEN Lambda's retry of the event starts no task again for the good ones", async () => {
+        const retried = event(s3Record("uploads/a.csv"), s3Record("uploads/bad%E0%A4%A.csv"), s3Record("uploads/b+c.csv"));
+        const handler = make();
+        const attempts: TaskStartError[] = [];
+        for (let attempt = 1; attempt <= 3; attempt++) {
+            // The first invocation and Lambda's two retries, with the same event.
+            await assert.rejects(handler(retried, { awsRequestId: `req-${attempt}` }), (e: unknown) => e instanceof TaskStartError && Boolean(attempts.push(e)));
+        }
+        assert.equal(server.startedTaskArns().length, 2, "two tasks, not six");
+        for (const e of attempts) {
+            assert.deepEqual(e.failures.map((f) => f.key), ["uploads/bad%E0%A4%A.csv"]);
+            assert.deepEqual(e.started.map((t) => t.taskArn).sort(), server.startedTaskArns().sort(), "each attempt reports the same two tasks");
+        }
+        const tokens = server.runTaskInputs().map((b) => `${keyOf(b)} ${b.clientToken}`);
+        assert.equal(tokens.length, 6);
+        assert.equal(new Set(tokens).size, 2, "every attempt sends the same token for a key");
+    });
+
+    it("GIVEN ECS could not place one record's task THEN the retry starts that one only", async () => {
+        server.onRunTask = (input, n) => (keyOf(input) === "uploads/b.csv" && n <= 2 ? runTaskFailure("RESOURCE:CPU") : startedTask(input, n));
+        const retried = event(s3Record("uploads/a.csv"), s3Record("uploads/b.csv"));
+        const handler = make();
+        await assert.rejects(handler(retried), /Could not start 1 of 2 task\(s\) — "uploads\/b\.csv" .*RESOURCE:CPU/);
+        const result = await handler(retried);
+        assert.deepEqual(result.started.map((t) => t.key).sort(), ["uploads/a.csv", "uploads/b.csv"]);
+        assert.equal(server.startedTaskArns().length, 2, "a.csv started once, b.csv once on the retry");
+    });
+
+    it("the client token is one per object and event: the same for a redelivery, another for another ETag, key, bucket or upload", () => {
+        const object = { bucket: BUCKET, key: "uploads/a.csv", encodedKey: "uploads/a.csv", etag: "e1", sequencer: "0A", eventName: "ObjectCreated:Put" };
+        const token = startToken(object);
+        assert.match(token, CLIENT_TOKEN);
+        assert.equal(startToken({ ...object, eventName: "ObjectCreated:Copy", size: 5 }), token);
+        for (const other of [{ etag: "e2" }, { key: "uploads/b.csv" }, { bucket: "other-bucket" }, { sequencer: "0B" }]) {
+            assert.notEqual(startToken({ ...object, ...other }), token, JSON.stringify(other));
+        }
+    });
+
+    it("GIVEN the token was used with other parameters (the configuration changed before the retry) THEN ECS's ConflictException counts as started", async () => {
+        const record = event(s3Record("uploads/a.csv"));
+        const first = await make()(record);
+        const changed = await make({ ...ENV, TASK_DEFINITION_ARN: TASK_DEFINITION_ARN.replace(/:7$/, ":8") })(record);
+        assert.deepEqual(changed.started, first.started);
+        assert.equal(server.startedTaskArns().length, 1);
+        assert.ok(logs.some((l) => l.msg === "task already started for this event" && l.taskArn === first.started[0].taskArn));
+    });
+
     it("GIVEN ECS keeps failing with 5xx THEN the invocation rejects after the SDK's 3 attempts", async () => {
         server.onRunTask = () => ecsError("ServerException", "Service unavailable", 500);
         await assert.rejects(make()(event(s3Record("uploads/x.csv"))), { message: 'Could not start 1 of 1 task(s) — "uploads/x.csv" in bucket "data-bucket": ServerException: Service unavailable' });
@@ -549,13 +595,13 @@ describe("trigger: the deployed bundle in a plain Node process, finding ECS thro
         await server.close();
     });
 
-    it("is the trigger's sources, each transpiled on its own, importing nothing but each other and the AWS SDK", () => {
+    it("is the trigger's sources, each transpiled on its own, importing nothing but each other, Node's built-ins and the AWS SDK", () => {
         assert.deepEqual(fs.readdirSync(bundle).sort(), ["config.js", "handler.js", "records.js"]);
         assert.deepEqual(Object.keys(transpileLambdaSources(TRIGGER_SOURCE)), ["config.js", "handler.js", "records.js"]);
         for (const file of fs.readdirSync(bundle)) {
             const js = fs.readFileSync(path.join(bundle, file), "utf8");
             for (const m of js.matchAll(/require\("([^"]+)"\)/g)) {
-                assert.ok(m[1].startsWith("./") || m[1].startsWith("@aws-sdk/"), `${file} requires ${m[1]}`);
+                assert.ok(m[1].startsWith("./") || m[1].startsWith("@aws-sdk/") || m[1].startsWith("node:"), `${file} requires ${m[1]}`);
                 if (m[1].startsWith("./")) assert.ok(fs.existsSync(path.join(bundle, `${m[1]}.js`)), `${file} requires missing ${m[1]}`);
             }
         }
@@ -611,18 +657,6 @@ const BASE: LambdaTriggerArgs = {
 };
 const TYPE = "s3-fargate-pipeline:events:LambdaTrigger";
 
-/** Records each resource's dependencies (URNs), as the engine receives them. */
-function captureDependencies(): Map<string, string[]> {
-    const deps = new Map<string, string[]>();
-    const monitor = getMonitor() as unknown as MockMonitor & { registerResource(req: any, cb: any): Promise<void> };
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, cb: any) => {
-        deps.set(req.getName(), req.getDependenciesList());
-        return register(req, cb);
-    };
-    return deps;
-}
-
 const statementsOf = (r: Recorded, field = "policy"): any[] => parseDoc(r.inputs[field]).Statement;
 
 describe("LambdaTrigger component (under mocks)", () => {
@@ -665,7 +699,7 @@ describe("LambdaTrigger component (under mocks)", () => {
         assert.throws(() => new LambdaTrigger("t", { ...BASE, runtime: "python3.12" }), /t.runtime: "python3.12" is not a supported Node.js Lambda runtime/);
     });
 
-    it("gives the function the environment the handler validates, with FARGATE and a public IP by default", async () => {
+    it("gives the function the environment the handler validates, with FARGATE, a public IP and no platform version (the latest) by default", async () => {
         new LambdaTrigger("trigger", BASE);
         await settle();
         const variables = fn().inputs.environment.variables;
@@ -676,7 +710,6 @@ describe("LambdaTrigger component (under mocks)", () => {
             SUBNET_IDS: SUBNETS.join(","),
             SECURITY_GROUP_IDS: SECURITY_GROUPS.join(","),
             ASSIGN_PUBLIC_IP: "ENABLED",
-            PLATFORM_VERSION: "LATEST",
             UPLOAD_PREFIX: "uploads/",
             BUCKET_NAME: BUCKET,
             LAUNCH_TYPE: "FARGATE",
@@ -704,12 +737,12 @@ describe("LambdaTrigger component (under mocks)", () => {
         assert.ok(functionDeps.includes(recorder.one("aws:iam/rolePolicy:RolePolicy").urn));
     });
 
-    it("has a role trusted by Lambda for this account only, with exactly the statements it needs", async () => {
+    it("has a role with the trust Lambda documents (lambda.amazonaws.com, no conditions), with exactly the statements it needs", async () => {
         new LambdaTrigger("trigger", BASE);
         await settle();
         assert.deepEqual(parseDoc(recorder.one("aws:iam/role:Role").inputs.assumeRolePolicy), {
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } }],
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
         });
         const group = recorder.one("aws:cloudwatch/logGroup:LogGroup").state.arn;
         const queue = recorder.one("aws:sqs/queue:Queue").state.arn;
@@ -861,7 +894,7 @@ describe("LambdaTrigger component (under mocks)", () => {
         ["64 MB", { memorySize: 64 }, "t.memorySize: 64 is out of range; use a whole number from 128 to 10240"],
         ["a 16-minute timeout", { timeoutSeconds: 960 }, "t.timeoutSeconds: 960 is out of range; use a whole number from 1 to 900"],
         ["an unknown retention", { logRetentionDays: 10 }, "t.logRetentionDays: 10 is not a CloudWatch Logs retention; use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"],
-        ["a bad platform version", { platformVersion: "1.4" }, 't.platformVersion: "1.4" is not a Fargate platform version; use "LATEST" or a version such as "1.4.0"'],
+        ["a bad platform version", { platformVersion: "1.4" }, 't.platformVersion: "1.4" is not a Fargate platform version; use "LATEST" or a version such as "1.4.0", or leave it unset for the latest'],
         ["a bad container name", { task: { ...TASK, containerName: "my container" } }, 't.task.containerName: "my container" is not a valid ECS container name; use 1-255 letters, digits, hyphens and underscores'],
         [
             "a fractional strategy weight",

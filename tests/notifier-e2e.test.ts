@@ -384,7 +384,7 @@ describe("notifier e2e: the deployed bundle, with the real AWS SDK against a Sec
                 if (m[1].startsWith("./")) assert.ok(fs.existsSync(path.join(bundle, m[1] + ".js")), `${file} requires missing ${m[1]}`);
             }
         }
-        assert.deepEqual(fs.readdirSync(bundle).sort(), ["format.js", "handler.js", "slack.js"]);
+        assert.deepEqual(fs.readdirSync(bundle).sort(), ["format.js", "handler.js", "slack.js", "smoke.js"]);
     });
 
     for (const form of ["raw URL", "JSON {url}"] as const) {

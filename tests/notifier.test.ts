@@ -17,10 +17,11 @@ import {
     formatNotification,
     logStreamUrl,
     mrkdwn,
+    neutraliseMrkdwn,
     truncate,
 } from "../app/src/notifier/format";
 import { createHandler, positiveIntFromEnv, secretsManagerWebhookSource, webhookUrlFromSecret } from "../app/src/notifier/handler";
-import { backoffDelay, parseRetryAfter, postToSlack, SlackDeliveryError } from "../app/src/notifier/slack";
+import { backoffDelay, parseRetryAfter, postToSlack, redactUrls, SlackDeliveryError } from "../app/src/notifier/slack";
 
 const FIXTURES = path.join(__dirname, "fixtures", "notifier");
 const fixtureText = (name: string) => fs.readFileSync(path.join(FIXTURES, name), "utf8");
@@ -115,7 +116,7 @@ describe("notifier: format — ECS task state change", () => {
         const taskId = "a1b2c3d4e5f64718293a4b5c6d7e8f90";
         assert.equal(headerOf(m), "🔴 Task failed (exit 1): orders.csv");
         assert.equal(field(m, "File"), `s3://${BUCKET}/uploads/2026/03/orders.csv`);
-        assert.match(field(m, "Exit code")!, /^1 — general error: not one of the processor's codes/);
+        assert.match(field(m, "Exit code")!, /^1 — the job's command failed \(its exit code and last stderr lines are in the file's status document\)/);
         assert.equal(field(m, "Stop code"), "EssentialContainerExited");
         assert.equal(field(m, "Task size"), "512 CPU units / 1024 MiB");
         assert.match(allText(m), /Essential container in task exited/);
@@ -134,6 +135,19 @@ describe("notifier: format — ECS task state change", () => {
         assert.match(context.elements![0].text, /^#data-alerts \(dev\)  •  cluster `s3-fargate-pipeline-dev-processing`  •  task `a1b2c3d4e5f64718293a4b5c6d7e8f90`  •  `s3-fargate-pipeline-dev-processor:3`/);
         assertWithinLimits(m);
         assertEscaped(m);
+    });
+
+    it("states the exit code once; the summary gives the processor's specific reason when the caller has it", () => {
+        const withoutReason = formatNotification(withExitCode("ecs-exit-1.json", 65), CTX);
+        const withReason = formatNotification(withExitCode("ecs-exit-1.json", 65), { ...CTX, processorError: { class: "InputError:binary", message: "the file is binary (NUL bytes in the first block)" } });
+        for (const m of [withoutReason, withReason]) {
+            const body = textsOf(m).map((t) => t.obj.text).join("\n");
+            assert.equal(body.match(/bad input file/g)?.length, 1, "the exit code's meaning appears once");
+            assert.equal(body.match(/exit code 65|Exit code\* ?65|\*Exit code 65/gi)?.length ?? 0, 0, "no exit-code summary line repeating the field");
+            assert.match(field(m, "Exit code")!, /^65 — bad input file/);
+        }
+        assert.equal(blocksOf(withReason)[1].text!.text, "*Reason* — `InputError:binary`: the file is binary (NUL bytes in the first block)");
+        assert.match(blocksOf(withoutReason)[1].text!.text, /^\*Reason\* — not in the ECS event: the file's status document/);
     });
 
     it("every processor exit code is named", () => {
@@ -274,7 +288,8 @@ describe("notifier: format — CloudWatch alarms", () => {
         assert.equal(headerOf(m), "🔴 ALARM: observability-memory-high-9f8e7d6");
         assert.match(allText(m), /\*Reason\*\nThreshold Crossed: 5 out of the last 5 datapoints .* \(minimum 5 datapoints for OK -&gt; ALARM transition\)\./);
         assert.equal(field(m, "State"), "OK → ALARM");
-        assert.equal(field(m, "Metric"), "Memory %: 100 * used / reserved (used = ECS/ContainerInsights MemoryUtilized; reserved = ECS/ContainerInsights MemoryReserved)");
+        // The alarm's own text is untrusted too: a lone `*` is kept from starting bold.
+        assert.equal(field(m, "Metric"), "Memory %: 100 \u200b*\u200b used / reserved (used = ECS/ContainerInsights MemoryUtilized; reserved = ECS/ContainerInsights MemoryReserved)");
         assert.equal(field(m, "Threshold"), "&gt; 80");
         assert.equal(field(m, "Evaluation"), "5 of 5 periods of 60 s");
         assert.match(allText(m), /Memory use of s3-fargate-pipeline-dev-processor tasks above 80%/);
@@ -391,6 +406,38 @@ describe("notifier: text helpers", () => {
     });
 });
 
+describe("notifier: untrusted text cannot format, mention or link", () => {
+    it("sets every formatting marker that could pair between zero-width spaces, and leaves markers inside words", () => {
+        const text = neutraliseMrkdwn("*bold* _italic_ ~strike~ `code` my_file_v2.csv @channel @Here <!everyone> <https://evil.example|click>");
+        assert.equal(
+            text,
+            "\u200b*\u200bbold\u200b*\u200b \u200b_\u200bitalic\u200b_\u200b \u200b~\u200bstrike\u200b~\u200b \u200b`\u200bcode\u200b`\u200b my_file_v2.csv " +
+                "@\u200bchannel @\u200bHere &lt;!everyone&gt; &lt;https://evil.example|click&gt;",
+        );
+        // No marker is left next to anything but a zero-width space, a letter or a digit on both sides.
+        assert.doesNotMatch(text, /(?<![\u200b\p{L}\p{N}])[*_~`]|[*_~`](?![\u200b\p{L}\p{N}])/u);
+    });
+
+    it("a key, a stopped reason and a container reason that try to format are shown as text", () => {
+        const event = withExitCode("ecs-exit-1.json", 1);
+        event.detail.overrides.containerOverrides[0].environment = [
+            { name: "S3_BUCKET", value: BUCKET },
+            { name: "S3_KEY", value: "uploads/*URGENT* _pay_ ~now~.csv" },
+        ];
+        event.detail.stoppedReason = "*Essential* container exited";
+        event.detail.containers[0].reason = "~crashed~ @here";
+        const m = formatNotification(event, CTX);
+        assert.equal(field(m, "File"), `s3://${BUCKET}/uploads/\u200b*\u200bURGENT\u200b*\u200b \u200b_\u200bpay\u200b_\u200b \u200b~\u200bnow\u200b~\u200b.csv`);
+        assert.match(allText(m), /\*Stopped reason\*\n\u200b\*\u200bEssential\u200b\*\u200b container exited/);
+        assert.match(allText(m), /\u200b~\u200bcrashed\u200b~\u200b @\u200bhere/);
+        for (const t of textsOf(m)) {
+            if (t.obj.type === "mrkdwn") {
+                assert.equal((t.obj as { verbatim?: boolean }).verbatim, true, "Slack's own parsing of mentions and URLs is off");
+            }
+        }
+    });
+});
+
 describe("notifier: slack retry helpers", () => {
     it("parses Retry-After as seconds or an HTTP date", () => {
         assert.equal(parseRetryAfter("3", 0), 3000);
@@ -426,6 +473,34 @@ describe("notifier: slack retry helpers", () => {
         assert.ok(err instanceof SlackDeliveryError);
         assert.match(err.message, /no time left/);
         assert.equal(calls, 2);
+    });
+
+    it("refuses a webhook URL with a user name or password without a request, a retry or an echo", async () => {
+        let calls = 0;
+        const secretUrl = "https://alice:hunter2@hooks.slack.com/services/T0/B0/SECRETPATH";
+        const err = await postToSlack(secretUrl, { text: "t", blocks: [] }, { fetch: (async () => (calls++, new Response("ok"))) as typeof fetch, sleep: async () => undefined }).catch((e: unknown) => e);
+        assert.ok(err instanceof SlackDeliveryError);
+        assert.equal(err.retryable, false);
+        assert.equal(calls, 0);
+        assert.match(err.message, /must not hold a user name or password/);
+        assert.ok(!/alice|hunter2|SECRETPATH|hooks\.slack\.com/.test(err.message), err.message);
+    });
+
+    it("network errors that quote a URL are logged without it", async () => {
+        const reasons: string[] = [];
+        const failing = (async (url: string) => {
+            throw new TypeError(`fetch failed for ${url}`, { cause: Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: "ECONNREFUSED" }) });
+        }) as unknown as typeof fetch;
+        const err = await postToSlack("https://hooks.slack.com/services/T0/B0/SECRETPATH", { text: "t", blocks: [] }, {
+            fetch: failing,
+            sleep: async () => undefined,
+            maxAttempts: 2,
+            onRetry: (info) => reasons.push(info.reason),
+        }).catch((e: unknown) => e);
+        assert.ok(err instanceof SlackDeliveryError);
+        assert.ok(![err.message, ...reasons].some((t) => t.includes("SECRETPATH")), [err.message, ...reasons].join(" | "));
+        assert.match(err.message, /<URL redacted>: ECONNREFUSED/);
+        assert.equal(redactUrls("see http://u:p@x.example/a?b=c and ftp://y"), "see <URL redacted> and <URL redacted>");
     });
 
     it("refuses a URL that is not http(s), without echoing it", async () => {

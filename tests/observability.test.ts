@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { Observability, matchesEventPattern, taskFailurePattern, utilisationPercentQueries } from "../components";
-import { ACCOUNT, Recorded, Recorder, parseDoc, settle, useMocks } from "./mocks";
+import { ACCOUNT, Recorded, Recorder, parseDoc, settle, useMocks, valueOf } from "./mocks";
 
 const CLUSTER_ARN = `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/proc`;
 const FAMILY = "s3-fargate-pipeline-dev-processor";
@@ -84,17 +84,89 @@ describe("Observability", () => {
         const rule = recorder.one("aws:cloudwatch/eventRule:EventRule");
         assert.deepEqual(JSON.parse(rule.inputs.eventPattern), taskFailurePattern({ clusterArn: CLUSTER_ARN, family: FAMILY, notifySpotInterruptions: false }));
         const topic = recorder.one("aws:sns/topic:Topic");
+        assert.equal(topic.inputs.name, "s3-fargate-pipeline-test-mon-alerts");
         assert.equal(topic.inputs.kmsMasterKeyId, recorder.one("aws:kms/key:Key").state.arn);
         const target = recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs;
         assert.equal(target.arn, topic.state.arn);
+        assert.equal(target.roleArn, undefined, "EventBridge's SNS targets use the topic policy, never a role");
         const [events, alarms, tls] = parseDoc(recorder.one("aws:sns/topicPolicy:TopicPolicy").inputs.policy).Statement;
-        assert.deepEqual([events.Principal, events.Condition], [{ Service: "events.amazonaws.com" }, { ArnEquals: { "aws:SourceArn": rule.state.arn } }]);
+        assert.deepEqual([events.Principal, events.Action, events.Condition], [{ Service: "events.amazonaws.com" }, "sns:Publish", { ArnEquals: { "aws:SourceArn": rule.state.arn } }]);
         assert.deepEqual(alarms.Principal, { Service: "cloudwatch.amazonaws.com" });
-        assert.deepEqual(alarms.Condition.StringEquals, { "aws:SourceAccount": ACCOUNT });
+        assert.deepEqual(alarms.Condition, { ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:*` }, StringEquals: { "aws:SourceAccount": ACCOUNT } });
         assert.equal(tls.Effect, "Deny");
-        const keyPolicy = parseDoc(recorder.one("aws:kms/key:Key").inputs.policy).Statement[1];
-        assert.deepEqual(keyPolicy.Principal.Service, ["events.amazonaws.com", "cloudwatch.amazonaws.com"]);
         assert.equal(recorder.one("aws:kms/key:Key").inputs.enableKeyRotation, true);
+    });
+
+    // The SNS developer guide's statement for AWS event sources publishing to encrypted topics:
+    // Principal <service>, kms:GenerateDataKey* and kms:Decrypt on "*". AWS does not document that
+    // EventBridge's calls to KMS carry aws:SourceAccount / aws:SourceArn; CloudWatch alarms' do.
+    it("grants EventBridge the topic's key as the SNS guide documents, with no aws:Source* condition, scoped to the topic by encryption context", async () => {
+        new Observability("mon", base);
+        await settle();
+        const topicArn = recorder.one("aws:sns/topic:Topic").state.arn;
+        assert.equal(topicArn, `arn:aws:sns:eu-west-1:${ACCOUNT}:s3-fargate-pipeline-test-mon-alerts`);
+        const statements: any[] = parseDoc(recorder.one("aws:kms/key:Key").inputs.policy).Statement;
+        const forService = (service: string) => statements.filter((s) => JSON.stringify(s.Principal).includes(service));
+        const [events] = forService("events.amazonaws.com");
+        assert.equal(forService("events.amazonaws.com").length, 1);
+        assert.deepEqual(events.Principal, { Service: "events.amazonaws.com" }, "a statement of its own");
+        assert.deepEqual([events.Effect, [...events.Action].sort(), events.Resource], ["Allow", ["kms:Decrypt", "kms:GenerateDataKey*"], "*"]);
+        const keys = Object.values(events.Condition ?? {}).flatMap((block) => Object.keys(block as object));
+        assert.deepEqual(keys.filter((k) => /^aws:Source/i.test(k)), [], "no aws:SourceAccount / aws:SourceArn on EventBridge's grant");
+        assert.deepEqual(events.Condition, { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } });
+    });
+
+    it("grants CloudWatch alarms the key in a separate statement, for this account's alarms only", async () => {
+        new Observability("mon", base);
+        await settle();
+        const statements: any[] = parseDoc(recorder.one("aws:kms/key:Key").inputs.policy).Statement;
+        const cloudwatch = statements.filter((s) => JSON.stringify(s.Principal).includes("cloudwatch.amazonaws.com"));
+        assert.equal(cloudwatch.length, 1);
+        assert.deepEqual(cloudwatch[0].Principal, { Service: "cloudwatch.amazonaws.com" });
+        assert.deepEqual([...cloudwatch[0].Action].sort(), ["kms:Decrypt", "kms:GenerateDataKey*"]);
+        assert.deepEqual(cloudwatch[0].Condition, { ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:*` }, StringEquals: { "aws:SourceAccount": ACCOUNT } });
+        assert.deepEqual(statements.map((s) => s.Sid), ["AccountAdministers", "EventBridgePublishesToTheTopic", "CloudWatchAlarmsPublish"]);
+    });
+
+    // EventBridge: without a dead-letter queue, events that exhaust retries are dropped; the queue's policy
+    // admits events.amazonaws.com for this rule (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
+    it("gives the failure rule's target a retry policy and an SSE-SQS dead-letter queue that admits only this rule", async () => {
+        const mon = new Observability("mon", base);
+        await settle();
+        const target = recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs;
+        const queue = recorder.one("aws:sqs/queue:Queue");
+        assert.equal(queue.name, "mon-task-failed-dlq");
+        assert.equal(queue.inputs.sqsManagedSseEnabled, true);
+        assert.equal(queue.inputs.kmsMasterKeyId, undefined, "not the AWS managed key");
+        assert.deepEqual(target.deadLetterConfig, { arn: queue.state.arn });
+        assert.deepEqual(target.retryPolicy, { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 });
+        const [allow, tls] = parseDoc(recorder.one("aws:sqs/queuePolicy:QueuePolicy").inputs.policy).Statement;
+        assert.deepEqual([allow.Principal, allow.Action, allow.Resource], [{ Service: "events.amazonaws.com" }, "sqs:SendMessage", queue.state.arn]);
+        assert.deepEqual(allow.Condition, { ArnEquals: { "aws:SourceArn": recorder.one("aws:cloudwatch/eventRule:EventRule").state.arn } });
+        assert.equal(tls.Effect, "Deny");
+        assert.equal(await valueOf(mon.failureDeadLetterQueue.url), queue.state.url);
+    });
+
+    it("alarms on the failure rule's FailedInvocations and dead letters, publishing to the topic (under CloudWatch's grant)", async () => {
+        new Observability("mon", { ...base, trigger: false });
+        await settle();
+        const topicArn = recorder.one("aws:sns/topic:Topic").state.arn;
+        const invocations = alarm("mon-task-failed-failed-invocations").inputs;
+        assert.deepEqual(
+            [invocations.namespace, invocations.metricName, invocations.dimensions, invocations.statistic, invocations.threshold, invocations.comparisonOperator],
+            ["AWS/Events", "FailedInvocations", { RuleName: recorder.one("aws:cloudwatch/eventRule:EventRule").state.name }, "Sum", 0, "GreaterThanThreshold"],
+        );
+        const deadLetters = alarm("mon-task-failed-dead-letters").inputs;
+        assert.deepEqual([deadLetters.metricName, deadLetters.dimensions], ["ApproximateNumberOfMessagesVisible", { QueueName: recorder.one("aws:sqs/queue:Queue").state.name }]);
+        for (const a of [invocations, deadLetters]) {
+            assert.deepEqual([a.alarmActions, a.okActions], [[topicArn], [topicArn]]);
+        }
+    });
+
+    it("rejects a topic name SNS would refuse", () => {
+        assert.throws(() => new Observability("m", { ...base, topicName: "alerts.fifo!" }), {
+            message: 'm.topicName: "alerts.fifo!" is not a valid SNS topic name; use 1-256 letters, digits, hyphens and underscores',
+        });
     });
 
     it("alarms on CPU % and memory % with the given thresholds, rule failures and dead letters, all to the topic", async () => {
@@ -132,10 +204,15 @@ describe("Observability", () => {
         assert.deepEqual(queries, [["errors-by-file", ["/ecs/p"]], ["slowest-files", ["/ecs/p"]]]);
     });
 
-    it("GIVEN no upload rule THEN no rule alarms, and the dashboard shows bytes read instead of rule delivery", async () => {
+    it("GIVEN no upload rule THEN no upload-rule alarms, and the dashboard shows bytes read instead of rule delivery", async () => {
         new Observability("mon", { ...base, trigger: false });
         await settle();
-        assert.deepEqual(recorder.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name).sort(), ["mon-cpu-high", "mon-memory-high"]);
+        assert.deepEqual(recorder.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name).sort(), [
+            "mon-cpu-high",
+            "mon-memory-high",
+            "mon-task-failed-dead-letters",
+            "mon-task-failed-failed-invocations",
+        ]);
         const body = JSON.parse(recorder.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody);
         assert.equal(body.widgets[1].properties.title, "Bytes read");
         assert.ok(!JSON.stringify(body).includes("AWS/Events"));
@@ -165,7 +242,7 @@ describe("Observability", () => {
             assert.equal(recorder.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 30);
             const statements = parseDoc(recorder.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).Statement;
             assert.deepEqual(statements.map((s: any) => s.Action), ["secretsmanager:GetSecretValue", ["logs:CreateLogStream", "logs:PutLogEvents"], "sqs:SendMessage"]);
-            assert.equal(recorder.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs.destinationConfig.onFailure.destination, recorder.one("aws:sqs/queue:Queue").state.arn);
+            assert.equal(recorder.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs.destinationConfig.onFailure.destination, recorder.one("aws:sqs/queue:Queue", "mon-notifier-dlq").state.arn);
             assert.equal(recorder.one("aws:sns/topicSubscription:TopicSubscription").inputs.protocol, "lambda");
             assert.ok(recorder.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").some((a) => a.name === "mon-notifier-dead-letters"));
             const archive = fn.inputs.code;

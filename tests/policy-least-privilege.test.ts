@@ -17,11 +17,13 @@ import {
     noWildcardActions,
     noWildcardResource,
     passRoleScoped,
-    publicResourcePolicyConditioned,
+    resourcePolicyCrossAccountLimited,
+    resourcePolicyNoPublicAccess,
     rolePolicyStylesConsistent,
     trustPolicySpecificPrincipal,
 } from "../policy/least-privilege-iam/rules";
 import { Finding, ResourceRecord, evaluatePacks } from "../policy/offline/engine";
+import { RESOURCE_POLICY_FIELDS } from "@s3-fargate-pipeline/policy-lib";
 
 // The Policy SDK marks a value that is unknown during preview with a sentinel string; its proxy
 // throws UnknownValueError when a rule reads a property holding one. The constant is @internal, so
@@ -88,7 +90,8 @@ describe("least-privilege-iam rules", () => {
                 "iam-no-admin-managed-policies",
                 "iam-no-privilege-escalation",
                 "iam-trust-policy-specific-principal",
-                "resource-policy-public-principal-conditioned",
+                "resource-policy-no-public-access",
+                "resource-policy-cross-account-limited",
                 "ecs-distinct-execution-and-task-roles",
                 "eventbridge-target-role-scoped",
                 "iam-role-policy-styles-consistent",
@@ -115,6 +118,16 @@ describe("least-privilege-iam rules", () => {
                 resource(T.role, "r", { assumeRolePolicy: doc(allow("sts:AssumeRole", [], { Principal: { Service: "ecs-tasks.amazonaws.com" } })), inlinePolicies: [{ name: "p", policy: doc(allow("sqs:*"), "string") }] }),
             ];
             assert.deepEqual(await messages(noWildcardActions, records), ['policy statement 0 allows "s3:*".', 'inlinePolicies[0].policy statement 0 allows "sqs:*".']);
+        });
+
+        it('passes the default key policy statement that gives the account\'s root "kms:*", and flags "kms:*" to anyone else', async () => {
+            const key = (principal: Props) =>
+                resource("aws:kms/key:Key", "k", { policy: doc([allow("kms:*", "*", { Principal: principal })], "string") });
+            assert.deepEqual(await messages(noWildcardActions, [key({ AWS: `arn:aws:iam::${ACCOUNT}:root` }), key({ AWS: ACCOUNT })]), []);
+            assert.deepEqual(await messages(noWildcardActions, [key({ AWS: roleArn("admin") }), key({ Service: "events.amazonaws.com" })]), [
+                'policy statement 0 allows "kms:*".',
+                'policy statement 0 allows "kms:*".',
+            ]);
         });
 
         it("passes named actions and prefix patterns such as s3:Get*", async () => {
@@ -175,6 +188,38 @@ describe("least-privilege-iam rules", () => {
                 'policy statement 1 grants sns:Publish on "*"; it supports resource-level scoping.',
             ]);
             assert.deepEqual(await messages(noWildcardResource, records, { "iam-no-wildcard-resource": { allowWildcardResource: ["cloudwatch:PutMetricData", "sns:Publish"] } }), []);
+        });
+
+        it("flags ARNs as broad as \"*\": any bucket's objects, any account's roles, any log group anywhere", async () => {
+            const records = [rolePolicy([allow("s3:GetObject", "arn:aws:s3:::*/*"), allow("iam:GetRole", "arn:aws:iam::*:role/*"), allow(["logs:PutLogEvents"], "arn:aws:logs:*:*:*")])];
+            assert.deepEqual(await messages(noWildcardResource, records), [
+                'policy statement 0 grants s3:GetObject on "arn:aws:s3:::*/*", which names no particular resource in any account; it supports resource-level scoping.',
+                'policy statement 1 grants iam:GetRole on "arn:aws:iam::*:role/*", which names no particular resource in any account; it supports resource-level scoping.',
+                'policy statement 2 grants logs:PutLogEvents on "arn:aws:logs:*:*:*", which names no particular resource in any account; it supports resource-level scoping.',
+            ]);
+        });
+
+        it("passes ARNs that name a bucket, a prefix, a family or a log group, and an account-wide pattern for generated IDs", async () => {
+            const records = [
+                rolePolicy([
+                    allow("s3:GetObject", ["arn:aws:s3:::b/*", "arn:aws:s3:::logs-*/2026/*"]),
+                    allow("ecs:RunTask", `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/processor:*`),
+                    allow("logs:PutLogEvents", `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/ecs/app:*`),
+                    allow(["ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup"], `arn:aws:ec2:eu-west-1:${ACCOUNT}:security-group/*`),
+                ]),
+            ];
+            assert.deepEqual(await messages(noWildcardResource, records), []);
+        });
+
+        it("checks a permission set's inline policy and a managed policy of the stack", async () => {
+            const records = [
+                resource("aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy", "inline", { permissionSetArn: "ps", inlinePolicy: doc(allow("sqs:SendMessage"), "string") }),
+                resource(T.policy, "managed", { policy: doc(allow("s3:PutObject", "arn:aws:s3:::*")) }),
+            ];
+            assert.deepEqual(await messages(noWildcardResource, records), [
+                'inlinePolicy statement 0 grants sqs:SendMessage on "*"; it supports resource-level scoping.',
+                'policy statement 0 grants s3:PutObject on "arn:aws:s3:::*", which names no particular resource in any account; it supports resource-level scoping.',
+            ]);
         });
 
         it("checks identity policies only: a bucket policy on \"*\" is left to the resource-policy rule", async () => {
@@ -302,6 +347,36 @@ describe("least-privilege-iam rules", () => {
             assert.deepEqual(await messages(noAdminManagedPolicies, records), ["attaches the AWS managed policy PowerUserAccess (arn:aws-us-gov:iam::aws:policy/PowerUserAccess)."]);
         });
 
+        const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+        const PATHS: [string, Props][] = [
+            ["aws:iam/userPolicyAttachment:UserPolicyAttachment", { user: "u", policyArn: ADMIN }],
+            ["aws:iam/groupPolicyAttachment:GroupPolicyAttachment", { group: "g", policyArn: ADMIN }],
+            ["aws:iam/policyAttachment:PolicyAttachment", { roles: ["r"], users: ["u"], policyArn: ADMIN }],
+            ["aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", { roleName: "r", policyArns: [`arn:aws:iam::${ACCOUNT}:policy/mine`, ADMIN] }],
+            ["aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", { userName: "u", policyArns: [ADMIN] }],
+            ["aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive", { groupName: "g", policyArns: [ADMIN] }],
+            ["aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment", { instanceArn: "i", permissionSetArn: "ps", managedPolicyArn: ADMIN }],
+            ["aws:ssoadmin/managedPolicyAttachmentsExclusive:ManagedPolicyAttachmentsExclusive", { instanceArn: "i", permissionSetArn: "ps", managedPolicyArns: [ADMIN] }],
+        ];
+        for (const [type, props] of PATHS) {
+            it(`flags AdministratorAccess attached through ${type.split(":").pop()}`, async () => {
+                assert.deepEqual(await messages(noAdminManagedPolicies, [resource(type, "att", props)]), [`attaches the AWS managed policy AdministratorAccess (${ADMIN}).`]);
+            });
+        }
+
+        it("flags the administrator-level and full-access AWS managed policies by default", async () => {
+            const names = ["AdministratorAccess-Amplify", "IAMFullAccess", "AmazonS3FullAccess", "AWSLambda_FullAccess"];
+            const records = names.map((n) => resource(T.attachment, n, { role: "r", policyArn: `arn:aws:iam::aws:policy/${n}` }));
+            assert.deepEqual(
+                await messages(noAdminManagedPolicies, records),
+                names.map((n) => `attaches the AWS managed policy ${n} (arn:aws:iam::aws:policy/${n}).`),
+            );
+        });
+
+        it("passes a customer managed policy that happens to be called AdministratorAccess (its document is what the other rules check)", async () => {
+            assert.deepEqual(await messages(noAdminManagedPolicies, [resource(T.attachment, "att", { role: "r", policyArn: `arn:aws:iam::${ACCOUNT}:policy/AdministratorAccess` })]), []);
+        });
+
         it("passes ReadOnlyAccess, service-role policies and customer-managed policies", async () => {
             const records = [
                 resource(T.attachment, "ro", { role: "r", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }),
@@ -366,7 +441,7 @@ describe("least-privilege-iam rules", () => {
         for (const shape of ["string", "object"] as Shape[]) {
             it(`flags Principal "*" in a trust policy given as a JSON ${shape}`, async () => {
                 assert.deepEqual(await messages(trustPolicySpecificPrincipal, [trust({ Effect: "Allow", Principal: "*", Action: "sts:AssumeRole" }, shape)]), [
-                    'assumeRolePolicy statement 0 trusts every principal ("*").',
+                    'assumeRolePolicy statement 0 trusts every principal ("*"), and no condition limits it to an organization, account or source.',
                 ]);
             });
         }
@@ -374,8 +449,8 @@ describe("least-privilege-iam rules", () => {
         it('flags {"AWS": "*"} and {"AWS": ["*"]}', async () => {
             const records = [trust({ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }), trust({ Effect: "Allow", Principal: { AWS: [roleArn("ci"), "*"] }, Action: "sts:AssumeRole" })];
             assert.deepEqual(await messages(trustPolicySpecificPrincipal, records), [
-                'assumeRolePolicy statement 0 trusts every principal ("*").',
-                'assumeRolePolicy statement 0 trusts every principal ("*").',
+                'assumeRolePolicy statement 0 trusts every principal ("*"), and no condition limits it to an organization, account or source.',
+                'assumeRolePolicy statement 0 trusts every principal ("*"), and no condition limits it to an organization, account or source.',
             ]);
         });
 
@@ -384,10 +459,25 @@ describe("least-privilege-iam rules", () => {
                 trust({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::*:root" }, Action: "sts:AssumeRole" }),
                 trust({ Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:root`, "arn:aws:iam::*:root"] }, Action: "sts:AssumeRole" }),
             ];
+            const message = 'assumeRolePolicy statement 0 trusts everyone through Principal "arn:aws:iam::*:root" (any account), and no condition limits it to an organization, account or source.';
+            assert.deepEqual(await messages(trustPolicySpecificPrincipal, records), [message, message]);
+        });
+
+        it("flags a wildcard role of one account, and an Allow with NotPrincipal", async () => {
+            const records = [
+                trust({ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/ci-*` }, Action: "sts:AssumeRole" }),
+                trust({ Effect: "Allow", NotPrincipal: { AWS: roleArn("blocked") }, Action: "sts:AssumeRole" }),
+            ];
             assert.deepEqual(await messages(trustPolicySpecificPrincipal, records), [
-                'assumeRolePolicy statement 0 trusts the wildcard principal "arn:aws:iam::*:root".',
-                'assumeRolePolicy statement 0 trusts the wildcard principal "arn:aws:iam::*:root".',
+                `assumeRolePolicy statement 0 trusts the wildcard principal "arn:aws:iam::${ACCOUNT}:role/ci-*".`,
+                "assumeRolePolicy statement 0 trusts everyone through NotPrincipal (everyone not listed), and no condition limits it to an organization, account or source.",
             ]);
+        });
+
+        it('passes "*" limited to an organization or to this account; "*" with only sts:ExternalId is still everyone', async () => {
+            const star = (Condition: Props) => trust({ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole", Condition: Condition });
+            assert.deepEqual(await messages(trustPolicySpecificPrincipal, [star({ StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } }), star({ StringEquals: { "aws:PrincipalAccount": ACCOUNT } })]), []);
+            assert.equal((await messages(trustPolicySpecificPrincipal, [star({ StringEquals: { "sts:ExternalId": "x" } })])).length, 1);
         });
 
         it("flags a federated principal without a condition, and a statement without a Principal", async () => {
@@ -427,50 +517,193 @@ describe("least-privilege-iam rules", () => {
         });
     });
 
-    describe("resource-policy-public-principal-conditioned", () => {
-        const cases: [string, string, string, string][] = [
-            ["S3 BucketPolicy", T.bucketPolicy, "s3:GetObject", "arn:aws:s3:::b/*"],
-            ["SQS QueuePolicy", T.queuePolicy, "sqs:SendMessage", `arn:aws:sqs:eu-west-1:${ACCOUNT}:q`],
-            ["SNS TopicPolicy", T.topicPolicy, "sns:Publish", `arn:aws:sns:eu-west-1:${ACCOUNT}:t`],
-        ];
-        for (const [label, type, action, arn] of cases) {
-            it(`flags an ${label} that allows Principal "*" without a limiting condition`, async () => {
-                const records = [resource(type, "p", { policy: doc(allow(action, arn, { Principal: "*" }), "string") })];
-                assert.deepEqual(await messages(publicResourcePolicyConditioned, records), ['policy statement 0 allows "*" without an aws:SourceArn, aws:SourceAccount or aws:SecureTransport condition.']);
-            });
+    describe("resource-policy-no-public-access", () => {
+        const orgLimited = { Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } } };
+        /** A resource of `type` whose policy property (possibly nested, `details.policy`) holds the document. */
+        const holding = (type: string, document: unknown): ResourceRecord => {
+            const path = RESOURCE_POLICY_FIELDS[type].split(".");
+            const props = path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), document) as Props;
+            return resource(type, "holder", props);
+        };
 
-            it(`passes an ${label} that allows Principal "*" with an aws:SourceArn condition`, async () => {
-                const records = [resource(type, "p", { policy: doc(allow(action, arn, { Principal: "*", Condition: { ArnEquals: { "aws:SourceArn": `arn:aws:events:eu-west-1:${ACCOUNT}:rule/r` } } })) })];
-                assert.deepEqual(await messages(publicResourcePolicyConditioned, records), []);
+        for (const type of Object.keys(RESOURCE_POLICY_FIELDS)) {
+            it(`${type}: flags Principal "*" with no condition, passes it limited to an organization`, async () => {
+                const open = await messages(resourcePolicyNoPublicAccess, [holding(type, doc(allow("s3:GetObject", "*", { Principal: "*" }), "string"))]);
+                assert.deepEqual(open, [`${RESOURCE_POLICY_FIELDS[type]} statement 0 allows everyone (Principal "*") to s3:GetObject; no condition limits the caller.`]);
+                assert.deepEqual(await messages(resourcePolicyNoPublicAccess, [holding(type, doc(allow("s3:GetObject", "*", { Principal: "*", ...orgLimited })))]), []);
             });
         }
 
-        it('flags {"AWS": "*"} with an unrelated condition, and a public statement given as a single object', async () => {
+        /** Each key that limits a grant to everyone: a value that limits it and one that does not (wildcard, any address). */
+        const LIMITING: [string, string, string, string][] = [
+            ["aws:PrincipalOrgID", "StringEquals", "o-a1b2c3d4e5", "o-*"],
+            ["aws:PrincipalOrgPaths", "ForAnyValue:StringLike", "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*", "*"],
+            ["aws:PrincipalAccount", "StringEquals", ACCOUNT, "*"],
+            ["aws:PrincipalArn", "ArnLike", `arn:aws:iam::${ACCOUNT}:role/app-*`, "arn:aws:iam::*:role/app"],
+            ["aws:userid", "StringLike", "AROAEXAMPLEROLEID:*", "*:app"],
+            ["aws:SourceArn", "ArnLike", `arn:aws:sns:eu-west-1:${ACCOUNT}:*`, "arn:aws:sns:*:*:*"],
+            ["aws:SourceArn", "ArnEquals", "arn:aws:s3:::upload-bucket", "arn:aws:s3:::*"],
+            ["aws:SourceAccount", "StringEquals", ACCOUNT, "1234*"],
+            ["aws:SourceOwner", "StringEquals", ACCOUNT, "${aws:PrincipalAccount}"],
+            ["aws:SourceOrgID", "StringEquals", "o-a1b2c3d4e5", "o-?*"],
+            ["aws:SourceOrgPaths", "ForAnyValue:StringLike", "o-a1b2c3d4e5/*", "o-*/*"],
+            ["aws:SourceVpc", "StringEquals", "vpc-0123456789abcdef0", "vpc-*"],
+            ["aws:SourceVpce", "StringEquals", "vpce-0123456789abcdef0", "vpce-*"],
+            ["aws:SourceIp", "IpAddress", "203.0.113.0/24", "0.0.0.0/0"],
+            ["kms:CallerAccount", "StringEquals", ACCOUNT, "*"],
+            ["s3:DataAccessPointAccount", "StringEquals", ACCOUNT, "*"],
+            ["s3:DataAccessPointArn", "ArnEquals", `arn:aws:s3:eu-west-1:${ACCOUNT}:accesspoint/reports`, "arn:aws:s3:*:*:accesspoint/*"],
+        ];
+        const bucket = (Condition: Props) => resource(T.bucketPolicy, "bp", { policy: doc(allow("s3:GetObject", "arn:aws:s3:::b/*", { Principal: "*", Condition })) });
+        for (const [key, operator, limits, open] of LIMITING) {
+            it(`${key}: ${JSON.stringify(limits)} limits the caller, ${JSON.stringify(open)} does not`, async () => {
+                assert.deepEqual(await messages(resourcePolicyNoPublicAccess, [bucket({ [operator]: { [key]: limits } })]), []);
+                assert.equal((await messages(resourcePolicyNoPublicAccess, [bucket({ [operator]: { [key]: open } })])).length, 1);
+            });
+        }
+
+        it("does not count conditions that limit how or when rather than who: aws:SecureTransport, aws:CurrentTime, tags, region, prefix, kms:ViaService", async () => {
             const records = [
-                resource(T.bucketPolicy, "a", { policy: doc(allow("s3:GetObject", "arn:aws:s3:::b/*", { Principal: { AWS: "*" }, Condition: { StringEquals: { "s3:prefix": "public/" } } })) }),
-                resource(T.queuePolicy, "b", { policy: doc({ Sid: "Open", Effect: "Allow", Principal: { AWS: ["*"] }, Action: "sqs:SendMessage", Resource: "*" }) }),
+                bucket({ Bool: { "aws:SecureTransport": "true" } }),
+                bucket({ DateLessThan: { "aws:CurrentTime": "2030-01-01T00:00:00Z" } }),
+                bucket({ StringEquals: { "aws:PrincipalTag/team": "data", "aws:RequestedRegion": "eu-west-1", "s3:prefix": "public/" } }),
+                bucket({ StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }, Bool: { "aws:MultiFactorAuthPresent": "true" } }),
             ];
-            assert.deepEqual(await messages(publicResourcePolicyConditioned, records), [
-                'policy statement 0 allows "*" without an aws:SourceArn, aws:SourceAccount or aws:SecureTransport condition.',
-                'policy statement "Open" allows "*" without an aws:SourceArn, aws:SourceAccount or aws:SecureTransport condition.',
+            assert.equal((await messages(resourcePolicyNoPublicAccess, records)).length, 4);
+        });
+
+        it("does not count a limiting key under an operator that is true when the key is absent or that negates it", async () => {
+            const records = [
+                bucket({ StringEqualsIfExists: { "aws:SourceVpce": "vpce-0123456789abcdef0" } }),
+                bucket({ StringNotEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } }),
+                bucket({ "ForAllValues:StringEquals": { "aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/" } }),
+                bucket({ NotIpAddress: { "aws:SourceIp": "203.0.113.0/24" } }),
+                bucket({ Null: { "aws:SourceVpce": "false" } }),
+            ];
+            assert.equal((await messages(resourcePolicyNoPublicAccess, records)).length, 5);
+        });
+
+        it("bounds aws:SourceIp: IPv4 /8 and narrower, IPv6 /32 and narrower, single addresses; every range in the list must be bounded", async () => {
+            for (const range of ["10.0.0.0/8", "203.0.113.7", ["198.51.100.0/24", "2001:db8::/32"], "2001:db8::1"]) {
+                assert.deepEqual(await messages(resourcePolicyNoPublicAccess, [bucket({ IpAddress: { "aws:SourceIp": range } })]), [], JSON.stringify(range));
+            }
+            for (const range of ["10.0.0.0/7", "2001:db8::/16", ["203.0.113.0/24", "0.0.0.0/0"], "not-an-address"]) {
+                assert.equal((await messages(resourcePolicyNoPublicAccess, [bucket({ IpAddress: { "aws:SourceIp": range } })])).length, 1, JSON.stringify(range));
+            }
+        });
+
+        it('counts a wildcard service principal as everyone', async () => {
+            const records = [resource(T.topicPolicy, "t", { policy: doc(allow("sns:Publish", "*", { Principal: { Service: "*.amazonaws.com" } })) })];
+            assert.deepEqual(await messages(resourcePolicyNoPublicAccess, records), [
+                'policy statement 0 allows everyone (Principal {"Service": "*.amazonaws.com"} (any service, for anyone)) to sns:Publish; no condition limits the caller.',
             ]);
         });
 
-        it("passes aws:SourceAccount and aws:SecureTransport conditions (keys compared case-insensitively), service principals and Deny \"*\"", async () => {
+        it('names the way a statement lets everyone in: {"AWS": "*"} in a list, any account\'s root, NotPrincipal', async () => {
             const records = [
-                resource(T.topicPolicy, "a", { policy: doc(allow("sns:Publish", "*", { Principal: "*", Condition: { StringEquals: { "AWS:SourceAccount": ACCOUNT } } })) }),
-                resource(T.bucketPolicy, "b", { policy: doc(allow("s3:GetObject", "arn:aws:s3:::b/*", { Principal: "*", Condition: { Bool: { "aws:SecureTransport": "true" } } })) }),
-                resource(T.queuePolicy, "c", { policy: doc(allow("sqs:SendMessage", "*", { Principal: { Service: "events.amazonaws.com" } })) }),
-                resource(T.bucketPolicy, "d", { policy: doc(deny("s3:*", "arn:aws:s3:::b/*", { Principal: "*" })) }),
+                resource(T.queuePolicy, "a", { policy: doc({ Sid: "Open", Effect: "Allow", Principal: { AWS: [roleArn("x"), "*"] }, Action: "sqs:SendMessage", Resource: "*" }) }),
+                resource(T.topicPolicy, "b", { policy: doc(allow("sns:Publish", "*", { Principal: { AWS: "arn:aws:iam::*:root" } })) }),
+                resource(T.bucketPolicy, "c", { policy: doc({ Effect: "Allow", NotPrincipal: { AWS: roleArn("admin") }, Action: "s3:DeleteObject", Resource: "arn:aws:s3:::b/*" }, "string") }),
             ];
-            assert.deepEqual(await messages(publicResourcePolicyConditioned, records), []);
+            assert.deepEqual(await messages(resourcePolicyNoPublicAccess, records), [
+                'policy statement "Open" allows everyone (Principal {"AWS": "*"}) to sqs:SendMessage; no condition limits the caller.',
+                'policy statement 0 allows everyone (Principal "arn:aws:iam::*:root" (any account)) to sns:Publish; no condition limits the caller.',
+                "policy statement 0 allows everyone (NotPrincipal (everyone not listed)) to s3:DeleteObject; no condition limits the caller.",
+            ]);
         });
 
-        it("honours limitingConditionKeys", async () => {
-            const records = [resource(T.bucketPolicy, "b", { policy: doc(allow("s3:GetObject", "arn:aws:s3:::b/*", { Principal: "*", Condition: { Bool: { "aws:SecureTransport": "true" } } })) })];
-            assert.deepEqual(await messages(publicResourcePolicyConditioned, records, { "resource-policy-public-principal-conditioned": { limitingConditionKeys: ["aws:SourceArn"] } }), [
-                'policy statement 0 allows "*" without an aws:SourceArn condition.',
+        it("passes Deny to everyone, named accounts and roles, and service principals with or without conditions (a KMS grant to EventBridge scoped by encryption context)", async () => {
+            const records = [
+                resource(T.bucketPolicy, "deny", { policy: doc(deny("s3:*", "arn:aws:s3:::b/*", { Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } })) }),
+                resource(T.queuePolicy, "account", { policy: doc(allow("sqs:SendMessage", "*", { Principal: { AWS: [ACCOUNT, roleArn("x")] } })) }),
+                resource("aws:kms/key:Key", "key", {
+                    policy: doc([
+                        allow("kms:*", "*", { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }),
+                        allow(["kms:Decrypt", "kms:GenerateDataKey*"], "*", { Principal: { Service: "events.amazonaws.com" } }),
+                        allow(["kms:Decrypt"], "*", { Principal: { Service: "events.amazonaws.com" }, Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": `arn:aws:sns:eu-west-1:${ACCOUNT}:alerts` } } }),
+                        allow(["kms:Decrypt"], "*", { Principal: { Service: ["cloudwatch.amazonaws.com"] }, Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } }),
+                    ]),
+                }),
+            ];
+            assert.deepEqual(await messages(resourcePolicyNoPublicAccess, records), []);
+        });
+
+        /** Grants made by properties: [type, props that let everyone in, props that do not]. */
+        const PROPERTY_GRANTS: [string, Props, Props, string][] = [
+            ["aws:lambda/permission:Permission", { action: "lambda:InvokeFunction", function: "fn", principal: "*" }, { action: "lambda:InvokeFunction", function: "fn", principal: "*", sourceArn: `arn:aws:execute-api:eu-west-1:${ACCOUNT}:abc123/*` }, 'principal "*" lets everyone in; nothing limits the caller.'],
+            ["aws:lambda/permission:Permission", { action: "lambda:InvokeFunction", function: "fn", principal: "*", sourceArn: "arn:aws:execute-api:*:*:*" }, { action: "lambda:InvokeFunction", function: "fn", principal: "*", sourceAccount: ACCOUNT }, 'principal "*" lets everyone in; nothing limits the caller.'],
+            ["aws:lambda/permission:Permission", { action: "lambda:InvokeFunctionUrl", function: "fn", principal: "*", functionUrlAuthType: "NONE", sourceAccount: ACCOUNT }, { action: "lambda:InvokeFunction", function: "fn", principal: "*", principalOrgId: "o-a1b2c3d4e5" }, 'principal "*" lets everyone in; nothing limits the caller.'],
+            ["aws:lambda/permission:Permission", { action: "lambda:InvokeFunction", function: "fn", principal: "arn:aws:iam::*:root" }, { action: "lambda:InvokeFunction", function: "fn", principal: "s3.amazonaws.com" }, 'principal "arn:aws:iam::*:root" lets everyone in; nothing limits the caller.'],
+            ["aws:lambda/functionUrl:FunctionUrl", { functionName: "fn", authorizationType: "NONE" }, { functionName: "fn", authorizationType: "AWS_IAM" }, 'authorizationType "NONE" (no IAM auth on the function URL) lets everyone in; nothing limits the caller.'],
+            ["aws:lambda/layerVersionPermission:LayerVersionPermission", { layerName: "l", versionNumber: 1, statementId: "s", action: "lambda:GetLayerVersion", principal: "*" }, { layerName: "l", versionNumber: 1, statementId: "s", action: "lambda:GetLayerVersion", principal: "*", organizationId: "o-a1b2c3d4e5" }, 'principal "*" lets everyone in; nothing limits the caller.'],
+            ["aws:cloudwatch/eventPermission:EventPermission", { principal: "*", statementId: "s" }, { principal: "*", statementId: "s", condition: { key: "aws:PrincipalOrgID", type: "StringEquals", value: "o-a1b2c3d4e5" } }, 'principal "*" lets everyone in; nothing limits the caller.'],
+            ["aws:ec2/amiLaunchPermission:AmiLaunchPermission", { imageId: "ami-1", group: "all" }, { imageId: "ami-1", accountId: ACCOUNT }, 'group "all" lets everyone in; nothing limits the caller.'],
+            ["aws:rds/snapshot:Snapshot", { dbInstanceIdentifier: "db", dbSnapshotIdentifier: "s", sharedAccounts: ["all"] }, { dbInstanceIdentifier: "db", dbSnapshotIdentifier: "s", sharedAccounts: [ACCOUNT] }, 'sharedAccounts ["all"] lets everyone in; nothing limits the caller.'],
+            ["aws:s3/bucket:Bucket", { acl: "public-read" }, { acl: "private" }, 'acl "public-read" lets everyone in; nothing limits the caller.'],
+            ["aws:s3/bucketAcl:BucketAcl", { bucket: "b", accessControlPolicy: { grants: [{ grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers" }, permission: "READ" }], owner: { id: "o" } } }, { bucket: "b", accessControlPolicy: { grants: [{ grantee: { type: "CanonicalUser", id: "abc" }, permission: "FULL_CONTROL" }], owner: { id: "o" } } }, "accessControlPolicy.grants to AuthenticatedUsers lets everyone in; nothing limits the caller."],
+        ];
+        for (const [type, open, closed, message] of PROPERTY_GRANTS) {
+            it(`${type}: flags ${JSON.stringify(open)}, passes ${JSON.stringify(closed)}`, async () => {
+                assert.deepEqual(await messages(resourcePolicyNoPublicAccess, [resource(type, "r", open)]), [message]);
+                assert.deepEqual(await messages(resourcePolicyNoPublicAccess, [resource(type, "r", closed)]), []);
+            });
+        }
+    });
+
+    describe("resource-policy-cross-account-limited (advisory)", () => {
+        const OTHER = "999988887777";
+        const ownRole = resource(T.role, "own", { name: "own", arn: roleArn("own"), assumeRolePolicy: doc(allow("sts:AssumeRole", [], { Principal: { Service: "lambda.amazonaws.com" } })) });
+        const trustOf = (principal: string, Condition?: Props) => resource(T.role, "partner", { name: "partner", arn: roleArn("partner"), assumeRolePolicy: doc(allow("sts:AssumeRole", [], { Principal: { AWS: principal }, ...(Condition ? { Condition } : {}) })) });
+
+        it("flags a trust of another account's root with no external ID or organization condition, at the advisory level", async () => {
+            const found = await findings(resourcePolicyCrossAccountLimited, [ownRole, trustOf(`arn:aws:iam::${OTHER}:root`)]);
+            assert.deepEqual(found.map((f) => [f.enforcementLevel, f.resourceName, f.message]), [
+                ["advisory", "partner", `partner: assumeRolePolicy statement 0 grants account ${OTHER} (arn:aws:iam::${OTHER}:root) without an aws:PrincipalOrgID, aws:PrincipalOrgPaths or sts:ExternalId condition.`],
             ]);
+        });
+
+        it("passes the trust with sts:ExternalId or aws:PrincipalOrgID, and a trust of the stack's own account", async () => {
+            for (const condition of [{ StringEquals: { "sts:ExternalId": "7f3a9c" } }, { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } }]) {
+                assert.deepEqual(await messages(resourcePolicyCrossAccountLimited, [ownRole, trustOf(OTHER, condition)]), []);
+            }
+            assert.deepEqual(await messages(resourcePolicyCrossAccountLimited, [ownRole, trustOf(`arn:aws:iam::${ACCOUNT}:root`)]), []);
+        });
+
+        it("flags a bucket policy and a Lambda permission for another account; sts:ExternalId does not limit a resource policy", async () => {
+            const records = [
+                ownRole,
+                resource(T.bucketPolicy, "bp", { policy: doc(allow("s3:PutObject", "arn:aws:s3:::b/*", { Principal: { AWS: OTHER }, Condition: { StringEquals: { "sts:ExternalId": "x" } } })) }),
+                resource("aws:lambda/permission:Permission", "perm", { action: "lambda:InvokeFunction", function: "fn", principal: OTHER }),
+            ];
+            assert.deepEqual(await messages(resourcePolicyCrossAccountLimited, records), [
+                `bp: policy statement 0 grants account ${OTHER} (${OTHER}) without an aws:PrincipalOrgID or aws:PrincipalOrgPaths condition.`,
+                `perm: principal grants account ${OTHER} (${OTHER}) without an organization condition.`,
+            ]);
+            const permitted = resource("aws:lambda/permission:Permission", "perm", { action: "lambda:InvokeFunction", function: "fn", principal: OTHER, principalOrgId: "o-a1b2c3d4e5" });
+            assert.deepEqual(await messages(resourcePolicyCrossAccountLimited, [ownRole, permitted]), []);
+        });
+
+        it("counts as the owner's: trustedAccounts, the account of the policy's own Resource ARNs, and the root a key policy gives kms:*", async () => {
+            const trusted = await messages(resourcePolicyCrossAccountLimited, [trustOf(OTHER)], { "resource-policy-cross-account-limited": { trustedAccounts: [OTHER] } });
+            assert.deepEqual(trusted, []);
+            const queue = resource(T.queuePolicy, "qp", { policy: doc(allow("sqs:SendMessage", `arn:aws:sqs:eu-west-1:${OTHER}:q`, { Principal: { AWS: OTHER } })) });
+            const key = resource("aws:kms/key:Key", "k", { policy: doc([allow("kms:*", "*", { Principal: { AWS: `arn:aws:iam::${OTHER}:root` } }), allow("kms:Decrypt", "*", { Principal: { AWS: roleArn("x").replace(ACCOUNT, OTHER) } })]) });
+            assert.deepEqual(await messages(resourcePolicyCrossAccountLimited, [queue, key]), []);
+        });
+
+        it("flags a key policy that also gives another account's root kms:*: two accounts named, neither taken for the owner", async () => {
+            const shared = resource("aws:kms/key:Key", "k", {
+                policy: doc([allow("kms:*", "*", { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }), allow("kms:*", "*", { Principal: { AWS: `arn:aws:iam::${OTHER}:root` } })]),
+            });
+            assert.deepEqual(await messages(resourcePolicyCrossAccountLimited, [ownRole, shared]), [
+                `k: policy statement 1 grants account ${OTHER} (arn:aws:iam::${OTHER}:root) without an aws:PrincipalOrgID or aws:PrincipalOrgPaths condition.`,
+            ]);
+        });
+
+        it("rejects a trustedAccounts entry that is not an account ID", async () => {
+            await assert.rejects(findings(resourcePolicyCrossAccountLimited, [ownRole], { "resource-policy-cross-account-limited": { trustedAccounts: ["12345"] } }), {
+                message: 'least-privilege-iam config: "resource-policy-cross-account-limited".trustedAccounts[0]: "12345" does not match ^[0-9]{12}$',
+            });
         });
     });
 
@@ -540,6 +773,20 @@ describe("least-privilege-iam rules", () => {
             ]);
         });
 
+        it("checks managed policies attached to the role: a stack policy's document, and an AWS managed policy it cannot read", async () => {
+            const runAny = resource(T.policy, "run-any", { name: "run-any", arn: `arn:aws:iam::${ACCOUNT}:policy/run-any`, policy: doc(allow("ecs:RunTask", "*")) });
+            const records = [
+                ...stack([runTask(), passRoles()]),
+                runAny,
+                resource(T.attachment, "att-stack", { role: ROLE_NAME, policyArn: `arn:aws:iam::${ACCOUNT}:policy/run-any` }),
+                resource("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "att-aws", { roleName: ROLE_NAME, policyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceEventsRole"] }),
+            ];
+            assert.deepEqual(await messages(eventBridgeTargetRoleScoped, records), [
+                "role target-role of target on-upload-target grants the managed policy arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceEventsRole (through att-aws), whose grants are not limited to this task.",
+                "role target-role of target on-upload-target grants ecs:RunTask on * (only processor may run).",
+            ]);
+        });
+
         it("ignores empty and unreadable documents instead of failing the whole evaluation", async () => {
             const records = stack([runTask(), passRoles()], { inlinePolicies: [{}] });
             records.push(resource(T.rolePolicy, "broken", { role: ROLE_NAME, policy: "{not json" }));
@@ -568,6 +815,17 @@ describe("least-privilege-iam rules", () => {
                 resource(T.attachment, "att", { role: "task-role-9z", policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" }),
             ];
             assert.deepEqual(await messages(rolePolicyStylesConsistent, records), ["role task-role has managedPolicyArns and RolePolicyAttachment resources; they detach each other's policies."]);
+        });
+
+        it("flags managedPolicyArns with a RolePolicyAttachmentsExclusive or a PolicyAttachment for the same role", async () => {
+            const records = [
+                role({ managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }),
+                resource("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "ex", { roleName: "task-role-9z", policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }),
+                resource("aws:iam/policyAttachment:PolicyAttachment", "pa", { roles: ["task-role-9z"], policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }),
+            ];
+            assert.deepEqual(await messages(rolePolicyStylesConsistent, records), [
+                "role task-role has managedPolicyArns and RolePolicyAttachmentsExclusive, PolicyAttachment resources; they detach each other's policies.",
+            ]);
         });
 
         it("passes a role with RolePolicy resources only, and inlinePolicies whose RolePolicy is for another role", async () => {

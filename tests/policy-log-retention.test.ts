@@ -6,8 +6,9 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import { EnforcementLevel, Policy, PolicyPackConfig } from "@pulumi/policy";
 import { evaluatePacks, ResourceRecord } from "../policy/offline/engine";
-import { logGroupEncrypted, logGroupRetention, lambdaLogGroupManaged, ecsAwslogsManagedGroup, logRetentionPolicies } from "../policy/log-retention/rules";
-import { LOG_RETENTION_DAYS } from "../components/builders/retention";
+import { eksControlPlaneLogGroupManaged, logGroupEncrypted, logGroupRetention, lambdaLogGroupManaged, ecsAwslogsManagedGroup, logRetentionPolicies } from "../policy/log-retention/rules";
+import { LOG_RETENTION_DAYS } from "@s3-fargate-pipeline/policy-lib";
+import { LOG_RETENTION_DAYS as COMPONENT_RETENTION_DAYS } from "../components/builders/retention";
 import { PROJECT, ROOT, settle, stackConfig, useMocks } from "./mocks";
 
 // How the Policy SDK represents a preview-time unknown: deserialize.js passes the engine's
@@ -228,6 +229,50 @@ describe("log-retention pack", () => {
                     "task definition proc has container definitions that are not a JSON array of containers.",
                 ], text);
             }
+        });
+    });
+
+    describe("eks-control-plane-log-group-managed (stack rule)", () => {
+        const cluster = (type: string, name: string, props: Record<string, unknown>) => record(type, name, props);
+        const AWS_EKS = "aws:eks/cluster:Cluster";
+        const PULUMI_EKS = "eks:index:Cluster";
+
+        it("flags a cluster that logs its control plane without the /aws/eks/<name>/cluster log group, for @pulumi/aws and @pulumi/eks clusters", async () => {
+            const records = [
+                cluster(AWS_EKS, "platform", { name: "platform", enabledClusterLogTypes: ["api", "audit"] }),
+                cluster(PULUMI_EKS, "jobs", { name: "jobs", enabledClusterLogTypes: ["api"] }),
+                logGroup("/aws/eks/other/cluster", { retentionInDays: 30 }),
+            ];
+            assert.deepEqual(await messages(eksControlPlaneLogGroupManaged, records), [
+                "cluster platform sends control-plane logs to /aws/eks/platform/cluster, which is not a log group in this stack.",
+                "cluster jobs sends control-plane logs to /aws/eks/jobs/cluster, which is not a log group in this stack.",
+            ]);
+        });
+
+        it("flags a logging cluster with no name: its log group cannot exist before it", async () => {
+            assert.deepEqual(await messages(eksControlPlaneLogGroupManaged, [cluster(PULUMI_EKS, "nameless", { enabledClusterLogTypes: ["audit"] })]), [
+                "cluster nameless sends control-plane logs but sets no name, so its log group /aws/eks/<name>/cluster cannot be created before it.",
+            ]);
+        });
+
+        it("passes a logging cluster with its log group in the stack, and clusters that do not log their control plane", async () => {
+            const records = [
+                cluster(AWS_EKS, "platform", { name: "platform", enabledClusterLogTypes: ["api"] }),
+                logGroup("/aws/eks/platform/cluster", { retentionInDays: 30 }),
+                cluster(AWS_EKS, "quiet", { name: "quiet", enabledClusterLogTypes: [] }),
+                cluster(PULUMI_EKS, "silent", {}),
+            ];
+            assert.deepEqual(await messages(eksControlPlaneLogGroupManaged, records), []);
+        });
+
+        it("skips a cluster whose name is unknown at preview", async () => {
+            assert.deepEqual(await messages(eksControlPlaneLogGroupManaged, [cluster(AWS_EKS, "pending", { name: unknownStringValue, enabledClusterLogTypes: ["api"] })]), []);
+        });
+    });
+
+    describe("retention values", () => {
+        it("are the same list in the policy library and in the components' builders", () => {
+            assert.deepEqual([...LOG_RETENTION_DAYS], [...COMPONENT_RETENTION_DAYS]);
         });
     });
 

@@ -539,7 +539,6 @@ describe("QueueWorkerService", () => {
                     { capacityProvider: "FARGATE", base: 1, weight: 30 },
                     { capacityProvider: "FARGATE_SPOT", base: 0, weight: 70 },
                 ],
-                platformVersion: "LATEST",
                 networkConfiguration: { subnets: NETWORK.subnetIds, securityGroups: NETWORK.securityGroupIds, assignPublicIp: true },
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
@@ -849,7 +848,7 @@ describe("QueueWorkerService", () => {
             { capacity: { fargateWeight: 0, fargateSpotWeight: 0 } },
             "jobs.capacity.fargateWeight and jobs.capacity.fargateSpotWeight: [0,0] are both 0; give at least one of them a weight above 0",
         ],
-        ["a platform version without patch", { platformVersion: "1.4" }, 'jobs.platformVersion: "1.4" is not a Fargate platform version; use "LATEST" or a version such as "1.4.0"'],
+        ["a platform version without patch", { platformVersion: "1.4" }, 'jobs.platformVersion: "1.4" is not a Fargate platform version; use "LATEST" or a version such as "1.4.0", or leave it unset for the latest'],
         ["a service name with a space", { serviceName: "my service" }, 'jobs.serviceName: "my service" is not a valid ECS service name; use 1-255 letters, digits, hyphens and underscores'],
         ["an alarm age under a minute", { alarms: { oldestMessageAgeSeconds: 10 } }, "jobs.alarms.oldestMessageAgeSeconds: 10 is out of range; use a whole number from 60 to 1209600"],
         [
@@ -924,7 +923,7 @@ describe("QueueWorkerService under both policy packs", () => {
             }));
         });
         const mandatory = found.filter((f) => f.enforcementLevel === "mandatory").map((f) => `${f.policy}: ${f.resourceName}`);
-        assert.deepEqual(mandatory.sort(), ["log-group-retention: jobs-processor-logs", "resource-policy-public-principal-conditioned: jobs-queue-policy"]);
+        assert.deepEqual(mandatory.sort(), ["log-group-retention: jobs-processor-logs", "resource-policy-no-public-access: jobs-queue-policy"]);
     });
 });
 

@@ -20,13 +20,13 @@ import {
     parseScheduleExpression,
     scheduleGroupArn,
     schedulerRolePolicy,
-    schedulerTrustPolicy,
     validateBatchEnvironment,
     validateBatchRunTaskLength,
     validateScheduleCapacityStrategy,
     validateStartedBy,
     validateTimezone,
 } from "../components/builders/schedule";
+import { schedulerTrustPolicy } from "../components/builders/iam";
 import { ProcessingCluster } from "../components/processing-cluster";
 import { ProcessorTask } from "../components/processor-task";
 import { ScheduledTask, ScheduledTaskArgs } from "../components/scheduled-task";

@@ -55,10 +55,12 @@ for (const stack of ["dev", "prod"]) {
                 {
                     bucket: 1, notification: 1, rule: 2, target: 2, cluster: 1, taskDefinition: 1, logGroup: 1, vpc: 1, natGateway: 0, topic: 1,
                     dashboard: 1, queries: 2, lambda: 0,
+                    // Queues: the upload rule's and the failure rule's dead letters; alarms: CPU, memory, and failed
+                    // invocations and dead letters of each rule.
                     // prod adds the nightly catch-up run: a schedule with its role, dead-letter queue and alarm.
                     ...(stack === "prod"
-                        ? { schedule: 1, queue: 2, roles: 4, rolePolicies: 4, alarms: 5 }
-                        : { schedule: 0, queue: 1, roles: 3, rolePolicies: 3, alarms: 4 }),
+                        ? { schedule: 1, queue: 3, roles: 4, rolePolicies: 4, alarms: 7 }
+                        : { schedule: 0, queue: 2, roles: 3, rolePolicies: 3, alarms: 6 }),
                 },
             );
         });
@@ -146,7 +148,7 @@ for (const stack of ["dev", "prod"]) {
 }
 
 describe("dev and prod differ where they should", () => {
-    it("prod has bigger tasks, longer retention, less Spot, and a versioned bucket", async () => {
+    it("prod has bigger tasks, longer retention, no Spot (dev: all Spot), and a versioned bucket", async () => {
         const summary = async (stack: string) => {
             const { recorder } = await runProgram(stack, stackConfig(stack));
             const td = recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
@@ -155,15 +157,17 @@ describe("dev and prod differ where they should", () => {
             return {
                 cpu: Number(td.cpu),
                 retention: recorder.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays,
-                spotShare: weight("FARGATE_SPOT") / (weight("FARGATE") + weight("FARGATE_SPOT")),
+                // Each upload is one task: only all-or-nothing splits have a documented placement.
+                uploadsOn: strategy.map((s: any) => `${s.capacityProvider}:${s.base}:${s.weight}`).join(","),
+                spot: weight("FARGATE_SPOT") > 0,
                 versioned: recorder.ofType("aws:s3/bucketVersioning:BucketVersioning").length === 1,
                 forceDestroy: recorder.one("aws:s3/bucket:Bucket").inputs.forceDestroy,
             };
         };
         const dev = await summary("dev");
         const prod = await summary("prod");
-        assert.deepEqual(dev, { cpu: 512, retention: 30, spotShare: 0.75, versioned: false, forceDestroy: true });
-        assert.deepEqual(prod, { cpu: 2048, retention: 365, spotShare: 0.3, versioned: true, forceDestroy: false });
+        assert.deepEqual(dev, { cpu: 512, retention: 30, uploadsOn: "FARGATE_SPOT:0:1", spot: true, versioned: false, forceDestroy: true });
+        assert.deepEqual(prod, { cpu: 2048, retention: 365, uploadsOn: "FARGATE:0:1", spot: false, versioned: true, forceDestroy: false });
     });
 });
 

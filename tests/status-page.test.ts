@@ -111,6 +111,23 @@ describe("status page: renderStatusPage", () => {
         assert.ok(out.includes(`Status document of &lt;b&gt;&amp;&quot;x&quot;.csv`));
     });
 
+    it("shows bidi overrides and other hidden characters in keys as marked code points, never as themselves", () => {
+        // "invoice\u202Efdp.exe" displays as "invoiceexe.pdf" when the override is honoured.
+        const disguised = entry("invoice\u202efdp.exe", { state: "failed", startedAt: NOW, error: { class: "InputError:binary", message: "in invoice\u202efdp.exe\u200b", exitCode: 65 } });
+        const controls = entry("a\u2066b\u200fc\u0007d\u061c.csv", { state: "running", startedAt: NOW });
+        const out = renderStatusPage([disguised, controls], OPTIONS);
+        const shown = out.replace(/<[^>]*>/g, "");
+        for (const ch of ["\u202e", "\u2066", "\u200f", "\u0007", "\u061c", "\u200b"]) {
+            assert.ok(!shown.includes(ch), `U+${ch.codePointAt(0)!.toString(16)} is shown as itself`);
+        }
+        const marker = (cp: string) => `<span class="hidden-char" title="hidden character U+${cp} in the name">⟨U+${cp}⟩</span>`;
+        assert.ok(out.includes(`<span class="key">uploads/<wbr>invoice${marker("202E")}fdp.exe</span>`));
+        assert.ok(out.includes(`in invoice${marker("202E")}fdp.exe${marker("200B")}`), "in the error message too");
+        assert.ok(out.includes(`Status document of invoice${marker("202E")}fdp.exe`), "and in link text");
+        assert.ok(out.includes(`a${marker("2066")}b${marker("200F")}c${marker("0007")}d${marker("061C")}.csv`));
+        assert.match(out, /\.key,\.err-msg,\.links a\{unicode-bidi:isolate\}/);
+    });
+
     it("sorts running files first, then the most recently started", () => {
         assert.deepEqual(rowKeys(html), ["status/new-run.csv.json", "status/slow.csv.json", "status/broken.csv.json", "status/day.csv.json", "status/spot.csv.json", "status/old.csv.json"]);
         assert.deepEqual(

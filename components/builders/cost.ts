@@ -14,7 +14,7 @@
  * second, with a one-minute minimum; Fargate Spot is a discount on vCPU and memory; a public IPv4
  * address costs per hour while attached; a month is 730 hours.
  */
-import { CapacitySplit, capacityProviderStrategy } from "./capacity";
+import { CapacitySplit, SINGLE_TASK_WEIGHTS, capacityProviderStrategy, singleTaskPlacement } from "./capacity";
 import { CpuArchitecture, FARGATE_SIZES, validateCpuArchitecture, validateEphemeralStorage, validateFargateSize } from "./fargate";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./retention";
 import { ValidationError, invalid, requireIntegerInRange } from "./validation";
@@ -590,15 +590,14 @@ function line(item: string, quantity: number, unit: string, unitPrice: number, p
 }
 
 /**
- * Share of tasks on FARGATE_SPOT when each RunTask starts one task: a base of 1 or more puts every task
- * on FARGATE; otherwise the weights give the long-run share.
+ * The share of one-task RunTask calls' time priced at Spot: 1 only where AWS documents that every such
+ * task runs on FARGATE_SPOT, else 0. Mixed weights have no documented share for one-task calls (see
+ * SINGLE_TASK_WEIGHTS), so they are priced on demand, the upper bound, and the estimate's note gives
+ * the all-Spot figure.
  * @param capacity the validated split.
  */
 export function spotShareOfSingleTasks(capacity: Required<CapacitySplit>): number {
-    if (capacity.fargateBase >= 1) {
-        return 0;
-    }
-    return capacity.fargateSpotWeight / (capacity.fargateWeight + capacity.fargateSpotWeight);
+    return singleTaskPlacement(capacity) === "FARGATE_SPOT" ? 1 : 0;
 }
 
 /**
@@ -659,10 +658,13 @@ function fargateLines(use: ComputeUse, prices: RegionPrices, spotDiscount: numbe
     const arch = use.architecture === "ARM64" ? "ARM" : "x86";
     const vcpu = use.cpu / 1024;
     const gb = use.memory / 1024;
-    const lines: CostLine[] = [
-        line(`Fargate vCPU-hours, on-demand (${arch})`, (use.onDemandSeconds / 3600) * vcpu, "vCPU-h", rate.vcpuHour),
-        line(`Fargate GB-hours, on-demand (${arch})`, (use.onDemandSeconds / 3600) * gb, "GB-h", rate.gbHour),
-    ];
+    const lines: CostLine[] = [];
+    if (use.onDemandSeconds > 0 || use.spotSeconds === 0) {
+        lines.push(
+            line(`Fargate vCPU-hours, on-demand (${arch})`, (use.onDemandSeconds / 3600) * vcpu, "vCPU-h", rate.vcpuHour),
+            line(`Fargate GB-hours, on-demand (${arch})`, (use.onDemandSeconds / 3600) * gb, "GB-h", rate.gbHour),
+        );
+    }
     if (use.spotSeconds > 0) {
         lines.push(
             line(`Fargate vCPU-hours, Spot (${arch}, ${Math.round(spotDiscount * 1000) / 10}% off)`, (use.spotSeconds / 3600) * vcpu, "vCPU-h", rate.vcpuHour * (1 - spotDiscount)),
@@ -740,13 +742,27 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
     const logBytesPerFile = processorLogBytesPerFile(w);
     const s3EventsPerFile = 1 + OBJECTS_WRITTEN_PER_FILE + (stack.expireUploadsAfterDays === false ? 0 : 1);
     const base = { cpu: stack.taskCpu, memory: stack.taskMemory, architecture: stack.cpuArchitecture, ephemeralStorageGiB: stack.ephemeralStorageGiB, publicIp: stack.assignPublicIp };
-    const spotShare = spotShareOfSingleTasks(stack.capacity);
     const taskSeconds = billedTaskSeconds(w.taskStartupSeconds, w.secondsPerFile);
     const work = seconds(w.secondsPerFile);
+    const split = `fargateBase ${stack.capacity.fargateBase}, weights ${stack.capacity.fargateWeight}:${stack.capacity.fargateSpotWeight}`;
     const spotNote = (share: number) =>
         share > 0
-            ? `${Math.round(share * 1000) / 10}% of task time on FARGATE_SPOT (fargateBase ${stack.capacity.fargateBase}, weights ${stack.capacity.fargateWeight}:${stack.capacity.fargateSpotWeight}); an interrupted task is re-run from the start (not priced).`
-            : `All task time on FARGATE (fargateBase ${stack.capacity.fargateBase}, weights ${stack.capacity.fargateWeight}:${stack.capacity.fargateSpotWeight}).`;
+            ? `${Math.round(share * 1000) / 10}% of task time on FARGATE_SPOT (${split}); an interrupted task is re-run from the start (not priced).`
+            : `All task time on FARGATE (${split}).`;
+    /** Fargate lines and the capacity note for `seconds_` of one-task RunTask calls (uploads, scheduled runs). */
+    const singleTasks = (seconds_: number): { lines: CostLine[]; note: string } => {
+        const priced = (spotShare: number) => fargateLines({ ...base, onDemandSeconds: seconds_ * (1 - spotShare), spotSeconds: seconds_ * spotShare }, prices, w.spotDiscount);
+        const lines = priced(spotShareOfSingleTasks(stack.capacity));
+        if (singleTaskPlacement(stack.capacity) !== "unspecified") {
+            return { lines, note: spotNote(spotShareOfSingleTasks(stack.capacity)) };
+        }
+        return {
+            lines,
+            note:
+                `Priced all on FARGATE, the upper bound: with ${split}, where each task lands is not documented. ${SINGLE_TASK_WEIGHTS} ` +
+                `All on FARGATE_SPOT, these Fargate lines would cost $${formatUsd(total(priced(1)))} instead of $${formatUsd(total(lines))}.`,
+        };
+    };
 
     // Batch runs (ScheduledTask, KubernetesJobs).
     const runs = COST_HOURS_PER_MONTH / w.scheduleHours;
@@ -762,9 +778,9 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
     }
 
     const upload: PatternEstimate = (() => {
-        const seconds_ = files * taskSeconds;
+        const compute = singleTasks(files * taskSeconds);
         const lines = [
-            ...fargateLines({ ...base, onDemandSeconds: seconds_ * (1 - spotShare), spotSeconds: seconds_ * spotShare }, prices, w.spotDiscount),
+            ...compute.lines,
             line(`EventBridge S3 events (${s3EventsPerFile} per file: upload, 3 result writes${stack.expireUploadsAfterDays === false ? "" : ", expiry"})`, files * s3EventsPerFile, "events", prices.eventBridgeEventPerMillion, 1e6),
             ...s3Lines(files, 0, prices),
             ...logLines(files * logBytesPerFile, stack, prices, free),
@@ -779,16 +795,16 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             latency: `Seconds for S3 → EventBridge, then the task starts in ~30–60 s (ENI, image pull) and works ${work}: about 30–60 s + ${work} per file, every file in parallel.`,
             notes: [
                 `Each task is billed ${taskSeconds} s (${w.taskStartupSeconds} s startup + ${work} work, minimum ${FARGATE_MINIMUM_BILLED_SECONDS} s).`,
-                spotNote(spotShare),
+                compute.note,
                 "ECS RunTask and the rule's ECS target cost nothing extra; task state-change events (failure alerts) are free AWS management events.",
             ],
         };
     })();
 
     const scheduled: PatternEstimate = (() => {
-        const seconds_ = runs * runSeconds;
+        const compute = singleTasks(runs * runSeconds);
         const lines = [
-            ...fargateLines({ ...base, onDemandSeconds: seconds_ * (1 - spotShare), spotSeconds: seconds_ * spotShare }, prices, w.spotDiscount),
+            ...compute.lines,
             line("EventBridge Scheduler invocations", runs, "invocations", prices.schedulerInvocationPerMillion, 1e6, free ? FREE_TIER.schedulerInvocations : 0),
             ...s3Lines(files, listRequests, prices),
             ...logLines(files * logBytesPerFile + runs * PROCESSOR_LOG.runBytes, stack, prices, free),
@@ -803,7 +819,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             latency: `A file waits for the next run: up to ${w.scheduleHours} h (${w.scheduleHours / 2} h on average), then ~30–60 s task start and the batch (${seconds(runWorkSeconds)} for ${Math.round(filesPerRun * 10) / 10} files).`,
             notes: [
                 `${Math.round(runs * 100) / 100} runs a month of ${Math.round(filesPerRun * 10) / 10} files, each billed ${seconds(runSeconds)}.`,
-                spotNote(spotShare),
+                compute.note,
                 `Listing: ${Math.max(1, Math.ceil(retained / 1000))} ListObjectsV2 page(s) per run over ~${Math.round(retained)} retained uploads${stack.expireUploadsAfterDays === false ? " (uploads never expire, so this grows every month)" : ""}.`,
                 "No S3 → EventBridge events are needed; if the bucket sends them anyway, add UploadTrigger's EventBridge line.",
                 ...runNotes,
@@ -854,11 +870,11 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
     })();
 
     const lambda: PatternEstimate = (() => {
-        const seconds_ = files * taskSeconds;
+        const compute = singleTasks(files * taskSeconds);
         const gbSeconds = files * (w.lambdaDurationMs / 1000) * (w.lambdaMemoryMB / 1024);
         const gbSecondPrice = w.lambdaArchitecture === "ARM64" ? prices.lambda.gbSecondArm : prices.lambda.gbSecondX86;
         const lines = [
-            ...fargateLines({ ...base, onDemandSeconds: seconds_ * (1 - spotShare), spotSeconds: seconds_ * spotShare }, prices, w.spotDiscount),
+            ...compute.lines,
             line("Lambda requests", files, "requests", prices.lambda.requestPerMillion, 1e6, free ? FREE_TIER.lambdaRequests : 0),
             line(`Lambda duration (${w.lambdaMemoryMB} MB × ${w.lambdaDurationMs} ms, ${w.lambdaArchitecture === "ARM64" ? "Arm" : "x86"})`, gbSeconds, "GB-s", gbSecondPrice, 1, free ? FREE_TIER.lambdaGbSeconds : 0),
             ...s3Lines(files, 0, prices),
@@ -874,7 +890,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             latency: `S3 notification and Lambda in about a second (cold start included), then as UploadTrigger: ~30–60 s task start + ${work}.`,
             notes: [
                 `Each task is billed ${taskSeconds} s, as UploadTrigger.`,
-                spotNote(spotShare),
+                compute.note,
                 "S3 event notifications to Lambda are free; no EventBridge charge.",
             ],
         };

@@ -86,3 +86,29 @@ export function validateStopTimeout(value: number, field = "stopTimeoutSeconds")
 export function dockerPlatform(architecture: CpuArchitecture): string {
     return architecture === "ARM64" ? "linux/arm64" : "linux/amd64";
 }
+
+/**
+ * A Fargate platform version for targets that take only the numeric form: EventBridge's ECS target
+ * and Scheduler's ECS parameters ("Specify only the numeric portion of the platform version, such
+ * as 1.1.0", https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_EcsParameters.html and
+ * https://docs.aws.amazon.com/scheduler/latest/APIReference/API_EcsParameters.html). Left unset,
+ * the task runs on the latest version.
+ */
+export function validateNumericPlatformVersion(version: string, field: string): string {
+    if (!/^\d+\.\d+\.\d+$/.test(version)) {
+        invalid(field, version, "is not a Fargate platform version", 'use the numeric form, such as "1.4.0", or leave it unset for the latest');
+    }
+    return version;
+}
+
+/**
+ * A Fargate platform version for RunTask calls and services, which also accept "LATEST"
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html). Left unset, ECS
+ * uses the latest version.
+ */
+export function validatePlatformVersion(version: string, field: string): string {
+    if (!/^(LATEST|\d+\.\d+\.\d+)$/.test(version)) {
+        invalid(field, version, "is not a Fargate platform version", 'use "LATEST" or a version such as "1.4.0", or leave it unset for the latest');
+    }
+    return version;
+}

@@ -34,20 +34,68 @@ export function iamLiteral(text: string): string {
     return text.replace(/[$*?]/g, (c) => `\${${c}}`);
 }
 
+// Trust policies: exactly the trust AWS documents for each role the components create. AWS publishes
+// no complete list of the services that send aws:SourceArn / aws:SourceAccount when they assume a
+// role, so a condition appears only where the service's own page shows it; a condition a service
+// does not send would stop the role from ever being assumed.
+
+function serviceTrust(service: string, condition?: ConditionBlock): PolicyDocument {
+    return document({ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(condition ? { Condition: condition } : {}) });
+}
+
 /**
- * Trust policy for a role assumed by one AWS service on behalf of this account, optionally only for
- * sources whose ARN matches `sourceArn` (ArnLike: an exact ARN or one with `*`).
+ * The ECS task execution role's trust, as documented: `ecs-tasks.amazonaws.com`, no conditions (the
+ * confused-deputy conditions AWS documents are for the task role, not this one).
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
  */
-export function serviceTrustPolicy(args: { service: string; sourceAccount: string; sourceArn?: string }): PolicyDocument {
-    const condition: ConditionBlock = { StringEquals: { "aws:SourceAccount": args.sourceAccount } };
-    if (args.sourceArn !== undefined) {
-        condition.ArnLike = { "aws:SourceArn": args.sourceArn };
-    }
-    return document({
-        Effect: "Allow",
-        Principal: { Service: args.service },
-        Action: "sts:AssumeRole",
-        Condition: condition,
+export function ecsTaskExecutionTrustPolicy(): PolicyDocument {
+    return serviceTrust("ecs-tasks.amazonaws.com");
+}
+
+/**
+ * The ECS task role's trust, as documented: `ecs-tasks.amazonaws.com`, for ECS resources of this
+ * account and region (`ArnLike aws:SourceArn arn:<partition>:ecs:<region>:<account>:*`,
+ * `StringEquals aws:SourceAccount`).
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
+ */
+export function ecsTaskTrustPolicy(args: { partition: string; region: string; account: string }): PolicyDocument {
+    return serviceTrust("ecs-tasks.amazonaws.com", {
+        ArnLike: { "aws:SourceArn": `arn:${args.partition}:ecs:${args.region}:${args.account}:*` },
+        StringEquals: { "aws:SourceAccount": args.account },
+    });
+}
+
+/**
+ * A Lambda function's execution role trust, as documented: `lambda.amazonaws.com`, no conditions.
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
+ */
+export function lambdaTrustPolicy(): PolicyDocument {
+    return serviceTrust("lambda.amazonaws.com");
+}
+
+/**
+ * The role an EventBridge rule's target assumes: `events.amazonaws.com`, for this rule of this
+ * account ("For EventBridge event bus rule targets, the value of aws:SourceArn must be the rule ARN").
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html
+ */
+export function eventBridgeTargetTrustPolicy(args: { account: string; ruleArn: string }): PolicyDocument {
+    return serviceTrust("events.amazonaws.com", {
+        ArnLike: { "aws:SourceArn": args.ruleArn },
+        StringEquals: { "aws:SourceAccount": args.account },
+    });
+}
+
+/**
+ * A schedule's execution role trust: `scheduler.amazonaws.com`, for schedules of one schedule group
+ * of this account. Scheduler presents the schedule group, not the schedule, as `aws:SourceArn` ("Do
+ * not scope the aws:SourceArn statement to a specific schedule or a schedule name prefix"), so a
+ * narrower ARN would stop the role from being assumed.
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
+ */
+export function schedulerTrustPolicy(args: { account: string; scheduleGroupArn: string }): PolicyDocument {
+    return serviceTrust("scheduler.amazonaws.com", {
+        ArnLike: { "aws:SourceArn": args.scheduleGroupArn },
+        StringEquals: { "aws:SourceAccount": args.account },
     });
 }
 

@@ -14,3 +14,4 @@ export * from "./queue-worker";
 export * from "./kubernetes";
 export * from "./schedule";
 export * from "./cost";
+export * from "./image";

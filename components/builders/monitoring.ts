@@ -36,7 +36,17 @@ export function taskFailurePattern(args: FailurePatternArgs): EventPattern {
     };
 }
 
-/** Topic policy: EventBridge for this rule and CloudWatch alarms of this account may publish; TLS only. */
+/** `arn:<partition>:cloudwatch:<region>:<account>:alarm:*`: every CloudWatch alarm of one account and region. */
+export function accountAlarmsArn(args: { partition: string; region: string; account: string }): string {
+    return `arn:${args.partition}:cloudwatch:${args.region}:${args.account}:alarm:*`;
+}
+
+/**
+ * Topic policy: EventBridge may publish for this rule only (the sns:Publish grant EventBridge's SNS
+ * target documents, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions),
+ * and CloudWatch alarms of this account (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger);
+ * TLS only.
+ */
 export function alertTopicPolicy(args: { topicArn: string; ruleArn: string; account: string; region: string; partition: string }): PolicyDocument {
     return {
         Version: "2012-10-17",
@@ -56,7 +66,7 @@ export function alertTopicPolicy(args: { topicArn: string; ruleArn: string; acco
                 Action: "sns:Publish",
                 Resource: args.topicArn,
                 Condition: {
-                    ArnLike: { "aws:SourceArn": `arn:${args.partition}:cloudwatch:${args.region}:${args.account}:alarm:*` },
+                    ArnLike: { "aws:SourceArn": accountAlarmsArn(args) },
                     StringEquals: { "aws:SourceAccount": args.account },
                 },
             },
@@ -65,12 +75,27 @@ export function alertTopicPolicy(args: { topicArn: string; ruleArn: string; acco
     };
 }
 
+/** What SNS needs from the topic's key to accept a message from an AWS service (the SNS developer guide's statement). */
+export const SNS_PUBLISHER_KEY_ACTIONS = ["kms:GenerateDataKey*", "kms:Decrypt"];
+
 /**
- * Key policy of the topic's KMS key: the account administers it (through IAM), and EventBridge and
- * CloudWatch may use it to publish to the encrypted topic, for this account only. (A topic
- * encrypted with the AWS managed key cannot receive from either service.)
+ * Key policy of the alert topic's KMS key (a topic encrypted with the AWS managed key cannot
+ * receive from either service). The account administers the key through IAM. Each publishing
+ * service gets its own statement, so a grant that does not work for one cannot silence the other:
+ *
+ * - EventBridge (the task-failure rule): the statement the SNS developer guide documents for AWS
+ *   event sources publishing to encrypted topics, "Enable compatibility between event sources from
+ *   AWS services and encrypted topics"
+ *   (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ *   AWS does not document that EventBridge's calls to KMS carry aws:SourceAccount or aws:SourceArn,
+ *   so the grant does not depend on them; it is scoped to this topic by the encryption context SNS
+ *   sends with every data-key request (`aws:sns:topicArn`).
+ * - CloudWatch alarms: the same actions, for alarms of this account and region, with the
+ *   aws:SourceArn / aws:SourceAccount conditions CloudWatch documents for alarm actions
+ *   (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns). The alarms that watch the
+ *   failure rule's deliveries publish under this grant.
  */
-export function alertKeyPolicy(args: { account: string; partition: string }): PolicyDocument {
+export function alertKeyPolicy(args: { account: string; partition: string; region: string; topicArn: string }): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -82,12 +107,23 @@ export function alertKeyPolicy(args: { account: string; partition: string }): Po
                 Resource: "*",
             },
             {
-                Sid: "ServicesPublish",
+                Sid: "EventBridgePublishesToTheTopic",
                 Effect: "Allow",
-                Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
-                Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+                Principal: { Service: "events.amazonaws.com" },
+                Action: SNS_PUBLISHER_KEY_ACTIONS,
                 Resource: "*",
-                Condition: { StringEquals: { "aws:SourceAccount": args.account } },
+                Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": args.topicArn } },
+            },
+            {
+                Sid: "CloudWatchAlarmsPublish",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: SNS_PUBLISHER_KEY_ACTIONS,
+                Resource: "*",
+                Condition: {
+                    ArnLike: { "aws:SourceArn": accountAlarmsArn(args) },
+                    StringEquals: { "aws:SourceAccount": args.account },
+                },
             },
         ],
     };

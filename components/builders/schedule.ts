@@ -5,7 +5,7 @@
  */
 import { CapacityProviderStrategyItem } from "./capacity";
 import { RESERVED_ENVIRONMENT } from "./container";
-import { PolicyDocument, serviceTrustPolicy, targetRolePolicy } from "./iam";
+import { PolicyDocument, targetRolePolicy } from "./iam";
 import { EVENT_ENVIRONMENT } from "./input-transformer";
 import { invalid, requireIntegerInRange, show } from "./validation";
 
@@ -220,14 +220,6 @@ export function validateScheduleGroupName(name: string, field: string): string {
         invalid(field, name, "is not a schedule group name", "use 1-64 letters, digits, hyphens, underscores and dots");
     }
     return name;
-}
-
-/** Fargate platform versions as the Scheduler takes them: the numeric part only. */
-export function validateSchedulePlatformVersion(version: string, field: string): string {
-    if (!/^\d+\.\d+\.\d+$/.test(version)) {
-        invalid(field, version, "is not a Fargate platform version", 'use the numeric form, such as "1.4.0", or leave it unset for the latest');
-    }
-    return version;
 }
 
 /** At most 6 items, FARGATE / FARGATE_SPOT only, base 0–100000, weight 0–1000, some weight above 0. */
@@ -456,16 +448,6 @@ export function validateBatchRunTaskLength(known: KnownBatchRunTaskArgs, field: 
 /** `arn:<partition>:scheduler:<region>:<account>:schedule-group/<name>`. */
 export function scheduleGroupArn(args: { partition: string; region: string; account: string; groupName: string }): string {
     return `arn:${args.partition}:scheduler:${args.region}:${args.account}:schedule-group/${args.groupName}`;
-}
-
-/**
- * Trust policy of a schedule's execution role: EventBridge Scheduler, for this account, for schedules
- * of one schedule group. AWS documents the schedule group, not the schedule, as the `aws:SourceArn`
- * Scheduler presents ("Do not scope the aws:SourceArn statement to a specific schedule or a schedule
- * name prefix"), so a narrower ARN would stop the role from being assumed.
- */
-export function schedulerTrustPolicy(args: { account: string; scheduleGroupArn: string }): PolicyDocument {
-    return serviceTrustPolicy({ service: "scheduler.amazonaws.com", sourceAccount: args.account, sourceArn: args.scheduleGroupArn });
 }
 
 export interface SchedulerRolePolicyArgs {

@@ -1,6 +1,7 @@
 /**
- * The IAM documents of the two roles GitHub Actions assumes through OIDC: a read-only preview role
- * (pull requests) and a deploy role (main branch and the `production` environment). Pure functions
+ * The IAM documents of the three roles GitHub Actions assumes through OIDC: a read-only preview role
+ * (pull requests), a deploy role (main branch and the `production` environment) and a smoke-check
+ * role (`npm run smoke` after the dev deploy, main branch). Pure functions
  * returning plain objects; `render.ts` writes them as JSON, and tests/workflows.test.ts runs the
  * least-privilege-iam policy pack and an IAM simulator over them.
  *
@@ -84,7 +85,15 @@ export interface ProgramScope {
 export const PROJECT = "s3-fargate-pipeline";
 
 /** The roles GitHub Actions assumes; the deploy role may never change them. */
-export const CI_ROLE_NAMES = { preview: `${PROJECT}-github-preview`, deploy: `${PROJECT}-github-deploy` } as const;
+export const CI_ROLE_NAMES = { preview: `${PROJECT}-github-preview`, deploy: `${PROJECT}-github-deploy`, smoke: `${PROJECT}-github-smoke` } as const;
+
+/**
+ * What `npm run smoke` names in a deployed stack (app/src/notifier/smoke.ts, app/src/smoke): its files
+ * live in a `smoke-check` (or `smoke-check-slack`) folder under the upload prefix, with their status and
+ * summary documents in the same folder under the other prefixes; its temporary queue's name starts
+ * with `smoke-check-`.
+ */
+export const SMOKE_SCOPE = { objectFolders: ["smoke-check", "smoke-check-slack"], queuePrefix: "smoke-check-" } as const;
 
 /**
  * What index.ts creates, for every trigger and option its stack config offers except `kubernetes`
@@ -107,8 +116,9 @@ export const PROGRAM_SCOPE: ProgramScope = {
         { prefix: "catch-up-role-", passedTo: ["scheduler.amazonaws.com"] },
         { prefix: "monitoring-notifier-role-", passedTo: ["lambda.amazonaws.com"] },
     ],
-    queues: ["on-upload-dlq-", "queue-worker-", "catch-up-dlq-", "monitoring-notifier-dlq-"],
-    topics: ["monitoring-alerts-"],
+    queues: ["on-upload-dlq-", "queue-worker-", "catch-up-dlq-", "monitoring-notifier-dlq-", "monitoring-task-failed-dlq-"],
+    // The alert topic is named `<project>-<stack>-monitoring-alerts` (its key policy names it before it exists).
+    topics: [`${PROJECT}-`],
     rules: ["on-upload-rule-", "queue-worker-feed-rule-", "monitoring-task-failed-"],
     schedules: ["*/catch-up-schedule-"],
     alarms: ["on-upload-", "queue-worker-", "catch-up-", "monitoring-"],
@@ -138,6 +148,8 @@ export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 export const TRUSTED_SUBJECTS = {
     preview: ["pull_request"],
     deploy: ["ref:refs/heads/main", "environment:production"],
+    // The smoke check runs in the dev deploy job only.
+    smoke: ["ref:refs/heads/main"],
 } as const;
 
 function doc(statements: (Statement | undefined)[]): PolicyDocument {
@@ -459,6 +471,40 @@ export function deployPipelinePolicy(t: Target, s: ProgramScope = PROGRAM_SCOPE)
     ]);
 }
 
+/**
+ * What `npm run smoke` does in a deployed stack, and nothing more: write, read and delete its own
+ * objects (every version) in the smoke-check folders, subscribe a temporary queue of its own to the
+ * alert topic and read it, read the depth of the program's queues and the rules' metrics. It changes
+ * nothing the program deployed, reads no other object and starts no task itself.
+ */
+export function smokePolicy(t: Target, s: ProgramScope = PROGRAM_SCOPE): PolicyDocument {
+    const a = arns(t, s);
+    const ownObjects = s.buckets.flatMap((p) => SMOKE_SCOPE.objectFolders.map((folder) => `arn:aws:s3:::${p}*/*${folder}/*`));
+    const ownQueues = [`arn:aws:sqs:${t.region}:${t.account}:${SMOKE_SCOPE.queuePrefix}*`];
+    return doc([
+        allow("OwnSmokeObjects", ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:PutObject"], ownObjects),
+        // Listing (limited to the smoke-check folders) makes a status document that is not there yet read as
+        // NoSuchKey rather than AccessDenied, and finds every version of the check's objects.
+        allow("ListOwnSmokeObjects", ["s3:ListBucket", "s3:ListBucketVersions"], a.buckets, { StringLike: { "s3:prefix": SMOKE_SCOPE.objectFolders.map((folder) => `*${folder}/*`) } }),
+        // A bucket encrypted with a customer managed key (bucketKmsKeyArn): through S3 only.
+        allow("UseBucketKeyThroughS3", ["kms:Decrypt", "kms:GenerateDataKey"], [`arn:aws:kms:${t.region}:${t.account}:key/*`], { StringEquals: { "kms:ViaService": `s3.${t.region}.amazonaws.com` } }),
+        allow("SubscribeOwnQueueToAlerts", ["sns:Subscribe", "sns:Unsubscribe"], a.topics),
+        allow(
+            "OwnTemporaryQueue",
+            ["sqs:CreateQueue", "sqs:DeleteMessage", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SetQueueAttributes"],
+            a.topics.length > 0 ? ownQueues : [],
+        ),
+        allow("ReadDeadLetterDepth", ["sqs:GetQueueAttributes"], a.queues),
+        // AWS defines GetMetricData on "*" only (FailedInvocations of the program's rules).
+        allow("ReadRuleMetrics", ["cloudwatch:GetMetricData"], a.rules.length > 0 ? ["*"] : []),
+    ]);
+}
+
+/** Trust of the smoke-check role: the main branch (the dev deploy job). */
+export function smokeTrustPolicy(t: Pick<Target, "account" | "repository">): PolicyDocument {
+    return githubTrustPolicy(t, TRUSTED_SUBJECTS.smoke);
+}
+
 /** Trust policy: GitHub's OIDC tokens for this repository, with the given `sub` claims, for STS only. */
 export function githubTrustPolicy(t: Pick<Target, "account" | "repository">, subjects: readonly string[]): PolicyDocument {
     return doc([
@@ -500,6 +546,15 @@ export const DEPLOY_POLICY_PACK_CONFIG = {
     "iam-no-privilege-escalation": { allowedActions: ["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "lambda:UpdateFunctionCode"] },
 } as const;
 
+/**
+ * How the least-privilege-iam pack is configured for the smoke-check role's document: like
+ * cloudwatch:PutMetricData, cloudwatch:GetMetricData lists an optional `dataset` resource type, but
+ * reading metrics names no resource, so "*" is the only Resource that works for it.
+ */
+export const SMOKE_POLICY_PACK_CONFIG = {
+    "iam-no-wildcard-resource": { allowWildcardResource: ["cloudwatch:PutMetricData", "cloudwatch:GetMetricData", "ec2:Describe*"] },
+} as const;
+
 /** The documents, by file name (as render.ts writes them beside this file). */
 export function documents(t: Target, s: ProgramScope = PROGRAM_SCOPE, deploySubjects: readonly string[] = TRUSTED_SUBJECTS.deploy): Record<string, PolicyDocument> {
     return {
@@ -508,5 +563,7 @@ export function documents(t: Target, s: ProgramScope = PROGRAM_SCOPE, deploySubj
         "preview-policy.json": previewPolicy(t, s),
         "deploy-compute-policy.json": deployComputePolicy(t, s),
         "deploy-pipeline-policy.json": deployPipelinePolicy(t, s),
+        "smoke-trust-policy.json": smokeTrustPolicy(t),
+        "smoke-policy.json": smokePolicy(t, s),
     };
 }

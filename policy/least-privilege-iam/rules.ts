@@ -4,12 +4,32 @@
  * policy server.
  */
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { IDENTITY_POLICY_TYPES, RESOURCE_POLICY_TYPES, ROLE_TYPE } from "../lib/documents";
-import { ActionInfo, expandAction, expandActions } from "../lib/iam-actions";
-import { PolicyDocumentError, Statement, allows, conditionKeys, iamPatternMatches, parsePolicyDocument, statementLabel } from "../lib/iam-document";
-import { belongsToRole, forEachKnown, known, listForMessage, ofType, readDocuments, withDefaults } from "../lib/rule";
-
-const POLICY_HOLDERS = [...IDENTITY_POLICY_TYPES, ...RESOURCE_POLICY_TYPES, ROLE_TYPE];
+import {
+    ActionInfo,
+    IDENTITY_POLICY_TYPES,
+    POLICY_HOLDER_TYPES,
+    ROLE_TYPE,
+    Statement,
+    allows,
+    analyzeStatements,
+    attachmentsOf,
+    conditionKeys,
+    expandAction,
+    expandActions,
+    forEachKnown,
+    iamPatternMatches,
+    isUnscoped,
+    known,
+    listForMessage,
+    ofType,
+    parseArn,
+    policiesFor,
+    propertyGrants,
+    readDocument,
+    readDocuments,
+    statementLabel,
+    withDefaults,
+} from "@s3-fargate-pipeline/policy-lib";
 
 function lower(list: string[]): Set<string> {
     return new Set(list.map((s) => s.toLowerCase()));
@@ -28,9 +48,27 @@ async function granted(statements: Statement[]): Promise<{ action: ActionInfo; s
     return out;
 }
 
-/** A resource pattern that matches every role (or everything). */
-function matchesAnyRole(resource: string): boolean {
-    return resource === "*" || /^arn:[^:]*:iam::[^:]*:(role\/)?\*$/.test(resource) || /^arn:\*/.test(resource);
+/** The Resource entries of a statement that name no particular resource of the action, in any account (for iam:PassRole: any role). */
+function anyResource(statement: Statement, action: ActionInfo): string[] {
+    return statement.resources.filter((r) => isUnscoped(r, action, true));
+}
+
+/**
+ * A key policy statement that gives an account's root "kms:*": the default key policy statement,
+ * which lets the account's IAM policies govern the key rather than granting anything itself
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
+ * Another account named this way is reported by resource-policy-cross-account-limited.
+ */
+function delegatesToIam(s: Statement): boolean {
+    const p = s.principals;
+    return (
+        p !== undefined &&
+        !p.any &&
+        p.services.length + p.federated.length + p.canonicalUsers.length === 0 &&
+        p.aws.length > 0 &&
+        p.aws.every((a) => /^\d{12}$/.test(a) || /^arn:[^:]+:iam::\d{12}:root$/.test(a)) &&
+        s.actions.every((a) => a.toLowerCase() === "kms:*")
+    );
 }
 
 export const noWildcardActions: ResourceValidationPolicy = {
@@ -45,13 +83,16 @@ export const noWildcardActions: ResourceValidationPolicy = {
         },
     },
     validateResource: (args, report) => {
-        if (!POLICY_HOLDERS.includes(args.type)) {
+        if (!POLICY_HOLDER_TYPES.includes(args.type)) {
             return;
         }
         const { allowedActions } = withDefaults(args, { allowedActions: [] as string[] });
         const allowed = lower(allowedActions);
         for (const doc of readDocuments(args.type, args.props, ["identity", "resource"])) {
             for (const s of allows(doc.statements)) {
+                if (args.type.startsWith("aws:kms/") && delegatesToIam(s)) {
+                    continue;
+                }
                 for (const action of s.actions) {
                     if ((action === "*" || /^[^:]+:\*$/.test(action)) && !allowed.has(action.toLowerCase())) {
                         report(`${doc.field} ${statementLabel(s)} allows "${action}".`);
@@ -72,7 +113,8 @@ const DEFAULT_WILDCARD_RESOURCE_ACTIONS = ["cloudwatch:PutMetricData", "ec2:Desc
 
 export const noWildcardResource: ResourceValidationPolicy = {
     name: "iam-no-wildcard-resource",
-    description: 'No Allow statement grants an action that supports resource-level scoping on Resource "*" (scoping decided from AWS\'s Service Authorization Reference).',
+    description:
+        'No Allow statement grants an action that supports resource-level scoping on Resource "*" or on an ARN as broad, naming no particular resource in no particular account (arn:aws:s3:::*/*, arn:aws:iam::*:role/*, arn:aws:logs:*:*:*); scoping and ARN formats come from AWS\'s Service Authorization Reference.',
     severity: "high",
     enforcementLevel: "mandatory",
     remediationSteps: 'Name the ARNs the action applies to (a bucket prefix, a log group, a task family). Actions AWS marks as wildcard-only, such as ecr:GetAuthorizationToken, may keep "*".',
@@ -95,21 +137,22 @@ export const noWildcardResource: ResourceValidationPolicy = {
         const allowed = (name: string) => allowWildcardResource.some((pattern) => iamPatternMatches(pattern, name));
         for (const doc of readDocuments(args.type, args.props, ["identity"])) {
             for (const s of allows(doc.statements)) {
-                if (!s.resources.includes("*")) {
-                    continue;
-                }
-                // Name exact actions; summarise a wildcard by its pattern and how many scopable actions it covers.
-                const parts: string[] = [];
-                let count = 0;
-                for (const expansion of await expandActions(s.actions)) {
-                    const scopable = expansion.actions.filter((a) => !a.wildcardOnly && !allowed(a.name));
-                    count += scopable.length;
-                    if (scopable.length > 0) {
-                        parts.push(/[*?]/.test(expansion.pattern) ? `${expansion.pattern} (${scopable.length} scopable action${scopable.length === 1 ? "" : "s"}, e.g. ${scopable[0].name})` : scopable[0].name);
+                const expansions = await expandActions(s.actions);
+                for (const resource of [...new Set(s.resources)]) {
+                    // Name exact actions; summarise a wildcard by its pattern and how many scopable actions it covers.
+                    const parts: string[] = [];
+                    let count = 0;
+                    for (const expansion of expansions) {
+                        const scopable = expansion.actions.filter((a) => !a.wildcardOnly && !allowed(a.name) && isUnscoped(resource, a));
+                        count += scopable.length;
+                        if (scopable.length > 0) {
+                            parts.push(/[*?]/.test(expansion.pattern) ? `${expansion.pattern} (${scopable.length} scopable action${scopable.length === 1 ? "" : "s"}, e.g. ${scopable[0].name})` : scopable[0].name);
+                        }
                     }
-                }
-                if (parts.length > 0) {
-                    report(`${doc.field} ${statementLabel(s)} grants ${listForMessage(parts)} on "*"; ${count === 1 ? "it supports" : "they support"} resource-level scoping.`);
+                    if (parts.length > 0) {
+                        const broad = resource === "*" ? "" : ", which names no particular resource in any account";
+                        report(`${doc.field} ${statementLabel(s)} grants ${listForMessage(parts)} on "${resource}"${broad}; ${count === 1 ? "it supports" : "they support"} resource-level scoping.`);
+                    }
                 }
             }
         }
@@ -123,7 +166,7 @@ export const noUnknownActions: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     remediationSteps: "Fix the spelling of the action (see the service's 'Actions, resources, and condition keys' page), or fix the document's JSON.",
     validateResource: async (args, report) => {
-        if (!POLICY_HOLDERS.includes(args.type)) {
+        if (!POLICY_HOLDER_TYPES.includes(args.type)) {
             return;
         }
         for (const doc of readDocuments(args.type, args.props, ["identity", "resource", "trust"])) {
@@ -154,11 +197,11 @@ export const passRoleScoped: ResourceValidationPolicy = {
         }
         for (const doc of readDocuments(args.type, args.props, ["identity"])) {
             for (const s of allows(doc.statements)) {
-                const grants = (await granted([s])).some((g) => g.action.name.toLowerCase() === "iam:passrole");
-                if (!grants) {
+                const passRole = (await granted([s])).find((g) => g.action.name.toLowerCase() === "iam:passrole");
+                if (!passRole) {
                     continue;
                 }
-                const unscoped = s.resources.filter(matchesAnyRole);
+                const unscoped = anyResource(s, passRole.action);
                 if (unscoped.length > 0) {
                     report(`${doc.field} ${statementLabel(s)} allows iam:PassRole on ${unscoped.map((r) => `"${r}"`).join(", ")}, which is any role.`);
                 }
@@ -177,7 +220,7 @@ export const noNotActionOrNotResource: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     remediationSteps: "Rewrite the statement with Action and Resource lists; use a Deny statement to carve out exceptions.",
     validateResource: (args, report) => {
-        if (!POLICY_HOLDERS.includes(args.type)) {
+        if (!POLICY_HOLDER_TYPES.includes(args.type)) {
             return;
         }
         for (const doc of readDocuments(args.type, args.props, ["identity", "resource", "trust"])) {
@@ -191,17 +234,20 @@ export const noNotActionOrNotResource: ResourceValidationPolicy = {
     },
 };
 
-const ATTACHMENT_TYPES = [
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-    "aws:iam/policyAttachment:PolicyAttachment",
-];
-const PRINCIPAL_TYPES = [ROLE_TYPE, "aws:iam/user:User", "aws:iam/group:Group"];
+/**
+ * AWS managed policies that give a principal administrator power or every action of a service:
+ * AdministratorAccess ("*" on "*") and its per-service variants (AdministratorAccess-Amplify, …),
+ * PowerUserAccess (everything but IAM and Organizations, plus iam:CreateServiceLinkedRole),
+ * IAMFullAccess ("iam:*") and every other "<service>FullAccess" policy ("<service>:*" on "*", the grant
+ * iam-no-wildcard-actions refuses in a document). IAM patterns, matched against the policy's name.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html
+ */
+const DEFAULT_DENIED_MANAGED_POLICIES = ["AdministratorAccess", "AdministratorAccess-*", "PowerUserAccess", "IAMFullAccess", "*FullAccess"];
 
 export const noAdminManagedPolicies: ResourceValidationPolicy = {
     name: "iam-no-admin-managed-policies",
-    description: "No role, user or group gets an administrator or power-user AWS managed policy.",
+    description:
+        "No role, user, group or Identity Center permission set gets an administrator, power-user or full-access AWS managed policy, whatever attaches it (managedPolicyArns, RolePolicyAttachment, PolicyAttachment, *PolicyAttachmentsExclusive, ssoadmin ManagedPolicyAttachment…).",
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: "Replace the managed policy with a policy that lists the actions and resources the principal needs.",
@@ -210,25 +256,21 @@ export const noAdminManagedPolicies: ResourceValidationPolicy = {
             deniedPolicies: {
                 type: "array",
                 items: { type: "string" },
-                default: ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"],
-                description: "Names of AWS managed policies that may not be attached.",
+                default: DEFAULT_DENIED_MANAGED_POLICIES,
+                description: 'Names (or IAM patterns such as "*FullAccess") of AWS managed policies that may not be attached.',
             },
         },
     },
     validateResource: (args, report) => {
-        const { deniedPolicies } = withDefaults(args, { deniedPolicies: ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"] });
-        const denied = lower(deniedPolicies);
-        const arns: string[] = [];
-        if (ATTACHMENT_TYPES.includes(args.type) && typeof args.props.policyArn === "string") {
-            arns.push(args.props.policyArn);
-        }
-        if (PRINCIPAL_TYPES.includes(args.type) && Array.isArray(args.props.managedPolicyArns)) {
-            arns.push(...args.props.managedPolicyArns);
-        }
-        for (const arn of arns) {
-            const m = /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
-            if (m && denied.has(m[1].toLowerCase())) {
-                report(`attaches the AWS managed policy ${m[1]} (${arn}).`);
+        const { deniedPolicies } = withDefaults(args, { deniedPolicies: DEFAULT_DENIED_MANAGED_POLICIES });
+        for (const attachment of attachmentsOf(args.type, args.props)) {
+            if (!("arn" in attachment.policy)) {
+                continue;
+            }
+            const arn = attachment.policy.arn;
+            const name = /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
+            if (name !== undefined && deniedPolicies.some((pattern) => iamPatternMatches(pattern, name))) {
+                report(`attaches the AWS managed policy ${name} (${arn}).`);
             }
         }
     },
@@ -287,7 +329,7 @@ export const noPrivilegeEscalation: ResourceValidationPolicy = {
             if (singles.length > 0) {
                 report(`${doc.field} grants ${listForMessage(singles)}, which let a principal raise its own privileges.`);
             }
-            const passAnyRole = grants.some((g) => g.action.name.toLowerCase() === "iam:passrole" && g.statement.resources.some(matchesAnyRole));
+            const passAnyRole = grants.some((g) => g.action.name.toLowerCase() === "iam:passrole" && anyResource(g.statement, g.action).length > 0);
             const sets = PASS_ROLE_ESCALATION_SETS.filter((set) => set.every((a) => names.has(a.toLowerCase())));
             if (passAnyRole && sets.length > 0) {
                 report(`${doc.field} grants iam:PassRole on any role together with ${sets.map((set) => set.join(" + ")).join("; ")}.`);
@@ -298,7 +340,8 @@ export const noPrivilegeEscalation: ResourceValidationPolicy = {
 
 export const trustPolicySpecificPrincipal: ResourceValidationPolicy = {
     name: "iam-trust-policy-specific-principal",
-    description: 'A role\'s trust policy names a specific service or account, never "*"; federated principals carry a condition, OIDC ones on the token\'s subject.',
+    description:
+        'A role\'s trust policy names a specific service or account: never everyone ("*", {"AWS": "*"}, any account, NotPrincipal) unless a condition limits it to an organization, account or source; federated principals carry a condition, OIDC ones on the token\'s subject.',
     severity: "critical",
     enforcementLevel: "mandatory",
     remediationSteps: 'Name the service ("Service": "ecs-tasks.amazonaws.com") or account; add aws:SourceAccount / aws:SourceArn conditions; for OIDC, condition on the token\'s sub and aud.',
@@ -307,16 +350,19 @@ export const trustPolicySpecificPrincipal: ResourceValidationPolicy = {
             return;
         }
         for (const doc of readDocuments(args.type, args.props, ["trust"])) {
-            for (const s of allows(doc.statements)) {
+            for (const { statement: s, publicVia } of analyzeStatements(doc.statements)) {
                 const p = s.principals;
-                if (!p) {
+                if (!p && !s.notPrincipals) {
                     report(`${doc.field} ${statementLabel(s)} has no Principal.`);
                     continue;
                 }
-                if (p.any) {
-                    report(`${doc.field} ${statementLabel(s)} trusts every principal ("*").`);
+                if (publicVia !== undefined) {
+                    report(`${doc.field} ${statementLabel(s)} ${p?.any ? 'trusts every principal ("*")' : `trusts everyone through ${publicVia}`}, and no condition limits it to an organization, account or source.`);
                 }
-                for (const aws of p.aws.filter((a) => a !== "*" && a.includes("*"))) {
+                if (!p) {
+                    continue;
+                }
+                for (const aws of p.aws.filter((a) => a !== "*" && a.includes("*") && !publicVia?.includes(a))) {
                     report(`${doc.field} ${statementLabel(s)} trusts the wildcard principal "${aws}".`);
                 }
                 if (p.federated.length > 0 && Object.keys(s.conditions).length === 0) {
@@ -344,37 +390,109 @@ export const trustPolicySpecificPrincipal: ResourceValidationPolicy = {
     },
 };
 
-const DEFAULT_LIMITING_KEYS = ["aws:SourceArn", "aws:SourceAccount", "aws:SecureTransport"];
-
-export const publicResourcePolicyConditioned: ResourceValidationPolicy = {
-    name: "resource-policy-public-principal-conditioned",
-    description: 'An S3, SQS or SNS resource policy that allows the "*" principal limits it with an aws:SourceArn, aws:SourceAccount or aws:SecureTransport condition.',
-    severity: "high",
+export const resourcePolicyNoPublicAccess: ResourceValidationPolicy = {
+    name: "resource-policy-no-public-access",
+    description:
+        'No resource-based policy, permission or ACL lets everyone in: an Allow to "*", {"AWS": "*"}, any account or NotPrincipal must be limited by a condition on the caller\'s organization, account, ARN, source resource, VPC, VPC endpoint or a bounded IP range (as IAM Access Analyzer judges public access); Lambda permissions to "*" need a source ARN, source account or organization; function URLs need IAM auth.',
+    severity: "critical",
     enforcementLevel: "mandatory",
-    remediationSteps: 'Name the service principal (e.g. "Service": "events.amazonaws.com") and add "ArnEquals": {"aws:SourceArn": "<the sender>"}.',
-    configSchema: {
-        properties: {
-            limitingConditionKeys: {
-                type: "array",
-                items: { type: "string" },
-                default: DEFAULT_LIMITING_KEYS,
-                description: 'Condition keys that make an Allow to "*" acceptable.',
-            },
-        },
-    },
+    remediationSteps:
+        'Name the principal (an account, role or "Service": "events.amazonaws.com"), or keep "*" and add a condition such as "StringEquals": {"aws:PrincipalOrgID": "o-…"} or "ArnEquals": {"aws:SourceArn": "<the sender>"}. aws:SecureTransport only requires HTTPS; it does not limit who.',
     validateResource: (args, report) => {
-        if (!RESOURCE_POLICY_TYPES.includes(args.type)) {
-            return;
-        }
-        const { limitingConditionKeys } = withDefaults(args, { limitingConditionKeys: DEFAULT_LIMITING_KEYS });
-        const limiting = lower(limitingConditionKeys);
         for (const doc of readDocuments(args.type, args.props, ["resource"])) {
-            for (const s of allows(doc.statements)) {
-                if (s.principals?.any && ![...conditionKeys(s)].some((k) => limiting.has(k))) {
-                    report(`${doc.field} ${statementLabel(s)} allows "*" without an ${listForMessage(limitingConditionKeys, limitingConditionKeys.length, "or")} condition.`);
+            for (const { statement, publicVia } of analyzeStatements(doc.statements)) {
+                if (publicVia !== undefined) {
+                    report(`${doc.field} ${statementLabel(statement)} allows everyone (${publicVia}) to ${listForMessage(statement.actions.length > 0 ? statement.actions : ["(NotAction)"])}; no condition limits the caller.`);
                 }
             }
         }
+        for (const grant of propertyGrants(args.type, args.props)) {
+            if (grant.publicVia !== undefined) {
+                report(`${grant.publicVia} lets everyone in; nothing limits the caller.`);
+            }
+        }
+    },
+};
+
+/** Accounts the stack's own resources live in, from the ARNs it knows. */
+function stackAccounts(resources: PolicyResource[]): Set<string> {
+    const accounts = new Set<string>();
+    for (const r of resources) {
+        const arn = known(() => r.props.arn);
+        const account = typeof arn === "string" ? parseArn(arn)?.account : undefined;
+        if (account && /^\d{12}$/.test(account)) {
+            accounts.add(account);
+        }
+    }
+    return accounts;
+}
+
+/**
+ * Accounts a resource's own policy shows to be its owner's: the account of any ARN in a Resource
+ * element (a policy names the resource it is attached to), of a trusted OIDC or SAML provider (it
+ * lives in the role's account), and, in a key policy that names a single account, that account when
+ * its root gets "kms:*" (the default key policy statement).
+ */
+function ownerAccounts(type: string, statements: Statement[]): Set<string> {
+    const owners = new Set<string>();
+    const add = (arn: string) => {
+        const account = parseArn(arn)?.account;
+        if (account && /^\d{12}$/.test(account)) {
+            owners.add(account);
+        }
+    };
+    for (const s of statements) {
+        s.resources.forEach(add);
+        s.principals?.federated.forEach(add);
+    }
+    const named = new Set(analyzeStatements(statements).flatMap((a) => a.accounts.map((p) => p.account)));
+    if (type.startsWith("aws:kms/") && named.size === 1 && allows(statements).some(delegatesToIam)) {
+        named.forEach((account) => owners.add(account));
+    }
+    return owners;
+}
+
+export const resourcePolicyCrossAccountLimited: StackValidationPolicy = {
+    name: "resource-policy-cross-account-limited",
+    description:
+        "A resource policy, trust policy or permission that grants another AWS account access limits it to an organization (aws:PrincipalOrgID / aws:PrincipalOrgPaths) or, for a role trust, to the holder of an external ID (sts:ExternalId). Own accounts: those of the stack's resource ARNs, of the ARNs the policy itself names as its Resource, and trustedAccounts.",
+    severity: "medium",
+    enforcementLevel: "advisory",
+    remediationSteps:
+        'Add "StringEquals": {"aws:PrincipalOrgID": "o-…"} (or, in a trust policy for a third party, "sts:ExternalId"), or list the account in trustedAccounts if it is yours.',
+    configSchema: {
+        properties: {
+            trustedAccounts: {
+                type: "array",
+                items: { type: "string", pattern: "^[0-9]{12}$" },
+                default: [],
+                description: "Account IDs inside the zone of trust besides those of the stack's own resources.",
+            },
+        },
+    },
+    validateStack: (args, report) => {
+        const { trustedAccounts } = withDefaults(args, { trustedAccounts: [] as string[] });
+        const own = new Set([...stackAccounts(args.resources), ...trustedAccounts]);
+        return forEachKnown(args.resources, (r) => {
+            const docs = readDocuments(r.type, r.props, ["resource", "trust"]);
+            const owners = new Set(docs.flatMap((d) => [...ownerAccounts(r.type, d.statements)]));
+            const external = (account: string) => !own.has(account) && !owners.has(account);
+            for (const doc of docs) {
+                const limits = doc.kind === "trust" ? "aws:PrincipalOrgID, aws:PrincipalOrgPaths or sts:ExternalId" : "aws:PrincipalOrgID or aws:PrincipalOrgPaths";
+                for (const access of analyzeStatements(doc.statements)) {
+                    const outside = access.accounts.filter((a) => external(a.account));
+                    const limited = access.crossAccountLimit !== undefined && (doc.kind === "trust" || !/sts:externalid/i.test(access.crossAccountLimit));
+                    if (outside.length > 0 && !limited) {
+                        report(`${r.name}: ${doc.field} ${statementLabel(access.statement)} grants ${listForMessage(outside.map((a) => `account ${a.account} (${a.principal})`))} without an ${limits} condition.`, r.urn);
+                    }
+                }
+            }
+            for (const grant of propertyGrants(r.type, r.props)) {
+                if (grant.account && external(grant.account.account) && grant.crossAccountLimit === undefined) {
+                    report(`${r.name}: ${grant.field} grants account ${grant.account.account} (${grant.account.principal}) without an organization condition.`, r.urn);
+                }
+            }
+        });
     },
 };
 
@@ -395,41 +513,18 @@ export const ecsDistinctRoles: ResourceValidationPolicy = {
     },
 };
 
-/**
- * Identity statements of a role: its inline policies and the RolePolicy resources attached to it.
- * Empty entries (`inlinePolicies: [{}]`) grant nothing; unreadable documents are skipped here
- * (iam-no-unknown-actions reports them).
- */
-function roleStatements(role: PolicyResource, resources: PolicyResource[]): Statement[] {
-    const docs: unknown[] = [];
-    for (const p of Array.isArray(role.props.inlinePolicies) ? role.props.inlinePolicies : []) {
-        docs.push(p?.policy);
-    }
-    for (const rp of ofType(resources, "aws:iam/rolePolicy:RolePolicy")) {
-        if (belongsToRole(rp, role)) {
-            docs.push(rp.props.policy);
-        }
-    }
-    return docs
-        .filter((d) => d !== undefined && d !== null && d !== "")
-        .flatMap((d) => {
-            try {
-                return parsePolicyDocument(d);
-            } catch (e) {
-                if (e instanceof PolicyDocumentError) {
-                    return [];
-                }
-                throw e;
-            }
-        });
+/** The short name of a resource type for messages: `RolePolicyAttachment`. */
+function typeName(type: string): string {
+    return type.split(":").pop() ?? type;
 }
 
 export const eventBridgeTargetRoleScoped: StackValidationPolicy = {
     name: "eventbridge-target-role-scoped",
-    description: "The role of an EventBridge ECS target may only run that target's task definition family and pass that task's execution and task roles.",
+    description:
+        "The role of an EventBridge ECS target may only run that target's task definition family and pass that task's execution and task roles, counting every policy that applies to the role (inline, RolePolicy, attached managed policies).",
     severity: "high",
     enforcementLevel: "mandatory",
-    remediationSteps: "Grant ecs:RunTask on arn:…:task-definition/<family>:* (with an ecs:cluster condition) and iam:PassRole on exactly the task's two roles.",
+    remediationSteps: "Grant ecs:RunTask on arn:…:task-definition/<family>:* (with an ecs:cluster condition) and iam:PassRole on exactly the task's two roles; attach no managed policy to the role.",
     validateStack: async (args, report) => {
         await forEachKnown(ofType(args.resources, "aws:cloudwatch/eventTarget:EventTarget"), async (target) => {
             const ecs = target.props.ecsTarget;
@@ -444,7 +539,15 @@ export const eventBridgeTargetRoleScoped: StackValidationPolicy = {
             const familyArns = new Set([taskDef.props.arn, taskDef.props.arn.replace(/:\d+$/, ":*"), taskDef.props.arn.replace(/:\d+$/, "")]);
             const roleArns = new Set([taskDef.props.executionRoleArn, taskDef.props.taskRoleArn].filter(Boolean));
             const problems: string[] = [];
-            for (const { action, statement } of await granted(roleStatements(role, args.resources))) {
+            const statements: Statement[] = [];
+            for (const applied of policiesFor(role, args.resources)) {
+                if (applied.external !== undefined) {
+                    problems.push(`the managed policy ${applied.external} (through ${applied.via.name}), whose grants are not limited to this task`);
+                    continue;
+                }
+                statements.push(...(readDocument({ document: applied.document })?.statements ?? []));
+            }
+            for (const { action, statement } of await granted(statements)) {
                 const name = action.name.toLowerCase();
                 if (name === "ecs:runtask") {
                     const other = statement.resources.filter((r) => !familyArns.has(r));
@@ -469,20 +572,23 @@ export const eventBridgeTargetRoleScoped: StackValidationPolicy = {
 
 export const rolePolicyStylesConsistent: StackValidationPolicy = {
     name: "iam-role-policy-styles-consistent",
-    description: "A role does not mix inlinePolicies with RolePolicy resources, or managedPolicyArns with RolePolicyAttachment resources: each side removes the other's policies on the next update.",
+    description:
+        "A role does not mix inlinePolicies with RolePolicy resources, or managedPolicyArns with attachment resources (RolePolicyAttachment, PolicyAttachment, RolePolicyAttachmentsExclusive): each side removes the other's policies on the next update.",
     severity: "medium",
     enforcementLevel: "mandatory",
     remediationSteps: "Use RolePolicy for inline documents and RolePolicyAttachment for managed policies, and drop inlinePolicies / managedPolicyArns (deprecated) from the role.",
     validateStack: (args, report) =>
         forEachKnown(ofType(args.resources, ROLE_TYPE), (role) => {
-            const forRole = (type: string) => ofType(args.resources, type).filter((r) => belongsToRole(r, role));
-            const inline = Array.isArray(role.props.inlinePolicies) && role.props.inlinePolicies.length > 0;
-            const managed = Array.isArray(role.props.managedPolicyArns) && role.props.managedPolicyArns.length > 0;
-            if (inline && forRole("aws:iam/rolePolicy:RolePolicy").length > 0) {
-                report(`role ${role.name} has inlinePolicies and RolePolicy resources; they overwrite each other.`, role.urn);
+            const applied = policiesFor(role, args.resources);
+            const own = (field: string) => applied.some((a) => a.via === role && a.field.startsWith(field));
+            const others = (document: boolean) => [...new Set(applied.filter((a) => a.via !== role && (a.document !== undefined && a.managedPolicy === undefined) === document).map((a) => typeName(a.via.type)))];
+            const inlineRivals = others(true);
+            const managedRivals = others(false);
+            if (own("inlinePolicies") && inlineRivals.length > 0) {
+                report(`role ${role.name} has inlinePolicies and ${inlineRivals.join(", ")} resources; they overwrite each other.`, role.urn);
             }
-            if (managed && forRole("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length > 0) {
-                report(`role ${role.name} has managedPolicyArns and RolePolicyAttachment resources; they detach each other's policies.`, role.urn);
+            if (own("managedPolicyArns") && managedRivals.length > 0) {
+                report(`role ${role.name} has managedPolicyArns and ${managedRivals.join(", ")} resources; they detach each other's policies.`, role.urn);
             }
         }),
 };
@@ -497,7 +603,8 @@ export const leastPrivilegeIamPolicies = [
     noAdminManagedPolicies,
     noPrivilegeEscalation,
     trustPolicySpecificPrincipal,
-    publicResourcePolicyConditioned,
+    resourcePolicyNoPublicAccess,
+    resourcePolicyCrossAccountLimited,
     ecsDistinctRoles,
     eventBridgeTargetRoleScoped,
     rolePolicyStylesConsistent,

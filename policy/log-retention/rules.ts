@@ -3,8 +3,7 @@
  * index.ts beside this file.
  */
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { LOG_RETENTION_DAYS } from "../../components/builders/retention";
-import { forEachKnown, known, ofType, withDefaults } from "../lib/rule";
+import { LOG_RETENTION_DAYS, forEachKnown, known, ofType, withDefaults } from "@s3-fargate-pipeline/policy-lib";
 
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const LAMBDA = "aws:lambda/function:Function";
@@ -48,7 +47,7 @@ export const logGroupRetention: ResourceValidationPolicy = {
             }
             return;
         }
-        if (!(LOG_RETENTION_DAYS as readonly number[]).includes(days)) {
+        if (!LOG_RETENTION_DAYS.includes(days)) {
             report(`retentionInDays ${days} is not a value CloudWatch accepts (${LOG_RETENTION_DAYS.join(", ")}).`);
         } else if (days < minDays || days > maxDays) {
             report(`retentionInDays ${days} is outside the allowed range ${minDays}–${maxDays}.`);
@@ -130,5 +129,37 @@ export const ecsAwslogsManagedGroup: StackValidationPolicy = {
     },
 };
 
+/** EKS clusters as @pulumi/aws declares them, and as the @pulumi/eks component does (its inputs carry the same two fields). */
+const EKS_CLUSTER_TYPES = ["aws:eks/cluster:Cluster", "eks:index:Cluster"];
+
+export const eksControlPlaneLogGroupManaged: StackValidationPolicy = {
+    name: "eks-control-plane-log-group-managed",
+    description:
+        "An EKS cluster that sends control-plane logs (enabledClusterLogTypes) writes to a log group this stack manages, /aws/eks/<cluster name>/cluster; otherwise EKS creates it with no retention.",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    remediationSteps:
+        "Give the cluster a name, create aws.cloudwatch.LogGroup /aws/eks/<name>/cluster with a retention, and make the cluster depend on it (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html).",
+    validateStack: (args, report) => {
+        const groups = stackLogGroups(args.resources);
+        const clusters = args.resources.filter((r) => EKS_CLUSTER_TYPES.includes(r.type));
+        return forEachKnown(clusters, (cluster) => {
+            const types: unknown = cluster.props.enabledClusterLogTypes;
+            if (!Array.isArray(types) || types.length === 0) {
+                return;
+            }
+            const name: unknown = cluster.props.name;
+            if (typeof name !== "string" || name === "") {
+                report(`cluster ${cluster.name} sends control-plane logs but sets no name, so its log group /aws/eks/<name>/cluster cannot be created before it.`, cluster.urn);
+                return;
+            }
+            const group = `/aws/eks/${name}/cluster`;
+            if (!groups.has(group)) {
+                report(`cluster ${cluster.name} sends control-plane logs to ${group}, which is not a log group in this stack.`, cluster.urn);
+            }
+        });
+    },
+};
+
 /** The pack's rules, in report order. */
-export const logRetentionPolicies = [logGroupRetention, logGroupEncrypted, lambdaLogGroupManaged, ecsAwslogsManagedGroup];
+export const logRetentionPolicies = [logGroupRetention, logGroupEncrypted, lambdaLogGroupManaged, ecsAwslogsManagedGroup, eksControlPlaneLogGroupManaged];

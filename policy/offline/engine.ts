@@ -2,7 +2,7 @@
  * Evaluates policy packs over recorded resources the way the Pulumi engine's analyzer does:
  * resource rules see each resource's inputs, stack rules see every resource's outputs; property
  * values that are unknown make a rule not applicable; `notApplicable()` skips; enforcement levels
- * and rule config come from the pack config (a rule's own level otherwise).
+ * and rule config come from the pack config, reconciled and validated as the engine does.
  */
 import {
     EnforcementLevel,
@@ -14,6 +14,7 @@ import {
     Severity,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { assertSupported, validate } from "./config-schema";
 
 // The Policy SDK's own proxy that throws on unknown (preview-time) values.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -31,6 +32,14 @@ export interface ResourceRecord {
     inputs: Record<string, unknown>;
     /** Outputs (what stack rules see). */
     state: Record<string, unknown>;
+    /** Where the program declares it, when known. */
+    source?: SourceLocation;
+}
+
+/** A line of a program file. */
+export interface SourceLocation {
+    file: string;
+    line: number;
 }
 
 export interface PolicyPackSpec {
@@ -52,6 +61,8 @@ export interface Finding {
     urn?: string;
     resourceName?: string;
     resourceType?: string;
+    /** Where the program declares the resource, when known. */
+    source?: SourceLocation;
 }
 
 class NotApplicable extends Error {}
@@ -60,13 +71,84 @@ function notApplicable(reason?: string): never {
     throw new NotApplicable(reason ?? "Policy does not apply");
 }
 
-type RuleConfig = Record<string, unknown> & { enforcementLevel?: EnforcementLevel };
+/** Bad pack config: names the pack, the rule, the value and what is allowed. */
+export class PackConfigError extends Error {}
 
-function ruleSettings(policy: { name: string; enforcementLevel?: EnforcementLevel }, config?: PolicyPackConfig) {
-    const entry = config?.[policy.name] as EnforcementLevel | RuleConfig | undefined;
-    const given: RuleConfig = typeof entry === "string" ? { enforcementLevel: entry } : { ...(entry ?? {}) };
-    const { enforcementLevel, ...properties } = given;
-    return { level: enforcementLevel ?? policy.enforcementLevel ?? "advisory", properties };
+/** The enforcement levels the engine accepts (apitype.EnforcementLevel). */
+export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/** What one rule runs with: its level and its settings (schema defaults, then the given values). */
+export interface RuleSettings {
+    level: EnforcementLevel;
+    properties: Record<string, unknown>;
+}
+
+function levelOf(pack: string, key: string, value: unknown): EnforcementLevel {
+    if (typeof value !== "string" || !(ENFORCEMENT_LEVELS as readonly string[]).includes(value)) {
+        throw new PackConfigError(`${pack} config: "${key}": enforcementLevel ${JSON.stringify(value)} is not an enforcement level; use one of ${ENFORCEMENT_LEVELS.join(", ")}`);
+    }
+    return value as EnforcementLevel;
+}
+
+/**
+ * Each rule's level and settings from a pack's config, as the engine reconciles them
+ * (pkg/resource/analyzer/config.go): every rule starts from its own level and its schema's defaults;
+ * the `all` key sets every rule's level; a rule's own entry (a level, or an object with
+ * `enforcementLevel` and settings) comes last. Settings are checked against the rule's schema.
+ * Stricter than the engine, which ignores them: a key that names no rule of the pack, and a setting
+ * the rule's schema does not list, are errors too, so a typo cannot switch a check off unnoticed.
+ */
+export function resolveConfig(pack: PolicyPackSpec): Map<string, RuleSettings> {
+    const given = (pack.config ?? {}) as Record<string, unknown>;
+    if (typeof given !== "object" || given === null || Array.isArray(given)) {
+        throw new PackConfigError(`${pack.name} config: ${JSON.stringify(given)} is not an object mapping rule names to settings`);
+    }
+    const names = pack.policies.map((p) => p.name);
+    for (const key of Object.keys(given)) {
+        if (key !== "all" && !names.includes(key)) {
+            throw new PackConfigError(`${pack.name} config: "${key}" is not a rule of this pack; use "all" or one of ${names.join(", ")}`);
+        }
+    }
+    const entry = (key: string): { level?: EnforcementLevel; properties: Record<string, unknown> } => {
+        const value = given[key];
+        if (value === undefined) {
+            return { properties: {} };
+        }
+        if (typeof value === "string") {
+            return { level: levelOf(pack.name, key, value), properties: {} };
+        }
+        if (typeof value !== "object" || value === null || Array.isArray(value)) {
+            throw new PackConfigError(`${pack.name} config: "${key}": ${JSON.stringify(value)} is neither an enforcement level nor an object of settings`);
+        }
+        const { enforcementLevel, ...properties } = value as Record<string, unknown>;
+        return { level: enforcementLevel === undefined ? undefined : levelOf(pack.name, key, enforcementLevel), properties };
+    };
+    const all = entry("all");
+    if (Object.keys(all.properties).length > 0) {
+        throw new PackConfigError(`${pack.name} config: "all" takes only enforcementLevel, not ${Object.keys(all.properties).join(", ")}`);
+    }
+    const settings = new Map<string, RuleSettings>();
+    for (const policy of pack.policies) {
+        const own = entry(policy.name);
+        const schema = policy.configSchema;
+        const defaults = Object.fromEntries(Object.entries(schema?.properties ?? {}).filter(([, p]) => p.default !== undefined).map(([k, p]) => [k, p.default]));
+        const properties = { ...defaults, ...own.properties };
+        const errors = validate({ type: "object", properties: schema?.properties ?? {}, required: schema?.required, additionalProperties: false }, properties, `"${policy.name}"`);
+        if (errors.length > 0) {
+            throw new PackConfigError(`${pack.name} config: ${errors.join("; ")}`);
+        }
+        settings.set(policy.name, { level: own.level ?? all.level ?? policy.enforcementLevel ?? "advisory", properties });
+    }
+    return settings;
+}
+
+/** Throws when a rule's own config schema uses keywords the offline runner cannot check. */
+export function assertSchemasSupported(pack: PolicyPackSpec): void {
+    for (const policy of pack.policies) {
+        for (const [name, property] of Object.entries(policy.configSchema?.properties ?? {})) {
+            assertSupported(property, `${pack.name}/${policy.name}.${name}`);
+        }
+    }
 }
 
 function skipped(e: unknown): boolean {
@@ -102,11 +184,15 @@ export async function evaluatePacks(packs: PolicyPackSpec[], records: ResourceRe
     const findings: Finding[] = [];
     const stackResources = toPolicyResources(records);
     for (const pack of packs) {
+        assertSchemasSupported(pack);
+        const settings = resolveConfig(pack);
         for (const policy of pack.policies) {
-            const { level, properties } = ruleSettings(policy, pack.config);
-            if (level === "disabled") {
+            const { level: configured, properties } = settings.get(policy.name) as RuleSettings;
+            if (configured === "disabled") {
                 continue;
             }
+            // The Policy SDK reports a validation rule at "remediate" as mandatory (it has nothing to remediate with).
+            const level: EnforcementLevel = configured === "remediate" ? "mandatory" : configured;
             const base = {
                 pack: pack.name,
                 policy: policy.name,
@@ -115,16 +201,16 @@ export async function evaluatePacks(packs: PolicyPackSpec[], records: ResourceRe
                 description: policy.description,
                 remediation: policy.remediationSteps,
             };
-            const getConfig = <T extends object>() => ({ ...properties }) as T;
+            const getConfig = <T extends object>() => structuredClone(properties) as T;
             if ("validateStack" in policy) {
                 await runStackRule(policy, stackResources, getConfig, (message, urn) => {
                     const r = records.find((x) => x.urn === urn);
-                    findings.push({ ...base, message, urn, resourceName: r?.name, resourceType: r?.type });
+                    findings.push({ ...base, message, urn, resourceName: r?.name, resourceType: r?.type, source: r?.source });
                 });
             } else {
                 for (const record of records) {
                     await runResourceRule(policy, record, getConfig, (message) => {
-                        findings.push({ ...base, message, urn: record.urn, resourceName: record.name, resourceType: record.type });
+                        findings.push({ ...base, message, urn: record.urn, resourceName: record.name, resourceType: record.type, source: record.source });
                     });
                 }
             }

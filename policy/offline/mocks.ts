@@ -6,9 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { getMonitor } from "@pulumi/pulumi/runtime/settings";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { SourceLocation } from "./engine";
+import { PolicyDocumentArgs, renderPolicyDocument } from "./policy-document";
+import { SourceTracker } from "./source";
 
 export const ACCOUNT = "123456789012";
 export const PROJECT = "s3-fargate-pipeline";
@@ -23,6 +27,8 @@ export interface Recorded {
     state: Record<string, any>;
     /** URN, whose type part holds the parent chain (`Parent$Child`). */
     urn: string;
+    /** The program line that declared it (the first frame outside node_modules when it was constructed). */
+    source?: SourceLocation;
 }
 
 type State = Record<string, any>;
@@ -68,11 +74,40 @@ function computed(type: string, name: string, inputs: State, region: string): St
                 id: repo,
                 name: repo,
                 arn: arn("ecr", `repository/${repo}`),
+                registryId: ACCOUNT,
                 repositoryUrl: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${repo}`,
             };
         }
-        case "awsx:ecr:Image":
-            return { imageUri: `${inputs.repositoryUrl}@sha256:${"0".repeat(64)}` };
+        case "aws:sns/topic:Topic": {
+            const topicName = inputs.name ?? `${name}-t1`;
+            return { id: arn("sns", topicName), name: topicName, arn: arn("sns", topicName) };
+        }
+        case "aws:iam/policy:Policy": {
+            const policyName = inputs.name ?? `${name}-p1`;
+            const policyArn = `arn:aws:iam::${ACCOUNT}:policy${inputs.path ?? "/"}${policyName}`;
+            return { id: policyArn, name: policyName, arn: policyArn, path: inputs.path ?? "/" };
+        }
+        case "aws:iam/user:User":
+        case "aws:iam/group:Group": {
+            const principalName = inputs.name ?? `${name}-u1`;
+            const kind = type === "aws:iam/user:User" ? "user" : "group";
+            return { id: principalName, name: principalName, arn: `arn:aws:iam::${ACCOUNT}:${kind}${inputs.path ?? "/"}${principalName}` };
+        }
+        case "aws:eks/cluster:Cluster": {
+            const clusterName = inputs.name ?? `${name}-k1`;
+            return { id: clusterName, name: clusterName, arn: arn("eks", `cluster/${clusterName}`) };
+        }
+        case "aws:lambda/function:Function": {
+            const functionName = inputs.name ?? `${name}-f1`;
+            return { id: functionName, name: functionName, arn: arn("lambda", `function:${functionName}`) };
+        }
+        case "docker-build:index:Image": {
+            // The registry's digest: a function of what was built, here the (content-derived) tags without the repository, and the platforms.
+            const built = ((inputs.tags ?? []) as string[]).map((t) => t.slice(t.lastIndexOf(":") + 1));
+            const digest = `sha256:${createHash("sha256").update(JSON.stringify([built, inputs.platforms])).digest("hex")}`;
+            const tag = (inputs.tags ?? [])[0] as string | undefined;
+            return { id: `${name}-id`, digest, ref: tag === undefined ? "" : `${tag}@${digest}`, contextHash: "" };
+        }
         default:
             return { id: `${name}-id`, arn: arn(type.split(":")[1]?.split("/")[0] ?? "unknown", name) };
     }
@@ -84,6 +119,8 @@ export const DEFAULT_VPC = "vpc-0123456789abcdef0";
 /** Records every resource; answers the data-source calls the program makes. */
 export class Recorder implements pulumi.runtime.Mocks {
     private readonly records: Omit<Recorded, "urn">[] = [];
+    /** Where each resource was constructed, when the recorder tracks sources. */
+    sources?: SourceTracker;
 
     /**
      * @param vpcOf the VPC of existing subnets and security groups, by ID, for the lookups the program makes;
@@ -95,10 +132,30 @@ export class Recorder implements pulumi.runtime.Mocks {
     ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        const extra = computed(args.type, args.name, args.inputs, this.region);
-        const state = { ...args.inputs, ...extra };
-        this.records.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+        const inputs = this.withReferencesAsIds(args.inputs) as State;
+        const extra = computed(args.type, args.name, inputs, this.region);
+        const state = { ...inputs, ...extra };
+        this.records.push({ type: args.type, name: args.name, inputs, state, source: this.sources?.of(args.type, args.name) });
         return { id: extra.id ?? `${args.name}-id`, state };
+    }
+
+    /**
+     * Inputs with every resource reference replaced by the resource's ID, as the provider receives
+     * them (`function: fn` reaches a Lambda permission as the function's name). The inputs are not changed.
+     */
+    private withReferencesAsIds(value: unknown): unknown {
+        if (pulumi.Resource.isInstance(value)) {
+            const ref = value as unknown as { __pulumiType: string; __name: string };
+            const record = this.records.find((r) => r.type === ref.__pulumiType && r.name === ref.__name);
+            return record ? (record.state.id ?? `${record.name}-id`) : ref.__name;
+        }
+        if (Array.isArray(value)) {
+            return value.map((v) => this.withReferencesAsIds(v));
+        }
+        if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.withReferencesAsIds(v)]));
+        }
+        return value;
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
@@ -107,8 +164,12 @@ export class Recorder implements pulumi.runtime.Mocks {
                 return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "AIDATEST", id: ACCOUNT };
             case "aws:index/getRegion:getRegion":
                 return { region: this.region, name: this.region, id: this.region, endpoint: `ec2.${this.region}.amazonaws.com` };
+            case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+                return { id: this.region, userName: "AWS", password: "mock-ecr-token", authorizationToken: "QVdTOm1vY2stZWNyLXRva2Vu", proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com`, expiresAt: "2099-01-01T00:00:00Z" };
             case "aws:index/getPartition:getPartition":
-                return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+                return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+            case "aws:iam/getPolicyDocument:getPolicyDocument":
+                return renderPolicyDocument(args.inputs as PolicyDocumentArgs);
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return { names: ["a", "b", "c"].map((z) => `${this.region}${z}`), zoneIds: ["z1", "z2", "z3"], id: this.region };
             case "aws:ec2/getSubnet:getSubnet":
@@ -145,12 +206,12 @@ export class Recorder implements pulumi.runtime.Mocks {
 
 /** Installs fresh mocks (and optionally stack config) and returns the recorder. */
 export async function useMocks(
-    options: { stack?: string; config?: Record<string, string>; secretKeys?: string[]; region?: string; vpcOf?: Record<string, string> } = {},
+    options: { stack?: string; project?: string; config?: Record<string, string>; secretKeys?: string[]; region?: string; vpcOf?: Record<string, string> } = {},
 ): Promise<Recorder> {
     const region = options.region ?? options.config?.["aws:region"] ?? "eu-west-1";
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys);
     const recorder = new Recorder(region, options.vpcOf);
-    await pulumi.runtime.setMocks(recorder, PROJECT, options.stack ?? "test", true);
+    await pulumi.runtime.setMocks(recorder, options.project ?? PROJECT, options.stack ?? "test", true);
     return recorder;
 }
 
@@ -176,8 +237,8 @@ export const SECRET_STAND_IN = "[secret]";
  * are JSON, scalars their string form — as the CLI passes them to the program. `secure:` values become
  * SECRET_STAND_IN and are listed in `secretKeys`.
  */
-export function readStackFile(stack: string): { config: Record<string, string>; secretKeys: string[] } {
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+export function readStackFile(stack: string, dir: string = ROOT): { config: Record<string, string>; secretKeys: string[] } {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
     const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
@@ -190,6 +251,22 @@ export function readStackFile(stack: string): { config: Record<string, string>; 
         }
     }
     return { config, secretKeys };
+}
+
+/** The stacks that have a `Pulumi.<stack>.yaml` in a directory, sorted. */
+export function stacksIn(dir: string): string[] {
+    return fs
+        .readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** The project name of the Pulumi.yaml in a directory, if there is one. */
+export function projectIn(dir: string): string | undefined {
+    const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+    const doc = file ? (yaml.load(fs.readFileSync(file, "utf8")) as { name?: unknown } | undefined) : undefined;
+    return typeof doc?.name === "string" ? doc.name : undefined;
 }
 
 /** A stack's config (see readStackFile). */

@@ -4,7 +4,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Finding, PolicyPackSpec } from "./engine";
+import { pathToFileURL } from "url";
+import { Finding, PolicyPackSpec, SourceLocation } from "./engine";
+import { ROOT } from "./mocks";
 
 /** The findings of one stack. */
 export interface StackFindings {
@@ -43,6 +45,21 @@ export function toJson(results: StackFindings[]): object {
     return { stacks: results.map((r) => ({ stack: r.stack, program: r.program, findings: r.findings })) };
 }
 
+/** A SARIF artifact URI: relative to the repository (forward slashes) inside it, a file URI outside. */
+function artifactUri(file: string): string {
+    const relative = path.relative(ROOT, file);
+    return relative.startsWith("..") || path.isAbsolute(relative) ? pathToFileURL(file).toString() : relative.split(path.sep).join("/");
+}
+
+/** Where a finding points: the line declaring its resource, else the program's first line. */
+function location(f: Finding, program: string): object {
+    const at: SourceLocation = f.source ?? { file: path.resolve(ROOT, program), line: 1 };
+    return {
+        physicalLocation: { artifactLocation: { uri: artifactUri(at.file) }, region: { startLine: at.line } },
+        logicalLocations: f.urn ? [{ fullyQualifiedName: f.urn, kind: "resource" }] : [],
+    };
+}
+
 const SECURITY_SEVERITY: Record<string, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0" };
 
 /** SARIF 2.1.0: one run, one rule per policy of every pack, one result per finding. */
@@ -68,12 +85,8 @@ export function toSarif(results: StackFindings[], packs: PolicyPackSpec[], toolV
             ruleIndex: ruleIndex.get(f.policy),
             level: f.enforcementLevel === "mandatory" ? "error" : "warning",
             message: { text: `[${stack}] ${f.resourceName ? `${f.resourceName}: ` : ""}${f.message}` },
-            locations: [
-                {
-                    physicalLocation: { artifactLocation: { uri: program }, region: { startLine: 1 } },
-                    logicalLocations: f.urn ? [{ fullyQualifiedName: f.urn, kind: "resource" }] : [],
-                },
-            ],
+            locations: [location(f, program)],
+            properties: { stack, pack: f.pack, ...(f.urn ? { urn: f.urn } : {}), ...(f.resourceType ? { resourceType: f.resourceType } : {}) },
             partialFingerprints: { policyFinding: `${stack}|${f.policy}|${f.urn ?? ""}|${f.message}` },
         })),
     );

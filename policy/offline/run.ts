@@ -1,7 +1,11 @@
 /**
  * `npm run policy`: runs the program under Pulumi mocks for each stack, evaluates both policy packs
  * over every resource it registers, prints a report, optionally writes JSON and SARIF, and exits 1
- * on any mandatory violation (2 on bad usage).
+ * on any mandatory violation (2 on bad usage, bad pack config, an unknown stack or a failing program).
+ *
+ * Stacks are those with a `Pulumi.<stack>.yaml` beside the program (all of them unless --stack
+ * names some). A program with no stack file beside it runs once, with no config, as stack "dev"
+ * (or under each --stack name).
  *
  *   npm run policy -- [--stack dev] [--stack prod] [--program index.ts]
  *                     [--policy-pack-config least-privilege-iam=cfg.json]
@@ -11,8 +15,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { PolicyPackConfig } from "@pulumi/policy";
-import { PolicyPackSpec, evaluatePacks, hasMandatory } from "./engine";
-import { ROOT } from "./mocks";
+import { PackConfigError, PolicyPackSpec, evaluatePacks, hasMandatory, resolveConfig } from "./engine";
+import { ROOT, stacksIn } from "./mocks";
 import { runProgram } from "./program";
 import { StackFindings, formatText, toJson, toSarif, writeFileAtomic } from "./report";
 import { PACKS } from "../packs";
@@ -63,18 +67,29 @@ export function parseOptions(argv: string[]): RunOptions {
             throw new UsageError(`--policy-pack-config: cannot read ${file} as JSON: ${(e as Error).message}`);
         }
     }
-    const stacks = v.stack ?? ["dev", "prod"];
-    for (const stack of stacks) {
+    for (const stack of v.stack ?? []) {
         if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
             throw new UsageError(`--stack: "${stack}" is not a stack name; use letters, digits, "-", "_" and "."`);
         }
     }
+    const existing = stacksIn(path.dirname(program));
+    const missing = existing.length > 0 ? (v.stack ?? []).filter((s) => !existing.includes(s)) : [];
+    if (missing.length > 0) {
+        const beside = path.join(path.relative(process.cwd(), path.dirname(program)), `Pulumi.${missing[0]}.yaml`);
+        throw new UsageError(`--stack: "${missing[0]}" has no stack file (${beside} does not exist); the program's stacks are ${existing.join(", ")}`);
+    }
+    const stacks = v.stack ?? (existing.length > 0 ? existing : ["dev"]);
+    for (const pack of PACKS) {
+        try {
+            resolveConfig({ ...pack, config: packConfig[pack.name] });
+        } catch (e) {
+            if (e instanceof PackConfigError) {
+                throw new UsageError(`--policy-pack-config: ${e.message}`);
+            }
+            throw e;
+        }
+    }
     return { stacks, program, packConfig, json: v.json, sarif: v.sarif };
-}
-
-/** The stack's config from Pulumi.<stack>.yaml beside the program, or none when there is no such file. */
-function configFor(program: string, stack: string): Record<string, string> | undefined {
-    return fs.existsSync(path.join(path.dirname(program), `Pulumi.${stack}.yaml`)) ? undefined : {};
 }
 
 /** Runs the packs over every stack; returns the findings per stack. */
@@ -82,7 +97,7 @@ export async function runPolicies(options: RunOptions): Promise<StackFindings[]>
     const packs: PolicyPackSpec[] = PACKS.map((p) => ({ ...p, config: options.packConfig[p.name] }));
     const results: StackFindings[] = [];
     for (const stack of options.stacks) {
-        const { resources } = await runProgram({ program: options.program, stack, config: configFor(options.program, stack) });
+        const { resources } = await runProgram({ program: options.program, stack });
         results.push({ stack, program: path.relative(ROOT, options.program), findings: await evaluatePacks(packs, resources) });
     }
     return results;

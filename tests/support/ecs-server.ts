@@ -4,6 +4,11 @@
  * `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>` and a JSON body; errors are
  * `{"__type": "<Exception>", "message": "…"}` with a 4xx/5xx status. It records every request and
  * answers RunTask as the test says (started task, `failures[]`, an error).
+ *
+ * RunTask's client token works as ECS documents it
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/ECS_Idempotency.html): a request that
+ * repeats the token and the parameters of one that started tasks gets that answer again and starts
+ * nothing; the token with other parameters is a ConflictException naming the tasks (`resourceIds`).
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -33,6 +38,8 @@ export interface EcsServer {
     requests: EcsRequest[];
     /** The RunTask requests' bodies, in arrival order. */
     runTaskInputs(): any[];
+    /** The task ARNs RunTask started (each once, however often an idempotent request repeated). */
+    startedTaskArns(): string[];
     /** Replace how RunTask is answered. */
     onRunTask: RunTaskResponder;
     close(): Promise<void>;
@@ -74,13 +81,42 @@ export function ecsError(type: string, message: string, status = 400): EcsReply 
     return { status, body: { __type: type, message } };
 }
 
+/** A request's parameters without its client token, for comparing a repeat with the original. */
+function parametersOf(body: any): string {
+    const { clientToken: _token, ...rest } = body ?? {};
+    return JSON.stringify(rest);
+}
+
 export async function startEcsServer(onRunTask: RunTaskResponder = startedTask): Promise<EcsServer> {
     const requests: EcsRequest[] = [];
     let runTasks = 0;
+    const started: string[] = [];
+    /** Successful starts by `cluster` + client token. */
+    const byToken = new Map<string, { parameters: string; reply: EcsReply }>();
+    const runTask = (body: any): EcsReply => {
+        const token = typeof body.clientToken === "string" ? `${String(body.cluster)}\u0000${body.clientToken}` : undefined;
+        const previous = token === undefined ? undefined : byToken.get(token);
+        if (previous !== undefined) {
+            if (previous.parameters === parametersOf(body)) {
+                return previous.reply;
+            }
+            const resourceIds = ((previous.reply.body as { tasks?: { taskArn: string }[] }).tasks ?? []).map((t) => t.taskArn);
+            return { status: 400, body: { __type: "ConflictException", message: "The clientToken is already in use with different parameters.", resourceIds } };
+        }
+        runTasks++;
+        const reply = state.onRunTask(body, runTasks);
+        const tasks = reply.status === 200 ? ((reply.body as { tasks?: { taskArn: string }[] }).tasks ?? []) : [];
+        started.push(...tasks.map((t) => t.taskArn));
+        if (token !== undefined && tasks.length > 0) {
+            byToken.set(token, { parameters: parametersOf(body), reply });
+        }
+        return reply;
+    };
     const state: EcsServer = {
         endpoint: "",
         requests,
         runTaskInputs: () => requests.filter((r) => r.operation === "RunTask").map((r) => r.body),
+        startedTaskArns: () => [...started],
         onRunTask,
         close: async () => {},
     };
@@ -110,8 +146,7 @@ export async function startEcsServer(onRunTask: RunTaskResponder = startedTask):
                 reply(ecsError("UnknownOperationException", `the stand-in answers RunTask only, not ${operation}`));
                 return;
             }
-            runTasks++;
-            reply(state.onRunTask(body, runTasks));
+            reply(runTask(body));
         });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

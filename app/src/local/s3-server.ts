@@ -1,6 +1,11 @@
 /**
  * A real S3-compatible server (s3rver) on loopback, for the local pipeline and the tests: data in a
  * temporary directory unless one is given, a free port, and a callback for object-created events.
+ *
+ * It rejects what S3 rejects and never dies of a request: keys go through SafeStore (S3's key
+ * limits, every key kept inside the data folder, atomic writes, ordered listings); an error inside
+ * a request becomes that request's 500 and is logged; a listener that throws is logged and the
+ * others still run.
  */
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import * as fs from "fs";
@@ -8,6 +13,7 @@ import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import S3rver from "s3rver";
+import { SafeStore, listing } from "./s3-store";
 
 /** s3rver accepts these fixed credentials. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -25,6 +31,71 @@ export interface LocalS3Server {
     close(): Promise<void>;
 }
 
+type KoaContext = S3rver.KoaContext;
+
+interface ListBucketBody {
+    ListBucketResult?: Record<string, unknown> & { Contents?: { Key: string }[] };
+}
+
+/**
+ * Two fixes in front of s3rver's router, for path-style requests:
+ * - the key part of the path is passed as one encoded segment, so the router hands the controllers
+ *   the exact key even when it starts with `/` or holds `//` (keys S3 accepts; s3rver answered 404);
+ * - ListObjects pages: a continuation token is the last key of the page (base64url), read back as
+ *   StartAfter; the store says whether the page was cut (see `listing`).
+ */
+async function exactKeysAndListPages(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+    const match = /^\/([^/]+)\/(.+)$/s.exec(ctx.path);
+    if (match) {
+        try {
+            ctx.path = `/${match[1]}/${encodeURIComponent(decodeURIComponent(match[2]))}`;
+        } catch {
+            // Not valid URL encoding: left for the router to refuse.
+        }
+        return next();
+    }
+    if (ctx.method !== "GET" || !/^\/[^/]+\/?$/.test(ctx.path) || Object.keys(ctx.query).some((q) => q !== "list-type" && !LIST_PARAMETERS.has(q))) {
+        return next();
+    }
+    const v2 = ctx.query["list-type"] === "2";
+    const token = typeof ctx.query["continuation-token"] === "string" ? ctx.query["continuation-token"] : undefined;
+    if (v2 && token !== undefined) {
+        const startAfter = Buffer.from(token, "base64url").toString("utf8");
+        const query: Record<string, unknown> = { ...ctx.query, "start-after": startAfter };
+        delete query["continuation-token"];
+        ctx.query = query as KoaContext["query"];
+    }
+    const state = { truncated: false };
+    await listing.run(state, next);
+    const result = (ctx.body as ListBucketBody | undefined)?.ListBucketResult;
+    if (result === undefined) {
+        return;
+    }
+    const last = result.Contents?.[result.Contents.length - 1]?.Key;
+    result.IsTruncated = state.truncated;
+    if (v2) {
+        if (token !== undefined) {
+            delete result.StartAfter;
+            result.ContinuationToken = token;
+        }
+        if (state.truncated && last !== undefined) {
+            result.NextContinuationToken = Buffer.from(last, "utf8").toString("base64url");
+        }
+    } else if (state.truncated && last !== undefined) {
+        result.NextMarker = last;
+    }
+}
+
+function decodedPath(p: string): string {
+    try {
+        return decodeURIComponent(p);
+    } catch {
+        return p;
+    }
+}
+
+const LIST_PARAMETERS = new Set(["prefix", "delimiter", "max-keys", "continuation-token", "start-after", "marker", "encoding-type", "fetch-owner", "x-id"]);
+
 /** An S3 client for a local, path-style endpoint. */
 export function localS3Client(endpoint: string): S3Client {
     return new S3Client({
@@ -37,11 +108,32 @@ export function localS3Client(endpoint: string): S3Client {
     });
 }
 
-export async function startLocalS3(options: { directory?: string } = {}): Promise<LocalS3Server> {
+export interface LocalS3Options {
+    /** Where objects are stored. @default a temporary directory, removed on close */
+    directory?: string;
+    /** Where errors inside the server are reported (one line each). @default stderr */
+    log?: (line: string) => void;
+}
+
+export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3Server> {
     const owned = options.directory === undefined;
     const directory = options.directory ?? fs.mkdtempSync(path.join(os.tmpdir(), "s3-local-"));
+    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     fs.mkdirSync(directory, { recursive: true });
     const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory });
+    server.store = server.context.store = new SafeStore(directory);
+    // After s3rver's logger and XML encoder, before its router (Koa composes the list on `run`).
+    server.middleware.splice(2, 0, exactKeysAndListPages);
+    // Koa turns an error thrown while handling a request into that request's error response (500
+    // for anything that is not an S3 error) and reports it here; the server goes on.
+    server.on("error", (error, ctx) => {
+        // A client that hangs up while an object is still being sent (it stopped reading: a duplicate
+        // event skipped, a stopped processor) is not a failure of the server.
+        const clientGone = (error.code === "ECONNRESET" || error.code === "EPIPE") && ctx?.method === "GET";
+        if ((error.status ?? 500) >= 500 && !clientGone) {
+            log(`local S3 server: ${ctx ? `${ctx.method} ${JSON.stringify(decodedPath(ctx.path))}` : "a request"} failed (500): ${error.code ?? error.name}: ${error.message}`);
+        }
+    });
     const { port } = (await server.run()) as AddressInfo;
     const endpoint = `http://127.0.0.1:${port}`;
     const client = localS3Client(endpoint);
@@ -49,7 +141,13 @@ export async function startLocalS3(options: { directory?: string } = {}): Promis
     server.on("event", (event) => {
         for (const record of event.Records) {
             if (record.eventName.startsWith("ObjectCreated:")) {
-                listeners.forEach((l) => l(record));
+                for (const listener of listeners) {
+                    try {
+                        listener(record);
+                    } catch (e) {
+                        log(`local S3 server: an object-created listener failed for ${JSON.stringify(record.s3.object.key)}: ${(e as Error).message}`);
+                    }
+                }
             }
         }
     });

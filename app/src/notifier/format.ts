@@ -27,6 +27,12 @@ export interface FormatContext {
     logStreamPrefix?: string;
     /** The SNS subject, shown for messages that are not recognised. */
     subject?: string;
+    /**
+     * The processor's own error for the file (its status document's `error`), when the caller has
+     * read it — the local demo does. ECS events do not carry it; without it the message points to
+     * the status document and the logs.
+     */
+    processorError?: { class: string; message: string };
 }
 
 /** Which formatter handled a message. */
@@ -46,6 +52,7 @@ export const LIMITS = {
 /** The processor's exit codes (app/src/processor/exit-codes.ts), with what they mean. */
 export const EXIT_CODE_MEANINGS: Readonly<Record<number, string>> = {
     0: "ok",
+    1: "the job's command failed (its exit code and last stderr lines are in the file's status document), or the processor crashed before recording an outcome",
     3: "batch run: one or more files failed (see their status documents)",
     64: "missing or invalid settings",
     65: "bad input file (empty, binary, not delimited, corrupt or truncated gzip)",
@@ -66,9 +73,6 @@ export function exitCodeMeaning(code: number | undefined | null): string {
     if (known !== undefined) {
         return known;
     }
-    if (code === 1) {
-        return "general error: not one of the processor's codes (an uncaught crash?)";
-    }
     if (code > 128 && code < 160) {
         return `killed by signal ${code - 128}`;
     }
@@ -81,6 +85,20 @@ export function exitCodeMeaning(code: number | undefined | null): string {
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeMrkdwn(text: string): string {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * Makes untrusted text inert in mrkdwn: the control characters escaped (so no `<!channel>`,
+ * `<@U…>` or `<url|disguised>` link), and each formatting character (`*` bold, `_` italic, `~`
+ * strike, `` ` `` code) that could open or close formatting — one not between two letters or
+ * digits — set between zero-width spaces. Slack has no escape for those; a marker next to a
+ * zero-width space neither opens nor closes formatting, and the text reads the same (`my_file.csv`
+ * is left as it is). `@channel`, `@here` and `@everyone` get a zero-width space after the `@`.
+ */
+export function neutraliseMrkdwn(text: string): string {
+    return escapeMrkdwn(text)
+        .replace(/(?<![\p{L}\p{N}])[*_~`]|[*_~`](?![\p{L}\p{N}])/gu, "\u200b$&\u200b")
+        .replace(/@(?=(?:channel|here|everyone)\b)/gi, "@\u200b");
 }
 
 /** Cuts `text` to at most `max` UTF-16 units, ending with "…" when cut; never splits a surrogate pair. */
@@ -98,15 +116,15 @@ export function truncate(text: string, max: number): string {
     return out + "…";
 }
 
-/** Escapes for mrkdwn, then truncates without cutting an entity (`&amp;`) in half. */
-export function mrkdwn(text: string, max: number): string {
-    const escaped = escapeMrkdwn(text);
+/** `text` through `escape`, cut to `max` characters without splitting what one character became. */
+function escapeAndCut(text: string, max: number, escape: (text: string) => string): string {
+    const escaped = escape(text);
     if (escaped.length <= max) {
         return escaped;
     }
     let out = "";
     for (const ch of text) {
-        const piece = escapeMrkdwn(ch);
+        const piece = escape(ch);
         if (out.length + piece.length > max - 1) {
             break;
         }
@@ -115,9 +133,14 @@ export function mrkdwn(text: string, max: number): string {
     return out + "…";
 }
 
-/** Text inside a mrkdwn code span: escaped, and without backticks that would end it. */
+/** Untrusted text for mrkdwn (neutraliseMrkdwn), truncated without cutting an entity (`&amp;`) in half. */
+export function mrkdwn(text: string, max: number): string {
+    return escapeAndCut(text, max, neutraliseMrkdwn);
+}
+
+/** Text inside a mrkdwn code span (where nothing is formatted): escaped, and without backticks that would end it. */
 function code(text: string, max: number): string {
-    return "`" + mrkdwn(text.replace(/`/g, "'"), max - 2) + "`";
+    return "`" + escapeAndCut(text.replace(/`/g, "'"), max - 2, escapeMrkdwn) + "`";
 }
 
 /** CloudWatch's console path encoding: URI-encode, then encode the `%` again as `$25`. */
@@ -210,22 +233,28 @@ function header(text: string): object {
     return { type: "header", text: { type: "plain_text", text: truncate(text, LIMITS.headerText), emoji: true } };
 }
 
+/**
+ * A mrkdwn text object. `verbatim` turns off Slack's own parsing of URLs, channel names and mentions
+ * in plain text (https://api.slack.com/reference/block-kit/composition-objects#text); our `<url|label>`
+ * links still work.
+ */
+function mrkdwnText(text: string, max: number): object {
+    return { type: "mrkdwn", text: truncate(text, max), verbatim: true };
+}
+
 function section(text: string): object {
-    return { type: "section", text: { type: "mrkdwn", text: truncate(text, LIMITS.sectionText) } };
+    return { type: "section", text: mrkdwnText(text, LIMITS.sectionText) };
 }
 
 function fieldsSection(fields: Array<[label: string, value: string]>): object {
     return {
         type: "section",
-        fields: fields.slice(0, LIMITS.fields).map(([label, value]) => ({
-            type: "mrkdwn",
-            text: truncate(`*${label}*\n${value}`, LIMITS.fieldText),
-        })),
+        fields: fields.slice(0, LIMITS.fields).map(([label, value]) => mrkdwnText(`*${label}*\n${value}`, LIMITS.fieldText)),
     };
 }
 
 function context(parts: string[]): object {
-    return { type: "context", elements: [{ type: "mrkdwn", text: truncate(parts.join("  •  "), LIMITS.contextText) }] };
+    return { type: "context", elements: [mrkdwnText(parts.join("  •  "), LIMITS.contextText)] };
 }
 
 /** Links in one section; a link that would not fit whole is left out (a cut link would be broken). */
@@ -270,7 +299,7 @@ function readContainers(detail: Json): Container[] {
 }
 
 /** S3_BUCKET and S3_KEY from the container overrides the upload rule set. */
-function readFile(detail: Json): { bucket?: string; key?: string; container?: string } {
+export function readFile(detail: Json): { bucket?: string; key?: string; container?: string } {
     const overrides = isObject(detail.overrides) ? detail.overrides : {};
     for (const o of arr(overrides.containerOverrides).filter(isObject)) {
         const env = new Map<string, string>();
@@ -335,8 +364,11 @@ function formatEcsTask(event: Json & { detail: Json }, ctx: FormatContext): Slac
         title = `⚠️ Spot interruption: ${fileName}`;
         summary = "*Spot interruption* — AWS reclaimed the Fargate Spot capacity. The file's status is `interrupted`; nothing retries it automatically: upload it again to reprocess.";
     } else if (exitCode !== undefined && exitCode !== 0) {
+        // The exit code and its meaning are in the title and the fields; the summary says why.
         title = `🔴 Task failed (exit ${exitCode}): ${fileName}`;
-        summary = `*Exit code ${exitCode}* — ${mrkdwn(exitCodeMeaning(exitCode), 300)}`;
+        summary = ctx.processorError
+            ? `*Reason* — ${code(ctx.processorError.class, 200)}: ${mrkdwn(ctx.processorError.message, 1500)}`
+            : "*Reason* — not in the ECS event: the file's status document (`error`) and the container logs give it.";
     } else {
         title = `ℹ️ Task stopped: ${fileName}`;
         summary = `*Task stopped*${exitCode !== undefined ? ` with exit code ${exitCode} (${mrkdwn(exitCodeMeaning(exitCode), 300)})` : ""}.`;
@@ -530,7 +562,7 @@ export function formatUnrecognised(message: unknown, ctx: FormatContext): SlackM
     const blocks: object[] = [
         header(title),
         section(`*Unrecognised notification* — shown raw (first ${LIMITS.rawExcerpt} characters):`),
-        section("```" + mrkdwn(raw.replace(/```/g, "`\u200b``"), LIMITS.sectionText - 6) + "```"),
+        section("```" + escapeAndCut(raw.replace(/```/g, "`\u200b``"), LIMITS.sectionText - 6, escapeMrkdwn) + "```"),
     ];
     const parts = contextParts(ctx, [mrkdwn(ctx.region, 50)]);
     blocks.push(context(parts));

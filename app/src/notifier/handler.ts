@@ -20,7 +20,8 @@
  * the Lambda Node.js runtime provides.
  */
 import type { SNSEvent } from "aws-lambda";
-import { classify, formatNotification } from "./format";
+import { classify, formatNotification, isEcsTaskStateChange, readFile } from "./format";
+import { isQuietSmokeCheckKey } from "./smoke";
 import { postToSlack, SlackDeliveryError } from "./slack";
 
 export interface HandlerDeps {
@@ -171,6 +172,11 @@ export function createHandler(deps: HandlerDeps): NotifierHandler {
                 parsed = raw;
             }
             const kind = classify(parsed);
+            // The smoke check's file that must fail: expected, so not posted (see smoke.ts).
+            if (isEcsTaskStateChange(parsed) && isQuietSmokeCheckKey(readFile(parsed.detail).key)) {
+                log({ level: "info", msg: "smoke check failure, not posted to Slack", messageId, key: readFile(parsed.detail).key });
+                continue;
+            }
             const message = formatNotification(parsed, { region, channelLabel, logGroupName, logStreamPrefix, subject: sns?.Subject ?? undefined });
             try {
                 const url = await deps.getWebhookUrl();

@@ -3,7 +3,9 @@
  * network errors and timeouts are retried with exponential backoff and jitter; any other 4xx
  * (400 invalid_payload, 403 invalid_token, 404 no_service, 410 channel_is_archived…) is not.
  *
- * The webhook URL is a secret: it never appears in an error message or a log line.
+ * The webhook URL is a secret: it never appears in an error message or a log line. A URL that
+ * holds a user name or password is refused before any request (fetch would refuse it too, with an
+ * error quoting the URL), and not retried.
  */
 import type { SlackMessage } from "./format";
 
@@ -89,6 +91,11 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
     return Math.round(exp / 2 + random() * (exp / 2));
 }
 
+/** Any URL in `text` replaced: error messages of fetch and its causes may quote the webhook URL. */
+export function redactUrls(text: string): string {
+    return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s"'<>]*[^\s"'<>.,:;)])?/gi, "<URL redacted>");
+}
+
 function describeError(err: unknown): string {
     if (err instanceof Error) {
         if (err.name === "TimeoutError" || err.name === "AbortError") {
@@ -96,9 +103,9 @@ function describeError(err: unknown): string {
         }
         const cause = (err as Error & { cause?: unknown }).cause;
         const causeText = cause instanceof Error ? `: ${(cause as Error & { code?: string }).code ?? cause.message}` : "";
-        return `${err.message}${causeText}`;
+        return redactUrls(`${err.message}${causeText}`);
     }
-    return String(err);
+    return redactUrls(String(err));
 }
 
 function checkUrl(url: string): void {
@@ -110,6 +117,9 @@ function checkUrl(url: string): void {
     }
     if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
         throw new SlackDeliveryError(`The Slack webhook URL must be https, not ${parsed.protocol}`, undefined, undefined, 0, false);
+    }
+    if (parsed.username !== "" || parsed.password !== "") {
+        throw new SlackDeliveryError("The Slack webhook URL must not hold a user name or password (Slack's webhook URLs never do); not sent, not retried", undefined, undefined, 0, false);
     }
 }
 
@@ -140,7 +150,7 @@ export async function postToSlack(url: string, message: SlackMessage, opts: Post
                 signal: AbortSignal.timeout(timeoutMs),
             });
             status = response.status;
-            responseBody = (await response.text()).slice(0, 500);
+            responseBody = redactUrls((await response.text()).slice(0, 500));
             if (status >= 200 && status < 300) {
                 return { status, attempts: attempt };
             }

@@ -52,6 +52,26 @@ export function escapeHtml(text: unknown): string {
     });
 }
 
+/**
+ * Characters that do not show, or that reorder what follows: C0/C1 controls, zero-width and
+ * bidirectional-text controls (U+202E RIGHT-TO-LEFT OVERRIDE makes `report‮vsc.exe` read as
+ * `reportexe.csv`), the byte order mark.
+ */
+export const HIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/** `U+202E` for a character. */
+export function codePointLabel(ch: string): string {
+    return `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** Escaped text in which every hidden or reordering character is replaced by a visible, marked `⟨U+202E⟩`. */
+export function visibleText(text: unknown): string {
+    return escapeHtml(text).replace(HIDDEN_CHARACTERS, (ch) => {
+        const label = codePointLabel(ch);
+        return `<span class="hidden-char" title="hidden character ${label} in the name">⟨${label}⟩</span>`;
+    });
+}
+
 /** The state an entry is shown with. */
 export function displayState(entry: StatusEntry): DisplayState {
     if (entry.warning !== undefined) {
@@ -223,9 +243,20 @@ function baseName(key: string): string {
     return parts.length ? parts[parts.length - 1] : key;
 }
 
-/** The key, escaped, with a line-break opportunity after each "/" (long keys wrap at folders first). */
+/** An output's name for link text: its path below `<input name>/` (`processed/a.csv/charts/x.png` → `charts/x.png`), else its last segment. */
+function outputName(outputKey: string, inputKey: string): string {
+    const marker = `/${baseName(inputKey)}/`;
+    const at = outputKey.indexOf(marker);
+    return at >= 0 && at + marker.length < outputKey.length ? outputKey.slice(at + marker.length) : baseName(outputKey);
+}
+
+/**
+ * The key, escaped with its hidden characters shown, with a line-break opportunity after each "/"
+ * (long keys wrap at folders first). `.key` is bidi-isolated: right-to-left text in a key cannot
+ * reorder the rest of the row.
+ */
 function breakableKey(key: string): string {
-    return key.split("/").map(escapeHtml).join("/<wbr>");
+    return key.split("/").map(visibleText).join("/<wbr>");
 }
 
 function badge(state: DisplayState): string {
@@ -258,7 +289,7 @@ function durationHtml(entry: StatusEntry, state: DisplayState, nowMs: number): s
 
 function errorHtml(entry: StatusEntry, state: DisplayState): string {
     if (state === "unreadable") {
-        return `<span class="err-class">Unreadable status document</span> <span class="err-msg">${escapeHtml(entry.warning ?? entry.status?.error?.message ?? "")}</span>`;
+        return `<span class="err-class">Unreadable status document</span> <span class="err-msg">${visibleText(entry.warning ?? entry.status?.error?.message ?? "")}</span>`;
     }
     if (state !== "failed" && state !== "interrupted") {
         return none();
@@ -267,18 +298,33 @@ function errorHtml(entry: StatusEntry, state: DisplayState): string {
     if (!e) {
         return state === "interrupted" ? `<span class="err-msg">Stopped before it finished</span>` : `<span class="err-msg">No error recorded</span>`;
     }
-    const exit = typeof e.exitCode === "number" ? ` <span class="muted">(exit ${escapeHtml(e.exitCode)})</span>` : "";
-    return `<span class="err-class">${escapeHtml(e.class)}</span>${exit} <span class="err-msg">${escapeHtml(e.message)}</span>`;
+    const command =
+        typeof e.commandExitCode === "number" ? `; command exit ${escapeHtml(e.commandExitCode)}` : typeof e.commandSignal === "string" ? `; command killed by ${visibleText(e.commandSignal)}` : "";
+    const exit = typeof e.exitCode === "number" ? ` <span class="muted">(exit ${escapeHtml(e.exitCode)}${command})</span>` : "";
+    return `<span class="err-class">${visibleText(e.class)}</span>${exit} <span class="err-msg">${visibleText(e.message)}</span>`;
 }
 
 function linksHtml(entry: StatusEntry, state: DisplayState): string {
-    const name = escapeHtml(baseName(entry.status?.key || entry.statusKey));
+    const name = visibleText(baseName(entry.status?.key || entry.statusKey));
     const out: string[] = [];
     const summary = state === "succeeded" ? safeUrl(entry.summaryUrl) : undefined;
     if (summary) {
         out.push(
             `<li><a href="${escapeHtml(summary)}" data-focus-id="${escapeHtml(`summary:${entry.statusKey}`)}" rel="noreferrer">Summary of ${name}</a></li>`,
         );
+    }
+    if (state === "succeeded") {
+        for (const output of entry.outputUrls ?? []) {
+            const url = safeUrl(output.url);
+            if (url) {
+                out.push(
+                    `<li><a href="${escapeHtml(url)}" data-focus-id="${escapeHtml(`output:${entry.statusKey}:${output.key}`)}" rel="noreferrer">${visibleText(outputName(output.key, entry.status?.key ?? ""))} from ${name}</a></li>`,
+                );
+            }
+        }
+        if (entry.moreOutputs) {
+            out.push(`<li class="muted">and ${escapeHtml(entry.moreOutputs.toLocaleString("en-US"))} more outputs (in the status document)</li>`);
+        }
     }
     const status = safeUrl(entry.statusUrl);
     if (status) {
@@ -387,6 +433,8 @@ tbody th{font-weight:600}
 tbody tr:nth-child(even){background:#f7f9fb}
 tbody tr.s-failed,tbody tr.s-unreadable{background:#fff8f8}
 .key,.links a{overflow-wrap:break-word}
+.key,.err-msg,.links a{unicode-bidi:isolate}
+.hidden-char{font:inherit;font-size:.8em;color:#8a1c00;background:#fff0e6;border:1px solid #d9822b;border-radius:3px;padding:0 2px}
 .attempt{display:block;font-weight:400;font-size:.85em}
 .c-num{white-space:nowrap}
 .c-started time{white-space:nowrap}

@@ -9,6 +9,15 @@
  * fails with one error naming each such key and the reason, so Lambda's asynchronous retries and its
  * on-failure destination catch it; the other records' tasks are started regardless.
  *
+ * Retries start nothing twice: each RunTask carries a client token derived from the object and the
+ * event (bucket, key, ETag, sequencer), so when Lambda retries an invocation because one record
+ * failed, ECS answers the other records' RunTask with the tasks it already started instead of
+ * starting new ones. ECS keeps a RunTask client token for up to 24 hours; Lambda retries an
+ * asynchronous event for at most 6 hours (maximumEventAgeInSeconds), inside that window. Tokens are
+ * per cluster, at most 64 ASCII characters 33–126, and a token reused with other parameters is a
+ * ConflictException naming the tasks already started for it — treated here as started.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/ECS_Idempotency.html
+ *
  * Environment (validated before the first event is handled; see config.ts):
  *   CLUSTER_ARN                 required
  *   TASK_DEFINITION_ARN         required, with revision
@@ -25,10 +34,11 @@
  *   STARTED_BY                  optional (default: the function's name)
  *   AWS_ENDPOINT_URL_ECS        optional ECS endpoint (honoured by the AWS SDK), e.g. a local stand-in
  *
- * Deployed as handler.handler next to config.js and records.js; imports nothing else but the AWS SDK
- * the Lambda Node.js runtime provides.
+ * Deployed as handler.handler next to config.js and records.js; imports nothing else but Node's
+ * built-in modules and the AWS SDK the Lambda Node.js runtime provides.
  */
 import { ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { createHash } from "node:crypto";
 import type { RunTaskCommandInput, RunTaskCommandOutput } from "@aws-sdk/client-ecs";
 import { TriggerConfig, readTriggerConfig } from "./config";
 import { RecordOutcome, UploadedObject, classifyRecord, isTestEvent, recordsOf, taskEnvironment } from "./records";
@@ -95,9 +105,19 @@ function errorText(err: unknown): string {
     return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/**
+ * RunTask's client token for an object's event: the same for every delivery and retry of one event
+ * (bucket, key, ETag, sequencer), different for another upload of the key. 64 hex characters: the
+ * most RunTask accepts (ECS_Idempotency.html above).
+ */
+export function startToken(object: UploadedObject): string {
+    return createHash("sha256").update(JSON.stringify([object.bucket, object.key, object.etag ?? "", object.sequencer ?? ""])).digest("hex");
+}
+
 /** The RunTask request for one object. */
 export function runTaskInput(config: TriggerConfig, object: UploadedObject): RunTaskCommandInput {
     const input: RunTaskCommandInput = {
+        clientToken: startToken(object),
         cluster: config.clusterArn,
         taskDefinition: config.taskDefinitionArn,
         count: 1,
@@ -129,7 +149,7 @@ function describeRunTaskFailures(failures: NonNullable<RunTaskCommandOutput["fai
 
 function defaultEcsClient(): RunTaskApi {
     return new ECSClient({
-        // The SDK's own retries reuse RunTask's client token, so a retried request starts one task.
+        // The SDK's own retries resend the same request, client token included: one task.
         maxAttempts: 3,
         requestHandler: { connectionTimeout: 3000, requestTimeout: 15000, throwOnRequestTimeout: true },
     });
@@ -159,6 +179,13 @@ export function createHandler(deps: TriggerDeps = {}): TriggerHandler {
             log({ level: "info", msg: "task started", requestId, ...where, size: object.size, taskArn, eventName: object.eventName });
             return { ...where, taskArn };
         } catch (err) {
+            // The token was used before with other parameters (the configuration changed between a
+            // start and its retry): the tasks it started are the ones for this event.
+            const existing = (err as { name?: string; resourceIds?: string[] }).name === "ConflictException" ? (err as { resourceIds?: string[] }).resourceIds?.[0] : undefined;
+            if (existing !== undefined) {
+                log({ level: "info", msg: "task already started for this event", requestId, ...where, taskArn: existing });
+                return { ...where, taskArn: existing };
+            }
             const reason = errorText(err);
             log({ level: "error", msg: "task not started", requestId, ...where, reason });
             return { ...where, reason };

@@ -1,0 +1,188 @@
+/**
+ * The local S3 server: S3's key limits, every key kept inside the data folder, listings in S3's
+ * order across pages, whole-or-nothing writes, and no request that can take the server down.
+ */
+import { strict as assert } from "assert";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import * as fc from "fast-check";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { MAX_KEY_BYTES, keyToPathComponents, pathComponentsToKey } from "../app/src/local/object-paths";
+import { LocalS3Server, startLocalS3 } from "../app/src/local/s3-server";
+
+const BUCKET = "local-test";
+
+/** Every file under `dir`, as paths relative to it. */
+function walk(dir: string, base = dir): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name), base) : [path.relative(base, path.join(dir, e.name))]));
+}
+
+async function put(client: S3Client, key: string, body: string): Promise<void> {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+}
+
+async function get(client: S3Client, key: string): Promise<string> {
+    return (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
+}
+
+async function listAll(client: S3Client, prefix: string, pageSize: number): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, MaxKeys: pageSize, ContinuationToken: token }));
+        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return keys;
+}
+
+const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+describe("local S3 server: object paths", () => {
+    it("maps every key S3 accepts to plain path components inside the bucket, and back exactly", () => {
+        const segment = fc.oneof(
+            fc.constantFrom("", ".", "..", ".~=x", ".~+", "a._S3rver_object", "x".repeat(250), "é".repeat(130)),
+            fc.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("/")),
+        );
+        fc.assert(
+            fc.property(fc.array(segment, { minLength: 1, maxLength: 8 }), (segments) => {
+                const key = segments.join("/");
+                if (key.length === 0 || Buffer.byteLength(key) > MAX_KEY_BYTES || /[\ud800-\udfff]/.test(key)) {
+                    return;
+                }
+                const components = keyToPathComponents(key);
+                components.forEach((c, i) => {
+                    assert.ok(c !== "" && c !== "." && c !== ".." && !c.includes("/") && !c.includes("\u0000"), JSON.stringify(c));
+                    // A folder name up to 255 bytes; the file's base name leaves room for s3rver's suffixes.
+                    assert.ok(Buffer.byteLength(c) <= (i === components.length - 1 ? 233 : 255), `component of ${Buffer.byteLength(c)} bytes`);
+                });
+                assert.equal(pathComponentsToKey(components), key);
+            }),
+            { numRuns: 400 },
+        );
+    });
+
+    it("keeps plain segments readable on disk", () => {
+        assert.deepEqual(keyToPathComponents("uploads/2026/day.csv"), ["uploads", "2026", "day.csv"]);
+        assert.deepEqual(keyToPathComponents("uploads/../x.csv"), ["uploads", ".~=Li4", "x.csv"]);
+    });
+});
+
+describe("local S3 server", function () {
+    this.timeout(60000);
+    let root: string;
+    let s3: LocalS3Server;
+    const logged: string[] = [];
+
+    before(async () => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "local-s3-test-"));
+        s3 = await startLocalS3({ directory: path.join(root, "data"), log: (l) => logged.push(l) });
+        await s3.createBucket(BUCKET);
+    });
+
+    after(async () => {
+        await s3.close();
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    it("rejects a key over 1,024 bytes of UTF-8 with KeyTooLongError (400), and accepts one of exactly 1,024", async () => {
+        const tooLong = `uploads/${"é".repeat(508)}`; // 8 + 1016 = 1024 bytes … plus one more character below
+        assert.equal(Buffer.byteLength(tooLong), 1024);
+        await put(s3.client, tooLong, "ok");
+        assert.equal(await get(s3.client, tooLong), "ok");
+        const error = await put(s3.client, `${tooLong}x`, "no").catch((e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } });
+        assert.equal(error?.name, "KeyTooLongError");
+        assert.equal(error?.$metadata?.httpStatusCode, 400);
+        assert.match(error!.message, /1025 bytes of UTF-8; the maximum is 1024/);
+    });
+
+    it("stores keys with `..`, absolute paths, empty and over-long segments, NUL and controls inside its folder, readable back and listed", async () => {
+        const keys = [
+            "uploads/../../../../../../../../../../tmp/escaped-by-key.csv",
+            "/etc/absolute.csv",
+            "uploads//double//slash.csv",
+            "uploads/./dot.csv",
+            "uploads/..",
+            `uploads/${"x".repeat(300)}.csv`,
+            `uploads/${"d".repeat(250)}/${"e".repeat(250)}/deep.csv`,
+            "uploads/nul\u0000byte.csv",
+            "uploads/new\nline\ttab.csv",
+            "uploads/report\u202evsc.csv",
+            "uploads/a._S3rver_object",
+            "uploads/.~=looks-encoded",
+            'uploads/<q>"\'\\&.csv',
+        ];
+        for (const [i, key] of keys.entries()) {
+            await put(s3.client, key, `body ${i}`);
+        }
+        for (const [i, key] of keys.entries()) {
+            assert.equal(await get(s3.client, key), `body ${i}`, JSON.stringify(key));
+        }
+        const listed = await listAll(s3.client, "", 1000);
+        for (const key of keys) {
+            assert.ok(listed.includes(key), `${JSON.stringify(key)} is listed`);
+        }
+        assert.deepEqual(fs.readdirSync(root), ["data"], "nothing beside the data folder");
+        assert.ok(!fs.existsSync("/tmp/escaped-by-key.csv") && !fs.existsSync("/tmp/escaped-by-key.csv._S3rver_object"));
+        for (const file of walk(path.join(root, "data"))) {
+            assert.ok(!file.startsWith(".."), file);
+        }
+    });
+
+    it("lists in UTF-8 byte order across pages, each key once", async () => {
+        const keys = Array.from({ length: 40 }, (_, i) => `paged/${["b", "a", "ä", "😀", "Z", "~", "ab", "a/b"][i % 8]}${i}`);
+        for (const key of [...keys].reverse()) {
+            await put(s3.client, key, "x");
+        }
+        const listed = await listAll(s3.client, "paged/", 7);
+        assert.deepEqual(listed, [...keys].sort(utf8Order));
+    });
+
+    it("writes whole objects: a reader never sees part of a document being replaced", async () => {
+        const big = (n: number) => JSON.stringify({ n, pad: "x".repeat(400_000) });
+        await put(s3.client, "status/doc.json", big(0));
+        let reads = 0;
+        let writing = true;
+        const reader = (async () => {
+            while (writing) {
+                const text = await get(s3.client, "status/doc.json");
+                assert.doesNotThrow(() => JSON.parse(text), "a half-written document was read");
+                reads++;
+            }
+        })();
+        for (let n = 1; n <= 20; n++) {
+            await put(s3.client, "status/doc.json", big(n));
+        }
+        writing = false;
+        await reader;
+        assert.ok(reads > 0);
+        assert.equal((JSON.parse(await get(s3.client, "status/doc.json")) as { n: number }).n, 20);
+        assert.deepEqual(
+            walk(path.join(root, "data", BUCKET, "status")).filter((f) => f.includes(".~tmp.")),
+            [],
+            "no temporary files left",
+        );
+    });
+
+    it("answers an error inside a request with a 500, logs it, and goes on serving", async () => {
+        // A plain file where the key needs a folder: the store cannot create it.
+        fs.writeFileSync(path.join(root, "data", BUCKET, "blocked"), "");
+        const error = await put(s3.client, "blocked/x.csv", "x").catch((e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } });
+        assert.equal(error?.$metadata?.httpStatusCode, 500);
+        assert.ok(logged.some((l) => /PUT "\/local-test\/blocked\/x\.csv" failed \(500\): EEXIST/.test(l)), logged.join("\n"));
+        await put(s3.client, "after/ok.csv", "still here");
+        assert.equal(await get(s3.client, "after/ok.csv"), "still here");
+    });
+
+    it("an object-created listener that throws is logged; the upload succeeds and other listeners run", async () => {
+        const seen: string[] = [];
+        s3.onObjectCreated(() => {
+            throw new Error("listener bug");
+        });
+        s3.onObjectCreated((r) => seen.push(r.s3.object.key));
+        await put(s3.client, "events/one.csv", "x");
+        assert.deepEqual(seen, ["events/one.csv"]);
+        assert.ok(logged.some((l) => l.includes("listener failed") && l.includes("listener bug")));
+    });
+});

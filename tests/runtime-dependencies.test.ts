@@ -1,0 +1,73 @@
+/**
+ * `pulumi up` runs index.ts in whatever environment installed the project, possibly with
+ * `npm ci --omit=dev`. Everything the program loads at run time (followed from index.ts through
+ * its relative imports) must then be a dependency, not a devDependency; the compiler and Node's
+ * typings too, because Pulumi's Node.js language host type-checks the program with the project's
+ * `typescript` (falling back to an old bundled one) unless PULUMI_NODEJS_TRANSPILE_ONLY is set.
+ * The program's tsconfig.json names no test typings; tests/tsconfig.json adds them, and
+ * `npm run typecheck` checks both.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+import { ROOT } from "./mocks";
+import { packagesLoadedBy } from "./support/imports";
+
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+    scripts: Record<string, string>;
+};
+
+describe("run-time dependencies of the Pulumi program", () => {
+    const packages = packagesLoadedBy(path.join(ROOT, "index.ts"), ROOT).static;
+
+    it("finds the program's imports, including the compiler that packages the Lambda code", () => {
+        for (const expected of ["@pulumi/pulumi", "@pulumi/aws", "typescript"]) {
+            assert.ok(packages.has(expected), `index.ts loads ${expected} (found ${[...packages.keys()].join(", ")})`);
+        }
+    });
+
+    it("lists every package the program loads under dependencies, none only under devDependencies", () => {
+        const missing = [...packages].filter(([name]) => manifest.dependencies[name] === undefined).map(([name, file]) => `${name} (loaded by ${file})`);
+        assert.deepEqual(missing, []);
+    });
+
+    it("lists the compiler and Node's typings under dependencies: Pulumi type-checks the program with them", () => {
+        assert.match(manifest.dependencies.typescript ?? "", /^~5\.9\./);
+        assert.ok(manifest.dependencies["@types/node"], "@types/node is a dependency");
+    });
+
+    it("type-checks with typings from dependencies only; the tests' typings live in tests/tsconfig.json", () => {
+        const program = ts.readConfigFile(path.join(ROOT, "tsconfig.json"), ts.sys.readFile).config as { compilerOptions: { types: string[] }; include: string[] };
+        for (const t of program.compilerOptions.types) {
+            assert.ok(manifest.dependencies[`@types/${t}`], `tsconfig.json types "${t}": @types/${t} is not a dependency`);
+        }
+        assert.ok(!program.include.some((p) => p.startsWith("tests")), `tsconfig.json includes ${program.include.join(", ")}`);
+        const tests = ts.readConfigFile(path.join(ROOT, "tests", "tsconfig.json"), ts.sys.readFile).config as { extends: string; compilerOptions: { types: string[] } };
+        assert.equal(tests.extends, "../tsconfig.json");
+        assert.ok(tests.compilerOptions.types.includes("mocha"));
+        assert.equal(manifest.scripts.typecheck, "tsc --noEmit && tsc --noEmit -p tests");
+        assert.match(manifest.scripts.test, /^npm run typecheck && mocha/);
+    });
+});
+
+// `npm run smoke` runs after a deploy (CI runs it with the deploy job's install) and talks to AWS only.
+describe("run-time dependencies of the smoke check", () => {
+    const loaded = packagesLoadedBy(path.join(ROOT, "app", "src", "smoke", "cli.ts"), ROOT);
+
+    it("loads the AWS SDK clients it uses and never the Pulumi SDK", () => {
+        for (const expected of ["@aws-sdk/client-s3", "@aws-sdk/client-sqs", "@aws-sdk/client-sns", "@aws-sdk/client-cloudwatch"]) {
+            assert.ok(loaded.static.has(expected), `the smoke check loads ${expected}`);
+        }
+        const pulumi = [...loaded.static, ...loaded.dynamic].filter(([name]) => name.startsWith("@pulumi/")).map(([name, file]) => `${name} (loaded by ${file})`);
+        assert.deepEqual(pulumi, []);
+    });
+
+    it("lists what it loads under dependencies; the local S3 server's package only on the local path", () => {
+        const missing = [...loaded.static].filter(([name]) => manifest.dependencies[name] === undefined).map(([name, file]) => `${name} (loaded by ${file})`);
+        assert.deepEqual(missing, []);
+        assert.deepEqual([...loaded.dynamic.keys()], ["s3rver"], "loaded only against the local pipeline, where development dependencies are installed");
+    });
+});
