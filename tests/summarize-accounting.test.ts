@@ -154,6 +154,16 @@ describe("summarize: every record accounted for (hostile inputs)", function () {
                 e.code === "mixed-line-endings" &&
                 e.message === "the first lines mix line endings: 1 end in a lone CR (old Mac) and 2 in LF or CRLF; convert the file to one style (e.g. with mac2unix or dos2unix)",
         );
+        // The first line end of the file may end a leading blank line: its style is the file's.
+        for (const chunk of [undefined, 1]) {
+            const blankFirst = serial("\r\na,b\r\n1,x\ry\r\n2,z\r\n", undefined, chunk);
+            assert.deepEqual([blankFirst.lineEnding, blankFirst.rows, blankFirst.accounting.lines, blankFirst.accounting.blankLines], ["crlf", 2, 4, 1]);
+            assert.deepEqual(col(blankFirst, "b").samples, ["x\ry", "z"]);
+        }
+        assert.throws(
+            () => serial("\ra,b\n1,2\n"),
+            (e: unknown) => e instanceof InputError && e.code === "mixed-line-endings" && /1 blank line\(s\) end in a lone CR/.test(e.message),
+        );
     });
 
     it("summarises a JSON Lines value nested 6,000 deep without a stack overflow", async () => {

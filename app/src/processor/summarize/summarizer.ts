@@ -144,6 +144,8 @@ export class CoreSummarizer implements Summarizer {
     /** Whitespace-only lines before the first record, by line end, until the style is known. */
     private leadingLf = 0;
     private leadingCr = 0;
+    /** The style of the first line end among the leading blank lines: the file's first line end. */
+    private leadingStyle: LineEnding | undefined;
     private prefix: Buffer[] = [];
     private prefixLen = 0;
     private prefixLines = 0;
@@ -605,7 +607,7 @@ export class CoreSummarizer implements Summarizer {
         const fmt = opt.format ?? "auto";
         const jsonl = fmt === "jsonl" || (fmt === "auto" && buf[first] === 0x7b);
         const whole = eof && cut === len;
-        this.setLineEnding(detectLineEnding(buf, off, cut, whole, !jsonl));
+        this.setLineEnding(this.firstLineEnding(detectLineEnding(buf, off, cut, whole, !jsonl)));
         this.countLeadingBlank();
         if (jsonl) {
             this.format = "jsonl";
@@ -652,13 +654,36 @@ export class CoreSummarizer implements Summarizer {
             const c = buf[i];
             if (c === LF) {
                 this.leadingLf++;
+                this.leadingStyle ??= i > off && buf[i - 1] === CR ? "crlf" : "lf";
                 start = i + 1;
             } else if (c === CR && buf[i + 1] !== LF) {
                 this.leadingCr++;
+                this.leadingStyle ??= "cr";
                 start = i + 1;
             }
         }
         return start;
+    }
+
+    /**
+     * The file's style is that of its first line end, which may end a leading blank line: LF or CRLF there makes a
+     * lone CR later data; a lone CR there and LF in the first record is a mix.
+     */
+    private firstLineEnding(detected: LineEnding): LineEnding {
+        const leading = this.leadingStyle;
+        if (leading === undefined || (leading === "cr" && detected === "cr")) {
+            return detected;
+        }
+        if (leading !== "cr") {
+            return leading;
+        }
+        if (detected === "none") {
+            return "cr";
+        }
+        throw new InputError(
+            "mixed-line-endings",
+            `the first lines mix line endings: ${this.leadingCr} blank line(s) end in a lone CR (old Mac) and the first record in LF or CRLF; convert the file to one style (e.g. with mac2unix or dos2unix)`,
+        );
     }
 
     /** Once the line-end style is known: the leading blank lines are those that end in it. */
@@ -678,9 +703,11 @@ export class CoreSummarizer implements Summarizer {
             const c = buf[i];
             if (c === LF) {
                 this.leadingLf++;
+                this.leadingStyle ??= i > off && buf[i - 1] === CR ? "crlf" : "lf";
                 last = i;
             } else if (c === CR && i + 1 < len && buf[i + 1] !== LF) {
                 this.leadingCr++;
+                this.leadingStyle ??= "cr";
                 last = i;
             }
         }
