@@ -17,11 +17,19 @@ import { runProgram } from "../policy/offline/program";
 /** Where the last release's URNs are kept. */
 export const RELEASE_URNS_FILE = path.join(ROOT, "tests", "fixtures", "release-urns.json");
 
-/** The stacks whose URNs are kept: the two stack files, and dev with each optional pattern switched on. */
+/**
+ * The stacks whose URNs are kept: the two stack files, and dev with each optional pattern switched on
+ * (the Lambda trigger with the Slack notifier, so both Lambda functions are there).
+ */
 export const URN_STACKS: readonly { stack: string; base: string; extra: Record<string, unknown>; secretKeys?: string[] }[] = [
     { stack: "dev", base: "dev", extra: {} },
     { stack: "prod", base: "prod", extra: {} },
-    { stack: "lambda", base: "dev", extra: { trigger: "lambda" } },
+    {
+        stack: "lambda",
+        base: "dev",
+        extra: { trigger: "lambda", slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXX", slackChannelLabel: "#alerts" },
+        secretKeys: ["slackWebhookUrl"],
+    },
     { stack: "queue", base: "dev", extra: { trigger: "queue", queueWorker: { maxTasks: 4 } } },
     { stack: "scheduled", base: "dev", extra: { trigger: "none", schedule: { scheduleExpression: "cron(0 3 * * ? *)" } } },
     {
