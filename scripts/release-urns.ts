@@ -116,14 +116,21 @@ export function identify(req: Registration, urn: string, known: Map<string, Iden
     return { urn, aliases: [...aliases].sort() };
 }
 
-/** Runs index.ts under mocks for one of URN_STACKS and returns every resource with the URNs it answers to, by URN. */
-export async function identifiedResources(spec: (typeof URN_STACKS)[number]): Promise<Identified[]> {
+export type UrnStack = (typeof URN_STACKS)[number];
+
+/** A stack's config and secret keys in `setAllConfig` form: its base stack file with the extra settings. */
+export function urnStackConfig(spec: UrnStack): { config: Record<string, string>; secretKeys: string[] } {
     const base = readStackFile(spec.base);
     const config: Record<string, string> = { ...base.config };
     for (const [key, value] of Object.entries(spec.extra)) {
         config[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    const secretKeys = [...base.secretKeys, ...(spec.secretKeys ?? []).map((k) => `${PROJECT}:${k}`)];
+    return { config, secretKeys: [...base.secretKeys, ...(spec.secretKeys ?? []).map((k) => `${PROJECT}:${k}`)] };
+}
+
+/** Runs index.ts under mocks for one of URN_STACKS and returns every resource with the URNs it answers to, by URN. */
+export async function identifiedResources(spec: UrnStack): Promise<Identified[]> {
+    const { config, secretKeys } = urnStackConfig(spec);
     const known = new Map<string, Identified>();
     // Every registration passes through the mock monitor; its answer carries the URN.
     type Register = (this: MockMonitor, req: Registration, cb: (err: unknown, res: { getUrn(): string } | undefined) => void) => Promise<void>;
