@@ -47,7 +47,7 @@ export interface LambdaTriggerArgs {
     capacityProviderStrategy?: CapacityProviderStrategyItem[];
     /** Fargate platform version: "LATEST" or a version such as "1.4.0" (RunTask takes both). @default unset: the latest version */
     platformVersion?: string;
-    /** The function's Node.js runtime (nodejs22.x or newer). @default "nodejs24.x", the newest @pulumi/aws knows */
+    /** The function's Node.js runtime (nodejs22.x or newer). @default "nodejs24.x", the newest the AWS provider package knows */
     runtime?: aws.lambda.Runtime;
     /** @default "arm64" */
     architecture?: "arm64" | "x86_64";

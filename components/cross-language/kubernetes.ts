@@ -16,7 +16,7 @@ export enum PodIdentityMode {
 
 /** A small EC2 node group instead of Fargate. */
 export interface NodeGroup {
-    /** The instance type. Default: "t3.medium". */
+    /** The instance type. Default: "t3.medium" (2 vCPU, 4 GiB: one default-sized processor pod next to the system pods). */
     instanceType?: string;
     /** Nodes to start with. Default: 1. */
     desiredSize?: number;
@@ -32,19 +32,19 @@ export interface CreateEksCluster {
     vpcId: pulumi.Input<string>;
     /** Private subnets in at least two zones, with a route to S3, ECR and STS (NAT or VPC endpoints). */
     privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** The cluster's name; it also names the control-plane log group. Default: "<project>-<stack>-<name>". */
+    /** The cluster's name; it also names the control-plane log group. Default: "<project>-<stack>-<component name>". */
     name?: string;
     /** Kubernetes version. Default: the version EKS picks for new clusters. */
     version?: pulumi.Input<string>;
     /** CIDR blocks that may reach a public API endpoint. Default: private endpoint only. */
     publicAccessCidrs?: string[];
-    /** Control-plane log types sent to CloudWatch Logs (api, audit, authenticator, controllerManager, scheduler); [] turns logging off. Default: api, audit and authenticator. */
+    /** Control-plane log types sent to CloudWatch Logs (api, audit, authenticator, controllerManager, scheduler); [] turns logging off. Default: ["api", "audit", "authenticator"]. */
     logTypes?: string[];
     /** Retention of the control-plane log group, one of the CloudWatch values. Default: 30. */
     logRetentionDays?: number;
     /** KMS key for the control-plane log group. Default: CloudWatch Logs' own encryption. */
     logGroupKmsKeyArn?: pulumi.Input<string>;
-    /** Run pods on a small EC2 node group instead of Fargate. Default: Fargate. */
+    /** Run pods on a small EC2 node group instead of Fargate. Default: Fargate: a profile for the namespace (and kube-system, for CoreDNS). */
     nodeGroup?: NodeGroup;
     /** How the pod gets its role; "pod-identity" needs `nodeGroup`. Default: "irsa". */
     identity?: PodIdentityMode;
@@ -52,7 +52,7 @@ export interface CreateEksCluster {
 
 /** How each Job runs: one pass over the upload prefix, optionally split into shards. */
 export interface JobSettings {
-    /** Split the files between this many pods (an Indexed Job, 1–1000). Default: no sharding, one pod processes every file. */
+    /** Split the files between this many pods (an Indexed Job, 1–1000). Default: no sharding: one pod processes every file. */
     shards?: number;
     /** Pods running at once. Default: the shard count with `shards`, else 1. */
     parallelism?: number;
@@ -88,7 +88,7 @@ export interface CronJobSchedule {
     schedule: string;
     /** IANA time zone the schedule is read in. Default: "Etc/UTC". */
     timeZone?: string;
-    /** What to do when a run is due while the previous one still runs. Default: "Forbid". */
+    /** What to do when a run is due while the previous one still runs. Default: "Forbid" (skip the new run). */
     concurrencyPolicy?: ConcurrencyPolicy;
     /** Seconds after its scheduled time a missed run may still start (10–86400). Default: 300. */
     startingDeadlineSeconds?: number;

@@ -7,7 +7,7 @@ import { ArgsOverride, CapacitySplit, override, packageToken } from "./common";
 export interface ProcessingNetworkArgs {
     /** Existing subnets for the tasks; without them a VPC with public subnets only (no NAT gateway) is created. Default: a new VPC. */
     subnetIds?: pulumi.Input<string>[];
-    /** Existing security groups for the tasks (needs `subnetIds`). Default: a new group that allows only outbound HTTPS. */
+    /** Existing security groups for the tasks (needs `subnetIds`). Default: a new outbound-HTTPS-only group. */
     securityGroupIds?: pulumi.Input<string>[];
     /** Give tasks a public IP; must be true for public subnets without NAT. Default: true. */
     assignPublicIp?: boolean;
@@ -57,7 +57,7 @@ export interface ProcessingClusterTransforms {
 }
 
 export interface ProcessingClusterArgs {
-    /** The default capacity provider strategy, split between FARGATE and FARGATE_SPOT. Default: every task on FARGATE (fargateWeight 1, fargateSpotWeight 0). */
+    /** The default capacity provider strategy, split between FARGATE and FARGATE_SPOT. Default: { fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 0 } (all on demand). */
     capacity?: CapacitySplit;
     /** Container Insights level. Default: "enabled". */
     containerInsights?: ContainerInsightsMode;

@@ -38,7 +38,7 @@ export interface ObservabilityArgs {
     notifySpotInterruptions?: boolean;
     /** Create the CPU, memory, delivery and dead-letter alarms. Default: true. */
     createAlarms?: boolean;
-    /** The CPU and memory alarms' thresholds. Default: 80% CPU, 80% memory, 5 periods. */
+    /** The CPU and memory alarms' thresholds. Default: { cpuPercent: 80, memoryPercent: 80, evaluationPeriods: 5 }. */
     alarms?: AlarmThresholds;
     /** Create the CloudWatch dashboard. Default: true. */
     dashboard?: boolean;

@@ -57,9 +57,9 @@ export interface QueueWorkerServiceArgs extends TaskSettings, TaskNetworkArgs {
     maxTasks?: number;
     /** Messages per running task the scaling policy holds (1–10000). Default: 5. */
     backlogPerTaskTarget?: number;
-    /** How tasks split between FARGATE and FARGATE_SPOT. Default: fargateBase 1, fargateWeight 30, fargateSpotWeight 70. */
+    /** How tasks split between FARGATE and FARGATE_SPOT. Default: { fargateBase: 1, fargateWeight: 30, fargateSpotWeight: 70 }. */
     capacity?: CapacitySplit;
-    /** Fargate platform version: "LATEST" or a version such as "1.4.0". Default: unset, the latest version. */
+    /** Fargate platform version: "LATEST" or a version such as "1.4.0". Default: unset: the latest version. */
     platformVersion?: string;
     /** The ECS service's name, unique in the cluster; a change replaces the service. Default: "<project>-<stack>-<name>". */
     serviceName?: string;

@@ -45,11 +45,11 @@ export interface ScheduledTaskArgs extends RunTaskArgs {
     maxRetryAttempts?: number;
     /** How long Scheduler keeps retrying an invocation (60–86400 s). Default: 3600. */
     maxEventAgeSeconds?: number;
-    /** Fargate platform version, numeric form ("1.4.0"). Default: unset, the latest version. */
+    /** Fargate platform version, numeric form ("1.4.0"). Default: the latest (not sent). */
     platformVersion?: string;
-    /** Extra environment variables for the batch run's container, besides PROCESSOR_MODE=batch and S3_BUCKET. Default: none. */
+    /** Extra environment variables for the batch run's container, besides PROCESSOR_MODE=batch and S3_BUCKET. Default: {}. */
     environment?: Record<string, string>;
-    /** RunTask's `startedBy` for the tasks this schedule starts (up to 128 letters, digits, hyphens, slashes, underscores). Default: "scheduler/<name>". */
+    /** RunTask's `startedBy` for the tasks this schedule starts (up to 128 letters, digits, hyphens, slashes, underscores). Default: "scheduler/<component name>" (other characters replaced by "-", cut to 128). */
     startedBy?: string;
     /** Whether the schedule runs. Default: "ENABLED". */
     state?: ScheduleState;

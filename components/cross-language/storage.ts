@@ -14,7 +14,7 @@ export interface UploadBucketTransforms {
 }
 
 export interface UploadBucketArgs {
-    /** Key prefixes for uploads, processed output and status documents; none may contain another. Default: "uploads/", "processed/" and "status/". */
+    /** Key prefixes for uploads, processed output and status documents; none may contain another. Default: { upload: "uploads/", output: "processed/", status: "status/" }. */
     prefixes?: Prefixes;
     /** A customer managed KMS key for server-side encryption (SSE-KMS, with an S3 Bucket Key). Default: SSE-S3 (AES256), which needs no key policy. */
     kmsKeyArn?: pulumi.Input<string>;

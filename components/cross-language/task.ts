@@ -26,7 +26,7 @@ export interface ImageBuild {
 export interface TaskSettings extends BucketArgs {
     /** A prebuilt image URI (`repo:tag` or `repo@sha256:…`); cannot be combined with `build`. Default: built from `build`. */
     image?: pulumi.Input<string>;
-    /** Build and push the image from a directory; cannot be combined with `image`. Default: context "./app" when `image` is not given. */
+    /** Build and push the image from a directory; cannot be combined with `image`. Default: { context: "./app" } when `image` is not given. */
     build?: ImageBuild;
     /** CPU units (1024 = 1 vCPU), one of the Fargate sizes. Default: 1024. */
     cpu?: number;

@@ -23,7 +23,7 @@ export interface UploadTriggerTransforms {
 }
 
 export interface UploadTriggerArgs extends RunTaskArgs, UploadSource {
-    /** Fargate platform version in the numeric form EventBridge's ECS target takes, such as "1.4.0". Default: unset, the latest version. */
+    /** Fargate platform version in the numeric form EventBridge's ECS target takes, such as "1.4.0". Default: unset: the latest version. */
     platformVersion?: string;
     /** How long EventBridge keeps retrying a failed RunTask (60–86400 s). Default: 3600. */
     maxEventAgeSeconds?: number;
@@ -108,9 +108,9 @@ export interface LambdaTriggerTransforms {
 export interface LambdaTriggerArgs extends RunTaskArgs, UploadSource {
     /** The bucket's ARN (an UploadBucket's `bucketArn`). Create the bucket with `eventBridge: false`: this component owns its notification configuration. */
     bucketArn: pulumi.Input<string>;
-    /** Fargate platform version: "LATEST" or a version such as "1.4.0". Default: unset, the latest version. */
+    /** Fargate platform version: "LATEST" or a version such as "1.4.0". Default: unset: the latest version. */
     platformVersion?: string;
-    /** The function's Node.js runtime, nodejs22.x or newer. Default: "nodejs24.x". */
+    /** The function's Node.js runtime, nodejs22.x or newer. Default: "nodejs24.x", the newest the AWS provider package knows. */
     runtime?: string;
     /** The function's architecture. Default: "arm64". */
     architecture?: LambdaArchitecture;
@@ -118,7 +118,7 @@ export interface LambdaTriggerArgs extends RunTaskArgs, UploadSource {
     memorySize?: number;
     /** The function's timeout in seconds (1–900). Default: 60. */
     timeoutSeconds?: number;
-    /** Concurrent executions reserved for (and capped at) this function (1–10000). Default: unreserved, the account's pool. */
+    /** Concurrent executions reserved for (and capped at) this function (1–10000). Default: unreserved: the account's pool. */
     reservedConcurrency?: number;
     /** Retention of the function's log group, one of the CloudWatch values. Default: 30. */
     logRetentionDays?: number;
