@@ -83,16 +83,25 @@ export function urnOf(stack: string, project: string, type: string, name: string
 }
 
 /**
- * The URNs a resource answers to: its own and those of its aliases. An alias given as a spec takes the
- * resource's stack, project, type, name and parent where it leaves them out, and a child answers to
- * each URN its parent answers to (the engine gives children their parent's aliases), as
+ * The URN a resource has in a real stack and the URNs it answers to through its aliases.
+ *
+ * The URN's type part is the types of all its ancestors and its own (`A$B$aws:…`), as the engine builds
+ * it; Pulumi's MockMonitor puts only the parent's own type there, so the URN is built here from the
+ * parent's (`known` holds every resource registered so far by the URN the mock gave it, which is what a
+ * child's request names as its parent). An alias given as a spec takes the resource's stack, project,
+ * type, name and parent where it leaves them out, and a child answers to each URN its parent answers to
+ * (the engine gives children their parent's aliases), as
  * https://www.pulumi.com/docs/iac/concepts/resources/options/aliases/ describes.
  */
-export function identify(req: Registration, urn: string, known: Map<string, Identified>): Identified {
-    const stack = urn.split(":")[2];
-    const project = urn.split("::")[1];
-    const parent = req.getParent() || undefined;
-    const parentAnswersTo = parent ? [parent, ...(known.get(parent)?.aliases ?? [])] : [undefined];
+export function identify(req: Registration, mockUrn: string, known: ReadonlyMap<string, Identified>): Identified {
+    const stack = mockUrn.split(":")[2];
+    const project = mockUrn.split("::")[1];
+    const parent = req.getParent() ? known.get(req.getParent()) : undefined;
+    if (req.getParent() && parent === undefined) {
+        throw new Error(`${req.getType()} ${req.getName()}: its parent ${req.getParent()} was not registered before it`);
+    }
+    const urn = urnOf(stack, project, req.getType(), req.getName(), parent?.urn);
+    const parentAnswersTo = parent ? [parent.urn, ...parent.aliases] : [undefined];
     const aliases = new Set<string>();
     // Under a parent's alias the resource keeps its own type and name.
     for (const p of parentAnswersTo.slice(1)) {
@@ -139,23 +148,15 @@ export async function identifiedResources(spec: UrnStack): Promise<Identified[]>
     prototype.registerResource = function (req, cb) {
         return register.call(this, req, (err, res) => {
             if (res) {
-                const identified = identify(req, res.getUrn(), known);
-                known.set(identified.urn, identified);
+                known.set(res.getUrn(), identify(req, res.getUrn(), known));
             }
             cb(err, res);
         });
     };
-    let resources: { type: string; name: string; urn: string }[];
     try {
-        ({ resources } = await runProgram({ stack: spec.stack, config, secretKeys }));
+        await runProgram({ stack: spec.stack, config, secretKeys });
     } finally {
         prototype.registerResource = register;
-    }
-    // Resources are recorded in registration order; every one of them must have been identified.
-    for (const r of resources) {
-        if (!known.has(r.urn)) {
-            throw new Error(`${r.type} ${r.name}: registered without a URN`);
-        }
     }
     return [...known.values()].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
 }

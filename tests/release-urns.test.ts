@@ -73,6 +73,17 @@ describe("resource URNs across an upgrade", () => {
         assert.deepEqual(replacedUrns([oldChild], [unaliased]), [oldChild]);
     });
 
+    it("builds a grandchild's URN from every ancestor's type, as the engine does (MockMonitor keeps only its parent's)", () => {
+        const known = new Map<string, Identified>();
+        const outer = identify(registration("p:compute:Workers", "w", undefined), urn("p:compute:Workers", "w"), known);
+        known.set(outer.urn, outer);
+        const innerMock = urn("p:compute:Task", "w-task", outer.urn);
+        known.set(innerMock, identify(registration("p:compute:Task", "w-task", outer.urn), innerMock, known));
+        const leafMock = urnOf("dev", "p", "p:compute:Task$aws:iam/role:Role", "w-task-role");
+        const leaf = identify(registration("aws:iam/role:Role", "w-task-role", innerMock), leafMock, known);
+        assert.equal(leaf.urn, "urn:pulumi:dev::p::p:compute:Workers$p:compute:Task$aws:iam/role:Role::w-task-role");
+    });
+
     it(`keeps a baseline for every stack it checks (release ${previous.release})`, () => {
         assert.deepEqual(Object.keys(previous.stacks).sort(), URN_STACKS.map((s) => s.stack).sort());
         for (const [stack, urns] of Object.entries(previous.stacks)) {
