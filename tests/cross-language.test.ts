@@ -6,8 +6,6 @@
  * (outputs of other components as Outputs), returning every output its schema lists.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider, ComponentResourceConstructor } from "@pulumi/pulumi/provider/experimental";
@@ -16,7 +14,7 @@ import * as xl from "../components/cross-language";
 import { runProgram } from "../policy/offline/program";
 import { Recorder, settle, stackConfig, useMocks, valueOf } from "./mocks";
 import { COMPONENTS_PACKAGE } from "./support/component-package";
-import { installProvider } from "./support/provider";
+import { servedSchema } from "./support/provider";
 
 const PACKAGE = "s3-fargate-pipeline";
 
@@ -165,19 +163,14 @@ describe("cross-language components", function () {
     }
 
     describe("constructed by the provider, as the engine asks it to", () => {
-        let tmp: string;
         let provider: ComponentProvider;
         before(async () => {
-            tmp = fs.mkdtempSync(path.join(os.tmpdir(), "provider-construct-"));
-            const plugin = path.join(tmp, PACKAGE);
-            installProvider(plugin);
+            const plugin = (await servedSchema()).pluginDir;
             // The classes of the installed package, as the plugin loads them.
             const installed = require(path.join(plugin, "node_modules", COMPONENTS_PACKAGE, "cross-language")) as Record<string, unknown>;
             const components = Object.values(installed).filter((v): v is ComponentResourceConstructor => typeof v === "function" && v.prototype instanceof pulumi.ComponentResource);
             provider = new ComponentProvider({ name: PACKAGE, dirname: plugin, components });
         });
-        after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
         it("returns every output the schema lists, and takes other components' outputs as inputs", async () => {
             const recorder = await useMocks({ stack: "dev" });
             const schema = JSON.parse(await provider.getSchema()) as { resources: Record<string, { properties: Record<string, unknown>; required: string[] }> };

@@ -8,7 +8,6 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as ts from "typescript";
@@ -16,10 +15,8 @@ import * as library from "../components";
 import { ROOT } from "./mocks";
 import { COMPONENTS_PACKAGE } from "./support/component-package";
 import { manifest } from "./support/npm-pack";
-import { PROVIDER_DIR, PackageSchema, RunningProvider, SchemaProperty, installProvider, providerSchema, providerVersion, startProvider, stopProvider } from "./support/provider";
+import { PACKAGE, PROVIDER_DIR, PackageSchema, SchemaProperty, servedSchema } from "./support/provider";
 import { pythonInputType, pythonOutputType, snakeCase } from "./support/python-types";
-
-const PACKAGE = "s3-fargate-pipeline";
 
 /** Each component as a Python program sees it: argument and output names, and their annotations in the generated SDK. */
 const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; outputs: Record<string, string> }> = {
@@ -510,30 +507,18 @@ const DIFFERENT_DEFAULTS: Record<string, string> = {
 
 describe("the Pulumi package s3-fargate-pipeline, started as the Pulumi CLI starts a plugin", function () {
     this.timeout(300000);
-    let tmp: string;
-    let running: RunningProvider | undefined;
+    let version: string;
     let schema: PackageSchema;
     let enums: Set<string>;
     before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "provider-"));
-        const plugin = path.join(tmp, PACKAGE);
-        installProvider(plugin);
-        // A consumer's folder (a Python program's, say): the CLI starts the plugin from there.
-        const consumer = path.join(tmp, "consumer");
-        fs.mkdirSync(consumer);
-        running = await startProvider(plugin, consumer);
-        schema = await providerSchema(running);
+        ({ version, schema } = await servedSchema());
         enums = new Set(Object.entries(schema.types).filter(([, t]) => t.enum !== undefined).map(([token]) => token));
     });
-    after(() => {
-        stopProvider(running);
-        fs.rmSync(tmp, { recursive: true, force: true });
-    });
 
-    it("announces the version of the provider, which is the library's, and hosts exactly that version of the library", async () => {
+    it("announces the version of the provider, which is the library's, and hosts exactly that version of the library", () => {
         const provider = manifest(PROVIDER_DIR);
         const libraryVersion = manifest(path.join(ROOT, "components")).version;
-        assert.equal(await providerVersion(running as RunningProvider), provider.version);
+        assert.equal(version, provider.version);
         assert.equal(provider.version, libraryVersion);
         assert.equal(provider.dependencies?.[COMPONENTS_PACKAGE], libraryVersion);
         assert.deepEqual([schema.name, schema.version], [PACKAGE, provider.version]);

@@ -9,6 +9,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as grpc from "@grpc/grpc-js";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { ROOT } from "../mocks";
@@ -83,6 +84,44 @@ export async function providerSchema(running: RunningProvider): Promise<PackageS
 /** The version the provider announces (GetPluginInfo). */
 export async function providerVersion(running: RunningProvider): Promise<string> {
     return (await call<{ getVersion(): string }>((cb) => running.client.getPluginInfo(new Empty(), cb))).getVersion();
+}
+
+/** The package's name: its resource types are `s3-fargate-pipeline:index:<Component>`. */
+export const PACKAGE = "s3-fargate-pipeline";
+
+export interface Served {
+    /** The installed plugin folder (with its node_modules), kept until the test process exits. */
+    pluginDir: string;
+    /** The version it announced (GetPluginInfo). */
+    version: string;
+    schema: PackageSchema;
+}
+
+let served: Promise<Served> | undefined;
+
+/**
+ * Installs the plugin into a temporary folder (removed when the test process exits), starts it as the CLI
+ * does from an empty consumer folder (a Python program's, say), asks for its version and schema, and
+ * stops it. Done once per test process.
+ */
+export function servedSchema(): Promise<Served> {
+    if (served === undefined) {
+        served = (async () => {
+            const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "provider-"));
+            process.once("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
+            const pluginDir = path.join(tmp, PACKAGE);
+            installProvider(pluginDir);
+            const consumer = path.join(tmp, "consumer");
+            fs.mkdirSync(consumer);
+            const running = await startProvider(pluginDir, consumer);
+            try {
+                return { pluginDir, version: await providerVersion(running), schema: await providerSchema(running) };
+            } finally {
+                stopProvider(running);
+            }
+        })();
+    }
+    return served;
 }
 
 /** A property of the schema (https://www.pulumi.com/docs/iac/using-pulumi/pulumi-packages/schema/#property). */
