@@ -22,7 +22,7 @@ import * as ts from "typescript";
 import { buildContextFiles } from "../components/builders/image";
 import { LAMBDA_HANDLERS } from "../components/lambda-code";
 import { runProgram } from "../policy/offline/program";
-import { COMPONENTS_DIR, ENTRY_POINTS } from "../scripts/package-components";
+import { COMPONENTS_DIR, LAYOUT } from "../scripts/package-components";
 import { URN_STACKS, urnStackConfig } from "../scripts/release-urns";
 import { ROOT } from "./mocks";
 import { COMPONENTS_PACKAGE, installComponents, packedComponents } from "./support/component-package";
@@ -83,7 +83,7 @@ describe("the component library as an npm package", function () {
         );
         assert.equal(workspace.private, true, "the workspace manifest cannot be published by mistake");
         const raw = JSON.parse(fs.readFileSync(path.join(dist, "package.json"), "utf8")) as { main: string; types: string; exports: Record<string, string | { types: string; default: string }> };
-        assert.deepEqual(Object.keys(raw.exports), [...Object.keys(ENTRY_POINTS), "./package.json"]);
+        assert.deepEqual(Object.keys(raw.exports), [...Object.keys(LAYOUT.entryPoints), "./package.json"]);
         for (const [subpath, target] of Object.entries(raw.exports)) {
             for (const file of typeof target === "string" ? [target] : [target.types, target.default]) {
                 assert.ok(files.includes(file.replace(/^\.\//, "")), `exports["${subpath}"] names ${file}, which the package does not hold`);
