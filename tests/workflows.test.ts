@@ -230,8 +230,8 @@ function assertPulumiStepSetUp(label: string, job: Job, typecheckedBy: "this job
 describe("GitHub Actions workflows (.github/workflows)", () => {
     const files = workflowFiles();
 
-    it("are the pull-request and deploy workflows, each valid YAML with a name, triggers and jobs", () => {
-        assert.deepEqual(files, ["deploy.yml", "pull-request.yml"]);
+    it("are the pull-request, deploy and release workflows, each valid YAML with a name, triggers and jobs", () => {
+        assert.deepEqual(files, ["deploy.yml", "pull-request.yml", "release.yml"]);
         for (const file of files) {
             const w = loadWorkflow(file);
             assert.equal(typeof w.name, "string", `${file}: name`);
@@ -286,8 +286,9 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
             const w = loadWorkflow(file);
             assert.deepEqual(w.permissions, {}, `${file}: workflow-level permissions`);
             for (const [id, job] of Object.entries(w.jobs)) {
-                const expected: Record<string, string> = { contents: "read" };
-                if (stepsUsing(job, AWS_CREDENTIALS_ACTION).length > 0) {
+                // A GitHub release is written with the job's token; OIDC tokens serve AWS roles and npm provenance.
+                const expected: Record<string, string> = { contents: job.steps.some((st) => /\bgh release create\b/.test(st.run ?? "")) ? "write" : "read" };
+                if (stepsUsing(job, AWS_CREDENTIALS_ACTION).length > 0 || job.steps.some((st) => /\bnpm publish --provenance\b/.test(st.run ?? ""))) {
                     expected["id-token"] = "write";
                 }
                 if (stepsUsing(job, UPLOAD_SARIF_ACTION).length > 0) {
