@@ -13,7 +13,7 @@
  * inputs, as this repository's program.
  */
 import { strict as assert } from "assert";
-import { execFileSync, spawnSync } from "child_process";
+import { SpawnSyncReturns, execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import { builtinModules } from "module";
 import * as os from "os";
@@ -57,6 +57,26 @@ function requiresOf(js: string): string[] {
 }
 
 const packageName = (specifier: string) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+
+/** Runs a program folder's index.ts under mocks in a process of its own (tests/support/program-under-mocks.ts); returns its resources. */
+function runInOwnProcess(programDir: string, spec: (typeof URN_STACKS)[number]): PlainResource[] {
+    const { config, secretKeys } = urnStackConfig(spec);
+    const request: ProgramRequest = { program: path.join(programDir, "index.ts"), stack: spec.stack, config, secretKeys, out: path.join(programDir, `${spec.stack}.json`) };
+    fs.writeFileSync(path.join(programDir, "request.json"), JSON.stringify(request));
+    const child: SpawnSyncReturns<string> = spawnSync(
+        process.execPath,
+        ["-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, "support", "program-under-mocks.ts"), path.join(programDir, "request.json")],
+        { cwd: programDir, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_NO_WARNINGS: "1" } },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    return JSON.parse(fs.readFileSync(request.out, "utf8")) as PlainResource[];
+}
+
+/** This repository's program under mocks, in this process, in the same form. */
+async function ourResources(spec: (typeof URN_STACKS)[number]): Promise<PlainResource[]> {
+    const { config, secretKeys } = urnStackConfig(spec);
+    return JSON.parse(JSON.stringify(await plainResources((await runProgram({ stack: spec.stack, config, secretKeys })).resources))) as PlainResource[];
+}
 
 describe("the component library as an npm package", function () {
     this.timeout(300000);
@@ -162,17 +182,8 @@ describe("the component library as an npm package", function () {
 
         for (const spec of URN_STACKS) {
             it(`creates the same resources with the same inputs as this repository's program, for the ${spec.stack} stack`, async () => {
-                const { config, secretKeys } = urnStackConfig(spec);
-                const request: ProgramRequest = { program: path.join(program, "index.ts"), stack: spec.stack, config, secretKeys, out: path.join(program, `${spec.stack}.json`) };
-                fs.writeFileSync(path.join(program, "request.json"), JSON.stringify(request));
-                const child = spawnSync(
-                    process.execPath,
-                    ["-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, "support", "program-under-mocks.ts"), path.join(program, "request.json")],
-                    { cwd: program, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_NO_WARNINGS: "1" } },
-                );
-                assert.equal(child.status, 0, child.stderr);
-                const installed = JSON.parse(fs.readFileSync(request.out, "utf8")) as PlainResource[];
-                const ours = JSON.parse(JSON.stringify(await plainResources((await runProgram({ stack: spec.stack, config, secretKeys })).resources))) as PlainResource[];
+                const installed = runInOwnProcess(program, spec);
+                const ours = await ourResources(spec);
                 assert.deepEqual(installed.map((r) => r.urn), ours.map((r) => r.urn));
                 assert.deepEqual(installed, ours);
                 // The functions deploy the handlers' JavaScript from the package.
@@ -182,6 +193,48 @@ describe("the component library as an npm package", function () {
                     assert.ok(handler, `${fn.name} deploys a handler the package does not hold`);
                     assert.deepEqual(Object.keys(archive), fs.readdirSync(path.join(dist, "lambda", handler)).sort());
                 }
+            });
+        }
+    });
+
+    describe("this repository's program from a fresh clone after `npm ci`, before anything is built", () => {
+        let clone: string;
+        before(() => {
+            clone = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-clone-"));
+            for (const file of execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter((f) => f !== "")) {
+                fs.mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
+                fs.copyFileSync(path.join(ROOT, file), path.join(clone, file));
+            }
+            // What `npm ci` installs: the registry's packages, and each workspace linked to its folder.
+            const nodeModules = path.join(clone, "node_modules");
+            const workspaces = new Map(
+                (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { workspaces: string[] }).workspaces.map((w) => [manifest(path.join(ROOT, w)).name, w]),
+            );
+            for (const entry of fs.readdirSync(path.join(ROOT, "node_modules"))) {
+                const scoped = entry.startsWith("@") ? fs.readdirSync(path.join(ROOT, "node_modules", entry)).map((n) => `${entry}/${n}`) : [entry];
+                for (const name of scoped.filter((n) => !n.startsWith("."))) {
+                    const link = path.join(nodeModules, name);
+                    fs.mkdirSync(path.dirname(link), { recursive: true });
+                    const workspace = workspaces.get(name);
+                    fs.symlinkSync(workspace ? path.relative(path.dirname(link), path.join(clone, workspace)) : path.join(ROOT, "node_modules", name), link, "dir");
+                }
+            }
+        });
+        after(() => fs.rmSync(clone, { recursive: true, force: true }));
+
+        it("holds no build output: the program runs the library from its sources", () => {
+            assert.ok(!fs.existsSync(path.join(clone, "components", "dist")));
+            assert.equal(fs.realpathSync(path.join(clone, "node_modules", COMPONENTS_PACKAGE)), fs.realpathSync(path.join(clone, "components")));
+        });
+
+        it("type-checks, as `pulumi up` does (the project's typescript)", () => {
+            const tsc = spawnSync(process.execPath, [path.join(clone, "node_modules", "typescript", "bin", "tsc"), "-p", clone, "--noEmit"], { encoding: "utf8" });
+            assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+        });
+
+        for (const spec of URN_STACKS.filter((s) => s.stack === "dev" || s.stack === "lambda")) {
+            it(`creates this repository's resources for the ${spec.stack} stack, the Lambda code transpiled from the sources`, async () => {
+                assert.deepEqual(runInOwnProcess(clone, spec), await ourResources(spec));
             });
         }
     });
