@@ -5,6 +5,9 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as path from "path";
+import { changelogSection } from "../scripts/release-version";
+import { ROOT } from "./mocks";
 import { Identified, RELEASE_URNS_FILE, Registration, ReleaseUrns, URN_STACKS, identify, identifiedResources, replacedUrns, urnOf } from "../scripts/release-urns";
 
 const previous = JSON.parse(fs.readFileSync(RELEASE_URNS_FILE, "utf8")) as ReleaseUrns;
@@ -86,6 +89,7 @@ describe("resource URNs across an upgrade", () => {
 
     it(`keeps a baseline for every stack it checks (release ${previous.release})`, () => {
         assert.deepEqual(Object.keys(previous.stacks).sort(), URN_STACKS.map((s) => s.stack).sort());
+        assert.ok(changelogSection(fs.readFileSync(path.join(ROOT, "CHANGELOG.md"), "utf8"), previous.release), "the baseline is a release of the changelog");
         for (const [stack, urns] of Object.entries(previous.stacks)) {
             assert.ok(urns.length > 0, `${stack}: no URNs recorded`);
             assert.deepEqual(urns, [...urns].sort(), `${stack}: URNs are kept sorted`);
