@@ -8,7 +8,6 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
 import { buildComponents } from "../scripts/package-components";
@@ -17,23 +16,9 @@ import { changelogSection } from "../scripts/release-version";
 import { ROOT } from "./mocks";
 import { manifest, tarList } from "./support/npm-pack";
 import { PROVIDER_FILES } from "./support/provider";
+import { Job, Step, loadWorkflow } from "./support/workflows";
 
-interface Step {
-    name?: string;
-    uses?: string;
-    run?: string;
-    with?: Record<string, unknown>;
-    env?: Record<string, string>;
-}
-
-interface Job {
-    needs?: string;
-    environment?: string;
-    permissions: Record<string, string>;
-    steps: Step[];
-}
-
-const workflow = yaml.load(fs.readFileSync(path.join(ROOT, ".github", "workflows", "release.yml"), "utf8")) as { on: unknown; jobs: Record<string, Job> };
+const workflow = loadWorkflow("release.yml");
 const version = manifest(path.join(ROOT, "components")).version;
 const TAG = `v${version}`;
 

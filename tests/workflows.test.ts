@@ -38,49 +38,15 @@ import {
 } from "../deploy/github-oidc-role/policies";
 import { DEPLOY_TRUST, PLACEHOLDERS, UsageError, parseRenderArgs, render, toJson } from "../deploy/github-oidc-role/render";
 import { ACCOUNT, ROOT, Recorded, stackConfig } from "./mocks";
+import { Job, Step, WORKFLOWS_DIR, loadWorkflow } from "./support/workflows";
 
 // ---------------------------------------------------------------------------------------------
 // The repository as the workflows see it
 
-const WORKFLOWS_DIR = path.join(ROOT, ".github", "workflows");
 const ROLE_DIR = path.join(ROOT, "deploy", "github-oidc-role");
-
-interface Step {
-    name?: string;
-    id?: string;
-    uses?: string;
-    run?: string;
-    if?: string;
-    with?: Record<string, unknown>;
-    env?: Record<string, string>;
-}
-
-interface Job {
-    name?: string;
-    "runs-on": string;
-    needs?: string | string[];
-    if?: string;
-    environment?: string | { name: string; url?: string };
-    permissions?: Record<string, string> | string;
-    concurrency?: string | { group: string; "cancel-in-progress"?: boolean };
-    strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown> };
-    steps: Step[];
-}
-
-interface Workflow {
-    name: string;
-    on: Record<string, unknown>;
-    permissions?: unknown;
-    concurrency?: unknown;
-    jobs: Record<string, Job>;
-}
 
 function workflowFiles(): string[] {
     return fs.readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
-}
-
-function loadWorkflow(file: string): Workflow {
-    return yaml.load(fs.readFileSync(path.join(WORKFLOWS_DIR, file), "utf8")) as Workflow;
 }
 
 /** The stacks: one per Pulumi.<stack>.yaml at the root. */

@@ -6,7 +6,7 @@
  * PULUMI_NODEJS_TYPESCRIPT set (pulumi-language-nodejs's RunPlugin); it prints its gRPC port, and a
  * client speaks the ResourceProvider protocol the engine uses.
  */
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess } from "child_process";
 import * as grpc from "@grpc/grpc-js";
 import * as fs from "fs";
 import * as os from "os";
@@ -15,6 +15,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { ROOT } from "../mocks";
 import { COMPONENTS_PACKAGE, installComponents } from "./component-package";
 import { Manifest, manifest } from "./npm-pack";
+import { startPlugin, stopPlugin } from "./plugin-process";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const providerRpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
@@ -49,25 +50,15 @@ export function installProvider(dir: string): Manifest {
 }
 
 /** Starts the plugin in `pluginDir` as the CLI does, from the program folder `cwd`, and connects to it. */
-export function startProvider(pluginDir: string, cwd: string): Promise<RunningProvider> {
+export async function startProvider(pluginDir: string, cwd: string): Promise<RunningProvider> {
     const runPlugin = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [pluginDir] });
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [runPlugin, pluginDir], { cwd, env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" }, stdio: ["ignore", "pipe", "pipe"] });
-        let stderr = "";
-        child.stderr.on("data", (d) => (stderr += d));
-        child.once("exit", (code) => reject(new Error(`the provider exited with ${code}: ${stderr}`)));
-        child.stdout.once("data", (d: Buffer) => {
-            const port = Number(d.toString().trim());
-            resolve({ child, client: new providerRpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as Client });
-        });
-    });
+    const { child, port } = await startPlugin([runPlugin, pluginDir], cwd, { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" });
+    return { child, client: new providerRpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as Client };
 }
 
 export function stopProvider(running: RunningProvider | undefined): void {
     if (running) {
-        running.client.close();
-        running.child.removeAllListeners("exit");
-        running.child.kill();
+        stopPlugin(running.child, running.client);
     }
 }
 
