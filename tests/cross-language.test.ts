@@ -14,9 +14,8 @@ import * as xl from "../components/cross-language";
 import { runProgram } from "../policy/offline/program";
 import { Recorder, settle, stackConfig, useMocks, valueOf } from "./mocks";
 import { COMPONENTS_PACKAGE } from "./support/component-package";
-import { servedSchema } from "./support/provider";
+import { PACKAGE, servedSchema } from "./support/provider";
 
-const PACKAGE = "s3-fargate-pipeline";
 
 /** The dev stack built from the cross-language components, with the values index.ts takes from the stack's config. */
 function crossLanguageDev(): void {

@@ -14,9 +14,12 @@ import { PROJECT } from "../names";
 import { ProcessorBucket } from "../processor-task";
 import { TaskNetwork, TriggeredTask } from "../upload-trigger";
 
+/** The Pulumi package's name (the project's): its SDKs are generated under it (Python: pulumi_s3_fargate_pipeline). */
+export const PACKAGE_NAME = PROJECT;
+
 /** The type token of a cross-language component, `s3-fargate-pipeline:index:<Name>`, as the Pulumi package names it. */
 export function packageToken(name: string): string {
-    return `${PROJECT}:index:${name}`;
+    return `${PACKAGE_NAME}:index:${name}`;
 }
 
 /** Where in the bucket each kind of object goes. None may contain another. */

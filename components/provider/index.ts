@@ -7,6 +7,7 @@ import { componentProviderHost } from "@pulumi/pulumi/provider/experimental";
 import {
     KubernetesJobs,
     LambdaTrigger,
+    PACKAGE_NAME,
     Observability,
     ProcessingCluster,
     ProcessingNetwork,
@@ -16,9 +17,6 @@ import {
     UploadBucket,
     UploadTrigger,
 } from "@s3-fargate-pipeline/components/cross-language";
-
-/** The package's name: its resource types are `s3-fargate-pipeline:index:<Component>`. */
-export const PACKAGE_NAME = "s3-fargate-pipeline";
 
 componentProviderHost({
     name: PACKAGE_NAME,

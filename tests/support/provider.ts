@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { PACKAGE_NAME } from "../../components/cross-language";
 import { ROOT } from "../mocks";
 import { COMPONENTS_PACKAGE, installComponents } from "./component-package";
 import { Manifest, manifest } from "./npm-pack";
@@ -78,7 +79,7 @@ export async function providerVersion(running: RunningProvider): Promise<string>
 }
 
 /** The package's name: its resource types are `s3-fargate-pipeline:index:<Component>`. */
-export const PACKAGE = "s3-fargate-pipeline";
+export const PACKAGE = PACKAGE_NAME;
 
 export interface Served {
     /** The installed plugin folder (with its node_modules), kept until the test process exits. */
