@@ -57,10 +57,17 @@ const taskSize = {
 // Batch runs (schedule, Kubernetes) take the same keys the upload trigger does.
 const batchEnvironment: Record<string, string> = config.keySuffixes.length > 0 ? { BATCH_KEY_SUFFIXES: config.keySuffixes.join(",") } : {};
 
+// Your own job (processor.command), run by the processor runtime in every task and pod; unset, the summariser.
+const job = {
+    command: config.processorCommand,
+    environment: config.processorStdin ? { COMMAND_STDIN: "true" } : undefined,
+};
+
 const task = new ProcessorTask("processor", {
     bucket,
     image: config.image,
     ...taskSize,
+    ...job,
     forceDeleteRepository: config.forceDestroy,
 });
 
@@ -82,7 +89,7 @@ const queueWorker =
         new QueueWorkerService("queue-worker", {
             cluster,
             network: taskNetwork,
-            task: { bucket, image: task.imageUri, ...taskSize },
+            task: { bucket, image: task.imageUri, ...taskSize, ...job },
             feed: { bucket, keySuffixes: config.keySuffixes },
             ...config.queueWorker,
         }),
@@ -132,7 +139,8 @@ const kubernetes =
             ...(config.kubernetes as unknown as Omit<KubernetesJobsArgs, "image" | "bucket">),
             image: task.imageUri,
             bucket,
-            environment: batchEnvironment,
+            command: job.command,
+            environment: { ...job.environment, ...batchEnvironment },
         }),
     );
 

@@ -9,11 +9,15 @@
  *   --baseline-files N   files in the `process` runner's run (default 200; 0 skips it)
  *   --concurrency N      processors at once (default: the number of CPU cores)
  *   --runner pool|process  the main run's runner (default pool)
+ *   --command "CMD ARG…"   the main run runs this job for each file through the processor runtime (as
+ *                          processor.command does); the baseline is then the built-in summariser on the
+ *                          same runner, so the ratio is the command's cost against the summariser's
  *
  * Target (2-core machine): 1,000 files from upload to final status in ≤ 60 s (≥ 16.7 files/s).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { splitCommand } from "../app/src/local/command-line";
 import { LocalPipeline } from "../app/src/local/pipeline";
 import { readJson } from "../app/src/processor/s3";
 import type { StatusDocument } from "../app/src/processor/status";
@@ -27,6 +31,7 @@ interface Options {
     baselineFiles: number;
     concurrency: number;
     runner: "pool" | "process";
+    command?: string[];
 }
 
 function parse(argv: readonly string[]): Options {
@@ -57,8 +62,11 @@ function parse(argv: readonly string[]): Options {
                 options.runner = runner;
                 break;
             }
+            case "--command":
+                options.command = splitCommand(String(argv[++i] ?? ""));
+                break;
             default:
-                throw new Error(`unknown option ${String(argv[i])}; allowed: --files N, --baseline-files N, --concurrency N, --runner pool|process`);
+                throw new Error(`unknown option ${String(argv[i])}; allowed: --files N, --baseline-files N, --concurrency N, --runner pool|process, --command "CMD ARG…"`);
         }
     }
     return options;
@@ -114,8 +122,8 @@ interface RunFigures {
     processorMaxRssMiB?: number;
 }
 
-async function measure(files: number, runner: "pool" | "process", concurrency: number): Promise<RunFigures> {
-    const pipeline = await LocalPipeline.start({ concurrency, runner });
+async function measure(files: number, runner: "pool" | "process", concurrency: number, command?: string[]): Promise<RunFigures> {
+    const pipeline = await LocalPipeline.start({ concurrency, runner, command });
     let peak = treeRssKiB();
     const sampler = setInterval(() => {
         const now = treeRssKiB();
@@ -144,7 +152,7 @@ async function measure(files: number, runner: "pool" | "process", concurrency: n
             succeeded += statuses.filter((s) => s?.state === "succeeded").length;
         }
         return {
-            runner,
+            runner: command ? `${runner}, command` : runner,
             files,
             seconds,
             filesPerSecond: files / seconds,
@@ -169,8 +177,12 @@ export async function runPipelineBench(argv: readonly string[]): Promise<number>
     const options = parse(argv);
     const say = (line: string) => process.stdout.write(`${line}\n`);
     say(`[bench] local pipeline: ${options.files} small files, ${options.concurrency} processors at once, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}`);
-    const main = await measure(options.files, options.runner, options.concurrency);
-    const baseline = options.baselineFiles > 0 ? await measure(options.baselineFiles, "process", options.concurrency) : undefined;
+    if (options.command) {
+        say(`[bench] main run: ${options.command.map((w) => JSON.stringify(w)).join(" ")} for each file; baseline: the summariser on the same runner`);
+    }
+    const main = await measure(options.files, options.runner, options.concurrency, options.command);
+    const baselineRunner = options.command ? options.runner : "process";
+    const baseline = options.baselineFiles > 0 ? await measure(options.baselineFiles, baselineRunner, options.concurrency) : undefined;
     say("");
     say("| Runner | Files | Succeeded | Seconds | Files/s | CPU s per file | Peak RSS, pipeline + processors (MiB) | Pipeline process max RSS (MiB) | Largest processor max RSS (MiB) |");
     say("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
@@ -178,7 +190,12 @@ export async function runPipelineBench(argv: readonly string[]): Promise<number>
     if (baseline) {
         say(row(baseline));
         say("");
-        say(`Ratio: ${options.runner} runner ${(main.filesPerSecond / baseline.filesPerSecond).toFixed(2)}× the files/s of a new process per file (same run, same machine).`);
+        const ratio = (main.filesPerSecond / baseline.filesPerSecond).toFixed(2);
+        say(
+            options.command
+                ? `Ratio: the command ${ratio}× the files/s of the built-in summariser, both on the ${options.runner} runner (same run, same machine).`
+                : `Ratio: ${options.runner} runner ${ratio}× the files/s of a new process per file (same run, same machine).`,
+        );
     }
     const projected = TARGET_FILES / main.filesPerSecond;
     say(

@@ -84,7 +84,7 @@ function parseArgs(argv: readonly string[]): Args {
             case "-h":
                 process.stdout.write(
                     "npm run bench -- [--rows N] [--no-4x] [--repeat N] [--seed N] [--keep] [--write]\n" +
-                        "npm run bench -- --pipeline [--files N] [--baseline-files N] [--concurrency N] [--runner pool|process]\n",
+                        "npm run bench -- --pipeline [--files N] [--baseline-files N] [--concurrency N] [--runner pool|process] [--command \"CMD ARG…\"]\n",
                 );
                 process.exit(0);
                 break;

@@ -34,6 +34,7 @@ import {
     validateObjectName,
     validatePodSize,
 } from "./builders/kubernetes";
+import { validateJobCommand } from "./builders/container";
 import { validatePrefixes } from "./builders/prefixes";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
 import { Transform, applyTransform } from "./builders/transform";
@@ -155,6 +156,13 @@ export interface KubernetesJobsArgs {
     /** Extra environment variables; the ones this component sets cannot be replaced. */
     environment?: Record<string, pulumi.Input<string>>;
     /**
+     * Your own job for each file, as ProcessorTask's `command`: the container's `args`, so the
+     * image's entry point (the processor runtime) runs it. `$` reaches the command as it is written.
+     * @default the image's CMD: in our image, none (the built-in summariser)
+     * @example ["python3", "/app/job/main.py"]
+     */
+    command?: string[];
+    /**
      * Run once now: a Job created on deploy (created again only when replaced). Give `job`,
      * `cronJob` or both.
      * @default no Job
@@ -261,6 +269,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                 invalid(field(`environment.${reserved}`), typeof value === "string" ? value : "<output>", "is set by the component", "choose another variable name");
             }
         }
+        const command = args.command === undefined ? undefined : validateJobCommand(args.command, field("command"));
         const job = args.job === undefined ? undefined : normaliseJob(args.job, field("job"));
         const cron =
             args.cronJob === undefined
@@ -365,6 +374,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                     labels,
                     shardCount,
                     environment,
+                    command,
                 }),
             );
 

@@ -25,6 +25,7 @@ import {
     validateRetention,
     validateStopTimeout,
     validateImageUri,
+    validateJobCommand,
 } from "./builders";
 import { typeToken } from "./names";
 
@@ -93,6 +94,16 @@ export interface ProcessorTaskArgs {
     environment?: Record<string, pulumi.Input<string>>;
     /** Let `pulumi destroy` delete the ECR repository while it holds images. @default false */
     forceDeleteRepository?: boolean;
+    /**
+     * Your own job: the command the processor runtime (the image's entry point) runs for each file,
+     * with the file in INPUT_FILE and OUTPUT_DIR to write to (README, "Your own processing"). It is
+     * the container's `command`, so the image must have our runtime as its entry point (`FROM` our
+     * image, or copied into yours). The task role stays the same: read the upload prefix, write the
+     * output and status prefixes.
+     * @default the image's CMD: in our image, none (the built-in summariser)
+     * @example ["python3", "/app/job/main.py"]
+     */
+    command?: string[];
     /** Adjust the arguments of a child resource. */
     transform?: {
         taskDefinition?: Transform<aws.ecs.TaskDefinitionArgs>;
@@ -178,6 +189,7 @@ export class ProcessorTask extends pulumi.ComponentResource {
                 invalid(field("build.dockerfile"), dockerfile, "is not a file", "give the path of the Dockerfile");
             }
         }
+        const command = args.command === undefined ? undefined : validateJobCommand(args.command, field("command"));
         for (const reserved of RESERVED_ENVIRONMENT) {
             if (args.environment && reserved in args.environment) {
                 const value = args.environment[reserved];
@@ -246,6 +258,7 @@ export class ProcessorTask extends pulumi.ComponentResource {
                         scratchPath: SCRATCH.path,
                         scratchVolumeName: SCRATCH.volume,
                         environment,
+                        command,
                     }),
                 ]),
             );

@@ -36,7 +36,11 @@ export interface ScheduledTaskDefinition extends TriggeredTask {
 export interface ScheduledTaskArgs {
     /** The cluster to run on (a ProcessingCluster fits). */
     cluster: { clusterArn: pulumi.Input<string> };
-    /** The task to run; its container gets the batch environment. */
+    /**
+     * The task to run; its container gets the batch environment. Only the environment is overridden:
+     * the task definition's command (ProcessorTask's `command`, your own job) runs for each file as it
+     * does for the per-upload trigger.
+     */
     task: ScheduledTaskDefinition;
     /**
      * The task's network placement (the same shape as UploadTrigger's); sent as the request's

@@ -17,6 +17,7 @@ import {
     validateEphemeralStorage,
     validateFargateSize,
     validateImageUri,
+    validateJobCommand,
     validatePrefixes,
     validateRetention,
     validateStopTimeout,
@@ -85,7 +86,12 @@ export interface StackConfig {
     cpuArchitecture: CpuArchitecture;
     ephemeralStorageGiB?: number;
     stopTimeoutSeconds: number;
+    /** `image`, or `processor.image`. */
     image?: string;
+    /** `processor.command`: your own job, run by the processor runtime for each file; unset, the built-in summariser. */
+    processorCommand?: string[];
+    /** `processor.stdin`: the command also gets the file on stdin (COMMAND_STDIN). */
+    processorStdin: boolean;
     logRetentionDays: number;
     capacity: Required<CapacitySplit>;
     maxEventAgeSeconds: number;
@@ -129,6 +135,41 @@ function settings<T extends Record<string, SettingKind>>(config: ConfigSource, k
         out[name] = v;
     }
     return out as Settings<T>;
+}
+
+/** The settings of `processor`: your own command for each file, and the image that has it. */
+export const PROCESSOR_SETTINGS = ["command", "stdin", "image"] as const;
+
+/**
+ * `processor.command` (a list of words, no shell), `processor.stdin` (true/false) and `processor.image` (as the
+ * top-level `image`). Returns a copy.
+ */
+function processorSettings(config: ConfigSource): { command?: string[]; stdin?: boolean; image?: string } {
+    const full = `${config.name}:processor`;
+    const value = config.getObject<unknown>("processor");
+    if (value === undefined) {
+        return {};
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        invalid(full, value, "is not a map of settings", `set them with --path, e.g. pulumi config set --path 'processor.command[0]' python3`);
+    }
+    const v = value as Record<string, unknown>;
+    for (const name of Object.keys(v)) {
+        if (!(PROCESSOR_SETTINGS as readonly string[]).includes(name)) {
+            invalid(`${full}.${name}`, v[name], `is not a setting of ${full}`, `use ${PROCESSOR_SETTINGS.join(", ")}`);
+        }
+    }
+    if (v.stdin !== undefined && typeof v.stdin !== "boolean") {
+        invalid(`${full}.stdin`, v.stdin, "is not a boolean", "give true or false");
+    }
+    if (v.image !== undefined && typeof v.image !== "string") {
+        invalid(`${full}.image`, v.image, "is not a string", "give an image reference such as …/processor:1.4.2");
+    }
+    const command = v.command === undefined ? undefined : validateJobCommand(v.command as unknown[], `${full}.command`);
+    if (v.stdin === true && command === undefined) {
+        invalid(`${full}.stdin`, true, `needs ${full}.command`, "the built-in summariser streams the object itself; set a command, or remove stdin");
+    }
+    return { command, stdin: v.stdin as boolean | undefined, image: v.image as string | undefined };
 }
 
 /** The Kubernetes jobs' settings, with an existing cluster's kubeconfig taken from its secret. */
@@ -233,9 +274,13 @@ export function readStackConfig(config: ConfigSource, source: StackRuntime = pul
     if (securityGroupIds.length > 0 && subnetIds.length === 0) {
         invalid(key("securityGroupIds"), securityGroupIds, `needs ${key("subnetIds")}`, "set the subnets the security groups belong with, or neither");
     }
-    const image = config.get("image");
+    const processor = processorSettings(config);
+    const image = config.get("image") ?? processor.image;
+    if (config.get("image") !== undefined && processor.image !== undefined) {
+        invalid(key("processor.image"), processor.image, `is set and so is ${key("image")}`, "set the image once, in either");
+    }
     if (image !== undefined) {
-        validateImageUri(image, key("image"));
+        validateImageUri(image, processor.image !== undefined ? key("processor.image") : key("image"));
     }
     const slackChannelLabel = config.get("slackChannelLabel");
     const slackWebhookUrl = config.getSecret("slackWebhookUrl");
@@ -282,6 +327,8 @@ export function readStackConfig(config: ConfigSource, source: StackRuntime = pul
         ephemeralStorageGiB: ephemeral === undefined ? undefined : validateEphemeralStorage(ephemeral, key("ephemeralStorageGiB")),
         stopTimeoutSeconds: validateStopTimeout(config.getNumber("stopTimeoutSeconds") ?? 60, key("stopTimeoutSeconds")),
         image,
+        processorCommand: processor.command,
+        processorStdin: processor.stdin ?? false,
         logRetentionDays: validateRetention(config.getNumber("logRetentionDays") ?? DEFAULT_LOG_RETENTION_DAYS, key("logRetentionDays")),
         capacity,
         maxEventAgeSeconds: requireIntegerInRange(key("maxEventAgeSeconds"), config.getNumber("maxEventAgeSeconds") ?? 3600, 60, 86400),

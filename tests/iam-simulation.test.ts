@@ -18,7 +18,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import { ACCOUNT, ROOT, Recorder, parseDoc, settle, stackConfig, useMocks } from "./mocks";
+import { ACCOUNT, PROJECT, ROOT, Recorder, parseDoc, settle, stackConfig, useMocks } from "./mocks";
 
 const INDEX = path.join(ROOT, "index.ts");
 const REGION = "eu-west-1";
@@ -57,10 +57,17 @@ interface Deployed {
     targetRoleArn: string;
     logGroupArn: string;
     repositoryArn: string;
+    /** The processor container's `command` in the task definition (processor.command). */
+    command?: string[];
 }
 
-async function deployDev(): Promise<Deployed> {
-    const recorder: Recorder = await useMocks({ stack: "dev", config: stackConfig("dev") });
+/** The dev stack's program under mocks, with `extra` stack config values (project keys, JSON for structured ones). */
+async function deployDev(extra: Record<string, unknown> = {}): Promise<Deployed> {
+    const config = { ...stackConfig("dev") };
+    for (const [k, v] of Object.entries(extra)) {
+        config[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    const recorder: Recorder = await useMocks({ stack: "dev", config });
     delete require.cache[require.resolve(INDEX)];
     require(INDEX);
     await settle();
@@ -88,6 +95,7 @@ async function deployDev(): Promise<Deployed> {
         targetRoleArn: roleArn("on-upload-role"),
         logGroupArn: recorder.one("aws:cloudwatch/logGroup:LogGroup").state.arn,
         repositoryArn: recorder.one("aws:ecr/repository:Repository").state.arn,
+        command: JSON.parse(taskDef.inputs.containerDefinitions)[0].command,
     };
 }
 
@@ -346,6 +354,46 @@ describe("least privilege, proven with the IAM policy simulator (dev stack)", fu
 
         it("cannot read uploads from the bucket", async () => {
             await denied(execution, { action: "s3:GetObject", resource: object("uploads/x.csv") });
+        });
+    });
+
+    describe("the task role with your own command (processor.command set)", () => {
+        const COMMAND = ["python3", "/app/job/main.py"];
+        let c: Deployed;
+        let taskWithCommand: Principal;
+
+        before(async () => {
+            c = await deployDev({ processor: { command: COMMAND } });
+            taskWithCommand = { label: "task role (command)", arn: sessionOf(c.taskRoleArn), policy: c.taskPolicy };
+        });
+
+        it("runs the command in the task definition, with exactly the roles' policies of the stack without one", () => {
+            assert.deepEqual(c.command, COMMAND);
+            assert.equal(d.command, undefined, "the dev stack runs the image's CMD (the summariser)");
+            assert.equal(c.bucketArn, d.bucketArn);
+            assert.deepEqual(c.taskPolicy, d.taskPolicy);
+            assert.deepEqual(c.executionPolicy, d.executionPolicy);
+            assert.deepEqual(c.targetPolicy, d.targetPolicy);
+        });
+
+        it("can read the upload and write the command's outputs under processed/<name>/ and the status", async () => {
+            await allowed(taskWithCommand, { action: "s3:GetObject", resource: object("uploads/2026/day.csv") });
+            await allowed(taskWithCommand, { action: "s3:PutObject", resource: object("processed/2026/day.csv/totals.csv") });
+            await allowed(taskWithCommand, { action: "s3:PutObject", resource: object("processed/2026/day.csv/charts/by region.png") });
+            await allowed(taskWithCommand, { action: "s3:AbortMultipartUpload", resource: object("processed/2026/day.csv/big.parquet") });
+            await allowed(taskWithCommand, { action: "s3:PutObject", resource: object("status/2026/day.csv.json") });
+        });
+
+        it("cannot read its outputs back or delete them: a staging prefix copied into place (CopyObject reads its source) could not work, so the status is the manifest", async () => {
+            await denied(taskWithCommand, { action: "s3:GetObject", resource: object("processed/2026/day.csv/totals.csv") });
+            await denied(taskWithCommand, { action: "s3:DeleteObject", resource: object("processed/.staging/2026/day.csv/totals.csv") });
+            await denied(taskWithCommand, { action: "s3:ListBucket", resource: d.bucketArn, context: { "s3:prefix": "processed/2026/day.csv/" } });
+        });
+
+        it("cannot write under uploads/ (its outputs would start another run) or outside its prefixes", async () => {
+            await denied(taskWithCommand, { action: "s3:PutObject", resource: object("uploads/2026/day.csv/totals.csv") });
+            await denied(taskWithCommand, { action: "s3:PutObject", resource: object("tmp/totals.csv") });
+            await denied(taskWithCommand, { action: "s3:PutObject", resource: otherBucket("processed/2026/day.csv/totals.csv") });
         });
     });
 });

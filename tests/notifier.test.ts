@@ -116,7 +116,7 @@ describe("notifier: format — ECS task state change", () => {
         const taskId = "a1b2c3d4e5f64718293a4b5c6d7e8f90";
         assert.equal(headerOf(m), "🔴 Task failed (exit 1): orders.csv");
         assert.equal(field(m, "File"), `s3://${BUCKET}/uploads/2026/03/orders.csv`);
-        assert.match(field(m, "Exit code")!, /^1 — general error: not one of the processor's codes/);
+        assert.match(field(m, "Exit code")!, /^1 — the job's command failed \(its exit code and last stderr lines are in the file's status document\)/);
         assert.equal(field(m, "Stop code"), "EssentialContainerExited");
         assert.equal(field(m, "Task size"), "512 CPU units / 1024 MiB");
         assert.match(allText(m), /Essential container in task exited/);

@@ -1,10 +1,8 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { candidateKeys, readBatchConfig, readConfig, readMode, readSettings, readWorkerConfig, relativeName } from "../app/src/processor/config";
+import * as os from "os";
+import { candidateKeys, defaultCommandGraceMs, readBatchConfig, readConfig, readMode, readSettings, readWorkerConfig, relativeName } from "../app/src/processor/config";
 import { ExitCode, ProcessorError } from "../app/src/processor/exit-codes";
-import { statusKey, summaryKey } from "../app/src/processor/status";
-import { ROOT } from "./mocks";
+import { commandOutputKey, statusKey, summaryKey } from "../app/src/processor/status";
 
 const BASE = { S3_BUCKET: "b", S3_KEY: "uploads/a.csv" };
 
@@ -45,6 +43,23 @@ describe("processor settings", () => {
         configError({ ...BASE, S3_STATUS_PREFIX: "uploads/status/" }, 'S3_STATUS_PREFIX: "uploads/status/" overlaps S3_UPLOAD_PREFIX "uploads/"; the processor\'s writes would trigger it again');
         configError({ ...BASE, S3_KEY: "other/a.csv" }, 'S3_KEY: "other/a.csv" is not a file under the upload prefix "uploads/"');
         configError({ ...BASE, S3_KEY: "uploads/" }, 'S3_KEY: "uploads/" is not a file under the upload prefix "uploads/"');
+    });
+
+    it("reads the job settings: the scratch folder, stdin for a command, and its grace period below the shutdown grace", () => {
+        const c = readConfig(BASE);
+        assert.deepEqual([c.scratchDir, c.commandStdin, c.commandGraceMs], [process.env.TMPDIR || os.tmpdir(), false, 15000]);
+        assert.equal(readConfig({ ...BASE, TMPDIR: "/scratch" }).scratchDir, "/scratch");
+        assert.equal(readConfig({ ...BASE, TMPDIR: "/scratch", SCRATCH_DIR: "/big" }).scratchDir, "/big");
+        const set = readConfig({ ...BASE, COMMAND_STDIN: "true", SHUTDOWN_GRACE_MS: "55000", COMMAND_GRACE_MS: "30000" });
+        assert.deepEqual([set.commandStdin, set.commandGraceMs], [true, 30000]);
+        // Derived from the task's stopTimeout: 60 s → SHUTDOWN_GRACE_MS 55000 → 50 s for the command.
+        assert.equal(readConfig({ ...BASE, SHUTDOWN_GRACE_MS: "55000" }).commandGraceMs, 50000);
+        assert.deepEqual([defaultCommandGraceMs(55000), defaultCommandGraceMs(6000), defaultCommandGraceMs(1000), defaultCommandGraceMs(0)], [50000, 3000, 500, 0]);
+        configError({ ...BASE, SHUTDOWN_GRACE_MS: "10000", COMMAND_GRACE_MS: "10000" }, "COMMAND_GRACE_MS: 10000 is not below SHUTDOWN_GRACE_MS (10000); the processor needs time after killing the command to record interrupted");
+        configError({ ...BASE, COMMAND_GRACE_MS: "-1" }, 'COMMAND_GRACE_MS: "-1" is not a whole number from 0 to 115000');
+        configError({ ...BASE, COMMAND_STDIN: "1" }, 'COMMAND_STDIN: "1" is not true or false');
+        configError({ ...BASE, SCRATCH_DIR: "scratch" }, 'SCRATCH_DIR: "scratch" is not an absolute path (the task\'s scratch volume, e.g. /tmp)');
+        configError({ ...BASE, TMPDIR: "tmp" }, 'TMPDIR: "tmp" is not an absolute path (the task\'s scratch volume, e.g. /tmp)');
     });
 
     it("never changes the environment object it reads", () => {
@@ -138,34 +153,6 @@ describe("keys", () => {
         assert.equal(rel, "2026/11/day one.csv");
         assert.equal(summaryKey("processed/", rel), "processed/2026/11/day one.csv.summary.json");
         assert.equal(statusKey("status/", rel), "status/2026/11/day one.csv.json");
-    });
-});
-
-describe("the processor's image", () => {
-    const app = (f: string) => fs.readFileSync(path.join(ROOT, "app", f), "utf8");
-
-    it("pins the same dependency ranges as the repository's tests use", () => {
-        const root = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-        const pkg = JSON.parse(app("package.json"));
-        for (const [name, range] of Object.entries<string>(pkg.dependencies)) {
-            assert.equal(range, root.dependencies[name] ?? root.devDependencies[name], name);
-        }
-        const lock = JSON.parse(app("package-lock.json"));
-        assert.deepEqual(Object.keys(lock.packages[""].dependencies).sort(), Object.keys(pkg.dependencies).sort());
-    });
-
-    it("is multi-stage, on a Node LTS, runs as a non-root user, and starts the compiled entry point", () => {
-        const dockerfile = app("Dockerfile");
-        const froms = dockerfile.match(/^FROM .*/gm) ?? [];
-        assert.equal(froms.length, 2);
-        const version = Number(/^ARG NODE_VERSION=(\d+)$/m.exec(dockerfile)?.[1]);
-        assert.ok(version >= 22 && version % 2 === 0, `Node ${version} is an LTS line`);
-        assert.match(dockerfile, /^USER 65532:65532$/m);
-        assert.match(dockerfile, /npm ci/);
-        const cmd = /^CMD \["(.+)"\]$/m.exec(dockerfile)?.[1];
-        assert.equal(cmd, "dist/processor/main.js");
-        const tsconfig = JSON.parse(app("tsconfig.json"));
-        assert.equal(path.join(tsconfig.compilerOptions.outDir, "processor/main.js"), cmd);
-        assert.ok(fs.existsSync(path.join(ROOT, "app", tsconfig.compilerOptions.rootDir, "processor/main.ts")));
+        assert.equal(commandOutputKey("processed/", rel, "charts/by region.png"), "processed/2026/11/day one.csv/charts/by region.png");
     });
 });

@@ -5,7 +5,7 @@
  * local topic, and the notifier's rule that the check's expected failure stays out of Slack.
  */
 import { strict as assert } from "assert";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -345,18 +345,6 @@ function collect(child: ChildProcess): Promise<Ran> {
     });
 }
 
-/** The process `npm run` finally runs (npm → sh → node): the deepest descendant of `child`. */
-function scriptProcess(child: ChildProcess): number {
-    let pid = child.pid as number;
-    for (;;) {
-        const next = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number);
-        if (next.length === 0) {
-            return pid;
-        }
-        pid = next[0];
-    }
-}
-
 describe("npm run smoke against npm run demo", function () {
     this.timeout(240000);
     let demo: ChildProcess;
@@ -377,7 +365,8 @@ describe("npm run smoke against npm run demo", function () {
     before(async () => {
         alerts = fs.mkdtempSync(path.join(os.tmpdir(), "demo-alerts-"));
         emptyAlerts = fs.mkdtempSync(path.join(os.tmpdir(), "no-alerts-"));
-        demo = spawn("npm", ["run", "--silent", "demo", "--", "--alerts", alerts, "--rows", "50"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        // In its own process group, as a terminal runs it, so that Ctrl-C reaches npm, the demo and its processors.
+        demo = spawn("npm", ["run", "--silent", "demo", "--", "--alerts", alerts, "--rows", "50"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
         await new Promise<void>((resolve, reject) => {
             const take = (d: Buffer) => {
                 demoOut += d.toString();
@@ -396,8 +385,8 @@ describe("npm run smoke against npm run demo", function () {
     after(async () => {
         if (demo.exitCode === null) {
             const exited = new Promise((resolve) => demo.on("exit", resolve));
-            // Ctrl-C to the demo itself: it stops its processors and servers and removes its data.
-            process.kill(scriptProcess(demo), "SIGINT");
+            // Ctrl-C, as a terminal sends it to the foreground process group: the demo stops its processors and servers and removes its data.
+            process.kill(-(demo.pid as number), "SIGINT");
             await exited;
         }
         fs.rmSync(alerts, { recursive: true, force: true });

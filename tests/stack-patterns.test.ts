@@ -118,7 +118,80 @@ describe("stack patterns (index.ts with trigger, queueWorker, schedule, kubernet
         await assertPacksPass(recorder);
     });
 
+    it("processor.command: every task definition and pod runs the command through the runtime, the schedule keeps it, roles unchanged, packs pass", async () => {
+        const command = ["python3", "/app/job/main.py", "--total", "$(amount)"];
+        const { recorder } = await run(
+            "own-job",
+            {
+                trigger: "queue",
+                processor: { command, stdin: true },
+                schedule: { scheduleExpression: "rate(6 hours)" },
+                kubernetes: {
+                    cluster: {
+                        existing: {
+                            oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+                            oidcProviderUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+                        },
+                    },
+                    job: {},
+                },
+                kubeconfig: "apiVersion: v1\nkind: Config\n",
+            },
+            ["kubeconfig"],
+        );
+        const containers = recorder.ofType("aws:ecs/taskDefinition:TaskDefinition").map((t) => [t.name, JSON.parse(t.inputs.containerDefinitions)[0]] as const);
+        assert.deepEqual(containers.map(([n]) => n).sort(), ["processor-task", "queue-worker-processor-task"]);
+        for (const [name, c] of containers) {
+            assert.deepEqual(c.command, command, `${name}: ECS passes the words as they are`);
+            assert.equal(c.environment.find((e: any) => e.name === "COMMAND_STDIN")?.value, "true", name);
+        }
+        // The schedule runs the processor's task definition and overrides only its environment.
+        const request = JSON.parse(recorder.one("aws:scheduler/schedule:Schedule").inputs.target.input);
+        assert.equal(request.TaskDefinition, recorder.one("aws:ecs/taskDefinition:TaskDefinition", "processor-task").state.arn);
+        assert.deepEqual(Object.keys(request.Overrides.ContainerOverrides[0]).sort(), ["Environment", "Name"]);
+        // Kubernetes: `args` (the image's CMD; its ENTRYPOINT, the runtime, stays), with $ escaped so $(amount) is not expanded.
+        const pod = recorder.one("kubernetes:batch/v1:Job").inputs.spec.template.spec.containers[0];
+        assert.deepEqual(pod.args, ["python3", "/app/job/main.py", "--total", "$$(amount)"]);
+        assert.equal(pod.command, undefined);
+        assert.equal(pod.env.find((e: any) => e.name === "COMMAND_STDIN")?.value, "true");
+        // The same permissions as the stack without a command: read uploads, write outputs and statuses.
+        const { recorder: plain } = await run("plain", {});
+        const policy = (r: Recorder, n: string) => parseDoc(r.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === n)!.inputs.policy);
+        assert.deepEqual(policy(recorder, "processor-task-policy"), policy(plain, "processor-task-policy"));
+        assert.deepEqual(policy(recorder, "kubernetes-policy"), policy(plain, "processor-task-policy"));
+        assert.equal(JSON.parse(plain.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions)[0].command, undefined, "no command: the image's CMD (the summariser)");
+        await assertPacksPass(recorder);
+    });
+
+    it("processor.image stands for image", async () => {
+        const image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-job:1.0.0";
+        const { recorder } = await run("own-image", { processor: { image, command: ["python3", "/app/job/main.py"] } });
+        assert.equal(JSON.parse(recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions)[0].image, image);
+        assert.equal(recorder.ofType("aws:ecr/repository:Repository").length, 0, "nothing is built");
+    });
+
     const rejected: [string, Record<string, unknown>, string][] = [
+        [
+            "a processor.command that is not a list of words",
+            { processor: { command: "python3 main.py" } },
+            `${PROJECT}:processor.command: "python3 main.py" is not a list of 1 to 64 words; give the program and its arguments, e.g. ["python3", "/app/job/main.py"]`,
+        ],
+        [
+            "an empty word in processor.command",
+            { processor: { command: ["python3", ""] } },
+            `${PROJECT}:processor.command[1]: "" is not a non-empty string of at most 4096 characters without NUL; give the program and its arguments as strings, e.g. ["python3", "/app/job/main.py"]`,
+        ],
+        ["an unknown processor setting", { processor: { cmd: ["x"] } }, `${PROJECT}:processor.cmd: ["x"] is not a setting of ${PROJECT}:processor; use command, stdin, image`],
+        [
+            "processor.stdin without a command",
+            { processor: { stdin: true } },
+            `${PROJECT}:processor.stdin: true needs ${PROJECT}:processor.command; the built-in summariser streams the object itself; set a command, or remove stdin`,
+        ],
+        [
+            "both image and processor.image",
+            { image: "r/a:1", processor: { image: "r/b:1" } },
+            `${PROJECT}:processor.image: "r/b:1" is set and so is ${PROJECT}:image; set the image once, in either`,
+        ],
         ["an unknown trigger", { trigger: "sqs" }, `${PROJECT}:trigger: "sqs" is not a trigger; use one of eventbridge, lambda, queue, none`],
         [
             "queue settings without the queue trigger",

@@ -18,6 +18,11 @@ export interface ContainerDefinitionArgs {
     scratchVolumeName: string;
     /** Extra environment variables; they may not replace the ones the pipeline sets. */
     environment?: Record<string, string>;
+    /**
+     * The job's command, passed to the image's entry point (the processor runtime) as the
+     * container's `command`; unset, the image's own CMD runs (the built-in summariser in ours).
+     */
+    command?: readonly string[];
 }
 
 /** Environment names the pipeline sets itself (static here, per file through the rule's overrides). */
@@ -32,6 +37,8 @@ export interface ContainerDefinition {
     essential: true;
     readonlyRootFilesystem: true;
     stopTimeout: number;
+    /** Arguments for the image's entry point (Docker CMD). */
+    command?: string[];
     linuxParameters: { initProcessEnabled: true };
     environment: { name: string; value: string }[];
     mountPoints: { sourceVolume: string; containerPath: string; readOnly: false }[];
@@ -66,6 +73,9 @@ export function processorContainerDefinition(args: ContainerDefinitionArgs): Con
         essential: true,
         readonlyRootFilesystem: true,
         stopTimeout: args.stopTimeoutSeconds,
+        // ECS's `command` is Docker's CMD, the arguments of the image's ENTRYPOINT (the processor runtime), which
+        // runs it for each file: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html
+        ...(args.command === undefined ? {} : { command: validateJobCommand(args.command, "command") }),
         // An init process forwards SIGTERM to the processor and reaps children.
         linuxParameters: { initProcessEnabled: true },
         environment: Object.keys(env)
@@ -97,4 +107,25 @@ export function validateImageUri(value: string, field: string): string {
         invalid(field, value, problem, `give one such as ${example}`);
     }
     return value;
+}
+
+/** The most words a command may have, and characters per word. */
+export const MAX_COMMAND_WORDS = 64;
+export const MAX_COMMAND_WORD_CHARS = 4096;
+
+/**
+ * A job's command: a list of 1–64 non-empty words (the program, then its arguments; no shell), each
+ * at most 4096 characters and without NUL. Returns a copy.
+ */
+export function validateJobCommand(command: readonly unknown[], field: string): string[] {
+    const example = '["python3", "/app/job/main.py"]';
+    if (!Array.isArray(command) || command.length === 0 || command.length > MAX_COMMAND_WORDS) {
+        invalid(field, command, `is not a list of 1 to ${MAX_COMMAND_WORDS} words`, `give the program and its arguments, e.g. ${example}`);
+    }
+    command.forEach((word, i) => {
+        if (typeof word !== "string" || word.length === 0 || word.length > MAX_COMMAND_WORD_CHARS || word.includes("\0")) {
+            invalid(`${field}[${i}]`, word, `is not a non-empty string of at most ${MAX_COMMAND_WORD_CHARS} characters without NUL`, `give the program and its arguments as strings, e.g. ${example}`);
+        }
+    });
+    return [...(command as string[])];
 }

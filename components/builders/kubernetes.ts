@@ -6,7 +6,7 @@
  */
 import { ConditionBlock } from "./iam";
 import { BucketPrefixes } from "./prefixes";
-import { SHUTDOWN_MARGIN_SECONDS } from "./container";
+import { SHUTDOWN_MARGIN_SECONDS, validateJobCommand } from "./container";
 import { STOP_TIMEOUT_SECONDS } from "./fargate";
 import { invalid, requireIntegerInRange, requireOneOf } from "./validation";
 
@@ -478,6 +478,8 @@ export interface EnvVar {
 export interface Container {
     name: string;
     image: string;
+    /** Arguments for the image's entry point (Docker CMD): the job's command. */
+    args?: string[];
     env: EnvVar[];
     resources: { requests: Record<string, string>; limits: Record<string, string> };
     securityContext: {
@@ -527,6 +529,18 @@ export interface ProcessorPodArgs {
     shardCount?: number;
     /** Extra variables; they may not replace the ones above (see RESERVED_BATCH_ENVIRONMENT). */
     environment?: Record<string, string>;
+    /** The job's command for the processor runtime (the image's entry point); unset: the image's CMD. */
+    command?: readonly string[];
+}
+
+/**
+ * A job's command as a container's `args`, meaning what it means on ECS. Kubernetes expands
+ * `$(VAR_NAME)` in args and reduces `$$` to `$` ("Double $$ are reduced to a single $, which allows
+ * for escaping the $(VAR_NAME) syntax", https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#entrypoint);
+ * ECS passes words as they are. So every `$` is doubled.
+ */
+export function kubernetesArgs(command: readonly string[]): string[] {
+    return validateJobCommand(command, "command").map((word) => word.replace(/\$/g, "$$$$"));
 }
 
 /** Summarising threads for a pod with this many millicores: one per whole vCPU, 1–16. */
@@ -585,6 +599,9 @@ export function processorPodTemplate(args: ProcessorPodArgs): PodTemplate {
                 {
                     name: args.containerName,
                     image: args.image,
+                    // `args` is the image's CMD and leaves its ENTRYPOINT (the processor runtime) in place; `command` would
+                    // replace the ENTRYPOINT: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/
+                    ...(args.command === undefined ? {} : { args: kubernetesArgs(args.command) }),
                     env: batchEnvironment(args),
                     resources: { requests: { ...size }, limits: { ...size } },
                     securityContext: {

@@ -147,6 +147,8 @@ export interface KubernetesJobsArgs extends BucketArgs {
     terminationGracePeriodSeconds?: number;
     /** Extra environment variables; the ones the component sets cannot be replaced. Default: none. */
     environment?: Record<string, pulumi.Input<string>>;
+    /** Your own job for each file (e.g. ["python3", "/app/job/main.py"]): the container's `args`, run by the image's entry point (the processor runtime). Default: the image's CMD: in our image, none (the built-in summariser). */
+    command?: string[];
     /** Run once now: a Job created on deploy. Give `job`, `cronJob` or both. Default: no Job. */
     job?: RunOnceJob;
     /** Run on a schedule: a CronJob. Give `job`, `cronJob` or both. Default: no CronJob. */
@@ -187,6 +189,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                 scratchSizeMiB: args.scratchSizeMib,
                 terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
                 environment: args.environment,
+                command: args.command,
                 job: args.job,
                 cronJob: args.cronJob,
                 transform: {

@@ -44,6 +44,8 @@ export interface TaskSettings extends BucketArgs {
     logGroupKmsKeyArn?: pulumi.Input<string>;
     /** Extra environment variables for the container; the pipeline's own (S3_BUCKET, S3_KEY, the prefixes…) cannot be set. Default: none. */
     environment?: Record<string, pulumi.Input<string>>;
+    /** Your own job for each file (e.g. ["python3", "/app/job/main.py"]): the container's `command`, run by the image's entry point (the processor runtime). Default: the image's CMD: in our image, none (the built-in summariser). */
+    command?: string[];
 }
 
 /** The TypeScript ProcessorTask's arguments for the shared settings. */
@@ -60,6 +62,7 @@ export function taskArgs(name: string, args: TaskSettings): TaskArgs {
         logRetentionDays: args.logRetentionDays,
         logGroupKmsKeyArn: args.logGroupKmsKeyArn,
         environment: args.environment,
+        command: args.command,
     };
 }
 

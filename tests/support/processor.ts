@@ -19,9 +19,9 @@ export interface RunningProcessor {
     done: Promise<ProcessorRun>;
 }
 
-/** Starts app/src/processor/main.ts with only PATH, loopback credentials, a region and `env`. */
-export function startProcessor(env: Record<string, string>): RunningProcessor {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN], {
+/** Starts app/src/processor/main.ts with only PATH, loopback credentials, a region and `env`; `args` are the job's command. */
+export function startProcessor(env: Record<string, string>, args: readonly string[] = []): RunningProcessor {
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, ...args], {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? "", AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ...env },
         stdio: ["ignore", "pipe", "pipe"],

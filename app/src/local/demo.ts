@@ -12,6 +12,7 @@ import { parseArgs } from "util";
 import { HIDDEN_CHARACTERS, codePointLabel } from "../status-page/page";
 import { startStatusServer } from "../status-page/server";
 import { LocalAlertTopic } from "./alert-topic";
+import { UsageError, parseEnvAssignments, splitCommand, wholeNumber } from "./command-line";
 import { FailedEvent, LocalPipeline, PipelineEvent, slackToText } from "./pipeline";
 import { loadStackConfig } from "./stack";
 import { brokenFile, sampleCsv } from "./sample";
@@ -36,6 +37,13 @@ Options:
                       pool: warm processor processes, one file at a time each (default);
                       process: a new processor process per file
   --alerts DIR        write each failure notification the alert topic would get to DIR, one file each
+  --command "CMD ARG…"
+                      run your own job for each file instead of the built-in summariser, inside
+                      the processor runtime (statuses, duplicate skip, outputs, SIGTERM), as
+                      processor.command does in a deployed stack; words split as a shell would
+                      (quotes, backslashes), nothing expanded: use "sh -c '…'" for pipes
+  --env NAME=VALUE    a variable for the processors (and your command), as the task definition's
+                      environment; repeat for more
   --once              process the initial files, print totals and exit: 0 when none failed, 1 when
                       any did (broken.csv always does: add --no-samples to check only your files)
   --help              show this help
@@ -58,19 +66,15 @@ export interface DemoOptions {
     runner?: "pool" | "process";
     /** --watch: how long a file must stay unchanged before it is uploaded. @default 1000 */
     stableMs?: number;
+    /** --command: the job's command, run by the processor runtime. @default the summariser */
+    command?: string[];
+    /** --env: extra variables for the processors. @default {} */
+    environment?: Record<string, string>;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
-const OPTION_NAMES = ["--stack", "--data", "--watch", "--create", "--rows", "--no-samples", "--concurrency", "--runner", "--once", "--alerts", "--help"];
-
-function wholeNumber(name: string, raw: string | undefined, fallback: number, max: number): number {
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > max) {
-        throw new UsageError(`${name}: ${JSON.stringify(raw)} is not a whole number from 1 to ${max}`);
-    }
-    return n;
-}
+const OPTION_NAMES = ["--stack", "--data", "--watch", "--create", "--rows", "--no-samples", "--concurrency", "--runner", "--command", "--env", "--once", "--alerts", "--help"];
 
 /** The demo's options, or "help"; a UsageError names what was wrong and what is allowed. */
 export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
@@ -89,6 +93,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
                 "no-samples": { type: "boolean" },
                 concurrency: { type: "string" },
                 runner: { type: "string" },
+                command: { type: "string" },
+                env: { type: "string", multiple: true },
                 once: { type: "boolean" },
                 alerts: { type: "string" },
                 help: { type: "boolean", short: "h" },
@@ -109,8 +115,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
     if (v.help) {
         return "help";
     }
-    const rows = wholeNumber("--rows", v.rows, 20000, 10_000_000);
-    const concurrency = v.concurrency === undefined ? undefined : wholeNumber("--concurrency", v.concurrency, 1, 64);
+    const rows = wholeNumber("--rows", v.rows, 20000, 1, 10_000_000);
+    const concurrency = v.concurrency === undefined ? undefined : wholeNumber("--concurrency", v.concurrency, 1, 1, 64);
     if (v.runner !== undefined && v.runner !== "pool" && v.runner !== "process") {
         throw new UsageError(`--runner: ${JSON.stringify(v.runner)} is not one of pool, process`);
     }
@@ -131,6 +137,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
             throw new UsageError(`${file}: no such file; give paths of files to upload`);
         }
     }
+    const command = v.command === undefined ? undefined : splitCommand(v.command);
+    const environment = v.env === undefined ? undefined : parseEnvAssignments(v.env);
     return {
         stack: v.stack ?? "dev",
         dataDir: v.data,
@@ -142,6 +150,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
         concurrency,
         runner: v.runner as DemoOptions["runner"],
         alertsDir: v.alerts,
+        command,
+        environment,
     };
 }
 
@@ -174,6 +184,9 @@ export interface RunningDemo {
     stop(): Promise<{ pending: number }>;
 }
 
+/** Outputs of one file listed in its line; the status lists them all. */
+const MAX_OUTPUTS_PRINTED = 10;
+
 /** One line (or a few) per pipeline event; failed files go through reportFailedFile. */
 export function describeEvent(e: Exclude<PipelineEvent, FailedEvent>, bucket: string): string {
     const key = "key" in e ? printable(e.key) : "";
@@ -197,8 +210,12 @@ export function describeEvent(e: Exclude<PipelineEvent, FailedEvent>, bucket: st
             return `■  ${key}: interrupted (SIGTERM, exit ${e.exitCode}); status interrupted`;
         case "requeued":
             return `↻  ${key}: the processor was killed (${e.signal ?? "signal"}, exit ${e.exitCode}); queued again`;
-        case "succeeded":
-            return `✔  ${key}: ${e.rows.toLocaleString("en-US")} rows in ${(e.durationMs / 1000).toFixed(1)} s\n   summary s3://${bucket}/${printable(e.outputKey)}\n   status  s3://${bucket}/${printable(e.statusKey)}`;
+        case "succeeded": {
+            const what = e.rows === undefined ? "done" : `${e.rows.toLocaleString("en-US")} rows`;
+            const shown = e.outputKeys.slice(0, MAX_OUTPUTS_PRINTED).map((k) => `   ${k.endsWith(".summary.json") ? "summary" : "output "} s3://${bucket}/${printable(k)}`);
+            const more = e.outputKeys.length > MAX_OUTPUTS_PRINTED ? [`   … and ${e.outputKeys.length - MAX_OUTPUTS_PRINTED} more outputs (listed in the status)`] : [];
+            return [`✔  ${key}: ${what} in ${(e.durationMs / 1000).toFixed(1)} s`, ...shown, ...more, `   status  s3://${bucket}/${printable(e.statusKey)}`].join("\n");
+        }
     }
 }
 
@@ -240,7 +257,15 @@ export async function startDemo(options: DemoOptions, print: (line: string) => v
             print(describeEvent(e, bucket));
         }
     };
-    const pipeline = await LocalPipeline.start({ stack: options.stack, dataDir: options.dataDir, concurrency: options.concurrency, runner: options.runner, onEvent });
+    const pipeline = await LocalPipeline.start({
+        stack: options.stack,
+        dataDir: options.dataDir,
+        concurrency: options.concurrency,
+        runner: options.runner,
+        command: options.command,
+        environment: options.environment,
+        onEvent,
+    });
     const status = await startStatusServer({
         s3: pipeline.s3.client,
         bucket: pipeline.bucket,
@@ -253,6 +278,7 @@ export async function startDemo(options: DemoOptions, print: (line: string) => v
     print(`Local S3 server  ${pipeline.endpoint}  (bucket ${pipeline.bucket}, data in ${pipeline.dataDir}${options.dataDir ? "" : ", removed on exit"})`);
     print(`Rule             Object Created under ${upload}${pipeline.config.keySuffixes.length ? ` ending ${pipeline.config.keySuffixes.join(", ")}` : ""} (from Pulumi.${options.stack}.yaml)`);
     print(`Processors       ${pipeline.concurrency} at once (${pipeline.runner.kind === "pool" ? "warm processes, one file at a time each" : "a new process per file"})`);
+    print(`Job              ${options.command ? `your command, run by the processor runtime for each file: ${options.command.map((w) => printable(JSON.stringify(w))).join(" ")}` : "the built-in summariser"}`);
     print(`Status page      ${status.url}`);
     if (alertTopic) {
         print(`Alert topic      ${alertTopic.directory} (failure notifications, one file each, as the SNS topic gets them)`);

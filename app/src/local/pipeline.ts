@@ -19,13 +19,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Readable } from "stream";
-import { processorContainerDefinition } from "../../../components/builders";
+import { RESERVED_ENVIRONMENT, processorContainerDefinition } from "../../../components/builders";
 import type { StackConfig } from "../../../components/stack-config";
 import { formatNotification } from "../notifier/format";
 import type { SlackMessage } from "../notifier/format";
 import { listObjects } from "../processor/batch";
 import { readJson, writeJson } from "../processor/s3";
-import { StatusDocument, statusKey, summaryKey } from "../processor/status";
+import { programProblem } from "../processor/command";
+import { StatusDocument, statusKey } from "../processor/status";
 import { LOCAL_ACCOUNT, LOCAL_REGION, Route, objectCreatedEvent, routeEvent, uploadRoute } from "./events";
 import { PoolRunner, ProcessRunner, ProcessorRunner, RunResult, signalOfExitCode } from "./runner";
 import { LOCAL_CREDENTIALS, LocalS3Server, ObjectCreatedRecord, startLocalS3 } from "./s3-server";
@@ -45,7 +46,8 @@ export type PipelineEvent =
     | { type: "resumed"; files: number; running: number; interrupted: number; leftoverProcesses: number }
     | { type: "started"; key: string }
     | { type: "progress"; key: string; rows: number }
-    | { type: "succeeded"; key: string; rows: number; durationMs: number; outputKey: string; statusKey: string }
+    /** `rows` when the job reported them (the summariser always does; a command through its .status.json). */
+    | { type: "succeeded"; key: string; rows?: number; durationMs: number; outputKeys: string[]; statusKey: string }
     | { type: "skipped"; key: string; reason: string }
     /** Stopped by SIGTERM (the pipeline stopping, or someone else): status `interrupted`. */
     | { type: "interrupted"; key: string; exitCode: number }
@@ -70,11 +72,28 @@ export interface LocalPipelineOptions {
     /** How the processor runs (runner.ts). @default "pool" */
     runner?: "pool" | "process";
     /**
-     * What the `process` runner starts for each file (it reads the file from its environment).
+     * What the `process` runner starts for each file instead of the processor (it reads the file from
+     * its environment, and gets no processor runtime around it). Cannot be combined with `command`.
      * @default node and the processor's entry point, compiled to JavaScript at start
      */
     processorCommand?: string[];
+    /**
+     * The job's command, run by the processor runtime for each file (statuses, duplicate skip,
+     * outputs, signals), as `processor.command` is in a deployed stack. Either runner.
+     * @default the built-in summariser
+     */
+    command?: string[];
+    /**
+     * Extra variables for the processors, as the task definition's `environment` (COMMAND_GRACE_MS,
+     * COMMAND_STDIN, a command's own settings, …); the pipeline's own cannot be replaced.
+     * @default {}
+     */
+    environment?: Record<string, string>;
+    /** The processors' (and so a command's) working directory. @default this process's */
+    cwd?: string;
     onEvent?: (event: PipelineEvent) => void;
+    /** Every JSON log line a processor writes, with the upload it is processing. */
+    onLog?: (key: string, entry: Record<string, unknown>) => void;
     /** Errors inside the local S3 server (each also fails its request with a 500). @default stderr */
     log?: (line: string) => void;
 }
@@ -93,6 +112,29 @@ function buildProcessor(outDir: string): { main: string; host: string } {
     fs.renameSync(staging, outDir);
     const at = (source: string) => path.join(outDir, path.relative(staging, built.get(source) as string));
     return { main: at(PROCESSOR_MAIN), host: at(PROCESSOR_HOST) };
+}
+
+/** A command the processors can start from `cwd`, or a clear error naming what is wrong. */
+function checkCommand(command: readonly string[] | undefined, cwd: string | undefined): void {
+    if (command === undefined) {
+        return;
+    }
+    if (command.length === 0 || command[0] === "") {
+        throw new Error("command is empty; give the program and its arguments, e.g. [\"python3\", \"examples/group-totals/main.py\"]");
+    }
+    const problem = programProblem(command[0], process.env.PATH, cwd);
+    if (problem !== undefined) {
+        throw new Error(`command: ${JSON.stringify(command[0])} ${problem}`);
+    }
+}
+
+/** Extra processor variables may not replace the ones the pipeline sets (as the task definition's may not). */
+function checkEnvironment(environment: Record<string, string>): void {
+    for (const name of Object.keys(environment)) {
+        if ((RESERVED_ENVIRONMENT as readonly string[]).includes(name) || /^(S3_(BUCKET|KEY|ENDPOINT)|AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)|PATH|NODE_PATH)$/.test(name)) {
+            throw new Error(`environment.${name} is set by the pipeline; choose another variable name`);
+        }
+    }
 }
 
 function isFinalFor(status: StatusDocument | undefined, etag: string | undefined): boolean {
@@ -118,7 +160,9 @@ export class LocalPipeline {
         readonly dataDir: string,
         private readonly ownsDataDir: boolean,
         private readonly state: PipelineState,
+        private readonly environment: Record<string, string>,
         private readonly onEvent: (event: PipelineEvent) => void,
+        private readonly onLog?: (key: string, entry: Record<string, unknown>) => void,
     ) {
         this.route = uploadRoute(bucket, config.prefixes.upload, config.keySuffixes, CONTAINER);
         this.taskEnv = this.taskEnvironment();
@@ -135,6 +179,11 @@ export class LocalPipeline {
         if (options.processorCommand !== undefined && options.runner !== "process") {
             throw new Error(`processorCommand is run by the process runner; runner is ${JSON.stringify(options.runner ?? "pool")} (give runner: "process")`);
         }
+        if (options.processorCommand !== undefined && options.command !== undefined) {
+            throw new Error("processorCommand replaces the processor; command runs inside it: give one or the other");
+        }
+        checkCommand(options.command, options.cwd);
+        checkEnvironment(options.environment ?? {});
         const owned = options.dataDir === undefined;
         const dataDir = path.resolve(options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "local-pipeline-")));
         fs.mkdirSync(dataDir, { recursive: true });
@@ -147,6 +196,7 @@ export class LocalPipeline {
             const bucket = options.bucket ?? "demo-uploads";
             await s3.createBucket(bucket);
             const runnerOptions = {
+                cwd: options.cwd,
                 baseEnv: {
                     PATH: process.env.PATH ?? "",
                     NODE_PATH: childNodePath(REPO_ROOT),
@@ -160,11 +210,12 @@ export class LocalPipeline {
                 onSpawn: (pid: number) => state.childStarted(pid),
                 onExit: (pid: number) => state.childExited(pid),
             };
+            const command = options.command ?? [];
             const runner: ProcessorRunner =
                 options.runner === "process"
-                    ? new ProcessRunner(options.processorCommand ?? [process.execPath, built.main], runnerOptions)
-                    : new PoolRunner(built.host, runnerOptions);
-            const pipeline = new LocalPipeline(s3, bucket, config, stack, concurrency, runner, dataDir, owned, state, options.onEvent ?? (() => undefined));
+                    ? new ProcessRunner(options.processorCommand ?? [process.execPath, built.main, ...command], runnerOptions)
+                    : new PoolRunner(built.host, { ...runnerOptions, command });
+            const pipeline = new LocalPipeline(s3, bucket, config, stack, concurrency, runner, dataDir, owned, state, options.environment ?? {}, options.onEvent ?? (() => undefined), options.onLog);
             await pipeline.resume(leftoverProcesses);
             return pipeline;
         } catch (e) {
@@ -223,10 +274,20 @@ export class LocalPipeline {
         })());
     }
 
-    /** The status key and summary key of an upload. */
-    private locations(key: string): { statusKey: string; outputKey: string } {
+    /** The status key of an upload. */
+    private locations(key: string): { statusKey: string } {
         const relative = key.slice(this.config.prefixes.upload.length);
-        return { statusKey: statusKey(this.config.prefixes.status, relative), outputKey: summaryKey(this.config.prefixes.output, relative) };
+        return { statusKey: statusKey(this.config.prefixes.status, relative) };
+    }
+
+    /** The task definition's static environment the processors get (with the `environment` option's variables). */
+    get processorEnvironment(): Readonly<Record<string, string>> {
+        return { ...this.taskEnv };
+    }
+
+    /** The folder each processor's workspaces are made in (the task's scratch volume, unless SCRATCH_DIR says otherwise). */
+    get scratchRoot(): string {
+        return this.taskEnv.SCRATCH_DIR ?? this.taskEnv.TMPDIR;
     }
 
     private async readStatus(key: string): Promise<StatusDocument | undefined> {
@@ -335,6 +396,7 @@ export class LocalPipeline {
             // The task's scratch volume: inside the data folder, like everything the pipeline writes.
             scratchPath: this.scratchDir(),
             scratchVolumeName: "scratch",
+            environment: this.environment,
         });
         return Object.fromEntries(container.environment.map((e) => [e.name, e.value]));
     }
@@ -361,6 +423,7 @@ export class LocalPipeline {
         const result = await this.runner.run({
             env: { ...this.taskEnv, ...job.env },
             onLog: (entry) => {
+                this.onLog?.(job.key, entry);
                 if (entry.msg === "progress") {
                     this.onEvent({ type: "progress", key: job.key, rows: Number(entry.rows) });
                 }
@@ -397,7 +460,9 @@ export class LocalPipeline {
         if (result.exitCode === 0) {
             this.state.remove(job.id);
             if (last?.msg === "succeeded") {
-                this.onEvent({ type: "succeeded", key: job.key, rows: Number(last.rows), durationMs: Number(last.durationMs), ...where });
+                const outputKeys = Array.isArray(last.outputKeys) ? last.outputKeys.map(String) : [];
+                const rows = typeof last.rows === "number" ? last.rows : undefined;
+                this.onEvent({ type: "succeeded", key: job.key, rows, durationMs: Number(last.durationMs), outputKeys, ...where });
             } else {
                 this.onEvent({ type: "skipped", key: job.key, reason: String(last?.msg ?? "nothing to do") });
             }

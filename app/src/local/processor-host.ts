@@ -9,6 +9,8 @@
  * - stdin: a job, `{"env": {...}}`; the next job is sent only after the previous one's result;
  * - stdout: the processor's own JSON log lines, then `#<nonce> {"exitCode": N, "maxRssKiB": N}`
  *   (the nonce is the first argument; processor lines are JSON objects, so they never start with `#`).
+ * The arguments after the nonce are the job's command (none: the summariser), as the container's
+ * entry point takes them.
  *
  * SIGTERM or SIGINT stops the file in progress as in a task (recorded `interrupted`, exit 143) and
  * then the host; when idle, the host exits at once. When stdin closes (the pipeline is gone, even
@@ -17,6 +19,7 @@
 import { main } from "../processor/main";
 
 const nonce = process.argv[2] ?? "";
+const command = process.argv.slice(3);
 const baseEnv = { ...process.env };
 let running = false;
 let stopping = false;
@@ -55,7 +58,7 @@ async function runJob(env: Record<string, string>): Promise<void> {
     let exitCode: number;
     try {
         // The object, not process.env: an environment variable cannot hold a NUL (S3 keys can).
-        exitCode = await main({ ...process.env, ...env });
+        exitCode = await main({ ...process.env, ...env }, command);
     } catch (e) {
         process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "unexpected error", error: (e as Error)?.message ?? String(e), exitCode: 70 })}\n`);
         exitCode = 70;

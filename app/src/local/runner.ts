@@ -5,10 +5,11 @@
  * stop it with SIGTERM as ECS does.
  *
  * - `process`: a new process per file running `command` (by default the processor's compiled entry
- *   point) — any command that reads its file from the environment works, like a task per file.
+ *   point, with the job's command as its arguments when there is one), like a task per file.
  * - `pool` (default): warm hosts (processor-host.ts) that each run the processor's entry point for
  *   one file at a time, so the process start and the AWS SDK's load are paid once per host rather
- *   than once per file. A host that dies takes only its current file with it.
+ *   than once per file. A host that dies takes only its current file with it. A job's command still
+ *   runs as a new child process per file, inside the processor runtime.
  */
 import { ChildProcess, spawn } from "child_process";
 import { randomBytes } from "crypto";
@@ -45,6 +46,8 @@ export interface ProcessorRunner {
 export interface RunnerOptions {
     /** Variables every processor gets besides the file's (PATH, NODE_PATH, credentials, endpoint). */
     baseEnv: Record<string, string>;
+    /** The processors' working directory. @default this process's */
+    cwd?: string;
     /** Called when a process starts and exits (the pipeline records them, to end leftovers after a crash). */
     onSpawn?: (pid: number) => void;
     onExit?: (pid: number) => void;
@@ -118,7 +121,7 @@ export class ProcessRunner implements ProcessorRunner {
         return new Promise((resolve) => {
             let child: ChildProcess;
             try {
-                child = spawn(this.command[0], this.command.slice(1), { env: { ...this.options.baseEnv, ...request.env }, stdio: ["ignore", "pipe", "pipe"] });
+                child = spawn(this.command[0], this.command.slice(1), { env: { ...this.options.baseEnv, ...request.env }, cwd: this.options.cwd, stdio: ["ignore", "pipe", "pipe"] });
             } catch (e) {
                 // e.g. a key with a NUL character cannot be an environment variable.
                 resolve({ exitCode: 70, stderr: "", startError: (e as Error).message });
@@ -181,10 +184,11 @@ class Host {
 
     constructor(
         script: string,
-        env: Record<string, string>,
+        args: readonly string[],
+        options: Pick<RunnerOptions, "baseEnv" | "cwd">,
         private readonly onExit: (host: Host) => void,
     ) {
-        this.child = spawn(process.execPath, [script, this.nonce], { env, stdio: ["pipe", "pipe", "pipe"] });
+        this.child = spawn(process.execPath, [script, this.nonce, ...args], { env: options.baseEnv, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
         this.child.stdin!.on("error", () => undefined);
         this.child.stdout!.on("data", lineReader((line) => this.onLine(line)));
         this.child.stderr!.on("data", (d: Buffer) => {
@@ -244,7 +248,11 @@ export class PoolRunner implements ProcessorRunner {
 
     constructor(
         private readonly hostScript: string,
-        private readonly options: RunnerOptions & { filesPerHost?: number },
+        private readonly options: RunnerOptions & {
+            filesPerHost?: number;
+            /** The job's command each host runs its files with (the entry point's arguments); none: the summariser. */
+            command?: readonly string[];
+        },
     ) {}
 
     run(request: RunRequest): Promise<RunResult> {
@@ -266,7 +274,7 @@ export class PoolRunner implements ProcessorRunner {
     }
 
     private spawnHost(): Host {
-        const host = new Host(this.hostScript, this.options.baseEnv, (h) => {
+        const host = new Host(this.hostScript, this.options.command ?? [], this.options, (h) => {
             this.hosts.delete(h);
             const i = this.idle.indexOf(h);
             if (i >= 0) {

@@ -127,7 +127,10 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     // Koa turns an error thrown while handling a request into that request's error response (500
     // for anything that is not an S3 error) and reports it here; the server goes on.
     server.on("error", (error, ctx) => {
-        if ((error.status ?? 500) >= 500) {
+        // A client that hangs up while an object is still being sent (it stopped reading: a duplicate
+        // event skipped, a stopped processor) is not a failure of the server.
+        const clientGone = (error.code === "ECONNRESET" || error.code === "EPIPE") && ctx?.method === "GET";
+        if ((error.status ?? 500) >= 500 && !clientGone) {
             log(`local S3 server: ${ctx ? `${ctx.method} ${JSON.stringify(decodedPath(ctx.path))}` : "a request"} failed (500): ${error.code ?? error.name}: ${error.message}`);
         }
     });

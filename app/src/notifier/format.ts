@@ -52,6 +52,7 @@ export const LIMITS = {
 /** The processor's exit codes (app/src/processor/exit-codes.ts), with what they mean. */
 export const EXIT_CODE_MEANINGS: Readonly<Record<number, string>> = {
     0: "ok",
+    1: "the job's command failed (its exit code and last stderr lines are in the file's status document), or the processor crashed before recording an outcome",
     3: "batch run: one or more files failed (see their status documents)",
     64: "missing or invalid settings",
     65: "bad input file (empty, binary, not delimited, corrupt or truncated gzip)",
@@ -71,9 +72,6 @@ export function exitCodeMeaning(code: number | undefined | null): string {
     const known = EXIT_CODE_MEANINGS[code];
     if (known !== undefined) {
         return known;
-    }
-    if (code === 1) {
-        return "general error: not one of the processor's codes (an uncaught crash?)";
     }
     if (code > 128 && code < 160) {
         return `killed by signal ${code - 128}`;

@@ -7,6 +7,7 @@
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { BatchConfig, relativeName } from "./config";
 import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
+import { Job } from "./job";
 import { Logger } from "./log";
 import { emitBatchMetrics } from "./metrics";
 import { processOne } from "./run";
@@ -93,6 +94,8 @@ export interface BatchDeps {
     signal: AbortSignal;
     taskArn?: string;
     now?: () => number;
+    /** What does the work for each file. @default the summariser */
+    job?: Job;
 }
 
 /** Whether the status document says this version was already processed (the check event mode makes). */

@@ -9,6 +9,8 @@
  * Every invalid setting throws a ProcessorError (exit 64) whose message names the variable, its value and
  * what is allowed.
  */
+import * as os from "os";
+import * as path from "path";
 import { ExitCode, ProcessorError } from "./exit-codes";
 import { InputFormat, SummaryOptions } from "./summarize/types";
 
@@ -33,6 +35,12 @@ export interface CommonConfig {
     metadataUri?: string;
     /** How long after SIGTERM the process may take to record `interrupted` before it exits anyway. */
     shutdownGraceMs: number;
+    /** Where each file's workspace (its input, OUTPUT_DIR and WORK_DIR) is made: SCRATCH_DIR, else TMPDIR (the task's scratch volume). */
+    scratchDir: string;
+    /** A command also gets the input on its stdin (COMMAND_STDIN). */
+    commandStdin: boolean;
+    /** How long after SIGTERM a command may take to exit before its process group is killed (COMMAND_GRACE_MS); below shutdownGraceMs. */
+    commandGraceMs: number;
 }
 
 /** One file to process, as an event, a listing or a queue message names it. */
@@ -177,6 +185,15 @@ function readCommon(env: Env, bucket: string): CommonConfig {
         fail(`SUMMARY_FORMAT: ${JSON.stringify(format)} is not one of ${FORMATS.join(", ")}`);
     }
     const delimiter = env.SUMMARY_DELIMITER === "\\t" ? "\t" : env.SUMMARY_DELIMITER || undefined;
+    const shutdownGraceMs = optionalInt(env, "SHUTDOWN_GRACE_MS", 0, 115000) ?? 20000;
+    const commandGraceMs = optionalInt(env, "COMMAND_GRACE_MS", 0, 115000) ?? defaultCommandGraceMs(shutdownGraceMs);
+    if (commandGraceMs >= shutdownGraceMs && shutdownGraceMs > 0) {
+        fail(`COMMAND_GRACE_MS: ${commandGraceMs} is not below SHUTDOWN_GRACE_MS (${shutdownGraceMs}); the processor needs time after killing the command to record interrupted`);
+    }
+    const scratchDir = env.SCRATCH_DIR || env.TMPDIR || os.tmpdir();
+    if (!path.isAbsolute(scratchDir)) {
+        fail(`${env.SCRATCH_DIR ? "SCRATCH_DIR" : "TMPDIR"}: ${JSON.stringify(scratchDir)} is not an absolute path (the task's scratch volume, e.g. /tmp)`);
+    }
     if (delimiter !== undefined && [...delimiter].length !== 1) {
         fail(`SUMMARY_DELIMITER: ${JSON.stringify(delimiter)} is not a single character (use \\t for a tab)`);
     }
@@ -197,8 +214,19 @@ function readCommon(env: Env, bucket: string): CommonConfig {
             parallelism: optionalInt(env, "SUMMARY_PARALLELISM", 1, 16) ?? 1,
         },
         metadataUri: env.ECS_CONTAINER_METADATA_URI_V4 || undefined,
-        shutdownGraceMs: optionalInt(env, "SHUTDOWN_GRACE_MS", 0, 115000) ?? 20000,
+        shutdownGraceMs,
+        scratchDir,
+        commandStdin: optionalBool(env, "COMMAND_STDIN") ?? false,
+        commandGraceMs,
     };
+}
+
+/**
+ * The command's grace period: COMMAND_GRACE_MS, else SHUTDOWN_GRACE_MS less the time kept to kill the command and
+ * record `interrupted` (5 s, or half the shutdown grace when that is shorter).
+ */
+export function defaultCommandGraceMs(shutdownGraceMs: number): number {
+    return Math.max(shutdownGraceMs - 5000, Math.floor(shutdownGraceMs / 2));
 }
 
 /** Event mode: reads and validates the settings for one file; throws ProcessorError (exit 64) naming the variable. */

@@ -10,9 +10,15 @@
 export const ExitCode = {
     /** Summary and status written, or a duplicate event skipped; batch: every file succeeded or was skipped; worker: stopped by SIGTERM. */
     OK: 0,
+    /**
+     * The stack's command failed: it exited non-zero (other than 65, 66, 75 or 77, which keep their meanings below),
+     * was killed by a signal, left no output, or broke the contract; the status document has its exit code, signal
+     * and last stderr lines.
+     */
+    COMMAND_FAILED: 1,
     /** Batch mode: the run went through the files, but at least one failed; their status documents say why. */
     SOME_FILES_FAILED: 3,
-    /** Missing or invalid settings (environment). */
+    /** Missing or invalid settings (environment), a command that cannot be started, or too little scratch space. */
     CONFIG: 64,
     /** The file cannot be summarised: empty, binary, not delimited, corrupt or truncated gzip. */
     INPUT: 65,

@@ -1,5 +1,7 @@
 /**
- * The container's entry point: read the settings, then by PROCESSOR_MODE
+ * The container's entry point, `main.js [COMMAND ARG…]`: with no command the built-in summariser
+ * processes each file; with one (the image's CMD, ECS's container `command`, Kubernetes' `args`)
+ * the runtime runs it for each file (command.ts). Then, by PROCESSOR_MODE
  * - `event` (default): process the one file S3_BUCKET / S3_KEY name and exit with its code;
  * - `batch`: process every file under the upload prefix not yet processed for its ETag, then exit;
  * - `worker`: process the files an SQS queue's messages name, until SIGTERM.
@@ -7,8 +9,10 @@
  * progress; event and batch mode then exit 143, worker mode releases the message and exits 0, all
  * within SHUTDOWN_GRACE_MS.
  */
+import { commandJob, validateCommand } from "./command";
 import { FileRef, ProcessorConfig, Settings, readSettings } from "./config";
 import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
+import { Job, summaryJob } from "./job";
 import { createLogger } from "./log";
 import { runBatch } from "./batch";
 import { fetchTaskArn } from "./metadata";
@@ -21,11 +25,21 @@ function eventFile(config: ProcessorConfig): FileRef {
     return { key: config.key, size: config.size, etag: config.etag, eventTime: config.eventTime, eventId: config.eventId };
 }
 
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * Runs the processor with `env` as its environment and `command` (argv after the script) as the job;
+ * resolves with the exit code.
+ */
+export async function main(env: NodeJS.ProcessEnv = process.env, command: readonly string[] = process.argv.slice(2)): Promise<number> {
     let log = createLogger({ service: "processor" });
     let settings: Settings;
+    let job: Job;
     try {
         settings = readSettings(env);
+        if (command.length > 0) {
+            validateCommand(command, env);
+        }
+        const c = settings.config;
+        job = command.length > 0 ? commandJob({ argv: [...command], stdin: c.commandStdin, graceMs: c.commandGraceMs, env: { ...env } }) : summaryJob;
     } catch (e) {
         const exitCode = e instanceof ProcessorError ? e.exitCode : ExitCode.INTERNAL;
         log.error("invalid settings", { error: (e as Error).message, exitCode });
@@ -53,15 +67,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     try {
         switch (mode) {
             case "event": {
-                const result = await processOne(settings.config, eventFile(settings.config), { s3, log, signal: controller.signal, taskArn, mode });
+                const result = await processOne(settings.config, eventFile(settings.config), { s3, log, signal: controller.signal, taskArn, mode, job });
                 return result.exitCode;
             }
             case "batch":
-                return (await runBatch(settings.config, { s3, log, signal: controller.signal, taskArn })).exitCode;
+                return (await runBatch(settings.config, { s3, log, signal: controller.signal, taskArn, job })).exitCode;
             case "worker": {
                 const sqs = createSqsClient(settings.config);
                 try {
-                    return await runWorker(settings.config, { s3, sqs, log, signal: controller.signal, taskArn });
+                    return await runWorker(settings.config, { s3, sqs, log, signal: controller.signal, taskArn, job });
                 } finally {
                     sqs.destroy();
                 }

@@ -1,6 +1,7 @@
 /**
  * CloudWatch Embedded Metric Format through aws-embedded-metrics: one EMF document per file on
- * stdout, which CloudWatch Logs (awslogs driver) turns into metrics, and one per batch run.
+ * stdout, which CloudWatch Logs (awslogs driver) turns into metrics, and one per batch run. A
+ * command's own metrics (OUTPUT_DIR/.status.json) join its file's document, with the same dimensions.
  */
 import type { MetricsLogger } from "aws-embedded-metrics";
 
@@ -9,6 +10,11 @@ export interface RunMetrics {
     rows: number;
     bytes: number;
     badRows: number;
+    /** Files uploaded from OUTPUT_DIR, and their bytes. */
+    outputFiles: number;
+    outputBytes: number;
+    /** The job's own metrics (a command's OUTPUT_DIR/.status.json), by name; unit None. */
+    jobMetrics?: Record<string, number>;
     durationMs: number;
     bucket: string;
     key: string;
@@ -38,6 +44,11 @@ export async function emitMetrics(m: RunMetrics): Promise<void> {
     metrics.putMetric("BytesRead", m.bytes, Unit.Bytes);
     metrics.putMetric("BadRows", m.badRows, Unit.Count);
     metrics.putMetric("DurationMs", m.durationMs, Unit.Milliseconds);
+    metrics.putMetric("OutputFiles", m.outputFiles, Unit.Count);
+    metrics.putMetric("OutputBytes", m.outputBytes, Unit.Bytes);
+    for (const [name, value] of Object.entries(m.jobMetrics ?? {})) {
+        metrics.putMetric(name, value, Unit.None);
+    }
     metrics.setProperty("bucket", m.bucket);
     metrics.setProperty("key", m.key);
     if (m.taskArn) {

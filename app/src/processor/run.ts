@@ -1,20 +1,25 @@
 /**
- * One file, start to finish: find the object (raw or URL-encoded key), skip it if this ETag was
- * already processed, record `running`, stream and summarise it, upload the summary, record the
- * outcome. Never modifies the input; the summary appears only when complete.
+ * One file, start to finish, whatever does the work: find the object (raw or URL-encoded key), skip
+ * it if this ETag was already processed, record `running`, make the file's workspace, run the job
+ * (the built-in summariser, or the stack's command: job.ts, command.ts), upload what it wrote to
+ * OUTPUT_DIR, record the outcome with the outputs listed (the manifest, written last: outputs.ts),
+ * emit metrics, remove the workspace. Never modifies the input object.
  *
  * Every mode goes through `processOne`: event mode for its one file, batch mode for each listed
  * file, worker mode for each file a queue message names.
  */
 import { S3Client } from "@aws-sdk/client-s3";
+import { CommandError } from "./command";
 import { CommonConfig, FileRef, ProcessorMode, candidateKeys, isUnderPrefix, relativeName } from "./config";
 import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
+import { Job, JobInterrupted, summaryJob } from "./job";
 import { Logger } from "./log";
 import { emitMetrics } from "./metrics";
-import { OpenedObject, classify, openObject, readJson, toProcessorError, uploadJson, writeJson } from "./s3";
-import { StatusDocument, StatusState, statusKey, summaryKey } from "./status";
-import { summarizeStream } from "./summarize";
-import { AbortedError, FileSummary, InputError } from "./summarize/types";
+import { ContractError, JobReport, listOutputs, uploadOutputs } from "./outputs";
+import { OpenedObject, classify, openObject, readJson, toProcessorError, writeJson } from "./s3";
+import { StatusDocument, StatusError, StatusState, statusKey } from "./status";
+import { AbortedError, InputError } from "./summarize/types";
+import { Workspace, createWorkspace, removeWorkspace } from "./workspace";
 
 export interface RunDeps {
     s3: S3Client;
@@ -23,13 +28,16 @@ export interface RunDeps {
     signal: AbortSignal;
     taskArn?: string;
     now?: () => number;
+    /** What does the work: the built-in summariser (default) or a command (command.ts). */
+    job?: Job;
 }
 
 export interface RunResult {
     exitCode: ExitCodeValue;
     outcome: "succeeded" | "failed" | "interrupted" | "skipped";
     status?: StatusDocument;
-    summary?: FileSummary;
+    /** What the job reported (rows, bad rows, its metrics), when it succeeded. */
+    report?: JobReport;
 }
 
 /**
@@ -69,34 +77,56 @@ async function findObject(s3: S3Client, bucket: string, file: FileRef, keys: str
 
 /** SDK errors become ProcessorErrors with their exit code; everything else is left as it is. */
 function normalise(error: unknown): unknown {
-    if (error instanceof InputError || error instanceof AbortedError || error instanceof ProcessorError) {
+    if (error instanceof InputError || error instanceof AbortedError || error instanceof JobInterrupted || error instanceof ProcessorError) {
         return error;
     }
     return classify(error) === "other" ? error : toProcessorError(error, "S3");
 }
 
-function describe(error: unknown): { exitCode: ExitCodeValue; errorClass: string; message: string; state: StatusState } {
+interface Described {
+    state: StatusState;
+    exitCode: ExitCodeValue;
+    error: StatusError;
+}
+
+function describe(error: unknown): Described {
+    const d = (state: StatusState, exitCode: ExitCodeValue, errorClass: string, message: string, more: Partial<StatusError> = {}): Described => ({
+        state,
+        exitCode,
+        error: { class: errorClass, message, exitCode, ...more },
+    });
+    if (error instanceof JobInterrupted) {
+        return d("interrupted", ExitCode.INTERRUPTED, error.killed ? "Interrupted:killed" : "Interrupted", error.message);
+    }
     if (error instanceof AbortedError) {
-        return { exitCode: ExitCode.INTERRUPTED, errorClass: "Interrupted", message: "stopped by SIGTERM before the file was finished", state: "interrupted" };
+        return d("interrupted", ExitCode.INTERRUPTED, "Interrupted", "stopped by SIGTERM before the file was finished");
     }
     if (error instanceof InputError) {
-        return { exitCode: ExitCode.INPUT, errorClass: `InputError:${error.code}`, message: error.message, state: "failed" };
+        return d("failed", ExitCode.INPUT, `InputError:${error.code}`, error.message);
+    }
+    if (error instanceof CommandError) {
+        return d("failed", error.exitCode, error.errorClass, error.message, {
+            commandExitCode: error.commandExitCode,
+            commandSignal: error.commandSignal,
+            stderr: error.stderr.length > 0 ? error.stderr : undefined,
+        });
     }
     if (error instanceof ProcessorError) {
-        return { exitCode: error.exitCode, errorClass: error.errorClass, message: error.message, state: "failed" };
+        return d("failed", error.exitCode, error.errorClass, error.message);
     }
-    return { exitCode: ExitCode.INTERNAL, errorClass: (error as Error)?.name ?? "Error", message: (error as Error)?.message ?? String(error), state: "failed" };
+    return d("failed", ExitCode.INTERNAL, (error as Error)?.name ?? "Error", (error as Error)?.message ?? String(error));
 }
 
 /**
- * Processes one file and returns what happened; S3 and input failures become a `failed` result with
- * their exit code (and a status document), SIGTERM (`deps.signal`) an `interrupted` one. Throws only
- * for a key outside the upload prefix.
+ * Processes one file with `deps.job` (default: the summariser) and returns what happened; S3, input and
+ * job failures become a `failed` result with their exit code (and a status document), SIGTERM
+ * (`deps.signal`) an `interrupted` one. Throws only for a key outside the upload prefix.
  */
 export async function processFile(config: CommonConfig, file: FileRef, deps: RunDeps): Promise<RunResult> {
     const now = deps.now ?? Date.now;
     const started = now();
     const log = deps.log;
+    const job = deps.job ?? summaryJob;
 
     // The status location is known from the event's key even when the object is missing.
     const keys = file.exactKey ? [file.key] : candidateKeys(file.key);
@@ -111,6 +141,7 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
         eventTime: file.eventTime,
         eventId: file.eventId,
         taskArn: deps.taskArn,
+        job: job.kind,
         attempt: 1,
         startedAt: new Date(started).toISOString(),
     };
@@ -124,15 +155,18 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
         }
         return doc;
     };
+    const fail = async (e: unknown, msg?: string): Promise<RunResult> => {
+        const d = describe(deps.signal.aborted && !(e instanceof JobInterrupted) ? new AbortedError() : normalise(e));
+        log.error(msg ?? (d.state === "interrupted" ? "interrupted" : "failed"), { errorClass: d.error.class, error: d.error.message, exitCode: d.exitCode });
+        const status = await finish(d.state, { error: d.error });
+        return { exitCode: d.exitCode, outcome: d.state === "interrupted" ? "interrupted" : "failed", status };
+    };
 
     let object: OpenedObject | "superseded";
     try {
         object = await findObject(deps.s3, config.bucket, file, keys, deps.signal, log);
     } catch (e) {
-        const d = describe(deps.signal.aborted ? new AbortedError() : e);
-        log.error("cannot read the file", { errorClass: d.errorClass, error: d.message, exitCode: d.exitCode });
-        const status = await finish(d.state, { error: { class: d.errorClass, message: d.message, exitCode: d.exitCode } });
-        return { exitCode: d.exitCode, outcome: d.state === "interrupted" ? "interrupted" : "failed", status };
+        return fail(e, "cannot read the file");
     }
     if (object === "superseded") {
         log.info("the object changed after this event (ETag differs); the newer upload has its own event, nothing to do", { etag: file.etag });
@@ -143,7 +177,6 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
     base.etag = object.etag || file.etag;
     base.size = object.size ?? file.size;
     const statusAt = statusKey(config.statusPrefix, relative);
-    const outputKey = summaryKey(config.outputPrefix, relative);
 
     let previous: StatusDocument | undefined;
     try {
@@ -160,39 +193,47 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
         base.attempt = (previous.attempt ?? 1) + 1;
     }
 
+    let workspace: Workspace | undefined;
     try {
         await writeJson(deps.s3, config.bucket, statusAt, base);
-        log.info("processing", { attempt: base.attempt, size: base.size, etag: base.etag });
-        const summary = await summarizeStream(object.body, {
-            ...config.summary,
-            onProgress: ({ rows, bytes }) => log.debug("progress", { rows, bytes }),
-        }, deps.signal);
-        if (deps.signal.aborted) {
-            throw new AbortedError();
+        log.info("processing", { attempt: base.attempt, size: base.size, etag: base.etag, job: job.kind });
+        workspace = await createWorkspace(config.scratchDir);
+        const done = await job.run({ config, file, object, relative, workspace, log, signal: deps.signal, now });
+        const { files, report } = await listOutputs(workspace.outputDir);
+        if (files.length === 0) {
+            throw new ContractError("no-output", "the command exited 0 but wrote nothing to OUTPUT_DIR; write at least one file (an empty result is an empty file)");
         }
-        await uploadJson(
-            deps.s3,
-            config.bucket,
-            outputKey,
-            { source: { bucket: config.bucket, key: object.key, etag: base.etag, size: base.size }, generatedAt: new Date(now()).toISOString(), ...summary },
-            deps.signal,
-        );
+        throwIfAborted(deps.signal);
+        const outputs = await uploadOutputs(deps.s3, config.bucket, files, (path) => job.outputKey(config, relative, path), deps.signal);
+        throwIfAborted(deps.signal);
+        const counts: JobReport = { ...done, ...report };
+        const rows = counts.rowsProcessed;
         const seconds = Math.max((now() - started) / 1000, 0.001);
         const status = await finish("succeeded", {
-            rowsProcessed: summary.rows,
-            bytesRead: summary.bytes,
-            badRows: summary.badRows.count,
-            outputKey,
-            throughputRowsPerSecond: Math.round(summary.rows / seconds),
+            rowsProcessed: rows,
+            bytesRead: counts.bytesRead ?? base.size,
+            badRows: counts.badRows,
+            outputKey: job.kind === "summary" ? outputs[0].key : undefined,
+            outputs,
+            message: counts.message,
+            metrics: counts.metrics,
+            throughputRowsPerSecond: rows === undefined ? undefined : Math.round(rows / seconds),
         });
-        log.info("succeeded", { rows: summary.rows, badRows: summary.badRows.count, outputKey, durationMs: status.durationMs });
-        return { exitCode: ExitCode.OK, outcome: "succeeded", status, summary };
+        log.info("succeeded", { rows, badRows: counts.badRows, outputKey: status.outputKey, outputKeys: outputs.map((o) => o.key), durationMs: status.durationMs });
+        return { exitCode: ExitCode.OK, outcome: "succeeded", status, report: counts };
     } catch (e) {
         object.destroy();
-        const d = describe(deps.signal.aborted ? new AbortedError() : normalise(e));
-        log.error(d.state === "interrupted" ? "interrupted" : "failed", { errorClass: d.errorClass, error: d.message, exitCode: d.exitCode });
-        const status = await finish(d.state, { error: { class: d.errorClass, message: d.message, exitCode: d.exitCode } });
-        return { exitCode: d.exitCode, outcome: d.state === "interrupted" ? "interrupted" : "failed", status };
+        return fail(e);
+    } finally {
+        if (workspace !== undefined) {
+            await removeWorkspace(workspace).catch((e: unknown) => log.warn("could not remove the file's workspace", { workspace: workspace?.root, error: (e as Error).message }));
+        }
+    }
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+    if (signal.aborted) {
+        throw new AbortedError();
     }
 }
 
@@ -218,9 +259,12 @@ export async function processOne(config: CommonConfig, file: FileRef, deps: Proc
     }
     await emitMetrics({
         outcome: result.outcome,
-        rows: result.summary?.rows ?? 0,
-        bytes: result.summary?.bytes ?? 0,
-        badRows: result.summary?.badRows.count ?? 0,
+        rows: result.report?.rowsProcessed ?? 0,
+        bytes: result.report?.bytesRead ?? 0,
+        badRows: result.report?.badRows ?? 0,
+        outputFiles: result.status?.outputs?.length ?? 0,
+        outputBytes: (result.status?.outputs ?? []).reduce((sum, o) => sum + o.size, 0),
+        jobMetrics: result.report?.metrics,
         durationMs: result.status?.durationMs ?? 0,
         bucket: config.bucket,
         key: file.key,

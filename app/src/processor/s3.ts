@@ -1,9 +1,8 @@
 /**
  * S3 access for the processor: the client, error classification, and the object operations it
- * needs (stream a file, read/write a small JSON document, upload a result atomically).
+ * needs (stream a file, read/write a small JSON document). Outputs are uploaded by outputs.ts.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "stream";
 import { ExitCode, ProcessorError } from "./exit-codes";
 
@@ -100,23 +99,4 @@ export async function writeJson(s3: S3Client, bucket: string, key: string, value
     await s3.send(
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${JSON.stringify(value, null, 2)}\n`, ContentType: "application/json" }),
     );
-}
-
-/**
- * Uploads a result through lib-storage (multipart when large): the object appears under its key
- * only when the upload completes; an aborted upload leaves nothing behind.
- */
-export async function uploadJson(s3: S3Client, bucket: string, key: string, value: unknown, signal: AbortSignal): Promise<void> {
-    const upload = new Upload({
-        client: s3,
-        params: { Bucket: bucket, Key: key, Body: Buffer.from(`${JSON.stringify(value, null, 2)}\n`), ContentType: "application/json" },
-        leavePartsOnError: false,
-    });
-    const abort = () => void upload.abort();
-    signal.addEventListener("abort", abort, { once: true });
-    try {
-        await upload.done();
-    } finally {
-        signal.removeEventListener("abort", abort);
-    }
 }

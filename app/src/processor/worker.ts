@@ -19,6 +19,7 @@ import { Message, ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueue
 import { S3Client } from "@aws-sdk/client-s3";
 import { WorkerConfig, candidateKeys, isUnderPrefix } from "./config";
 import { ExitCode, ExitCodeValue } from "./exit-codes";
+import { Job } from "./job";
 import { Logger } from "./log";
 import { parseMessage } from "./messages";
 import { processOne } from "./run";
@@ -31,6 +32,8 @@ export interface WorkerDeps {
     /** Aborted on SIGTERM. */
     signal: AbortSignal;
     taskArn?: string;
+    /** What does the work for each file. @default the summariser */
+    job?: Job;
 }
 
 export interface WorkerCounts {

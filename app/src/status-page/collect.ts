@@ -10,6 +10,8 @@ import type { StatusEntry } from "./types";
 
 /** Status documents are small; anything larger is reported, not read. */
 export const MAX_STATUS_BYTES = 1024 * 1024;
+/** Outputs linked per file; the status document lists them all. */
+export const MAX_OUTPUT_LINKS = 20;
 /** SigV4 presigned URLs are valid for at most 7 days. */
 export const MAX_LINK_EXPIRY_SECONDS = 604800;
 
@@ -45,6 +47,17 @@ export function statusDocumentProblem(value: unknown): string | undefined {
         return `"error" is not an object`;
     }
     return undefined;
+}
+
+/** The keys a status document lists as its outputs (ignoring entries that are not `{ key: string }`). */
+function outputKeys(status: StatusDocument): string[] {
+    const outputs: unknown = status.outputs;
+    if (!Array.isArray(outputs)) {
+        return [];
+    }
+    return outputs
+        .map((o: unknown) => (typeof o === "object" && o !== null ? (o as { key?: unknown }).key : undefined))
+        .filter((k): k is string => typeof k === "string" && k.length > 0);
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
@@ -148,6 +161,13 @@ export async function collectStatus(s3: S3Client, opts: CollectOptions): Promise
         const entry: StatusEntry = { statusKey: item.key, status, statusUrl };
         if (status.state === "succeeded" && typeof status.outputKey === "string" && status.outputKey.length > 0) {
             entry.summaryUrl = await presign(s3, opts.bucket, status.outputKey, expiresIn);
+        }
+        if (status.state === "succeeded") {
+            const keys = outputKeys(status).filter((k) => k !== status.outputKey);
+            if (keys.length > 0) {
+                entry.outputUrls = await Promise.all(keys.slice(0, MAX_OUTPUT_LINKS).map(async (key) => ({ key, url: await presign(s3, opts.bucket, key, expiresIn) })));
+                entry.moreOutputs = Math.max(0, keys.length - MAX_OUTPUT_LINKS) || undefined;
+            }
         }
         return entry;
     });

@@ -243,6 +243,13 @@ function baseName(key: string): string {
     return parts.length ? parts[parts.length - 1] : key;
 }
 
+/** An output's name for link text: its path below `<input name>/` (`processed/a.csv/charts/x.png` → `charts/x.png`), else its last segment. */
+function outputName(outputKey: string, inputKey: string): string {
+    const marker = `/${baseName(inputKey)}/`;
+    const at = outputKey.indexOf(marker);
+    return at >= 0 && at + marker.length < outputKey.length ? outputKey.slice(at + marker.length) : baseName(outputKey);
+}
+
 /**
  * The key, escaped with its hidden characters shown, with a line-break opportunity after each "/"
  * (long keys wrap at folders first). `.key` is bidi-isolated: right-to-left text in a key cannot
@@ -291,7 +298,9 @@ function errorHtml(entry: StatusEntry, state: DisplayState): string {
     if (!e) {
         return state === "interrupted" ? `<span class="err-msg">Stopped before it finished</span>` : `<span class="err-msg">No error recorded</span>`;
     }
-    const exit = typeof e.exitCode === "number" ? ` <span class="muted">(exit ${escapeHtml(e.exitCode)})</span>` : "";
+    const command =
+        typeof e.commandExitCode === "number" ? `; command exit ${escapeHtml(e.commandExitCode)}` : typeof e.commandSignal === "string" ? `; command killed by ${visibleText(e.commandSignal)}` : "";
+    const exit = typeof e.exitCode === "number" ? ` <span class="muted">(exit ${escapeHtml(e.exitCode)}${command})</span>` : "";
     return `<span class="err-class">${visibleText(e.class)}</span>${exit} <span class="err-msg">${visibleText(e.message)}</span>`;
 }
 
@@ -303,6 +312,19 @@ function linksHtml(entry: StatusEntry, state: DisplayState): string {
         out.push(
             `<li><a href="${escapeHtml(summary)}" data-focus-id="${escapeHtml(`summary:${entry.statusKey}`)}" rel="noreferrer">Summary of ${name}</a></li>`,
         );
+    }
+    if (state === "succeeded") {
+        for (const output of entry.outputUrls ?? []) {
+            const url = safeUrl(output.url);
+            if (url) {
+                out.push(
+                    `<li><a href="${escapeHtml(url)}" data-focus-id="${escapeHtml(`output:${entry.statusKey}:${output.key}`)}" rel="noreferrer">${visibleText(outputName(output.key, entry.status?.key ?? ""))} from ${name}</a></li>`,
+                );
+            }
+        }
+        if (entry.moreOutputs) {
+            out.push(`<li class="muted">and ${escapeHtml(entry.moreOutputs.toLocaleString("en-US"))} more outputs (in the status document)</li>`);
+        }
     }
     const status = safeUrl(entry.statusUrl);
     if (status) {

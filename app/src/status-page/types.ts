@@ -1,6 +1,6 @@
 /**
- * The contract of the status page: one entry per status document, with a link to the file's
- * summary (a presigned URL that expires) when it succeeded.
+ * The contract of the status page: one entry per status document, with links to the file's
+ * summary or outputs (presigned URLs that expire) when it succeeded.
  */
 import type { StatusDocument } from "../processor/status";
 
@@ -10,6 +10,10 @@ export interface StatusEntry {
     status: StatusDocument;
     /** Presigned GET URL of the summary, when the file succeeded. */
     summaryUrl?: string;
+    /** Presigned GET URLs of the other outputs the status lists (a command's files), when the file succeeded; at most MAX_OUTPUT_LINKS. */
+    outputUrls?: { key: string; url: string }[];
+    /** Outputs listed in the status beyond those linked. */
+    moreOutputs?: number;
     /** Presigned GET URL of the status document itself. */
     statusUrl?: string;
     /**
