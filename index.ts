@@ -20,7 +20,7 @@ import {
     UploadTrigger,
     inConfig,
     readStackConfig,
-} from "./components";
+} from "@s3-fargate-pipeline/components";
 
 const config = readStackConfig(new pulumi.Config());
 const configKey = (key: string) => `${pulumi.getProject()}:${key}`;

@@ -1,43 +1,40 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
 
-/** How the Lambda functions' TypeScript sources are transpiled: CommonJS for the Node.js runtime. */
-export const LAMBDA_COMPILER_OPTIONS: ts.CompilerOptions = {
-    module: ts.ModuleKind.CommonJS,
-    target: ts.ScriptTarget.ES2022,
-    esModuleInterop: true,
-};
+/** The Lambda functions the components deploy, by the folder of their handler. */
+export const LAMBDA_HANDLERS = ["trigger", "notifier"] as const;
+export type LambdaHandler = (typeof LAMBDA_HANDLERS)[number];
+
+/** Where the published package keeps each handler's JavaScript: `lambda/<handler>/*.js` beside this module. */
+export const BUILT_LAMBDA_DIR = path.join(__dirname, "lambda");
+
+/** Where the handlers' TypeScript sources are in this repository (`app/src/<handler>`). */
+export const LAMBDA_SOURCE_DIR = path.join(__dirname, "..", "app", "src");
 
 /**
- * The `.ts` files of one directory (not its subdirectories, not `.d.ts`), each transpiled on its own
- * to CommonJS, by output name (`handler.ts` → `handler.js`), in name order. The sources may import
- * each other (`./format`) and the AWS SDK the Lambda runtime provides, nothing else.
+ * A handler's files, by name: the JavaScript the package build wrote (the published package), or, in
+ * this repository's source tree where there is none, the handler's sources transpiled now, with the
+ * same function the build uses.
  */
-export function transpileLambdaSources(sourceDir: string): Record<string, string> {
-    const files = fs
-        .readdirSync(sourceDir)
-        .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && fs.statSync(path.join(sourceDir, f)).isFile())
-        .sort();
-    if (files.length === 0) {
-        throw new Error(`${sourceDir}: no TypeScript sources to package for Lambda`);
+export function lambdaFiles(handler: LambdaHandler): Record<string, string> {
+    const built = path.join(BUILT_LAMBDA_DIR, handler);
+    if (fs.existsSync(built)) {
+        const files = fs.readdirSync(built).filter((f) => f.endsWith(".js")).sort();
+        if (files.length === 0) {
+            throw new Error(`${built}: the package holds no JavaScript for the ${handler} function; reinstall the package`);
+        }
+        return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(built, f), "utf8")]));
     }
-    const out: Record<string, string> = {};
-    for (const file of files) {
-        const result = ts.transpileModule(fs.readFileSync(path.join(sourceDir, file), "utf8"), {
-            compilerOptions: LAMBDA_COMPILER_OPTIONS,
-            fileName: file,
-        });
-        out[file.replace(/\.ts$/, ".js")] = result.outputText;
-    }
-    return out;
+    // Only in the source tree, where the compiler is a dependency; the published package never gets here.
+    const { transpileLambdaSources } = require("./lambda-build") as { transpileLambdaSources(dir: string): Record<string, string> };
+    return transpileLambdaSources(path.join(LAMBDA_SOURCE_DIR, handler));
 }
 
-/** A Lambda function's code: the directory's sources transpiled to CommonJS, as an archive. */
-export function lambdaCode(sourceDir: string): pulumi.asset.AssetArchive {
+/** A Lambda function's code: the handler's CommonJS files, as an archive. */
+export function lambdaCode(handler: LambdaHandler): pulumi.asset.AssetArchive {
     const assets: Record<string, pulumi.asset.StringAsset> = {};
-    for (const [file, text] of Object.entries(transpileLambdaSources(sourceDir))) {
+    for (const [file, text] of Object.entries(lambdaFiles(handler))) {
         assets[file] = new pulumi.asset.StringAsset(text);
     }
     return new pulumi.asset.AssetArchive(assets);

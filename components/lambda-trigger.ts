@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import { aboveThresholdAlarm } from "./builders/monitoring";
 import { CapacityProviderStrategyItem } from "./builders/capacity";
 import { validatePlatformVersion } from "./builders/fargate";
@@ -21,9 +20,6 @@ export const TRIGGER_RUNTIMES: readonly string[] = Object.values(aws.lambda.Runt
     const m = /^nodejs(\d+)\.x$/.exec(r);
     return m !== null && Number(m[1]) >= 22;
 });
-
-/** Where the handler's sources are; packaged with `lambdaCode`. */
-export const TRIGGER_SOURCE = path.join(__dirname, "..", "app", "src", "trigger");
 
 export interface LambdaTriggerArgs {
     /**
@@ -51,7 +47,7 @@ export interface LambdaTriggerArgs {
     capacityProviderStrategy?: CapacityProviderStrategyItem[];
     /** Fargate platform version: "LATEST" or a version such as "1.4.0" (RunTask takes both). @default unset: the latest version */
     platformVersion?: string;
-    /** The function's Node.js runtime (nodejs22.x or newer). @default "nodejs24.x", the newest @pulumi/aws knows */
+    /** The function's Node.js runtime (nodejs22.x or newer). @default "nodejs24.x", the newest the AWS provider package knows */
     runtime?: aws.lambda.Runtime;
     /** @default "arm64" */
     architecture?: "arm64" | "x86_64";
@@ -281,7 +277,7 @@ export class LambdaTrigger extends pulumi.ComponentResource {
                 runtime,
                 architectures: [architecture],
                 handler: "handler.handler",
-                code: lambdaCode(TRIGGER_SOURCE),
+                code: lambdaCode("trigger"),
                 role: this.role.arn,
                 memorySize,
                 timeout,

@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import { lambdaCode } from "./lambda-code";
 import {
     LOG_INSIGHTS_QUERIES,
@@ -74,13 +73,6 @@ export interface ObservabilityArgs {
 /** How long EventBridge keeps retrying a failure notification the topic refused, and how often. */
 export const FAILURE_DELIVERY_RETRY = { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 } as const;
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
-
-const NOTIFIER_SOURCE = path.join(__dirname, "..", "app", "src", "notifier");
-
-/** The notifier's TypeScript sources, transpiled to CommonJS for the Lambda runtime. */
-export function notifierCode(sourceDir = NOTIFIER_SOURCE): pulumi.asset.AssetArchive {
-    return lambdaCode(sourceDir);
-}
 
 /**
  * Task failures and alarms in one place: an EventBridge rule for failed tasks of this family, an
@@ -233,7 +225,7 @@ export class Observability extends pulumi.ComponentResource {
             runtime: "nodejs22.x",
             architectures: ["arm64"],
             handler: "handler.handler",
-            code: notifierCode(),
+            code: lambdaCode("notifier"),
             role: role.arn,
             timeout: 60,
             memorySize: 256,

@@ -22,8 +22,9 @@ import { decodeS3Key, TASK_ENVIRONMENT } from "../app/src/trigger/records";
 import { readConfig } from "../app/src/processor/config";
 import type { CapacityProviderStrategyItem } from "../components/builders/capacity";
 import { EVENT_ENVIRONMENT } from "../components/builders/input-transformer";
-import { lambdaCode, transpileLambdaSources } from "../components/lambda-code";
-import { DEFAULT_TRIGGER_RUNTIME, LambdaTrigger, LambdaTriggerArgs, TRIGGER_SOURCE, TRIGGER_RUNTIMES } from "../components/lambda-trigger";
+import { LAMBDA_SOURCE_DIR, lambdaCode } from "../components/lambda-code";
+import { transpileLambdaSources } from "../components/lambda-build";
+import { DEFAULT_TRIGGER_RUNTIME, LambdaTrigger, LambdaTriggerArgs, TRIGGER_RUNTIMES } from "../components/lambda-trigger";
 import { ProcessingCluster } from "../components/processing-cluster";
 import { ProcessorTask } from "../components/processor-task";
 import { UploadBucket } from "../components/upload-bucket";
@@ -533,7 +534,7 @@ describe("trigger: handler → ECS stand-in on loopback (real AWS SDK)", functio
 /** The component's code archive, written out file by file. */
 async function writeBundle(): Promise<string> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "trigger-bundle-"));
-    const assets = await lambdaCode(TRIGGER_SOURCE).assets;
+    const assets = await lambdaCode("trigger").assets;
     for (const [file, asset] of Object.entries(assets)) {
         fs.writeFileSync(path.join(dir, file), await (asset as pulumi.asset.StringAsset).text);
     }
@@ -597,7 +598,7 @@ describe("trigger: the deployed bundle in a plain Node process, finding ECS thro
 
     it("is the trigger's sources, each transpiled on its own, importing nothing but each other, Node's built-ins and the AWS SDK", () => {
         assert.deepEqual(fs.readdirSync(bundle).sort(), ["config.js", "handler.js", "records.js"]);
-        assert.deepEqual(Object.keys(transpileLambdaSources(TRIGGER_SOURCE)), ["config.js", "handler.js", "records.js"]);
+        assert.deepEqual(Object.keys(transpileLambdaSources(path.join(LAMBDA_SOURCE_DIR, "trigger"))), ["config.js", "handler.js", "records.js"]);
         for (const file of fs.readdirSync(bundle)) {
             const js = fs.readFileSync(path.join(bundle, file), "utf8");
             for (const m of js.matchAll(/require\("([^"]+)"\)/g)) {

@@ -18,40 +18,9 @@ import { evaluatePacks } from "../policy/offline/engine";
 import { PACKS } from "../policy/packs";
 import { ROOT, Recorded } from "./mocks";
 import { Served, analyzeAll, analyzerInfo, insecureStacks, offlineRows, startPack, stopPack } from "./support/analyzer";
+import { linkFromRepository, manifest, npmPack, tarList, unpack } from "./support/npm-pack";
 
 const LIB_DIR = path.join(ROOT, "policy/lib");
-
-interface Manifest {
-    name: string;
-    version: string;
-    description?: string;
-    main?: string;
-    dependencies?: Record<string, string>;
-    peerDependencies?: Record<string, string>;
-}
-
-function manifest(dir: string): Manifest {
-    return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Manifest;
-}
-
-/** `npm pack` of a folder into `into`; returns the tarball's path. */
-function npmPack(dir: string, into: string): string {
-    const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", into], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    return path.join(into, out.trim().split("\n").pop() as string);
-}
-
-function tarList(tarball: string): string[] {
-    return execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
-        .trim()
-        .split("\n")
-        .map((f) => f.replace(/^package\//, ""))
-        .sort();
-}
-
-function unpack(tarball: string, into: string): void {
-    fs.mkdirSync(into, { recursive: true });
-    execFileSync("tar", ["-xzf", tarball, "-C", into, "--strip-components=1"]);
-}
 
 /** Files git sees as changed or new under a folder (empty when packing left nothing behind). */
 function gitChanges(dir: string): string {
@@ -106,11 +75,7 @@ describe("publishable policy packs", function () {
                 const lib = manifest(LIB_DIR);
                 const needed = new Set([...Object.keys(m.dependencies ?? {}), ...Object.keys(lib.dependencies ?? {}), ...Object.keys(lib.peerDependencies ?? {})]);
                 needed.delete(lib.name);
-                for (const dep of needed) {
-                    const link = path.join(installed, "node_modules", dep);
-                    fs.mkdirSync(path.dirname(link), { recursive: true });
-                    fs.symlinkSync(path.join(ROOT, "node_modules", dep), link, "dir");
-                }
+                linkFromRepository(path.join(installed, "node_modules"), needed);
             });
 
             it("starts through @pulumi/pulumi/cmd/run-policy-pack, type-checked, and announces its name, version and rules", async () => {

@@ -38,49 +38,15 @@ import {
 } from "../deploy/github-oidc-role/policies";
 import { DEPLOY_TRUST, PLACEHOLDERS, UsageError, parseRenderArgs, render, toJson } from "../deploy/github-oidc-role/render";
 import { ACCOUNT, ROOT, Recorded, stackConfig } from "./mocks";
+import { Job, Step, WORKFLOWS_DIR, loadWorkflow } from "./support/workflows";
 
 // ---------------------------------------------------------------------------------------------
 // The repository as the workflows see it
 
-const WORKFLOWS_DIR = path.join(ROOT, ".github", "workflows");
 const ROLE_DIR = path.join(ROOT, "deploy", "github-oidc-role");
-
-interface Step {
-    name?: string;
-    id?: string;
-    uses?: string;
-    run?: string;
-    if?: string;
-    with?: Record<string, unknown>;
-    env?: Record<string, string>;
-}
-
-interface Job {
-    name?: string;
-    "runs-on": string;
-    needs?: string | string[];
-    if?: string;
-    environment?: string | { name: string; url?: string };
-    permissions?: Record<string, string> | string;
-    concurrency?: string | { group: string; "cancel-in-progress"?: boolean };
-    strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown> };
-    steps: Step[];
-}
-
-interface Workflow {
-    name: string;
-    on: Record<string, unknown>;
-    permissions?: unknown;
-    concurrency?: unknown;
-    jobs: Record<string, Job>;
-}
 
 function workflowFiles(): string[] {
     return fs.readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
-}
-
-function loadWorkflow(file: string): Workflow {
-    return yaml.load(fs.readFileSync(path.join(WORKFLOWS_DIR, file), "utf8")) as Workflow;
 }
 
 /** The stacks: one per Pulumi.<stack>.yaml at the root. */
@@ -230,8 +196,8 @@ function assertPulumiStepSetUp(label: string, job: Job, typecheckedBy: "this job
 describe("GitHub Actions workflows (.github/workflows)", () => {
     const files = workflowFiles();
 
-    it("are the pull-request and deploy workflows, each valid YAML with a name, triggers and jobs", () => {
-        assert.deepEqual(files, ["deploy.yml", "pull-request.yml"]);
+    it("are the pull-request, deploy and release workflows, each valid YAML with a name, triggers and jobs", () => {
+        assert.deepEqual(files, ["deploy.yml", "pull-request.yml", "release.yml"]);
         for (const file of files) {
             const w = loadWorkflow(file);
             assert.equal(typeof w.name, "string", `${file}: name`);
@@ -286,8 +252,9 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
             const w = loadWorkflow(file);
             assert.deepEqual(w.permissions, {}, `${file}: workflow-level permissions`);
             for (const [id, job] of Object.entries(w.jobs)) {
-                const expected: Record<string, string> = { contents: "read" };
-                if (stepsUsing(job, AWS_CREDENTIALS_ACTION).length > 0) {
+                // A GitHub release is written with the job's token; OIDC tokens serve AWS roles and npm provenance.
+                const expected: Record<string, string> = { contents: job.steps.some((st) => /\bgh release create\b/.test(st.run ?? "")) ? "write" : "read" };
+                if (stepsUsing(job, AWS_CREDENTIALS_ACTION).length > 0 || job.steps.some((st) => /\bnpm publish --provenance\b/.test(st.run ?? ""))) {
                     expected["id-token"] = "write";
                 }
                 if (stepsUsing(job, UPLOAD_SARIF_ACTION).length > 0) {

@@ -16,7 +16,13 @@ import { SourceTracker } from "./source";
 
 export const ACCOUNT = "123456789012";
 export const PROJECT = "s3-fargate-pipeline";
-export const ROOT = path.resolve(__dirname, "..", "..");
+/** This repository, when the runner runs from its sources here. */
+const REPOSITORY = path.resolve(__dirname, "..", "..");
+/**
+ * Where the runner works: this repository; or, run from the published package
+ * (@s3-fargate-pipeline/policy-packs, where there is no policy/offline above it), the folder it is run from.
+ */
+export const ROOT = fs.existsSync(path.join(REPOSITORY, "policy", "offline")) ? REPOSITORY : process.cwd();
 
 export interface Recorded {
     type: string;

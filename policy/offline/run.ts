@@ -103,26 +103,39 @@ export async function runPolicies(options: RunOptions): Promise<StackFindings[]>
     return results;
 }
 
-async function main(): Promise<number> {
-    const options = parseOptions(process.argv.slice(2));
+/** The runner's own version, for the SARIF report's tool: its nearest package.json's (policy/offline's, or the published package's). */
+function runnerVersion(): string {
+    let dir = __dirname;
+    while (!fs.existsSync(path.join(dir, "package.json"))) {
+        dir = path.dirname(dir);
+    }
+    return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
+}
+
+async function main(argv: string[]): Promise<number> {
+    const options = parseOptions(argv);
     const results = await runPolicies(options);
     process.stdout.write(`${formatText(results)}\n`);
     if (options.json) {
         writeFileAtomic(options.json, `${JSON.stringify(toJson(results), null, 2)}\n`);
     }
     if (options.sarif) {
-        const version = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
-        writeFileAtomic(options.sarif, `${JSON.stringify(toSarif(results, [...PACKS], version), null, 2)}\n`);
+        writeFileAtomic(options.sarif, `${JSON.stringify(toSarif(results, [...PACKS], runnerVersion()), null, 2)}\n`);
     }
     return results.some((r) => hasMandatory(r.findings)) ? 1 : 0;
 }
 
-if (require.main === module) {
-    main().then(
+/** The command line: runs, prints, and exits with the code the file's header describes. */
+export function cli(argv: string[]): void {
+    main(argv).then(
         (code) => process.exit(code),
         (e: unknown) => {
             process.stderr.write(`${e instanceof UsageError ? "usage" : "error"}: ${(e as Error).message}\n`);
             process.exit(2);
         },
     );
+}
+
+if (require.main === module) {
+    cli(process.argv.slice(2));
 }

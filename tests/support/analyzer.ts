@@ -2,7 +2,7 @@
  * A client of the Analyzer gRPC protocol the Pulumi engine uses to talk to a policy pack: start a
  * pack process, read the port it prints, ask for its info, send resources and stacks to analyze.
  */
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess } from "child_process";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -11,6 +11,7 @@ import { serializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import { Finding } from "../../policy/offline/engine";
 import { runProgram } from "../../policy/offline/program";
 import { ROOT, Recorded } from "../mocks";
+import { startPlugin, stopPlugin } from "./plugin-process";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const analyzerRpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
@@ -34,26 +35,15 @@ export interface Served {
 export type Row = [string, string, string];
 
 /** Starts a pack process (`args` run by this Node, in `cwd`) and connects to the port it prints on stdout. */
-export function startPack(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Served> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-        let stderr = "";
-        child.stderr.on("data", (d) => (stderr += d));
-        child.once("exit", (code) => reject(new Error(`pack in ${cwd} exited with ${code}: ${stderr}`)));
-        child.stdout.once("data", (d: Buffer) => {
-            const port = Number(d.toString().trim());
-            const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as Client;
-            resolve({ child, client });
-        });
-    });
+export async function startPack(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Served> {
+    const { child, port } = await startPlugin(args, cwd, env);
+    return { child, client: new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as Client };
 }
 
 /** Closes the client and ends the pack process. */
 export function stopPack(served: Served | undefined): void {
     if (served) {
-        served.client.close();
-        served.child.removeAllListeners("exit");
-        served.child.kill();
+        stopPlugin(served.child, served.client);
     }
 }
 

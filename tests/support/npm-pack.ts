@@ -1,0 +1,52 @@
+/**
+ * Packing and installing packages as npm does, without a registry: `npm pack` a folder, list or unpack
+ * the tarball, and link dependencies from this repository's node_modules into an install.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "../mocks";
+
+export interface Manifest {
+    name: string;
+    version: string;
+    description?: string;
+    main?: string;
+    private?: boolean;
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+}
+
+export function manifest(dir: string): Manifest {
+    return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Manifest;
+}
+
+/** `npm pack` of a folder into `into`; returns the tarball's path. */
+export function npmPack(dir: string, into: string): string {
+    const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", into], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return path.join(into, out.trim().split("\n").pop() as string);
+}
+
+/** The files of a tarball, relative to the package, sorted. */
+export function tarList(tarball: string): string[] {
+    return execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .map((f) => f.replace(/^package\//, ""))
+        .sort();
+}
+
+/** Unpacks a tarball's package into a folder, as npm installs it. */
+export function unpack(tarball: string, into: string): void {
+    fs.mkdirSync(into, { recursive: true });
+    execFileSync("tar", ["-xzf", tarball, "-C", into, "--strip-components=1"]);
+}
+
+/** Links each package from this repository's node_modules into `nodeModules` (as an install from a registry would put it there). */
+export function linkFromRepository(nodeModules: string, names: Iterable<string>): void {
+    for (const name of names) {
+        const link = path.join(nodeModules, name);
+        fs.mkdirSync(path.dirname(link), { recursive: true });
+        fs.symlinkSync(path.join(ROOT, "node_modules", name), link, "dir");
+    }
+}
