@@ -22,6 +22,7 @@ import { pythonInputType, pythonOutputType, snakeCase } from "./support/python-t
 const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; outputs: Record<string, string> }> = {
     KubernetesJobs: {
         inputs: {
+            command: "Optional[Sequence[str]]",
             image: "pulumi.Input[str]",
             create_cluster: "Optional['CreateEksClusterArgs']",
             kubeconfig: "Optional[pulumi.Input[str]]",
@@ -143,6 +144,7 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     },
     ProcessorTask: {
         inputs: {
+            command: "Optional[Sequence[str]]",
             container_name: "Optional[str]",
             family: "Optional[str]",
             force_delete_repository: "Optional[bool]",
@@ -176,6 +178,7 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     },
     QueueWorkerService: {
         inputs: {
+            command: "Optional[Sequence[str]]",
             cluster_arn: "pulumi.Input[str]",
             cluster_name: "pulumi.Input[str]",
             max_job_seconds: "Optional[float]",
