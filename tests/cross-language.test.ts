@@ -111,6 +111,18 @@ describe("cross-language components", function () {
         assert.equal(JSON.stringify(args), before);
     });
 
+    it("passes the job command to the container (ProcessorTask) and to the pod's args (KubernetesJobs)", async () => {
+        const recorder = await useMocks();
+        const command = ["python3", "/app/job/main.py", "--since", "$HOME"];
+        new xl.ProcessorTask("task", { bucketName: "b", bucketArn: "arn:aws:s3:::b", image: "repo:1", command });
+        new xl.KubernetesJobs("k", { bucketName: "b", bucketArn: "arn:aws:s3:::b", image: "repo:1", job: {}, kubeconfig: "{}", eksClusterName: "c", command });
+        await settle();
+        const containers = JSON.parse(recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions) as { command?: string[] }[];
+        assert.deepEqual(containers[0].command, command);
+        const pod = recorder.one("kubernetes:batch/v1:Job").inputs.spec.template.spec;
+        assert.deepEqual(pod.containers[0].args, ["python3", "/app/job/main.py", "--since", "$$HOME"]);
+    });
+
     const network = { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] };
     const rejected: [string, () => unknown, string][] = [
         [
