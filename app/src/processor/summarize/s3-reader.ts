@@ -58,8 +58,8 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 
 /**
  * An S3 object of known size and ETag, read with parallel ranged GETs, each with If-Match on the ETag: a part of a
- * replaced object fails with 412 Precondition Failed ("If-Match: Return the object only if its entity tag (ETag) is
- * the same as the one specified; otherwise, return a 412 (precondition failed) error",
+ * replaced object fails with 412 Precondition Failed ("Return the object only if its entity tag (ETag) is the same as
+ * the one specified in this header; otherwise, return a 412 Precondition Failed error",
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), which is reported as objectChanged. A failed
  * part is retried alone; parts are yielded in order, at most `concurrency` in flight.
  */
