@@ -23,7 +23,6 @@ import { generateFiles } from "./generate";
 
 const ROOT = path.resolve(__dirname, "..");
 const BUCKET = "bench";
-const KEY = "uploads/bench.csv";
 const TARGET_RATIO = 1.5;
 /** Bytes per generated row, roughly (to size the file). */
 const ROW_BYTES = 80;
@@ -106,7 +105,7 @@ async function startCappedProxy(port: number, bytesPerSec: number): Promise<{ po
     };
 }
 
-function runProcessor(main: string, endpoint: string, parallelism: number): Promise<{ code: number | null; seconds: number; stderr: string }> {
+function runProcessor(main: string, endpoint: string, key: string, parallelism: number): Promise<{ code: number | null; seconds: number; stderr: string }> {
     const started = performance.now();
     const child = spawn(process.execPath, [main], {
         env: {
@@ -117,7 +116,7 @@ function runProcessor(main: string, endpoint: string, parallelism: number): Prom
             AWS_REGION: "us-east-1",
             S3_ENDPOINT: endpoint,
             S3_BUCKET: BUCKET,
-            S3_KEY: KEY,
+            S3_KEY: key,
             SUMMARY_PARALLELISM: String(parallelism),
             LOG_LEVEL: "warn",
         },
@@ -139,23 +138,27 @@ export async function runS3Bench(argv: readonly string[]): Promise<number> {
         const size = fs.statSync(csv).size;
         log(`generated ${(size / 1e6).toFixed(1)} MB (${gen.plain.rows} rows)`);
         await s3.createBucket(BUCKET);
-        await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: fs.createReadStream(csv), ContentLength: size }));
+        // One key per run: a second run on the same key would be skipped as a duplicate event.
+        const keys = ["uploads/uncapped.csv", "uploads/capped.csv"];
+        for (const key of keys) {
+            await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: fs.createReadStream(csv), ContentLength: size }));
+        }
         const main = transpileTree(ROOT, [path.join(ROOT, "app/src/processor/main.ts")], path.join(tmp, "build")).get(path.join(ROOT, "app/src/processor/main.ts"))!;
         const upstreamPort = Number(new URL(s3.endpoint).port);
         const proxy = await startCappedProxy(upstreamPort, o.capMBps * 1e6);
         const results: { name: string; seconds: number }[] = [];
         try {
-            for (const [name, endpoint] of [
-                ["uncapped", s3.endpoint],
-                [`capped at ${o.capMBps} MB/s per connection`, `http://127.0.0.1:${proxy.port}`],
+            for (const [name, endpoint, key] of [
+                ["uncapped", s3.endpoint, keys[0]],
+                [`capped at ${o.capMBps} MB/s per connection`, `http://127.0.0.1:${proxy.port}`, keys[1]],
             ] as const) {
-                const r = await runProcessor(main, endpoint, o.parallelism);
+                const r = await runProcessor(main, endpoint, key, o.parallelism);
                 if (r.code !== 0) {
                     log(`${name}: the processor exited ${String(r.code)}: ${r.stderr.slice(-2000)}`);
                     return 1;
                 }
                 const summary = JSON.parse(
-                    await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "processed/bench.csv.summary.json" }))).Body!.transformToString(),
+                    await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `processed/${key.slice("uploads/".length)}.summary.json` }))).Body!.transformToString(),
                 ) as { rows: number };
                 if (summary.rows !== gen.plain.rows) {
                     log(`${name}: the summary has ${summary.rows} rows, generated ${gen.plain.rows}`);
