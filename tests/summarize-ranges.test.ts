@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { AbortedError, FileSummary, InputError, SummaryOptions } from "../app/src/processor/summarize";
+import { AbortedError, FileSummary, SummaryOptions } from "../app/src/processor/summarize";
 import { cutRanges, summarizeSource } from "../app/src/processor/summarize/ranges";
-import { assertSame, csvCase, jsonCase } from "./support/summarize-cases";
+import { assertSame, csvCase, jsonCase, sameAsSerial } from "./support/summarize-cases";
 import { LocalS3, startS3 } from "./support/s3";
 import { summarizeCut } from "./support/summarize-run";
 
@@ -32,26 +32,9 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
     }
 
     async function same(bytes: Buffer, options: SummaryOptions, what: string): Promise<FileSummary | undefined> {
-        let serial: FileSummary | undefined;
-        let error: unknown;
-        try {
-            serial = summarizeCut(bytes, options);
-        } catch (e) {
-            error = e;
-        }
         const file = fileOf(bytes);
         try {
-            if (serial === undefined) {
-                await assert.rejects(summarizeSource({ kind: "file", path: file }, options), (e: unknown) => {
-                    assert.ok(e instanceof InputError && error instanceof InputError, `${what}: ${String(e)} vs ${String(error)}`);
-                    assert.equal(e.code, error.code);
-                    return true;
-                });
-                return undefined;
-            }
-            const summary = await summarizeSource({ kind: "file", path: file }, options);
-            assertSame(summary, serial, what);
-            return summary;
+            return await sameAsSerial(bytes, options, () => summarizeSource({ kind: "file", path: file }, options), what);
         } finally {
             fs.rmSync(file);
         }

@@ -1,7 +1,8 @@
 /** Generated summariser inputs (CSV/TSV with every kind of bad row, JSON Lines) and a summary comparison, shared by the parallel and range tests. */
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { FileSummary, SummaryOptions } from "../../app/src/processor/summarize";
+import { FileSummary, InputError, SummaryOptions } from "../../app/src/processor/summarize";
+import { summarizeCut } from "./summarize-run";
 
 /** deepEqual, with the mean compared to 1e-9 relative (both sums are compensated, in different orders). */
 export function assertSame(par: FileSummary, ser: FileSummary, what: string): void {
@@ -19,6 +20,31 @@ export function assertSame(par: FileSummary, ser: FileSummary, what: string): vo
             assert.ok(Math.abs(c.mean! - m) <= tol, `${what}: mean of ${c.name}: ${c.mean} vs ${m}`);
         }
     });
+}
+
+/**
+ * Runs `other` on the input and checks it against one sequential pass: the same summary (assertSame), or the same
+ * InputError when the pass fails. Returns other's summary (undefined when both failed).
+ */
+export async function sameAsSerial(bytes: Buffer, options: SummaryOptions, other: () => Promise<FileSummary>, what: string): Promise<FileSummary | undefined> {
+    let serial: FileSummary | undefined;
+    let error: unknown;
+    try {
+        serial = summarizeCut(bytes, options);
+    } catch (e) {
+        error = e;
+    }
+    if (serial === undefined) {
+        await assert.rejects(other(), (e: unknown) => {
+            assert.ok(e instanceof InputError && error instanceof InputError, `${what}: ${String(e)} vs ${String(error)}`);
+            assert.equal(e.code, error.code);
+            return true;
+        });
+        return undefined;
+    }
+    const summary = await other();
+    assertSame(summary, serial, what);
+    return summary;
 }
 
 // ---- generators ---------------------------------------------------------------------------------------------------

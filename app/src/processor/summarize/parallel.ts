@@ -150,7 +150,19 @@ export function workersAvailable(): boolean {
     return loadWorkerThreads() !== null;
 }
 
-function rebuildError(e: NonNullable<BlockReply["error"]>): Error {
+/** A worker's error, described as plain data (structured-clone friendly). */
+export interface ErrorInfo {
+    name: string;
+    message: string;
+    stack?: string;
+    /** InputError's code. */
+    code?: string;
+    /** ProcessorError's exit code and class. */
+    exitCode?: number;
+    errorClass?: string;
+}
+
+export function rebuildError(e: ErrorInfo): Error {
     if (e.name === "InputError" && e.code !== undefined) {
         return new InputError(e.code as InputErrorCode, e.message);
     }
@@ -167,13 +179,15 @@ export const parallelStats = { runs: 0, blocks: 0, liveWorkers: 0 };
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export function errorInfo(e: unknown): NonNullable<BlockReply["error"]> {
-    const err = e as Error;
+export function errorInfo(e: unknown): ErrorInfo {
+    const err = e as Error & { exitCode?: unknown; errorClass?: unknown };
     return {
         name: err?.name ?? "Error",
         code: e instanceof InputError ? e.code : undefined,
         message: err?.message ?? String(e),
         stack: err?.stack,
+        exitCode: typeof err?.exitCode === "number" ? err.exitCode : undefined,
+        errorClass: typeof err?.errorClass === "string" ? err.errorClass : undefined,
     };
 }
 

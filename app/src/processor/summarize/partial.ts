@@ -195,6 +195,23 @@ function layoutOptions(o: SummaryOptions): SummaryOptions {
     };
 }
 
+/**
+ * Writes the input from `from` on to the range's summariser until it stops (at the first record start at or after
+ * `end`) or the input ends; returns where it stopped (the range's exit).
+ */
+async function readToExit(core: CoreSummarizer, reader: RangeReader, from: number, end: number, signal?: AbortSignal): Promise<number> {
+    for await (const c of readFrom(reader, from, end, signal)) {
+        core.write(c);
+        if (core.exit >= 0) {
+            break;
+        }
+    }
+    if (core.exit < 0) {
+        core.finishInput();
+    }
+    return core.exit >= 0 ? core.exit : reader.size;
+}
+
 /** The first line start at or after `start` (the input's size if there is none). */
 async function firstLineStart(reader: RangeReader, start: number, eol: number, signal?: AbortSignal): Promise<number> {
     let pos = start - 1;
@@ -242,16 +259,7 @@ export async function summarizePartial(
         }
         const core = new CoreSummarizer(opts);
         core.setStop(range.end);
-        for await (const c of readFrom(reader, 0, range.end, signal)) {
-            core.write(c);
-            if (core.exit >= 0) {
-                break;
-            }
-        }
-        if (core.exit < 0) {
-            core.finishInput();
-        }
-        const exit = core.exit >= 0 ? core.exit : size;
+        const exit = await readToExit(core, reader, 0, range.end, signal);
         const { head, result } = core.headResult();
         return { ...base, entry: 0, exit, head, result, columns: core.finalStates().map(encodeState) };
     }
@@ -265,16 +273,7 @@ export async function summarizePartial(
     core.initBlocks(cfg);
     // The entry orders the ranges' blocks (the earliest wins a tie of extremes); the first range is block -1.
     core.beginRange(entry, entry, range.end);
-    for await (const c of readFrom(reader, entry, range.end, signal)) {
-        core.write(c);
-        if (core.exit >= 0) {
-            break;
-        }
-    }
-    if (core.exit < 0) {
-        core.finishInput();
-    }
-    const exit = core.exit >= 0 ? core.exit : size;
+    const exit = await readToExit(core, reader, entry, range.end, signal);
     return { ...base, entry, exit, result: core.rangeResult(), columns: core.finalStates().map(encodeState) };
 }
 

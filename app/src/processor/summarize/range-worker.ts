@@ -8,7 +8,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { ByteRange, PartialSummary, summarizePartial } from "./partial";
 import { OpenedSource, openSource, RangeSource } from "./source";
 import type { BlockConfig } from "./summarizer";
-import { InputError, SummaryOptions } from "./types";
+import type { SummaryOptions } from "./types";
+import { errorInfo, type ErrorInfo } from "./parallel";
 
 export interface RangeWorkerInit {
     source: RangeSource;
@@ -23,33 +24,10 @@ export interface RangeRequest {
     range: ByteRange;
 }
 
-export interface ErrorInfo {
-    name: string;
-    message: string;
-    stack?: string;
-    /** InputError's code. */
-    code?: string;
-    /** ProcessorError's exit code and class. */
-    exitCode?: number;
-    errorClass?: string;
-}
-
 export interface RangeReply {
     id: number;
     partial?: PartialSummary;
     error?: ErrorInfo;
-}
-
-export function errorInfo(e: unknown): ErrorInfo {
-    const err = e as Error & { exitCode?: number; errorClass?: string };
-    return {
-        name: err?.name ?? "Error",
-        message: err?.message ?? String(e),
-        stack: err?.stack,
-        code: e instanceof InputError ? e.code : undefined,
-        exitCode: typeof err?.exitCode === "number" ? err.exitCode : undefined,
-        errorClass: typeof err?.errorClass === "string" ? err.errorClass : undefined,
-    };
 }
 
 function run(): void {

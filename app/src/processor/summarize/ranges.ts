@@ -12,12 +12,12 @@
 import type { Worker as WorkerType } from "node:worker_threads";
 import { ExitCode, ExitCodeValue, ProcessorError } from "../exit-codes";
 import { ByteRange, detectLayout, firstUnchained, isGzipInput, mergePartials, PartialSummary } from "./partial";
-import { parallelSettings, startWorker } from "./parallel";
+import { ErrorInfo, parallelSettings, rebuildError, startWorker } from "./parallel";
 import type { RangeReader } from "./reader";
-import type { ErrorInfo, RangeReply, RangeWorkerInit } from "./range-worker";
+import type { RangeReply, RangeWorkerInit } from "./range-worker";
 import { openSource, RangeSource } from "./source";
-import { summarizeStream } from "./stream";
-import { AbortedError, FileSummary, InputError, InputErrorCode, SummaryOptions } from "./types";
+import { raceAbort, summarizeStream } from "./stream";
+import { AbortedError, FileSummary, SummaryOptions } from "./types";
 
 const MiB = 1048576;
 const DEFAULT_MIN = 8 * MiB;
@@ -29,22 +29,12 @@ async function* streamOf(reader: RangeReader, signal?: AbortSignal): AsyncGenera
     }
 }
 
+/** A worker's error as the error it was (ProcessorError keeps its exit code). */
 function rebuild(e: ErrorInfo): Error {
-    if (e.name === "InputError" && e.code !== undefined) {
-        return new InputError(e.code as InputErrorCode, e.message);
-    }
     if (e.exitCode !== undefined && e.errorClass !== undefined && (Object.values(ExitCode) as number[]).includes(e.exitCode)) {
         return new ProcessorError(e.message, e.exitCode as ExitCodeValue, e.errorClass);
     }
-    if (e.name === "AbortedError") {
-        return new AbortedError();
-    }
-    const err = new Error(e.message);
-    err.name = e.name;
-    if (e.stack !== undefined) {
-        err.stack = e.stack;
-    }
-    return err;
+    return e.name === "AbortedError" ? new AbortedError() : rebuildError(e);
 }
 
 /** The ranges of an input of `size` bytes for `threads` threads. */
@@ -131,31 +121,6 @@ class RangePool {
     }
 }
 
-/** p, or an AbortedError as soon as the signal aborts. */
-function orAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (signal === undefined) {
-        return p;
-    }
-    p.catch(() => undefined);
-    if (signal.aborted) {
-        return Promise.reject(new AbortedError());
-    }
-    return new Promise<T>((resolve, reject) => {
-        const onAbort = () => reject(new AbortedError());
-        signal.addEventListener("abort", onAbort, { once: true });
-        p.then(
-            (v) => {
-                signal.removeEventListener("abort", onAbort);
-                resolve(v);
-            },
-            (e: unknown) => {
-                signal.removeEventListener("abort", onAbort);
-                reject(e);
-            },
-        );
-    });
-}
-
 /**
  * Summarises a file or S3 object: range-parallel on `parallelism` threads when it is uncompressed and at least
  * parallelMinBytes long; otherwise as one stream of the same reader (see the file comment). The summary is the same
@@ -176,7 +141,7 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
             return await summarizeStream(streamOf(reader, signal), options, signal);
         }
         const ranges = cutRanges(reader.size, threads, options.parallelRangeBytes);
-        const layout = (await orAbort(detectLayout(reader, options, signal), signal)) ?? null;
+        const layout = (await raceAbort(detectLayout(reader, options, signal), signal)) ?? null;
         const init: RangeWorkerInit = {
             source,
             options: { ...options, onProgress: undefined },
@@ -187,7 +152,7 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
         const p = pool;
         let rows = 0;
         let bytes = 0;
-        const partials = await orAbort(
+        const partials = await raceAbort(
             Promise.all(
                 ranges.map((r) =>
                     p.run(r).then((partial) => {
@@ -209,7 +174,7 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
                     redo.push(i);
                 }
             }
-            const again = await orAbort(
+            const again = await raceAbort(
                 Promise.all(redo.map((i) => p.run({ start: partials[i].start, end: partials[i].end, entry: partials[i - 1].exit }))),
                 signal,
             );
