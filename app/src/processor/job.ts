@@ -85,6 +85,7 @@ export const summaryJob: Job = {
                 region: config.region,
                 endpoint: config.endpoint,
                 forcePathStyle: config.forcePathStyle,
+                ...config.rangedRead,
             };
             summary = await summarizeSource(source, options, ctx.signal);
         } else {

@@ -132,7 +132,8 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
     }
     const settings = parallelSettings(options);
     const threads = settings?.workers ?? 1;
-    const opened = await openSource(source, threads);
+    // The calling thread's reader reads the whole input only on the one-stream path.
+    const opened = await openSource(source, 1);
     const reader = opened.reader;
     let pool: RangePool | undefined;
     try {

@@ -15,8 +15,9 @@ export type RangeSource =
           region: string;
           endpoint?: string;
           forcePathStyle: boolean;
-          /** See S3RangeOptions. */
+          /** Bytes per ranged GET (see S3RangeOptions). */
           partBytes?: number;
+          /** Ranged GETs in flight in all, shared by the threads. */
           concurrency?: number;
       };
 
@@ -40,7 +41,7 @@ export async function openSource(source: RangeSource, threads: number): Promise<
     const dflt = s3RangeDefaults(threads);
     const reader = s3RangeReader(client, source.bucket, source.key, source.etag, source.size, {
         partBytes: source.partBytes ?? dflt.partBytes,
-        concurrency: source.concurrency ?? dflt.concurrency,
+        concurrency: source.concurrency !== undefined ? Math.max(1, Math.ceil(source.concurrency / threads)) : dflt.concurrency,
     });
     return {
         reader,
