@@ -1,9 +1,9 @@
 /**
- * Range-parallel summarising of an input that can be read at any offset (a local file, an S3 object): `parallelism`
- * worker threads each open their own reader and summarise whole byte ranges (summarizePartial: pread, or ranged GETs
- * on their own connections), so no thread reads, cuts or copies for the others. The calling thread only detects the
- * layout once (the first bytes), hands out ranges, and merges the partials (mergePartials), exactly as one pass would
- * summarise. A range whose start fell inside a multi-line quoted field is summarised again from the right record
+ * Range-parallel summarising of an input that can be read at any offset (a local file, an S3 object): the calling
+ * thread and `parallelism` - 1 worker threads each open their own reader and summarise whole byte ranges
+ * (summarizePartial: pread, or ranged GETs on their own connections), so no thread reads, cuts or copies for the
+ * others. The calling thread also detects the layout once (the first bytes), hands out ranges, and merges the
+ * partials (mergePartials), exactly as one pass would summarise. A range whose start fell inside a multi-line quoted field is summarised again from the right record
  * start (see partial.ts).
  *
  * gzip cannot be cut into ranges: one stream of the reader feeds one inflater, and the existing block path
@@ -11,7 +11,8 @@
  */
 import type { Worker as WorkerType } from "node:worker_threads";
 import { ExitCode, ExitCodeValue, ProcessorError } from "../exit-codes";
-import { ByteRange, detectLayout, firstUnchained, isGzipInput, mergePartials, PartialSummary } from "./partial";
+import { ByteRange, detectLayout, firstUnchained, isGzipInput, mergePartials, PartialSummary, summarizePartial } from "./partial";
+import type { BlockConfig } from "./summarizer";
 import { ErrorInfo, parallelSettings, rebuildError, startWorker } from "./parallel";
 import type { RangeReader } from "./reader";
 import type { RangeReply, RangeWorkerInit } from "./range-worker";
@@ -50,7 +51,18 @@ export function cutRanges(size: number, threads: number, rangeBytes?: number): B
     return out;
 }
 
-/** Worker threads that summarise ranges, one range per worker at a time. */
+/** The calling thread's own ranges: its reader, and what every range is summarised with. */
+interface LocalRunner {
+    reader: RangeReader;
+    options: SummaryOptions;
+    layout: BlockConfig | null;
+    signal?: AbortSignal;
+}
+
+/**
+ * Threads that summarise ranges, one range per thread at a time: `workers` worker threads, and the calling thread
+ * itself whenever every worker is busy (one isolate fewer; it reads its own ranges too).
+ */
 class RangePool {
     private readonly workers: WorkerType[] = [];
     private readonly idle: WorkerType[] = [];
@@ -58,9 +70,14 @@ class RangePool {
     private readonly queue: { id: number; range: ByteRange }[] = [];
     private failure: Error | undefined;
     private nextId = 0;
+    private localBusy = false;
 
-    constructor(init: RangeWorkerInit, threads: number) {
-        for (let i = 0; i < threads; i++) {
+    constructor(
+        init: RangeWorkerInit,
+        workers: number,
+        private readonly local: LocalRunner,
+    ) {
+        for (let i = 0; i < workers; i++) {
             const w = startWorker("range-worker.js", init);
             w.on("message", (m: RangeReply) => this.onReply(w, m));
             w.on("error", (e: Error) => this.fail(e));
@@ -98,17 +115,35 @@ class RangePool {
         while (this.idle.length > 0 && this.queue.length > 0) {
             this.idle.pop()!.postMessage(this.queue.shift()!);
         }
+        if (!this.localBusy && this.queue.length > 0 && this.failure === undefined) {
+            const { id, range } = this.queue.shift()!;
+            this.localBusy = true;
+            const l = this.local;
+            summarizePartial(l.reader, range, l.options, l.signal, l.layout)
+                .then(
+                    (partial) => this.settle(id, partial, undefined),
+                    (e: unknown) => this.settle(id, undefined, e as Error),
+                )
+                .finally(() => {
+                    this.localBusy = false;
+                    this.dispatch();
+                });
+        }
+    }
+
+    private settle(id: number, partial: PartialSummary | undefined, error: Error | undefined): void {
+        const waiter = this.waiting.get(id);
+        this.waiting.delete(id);
+        if (error !== undefined) {
+            waiter?.reject(error);
+        } else {
+            waiter?.resolve(partial!);
+        }
     }
 
     private onReply(w: WorkerType, m: RangeReply): void {
-        const waiter = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
         this.idle.push(w);
-        if (m.error !== undefined) {
-            waiter?.reject(rebuild(m.error));
-        } else {
-            waiter?.resolve(m.partial!);
-        }
+        this.settle(m.id, m.partial, m.error === undefined ? undefined : rebuild(m.error));
         this.dispatch();
     }
 
@@ -132,8 +167,8 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
     }
     const settings = parallelSettings(options);
     const threads = settings?.workers ?? 1;
-    // The calling thread's reader reads the whole input only on the one-stream path.
-    const opened = await openSource(source, 1);
+    // The calling thread is one of the `threads` readers (its share of the S3 GETs in flight).
+    const opened = await openSource(source, threads);
     const reader = opened.reader;
     let pool: RangePool | undefined;
     try {
@@ -149,7 +184,8 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
             layout,
             threads,
         };
-        pool = new RangePool(init, Math.min(threads, ranges.length));
+        // The calling thread is one of the threads.
+        pool = new RangePool(init, Math.min(threads, ranges.length) - 1, { reader, options: init.options, layout, signal });
         const p = pool;
         let rows = 0;
         let bytes = 0;
