@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { AbortedError, FileSummary, SummaryOptions } from "../app/src/processor/summarize";
-import { cutRanges, summarizeSource } from "../app/src/processor/summarize/ranges";
+import { cutRanges, rangeStats, summarizeSource } from "../app/src/processor/summarize/ranges";
 import { assertSame, csvCase, jsonCase, sameAsSerial } from "./support/summarize-cases";
 import { LocalS3, startS3 } from "./support/s3";
 import { summarizeCut } from "./support/summarize-run";
@@ -56,6 +56,17 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
             );
         });
     }
+
+    it("shares the ranges between the worker threads and the calling thread, and summarises again a range cut inside a quoted field", async () => {
+        // Every record spans two lines: a cut at a line start inside a record needs a second pass.
+        const text = Buffer.from(["id,note", ...Array.from({ length: 5000 }, (_, i) => `${i},"first ${i}\nsecond"`)].join("\n") + "\n");
+        const before = { ...rangeStats };
+        const summary = await same(text, { parallelism: 3, parallelMinBytes: 0, parallelRangeBytes: 997 }, "shared");
+        assert.equal(summary?.rows, 5000);
+        assert.ok(rangeStats.byWorkers > before.byWorkers, "workers summarised ranges");
+        assert.ok(rangeStats.byCaller > before.byCaller, "the calling thread summarised ranges");
+        assert.ok(rangeStats.again > before.again, "some ranges were summarised again");
+    });
 
     it("reads gzip as one stream, parsed behind one inflater", async () => {
         const text = Buffer.from(["a,b", ...Array.from({ length: 20000 }, (_, i) => `${i},"x${i % 97}\ny"`)].join("\n"));

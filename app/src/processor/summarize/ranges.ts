@@ -51,6 +51,9 @@ export function cutRanges(size: number, threads: number, rangeBytes?: number): B
     return out;
 }
 
+/** Counters for tests and diagnostics (not part of the API): ranges summarised by workers and by the calling thread, and ranges summarised again. */
+export const rangeStats = { byWorkers: 0, byCaller: 0, again: 0 };
+
 /** The calling thread's own ranges: its reader, and what every range is summarised with. */
 interface LocalRunner {
     reader: RangeReader;
@@ -114,10 +117,12 @@ class RangePool {
     private dispatch(): void {
         while (this.idle.length > 0 && this.queue.length > 0) {
             this.idle.pop()!.postMessage(this.queue.shift()!);
+            rangeStats.byWorkers++;
         }
         if (!this.localBusy && this.queue.length > 0 && this.failure === undefined) {
             const { id, range } = this.queue.shift()!;
             this.localBusy = true;
+            rangeStats.byCaller++;
             const l = this.local;
             summarizePartial(l.reader, range, l.options, l.signal, l.layout)
                 .then(
@@ -211,6 +216,7 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
                     redo.push(i);
                 }
             }
+            rangeStats.again += redo.length;
             const again = await raceAbort(
                 Promise.all(redo.map((i) => p.run({ start: partials[i].start, end: partials[i].end, entry: partials[i - 1].exit }))),
                 signal,
