@@ -59,8 +59,9 @@ export class JobInterrupted extends Error {
 export const SUMMARY_FILE = "summary.json";
 
 /**
- * Objects at least this large (one ranged GET part) are summarised with parallel ranged GETs pinned to the ETag,
- * each thread reading its own ranges (summarize/ranges.ts), rather than through the one opened stream.
+ * With SUMMARY_PARALLELISM of 2 or more, objects at least this large (one ranged GET part) are summarised with
+ * parallel ranged GETs pinned to the ETag, each thread reading its own ranges (summarize/ranges.ts), rather than
+ * through the one opened stream. (One thread keeps the opened stream: one GET per file, as the cost model counts.)
  */
 export const RANGED_MIN_BYTES = 8 * 1048576;
 
@@ -73,7 +74,7 @@ export const summaryJob: Job = {
         const options = { ...ctx.config.summary, onProgress: ({ rows, bytes }: { rows: number; bytes: number }) => ctx.log.debug("progress", { rows, bytes }) };
         const { object, config } = ctx;
         let summary;
-        if (object.size !== undefined && object.size >= RANGED_MIN_BYTES && object.etag) {
+        if ((config.summary.parallelism ?? 1) >= 2 && object.size !== undefined && object.size >= RANGED_MIN_BYTES && object.etag) {
             // Every thread reads its own ranges: the opened stream is not needed.
             object.destroy();
             const source = {

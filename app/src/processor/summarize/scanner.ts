@@ -1,5 +1,5 @@
 /**
- * The synchronous incremental core: decompressed bytes in, chunk by chunk, a FileSummary out.
+ * Scanning: where records start and end, chunk by chunk (the core's records; see summarizer.ts for the whole).
  *
  * Memory is bounded by the longest record (capped by maxLineBytes) plus per-column state: records that end inside a
  * chunk are summarised in place, and only a record that spans chunks is copied into a carry buffer.
@@ -11,7 +11,6 @@
  * next line as if the quote had not been there. So a stray quote costs the record it is in, never the records after
  * it, and every record boundary is decided within maxLineBytes of the record's start.
  */
-
 import { FNV_PRIME, FNV_SEED, FNV_SEED_B, joinLanes, laneHash } from "./hll";
 import { BadRowCode } from "./types";
 import { QUOTE, NEED_MORE, UNCLOSED, MALFORMED, F_START, F_UNQUOTED, F_QUOTED, F_QUOTE_IN_QUOTED, F_CR_AFTER_QUOTE, cleanText, ScanState } from "./scan-state";
