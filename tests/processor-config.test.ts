@@ -28,6 +28,8 @@ describe("processor settings", () => {
         assert.equal(c.forcePathStyle, true);
         assert.deepEqual(c.summary, { format: "tsv", delimiter: "\t", header: false, quotes: true, maxLineBytes: 4096, parallelism: 2 });
         assert.equal(readConfig(BASE).summary.parallelism, 1);
+        assert.deepEqual(readConfig({ ...BASE, SUMMARY_S3_PART_BYTES: "1048576", SUMMARY_S3_CONCURRENCY: "8" }).rangedRead, { partBytes: 1048576, concurrency: 8 });
+        assert.deepEqual(readConfig(BASE).rangedRead, { partBytes: undefined, concurrency: undefined });
     });
 
     it("rejects each missing or invalid setting, naming the variable and what is allowed", () => {
@@ -39,6 +41,8 @@ describe("processor settings", () => {
         configError({ ...BASE, SUMMARY_DELIMITER: ";;" }, 'SUMMARY_DELIMITER: ";;" is not a single character (use \\t for a tab)');
         configError({ ...BASE, SUMMARY_PARALLELISM: "0" }, 'SUMMARY_PARALLELISM: "0" is not a whole number from 1 to 16');
         configError({ ...BASE, SUMMARY_HEADER: "yes" }, 'SUMMARY_HEADER: "yes" is not true or false');
+        configError({ ...BASE, SUMMARY_S3_PART_BYTES: "1000" }, 'SUMMARY_S3_PART_BYTES: "1000" is not a whole number from 65536 to 268435456');
+        configError({ ...BASE, SUMMARY_S3_CONCURRENCY: "0" }, 'SUMMARY_S3_CONCURRENCY: "0" is not a whole number from 1 to 64');
         configError({ ...BASE, SUMMARY_QUOTES: "1" }, 'SUMMARY_QUOTES: "1" is not true or false');
         configError({ ...BASE, S3_EVENT_TIME: "yesterday" }, 'S3_EVENT_TIME: "yesterday" is not an ISO-8601 time');
         configError({ ...BASE, S3_STATUS_PREFIX: "uploads/status/" }, 'S3_STATUS_PREFIX: "uploads/status/" overlaps S3_UPLOAD_PREFIX "uploads/"; the processor\'s writes would trigger it again');

@@ -31,6 +31,8 @@ export interface CommonConfig {
     endpoint?: string;
     forcePathStyle: boolean;
     summary: Pick<SummaryOptions, "format" | "delimiter" | "header" | "quotes" | "maxLineBytes" | "parallelism">;
+    /** Ranged GETs of a large object (SUMMARY_S3_PART_BYTES, SUMMARY_S3_CONCURRENCY); defaults from the vCPUs and memory. */
+    rangedRead: { partBytes?: number; concurrency?: number };
     /** ECS task metadata endpoint (v4), when running on ECS. */
     metadataUri?: string;
     /** How long after SIGTERM the process may take to record `interrupted` before it exits anyway. */
@@ -213,6 +215,10 @@ function readCommon(env: Env, bucket: string): CommonConfig {
             maxLineBytes: optionalInt(env, "MAX_LINE_BYTES", 1024, 256 * 1024 * 1024),
             // Threads summarising a large file; the task definition sets one per whole vCPU.
             parallelism: optionalInt(env, "SUMMARY_PARALLELISM", 1, 16) ?? 1,
+        },
+        rangedRead: {
+            partBytes: optionalInt(env, "SUMMARY_S3_PART_BYTES", 65536, 256 * 1024 * 1024),
+            concurrency: optionalInt(env, "SUMMARY_S3_CONCURRENCY", 1, 64),
         },
         metadataUri: env.ECS_CONTAINER_METADATA_URI_V4 || undefined,
         shutdownGraceMs,

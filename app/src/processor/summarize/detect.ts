@@ -152,7 +152,7 @@ export function detectLineEnding(buf: Uint8Array, start: number, end: number, eo
 }
 
 /**
- * Parses records from text with the scanner's rules (see summarizer.ts): with `quotes`, a quote at the start of a
+ * Parses records from text with the scanner's rules (see scanner.ts): with `quotes`, a quote at the start of a
  * field opens a quoted field ("" inside is a quote) that must close before a delimiter or line end; a record that
  * breaks that rule, or whose quoted field spans lines but does not end a record as wide as the first one, is dropped
  * and parsing resumes on the next line. Blank lines are skipped. Returns at most maxRecords records; a record cut

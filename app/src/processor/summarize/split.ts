@@ -1,6 +1,6 @@
 /**
  * Where to cut the input into blocks of whole records for the workers, at record boundaries the sequential scanner
- * (summarizer.ts) would find. A record ends at its first line end unless that line end is inside a quoted field (a
+ * (scanner.ts) would find. A record ends at its first line end unless that line end is inside a quoted field (a
  * quote at a field start opens one; "" inside is a quote); only then does the scanner's verdict matter (a valid
  * multi-line record, or a bad first line), and the splitter asks the scanner itself (`recordEnd`). A record whose
  * first line end is not within `window` bytes of its start is a bad line that is skipped up to that line end.

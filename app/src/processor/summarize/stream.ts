@@ -23,6 +23,34 @@ function gzipError(e: unknown): InputError {
     return new InputError("invalid-gzip", `the gzip stream is corrupt: ${err?.message ?? String(e)}`);
 }
 
+/**
+ * p, or an AbortedError as soon as the signal aborts. (A fresh listener per call: racing against one long-lived
+ * promise would keep every settled value alive.)
+ */
+export function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (!signal) {
+        return p;
+    }
+    if (signal.aborted) {
+        p.catch(() => undefined);
+        return Promise.reject(new AbortedError());
+    }
+    return new Promise<T>((resolve, reject) => {
+        const onAbort = () => reject(new AbortedError());
+        signal.addEventListener("abort", onAbort, { once: true });
+        p.then(
+            (v) => {
+                signal.removeEventListener("abort", onAbort);
+                resolve(v);
+            },
+            (e: unknown) => {
+                signal.removeEventListener("abort", onAbort);
+                reject(e);
+            },
+        );
+    });
+}
+
 export async function summarizeStream(source: AsyncIterable<Buffer>, options?: SummaryOptions, signal?: AbortSignal): Promise<FileSummary> {
     if (signal?.aborted) {
         throw new AbortedError();
@@ -33,33 +61,7 @@ export async function summarizeStream(source: AsyncIterable<Buffer>, options?: S
     let finished = false;
     let lastYield = performance.now();
 
-    /**
-     * p, or an AbortedError as soon as the signal aborts. (A fresh listener per call: racing against one long-lived
-     * promise would keep every settled value alive.)
-     */
-    const orAbort = <T>(p: Promise<T>): Promise<T> => {
-        if (!signal) {
-            return p;
-        }
-        if (signal.aborted) {
-            p.catch(() => undefined);
-            return Promise.reject(new AbortedError());
-        }
-        return new Promise<T>((resolve, reject) => {
-            const onAbort = () => reject(new AbortedError());
-            signal.addEventListener("abort", onAbort, { once: true });
-            p.then(
-                (v) => {
-                    signal.removeEventListener("abort", onAbort);
-                    resolve(v);
-                },
-                (e) => {
-                    signal.removeEventListener("abort", onAbort);
-                    reject(e);
-                },
-            );
-        });
-    };
+    const orAbort = <T>(p: Promise<T>): Promise<T> => raceAbort(p, signal);
 
     const check = async (): Promise<void> => {
         if (performance.now() - lastYield >= YIELD_EVERY_MS) {

@@ -25,17 +25,27 @@ export interface SummaryOptions {
     /** Bad rows whose line number and reason are reported (all are counted). @default 10 */
     maxBadRowsReported?: number;
     /**
-     * summarizeStream only: threads summarising a large input (the calling thread and parallelism - 1 worker threads
-     * take blocks of whole records; their results are merged in order, so the summary is the same as with 1).
-     * 1 = all on the calling thread. Each thread keeps one state per column for the whole run, so peak RSS stays flat
-     * across input sizes (≈ 100 MiB with 2). The processor takes it from SUMMARY_PARALLELISM (one per whole vCPU).
+     * Threads summarising a large input; the summary is the same as with 1. summarizeStream: the calling thread and
+     * parallelism - 1 worker threads take blocks of whole records, merged in order; each thread keeps one state per
+     * column for the whole run, so peak RSS stays flat across input sizes (≈ 100 MiB with 2). summarizeSource
+     * (ranges.ts, a file or an S3 object): `parallelism` worker threads each read and summarise their own byte
+     * ranges (gzip: the block path). 1 = all on the calling thread. The processor takes it from SUMMARY_PARALLELISM
+     * (one per whole vCPU).
      * @default 1
      */
     parallelism?: number;
     /** summarizeStream only (tuning, tests): bytes per block handed to a worker thread. @default 1048576 */
     parallelBlockBytes?: number;
-    /** summarizeStream only (tuning, tests): the first this many bytes are summarised on the calling thread, so small inputs never start workers. @default 8388608 */
+    /**
+     * Tuning, tests: summarizeStream summarises the first this many bytes on the calling thread, and summarizeSource
+     * reads a smaller input as one stream, so small inputs never start workers. @default 8388608
+     */
     parallelMinBytes?: number;
+    /**
+     * summarizeSource only (tuning, tests): bytes per range when worker threads summarise ranges of an uncompressed
+     * input. @default the input split into 4 ranges per thread, each 4 to 64 MiB
+     */
+    parallelRangeBytes?: number;
     /** Called now and then with progress, for logs and the demo. */
     onProgress?: (progress: { rows: number; bytes: number }) => void;
 }

@@ -9,7 +9,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { ColumnState } from "./columns";
 import { BlockConfig, BlockResult, CoreSummarizer } from "./summarizer";
-import { InputError, SummaryOptions } from "./types";
+import type { SummaryOptions } from "./types";
+import { errorInfo, type ErrorInfo } from "./parallel";
 
 export interface BlockMessage {
     seq: number;
@@ -30,7 +31,7 @@ export interface BlockReply {
     result?: BlockResult;
     /** The reply to finish. */
     final?: ColumnState[];
-    error?: { name: string; code?: string; message: string; stack?: string };
+    error?: ErrorInfo;
 }
 
 export interface WorkerInit {
@@ -66,17 +67,7 @@ function run(): void {
                 reply = { seq: m.seq, buf: m.buf, result: core.runBlock(Buffer.from(m.buf, 0, m.len), m.skipping, m.eof, m.seq) };
             }
         } catch (e) {
-            const err = e as Error;
-            reply = {
-                seq: m.seq,
-                buf: m.buf,
-                error: {
-                    name: err?.name ?? "Error",
-                    code: e instanceof InputError ? e.code : undefined,
-                    message: err?.message ?? String(e),
-                    stack: err?.stack,
-                },
-            };
+            reply = { seq: m.seq, buf: m.buf, error: errorInfo(e) };
             transfer.length = 0;
         }
         if (m.buf !== undefined) {
