@@ -14,6 +14,7 @@ import { commandOutputKey, summaryKey } from "./status";
 import { summarizeStream } from "./summarize";
 import { AbortedError } from "./summarize/types";
 import { Workspace } from "./workspace";
+import type { ShardWork } from "./shard";
 
 export interface JobContext {
     config: CommonConfig;
@@ -39,6 +40,8 @@ export interface Job {
      * AbortedError or JobInterrupted (SIGTERM) on failure.
      */
     run(ctx: JobContext): Promise<JobReport>;
+    /** How the job processes one byte range and merges the ranges (docs/sharding.md); undefined: whole files only. */
+    shardWork?(config: CommonConfig): ShardWork | undefined;
 }
 
 /** SIGTERM stopped the job; `message` says how (a command that had to be killed says so). */

@@ -20,6 +20,8 @@ import { OpenedObject, classify, openObject, readJson, toProcessorError, writeJs
 import { StatusDocument, StatusError, StatusState, statusKey } from "./status";
 import { AbortedError, InputError } from "./summarize/types";
 import { Workspace, createWorkspace, removeWorkspace } from "./workspace";
+import { ecsLauncher } from "./launcher";
+import { ShardedRun, coordinate, runShardTask, shardCount } from "./shard";
 
 export interface RunDeps {
     s3: S3Client;
@@ -191,6 +193,41 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
     }
     if (previous && file.eventId && previous.eventId === file.eventId) {
         base.attempt = (previous.attempt ?? 1) + 1;
+    }
+
+    const role = config.shard.role;
+    const work = job.shardWork?.(config);
+    const shards = work !== undefined && base.size !== undefined && base.etag ? shardCount(base.size, config.shard) : 1;
+    if (role !== undefined || shards > 1) {
+        object.destroy();
+        if (work === undefined) {
+            return fail(new ProcessorError(`SHARD_INDEX: this task is shard ${role?.index} of a file, but the job processes whole files only (a command needs COMMAND_ACCEPTS_RANGE=true)`, ExitCode.CONFIG, "ConfigError"));
+        }
+        if (role !== undefined && role.etag !== base.etag) {
+            log.info("the object changed after its shards were planned (ETag differs); the newer upload has its own event, nothing to do", { etag: base.etag, shardEtag: role.etag });
+            return { exitCode: ExitCode.OK, outcome: "skipped" };
+        }
+        const run: ShardedRun = {
+            config,
+            file,
+            object: { key: object.key, etag: base.etag as string, size: base.size as number },
+            relative,
+            work,
+            deps: {
+                s3: deps.s3,
+                log,
+                signal: deps.signal,
+                now,
+                taskArn: deps.taskArn,
+                launcher: () => ecsLauncher(config.shard, config.metadataUri, config.region),
+                outputKey: (outputPath) => job.outputKey(config, relative, outputPath),
+            },
+        };
+        try {
+            return role !== undefined ? await runShardTask(run, role.index, role.attempt) : await coordinate(run, shards, base);
+        } catch (e) {
+            return fail(e);
+        }
     }
 
     let workspace: Workspace | undefined;
