@@ -10,6 +10,7 @@ import { LocalPipeline, PipelineEvent } from "../app/src/local/pipeline";
 import { readJson } from "../app/src/processor/s3";
 import type { StatusDocument } from "../app/src/processor/status";
 import { ROOT } from "./mocks";
+import { until } from "./support/processor";
 
 const RANGE_COMMAND = [process.execPath, path.join(ROOT, "tests", "fixtures", "shards", "range-totals.js")];
 
@@ -33,11 +34,16 @@ async function listKeys(pipeline: LocalPipeline, prefix: string): Promise<string
 describe("byte-range shards on the local pipeline", function () {
     this.timeout(300000);
 
-    async function withPipeline(environment: Record<string, string>, command: string[] | undefined, body: (p: LocalPipeline, events: PipelineEvent[]) => Promise<void>): Promise<void> {
+    async function withPipeline(
+        environment: Record<string, string>,
+        command: string[] | undefined,
+        body: (p: LocalPipeline, events: PipelineEvent[], logs: Record<string, unknown>[]) => Promise<void>,
+    ): Promise<void> {
         const events: PipelineEvent[] = [];
-        const pipeline = await LocalPipeline.start({ concurrency: 2, command, environment, onEvent: (e) => events.push(e) });
+        const logs: Record<string, unknown>[] = [];
+        const pipeline = await LocalPipeline.start({ concurrency: 2, command, environment, onEvent: (e) => events.push(e), onLog: (_key, entry) => logs.push(entry) });
         try {
-            await body(pipeline, events);
+            await body(pipeline, events, logs);
         } finally {
             await pipeline.stop();
         }
@@ -59,6 +65,56 @@ describe("byte-range shards on the local pipeline", function () {
                 [1, 2, 3],
             );
             assert.deepEqual(await listKeys(pipeline, "partials/"), []);
+        });
+    });
+
+    it("a shard killed mid-run (no word, no heartbeat) is run again; the merge still counts every row once", async () => {
+        const file = totalsFile(8000);
+        const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "1500", RANGE_TOTALS_SLOW: "2.1" };
+        await withPipeline(env, RANGE_COMMAND, async (pipeline, events, logs) => {
+            await pipeline.upload("uploads/killed.csv", file.text);
+            // Shard 2's first attempt runs its command (which sleeps): kill the task and its command without warning.
+            const commandOf21 = () => logs.find((l) => l.msg === "command started" && l.shard === 2 && l.attempt === 1);
+            await until(() => commandOf21() !== undefined, "shard 2 running its command");
+            const task = events.find((e) => e.type === "shard-started" && e.shard === 2 && e.attempt === 1) as Extract<PipelineEvent, { type: "shard-started" }>;
+            process.kill(task.pid as number, "SIGKILL");
+            process.kill(-(commandOf21()?.pid as number), "SIGKILL");
+            await pipeline.waitIdle();
+            const totals = await readJson<{ rows: number; sum: string }>(pipeline.s3.client, pipeline.bucket, "processed/killed.csv/totals.json");
+            assert.deepEqual(totals, { rows: file.rows, sum: file.sum });
+            const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/killed.csv.json");
+            assert.equal(status?.state, "succeeded");
+            assert.deepEqual(status?.shards, { total: 4, done: 4, failed: 1, rows: file.rows });
+            const shard2 = events.filter((e) => e.type === "shard-exited" && e.shard === 2).map((e) => [(e as { attempt: number }).attempt, (e as { signal?: string }).signal ?? null]);
+            assert.deepEqual(shard2, [[1, "SIGKILL"], [2, null]]);
+            assert.deepEqual(await listKeys(pipeline, "partials/"), []);
+        });
+    });
+
+    it("a duplicate event for the same ETag while the shards run starts nothing new; the status shows progress", async () => {
+        const file = totalsFile(8000);
+        const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "60000", RANGE_TOTALS_SLOW: "3.1", RANGE_TOTALS_SLOW_MS: "8000" };
+        await withPipeline(env, RANGE_COMMAND, async (pipeline, events) => {
+            await pipeline.upload("uploads/twice.csv", file.text);
+            await until(() => events.some((e) => e.type === "shard-started" && e.shard === 3), "shard 3 started");
+            // The same bytes again: S3 sends another event with the same ETag.
+            await pipeline.upload("uploads/twice.csv", file.text);
+            let progress: StatusDocument | undefined;
+            await until(() => events.filter((e) => e.type === "skipped").length === 1, "the duplicate skipped");
+            for (let i = 0; i < 100 && !(progress?.shards && progress.shards.done === 3); i++) {
+                progress = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/twice.csv.json");
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            assert.equal(progress?.state, "running");
+            assert.equal(progress?.shards?.total, 4);
+            assert.equal(progress?.shards?.done, 3);
+            assert.ok((progress?.shards?.rows ?? 0) > 0 && (progress?.shards?.rows ?? 0) < file.rows, `rows so far: ${progress?.shards?.rows}`);
+            await pipeline.waitIdle();
+            assert.equal(events.filter((e) => e.type === "shard-started").length, 3, "shards 1–3, once each");
+            const totals = await readJson<{ rows: number; sum: string }>(pipeline.s3.client, pipeline.bucket, "processed/twice.csv/totals.json");
+            assert.deepEqual(totals, { rows: file.rows, sum: file.sum });
+            const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/twice.csv.json");
+            assert.deepEqual([status?.state, status?.shards?.done], ["succeeded", 4]);
         });
     });
 });
