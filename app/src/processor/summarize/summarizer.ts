@@ -89,6 +89,20 @@ export interface BlockResult {
     samples: BlockSamples[];
 }
 
+/** The layout the first range detected, which every range's merge follows (see restoreHead). */
+export interface RangeHead {
+    format: InputFormat;
+    delimiter: string;
+    quotes: boolean;
+    lineEnding: LineEnding;
+    header: boolean;
+    headerRecords: number;
+    /** CSV/TSV: the field count (-1: no record). */
+    expected: number;
+    /** CSV/TSV: the columns' names. */
+    columns?: { name: string; originalName?: string }[];
+}
+
 export interface Summarizer {
     write(chunk: Buffer): void;
     end(): FileSummary;
@@ -208,6 +222,14 @@ export class CoreSummarizer implements Summarizer {
     /** The block being summarised (-1: not in block mode). */
     private curBlock = -1;
 
+    // Range mode (partial.ts): scanning stops at the first record start at or after stopOffset (an input offset).
+    private stopOffset = Infinity;
+    /** The input offset of buf[0] in the buffer being scanned, and of the carry's first byte. */
+    private base = 0;
+    private carryBase = 0;
+    /** Where scanning stopped (the first record start at or after stopOffset), or -1. */
+    private exitAt = -1;
+
     constructor(private readonly options: SummaryOptions = {}) {
         this.maxLine = checkInt("maxLineBytes", options.maxLineBytes, 1, DEFAULT_MAX_LINE);
         this.window = this.maxLine + 2;
@@ -234,9 +256,10 @@ export class CoreSummarizer implements Summarizer {
             throw new Error("write after end");
         }
         const n = chunk.length;
-        if (n === 0) {
+        if (n === 0 || this.exitAt >= 0) {
             return;
         }
+        const at = this.bytes;
         this.bytes += n;
         if (!this.detected) {
             this.prefix.push(Buffer.from(chunk));
@@ -251,6 +274,7 @@ export class CoreSummarizer implements Summarizer {
                 this.detect(false);
             }
         } else {
+            this.base = at;
             this.process(chunk, 0);
         }
         if (this.onProgress && this.bytes - this.lastProgress >= PROGRESS_EVERY) {
@@ -300,6 +324,9 @@ export class CoreSummarizer implements Summarizer {
     /** At the end of input: the line being skipped ends, and the record in progress (and what re-reading leaves) is finished. */
     private finishCarry(): void {
         for (;;) {
+            if (this.exitAt >= 0) {
+                return;
+            }
             if (this.skipping) {
                 this.line++;
                 this.skipping = false;
@@ -446,6 +473,12 @@ export class CoreSummarizer implements Summarizer {
         } else if (this.carryLen > 0) {
             throw new Error("internal: a parallel block does not end at a record end");
         }
+        return this.blockResult(known);
+    }
+
+    /** What the block (or range) just summarised leaves to merge in input order; JSON Lines keys from `known` on are new. */
+    private blockResult(known: number): BlockResult {
+        const cols = this.columns;
         const jsonl = this.format === "jsonl";
         const samples: BlockSamples[] = [];
         for (let f = 0; f < cols.length; f++) {
@@ -474,6 +507,117 @@ export class CoreSummarizer implements Summarizer {
             }
         }
         return result;
+    }
+
+    // ---- range mode (partial.ts) --------------------------------------------------------------------------------------
+    //
+    // A range's thread summarises the records that start in [start, end) of the input: the first range with a
+    // summariser of its own (detection, header), setStop(end); the others in block mode (initBlocks) from a record
+    // start, beginRange(). Both write() the bytes from there on until `exit` is set (the first record start at or
+    // after end: the record that straddles end belongs to the range) or the input ends (finishInput).
+
+    /** First range: stop at the first record start at or after `stop` (once the first record is read). */
+    setStop(stop: number): void {
+        this.stopOffset = stop;
+    }
+
+    /** Other ranges, after initBlocks: block `block` starts at input offset `entry` (a record start). */
+    beginRange(block: number, entry: number, stop: number): void {
+        this.rows = 0;
+        this.line = 1;
+        this.blank = 0;
+        this.bad.reset();
+        this.carryLen = 0;
+        this.skipping = false;
+        this.curBlock = block;
+        for (const c of this.columns) {
+            c.startBlock(block);
+        }
+        this.bytes = entry;
+        this.stopOffset = stop;
+        this.exitAt = -1;
+    }
+
+    /** Where the range's reading stopped: the input offset of the next range's first record; -1 until then. */
+    get exit(): number {
+        return this.exitAt;
+    }
+
+    /** The input ended before the stop: detection (if still pending) and the record in progress are finished. */
+    finishInput(): void {
+        if (!this.detected) {
+            this.detect(true);
+        }
+        this.finishCarry();
+    }
+
+    /** The other ranges' result (block mode). */
+    rangeResult(): BlockResult {
+        return this.blockResult(0);
+    }
+
+    /** The first range's result: the detected layout, and its records as the first block (its samples as candidates). */
+    headResult(): { head: RangeHead; result: BlockResult } {
+        const head: RangeHead = {
+            format: this.format,
+            delimiter: this.delimiter,
+            quotes: this.quotes,
+            lineEnding: this.lineEnding,
+            header: this.header,
+            headerRecords: this.headerRecords,
+            expected: this.expected,
+        };
+        const jsonl = this.format === "jsonl";
+        if (!jsonl) {
+            head.columns = this.columns.map((c) => (c.originalName !== undefined ? { name: c.name, originalName: c.originalName } : { name: c.name }));
+        }
+        const samples: BlockSamples[] = [];
+        this.columns.forEach((c, col) => {
+            if (c.samples.length > 0) {
+                samples.push({ col, ...(jsonl ? { key: c.name } : {}), values: c.samples.slice(), keys: c.sampleKeys.slice() });
+            }
+        });
+        const result: BlockResult = { rows: this.rows, lines: this.line - 1, blank: this.blank, bad: this.bad.state(), skipping: false, samples };
+        if (jsonl) {
+            result.newKeys = this.columns.map((c) => c.name);
+        }
+        return { head, result };
+    }
+
+    /** Merge side: sets up the layout the first range detected (then mergeBlock each range in order, and mergeFinal). */
+    restoreHead(head: RangeHead, bytes: number): void {
+        this.detected = true;
+        this.bomChecked = true;
+        this.format = head.format;
+        this.delimiter = head.delimiter;
+        this.delim = head.delimiter.charCodeAt(0);
+        this.quotes = head.quotes;
+        this.quote = head.quotes ? QUOTE : -1;
+        this.setLineEnding(head.lineEnding);
+        this.header = head.header;
+        this.headerRecords = head.headerRecords;
+        this.expected = head.expected;
+        this.bytes = bytes;
+        const precision = head.expected <= 1000 ? 14 : 12;
+        for (const c of head.columns ?? []) {
+            const col = new Column(c.name, this.sampleSize, precision);
+            if (c.originalName !== undefined) {
+                col.originalName = c.originalName;
+            }
+            this.columns.push(col);
+        }
+    }
+
+    /** Range mode: a record starts at buf[pos]; whether scanning stops there. */
+    private stopHere(pos: number): boolean {
+        if (this.exitAt < 0) {
+            // The first range reads its first record (the header, or the row that fixes the field count) whatever the stop.
+            if (this.format !== "jsonl" && this.expected < 0) {
+                return false;
+            }
+            this.exitAt = this.base + pos;
+        }
+        return true;
     }
 
     /** Worker side, after the last block: the persistent columns' states (handed over: do not run blocks after). */
@@ -641,6 +785,8 @@ export class CoreSummarizer implements Summarizer {
             this.header = opt.header ?? detectHeader(parseRecords(text, d, this.quotes, eolText, 21, complete));
         }
         this.detected = true;
+        // The prefix is the latest bytes written.
+        this.base = this.bytes - len;
         this.process(buf, off);
     }
 
@@ -754,7 +900,7 @@ export class CoreSummarizer implements Summarizer {
                 return pos;
             }
             pos = this.continueCarry(buf, pos);
-            if (pos < 0) {
+            if (pos < 0 || this.exitAt >= 0) {
                 return -1;
             }
         }
@@ -764,6 +910,9 @@ export class CoreSummarizer implements Summarizer {
         const window = this.window;
         const lastEol = buf.lastIndexOf(this.eol);
         while (pos < n) {
+            if (this.base + pos >= this.stopOffset && this.stopHere(pos)) {
+                return;
+            }
             const limit = n - pos > window ? pos + window : n;
             const r = this.scanRecord(buf, pos, limit, false, lastEol < limit ? lastEol : -1);
             if (r >= 0) {
@@ -811,6 +960,9 @@ export class CoreSummarizer implements Summarizer {
     private scanJsonl(buf: Buffer, pos: number, n: number): void {
         const eol = this.eol;
         while (pos < n) {
+            if (this.base + pos >= this.stopOffset && this.stopHere(pos)) {
+                return;
+            }
             const idx = buf.indexOf(eol, pos);
             if (idx < 0) {
                 if (n - pos >= this.window) {
@@ -833,6 +985,7 @@ export class CoreSummarizer implements Summarizer {
         }
         buf.copy(this.carry, 0, pos, n);
         this.carryLen = len;
+        this.carryBase = this.base + pos;
         this.fstate = F_START;
         if (this.format !== "jsonl") {
             this.find(this.carry, 0, len);
@@ -918,7 +1071,10 @@ export class CoreSummarizer implements Summarizer {
         const tail = Buffer.from(this.carry.subarray(from, this.carryLen));
         this.carryLen = 0;
         if (tail.length > 0) {
+            const base = this.base;
+            this.base = this.carryBase + from;
             this.process(tail, 0);
+            this.base = base;
         }
     }
 

@@ -1,0 +1,347 @@
+/**
+ * Range summaries: the records that START in a byte range [start, end) of an input, summarised on their own into a
+ * PartialSummary (plain JSON), and partials of consecutive ranges merged into exactly the sequential summary.
+ *
+ * Every range detects the layout (format, delimiter, header, line ends, field count) from the input's first bytes,
+ * so all agree. The first range (start 0) is read like the whole input, stopping at the first record start at or
+ * after its end. Any other range starts at its entry: a record start. Unless the caller knows it (`entry`, the
+ * previous range's `exit`), the entry is guessed as the first line start at or after `start`: the sequential scanner
+ * starts a record at every line start except those inside a multi-line quoted record (a record's fate is decided
+ * within maxLineBytes of its start, and a bad record costs exactly its first line), so the guess is right unless
+ * `start` falls inside a quoted field that spans lines. A range reads past its end to finish the record that
+ * straddles it, and reports where the next record starts (`exit`). Consecutive partials chain when each entry is the
+ * previous exit; a range whose guess was wrong is summarised again from the right entry (resolvePartials), which
+ * only happens with multi-line quoted fields.
+ */
+import { CoreSummarizer, BlockConfig, BlockResult, RangeHead } from "./summarizer";
+import type { ColumnState } from "./columns";
+import type { RangeReader } from "./reader";
+import { AbortedError, FileSummary, SummaryOptions } from "./types";
+
+export interface ByteRange {
+    start: number;
+    end: number;
+    /** A known record start at or after `start` (the previous range's exit): the range's first record. */
+    entry?: number;
+}
+
+/** A number that JSON cannot carry (±Infinity, NaN, -0) is written as its name. */
+type JsonNumber = number | string;
+
+/** ColumnState as plain JSON: typed arrays in base64, non-finite numbers and -0 as strings. */
+export interface EncodedColumnState {
+    name: string;
+    nonEmpty: number;
+    kind: number;
+    min: JsonNumber;
+    max: JsonNumber;
+    minText: string | null;
+    maxText: string | null;
+    minBlock: number;
+    maxBlock: number;
+    sum: JsonNumber;
+    comp: JsonNumber;
+    scale: number;
+    tsMin: JsonNumber;
+    tsMax: JsonNumber;
+    tsMinBlock: number;
+    tsMaxBlock: number;
+    tsMinText: string;
+    tsMaxText: string;
+    precision: number;
+    registers: string;
+    exact: string | null;
+}
+
+/** What one range leaves to merge (plain JSON: it can be stored or sent, and survives JSON.stringify/parse). */
+export interface PartialSummary {
+    version: 1;
+    /** The input's size. */
+    size: number;
+    start: number;
+    end: number;
+    /** Where the range's first record starts (0 for the first range). */
+    entry: number;
+    /** Where the next range's first record starts (the first record start at or after end), or size. */
+    exit: number;
+    /** The first range only: the layout every range follows. */
+    head?: RangeHead;
+    /** Counts, line counts (bad rows' line numbers are relative to the range), bad rows, sample candidates, JSON keys. */
+    result: BlockResult;
+    columns: EncodedColumnState[];
+}
+
+// ---- encoding ------------------------------------------------------------------------------------------------------
+
+function encNum(x: number): JsonNumber {
+    return Number.isFinite(x) && !Object.is(x, -0) ? x : Object.is(x, -0) ? "-0" : String(x);
+}
+
+function decNum(x: JsonNumber): number {
+    return typeof x === "number" ? x : x === "-0" ? -0 : Number(x);
+}
+
+const b64 = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
+
+function unb64(s: string): Buffer {
+    return Buffer.from(s, "base64");
+}
+
+export function encodeState(s: ColumnState): EncodedColumnState {
+    return {
+        ...s,
+        min: encNum(s.min),
+        max: encNum(s.max),
+        sum: encNum(s.sum),
+        comp: encNum(s.comp),
+        tsMin: encNum(s.tsMin),
+        tsMax: encNum(s.tsMax),
+        tsMinText: b64(s.tsMinText),
+        tsMaxText: b64(s.tsMaxText),
+        registers: b64(s.registers),
+        exact: s.exact === null ? null : b64(s.exact),
+    };
+}
+
+export function decodeState(s: EncodedColumnState): ColumnState {
+    let exact: Int32Array | null = null;
+    if (s.exact !== null) {
+        const b = unb64(s.exact);
+        exact = new Int32Array(b.length / 4);
+        Buffer.from(exact.buffer).set(b);
+    }
+    return {
+        ...s,
+        min: decNum(s.min),
+        max: decNum(s.max),
+        sum: decNum(s.sum),
+        comp: decNum(s.comp),
+        tsMin: decNum(s.tsMin),
+        tsMax: decNum(s.tsMax),
+        tsMinText: new Uint8Array(unb64(s.tsMinText)),
+        tsMaxText: new Uint8Array(unb64(s.tsMaxText)),
+        registers: new Uint8Array(unb64(s.registers)),
+        exact,
+    };
+}
+
+// ---- reading -------------------------------------------------------------------------------------------------------
+
+const toBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+
+/** The bytes from pos to the end of the input: [pos, end) first, then on past end in growing steps. */
+async function* readFrom(reader: RangeReader, pos: number, end: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    let to = Math.max(pos, Math.min(end, reader.size));
+    let step = 65536;
+    while (pos < reader.size) {
+        if (to > pos) {
+            for await (const c of reader.read(pos, to, signal)) {
+                if (signal?.aborted) {
+                    throw new AbortedError();
+                }
+                yield toBuffer(c);
+            }
+            pos = to;
+        }
+        to = Math.min(reader.size, pos + step);
+        step = Math.min(step * 2, 16 * 1048576);
+    }
+}
+
+/** Whether the input starts with the gzip magic (a gzip stream cannot be cut into ranges). */
+export async function isGzipInput(reader: RangeReader, signal?: AbortSignal): Promise<boolean> {
+    if (reader.size < 2) {
+        return false;
+    }
+    const head: Buffer[] = [];
+    for await (const c of reader.read(0, 2, signal)) {
+        head.push(toBuffer(c));
+    }
+    const b = Buffer.concat(head);
+    return b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/**
+ * The layout every range follows, from the input's first bytes (reading on until the first record is read); undefined
+ * when the input has no record.
+ */
+export async function detectLayout(reader: RangeReader, options: SummaryOptions = {}, signal?: AbortSignal): Promise<BlockConfig | undefined> {
+    if (await isGzipInput(reader, signal)) {
+        throw new RangeError("a gzip input cannot be read in ranges: summarise it as one stream (summarizeStream)");
+    }
+    const core = new CoreSummarizer(layoutOptions(options));
+    for await (const c of readFrom(reader, 0, Math.min(reader.size, 65536), signal)) {
+        core.write(c);
+        const cfg = core.blockConfig();
+        if (cfg !== undefined) {
+            return cfg;
+        }
+    }
+    // A small input: detection waited for its end.
+    core.finishInput();
+    return core.blockConfig();
+}
+
+/** What a range's summariser needs of the options (no progress callbacks, no parallel settings). */
+function layoutOptions(o: SummaryOptions): SummaryOptions {
+    return {
+        format: o.format,
+        delimiter: o.delimiter,
+        header: o.header,
+        quotes: o.quotes,
+        maxLineBytes: o.maxLineBytes,
+        sampleSize: o.sampleSize,
+        maxBadRowsReported: o.maxBadRowsReported,
+    };
+}
+
+/** The first line start at or after `start` (the input's size if there is none). */
+async function firstLineStart(reader: RangeReader, start: number, eol: number, signal?: AbortSignal): Promise<number> {
+    let pos = start - 1;
+    for await (const c of readFrom(reader, pos, Math.min(reader.size, start + 65536), signal)) {
+        const i = c.indexOf(eol);
+        if (i >= 0) {
+            return pos + i + 1;
+        }
+        pos += c.length;
+    }
+    return reader.size;
+}
+
+function checkRange(size: number, range: ByteRange): void {
+    const { start, end, entry } = range;
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > size) {
+        throw new RangeError(`a range must be whole bytes with 0 <= start <= end <= ${size} (the input's size), got [${start}, ${end})`);
+    }
+    if (entry !== undefined && (!Number.isInteger(entry) || entry < start || entry > size || start === 0)) {
+        throw new RangeError(`a range's entry must be a whole byte offset in [start, size] of a range that does not start at 0, got ${entry}`);
+    }
+}
+
+/**
+ * Summarises the records that start in [range.start, range.end) of the input (see the file comment). `layout` is
+ * the detected layout (detectLayout), when the caller has it already; it is detected otherwise.
+ */
+export async function summarizePartial(
+    reader: RangeReader,
+    range: ByteRange,
+    options: SummaryOptions = {},
+    signal?: AbortSignal,
+    layout?: BlockConfig | null,
+): Promise<PartialSummary> {
+    const size = reader.size;
+    checkRange(size, range);
+    if (signal?.aborted) {
+        throw new AbortedError();
+    }
+    const opts = layoutOptions(options);
+    const base = { version: 1 as const, size, start: range.start, end: range.end };
+    if (range.start === 0) {
+        if (await isGzipInput(reader, signal)) {
+            throw new RangeError("a gzip input cannot be read in ranges: summarise it as one stream (summarizeStream)");
+        }
+        const core = new CoreSummarizer(opts);
+        core.setStop(range.end);
+        for await (const c of readFrom(reader, 0, range.end, signal)) {
+            core.write(c);
+            if (core.exit >= 0) {
+                break;
+            }
+        }
+        if (core.exit < 0) {
+            core.finishInput();
+        }
+        const exit = core.exit >= 0 ? core.exit : size;
+        const { head, result } = core.headResult();
+        return { ...base, entry: 0, exit, head, result, columns: core.finalStates().map(encodeState) };
+    }
+    const cfg = layout === undefined ? await detectLayout(reader, opts, signal) : (layout ?? undefined);
+    if (cfg === undefined) {
+        // The first record reaches the end of the input: the first range has every record.
+        return { ...base, entry: size, exit: size, result: { rows: 0, lines: 0, blank: 0, bad: { count: 0, first: [], byReason: {} }, skipping: false, samples: [] }, columns: [] };
+    }
+    const entry = range.entry ?? (await firstLineStart(reader, range.start, cfg.eol, signal));
+    const core = new CoreSummarizer(opts);
+    core.initBlocks(cfg);
+    // The entry orders the ranges' blocks (the earliest wins a tie of extremes); the first range is block -1.
+    core.beginRange(entry, entry, range.end);
+    for await (const c of readFrom(reader, entry, range.end, signal)) {
+        core.write(c);
+        if (core.exit >= 0) {
+            break;
+        }
+    }
+    if (core.exit < 0) {
+        core.finishInput();
+    }
+    const exit = core.exit >= 0 ? core.exit : size;
+    return { ...base, entry, exit, result: core.rangeResult(), columns: core.finalStates().map(encodeState) };
+}
+
+/** The index of the first partial whose entry is not the previous one's exit (-1 if they chain). */
+export function firstUnchained(partials: PartialSummary[]): number {
+    for (let i = 1; i < partials.length; i++) {
+        if (partials[i].entry !== partials[i - 1].exit) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/**
+ * Summarises again, in order, each range whose guessed entry was not the previous range's exit (a range that starts
+ * inside a multi-line quoted field), from the right entry. Returns partials that chain (a new array).
+ */
+export async function resolvePartials(reader: RangeReader, partials: PartialSummary[], options: SummaryOptions = {}, signal?: AbortSignal): Promise<PartialSummary[]> {
+    const out = partials.slice();
+    let layout: BlockConfig | undefined | null = null;
+    for (let i = firstUnchained(out); i >= 1 && i < out.length; i++) {
+        if (out[i].entry !== out[i - 1].exit) {
+            if (layout === null) {
+                layout = await detectLayout(reader, options, signal);
+            }
+            out[i] = await summarizePartial(reader, { start: out[i].start, end: out[i].end, entry: out[i - 1].exit }, options, signal, layout ?? null);
+        }
+    }
+    return out;
+}
+
+/**
+ * Merges the partials of consecutive ranges that cover the input, in range order, into the summary of the whole
+ * input: the same as summarising it in one pass (the mean up to the last digits). The options must be those the
+ * partials were made with. Throws if the partials do not chain (see resolvePartials).
+ */
+export function mergePartials(partials: PartialSummary[], options: SummaryOptions = {}): FileSummary {
+    if (partials.length === 0) {
+        throw new RangeError("mergePartials needs at least the partial of the range that starts at 0");
+    }
+    const first = partials[0];
+    if (first.head === undefined || first.start !== 0) {
+        throw new RangeError("the first partial must be that of the range starting at byte 0 (in range order)");
+    }
+    for (let i = 1; i < partials.length; i++) {
+        const p = partials[i];
+        if (p.size !== first.size || p.start !== partials[i - 1].end) {
+            throw new RangeError(`partial ${i} covers [${p.start}, ${p.end}) of ${p.size} bytes; it must start where partial ${i - 1} ends (${partials[i - 1].end}), in one input`);
+        }
+    }
+    const last = partials[partials.length - 1];
+    if (last.end !== first.size) {
+        throw new RangeError(`the partials end at byte ${last.end}, not at the input's end (${first.size})`);
+    }
+    const bad = firstUnchained(partials);
+    if (bad >= 0) {
+        throw new RangeError(
+            `partial ${bad} starts at byte ${partials[bad].entry}, but the previous range's records end at ${partials[bad - 1].exit}: summarise that range again with entry ${partials[bad - 1].exit} (resolvePartials does)`,
+        );
+    }
+    const core = new CoreSummarizer(layoutOptions(options));
+    core.restoreHead(first.head, first.size);
+    for (const p of partials) {
+        core.mergeBlock(p.result);
+    }
+    for (const p of partials) {
+        core.mergeFinal(p.columns.map(decodeState));
+    }
+    return { ...core.end(), compression: "none" };
+}

@@ -1,0 +1,79 @@
+/**
+ * Byte-range readers: a local file read at positions (pread), bytes in memory; S3 objects are in s3-reader.ts (kept
+ * apart, so that this directory needs no SDK). A range summariser (partial.ts) reads its own ranges through one of
+ * these, so no thread reads for the others.
+ */
+import * as fs from "node:fs";
+import { AbortedError } from "./types";
+
+/** Random access to an input of known size. */
+export interface RangeReader {
+    readonly size: number;
+    /** The bytes [start, end), in order, in chunks; stopping the iteration early stops the reading. */
+    read(start: number, end: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+}
+
+/** Bytes per read of a local file. */
+const FILE_CHUNK = 1048576;
+
+export function checkRange(size: number, start: number, end: number): void {
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > size) {
+        throw new RangeError(`a range must be whole bytes with 0 <= start <= end <= ${size}, got [${start}, ${end})`);
+    }
+}
+
+/** Bytes in memory, read in chunks of `chunk` bytes. */
+export function bufferRangeReader(bytes: Uint8Array, chunk = 65536): RangeReader {
+    return {
+        size: bytes.length,
+        async *read(start: number, end: number): AsyncGenerator<Uint8Array> {
+            checkRange(bytes.length, start, end);
+            for (let i = start; i < end; i += chunk) {
+                yield bytes.subarray(i, Math.min(end, i + chunk));
+            }
+        },
+    };
+}
+
+/** A local file, read at positions with one read ahead. Close it when done. */
+export async function openFileRange(path: string): Promise<RangeReader & { close(): Promise<void> }> {
+    const fh = await fs.promises.open(path, "r");
+    const size = (await fh.stat()).size;
+    const readAt = async (pos: number, len: number): Promise<Uint8Array> => {
+        const buf = Buffer.allocUnsafe(len);
+        let got = 0;
+        while (got < len) {
+            const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+            if (bytesRead === 0) {
+                throw new Error(`${path} is shorter than ${size} bytes: it changed while it was being read`);
+            }
+            got += bytesRead;
+        }
+        return buf;
+    };
+    return {
+        size,
+        async *read(start: number, end: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+            checkRange(size, start, end);
+            let pos = start;
+            let ahead: Promise<Uint8Array> | undefined;
+            try {
+                while (pos < end) {
+                    const cur = ahead ?? readAt(pos, Math.min(FILE_CHUNK, end - pos));
+                    const len = Math.min(FILE_CHUNK, end - pos);
+                    pos += len;
+                    ahead = pos < end ? readAt(pos, Math.min(FILE_CHUNK, end - pos)) : undefined;
+                    ahead?.catch(() => undefined);
+                    const chunk = await cur;
+                    if (signal?.aborted) {
+                        throw new AbortedError();
+                    }
+                    yield chunk;
+                }
+            } finally {
+                await ahead?.catch(() => undefined);
+            }
+        },
+        close: () => fh.close(),
+    };
+}

@@ -1,0 +1,133 @@
+/**
+ * An S3 object as a RangeReader: parallel ranged GETs pinned to one ETag.
+ */
+import * as os from "node:os";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { ExitCode, ProcessorError } from "../exit-codes";
+import { classify, toProcessorError } from "../s3";
+import { checkRange, RangeReader } from "./reader";
+import { AbortedError } from "./types";
+
+const MiB = 1048576;
+
+export interface S3RangeOptions {
+    /** Bytes per ranged GET. @default from the memory and vCPUs (see s3RangeDefaults) */
+    partBytes?: number;
+    /** Ranged GETs in flight (memory is bounded by concurrency × partBytes). @default see s3RangeDefaults */
+    concurrency?: number;
+    /** Further attempts of one failed part (on top of the SDK's own retries). @default 3 */
+    retries?: number;
+}
+
+/**
+ * Defaults for `threads` readers sharing one task: 2 GETs in flight per vCPU (4 to 16 in all), parts of 8 MiB
+ * (AWS's guidance for byte-range fetches: "typical sizes for byte-range requests are 8 MB or 16 MB",
+ * https://docs.aws.amazon.com/whitepapers/latest/s3-optimizing-performance-best-practices/use-byte-range-fetches.html),
+ * smaller when the parts in flight would take more than 1/8 of the memory (the cgroup limit where there is one).
+ */
+export function s3RangeDefaults(threads = 1): Required<Pick<S3RangeOptions, "partBytes" | "concurrency">> {
+    const total = Math.min(16, Math.max(4, 2 * os.availableParallelism()));
+    const concurrency = Math.max(2, Math.ceil(total / Math.max(1, threads)));
+    const limit = process.constrainedMemory?.() || os.totalmem();
+    const budget = limit / 8 / Math.max(1, threads);
+    const partBytes = Math.max(MiB, Math.min(8 * MiB, Math.floor(budget / concurrency / MiB) * MiB));
+    return { partBytes, concurrency };
+}
+
+/** The object changed after the event (its ETag is no longer the one the reading is pinned to). */
+export function objectChanged(bucket: string, key: string, etag: string): ProcessorError {
+    return new ProcessorError(
+        `s3://${bucket}/${key} changed while it was being read (its ETag is no longer "${etag}"): a newer upload replaced it, and its own event summarises it`,
+        ExitCode.NOT_FOUND,
+        "ObjectChanged",
+    );
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+        const t = setTimeout(resolve, ms);
+        signal?.addEventListener(
+            "abort",
+            () => {
+                clearTimeout(t);
+                resolve();
+            },
+            { once: true },
+        );
+    });
+
+/**
+ * An S3 object of known size and ETag, read with parallel ranged GETs, each with If-Match on the ETag: a part of a
+ * replaced object fails with 412 Precondition Failed ("Return the object only if its entity tag (ETag) is the same as
+ * the one specified in this header; otherwise, return a 412 Precondition Failed error",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), which is reported as objectChanged. A failed
+ * part is retried alone; parts are yielded in order, at most `concurrency` in flight.
+ */
+export function s3RangeReader(s3: S3Client, bucket: string, key: string, etag: string, size: number, options: S3RangeOptions = {}): RangeReader {
+    const dflt = s3RangeDefaults();
+    const partBytes = options.partBytes ?? dflt.partBytes;
+    const concurrency = options.concurrency ?? dflt.concurrency;
+    const retries = options.retries ?? 3;
+    if (!Number.isInteger(partBytes) || partBytes < 1 || !Number.isInteger(concurrency) || concurrency < 1 || !Number.isInteger(retries) || retries < 0) {
+        throw new RangeError("partBytes and concurrency must be integers >= 1, retries an integer >= 0");
+    }
+    const ifMatch = `"${etag.replace(/"/g, "")}"`;
+    const fetchPart = async (a: number, b: number, signal: AbortSignal): Promise<Uint8Array> => {
+        for (let attempt = 0; ; attempt++) {
+            try {
+                const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${a}-${b - 1}`, IfMatch: ifMatch }), {
+                    abortSignal: signal,
+                });
+                const body = res.Body as { transformToByteArray(): Promise<Uint8Array> } | undefined;
+                const bytes = body === undefined ? new Uint8Array(0) : await body.transformToByteArray();
+                if (bytes.length !== b - a) {
+                    throw Object.assign(new Error(`a ranged GET of bytes ${a}-${b - 1} returned ${bytes.length} bytes`), { code: "ECONNRESET" });
+                }
+                return bytes;
+            } catch (e) {
+                if (signal.aborted) {
+                    throw new AbortedError();
+                }
+                const kind = classify(e);
+                if (kind === "precondition-failed") {
+                    throw objectChanged(bucket, key, etag);
+                }
+                if (kind !== "transient" || attempt >= retries) {
+                    throw toProcessorError(e, `reading bytes ${a}-${b - 1} of s3://${bucket}/${key}`);
+                }
+                await sleep(100 * 2 ** attempt, signal);
+            }
+        }
+    };
+    return {
+        size,
+        async *read(start: number, end: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+            checkRange(size, start, end);
+            const stop = new AbortController();
+            const onAbort = () => stop.abort();
+            signal?.addEventListener("abort", onAbort, { once: true });
+            const inFlight: Promise<Uint8Array>[] = [];
+            let next = start;
+            const fill = () => {
+                while (inFlight.length < concurrency && next < end) {
+                    const b = Math.min(end, next + partBytes);
+                    const p = fetchPart(next, b, stop.signal);
+                    p.catch(() => undefined);
+                    inFlight.push(p);
+                    next = b;
+                }
+            };
+            try {
+                fill();
+                while (inFlight.length > 0) {
+                    const part = await inFlight.shift()!;
+                    fill();
+                    yield part;
+                }
+            } finally {
+                signal?.removeEventListener("abort", onAbort);
+                stop.abort();
+            }
+        },
+    };
+}

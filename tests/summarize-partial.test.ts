@@ -1,0 +1,159 @@
+import { strict as assert } from "assert";
+import fc from "fast-check";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { FileSummary, InputError, mergePartials, PartialSummary, resolvePartials, summarizePartial, SummaryOptions } from "../app/src/processor/summarize";
+import { bufferRangeReader, openFileRange, RangeReader } from "../app/src/processor/summarize/reader";
+import { assertSame, csvCase, jsonCase } from "./support/summarize-cases";
+import { summarizeCut } from "./support/summarize-run";
+
+// Range summaries (summarizePartial over consecutive ranges, then mergePartials) must give exactly the sequential
+// summary, whatever the cut points, also after the partials went through JSON.
+
+/** Ranges [0, c1), [c1, c2), … [ck, size) for cut points taken modulo size + 1. */
+function rangesOf(size: number, cuts: number[]): { start: number; end: number }[] {
+    const points = [...new Set(cuts.map((c) => c % (size + 1)))].filter((c) => c > 0 && c < size).sort((a, b) => a - b);
+    const bounds = [0, ...points, size];
+    const out: { start: number; end: number }[] = [];
+    for (let i = 0; i + 1 < bounds.length; i++) {
+        out.push({ start: bounds[i], end: bounds[i + 1] });
+    }
+    return out.length > 0 ? out : [{ start: 0, end: size }];
+}
+
+async function byRanges(reader: RangeReader, cuts: number[], options: SummaryOptions): Promise<{ summary: FileSummary; reruns: number }> {
+    const made = await Promise.all(rangesOf(reader.size, cuts).map((r) => summarizePartial(reader, r, options)));
+    // Partials are plain JSON.
+    const partials = JSON.parse(JSON.stringify(made)) as PartialSummary[];
+    const resolved = await resolvePartials(reader, partials, options);
+    const reruns = resolved.filter((p, i) => p !== partials[i]).length;
+    return { summary: mergePartials(JSON.parse(JSON.stringify(resolved)) as PartialSummary[], options), reruns };
+}
+
+async function sameByRanges(bytes: Buffer, cuts: number[], options: SummaryOptions, chunk: number, what: string): Promise<number> {
+    let serial: FileSummary | undefined;
+    let error: unknown;
+    try {
+        serial = summarizeCut(bytes, options);
+    } catch (e) {
+        error = e;
+    }
+    const reader = bufferRangeReader(bytes, chunk);
+    if (serial === undefined) {
+        await assert.rejects(byRanges(reader, cuts, options), (e: unknown) => {
+            assert.ok(e instanceof InputError && error instanceof InputError, String(e));
+            assert.equal(e.code, error.code);
+            return true;
+        });
+        return 0;
+    }
+    const { summary, reruns } = await byRanges(reader, cuts, options);
+    assertSame(summary, serial, what);
+    return reruns;
+}
+
+const cutsArb = fc.array(fc.nat(), { minLength: 0, maxLength: 12 });
+
+describe("summarize: ranges merged == serial", function () {
+    this.timeout(300000);
+
+    it("on generated CSV (quotes, embedded newlines, CRLF, ragged, over-long and invalid rows) at random cut points", async () => {
+        let reruns = 0;
+        await fc.assert(
+            fc.asyncProperty(csvCase(","), cutsArb, async (c, cuts) => {
+                reruns += await sameByRanges(c.text, cuts, c.options, c.chunk, "csv");
+            }),
+            { numRuns: 120 },
+        );
+        // Some cut points fall inside multi-line quoted fields: those ranges are summarised again from the right entry.
+        assert.ok(reruns > 0, "no range ever started inside a quoted field");
+    });
+
+    it("on generated TSV and semicolon files", async () => {
+        for (const d of ["\t", ";"]) {
+            await fc.assert(
+                fc.asyncProperty(csvCase(d), cutsArb, async (c, cuts) => {
+                    await sameByRanges(c.text, cuts, c.options, c.chunk, JSON.stringify(d));
+                }),
+                { numRuns: 30 },
+            );
+        }
+    });
+
+    it("on generated JSON Lines", async () => {
+        await fc.assert(
+            fc.asyncProperty(jsonCase, cutsArb, async (c, cuts) => {
+                await sameByRanges(c.text, cuts, c.options, c.chunk, "jsonl");
+            }),
+            { numRuns: 60 },
+        );
+    });
+
+    it("on arbitrary bytes with tiny ranges (every byte a range)", async () => {
+        const bytesArb = fc.oneof(
+            fc.uint8Array({ maxLength: 120 }),
+            fc.array(fc.constantFrom(..."ab,;\t|\"\r\n\n{}:1.-é ".split("")), { maxLength: 120 }).map((a) => new Uint8Array(Buffer.from(a.join("")))),
+        );
+        await fc.assert(
+            fc.asyncProperty(bytesArb, fc.integer({ min: 1, max: 40 }), async (raw, maxLineBytes) => {
+                const bytes = Buffer.from(raw);
+                const every = Array.from({ length: bytes.length }, (_, i) => i);
+                await sameByRanges(bytes, every, { maxLineBytes }, 3, "bytes");
+            }),
+            { numRuns: 300 },
+        );
+    });
+
+    it("keeps -0, infinite extremes and high-cardinality columns through JSON", async () => {
+        const lines = ["a,b,c"];
+        for (let i = 0; i < 3000; i++) {
+            lines.push(`${i % 7 === 0 ? "-0" : i - 1500},v${i},2020-01-0${(i % 9) + 1}T00:00:00Z`);
+        }
+        lines.push("0,x,2020-01-01T00:00:00.000Z");
+        const bytes = Buffer.from(lines.join("\n") + "\n");
+        await sameByRanges(bytes, [5, 1000, 17000, 17001, 30000], {}, 4096, "high-cardinality");
+    });
+
+    it("reads a local file at positions", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "partial-"));
+        try {
+            const file = path.join(dir, "in.csv");
+            const text = ["id,name,when", ...Array.from({ length: 5000 }, (_, i) => `${i},"n ""${i}""\nsecond line",2021-01-01`)].join("\r\n");
+            fs.writeFileSync(file, text);
+            const reader = await openFileRange(file);
+            try {
+                const options = {};
+                const cuts = [100, 3000, 50000, 70001];
+                const { summary } = await byRanges(reader, cuts, options);
+                assertSame(summary, summarizeCut(Buffer.from(text), options), "file");
+                assert.equal(summary.rows, 5000);
+            } finally {
+                await reader.close();
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses partials that do not chain, or do not cover the input", async () => {
+        const bytes = Buffer.from('a,b\n1,"x\n2,y"\n3,z\n4,w\n');
+        const reader = bufferRangeReader(bytes);
+        // Byte 9 is the line start inside the quoted field: the guess is wrong there.
+        const parts = [await summarizePartial(reader, { start: 0, end: 6 }), await summarizePartial(reader, { start: 6, end: bytes.length })];
+        assert.equal(parts[0].exit, 14);
+        assert.equal(parts[1].entry, 9);
+        assert.throws(() => mergePartials(parts), /partial 1 starts at byte 9, but the previous range's records end at 14/);
+        assert.throws(() => mergePartials([parts[0]]), /end at byte 6, not at the input's end/);
+        assert.throws(() => mergePartials([parts[1]]), /range starting at byte 0/);
+        const fixed = await resolvePartials(reader, parts);
+        assert.equal(fixed[1].entry, 14);
+        assert.deepEqual(mergePartials(fixed), summarizeCut(bytes, {}));
+        await assert.rejects(summarizePartial(reader, { start: 3, end: 2 }), /0 <= start <= end/);
+    });
+
+    it("refuses gzip input", async () => {
+        const reader = bufferRangeReader(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]));
+        await assert.rejects(summarizePartial(reader, { start: 0, end: 6 }), /gzip input cannot be read in ranges/);
+    });
+});
