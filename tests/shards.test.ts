@@ -31,6 +31,43 @@ async function listKeys(pipeline: LocalPipeline, prefix: string): Promise<string
     return (res.Contents ?? []).map((o) => o.Key as string);
 }
 
+/** A CSV of every column type, with bad rows (wrong field count) spread through it, so later shards' line numbers need fixing. */
+function mixedCsv(rows: number): string {
+    const lines = ["id,amount,price,city,seen_at,flag"];
+    for (let i = 0; i < rows; i++) {
+        if (i % 997 === 13) {
+            lines.push(`${i},broken`);
+            continue;
+        }
+        const day = String(1 + (i % 28)).padStart(2, "0");
+        lines.push(`${i},${(i * 7919) % 100003 - 50000},${((i * 31) % 9973) / 7},city-${i % 211},2026-03-${day}T10:${String(i % 60).padStart(2, "0")}:00Z,${i % 3 === 0}`);
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+/** A CSV whose second field is quoted and spans several lines, so most byte offsets fall inside a quoted field. */
+function multiLineCsv(rows: number): string {
+    const lines = ["id,note,value"];
+    for (let i = 0; i < rows; i++) {
+        const note = Array.from({ length: 2 + (i % 5) }, (_, k) => `part ${k} of note ${i}, with "quotes"`.replace(/"/g, '""')).join("\n");
+        lines.push(`${i},"${note}",${i * 3 - 17}`);
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+/** Whether byte `offset` of a CSV lies inside a quoted field (RFC 4180 quote parity from the start). */
+function insideQuotes(text: Buffer, offset: number): boolean {
+    let inside = false;
+    for (let i = 0; i < offset; i++) {
+        if (text[i] === 0x22) {
+            inside = !inside;
+        }
+    }
+    return inside;
+}
+
+type Summary = Record<string, unknown>;
+
 describe("byte-range shards on the local pipeline", function () {
     this.timeout(300000);
 
@@ -48,6 +85,48 @@ describe("byte-range shards on the local pipeline", function () {
             await pipeline.stop();
         }
     }
+
+    it("the summariser in 4 shards writes the summary one task writes: every column, bad rows and their line numbers, even when cuts fall inside multi-line quoted fields", async () => {
+        const files: Record<string, string> = { "mixed.csv": mixedCsv(6000), "quoted.csv": multiLineCsv(3000) };
+        const quoted = Buffer.from(files["quoted.csv"]);
+        const cuts = [1, 2, 3].map((i) => Math.floor((i * quoted.length) / 4));
+        assert.ok(cuts.some((c) => insideQuotes(quoted, c)), "the test needs a cut inside a quoted field");
+        const summarise = async (environment: Record<string, string>): Promise<{ summaries: Record<string, Summary>; statuses: Record<string, StatusDocument | undefined>; events: PipelineEvent[]; partials: string[] }> => {
+            const summaries: Record<string, Summary> = {};
+            const statuses: Record<string, StatusDocument | undefined> = {};
+            let seen: PipelineEvent[] = [];
+            let partials: string[] = [];
+            await withPipeline(environment, undefined, async (pipeline, events) => {
+                for (const [name, text] of Object.entries(files)) {
+                    await pipeline.upload(`uploads/${name}`, text);
+                }
+                await pipeline.waitIdle();
+                for (const name of Object.keys(files)) {
+                    const summary = await readJson<Summary>(pipeline.s3.client, pipeline.bucket, `processed/${name}.summary.json`);
+                    assert.ok(summary, `${name}: no summary`);
+                    delete summary.generatedAt;
+                    summaries[name] = summary;
+                    statuses[name] = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, `status/${name}.json`);
+                }
+                seen = events;
+                partials = await listKeys(pipeline, "partials/");
+            });
+            return { summaries, statuses, events: seen, partials };
+        };
+        const whole = await summarise({});
+        const sharded = await summarise({ SHARD_ABOVE_BYTES: "10000", SHARD_BYTES: String(Math.ceil(Math.max(...Object.values(files).map((t) => t.length)) / 4)), SHARD_MAX: "4" });
+        assert.equal(whole.events.filter((e) => e.type === "shard-started").length, 0);
+        assert.equal(sharded.events.filter((e) => e.type === "shard-started").length, 6, "shards 1–3 of each file");
+        for (const name of Object.keys(files)) {
+            assert.deepEqual(sharded.summaries[name], whole.summaries[name], name);
+            assert.equal(sharded.statuses[name]?.state, "succeeded");
+            assert.equal(whole.statuses[name]?.shards, undefined);
+            assert.deepEqual(sharded.statuses[name]?.shards, { total: 4, done: 4, failed: 0, rows: whole.statuses[name]?.rowsProcessed });
+            assert.equal(sharded.statuses[name]?.badRows, whole.statuses[name]?.badRows);
+        }
+        assert.ok((whole.summaries["mixed.csv"].badRows as { count: number }).count >= 6, "bad rows in several shards");
+        assert.deepEqual(sharded.partials, []);
+    });
 
     it("a range command split into 4 shards gives the unsharded result, one status with the shards, and no partials left", async () => {
         const file = totalsFile(20000);

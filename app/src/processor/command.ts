@@ -25,7 +25,7 @@ import { ContractError, JobReport } from "./outputs";
 import { Redactor, createRedactor } from "./redact";
 import { commandOutputKey } from "./status";
 import { checkScratchSpace, downloadTo, fileIdentity } from "./workspace";
-import { openRange } from "./shard-store";
+import { s3RangeReader } from "./summarize/s3-reader";
 import type { ShardWork } from "./shard";
 
 /** stderr lines a `failed` status keeps, and the characters kept of each. */
@@ -384,7 +384,12 @@ export function commandShardWork(spec: CommandSpec): ShardWork {
             const from = Math.max(0, ctx.start - 1);
             const tailEnd = Math.min(ctx.object.size, ctx.end + (ctx.config.summary.maxLineBytes ?? 1048576));
             await checkScratchSpace(ctx.workspace.root, tailEnd - from);
-            const body = await openRange(ctx.s3, ctx.config.bucket, ctx.object.key, ctx.object.etag, from, tailEnd, ctx.signal);
+            const reader = s3RangeReader(ctx.s3, ctx.config.bucket, ctx.object.key, ctx.object.etag, ctx.object.size);
+            const body = (async function* () {
+                for await (const part of reader.read(from, tailEnd, ctx.signal)) {
+                    yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+                }
+            })();
             const { file, bytes } = await downloadTo(ctx.workspace, ctx.object.key, body, tailEnd - from, ctx.signal);
             const env = {
                 ...commandEnvironment(spec, ctx, file, ctx.object.size),

@@ -196,7 +196,7 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
     }
 
     const role = config.shard.role;
-    const work = job.shardWork?.(config);
+    const work = job.shardWork?.(config, object.key);
     const shards = work !== undefined && base.size !== undefined && base.etag ? shardCount(base.size, config.shard) : 1;
     if (role !== undefined || shards > 1) {
         object.destroy();

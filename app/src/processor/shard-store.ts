@@ -1,7 +1,6 @@
 /**
  * The S3 operations byte-range shards coordinate with (docs/sharding.md): create-once markers,
- * a write that only replaces a known version, a listing, a ranged read pinned to an ETag, and the
- * clean-up of a file's partials.
+ * a write that only replaces a known version, a listing, and the clean-up of a file's partials.
  *
  * Conditional writes, from AWS's documentation
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html and
@@ -15,7 +14,6 @@
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel).
  */
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { Readable } from "stream";
 import { classify } from "./s3";
 
 /** A key under a file's partials prefix, as listed. */
@@ -106,16 +104,4 @@ export async function deletePrefix(s3: S3Client, bucket: string, prefix: string)
         await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
     }
     return keys.length;
-}
-
-/**
- * Streams bytes [start, end) of the object, pinned to `etag` (`If-Match`: 412 if the object changed,
- * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html). An empty range reads nothing.
- */
-export async function openRange(s3: S3Client, bucket: string, key: string, etag: string, start: number, end: number, signal: AbortSignal): Promise<AsyncIterable<Buffer>> {
-    if (end <= start) {
-        return Readable.from([]);
-    }
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${etag}"`, Range: `bytes=${start}-${end - 1}` }), { abortSignal: signal });
-    return res.Body as Readable;
 }

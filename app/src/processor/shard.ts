@@ -267,7 +267,9 @@ class ShardedFile {
             ...plan.status,
             ...extra,
             state,
-            shards: { total: plan.count, done: p.done, failed: p.failed, rows: p.rows },
+            // Rows so far come from the shards' own counts; the merged count replaces them (a shard whose
+            // first record was guessed inside a multi-line quoted field counted a few rows twice).
+            shards: { total: plan.count, done: p.done, failed: p.failed, rows: extra.rowsProcessed ?? p.rows },
             completedAt: new Date(completed).toISOString(),
             durationMs: completed - started,
         };
