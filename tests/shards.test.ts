@@ -9,7 +9,10 @@ import * as path from "path";
 import { LocalPipeline, PipelineEvent } from "../app/src/local/pipeline";
 import { readJson } from "../app/src/processor/s3";
 import type { StatusDocument } from "../app/src/processor/status";
-import { ROOT } from "./mocks";
+import { PROJECT, ROOT, stackConfig } from "./mocks";
+import { evaluatePacks } from "../policy/offline/engine";
+import { runProgram } from "../policy/offline/program";
+import { PACKS } from "../policy/packs";
 import { until } from "./support/processor";
 
 const RANGE_COMMAND = [process.execPath, path.join(ROOT, "tests", "fixtures", "shards", "range-totals.js")];
@@ -196,4 +199,26 @@ describe("byte-range shards on the local pipeline", function () {
             assert.deepEqual([status?.state, status?.shards?.done], ["succeeded", 4]);
         });
     });
+});
+
+describe("byte-range shards in the deployed stack", function () {
+    this.timeout(120000);
+
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack} with processor.shardAboveBytes: both policy packs find nothing more than without it, and the task gets its placement`, async () => {
+            const findings = async (config: Record<string, string>) => {
+                const run = await runProgram({ stack, config });
+                return { resources: run.resources, findings: (await evaluatePacks([...PACKS], run.resources)).map((f) => `${f.enforcementLevel} ${f.policy} ${f.resourceName}`) };
+            };
+            const plain = await findings(stackConfig(stack));
+            const sharded = await findings({ ...stackConfig(stack), [`${PROJECT}:processor`]: JSON.stringify({ shardAboveBytes: 10 * 2 ** 30, maxShards: 8 }) });
+            assert.deepEqual(sharded.findings, plain.findings);
+            assert.ok(!sharded.findings.some((f) => f.startsWith("mandatory")), sharded.findings.join("\n"));
+            const taskDef = sharded.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.name === "processor-task");
+            const env = Object.fromEntries((JSON.parse(String(taskDef?.inputs.containerDefinitions))[0].environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+            assert.deepEqual([env.SHARD_ABOVE_BYTES, env.SHARD_BYTES, env.SHARD_MAX, env.S3_PARTIALS_PREFIX], [String(10 * 2 ** 30), String(2 ** 30), "8", "partials/"]);
+            assert.match(env.SHARD_CAPACITY_PROVIDERS, /^FARGATE(_SPOT)?:\d+:\d+(,FARGATE(_SPOT)?:\d+:\d+)?$/);
+            assert.ok(env.SHARD_SUBNETS.length > 0 && env.SHARD_ASSIGN_PUBLIC_IP === "true", JSON.stringify(env));
+        });
+    }
 });
