@@ -8,6 +8,11 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as path from "path";
 import { LocalPipeline, PipelineEvent } from "../app/src/local/pipeline";
 import { readJson } from "../app/src/processor/s3";
+import { readShardConfig } from "../app/src/processor/config";
+import { runTaskInput } from "../app/src/processor/launcher";
+import { partialsBase, shardCount, shardRange } from "../app/src/processor/shard";
+import { createOnce, putJson, replaceIfUnchanged } from "../app/src/processor/shard-store";
+import { startLocalS3 } from "../app/src/local/s3-server";
 import type { StatusDocument } from "../app/src/processor/status";
 import { PROJECT, ROOT, stackConfig } from "./mocks";
 import { evaluatePacks } from "../policy/offline/engine";
@@ -70,6 +75,80 @@ function insideQuotes(text: Buffer, offset: number): boolean {
 }
 
 type Summary = Record<string, unknown>;
+
+describe("byte-range shards: the plan", () => {
+    const settings = { aboveBytes: 1000, shardBytes: 300, maxShards: 4 };
+
+    it("does not split a file at or below the threshold, or when sharding is off", () => {
+        assert.equal(shardCount(1000, settings), 1);
+        assert.equal(shardCount(10 ** 12, { ...settings, aboveBytes: undefined }), 1);
+    });
+
+    it("splits into ceil(size / shardBytes) shards, capped by maxShards", () => {
+        assert.equal(shardCount(1001, settings), 4);
+        assert.equal(shardCount(1001, { ...settings, shardBytes: 500 }), 3);
+        assert.equal(shardCount(10 ** 12, { ...settings, shardBytes: 2 ** 30, maxShards: 16 }), 16);
+    });
+
+    it("cuts the object into consecutive ranges that cover every byte once", () => {
+        for (const [size, count] of [[1001, 4], [7, 3], [10 ** 11 + 7, 16]]) {
+            const ranges = Array.from({ length: count }, (_, i) => shardRange(size, count, i));
+            assert.equal(ranges[0].start, 0);
+            assert.equal(ranges[count - 1].end, size);
+            ranges.slice(1).forEach((r, i) => assert.equal(r.start, ranges[i].end));
+        }
+    });
+
+    it("keeps a file's partials under the partials prefix, its name and its ETag", () => {
+        assert.equal(partialsBase("partials/", "2026/day.csv", "abc-3"), "partials/2026/day.csv/abc-3/");
+    });
+
+    it("starts a shard as ECS would: the task's own definition and cluster, the rule's network and capacity strategy, the shard's variables", () => {
+        const shard = readShardConfig({ SHARD_ABOVE_BYTES: "1", SHARD_SUBNETS: "subnet-a", SHARD_SECURITY_GROUPS: "sg-1", SHARD_ASSIGN_PUBLIC_IP: "true", SHARD_CAPACITY_PROVIDERS: "FARGATE_SPOT:1" }, "uploads/", "processed/", "status/");
+        const input = runTaskInput({ cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/c", taskDefinition: "fam:7", container: "processor" }, shard, { SHARD_INDEX: "2" });
+        assert.deepEqual(input, {
+            cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/c",
+            taskDefinition: "fam:7",
+            count: 1,
+            capacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1, base: 0 }],
+            networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-1"], assignPublicIp: "ENABLED" } },
+            startedBy: "shard-coordinator",
+            overrides: { containerOverrides: [{ name: "processor", environment: [{ name: "SHARD_INDEX", value: "2" }] }] },
+        });
+        const plain = runTaskInput({ cluster: "c", taskDefinition: "fam:1", container: "processor" }, { ...shard, capacityProviders: [] }, {});
+        assert.equal(plain.launchType, "FARGATE");
+        assert.equal(plain.capacityProviderStrategy, undefined);
+    });
+});
+
+describe("byte-range shards: S3 conditional writes (local S3 server, as AWS documents them)", () => {
+    it("creates a marker once: of many concurrent writers exactly one wins, the others are told it exists", async () => {
+        const s3 = await startLocalS3({ log: () => undefined });
+        try {
+            await s3.createBucket("bkt");
+            const wins = await Promise.all(Array.from({ length: 8 }, (_, i) => createOnce(s3.client, "bkt", "partials/x/e/merge.json", { i })));
+            assert.equal(wins.filter(Boolean).length, 1);
+            assert.equal(await createOnce(s3.client, "bkt", "partials/x/e/merge.json", {}), false);
+        } finally {
+            await s3.close();
+        }
+    });
+
+    it("replaces a document only while it still has the ETag the writer last saw", async () => {
+        const s3 = await startLocalS3({ log: () => undefined });
+        try {
+            await s3.createBucket("bkt");
+            const first = await putJson(s3.client, "bkt", "status/a.csv.json", { state: "running" });
+            const second = await replaceIfUnchanged(s3.client, "bkt", "status/a.csv.json", first, { state: "running", done: 1 });
+            assert.ok(second !== undefined && second !== first);
+            await putJson(s3.client, "bkt", "status/a.csv.json", { state: "succeeded" });
+            assert.equal(await replaceIfUnchanged(s3.client, "bkt", "status/a.csv.json", second as string, { state: "running", done: 2 }), undefined);
+            assert.deepEqual(await readJson(s3.client, "bkt", "status/a.csv.json"), { state: "succeeded" });
+        } finally {
+            await s3.close();
+        }
+    });
+});
 
 describe("byte-range shards on the local pipeline", function () {
     this.timeout(300000);
