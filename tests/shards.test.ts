@@ -13,6 +13,7 @@ import { runTaskInput } from "../app/src/processor/launcher";
 import { partialsBase, shardCount, shardRange } from "../app/src/processor/shard";
 import { createOnce, putJson, replaceIfUnchanged } from "../app/src/processor/shard-store";
 import { startLocalS3 } from "../app/src/local/s3-server";
+import { renderStatusRegion } from "../app/src/status-page/page";
 import type { StatusDocument } from "../app/src/processor/status";
 import { PROJECT, ROOT, stackConfig } from "./mocks";
 import { evaluatePacks } from "../policy/offline/engine";
@@ -118,6 +119,29 @@ describe("byte-range shards: the plan", () => {
         const plain = runTaskInput({ cluster: "c", taskDefinition: "fam:1", container: "processor" }, { ...shard, capacityProviders: [] }, {});
         assert.equal(plain.launchType, "FARGATE");
         assert.equal(plain.capacityProviderStrategy, undefined);
+    });
+});
+
+describe("byte-range shards on the status page", () => {
+    const options = { title: "t", generatedAt: "2026-11-23T12:00:00.000Z", source: "s3://b/status/", linkExpirySeconds: 900 };
+    const status = (over: Partial<StatusDocument>): StatusDocument => ({ schemaVersion: 1, state: "running", bucket: "b", key: "uploads/big.csv", attempt: 1, startedAt: "2026-11-23T11:59:00.000Z", ...over });
+    const row = (doc: StatusDocument) => renderStatusRegion([{ statusKey: "status/big.csv.json", status: doc }], options);
+
+    it("shows a running sharded file's progress bar: shards done of total, rows so far, failed attempts", () => {
+        const html = row(status({ shards: { total: 4, done: 3, failed: 1, rows: 12345 } }));
+        assert.match(html, /<progress max="4" value="3" aria-label="3 of 4 shards done, 12,345 rows so far, 1 failed attempt retried">3\/4<\/progress>/);
+    });
+
+    it("says how many shards a finished file took, with no bar; a file without shards shows neither", () => {
+        const done = row(status({ state: "succeeded", rowsProcessed: 20000, completedAt: "2026-11-23T12:00:00.000Z", durationMs: 60000, shards: { total: 4, done: 4, failed: 0, rows: 20000 } }));
+        assert.match(done, /20,000 <span class="muted shards">in 4 shards<\/span>/);
+        assert.doesNotMatch(done, /<progress/);
+        assert.doesNotMatch(row(status({})), /shards|<progress/);
+    });
+
+    it("ignores shard counts that are not whole numbers (the document comes from a bucket)", () => {
+        assert.doesNotMatch(row(status({ shards: { total: -1, done: 2, failed: 0, rows: 1 } })), /<progress/);
+        assert.doesNotMatch(row(status({ shards: JSON.parse('{"total":"4<script>","done":1,"failed":0,"rows":0}') })), /<progress|script/);
     });
 });
 

@@ -19,7 +19,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Readable } from "stream";
-import { RESERVED_ENVIRONMENT, processorContainerDefinition } from "../../../components/builders";
+import { RESERVED_ENVIRONMENT, processorContainerDefinition, shardingEnvironment } from "../../../components/builders";
 import type { StackConfig } from "../../../components/stack-config";
 import { formatNotification } from "../notifier/format";
 import type { SlackMessage } from "../notifier/format";
@@ -409,7 +409,8 @@ export class LocalPipeline {
             // The task's scratch volume: inside the data folder, like everything the pipeline writes.
             scratchPath: this.scratchDir(),
             scratchVolumeName: "scratch",
-            environment: this.environment,
+            // The stack's sharding (processor.shardAboveBytes): shards run as local processes (ecs-server.ts).
+            environment: { ...(this.config.sharding ? shardingEnvironment(this.config.sharding, { subnetIds: [], securityGroupIds: [], assignPublicIp: false }) : {}), ...this.environment },
         });
         return Object.fromEntries(container.environment.map((e) => [e.name, e.value]));
     }
