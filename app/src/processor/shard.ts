@@ -174,6 +174,8 @@ class ShardedFile {
     readonly base: string;
     readonly statusAt: string;
     private launcherMade?: Promise<ShardLauncher>;
+    /** Rows of each done marker read so far (a done marker never changes). */
+    private readonly doneRows = new Map<string, number>();
 
     constructor(
         readonly config: CommonConfig,
@@ -248,7 +250,18 @@ class ShardedFile {
     async progress(listed?: Awaited<ReturnType<ShardedFile["list"]>>): Promise<ShardProgress & { merging: boolean }> {
         const all = listed ?? (await this.list());
         const done = all.filter((l) => l.marker.kind === "done");
-        const rows = await Promise.all(done.map((d) => getJson<{ rows: number }>(this.s3, this.config.bucket, d.key).then((x) => x.rows).catch(() => 0)));
+        const rows = await Promise.all(
+            done.map(async (d) => {
+                if (!this.doneRows.has(d.key)) {
+                    const got = await getJson<{ rows: number }>(this.s3, this.config.bucket, d.key).catch(() => undefined);
+                    if (got === undefined) {
+                        return 0;
+                    }
+                    this.doneRows.set(d.key, got.rows);
+                }
+                return this.doneRows.get(d.key) ?? 0;
+            }),
+        );
         return {
             total: 0,
             done: done.length,
@@ -380,7 +393,7 @@ class ShardedFile {
         const seen = new Map<string, { etag: string; since: number }>();
         let etag: string | undefined = statusEtag;
         while (!this.deps.signal.aborted) {
-            await sleep(Math.min(1000, Math.max(50, Math.floor(staleMs / 4))), this.deps.signal);
+            await sleep(watchIntervalMs(staleMs), this.deps.signal);
             const status = await getJson<StatusDocument>(this.s3, this.config.bucket, this.statusAt).catch(() => undefined);
             if (status !== undefined && status.etag === plan.etag && (status.state === "succeeded" || status.state === "failed")) {
                 return status;
@@ -418,6 +431,11 @@ class ShardedFile {
         }
         return undefined;
     }
+}
+
+/** How often the coordinator looks at its shards: a twentieth of SHARD_STALE_MS, 50 ms to 5 s (each look is a LIST and a GET). */
+export function watchIntervalMs(staleMs: number): number {
+    return Math.min(5000, Math.max(50, Math.floor(staleMs / 20)));
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
