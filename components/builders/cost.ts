@@ -760,7 +760,7 @@ function seconds(n: number): string {
 /** Bytes per ranged GET of a shard (s3-reader.ts's default part). */
 export const SHARD_RANGE_GET_MIB = 8;
 /** How often the coordinator looks at its shards (app/src/processor/shard.ts, with the default SHARD_STALE_MS). */
-export const SHARD_WATCH_SECONDS = 5;
+export const SHARD_WATCH_SECONDS = 1;
 
 /**
  * One file of UploadTrigger in its shards: n tasks each working 1/n of the file; the coordinator

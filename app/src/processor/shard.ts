@@ -388,12 +388,16 @@ class ShardedFile {
      * and a shard whose heartbeat stopped changing for SHARD_STALE_MS (or that never started) recorded
      * as a failed attempt, which starts the next one.
      */
-    async watch(plan: Plan, statusEtag: string): Promise<StatusDocument | undefined> {
+    async watch(plan: Plan, statusEtag: string, stop: AbortSignal): Promise<StatusDocument | undefined> {
         const staleMs = this.config.shard.staleMs;
         const seen = new Map<string, { etag: string; since: number }>();
         let etag: string | undefined = statusEtag;
-        while (!this.deps.signal.aborted) {
-            await sleep(watchIntervalMs(staleMs), this.deps.signal);
+        const signal = AbortSignal.any([this.deps.signal, stop]);
+        while (!signal.aborted) {
+            await sleep(watchIntervalMs(staleMs), signal);
+            if (signal.aborted) {
+                break;
+            }
             const status = await getJson<StatusDocument>(this.s3, this.config.bucket, this.statusAt).catch(() => undefined);
             if (status !== undefined && status.etag === plan.etag && (status.state === "succeeded" || status.state === "failed")) {
                 return status;
@@ -433,9 +437,9 @@ class ShardedFile {
     }
 }
 
-/** How often the coordinator looks at its shards: a twentieth of SHARD_STALE_MS, 50 ms to 5 s (each look is a LIST and a GET). */
+/** How often the coordinator looks at its shards: a twentieth of SHARD_STALE_MS, 50 ms to 1 s (each look is a LIST and a GET). */
 export function watchIntervalMs(staleMs: number): number {
-    return Math.min(5000, Math.max(50, Math.floor(staleMs / 20)));
+    return Math.min(1000, Math.max(50, Math.floor(staleMs / 20)));
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -514,13 +518,20 @@ export async function coordinate(run: ShardedRun, count: number, status: StatusD
     }
     const statusEtag = await putJson(run.deps.s3, run.config.bucket, f.statusAt, plan.status);
     log.info("processing in shards", { shards: count, size: plan.size, etag: plan.etag, shardBytes: run.config.shard.shardBytes });
-    const watching = f.watch(plan, statusEtag);
+    const stopWatching = new AbortController();
+    const watching = f.watch(plan, statusEtag, stopWatching.signal);
     await Promise.all(Array.from({ length: count - 1 }, (_, k) => f.launch(plan, k + 1, 1)));
     if (await createOnce(run.deps.s3, run.config.bucket, f.key("launch/0.1"), { at: new Date(run.deps.now()).toISOString(), by: run.deps.taskArn, inCoordinator: true })) {
         const own = await f.runRange(plan, 0, 1);
         if (own.outcome === "interrupted") {
             await watching.catch(() => undefined);
             log.warn("interrupted: the other shards go on, shard 0 runs again in a new task, and any shard merges");
+            return own;
+        }
+        if (own.status !== undefined) {
+            // This task merged (or failed the file for good): the file has its final status.
+            stopWatching.abort();
+            await watching.catch(() => undefined);
             return own;
         }
     }
