@@ -255,7 +255,7 @@ describe("byte-range shards on the local pipeline", function () {
 
     it("a shard killed mid-run (no word, no heartbeat) is run again; the merge still counts every row once", async () => {
         const file = totalsFile(8000);
-        const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "1500", RANGE_TOTALS_SLOW: "2.1" };
+        const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "4000", RANGE_TOTALS_SLOW: "2.1", RANGE_TOTALS_SLOW_MS: "30000" };
         await withPipeline(env, RANGE_COMMAND, async (pipeline, events, logs) => {
             await pipeline.upload("uploads/killed.csv", file.text);
             // Shard 2's first attempt runs its command (which sleeps): kill the task and its command without warning.
@@ -269,9 +269,12 @@ describe("byte-range shards on the local pipeline", function () {
             assert.deepEqual(totals, { rows: file.rows, sum: file.sum });
             const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/killed.csv.json");
             assert.equal(status?.state, "succeeded");
-            assert.deepEqual(status?.shards, { total: 4, done: 4, failed: 1, rows: file.rows });
-            const shard2 = events.filter((e) => e.type === "shard-exited" && e.shard === 2).map((e) => [(e as { attempt: number }).attempt, (e as { signal?: string }).signal ?? null]);
-            assert.deepEqual(shard2, [[1, "SIGKILL"], [2, null]]);
+            // At least the killed attempt failed (on a loaded machine a slow heartbeat may count as lost too: it is run again, harmlessly).
+            assert.deepEqual([status?.shards?.total, status?.shards?.done, status?.shards?.rows], [4, 4, file.rows]);
+            assert.ok((status?.shards?.failed ?? 0) >= 1);
+            const shard2 = events.filter((e) => e.type === "shard-exited" && e.shard === 2) as Extract<PipelineEvent, { type: "shard-exited" }>[];
+            assert.deepEqual([shard2[0].attempt, shard2[0].signal], [1, "SIGKILL"]);
+            assert.ok(shard2.some((e) => e.attempt > 1 && e.exitCode === 0), JSON.stringify(shard2));
             assert.deepEqual(await listKeys(pipeline, "partials/"), []);
         });
     });

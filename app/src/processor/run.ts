@@ -223,10 +223,21 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
                 outputKey: (outputPath) => job.outputKey(config, relative, outputPath),
             },
         };
+        if (role === undefined) {
+            try {
+                return await coordinate(run, shards, base);
+            } catch (e) {
+                return fail(e);
+            }
+        }
         try {
-            return role !== undefined ? await runShardTask(run, role.index, role.attempt) : await coordinate(run, shards, base);
+            return await runShardTask(run, role.index, role.attempt);
         } catch (e) {
-            return fail(e);
+            // The file's status belongs to the coordinator and the merge: a shard task that cannot even
+            // start its range leaves it alone (its heartbeat never beats, so the coordinator runs it again).
+            const d = describe(normalise(e));
+            log.error("the shard could not run", { shard: role.index, attempt: role.attempt, errorClass: d.error.class, error: d.error.message, exitCode: d.exitCode });
+            return { exitCode: d.exitCode, outcome: "failed" };
         }
     }
 

@@ -540,6 +540,7 @@ export async function coordinate(run: ShardedRun, count: number, status: StatusD
         return { exitCode: ExitCode.INTERRUPTED, outcome: "interrupted" };
     }
     if (final.state === "succeeded") {
+        log.info("succeeded", { rows: final.rowsProcessed, badRows: final.badRows, outputKeys: (final.outputs ?? []).map((o) => o.key), durationMs: final.durationMs, shards: final.shards, mergedElsewhere: true });
         return { exitCode: ExitCode.OK, outcome: "succeeded", status: final, report: { rowsProcessed: final.rowsProcessed, badRows: final.badRows, bytesRead: final.bytesRead } };
     }
     return { exitCode: (final.error?.exitCode ?? ExitCode.INTERNAL) as ExitCodeValue, outcome: "failed", status: final };
