@@ -143,6 +143,8 @@ const kubernetes =
             bucket,
             command: job.command,
             environment: { ...job.environment, ...batchEnvironment },
+            // With job.shards, each pod takes its byte range of a large file (docs/sharding.md).
+            sharding: config.sharding,
         }),
     );
 

@@ -47,7 +47,7 @@ interface Run {
 
 async function runOnce(file: string, shards: number): Promise<Run> {
     const size = fs.statSync(file).size;
-    const environment = shards === 1 ? {} : { SHARD_ABOVE_BYTES: "1", SHARD_BYTES: String(Math.ceil(size / shards)), SHARD_MAX: String(shards) };
+    const environment: Record<string, string> = shards === 1 ? {} : { SHARD_ABOVE_BYTES: "1", SHARD_BYTES: String(Math.ceil(size / shards)), SHARD_MAX: String(shards) };
     const events: PipelineEvent[] = [];
     let started = 0;
     const pipeline = await LocalPipeline.start({

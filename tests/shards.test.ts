@@ -15,11 +15,14 @@ import { createOnce, putJson, replaceIfUnchanged } from "../app/src/processor/sh
 import { startLocalS3 } from "../app/src/local/s3-server";
 import { renderStatusRegion } from "../app/src/status-page/page";
 import type { StatusDocument } from "../app/src/processor/status";
-import { PROJECT, ROOT, stackConfig } from "./mocks";
+import { PROJECT, ROOT, parseDoc, stackConfig } from "./mocks";
 import { evaluatePacks } from "../policy/offline/engine";
 import { runProgram } from "../policy/offline/program";
 import { PACKS } from "../policy/packs";
-import { until } from "./support/processor";
+import { startProcessor, until } from "./support/processor";
+import { startS3 } from "./support/s3";
+import { summarizeStream } from "../app/src/processor/summarize";
+import { Readable } from "stream";
 
 const RANGE_COMMAND = [process.execPath, path.join(ROOT, "tests", "fixtures", "shards", "range-totals.js")];
 
@@ -307,6 +310,50 @@ describe("byte-range shards on the local pipeline", function () {
     });
 });
 
+describe("byte-range shards in a Kubernetes Indexed Job (batch mode, JOB_COMPLETION_INDEX)", function () {
+    this.timeout(300000);
+
+    it("the pods take one byte range each of a large file, the last merges the summary one task writes; small files stay one pod's each", async () => {
+        const s3 = await startS3();
+        try {
+            await s3.createBucket("indexed-job");
+            const big = mixedCsv(6000);
+            await s3.put("indexed-job", "uploads/big.csv", big);
+            for (const name of ["a.csv", "b.csv", "c.csv"]) {
+                await s3.put("indexed-job", `uploads/${name}`, `x,y\n1,${name}\n`);
+            }
+            const env = (i: number) => ({
+                PROCESSOR_MODE: "batch",
+                S3_BUCKET: "indexed-job",
+                S3_ENDPOINT: s3.endpoint,
+                BATCH_SHARD_COUNT: "4",
+                JOB_COMPLETION_INDEX: String(i),
+                SHARD_ABOVE_BYTES: "10000",
+                SHARD_BYTES: String(Math.ceil(big.length / 4)),
+            });
+            const pods = [0, 1, 2, 3].map((i) => startProcessor(env(i)));
+            const runs = await Promise.all(pods.map((p) => p.done));
+            assert.deepEqual(runs.map((r) => r.code), [0, 0, 0, 0], runs.map((r) => r.stderr).join("\n"));
+            const summary = JSON.parse((await s3.get("indexed-job", "processed/big.csv.summary.json")) as string) as Record<string, unknown>;
+            delete summary.generatedAt;
+            delete summary.source;
+            assert.deepEqual(summary, JSON.parse(JSON.stringify(await summarizeStream(Readable.from([Buffer.from(big)])))));
+            const status = JSON.parse((await s3.get("indexed-job", "status/big.csv.json")) as string) as StatusDocument;
+            assert.deepEqual([status.state, status.shards?.total, status.shards?.done], ["succeeded", 4, 4]);
+            const merged = runs.flatMap((r) => r.logs).filter((l) => l.msg === "every shard is done: merging");
+            assert.equal(merged.length, 1, "one pod merged");
+            for (const name of ["a.csv", "b.csv", "c.csv"]) {
+                const processedBy = runs.filter((r) => r.logs.some((l) => l.msg === "batch file" && l.key === `uploads/${name}` && l.outcome === "succeeded"));
+                assert.equal(processedBy.length, 1, `${name}: one pod`);
+            }
+            const left = await s3.client.send(new ListObjectsV2Command({ Bucket: "indexed-job", Prefix: "partials/" }));
+            assert.equal(left.KeyCount ?? 0, 0);
+        } finally {
+            await s3.close();
+        }
+    });
+});
+
 describe("byte-range shards in the deployed stack", function () {
     this.timeout(120000);
 
@@ -327,4 +374,27 @@ describe("byte-range shards in the deployed stack", function () {
             assert.ok(env.SHARD_SUBNETS.length > 0 && env.SHARD_ASSIGN_PUBLIC_IP === "true", JSON.stringify(env));
         });
     }
+
+    it("kubernetes with job.shards: every pod gets the sharding variables, the pods' role the partials but no RunTask or PassRole, packs pass", async () => {
+        const config = {
+            ...stackConfig("dev"),
+            [`${PROJECT}:processor`]: JSON.stringify({ shardAboveBytes: 10 * 2 ** 30 }),
+            [`${PROJECT}:kubernetes`]: JSON.stringify({
+                cluster: { existing: { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC", oidcProviderUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC" } },
+                job: { shards: 4 },
+            }),
+            [`${PROJECT}:kubeconfig`]: "apiVersion: v1\nkind: Config\n",
+        };
+        const run = await runProgram({ stack: "k8s", config, secretKeys: [`${PROJECT}:kubeconfig`] });
+        const job = run.recorder.one("kubernetes:batch/v1:Job").inputs;
+        const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+        assert.deepEqual([env.BATCH_SHARD_COUNT, env.SHARD_ABOVE_BYTES, env.S3_PARTIALS_PREFIX, env.SHARD_SUBNETS], ["4", String(10 * 2 ** 30), "partials/", undefined]);
+        const policy = parseDoc(run.recorder.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "kubernetes-policy")!.inputs.policy) as { Statement: { Sid?: string; Action: string | string[] }[] };
+        const sids = policy.Statement.map((st) => st.Sid);
+        assert.ok(sids.includes("ShardPartials") && sids.includes("ListShardPartials"), sids.join(", "));
+        assert.ok(!policy.Statement.some((st) => [st.Action].flat().some((a) => a.startsWith("ecs:") || a.startsWith("iam:"))), JSON.stringify(policy));
+        const findings = await evaluatePacks([...PACKS], run.resources);
+        assert.deepEqual(findings.filter((f) => f.enforcementLevel === "mandatory").map((f) => `${f.policy}: ${f.resourceName}`), []);
+    });
 });
+

@@ -108,10 +108,10 @@ export interface TaskRolePolicyArgs {
     kms?: { keyArn: string; region: string };
     /**
      * Byte-range shards (docs/sharding.md): the prefix the shards keep their partials under (read,
-     * write, list and delete there only), and what the coordinator needs to start shards of its own
-     * task definition on its own cluster.
+     * write, list and delete there only), and, on ECS, what the coordinator needs to start shards of
+     * its own task definition on its own cluster (a Kubernetes Indexed Job starts nothing).
      */
-    sharding?: { partialsPrefix: string; launch: TargetRolePolicyArgs };
+    sharding?: { partialsPrefix: string; launch?: TargetRolePolicyArgs };
 }
 
 /**
@@ -144,7 +144,7 @@ export function taskRolePolicy(args: TaskRolePolicyArgs): PolicyDocument {
         statements.push(
             { Sid: "ShardPartials", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: objects(partials) },
             { Sid: "ListShardPartials", Effect: "Allow", Action: "s3:ListBucket", Resource: args.bucketArn, Condition: { StringLike: { "s3:prefix": `${iamLiteral(partials)}*` } } },
-            ...runTaskStatements(args.sharding.launch),
+            ...(args.sharding.launch === undefined ? [] : runTaskStatements(args.sharding.launch)),
         );
     }
     if (args.kms !== undefined) {

@@ -56,14 +56,24 @@ export interface ShardPlacement {
     capacityProviderStrategy?: CapacityProviderStrategyItem[];
 }
 
-/** The processor's variables for sharding (app/src/processor/config.ts reads them). */
-export function shardingEnvironment(settings: Required<ShardingSettings>, placement: ShardPlacement): Record<string, string> {
-    return {
+/**
+ * The processor's variables for sharding (app/src/processor/config.ts reads them); with a placement
+ * (ECS), also where the coordinator starts its shard tasks. Kubernetes pods get none: an Indexed
+ * Job's pods are the shards.
+ */
+export function shardingEnvironment(settings: Required<ShardingSettings>, placement?: ShardPlacement): Record<string, string> {
+    const own = {
         SHARD_ABOVE_BYTES: String(settings.aboveBytes),
         SHARD_BYTES: String(settings.shardBytes),
         SHARD_MAX: String(settings.maxShards),
         S3_PARTIALS_PREFIX: settings.partialsPrefix,
         ...(settings.commandAcceptsRange ? { COMMAND_ACCEPTS_RANGE: "true" } : {}),
+    };
+    if (placement === undefined) {
+        return own;
+    }
+    return {
+        ...own,
         SHARD_SUBNETS: placement.subnetIds.join(","),
         SHARD_SECURITY_GROUPS: placement.securityGroupIds.join(","),
         SHARD_ASSIGN_PUBLIC_IP: String(placement.assignPublicIp),

@@ -21,7 +21,7 @@ import { StatusDocument, StatusError, StatusState, statusKey } from "./status";
 import { AbortedError, InputError } from "./summarize/types";
 import { Workspace, createWorkspace, removeWorkspace } from "./workspace";
 import { ecsLauncher } from "./launcher";
-import { ShardedRun, coordinate, runShardTask, shardCount } from "./shard";
+import { ShardedRun, coordinate, runIndexedShard, runShardTask, shardCount } from "./shard";
 
 export interface RunDeps {
     s3: S3Client;
@@ -32,6 +32,11 @@ export interface RunDeps {
     now?: () => number;
     /** What does the work: the built-in summariser (default) or a command (command.ts). */
     job?: Job;
+    /**
+     * Batch mode in a Kubernetes Indexed Job: this pod is shard `index` of `count` of every file above
+     * SHARD_ABOVE_BYTES (docs/sharding.md); nothing is started, the Job's other pods are the shards.
+     */
+    indexedShard?: { index: number; count: number };
 }
 
 export interface RunResult {
@@ -197,7 +202,10 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
 
     const role = config.shard.role;
     const work = job.shardWork?.(config, object.key);
-    const shards = work !== undefined && base.size !== undefined && base.etag ? shardCount(base.size, config.shard) : 1;
+    const indexed = deps.indexedShard;
+    const wanted = work !== undefined && base.size !== undefined && base.etag ? shardCount(base.size, config.shard) : 1;
+    // In an Indexed Job the pods are the shards: at most one per pod.
+    const shards = indexed === undefined ? wanted : Math.min(wanted, indexed.count);
     if (role !== undefined || shards > 1) {
         object.destroy();
         if (work === undefined) {
@@ -219,13 +227,13 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
                 signal: deps.signal,
                 now,
                 taskArn: deps.taskArn,
-                launcher: () => ecsLauncher(config.shard, config.metadataUri, config.region),
+                launcher: indexed === undefined ? () => ecsLauncher(config.shard, config.metadataUri, config.region) : undefined,
                 outputKey: (outputPath) => job.outputKey(config, relative, outputPath),
             },
         };
         if (role === undefined) {
             try {
-                return await coordinate(run, shards, base);
+                return indexed === undefined ? await coordinate(run, shards, base) : await runIndexedShard(run, indexed.index, shards, base);
             } catch (e) {
                 return fail(e);
             }

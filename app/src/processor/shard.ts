@@ -93,8 +93,11 @@ export interface ShardDeps {
     signal: AbortSignal;
     now: () => number;
     taskArn?: string;
-    /** Made on first use: only a task that starts shards needs one. */
-    launcher: () => Promise<ShardLauncher>;
+    /**
+     * Made on first use: only a task that starts shards needs one. None in a Kubernetes Indexed Job:
+     * every pod is a shard already, and the Job runs a failed pod's index again (backoffLimitPerIndex).
+     */
+    launcher?: () => Promise<ShardLauncher>;
     /** The final key of an output at `path` under OUTPUT_DIR. */
     outputKey: (path: string) => string;
 }
@@ -206,7 +209,11 @@ class ShardedFile {
     }
 
     private launcher(): Promise<ShardLauncher> {
-        return (this.launcherMade ??= this.deps.launcher());
+        const make = this.deps.launcher;
+        if (make === undefined) {
+            return Promise.reject(new Error("this run starts no tasks (an Indexed Job's pods are its shards)"));
+        }
+        return (this.launcherMade ??= make());
     }
 
     /** Starts attempt `attempt` of shard `index`, unless someone already did; a start that fails is a failed attempt. */
@@ -234,7 +241,11 @@ class ShardedFile {
         const { start, end } = shardRange(plan.size, plan.count, index);
         this.deps.log.warn("a shard failed", { shard: index, attempt, maxAttempts: plan.maxAttempts, errorClass: error.class, error: error.message });
         if (attempt < plan.maxAttempts) {
-            await this.launch(plan, index, attempt + 1);
+            if (this.deps.launcher === undefined) {
+                this.deps.log.info("the Job runs this shard's pod again", { shard: index, nextAttempt: attempt + 1 });
+            } else {
+                await this.launch(plan, index, attempt + 1);
+            }
             return true;
         }
         await this.writeFinal(plan, "failed", {
@@ -475,15 +486,9 @@ export interface ShardedRun {
     deps: ShardDeps;
 }
 
-/**
- * The coordinator: creates the plan (a duplicate event for the same ETag finds it and starts
- * nothing), records `running` with the shards, starts shards 1..N-1, runs shard 0, and watches
- * until the file has a final status.
- */
-export async function coordinate(run: ShardedRun, count: number, status: StatusDocument): Promise<ShardOutcome> {
-    const f = new ShardedFile(run.config, run.file, run.object, run.relative, run.work, run.deps);
-    const log = run.deps.log;
-    const plan: Plan = {
+/** The plan of a file's shards, with the variables every shard task gets and the status's start. */
+function makePlan(run: ShardedRun, count: number, status: StatusDocument): Plan {
+    return {
         count,
         size: run.object.size,
         etag: run.object.etag,
@@ -503,18 +508,37 @@ export async function coordinate(run: ShardedRun, count: number, status: StatusD
         ),
         status: { ...status, state: "running", shards: { total: count, done: 0, failed: 0, rows: 0 } },
     };
-    if (!(await createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan))) {
-        const previous = await getJson<StatusDocument>(run.deps.s3, run.config.bucket, f.statusAt).catch(() => undefined);
-        if (previous?.state !== "failed" || previous.etag !== plan.etag) {
-            log.info("this version of the file is already being processed in shards (same ETag); this duplicate event starts nothing", { etag: plan.etag, shards: count });
-            return { exitCode: ExitCode.OK, outcome: "skipped" };
-        }
-        // The last sharded run of this version failed for good: a new event starts it over.
-        await deletePrefix(run.deps.s3, run.config.bucket, f.base);
-        if (!(await createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan))) {
-            log.info("another task restarted the shards of this version first; this event starts nothing", { etag: plan.etag });
-            return { exitCode: ExitCode.OK, outcome: "skipped" };
-        }
+}
+
+/**
+ * Creates plan.json once for this version of the file: false when another task did (a duplicate
+ * event, or another pod of an Indexed Job). After a final `failed` status for this version, the old
+ * plan and partials are removed and the file starts over.
+ */
+async function createPlan(f: ShardedFile, run: ShardedRun, plan: Plan): Promise<boolean> {
+    if (await createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan)) {
+        return true;
+    }
+    const previous = await getJson<StatusDocument>(run.deps.s3, run.config.bucket, f.statusAt).catch(() => undefined);
+    if (previous?.state !== "failed" || previous.etag !== plan.etag) {
+        return false;
+    }
+    await deletePrefix(run.deps.s3, run.config.bucket, f.base);
+    return createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan);
+}
+
+/**
+ * The coordinator: creates the plan (a duplicate event for the same ETag finds it and starts
+ * nothing), records `running` with the shards, starts shards 1..N-1, runs shard 0, and watches
+ * until the file has a final status.
+ */
+export async function coordinate(run: ShardedRun, count: number, status: StatusDocument): Promise<ShardOutcome> {
+    const f = new ShardedFile(run.config, run.file, run.object, run.relative, run.work, run.deps);
+    const log = run.deps.log;
+    const plan = makePlan(run, count, status);
+    if (!(await createPlan(f, run, plan))) {
+        log.info("this version of the file is already being processed in shards (same ETag); this duplicate event starts nothing", { etag: plan.etag, shards: count });
+        return { exitCode: ExitCode.OK, outcome: "skipped" };
     }
     const statusEtag = await putJson(run.deps.s3, run.config.bucket, f.statusAt, plan.status);
     log.info("processing in shards", { shards: count, size: plan.size, etag: plan.etag, shardBytes: run.config.shard.shardBytes });
@@ -558,6 +582,33 @@ export async function runShardTask(run: ShardedRun, index: number, attempt: numb
     if (listed.some((l) => l.marker.kind === "done" && l.marker.index === index)) {
         run.deps.log.info("this shard is already done: nothing to do", { shard: index, attempt });
         return f.mergeIfLast(plan);
+    }
+    return f.runRange(plan, index, attempt);
+}
+
+/**
+ * One pod of a Kubernetes Indexed Job in batch mode, for a file above SHARD_ABOVE_BYTES: every pod
+ * is a shard already (JOB_COMPLETION_INDEX), so nothing is started. The first pod creates the plan
+ * and records `running`; each pod runs its own range, attempt 1 + its failed attempts so far (the
+ * Job runs a failed index again, up to backoffLimitPerIndex); the last to finish merges, as above.
+ */
+export async function runIndexedShard(run: ShardedRun, index: number, count: number, status: StatusDocument): Promise<ShardOutcome> {
+    const f = new ShardedFile(run.config, run.file, run.object, run.relative, run.work, run.deps);
+    const planned = makePlan(run, count, status);
+    if (await createPlan(f, run, planned)) {
+        await putJson(run.deps.s3, run.config.bucket, f.statusAt, planned.status);
+    }
+    const plan = await getJson<Plan>(run.deps.s3, run.config.bucket, f.key("plan.json"));
+    if (index >= plan.count) {
+        return { exitCode: ExitCode.OK, outcome: "skipped" };
+    }
+    const mine = (await f.list()).filter((l) => l.marker.index === index);
+    if (mine.some((l) => l.marker.kind === "done")) {
+        return f.mergeIfLast(plan);
+    }
+    const attempt = 1 + mine.filter((l) => l.marker.kind === "failed").length;
+    if (attempt > plan.maxAttempts) {
+        return { exitCode: ExitCode.OK, outcome: "skipped" };
     }
     return f.runRange(plan, index, attempt);
 }
