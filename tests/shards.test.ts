@@ -4,7 +4,7 @@
  * merges; a killed shard is retried; a duplicate event starts nothing; the result is the unsharded one.
  */
 import { strict as assert } from "assert";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as path from "path";
 import { LocalPipeline, PipelineEvent } from "../app/src/local/pipeline";
 import { readJson } from "../app/src/processor/s3";
@@ -156,6 +156,19 @@ describe("byte-range shards: S3 conditional writes (local S3 server, as AWS docu
             const wins = await Promise.all(Array.from({ length: 8 }, (_, i) => createOnce(s3.client, "bkt", "partials/x/e/merge.json", { i })));
             assert.equal(wins.filter(Boolean).length, 1);
             assert.equal(await createOnce(s3.client, "bkt", "partials/x/e/merge.json", {}), false);
+        } finally {
+            await s3.close();
+        }
+    });
+
+    it("reads an object pinned to its ETag: If-Match with another ETag is 412, as a ranged GET of a replaced upload gets", async () => {
+        const s3 = await startLocalS3({ log: () => undefined });
+        try {
+            await s3.createBucket("bkt");
+            const etag = await putJson(s3.client, "bkt", "uploads/a.csv", { v: 1 });
+            const get = (ifMatch: string) => s3.client.send(new GetObjectCommand({ Bucket: "bkt", Key: "uploads/a.csv", Range: "bytes=0-3", IfMatch: ifMatch }));
+            assert.equal(await (await get(`"${etag}"`)).Body?.transformToString(), '{"v"');
+            await assert.rejects(get('"0123456789abcdef0123456789abcdef"'), (e: Error & { $metadata?: { httpStatusCode?: number } }) => e.name === "PreconditionFailed" && e.$metadata?.httpStatusCode === 412);
         } finally {
             await s3.close();
         }

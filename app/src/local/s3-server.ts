@@ -123,7 +123,9 @@ async function conditionalRequests(ctx: KoaContext, next: () => Promise<void>): 
         return String((await store.getMetadata(bucket, key)).etag ?? "").replace(/"/g, "");
     };
     if (ctx.method !== "PUT") {
-        if (ifMatch !== "" && ifMatch !== "*" && (await currentEtag()) !== undefined && (await currentEtag()) !== ifMatch.replace(/"/g, "")) {
+        // A missing object is the GET's own 404; `*` matches any existing one.
+        const etag = ifMatch === "*" ? undefined : await currentEtag();
+        if (etag !== undefined && etag !== ifMatch.replace(/"/g, "")) {
             throw preconditionFailed("If-Match");
         }
         return next();
