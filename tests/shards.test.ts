@@ -295,6 +295,24 @@ describe("byte-range shards on the local pipeline", function () {
         });
     });
 
+    it("a shard that fails every attempt fails the file after SHARD_MAX_ATTEMPTS, naming the shard and the reason", async () => {
+        const file = totalsFile(4000);
+        const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_MAX_ATTEMPTS: "2", RANGE_TOTALS_FAIL: "1" };
+        await withPipeline(env, RANGE_COMMAND, async (pipeline, events) => {
+            await pipeline.upload("uploads/doomed.csv", file.text);
+            await pipeline.waitIdle();
+            const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/doomed.csv.json");
+            assert.equal(status?.state, "failed");
+            assert.equal(status?.error?.class, "ShardFailed:CommandFailed:exit");
+            assert.match(status?.error?.message ?? "", /^shard 1 of 4 \(bytes \d+–\d+\) failed 2 times; the last: the command exited 3: cannot total the range of shard 1$/);
+            assert.equal(status?.shards?.failed, 2);
+            assert.deepEqual(events.filter((e) => e.type === "shard-started" && e.shard === 1).map((e) => (e as { attempt: number }).attempt), [1, 2]);
+            const failed = events.find((e) => e.type === "failed") as Extract<PipelineEvent, { type: "failed" }> | undefined;
+            assert.equal(failed?.key, "uploads/doomed.csv", "the coordinator's task fails, so the alert fires");
+            assert.equal(await readJson(pipeline.s3.client, pipeline.bucket, "processed/doomed.csv/totals.json"), undefined, "no output");
+        });
+    });
+
     it("a duplicate event for the same ETag while the shards run starts nothing new; the status shows progress", async () => {
         const file = totalsFile(8000);
         const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "60000", RANGE_TOTALS_SLOW: "3.1", RANGE_TOTALS_SLOW_MS: "8000" };

@@ -45,6 +45,8 @@ export interface RunResult {
     status?: StatusDocument;
     /** What the job reported (rows, bad rows, its metrics), when it succeeded. */
     report?: JobReport;
+    /** A shard's part of a file (docs/sharding.md): the run that wrote the file's final status emits its metrics, once. */
+    partOnly?: true;
 }
 
 /**
@@ -314,6 +316,9 @@ export async function processOne(config: CommonConfig, file: FileRef, deps: Proc
         const errorClass = e instanceof ProcessorError ? e.errorClass : ((e as Error)?.name ?? "Error");
         log.error("failed", { errorClass, error: (e as Error)?.message ?? String(e), exitCode });
         result = { exitCode, outcome: "failed" };
+    }
+    if (result.partOnly) {
+        return result;
     }
     await emitMetrics({
         outcome: result.outcome,

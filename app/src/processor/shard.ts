@@ -107,6 +107,8 @@ export interface ShardOutcome {
     outcome: "succeeded" | "failed" | "interrupted" | "skipped";
     status?: StatusDocument;
     report?: JobReport;
+    /** This run did its part of a sharded file; the run that wrote the file's final status counts the file (metrics). */
+    partOnly?: true;
 }
 
 /** The shards a file of `size` bytes is split into: 1 (not sharded) unless sharding is on and the file is above the threshold. */
@@ -177,6 +179,8 @@ class ShardedFile {
     readonly base: string;
     readonly statusAt: string;
     private launcherMade?: Promise<ShardLauncher>;
+    /** This task wrote the file's final status (so it, not another, counts the file). */
+    wroteFinal = false;
     /** Rows of each done marker read so far (a done marker never changes). */
     private readonly doneRows = new Map<string, number>();
 
@@ -232,11 +236,12 @@ class ShardedFile {
 
     /**
      * Records that attempt `attempt` of shard `index` failed (once, whoever notices), then starts the
-     * next attempt, or after the last one fails the file naming the shard. False when it was recorded already.
+     * next attempt, or after the last one fails the file naming the shard. Returns the file's final
+     * status when this call wrote it; undefined when the shard is run again or it was recorded already.
      */
-    async recordFailure(plan: Plan, index: number, attempt: number, error: StatusError): Promise<boolean> {
+    async recordFailure(plan: Plan, index: number, attempt: number, error: StatusError): Promise<StatusDocument | undefined> {
         if (!(await createOnce(this.s3, this.config.bucket, this.key(`failed/${index}.${attempt}.json`), error))) {
-            return false;
+            return undefined;
         }
         const { start, end } = shardRange(plan.size, plan.count, index);
         this.deps.log.warn("a shard failed", { shard: index, attempt, maxAttempts: plan.maxAttempts, errorClass: error.class, error: error.message });
@@ -246,16 +251,15 @@ class ShardedFile {
             } else {
                 await this.launch(plan, index, attempt + 1);
             }
-            return true;
+            return undefined;
         }
-        await this.writeFinal(plan, "failed", {
+        return this.writeFinal(plan, "failed", {
             error: {
                 ...error,
                 class: `ShardFailed:${error.class}`,
                 message: `shard ${index} of ${plan.count} (bytes ${start}–${end}) failed ${attempt} time${attempt === 1 ? "" : "s"}; the last: ${error.message}`,
             },
         });
-        return true;
     }
 
     async progress(listed?: Awaited<ReturnType<ShardedFile["list"]>>): Promise<ShardProgress & { merging: boolean }> {
@@ -327,9 +331,14 @@ class ShardedFile {
         } catch (e) {
             const error = describeError(e, this.deps.signal);
             log.error("the shard failed", { errorClass: error.class, error: error.message });
-            await this.recordFailure(plan, index, attempt, error).catch((err: unknown) => log.error("could not record the shard's failure", { error: (err as Error).message }));
+            const final = await this.recordFailure(plan, index, attempt, error).catch((err: unknown) => {
+                log.error("could not record the shard's failure", { error: (err as Error).message });
+                return undefined;
+            });
             const interrupted = error.class.startsWith("Interrupted");
-            return { exitCode: interrupted ? ExitCode.INTERRUPTED : (error.exitCode as ExitCodeValue), outcome: interrupted ? "interrupted" : "failed" };
+            const exitCode = interrupted ? ExitCode.INTERRUPTED : (error.exitCode as ExitCodeValue);
+            // The file fails once, with the run that wrote its final status; an attempt that is run again is only a part.
+            return final === undefined ? { exitCode, outcome: interrupted ? "interrupted" : "failed", partOnly: true } : { exitCode, outcome: "failed", status: final };
         } finally {
             clearInterval(timer);
             if (workspace !== undefined) {
@@ -348,10 +357,10 @@ class ShardedFile {
     async mergeIfLast(plan: Plan): Promise<ShardOutcome> {
         const done = new Set((await this.list()).filter((l) => l.marker.kind === "done").map((l) => l.marker.index));
         if (done.size < plan.count) {
-            return { exitCode: ExitCode.OK, outcome: "succeeded" };
+            return { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
         }
         if (!(await createOnce(this.s3, this.config.bucket, this.key("merge.json"), { at: new Date(this.deps.now()).toISOString(), by: this.deps.taskArn }))) {
-            return { exitCode: ExitCode.OK, outcome: "succeeded" };
+            return { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
         }
         const log = this.deps.log.with({ shards: plan.count });
         log.info("every shard is done: merging");
@@ -430,13 +439,17 @@ class ShardedFile {
                 if (last === undefined || last.etag !== beat) {
                     seen.set(id, { etag: beat, since: now });
                 } else if (now - last.since > staleMs) {
-                    await this.recordFailure(plan, i, attempt, {
+                    const final = await this.recordFailure(plan, i, attempt, {
                         class: beat === "" ? "ShardNotStarted" : "ShardLost",
                         message: beat === ""
                             ? `the shard's task did not start within ${staleMs} ms`
                             : `no heartbeat for ${staleMs} ms: the task stopped without recording why (killed, out of memory, or stopped)`,
                         exitCode: ExitCode.INTERNAL,
                     });
+                    if (final !== undefined) {
+                        this.wroteFinal = true;
+                        return final;
+                    }
                 }
             }
             const p = await this.progress(listed);
@@ -565,9 +578,10 @@ export async function coordinate(run: ShardedRun, count: number, status: StatusD
     }
     if (final.state === "succeeded") {
         log.info("succeeded", { rows: final.rowsProcessed, badRows: final.badRows, outputKeys: (final.outputs ?? []).map((o) => o.key), durationMs: final.durationMs, shards: final.shards, mergedElsewhere: true });
-        return { exitCode: ExitCode.OK, outcome: "succeeded", status: final, report: { rowsProcessed: final.rowsProcessed, badRows: final.badRows, bytesRead: final.bytesRead } };
+        return { exitCode: ExitCode.OK, outcome: "succeeded", status: final, partOnly: true };
     }
-    return { exitCode: (final.error?.exitCode ?? ExitCode.INTERNAL) as ExitCodeValue, outcome: "failed", status: final };
+    const failed = { exitCode: (final.error?.exitCode ?? ExitCode.INTERNAL) as ExitCodeValue, outcome: "failed" as const, status: final };
+    return f.wroteFinal ? failed : { ...failed, partOnly: true };
 }
 
 /** A shard task (SHARD_INDEX set): runs its range unless the file is finished or the shard done, then merges if last. */
