@@ -47,7 +47,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { CommonConfig, FileRef, ShardConfig } from "./config";
 import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
 import { Logger } from "./log";
-import { JobReport, listOutputs, uploadOutputs } from "./outputs";
+import { ContractError, JobReport, listOutputs, uploadOutputs } from "./outputs";
 import { ShardLauncher } from "./launcher";
 import { createOnce, deletePrefix, getJson, listMarkers, putJson, replaceIfUnchanged } from "./shard-store";
 import { StatusDocument, StatusError, statusKey } from "./status";
@@ -287,7 +287,7 @@ class ShardedFile {
     }
 
     /** The file's final status, written by the merge or a final failure. */
-    async writeFinal(plan: Plan, state: "succeeded" | "failed", extra: Partial<StatusDocument>): Promise<StatusDocument> {
+    async writeFinal(plan: Plan, state: "succeeded" | "failed" | "interrupted", extra: Partial<StatusDocument>): Promise<StatusDocument> {
         const p = await this.progress().catch(() => ({ done: 0, failed: 0, rows: 0 }));
         const completed = this.deps.now();
         const started = Date.parse(plan.status.startedAt);
@@ -373,6 +373,9 @@ class ShardedFile {
             workspace = await createWorkspace(this.config.scratchDir);
             const done = await this.work.merge(this.context(plan, workspace, log), partials);
             const { files, report } = await listOutputs(workspace.outputDir);
+            if (files.length === 0) {
+                throw new ContractError("no-output", "the merge exited 0 but wrote nothing to OUTPUT_DIR; write at least one file (an empty result is an empty file)");
+            }
             const outputs = await uploadOutputs(this.s3, this.config.bucket, files, this.deps.outputKey, this.deps.signal);
             const counts: JobReport = { ...done, ...report };
             const seconds = Math.max((this.deps.now() - Date.parse(plan.status.startedAt)) / 1000, 0.001);
@@ -394,8 +397,12 @@ class ShardedFile {
         } catch (e) {
             const error = describeError(e, this.deps.signal);
             log.error("the merge failed", { errorClass: error.class, error: error.message });
-            const status = await this.writeFinal(plan, "failed", { error: { ...error, class: `MergeFailed:${error.class}`, message: `merging the ${plan.count} shards failed: ${error.message}` } });
-            return { exitCode: error.exitCode as ExitCodeValue, outcome: "failed", status };
+            // Interrupted (SIGTERM): `interrupted`, so that a new event for this version starts it over.
+            const interrupted = error.class === "Interrupted";
+            const status = await this.writeFinal(plan, interrupted ? "interrupted" : "failed", {
+                error: { ...error, class: interrupted ? error.class : `MergeFailed:${error.class}`, message: `merging the ${plan.count} shards ${interrupted ? "was interrupted" : "failed"}: ${error.message}` },
+            });
+            return { exitCode: error.exitCode as ExitCodeValue, outcome: interrupted ? "interrupted" : "failed", status };
         } finally {
             if (workspace !== undefined) {
                 await removeWorkspace(workspace).catch(() => undefined);
@@ -419,7 +426,7 @@ class ShardedFile {
                 break;
             }
             const status = await getJson<StatusDocument>(this.s3, this.config.bucket, this.statusAt).catch(() => undefined);
-            if (status !== undefined && status.etag === plan.etag && (status.state === "succeeded" || status.state === "failed")) {
+            if (status !== undefined && status.etag === plan.etag && status.state !== "running") {
                 return status;
             }
             const listed = await this.list();
@@ -525,15 +532,15 @@ function makePlan(run: ShardedRun, count: number, status: StatusDocument): Plan 
 
 /**
  * Creates plan.json once for this version of the file: false when another task did (a duplicate
- * event, or another pod of an Indexed Job). After a final `failed` status for this version, the old
- * plan and partials are removed and the file starts over.
+ * event, or another pod of an Indexed Job). After a final `failed` status (or an interrupted merge)
+ * for this version, the old plan and partials are removed and the file starts over.
  */
 async function createPlan(f: ShardedFile, run: ShardedRun, plan: Plan): Promise<boolean> {
     if (await createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan)) {
         return true;
     }
     const previous = await getJson<StatusDocument>(run.deps.s3, run.config.bucket, f.statusAt).catch(() => undefined);
-    if (previous?.state !== "failed" || previous.etag !== plan.etag) {
+    if ((previous?.state !== "failed" && previous?.state !== "interrupted") || previous.etag !== plan.etag) {
         return false;
     }
     await deletePrefix(run.deps.s3, run.config.bucket, f.base);
@@ -580,7 +587,8 @@ export async function coordinate(run: ShardedRun, count: number, status: StatusD
         log.info("succeeded", { rows: final.rowsProcessed, badRows: final.badRows, outputKeys: (final.outputs ?? []).map((o) => o.key), durationMs: final.durationMs, shards: final.shards, mergedElsewhere: true });
         return { exitCode: ExitCode.OK, outcome: "succeeded", status: final, partOnly: true };
     }
-    const failed = { exitCode: (final.error?.exitCode ?? ExitCode.INTERNAL) as ExitCodeValue, outcome: "failed" as const, status: final };
+    const outcome = final.state === "interrupted" ? ("interrupted" as const) : ("failed" as const);
+    const failed = { exitCode: (final.error?.exitCode ?? ExitCode.INTERNAL) as ExitCodeValue, outcome, status: final };
     return f.wroteFinal ? failed : { ...failed, partOnly: true };
 }
 
