@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "assert";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import * as fs from "fs";
 import * as path from "path";
 import { LocalPipeline, PipelineEvent } from "../app/src/local/pipeline";
 import { readJson } from "../app/src/processor/s3";
@@ -293,6 +294,31 @@ describe("byte-range shards on the local pipeline", function () {
             assert.ok(shard2.some((e) => e.attempt > 1 && e.exitCode === 0), JSON.stringify(shard2));
             assert.deepEqual(await listKeys(pipeline, "partials/"), []);
         });
+    });
+
+    it("the coordinator stopped by SIGTERM (a Spot interruption) orphans nothing: its shard runs again in a new task, and a shard merges", async () => {
+        const file = totalsFile(8000);
+        const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", RANGE_TOTALS_SLOW: "0.1", RANGE_TOTALS_SLOW_MS: "30000" };
+        const events: PipelineEvent[] = [];
+        const logs: Record<string, unknown>[] = [];
+        const pipeline = await LocalPipeline.start({ concurrency: 1, runner: "process", command: RANGE_COMMAND, environment: env, onEvent: (e) => events.push(e), onLog: (_k, l) => logs.push(l) });
+        try {
+            await pipeline.upload("uploads/spot.csv", file.text);
+            await until(() => logs.some((l) => l.msg === "command started" && l.shard === 0 && l.attempt === 1), "the coordinator running its own shard");
+            await until(() => events.filter((e) => e.type === "shard-exited").length === 3, "shards 1–3 done");
+            const shardPids = new Set(events.flatMap((e) => (e.type === "shard-started" && e.pid !== undefined ? [e.pid] : [])));
+            const children = fs.readdirSync(path.join(pipeline.dataDir, "state", "children")).map(Number).filter((pid) => !shardPids.has(pid));
+            assert.equal(children.length, 1, `the coordinator's process among ${children.join(", ")}`);
+            process.kill(children[0], "SIGTERM");
+            await pipeline.waitIdle();
+            assert.ok(events.some((e) => e.type === "interrupted" && e.key === "uploads/spot.csv"), "the coordinator's task was interrupted");
+            assert.ok(events.some((e) => e.type === "shard-started" && e.shard === 0 && e.attempt === 2), "shard 0 ran again as its own task");
+            const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/spot.csv.json");
+            assert.deepEqual([status?.state, status?.shards?.done, status?.shards?.failed], ["succeeded", 4, 1]);
+            assert.deepEqual(await readJson(pipeline.s3.client, pipeline.bucket, "processed/spot.csv/totals.json"), { rows: file.rows, sum: file.sum });
+        } finally {
+            await pipeline.stop();
+        }
     });
 
     it("a shard that fails every attempt fails the file after SHARD_MAX_ATTEMPTS, naming the shard and the reason", async () => {
