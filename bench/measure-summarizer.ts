@@ -4,7 +4,9 @@
  *   --mode gzip:  summarizeStream(fs.createReadStream(file.gz)) (the summariser does the gunzip)
  *   --mode stream: summarizeStream(fs.createReadStream(file), 1 MiB reads) with parallelism 2: the calling thread and
  *                  a worker thread summarise blocks of whole records
- * Usage: node measure-summarizer.js --mode plain|gzip|stream --file <path> [--module <dir>]
+ *   --mode ranges: summarizeSource on the file with --threads worker threads, each reading (pread) and summarising
+ *                  its own byte ranges (gzip: one stream, parsed by --threads threads behind one inflater)
+ * Usage: node measure-summarizer.js --mode plain|gzip|stream|ranges --file <path> [--threads N] [--module <dir>]
  * The module is loaded at run time so that the benchmark still type-checks and runs while it does not exist;
  * --module loads another copy of it (a baseline tree, see `npm run bench -- --baseline`).
  */
@@ -78,6 +80,11 @@ async function main(): Promise<ChildResult> {
         summary = summarizePlain(mod, file);
     } else if (mode === "stream") {
         summary = await mod.summarizeStream(fs.createReadStream(file, { highWaterMark: CHUNK }), { parallelism: 2 });
+    } else if (mode === "ranges") {
+        const threads = Number(argValue("--threads"));
+        const dir = process.argv.includes("--module") ? argValue("--module") : SUMMARIZER_DIR;
+        const ranges = require(path.join(dir, "ranges")) as { summarizeSource(source: { kind: "file"; path: string }, options?: SummaryOptions): Promise<FileSummary> };
+        summary = await ranges.summarizeSource({ kind: "file", path: file }, { parallelism: threads });
     } else if (mode === "gzip") {
         summary = await mod.summarizeStream(fs.createReadStream(file, { highWaterMark: CHUNK }));
     } else {

@@ -15,26 +15,30 @@
  *                previous commit's, from `git archive`), one core and two threads, run alternately --repeat
  *                times each on the same file; prints medians and the ratio (the figures to compare a change by)
  *
+ *   --scaling    only the thread-scaling table (bench/scaling.ts; also part of the full run)
+ *
  * `npm run bench -- --pipeline [options]` measures the local pipeline instead (bench/pipeline.ts).
+ * `npm run bench -- --s3 [options]` measures the processor against a local S3 server, capped and uncapped (bench/s3.ts).
  *
  * Every measurement runs in its own child process so that its peak RSS is its own (GNU `/usr/bin/time -v` when
  * present, else the child's process.resourceUsage().maxRSS). The children are transpiled to plain JavaScript
  * first (bench/build.ts) so that no TypeScript compiler sits in their memory.
  */
 
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DISTINCT_CAP } from "./baseline-stats";
 import { childNodePath, transpileTree } from "./build";
 import { runPipelineBench } from "./pipeline";
+import { runS3Bench } from "./s3";
+import { scalingSection } from "./scaling";
 import { COLUMN_NAMES, generateFiles, type FileTruth, type GenerateResult } from "./generate";
-import { RESULT_PREFIX, errorText, type ChildResult, type SummaryFigures } from "./protocol";
+import { errorText, type SummaryFigures } from "./protocol";
+import { detectTools, lastResult, measureNode, measureShell, progress, runProcess, tail, unavailable, type Context, type Measurement, type Status, type Tools } from "./children";
 
 const ROOT = path.resolve(__dirname, "..");
 const SUMMARIZER_INDEX = path.join(ROOT, "app", "src", "processor", "summarize", "index.ts");
-const MIB = 1024 * 1024;
 
 const TARGET_ROWS_PER_SEC = 2_000_000;
 const TARGET_VS_PARSER = 5;
@@ -53,11 +57,12 @@ interface Args {
     seed: number;
     keep: boolean;
     write: boolean;
+    scalingOnly: boolean;
     baseline?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-    const args: Args = { rows: 5_000_000, fourX: true, repeat: 3, seed: 20240601, keep: false, write: false };
+    const args: Args = { rows: 5_000_000, fourX: true, repeat: 3, seed: 20240601, keep: false, write: false, scalingOnly: false };
     const int = (name: string, v: string | undefined, min: number): number => {
         const n = Number((v ?? "").replace(/_/g, ""));
         if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} needs an integer ≥ ${min}, got ${String(v)}`);
@@ -84,6 +89,9 @@ function parseArgs(argv: readonly string[]): Args {
             case "--write":
                 args.write = true;
                 break;
+            case "--scaling":
+                args.scalingOnly = true;
+                break;
             case "--baseline": {
                 const dir = path.resolve(argv[++i] ?? "");
                 if (!fs.existsSync(path.join(dir, "index.ts"))) throw new Error(`--baseline needs a summarize directory (with index.ts), got ${dir}`);
@@ -93,7 +101,8 @@ function parseArgs(argv: readonly string[]): Args {
             case "--help":
             case "-h":
                 process.stdout.write(
-                    "npm run bench -- [--rows N] [--no-4x] [--repeat N] [--seed N] [--keep] [--write] [--baseline DIR]\n" +
+                    "npm run bench -- [--rows N] [--no-4x] [--repeat N] [--seed N] [--keep] [--write] [--scaling] [--baseline DIR]\n" +
+                        "npm run bench -- --s3 [--mb N] [--cap-mbps N] [--parallelism N]\n" +
                         "npm run bench -- --pipeline [--files N] [--baseline-files N] [--concurrency N] [--runner pool|process] [--command \"CMD ARG…\"]\n",
                 );
                 process.exit(0);
@@ -103,215 +112,6 @@ function parseArgs(argv: readonly string[]): Args {
         }
     }
     return args;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Running children
-
-interface Tools {
-    /** GNU time with -v and -o. */
-    time: boolean;
-    taskset: boolean;
-}
-
-function detectTools(): Tools {
-    const ok = (cmd: string, args: string[]): boolean => {
-        try {
-            return spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
-        } catch {
-            return false;
-        }
-    };
-    return {
-        time: fs.existsSync("/usr/bin/time") && ok("/usr/bin/time", ["-v", "-o", "/dev/null", "true"]),
-        taskset: ok("taskset", ["-c", "0", "true"]),
-    };
-}
-
-interface ProcessRun {
-    status: number | null;
-    signal: string | null;
-    stdout: string;
-    stderr: string;
-    /** Whole process, seconds. */
-    outerWallSec: number;
-    maxRssKiB?: number;
-    cpuSec?: number;
-}
-
-let timeFileCounter = 0;
-
-function runProcess(tools: Tools, tmp: string, cmd: readonly string[], pin: boolean, env?: NodeJS.ProcessEnv): ProcessRun {
-    const timeFile = path.join(tmp, `time-${++timeFileCounter}.txt`);
-    const argv = [
-        ...(tools.time ? ["/usr/bin/time", "-v", "-o", timeFile] : []),
-        ...(pin && tools.taskset ? ["taskset", "-c", "0"] : []),
-        ...cmd,
-    ];
-    const started = performance.now();
-    const r = spawnSync(argv[0]!, argv.slice(1), {
-        encoding: "utf8",
-        env: env ?? process.env,
-        maxBuffer: 64 * MIB,
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    const outerWallSec = (performance.now() - started) / 1000;
-    if (r.error) throw r.error;
-    const run: ProcessRun = {
-        status: r.status,
-        signal: r.signal,
-        stdout: r.stdout,
-        stderr: r.stderr,
-        outerWallSec,
-    };
-    if (tools.time && fs.existsSync(timeFile)) {
-        const text = fs.readFileSync(timeFile, "utf8");
-        const field = (label: string): number | undefined => {
-            const m = new RegExp(`${label}: ([0-9.]+)`).exec(text);
-            return m ? Number(m[1]) : undefined;
-        };
-        run.maxRssKiB = field("Maximum resident set size \\(kbytes\\)");
-        const user = field("User time \\(seconds\\)");
-        const sys = field("System time \\(seconds\\)");
-        if (user !== undefined && sys !== undefined) run.cpuSec = user + sys;
-        fs.rmSync(timeFile, { force: true });
-    }
-    return run;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Measurements
-
-type Status = "ok" | "unavailable" | "crashed";
-
-interface Measurement {
-    label: string;
-    /** For ratios and targets. */
-    short: string;
-    input: string;
-    status: Status;
-    reason?: string;
-    /** Data rows of the input (header excluded). */
-    rows: number;
-    /** Decompressed bytes. */
-    bytes: number;
-    wallSec: number;
-    cpuSec?: number;
-    rssMiB?: number;
-    summary?: SummaryFigures;
-    notes: string[];
-}
-
-interface Context {
-    args: Args;
-    tools: Tools;
-    tmp: string;
-    /** Transpiled child scripts by name (e.g. "measure-summarizer"). */
-    children: Map<string, string>;
-    nodeEnv: NodeJS.ProcessEnv;
-}
-
-function progress(text: string): void {
-    process.stderr.write(`[bench] ${text}\n`);
-}
-
-function lastResult(stdout: string): ChildResult | undefined {
-    const line = stdout
-        .split("\n")
-        .reverse()
-        .find((l) => l.startsWith(RESULT_PREFIX));
-    return line === undefined ? undefined : (JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildResult);
-}
-
-function tail(text: string, n = 600): string {
-    const t = text.trim();
-    return t.length > n ? "…" + t.slice(-n) : t;
-}
-
-function newMeasurement(label: string, short: string, input: string, truth: FileTruth): Measurement {
-    return { label, short, input, status: "ok", rows: truth.rows, bytes: truth.bytes, wallSec: Infinity, notes: [] };
-}
-
-/** Runs a node child `repeat` times; keeps the best wall time and the highest peak RSS. */
-function measureNode(
-    ctx: Context,
-    label: string,
-    input: string,
-    truth: FileTruth,
-    script: string,
-    scriptArgs: readonly string[],
-    opts: { pin: boolean; repeat: number },
-): Measurement {
-    const m = newMeasurement(label, label.split(" ")[0]!, input, truth);
-    const scriptPath = ctx.children.get(script);
-    if (scriptPath === undefined) throw new Error(`no transpiled child ${script}`);
-    for (let i = 0; i < opts.repeat; i++) {
-        const run = runProcess(ctx.tools, ctx.tmp, [process.execPath, scriptPath, ...scriptArgs], opts.pin, ctx.nodeEnv);
-        const result = lastResult(run.stdout);
-        if (result === undefined || !result.ok) {
-            m.status = result !== undefined && !result.ok && result.unavailable ? "unavailable" : "crashed";
-            m.reason =
-                result !== undefined && !result.ok
-                    ? result.error
-                    : `exit ${String(run.status)}${run.signal ? ` (signal ${run.signal})` : ""}: ${tail(run.stderr)}`;
-            if (m.status === "crashed" && run.stderr.trim() !== "") m.reason += `\n${tail(run.stderr)}`;
-            progress(`${label}: ${m.status.toUpperCase()}: ${m.reason}`);
-            return m;
-        }
-        const rssKiB = run.maxRssKiB ?? result.selfMaxRssKiB;
-        m.rssMiB = Math.max(m.rssMiB ?? 0, rssKiB / 1024);
-        if (result.wallSec < m.wallSec) {
-            m.wallSec = result.wallSec;
-            m.cpuSec = run.cpuSec;
-            m.rows = result.summary.rows;
-            m.bytes = result.bytes;
-            m.summary = result.summary;
-        }
-        if (result.note !== undefined && i === 0) m.notes.push(result.note);
-        progress(`${label}: ${result.wallSec.toFixed(2)} s, ${(rssKiB / 1024).toFixed(1)} MiB (run ${i + 1}/${opts.repeat})`);
-    }
-    if (opts.pin && ctx.tools.taskset) m.notes.push("taskset -c 0");
-    if (opts.repeat > 1) m.notes.push(`best of ${opts.repeat}`);
-    return m;
-}
-
-/** Runs a shell command `repeat` times; its wall is the whole process's. `expectLines` checks `wc -l`'s output. */
-function measureShell(
-    ctx: Context,
-    label: string,
-    input: string,
-    truth: FileTruth,
-    cmd: readonly string[],
-    expectLines: number | undefined,
-    repeat: number,
-): Measurement {
-    const m = newMeasurement(label, label, input, truth);
-    for (let i = 0; i < repeat; i++) {
-        const run = runProcess(ctx.tools, ctx.tmp, cmd, false);
-        if (run.status !== 0) {
-            m.status = "crashed";
-            m.reason = `exit ${String(run.status)}: ${tail(run.stderr)}`;
-            progress(`${label}: CRASHED: ${m.reason}`);
-            return m;
-        }
-        if (expectLines !== undefined && i === 0) {
-            const lines = Number(run.stdout.trim().split(/\s+/)[0]);
-            m.notes.push(lines === expectLines ? `${lines} lines, as generated` : `!! ${lines} lines, generated ${expectLines}`);
-        }
-        if (run.maxRssKiB !== undefined) m.rssMiB = Math.max(m.rssMiB ?? 0, run.maxRssKiB / 1024);
-        if (run.outerWallSec < m.wallSec) {
-            m.wallSec = run.outerWallSec;
-            m.cpuSec = run.cpuSec;
-        }
-        progress(`${label}: ${run.outerWallSec.toFixed(2)} s (run ${i + 1}/${repeat})`);
-    }
-    if (repeat > 1) m.notes.push(`best of ${repeat}`);
-    return m;
-}
-
-function unavailable(label: string, input: string, truth: FileTruth, reason: string): Measurement {
-    progress(`${label}: unavailable: ${reason}`);
-    return { ...newMeasurement(label, label.split(" ")[0]!, input, truth), status: "unavailable", reason, wallSec: NaN };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -561,6 +361,9 @@ async function main(): Promise<number> {
     if (process.argv.includes("--pipeline")) {
         return runPipelineBench(process.argv.slice(2).filter((a) => a !== "--pipeline"));
     }
+    if (process.argv.includes("--s3")) {
+        return runS3Bench(process.argv.slice(2).filter((a) => a !== "--s3"));
+    }
     const args = parseArgs(process.argv.slice(2));
     const tools = detectTools();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-bench-"));
@@ -673,8 +476,10 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
     if (summarizerExists) {
         entries.push(SUMMARIZER_INDEX);
         // Started by path (new Worker), not imported: transpile it (and what it imports) too.
-        const worker = path.join(path.dirname(SUMMARIZER_INDEX), "worker.ts");
-        if (fs.existsSync(worker)) entries.push(worker);
+        for (const f of ["worker.ts", "range-worker.ts", "ranges.ts"]) {
+            const file = path.join(path.dirname(SUMMARIZER_INDEX), f);
+            if (fs.existsSync(file)) entries.push(file);
+        }
     }
     const outputs = transpileTree(ROOT, entries, path.join(tmp, "build"));
     const children = new Map<string, string>();
@@ -713,6 +518,22 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
     const wcPlain = measureShell(ctx, "`wc -l`", csvIn, plain, ["wc", "-l", plain.path], plain.lines, rep);
     const zcatCmd = ["sh", "-c", 'zcat "$1" | wc -l', "sh", gz];
     const zcat = measureShell(ctx, "`zcat | wc -l` (gzip floor)", gzIn, plain, zcatCmd, plain.lines, rep);
+    const scaling = summarizerExists ? scalingSection(ctx, plain, gz, zcat) : { lines: [], measurements: [] };
+    const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
+    if (args.scalingOnly) {
+        const report = [
+            "# Summariser thread scaling",
+            "",
+            `\`npm run bench -- ${process.argv.slice(2).join(" ")}\` — ${startedAt.toISOString()}, Node ${process.version}, ${os.availableParallelism()} × ${cpuModel}; ` +
+                `input ${fmtInt(plain.rows)} rows, ${(plain.bytes / 1e6).toFixed(1)} MB (gzip ${(gen.gzip.bytes / 1e6).toFixed(1)} MB); ` +
+                `1-min load average ${loadBefore.toFixed(2)} before, ${(os.loadavg()[0] ?? 0).toFixed(2)} after`,
+            "",
+            ...scaling.lines,
+            "",
+        ].join("\n");
+        process.stdout.write(report);
+        return scaling.measurements.some((m) => m.status === "crashed") ? 1 : 0;
+    }
 
     const summarizer = (label: string, input: string, truth: FileTruth, mode: string, file: string, pin: boolean, repeat: number): Measurement =>
         summarizerExists
@@ -752,7 +573,7 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
     const corr = correctness(c, gen);
 
     const cmd = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
-    const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+    const cpu = cpuModel;
     const out: string[] = [
         "# Summariser benchmark",
         "",
@@ -784,6 +605,8 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
         "",
         ...ratios,
         "",
+        ...scaling.lines,
+        "",
         "## Targets (informational)",
         "",
         "| Target | Measured | Result |",
@@ -813,7 +636,7 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
         fs.writeFileSync(target, report);
         progress(`wrote ${path.relative(ROOT, target)}`);
     }
-    const crashed = all.filter((m) => m.status === "crashed");
+    const crashed = [...all, ...scaling.measurements].filter((m) => m.status === "crashed");
     if (crashed.length > 0) {
         process.stderr.write(`[bench] crashed: ${crashed.map((m) => `${m.label} (${m.input})`).join(", ")}\n`);
         return 1;

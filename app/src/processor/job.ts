@@ -2,7 +2,8 @@
  * The work done for one file, between what run.ts does before (find the object, skip a duplicate,
  * record `running`, make the workspace) and after (upload OUTPUT_DIR, record the outcome, emit
  * metrics). Two kinds, one path: the built-in summariser (this file) and a user's command
- * (command.ts). Both write their results into OUTPUT_DIR and report counts; neither touches S3.
+ * (command.ts). Both write their results into OUTPUT_DIR and report counts; neither writes to S3 (the
+ * summariser reads a large object with ranged GETs of its own).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -12,6 +13,7 @@ import { JobReport } from "./outputs";
 import { OpenedObject } from "./s3";
 import { commandOutputKey, summaryKey } from "./status";
 import { FileSummary, PartialSummary, mergePartials, resolvePartials, summarizePartial, summarizeStream } from "./summarize";
+import { summarizeSource } from "./summarize/ranges";
 import { s3RangeReader } from "./summarize/s3-reader";
 import { AbortedError } from "./summarize/types";
 import { Workspace } from "./workspace";
@@ -59,6 +61,12 @@ export class JobInterrupted extends Error {
 
 /** The summary's name in OUTPUT_DIR; uploaded as `<output prefix><relative>.summary.json`. */
 export const SUMMARY_FILE = "summary.json";
+
+/**
+ * Objects at least this large (one ranged GET part) are summarised with parallel ranged GETs pinned to the ETag,
+ * each thread reading its own ranges (summarize/ranges.ts), rather than through the one opened stream.
+ */
+export const RANGED_MIN_BYTES = 8 * 1048576;
 
 /** Writes OUTPUT_DIR/summary.json for the object and returns the job's report of it. */
 async function writeSummary(ctx: Pick<JobContext, "config" | "workspace" | "now">, source: { key: string; etag: string; size?: number }, summary: FileSummary): Promise<JobReport> {
@@ -112,11 +120,26 @@ export const summaryJob: Job = {
     // A gzip stream cannot be cut into byte ranges: one task reads it.
     shardWork: (_config, key) => (/\.gz$/i.test(key) ? undefined : summaryShardWork),
     async run(ctx: JobContext): Promise<JobReport> {
-        const summary = await summarizeStream(
-            ctx.object.body,
-            { ...ctx.config.summary, onProgress: ({ rows, bytes }) => ctx.log.debug("progress", { rows, bytes }) },
-            ctx.signal,
-        );
+        const options = { ...ctx.config.summary, onProgress: ({ rows, bytes }: { rows: number; bytes: number }) => ctx.log.debug("progress", { rows, bytes }) };
+        const { object, config } = ctx;
+        let summary;
+        if (object.size !== undefined && object.size >= RANGED_MIN_BYTES && object.etag) {
+            // Every thread reads its own ranges: the opened stream is not needed.
+            object.destroy();
+            const source = {
+                kind: "s3" as const,
+                bucket: config.bucket,
+                key: object.key,
+                etag: object.etag,
+                size: object.size,
+                region: config.region,
+                endpoint: config.endpoint,
+                forcePathStyle: config.forcePathStyle,
+            };
+            summary = await summarizeSource(source, options, ctx.signal);
+        } else {
+            summary = await summarizeStream(object.body, options, ctx.signal);
+        }
         if (ctx.signal.aborted) {
             throw new AbortedError();
         }

@@ -68,40 +68,69 @@ export function parallelSettings(options?: SummaryOptions): ParallelSettings | u
     return { workers, blockBytes, minBytes };
 }
 
-let transpiledWorker: string | undefined;
+let transpiledDir: string | undefined;
+
+/** The node_modules directory that the package holding `dir` resolves bare imports from. */
+function nodeModulesOf(dir: string): string | undefined {
+    for (let d = dir; ; d = path.dirname(d)) {
+        const nm = path.join(d, "node_modules");
+        if (fs.existsSync(nm)) {
+            return nm;
+        }
+        if (path.dirname(d) === d) {
+            return undefined;
+        }
+    }
+}
 
 /**
- * Running from TypeScript sources (ts-node: tests, scripts): transpiles this directory once per process to a
- * temporary directory, so that workers start on plain JS (loading ts-node in every worker takes a second).
+ * Running from TypeScript sources (ts-node: tests, scripts): transpiles this directory (and the S3 helpers a range
+ * worker may load from the directory above) once per process to a temporary directory, so that workers start on
+ * plain JS (loading ts-node in every worker takes a second). Bare imports (the AWS SDK) resolve through a link to
+ * node_modules.
  */
-function transpileWorker(): string {
-    if (transpiledWorker !== undefined && fs.existsSync(transpiledWorker)) {
-        return transpiledWorker;
+function transpileWorkers(): string {
+    if (transpiledDir !== undefined && fs.existsSync(transpiledDir)) {
+        return transpiledDir;
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ts = require("typescript") as typeof import("typescript");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-worker-"));
-    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-worker-"));
+    process.once("exit", () => fs.rmSync(root, { recursive: true, force: true }));
+    const dir = path.join(root, "processor", "summarize");
+    fs.mkdirSync(dir, { recursive: true });
+    const emit = (from: string, to: string): void => {
+        const out = ts.transpileModule(fs.readFileSync(from, "utf8"), {
+            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+            fileName: path.basename(from),
+        }).outputText;
+        fs.writeFileSync(to, out);
+    };
     for (const f of fs.readdirSync(__dirname)) {
         if (f.endsWith(".ts") && !f.endsWith(".d.ts")) {
-            const source = fs.readFileSync(path.join(__dirname, f), "utf8");
-            const out = ts.transpileModule(source, {
-                compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-                fileName: f,
-            }).outputText;
-            fs.writeFileSync(path.join(dir, f.replace(/\.ts$/, ".js")), out);
+            emit(path.join(__dirname, f), path.join(dir, f.replace(/\.ts$/, ".js")));
         }
     }
-    transpiledWorker = path.join(dir, "worker.js");
-    return transpiledWorker;
+    for (const f of ["s3.ts", "exit-codes.ts"]) {
+        const from = path.join(__dirname, "..", f);
+        if (fs.existsSync(from)) {
+            emit(from, path.join(root, "processor", f.replace(/\.ts$/, ".js")));
+        }
+    }
+    const nm = nodeModulesOf(__dirname);
+    if (nm !== undefined) {
+        fs.symlinkSync(nm, path.join(root, "node_modules"), "dir");
+    }
+    transpiledDir = dir;
+    return dir;
 }
 
-/** Starts a worker on the compiled worker.js next to this file (dist/, the bench build) or on a transpiled copy. */
-function startWorker(init: WorkerInit): WorkerType {
+/** Starts a worker on `script` (worker.js, range-worker.js) compiled next to this file (dist/, the bench build) or on a transpiled copy. */
+export function startWorker(script: string, data: unknown): WorkerType {
     const { Worker } = loadWorkerThreads()!;
-    const js = path.join(__dirname, "worker.js");
+    const js = path.join(__dirname, script);
     if (fs.existsSync(js)) {
-        return new Worker(js, { workerData: init });
+        return new Worker(js, { workerData: data });
     }
     // Plain JS: no need for preloads such as ts-node/register, which workers would otherwise inherit.
     const execArgv: string[] = [];
@@ -113,7 +142,12 @@ function startWorker(init: WorkerInit): WorkerType {
             execArgv.push(args[i]);
         }
     }
-    return new Worker(transpileWorker(), { workerData: init, execArgv });
+    return new Worker(path.join(transpileWorkers(), script), { workerData: data, execArgv });
+}
+
+/** Whether worker threads can be started here. */
+export function workersAvailable(): boolean {
+    return loadWorkerThreads() !== null;
 }
 
 function rebuildError(e: NonNullable<BlockReply["error"]>): Error {
@@ -287,7 +321,7 @@ export class ParallelDriver {
         this.local.initBlocks(cfg);
         // The calling thread is one of the `workers` threads (it takes a block whenever the workers are busy).
         for (let i = 0; i < this.settings.workers - 1; i++) {
-            const w = startWorker(init);
+            const w = startWorker("worker.js", init);
             parallelStats.liveWorkers++;
             w.once("exit", () => parallelStats.liveWorkers--);
             const index = i;

@@ -36,6 +36,11 @@ export interface SummaryOptions {
     parallelBlockBytes?: number;
     /** summarizeStream only (tuning, tests): the first this many bytes are summarised on the calling thread, so small inputs never start workers. @default 8388608 */
     parallelMinBytes?: number;
+    /**
+     * summarizeSource only (tuning, tests): bytes per range when worker threads summarise ranges of an uncompressed
+     * input. @default the input split into 4 ranges per thread, each 4 to 64 MiB
+     */
+    parallelRangeBytes?: number;
     /** Called now and then with progress, for logs and the demo. */
     onProgress?: (progress: { rows: number; bytes: number }) => void;
 }
