@@ -321,6 +321,36 @@ describe("byte-range shards on the local pipeline", function () {
         }
     });
 
+    it("the coordinator killed without a word (SIGKILL): the run of the re-queued event starts nothing new, watches, and runs the dead shard again", async () => {
+        const file = totalsFile(8000);
+        const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "3000", RANGE_TOTALS_SLOW: "0.1", RANGE_TOTALS_SLOW_MS: "30000" };
+        const events: PipelineEvent[] = [];
+        const logs: Record<string, unknown>[] = [];
+        const pipeline = await LocalPipeline.start({ concurrency: 1, runner: "process", command: RANGE_COMMAND, environment: env, onEvent: (e) => events.push(e), onLog: (_k, l) => logs.push(l) });
+        try {
+            await pipeline.upload("uploads/lost.csv", file.text);
+            const command = () => logs.find((l) => l.msg === "command started" && l.shard === 0 && l.attempt === 1);
+            await until(() => command() !== undefined, "the coordinator running its own shard");
+            await until(() => events.filter((e) => e.type === "shard-exited").length === 3, "shards 1–3 done");
+            const shardPids = new Set(events.flatMap((e) => (e.type === "shard-started" && e.pid !== undefined ? [e.pid] : [])));
+            const [coordinator] = fs.readdirSync(path.join(pipeline.dataDir, "state", "children")).map(Number).filter((pid) => !shardPids.has(pid));
+            process.kill(coordinator, "SIGKILL");
+            process.kill(-(command()?.pid as number), "SIGKILL");
+            await pipeline.waitIdle();
+            assert.ok(events.some((e) => e.type === "requeued" && e.key === "uploads/lost.csv"), "the pipeline ran the event again");
+            assert.ok(logs.some((l) => typeof l.msg === "string" && l.msg.includes("starts nothing and watches it")));
+            assert.deepEqual(
+                events.filter((e) => e.type === "shard-started").map((e) => `${(e as { shard: number }).shard}.${(e as { attempt: number }).attempt}`).sort(),
+                ["0.2", "1.1", "2.1", "3.1"],
+            );
+            const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/lost.csv.json");
+            assert.deepEqual([status?.state, status?.shards?.done], ["succeeded", 4]);
+            assert.deepEqual(await readJson(pipeline.s3.client, pipeline.bucket, "processed/lost.csv/totals.json"), { rows: file.rows, sum: file.sum });
+        } finally {
+            await pipeline.stop();
+        }
+    });
+
     it("a shard that fails every attempt fails the file after SHARD_MAX_ATTEMPTS, naming the shard and the reason", async () => {
         const file = totalsFile(4000);
         const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_MAX_ATTEMPTS: "2", RANGE_TOTALS_FAIL: "1" };
@@ -342,13 +372,13 @@ describe("byte-range shards on the local pipeline", function () {
     it("a duplicate event for the same ETag while the shards run starts nothing new; the status shows progress", async () => {
         const file = totalsFile(8000);
         const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "60000", RANGE_TOTALS_SLOW: "3.1", RANGE_TOTALS_SLOW_MS: "8000" };
-        await withPipeline(env, RANGE_COMMAND, async (pipeline, events) => {
+        await withPipeline(env, RANGE_COMMAND, async (pipeline, events, logs) => {
             await pipeline.upload("uploads/twice.csv", file.text);
             await until(() => events.some((e) => e.type === "shard-started" && e.shard === 3), "shard 3 started");
             // The same bytes again: S3 sends another event with the same ETag.
             await pipeline.upload("uploads/twice.csv", file.text);
             let progress: StatusDocument | undefined;
-            await until(() => events.filter((e) => e.type === "skipped").length === 1, "the duplicate skipped");
+            await until(() => logs.some((l) => typeof l.msg === "string" && l.msg.includes("this duplicate event starts nothing")), "the duplicate seen");
             for (let i = 0; i < 100 && !(progress?.shards && progress.shards.done === 3); i++) {
                 progress = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/twice.csv.json");
                 await new Promise((r) => setTimeout(r, 100));
@@ -358,6 +388,7 @@ describe("byte-range shards on the local pipeline", function () {
             assert.equal(progress?.shards?.done, 3);
             assert.ok((progress?.shards?.rows ?? 0) > 0 && (progress?.shards?.rows ?? 0) < file.rows, `rows so far: ${progress?.shards?.rows}`);
             await pipeline.waitIdle();
+            assert.equal(events.filter((e) => e.type === "skipped").length, 1, "the duplicate ends without processing");
             assert.equal(events.filter((e) => e.type === "shard-started").length, 3, "shards 1–3, once each");
             const totals = await readJson<{ rows: number; sum: string }>(pipeline.s3.client, pipeline.bucket, "processed/twice.csv/totals.json");
             assert.deepEqual(totals, { rows: file.rows, sum: file.sum });

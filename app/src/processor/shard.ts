@@ -37,7 +37,8 @@
  * Spot interruption orphans nothing (its own shard is recorded failed and started again). It is
  * needed for one thing: a shard that dies without a word (SIGKILL, out of memory, never started)
  * is noticed by its heartbeat going stale while the coordinator watches. If the coordinator is gone
- * too, the file stays `running` and the task-stopped alert names the dead tasks.
+ * too, the next event for the same ETag (a retry, a re-drive) starts nothing new but watches in its
+ * place; until then the file stays `running` and the task-stopped alert names the dead tasks.
  *
  * Progress: the coordinator rewrites the status document with the shards done and failed and the
  * rows so far, each time with If-Match on the version it wrote last, so it can never overwrite the
@@ -415,7 +416,7 @@ class ShardedFile {
      * and a shard whose heartbeat stopped changing for SHARD_STALE_MS (or that never started) recorded
      * as a failed attempt, which starts the next one.
      */
-    async watch(plan: Plan, statusEtag: string, stop: AbortSignal): Promise<StatusDocument | undefined> {
+    async watch(plan: Plan, statusEtag: string | undefined, stop: AbortSignal): Promise<StatusDocument | undefined> {
         const staleMs = this.config.shard.staleMs;
         const seen = new Map<string, { etag: string; since: number }>();
         let etag: string | undefined = statusEtag;
@@ -557,8 +558,12 @@ export async function coordinate(run: ShardedRun, count: number, status: StatusD
     const log = run.deps.log;
     const plan = makePlan(run, count, status);
     if (!(await createPlan(f, run, plan))) {
-        log.info("this version of the file is already being processed in shards (same ETag); this duplicate event starts nothing", { etag: plan.etag, shards: count });
-        return { exitCode: ExitCode.OK, outcome: "skipped" };
+        // A duplicate event (or a re-drive after the coordinator died): start nothing, but watch the run
+        // to its end, so that shards that died with no one watching are run again (after SHARD_STALE_MS).
+        log.info("this version of the file is already being processed in shards (same ETag); this duplicate event starts nothing and watches it", { etag: plan.etag, shards: count });
+        const existing = await getJson<Plan>(run.deps.s3, run.config.bucket, f.key("plan.json")).catch(() => undefined);
+        const final = existing === undefined ? undefined : await f.watch(existing, undefined, new AbortController().signal);
+        return { exitCode: ExitCode.OK, outcome: "skipped", status: final, partOnly: true };
     }
     const statusEtag = await putJson(run.deps.s3, run.config.bucket, f.statusAt, plan.status);
     log.info("processing in shards", { shards: count, size: plan.size, etag: plan.etag, shardBytes: run.config.shard.shardBytes });
