@@ -37,8 +37,9 @@
  * Spot interruption orphans nothing (its own shard is recorded failed and started again). It is
  * needed for one thing: a shard that dies without a word (SIGKILL, out of memory, never started)
  * is noticed by its heartbeat going stale while the coordinator watches. If the coordinator is gone
- * too, the next event for the same ETag (the same bytes uploaded again, an event re-sent) starts nothing new but watches in its
- * place; until then the file stays `running` and the task-stopped alert names the dead tasks.
+ * too, the next event for the same ETag (the same bytes uploaded again, an event re-sent) starts
+ * nothing new but watches in its place; until then the file stays `running` and the task-stopped
+ * alert names the dead tasks.
  *
  * Progress: the coordinator rewrites the status document with the shards done and failed and the
  * rows so far, each time with If-Match on the version it wrote last, so it can never overwrite the
