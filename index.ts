@@ -69,6 +69,8 @@ const task = new ProcessorTask("processor", {
     ...taskSize,
     ...job,
     forceDeleteRepository: config.forceDestroy,
+    // Byte-range shards of large uploads (docs/sharding.md), started where the upload rule starts tasks.
+    sharding: config.sharding && { ...config.sharding, cluster, network: taskNetwork, capacityProviderStrategy: cluster.capacityProviderStrategy },
 });
 
 // What a per-upload trigger starts: the processor's task on the cluster, for the configured keys.
@@ -141,6 +143,8 @@ const kubernetes =
             bucket,
             command: job.command,
             environment: { ...job.environment, ...batchEnvironment },
+            // With job.shards, each pod takes its byte range of a large file (docs/sharding.md).
+            sharding: config.sharding,
         }),
     );
 

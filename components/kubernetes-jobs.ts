@@ -35,6 +35,7 @@ import {
     validatePodSize,
 } from "./builders/kubernetes";
 import { validateJobCommand } from "./builders/container";
+import { ShardingSettings, shardingEnvironment, validateSharding } from "./builders/sharding";
 import { validatePrefixes } from "./builders/prefixes";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
 import { Transform, applyTransform } from "./builders/transform";
@@ -156,6 +157,14 @@ export interface KubernetesJobsArgs {
     /** Extra environment variables; the ones this component sets cannot be replaced. */
     environment?: Record<string, pulumi.Input<string>>;
     /**
+     * Byte-range shards of large files (docs/sharding.md): with `job.shards` (or the CronJob's) above
+     * 1, every pod of the Indexed Job takes its byte range (JOB_COMPLETION_INDEX) of each file above
+     * `aboveBytes`, and the last merges; the role may then read, write, list and delete under
+     * `partialsPrefix`. Without shards, large files run whole in one pod as before.
+     * @default off
+     */
+    sharding?: ShardingSettings;
+    /**
      * Your own job for each file, as ProcessorTask's `command`: the container's `args`, so the
      * image's entry point (the processor runtime) runs it. `$` reaches the command as it is written.
      * @default the image's CMD: in our image, none (the built-in summariser)
@@ -270,6 +279,8 @@ export class KubernetesJobs extends pulumi.ComponentResource {
             }
         }
         const command = args.command === undefined ? undefined : validateJobCommand(args.command, field("command"));
+        const sharding =
+            args.sharding === undefined ? undefined : validateSharding(args.sharding, field("sharding"), [prefixes.upload, prefixes.output, prefixes.status], command !== undefined);
         const job = args.job === undefined ? undefined : normaliseJob(args.job, field("job"));
         const cron =
             args.cronJob === undefined
@@ -334,6 +345,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                         outputPrefix: prefixes.output,
                         statusPrefix: prefixes.status,
                         kms: keyArn === undefined ? undefined : { keyArn, region: r },
+                        sharding: sharding && { partialsPrefix: sharding.partialsPrefix },
                     }),
                 ),
             ),
@@ -373,7 +385,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                     size: this.size,
                     labels,
                     shardCount,
-                    environment,
+                    environment: { ...environment, ...(sharding ? shardingEnvironment(sharding) : {}) },
                     command,
                 }),
             );

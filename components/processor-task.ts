@@ -5,6 +5,10 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     BucketPrefixes,
+    CapacityProviderStrategyItem,
+    ShardingSettings,
+    shardingEnvironment,
+    validateSharding,
     CpuArchitecture,
     DEFAULT_LOG_RETENTION_DAYS,
     RESERVED_ENVIRONMENT,
@@ -104,6 +108,21 @@ export interface ProcessorTaskArgs {
      * @example ["python3", "/app/job/main.py"]
      */
     command?: string[];
+    /**
+     * Split an upload larger than `aboveBytes` into byte-range shards run by tasks of this task
+     * definition (docs/sharding.md). The task that processes the upload starts the others with
+     * RunTask on `cluster`, with `network` and `capacityProviderStrategy` (the upload rule's); its task
+     * role then gets exactly ecs:RunTask on this family in that cluster, iam:PassRole on its two
+     * roles to ECS tasks, and read, write, list and delete under `partialsPrefix`.
+     * @default off: every file is one task
+     * @example { aboveBytes: 10 * 2 ** 30, shardBytes: 2 ** 30, maxShards: 16, cluster, network }
+     */
+    sharding?: ShardingSettings & {
+        /** The cluster the tasks run on (a ProcessingCluster fits). */
+        cluster: { clusterArn: pulumi.Input<string> };
+        network: { subnetIds: pulumi.Input<pulumi.Input<string>[]>; securityGroupIds: pulumi.Input<pulumi.Input<string>[]>; assignPublicIp?: pulumi.Input<boolean> };
+        capacityProviderStrategy?: CapacityProviderStrategyItem[];
+    };
     /** Adjust the arguments of a child resource. */
     transform?: {
         taskDefinition?: Transform<aws.ecs.TaskDefinitionArgs>;
@@ -190,6 +209,8 @@ export class ProcessorTask extends pulumi.ComponentResource {
             }
         }
         const command = args.command === undefined ? undefined : validateJobCommand(args.command, field("command"));
+        const prefixes = args.bucket.prefixes;
+        const sharding = args.sharding === undefined ? undefined : validateSharding(args.sharding, field("sharding"), [prefixes.upload, prefixes.output, prefixes.status], command !== undefined);
         for (const reserved of RESERVED_ENVIRONMENT) {
             if (args.environment && reserved in args.environment) {
                 const value = args.environment[reserved];
@@ -226,26 +247,17 @@ export class ProcessorTask extends pulumi.ComponentResource {
                 .all([identity.accountId, region, partition])
                 .apply(([account, r, p]) => JSON.stringify(ecsTaskTrustPolicy({ partition: p, region: r, account }))),
         }, parent);
-        new aws.iam.RolePolicy(`${name}-task-policy`, {
-            role: this.taskRole.id,
-            policy: pulumi
-                .all([args.bucket.bucketArn, args.bucket.kmsKeyArn, region])
-                .apply(([bucketArn, keyArn, r]) =>
-                    JSON.stringify(
-                        taskRolePolicy({
-                            bucketArn,
-                            uploadPrefix: args.bucket.prefixes.upload,
-                            outputPrefix: args.bucket.prefixes.output,
-                            statusPrefix: args.bucket.prefixes.status,
-                            kms: keyArn === undefined ? undefined : { keyArn, region: r },
-                        }),
-                    ),
-                ),
-        }, parent);
-
+        const shardEnvironment =
+            sharding === undefined || args.sharding === undefined
+                ? pulumi.output<Record<string, string>>({})
+                : pulumi
+                      .all([args.sharding.network.subnetIds, args.sharding.network.securityGroupIds, args.sharding.network.assignPublicIp])
+                      .apply(([subnetIds, securityGroupIds, assignPublicIp]) =>
+                          shardingEnvironment(sharding, { subnetIds, securityGroupIds, assignPublicIp: assignPublicIp ?? true, capacityProviderStrategy: args.sharding?.capacityProviderStrategy }),
+                      );
         const containerDefinitions = pulumi
-            .all([image.uri, this.logGroup.name, region, pulumi.output(args.environment ?? {})])
-            .apply(([uri, logGroupName, r, environment]) =>
+            .all([image.uri, this.logGroup.name, region, pulumi.output(args.environment ?? {}), shardEnvironment])
+            .apply(([uri, logGroupName, r, extra, shardVariables]) =>
                 JSON.stringify([
                     processorContainerDefinition({
                         name: this.containerName,
@@ -257,7 +269,7 @@ export class ProcessorTask extends pulumi.ComponentResource {
                         cpu: this.cpu,
                         scratchPath: SCRATCH.path,
                         scratchVolumeName: SCRATCH.volume,
-                        environment,
+                        environment: { ...extra, ...shardVariables },
                         command,
                     }),
                 ]),
@@ -283,6 +295,27 @@ export class ProcessorTask extends pulumi.ComponentResource {
             parent,
         );
         this.taskDefinitionArn = this.taskDefinition.arn;
+        new aws.iam.RolePolicy(`${name}-task-policy`, {
+            role: this.taskRole.id,
+            policy: pulumi
+                .all([args.bucket.bucketArn, args.bucket.kmsKeyArn, region, this.taskDefinition.arn, args.sharding?.cluster.clusterArn, this.executionRole.arn, this.taskRole.arn])
+                .apply(([bucketArn, keyArn, r, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn]) =>
+                    JSON.stringify(
+                        taskRolePolicy({
+                            bucketArn,
+                            uploadPrefix: args.bucket.prefixes.upload,
+                            outputPrefix: args.bucket.prefixes.output,
+                            statusPrefix: args.bucket.prefixes.status,
+                            kms: keyArn === undefined ? undefined : { keyArn, region: r },
+                            sharding:
+                                sharding === undefined || clusterArn === undefined
+                                    ? undefined
+                                    : { partialsPrefix: sharding.partialsPrefix, launch: { taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn } },
+                        }),
+                    ),
+                ),
+        }, parent);
+
         this.registerOutputs({
             taskDefinitionArn: this.taskDefinitionArn,
             logGroupName: this.logGroup.name,

@@ -9,6 +9,7 @@ import {
     CpuArchitecture,
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_PREFIXES,
+    ShardingSettings,
     ValidationError,
     capacityProviderStrategy,
     invalid,
@@ -19,6 +20,7 @@ import {
     validateImageUri,
     validateJobCommand,
     validatePrefixes,
+    validateSharding,
     validateRetention,
     validateStopTimeout,
     validateSuffixes,
@@ -92,6 +94,8 @@ export interface StackConfig {
     processorCommand?: string[];
     /** `processor.stdin`: the command also gets the file on stdin (COMMAND_STDIN). */
     processorStdin: boolean;
+    /** `processor.shardAboveBytes`, `shardBytes`, `maxShards`, `commandAcceptsRange`: byte-range shards of large uploads (docs/sharding.md); off when unset. */
+    sharding?: Required<ShardingSettings>;
     logRetentionDays: number;
     capacity: Required<CapacitySplit>;
     maxEventAgeSeconds: number;
@@ -138,13 +142,13 @@ function settings<T extends Record<string, SettingKind>>(config: ConfigSource, k
 }
 
 /** The settings of `processor`: your own command for each file, and the image that has it. */
-export const PROCESSOR_SETTINGS = ["command", "stdin", "image"] as const;
+export const PROCESSOR_SETTINGS = ["command", "stdin", "image", "shardAboveBytes", "shardBytes", "maxShards", "commandAcceptsRange"] as const;
 
 /**
  * `processor.command` (a list of words, no shell), `processor.stdin` (true/false) and `processor.image` (as the
  * top-level `image`). Returns a copy.
  */
-function processorSettings(config: ConfigSource): { command?: string[]; stdin?: boolean; image?: string } {
+function processorSettings(config: ConfigSource, prefixes: BucketPrefixes): { command?: string[]; stdin?: boolean; image?: string; sharding?: Required<ShardingSettings> } {
     const full = `${config.name}:processor`;
     const value = config.getObject<unknown>("processor");
     if (value === undefined) {
@@ -169,7 +173,37 @@ function processorSettings(config: ConfigSource): { command?: string[]; stdin?: 
     if (v.stdin === true && command === undefined) {
         invalid(`${full}.stdin`, true, `needs ${full}.command`, "the built-in summariser streams the object itself; set a command, or remove stdin");
     }
-    return { command, stdin: v.stdin as boolean | undefined, image: v.image as string | undefined };
+    return { command, stdin: v.stdin as boolean | undefined, image: v.image as string | undefined, sharding: shardingSettings(v, full, prefixes, command !== undefined) };
+}
+
+/** `processor.shardAboveBytes` and its companions (docs/sharding.md); undefined when sharding is off. */
+function shardingSettings(v: Record<string, unknown>, full: string, prefixes: BucketPrefixes, hasCommand: boolean): Required<ShardingSettings> | undefined {
+    for (const name of ["shardAboveBytes", "shardBytes", "maxShards"] as const) {
+        if (v[name] !== undefined && typeof v[name] !== "number") {
+            invalid(`${full}.${name}`, v[name], "is not a number", "give a whole number, e.g. pulumi config set --path 'processor.shardAboveBytes' 10737418240");
+        }
+    }
+    if (v.commandAcceptsRange !== undefined && typeof v.commandAcceptsRange !== "boolean") {
+        invalid(`${full}.commandAcceptsRange`, v.commandAcceptsRange, "is not a boolean", "give true or false");
+    }
+    if (v.shardAboveBytes === undefined) {
+        const orphan = (["shardBytes", "maxShards", "commandAcceptsRange"] as const).find((n) => v[n] !== undefined);
+        if (orphan !== undefined) {
+            invalid(`${full}.${orphan}`, v[orphan], `needs ${full}.shardAboveBytes`, "set the size above which a file is sharded, or remove it");
+        }
+        return undefined;
+    }
+    return validateSharding(
+        {
+            aboveBytes: v.shardAboveBytes as number,
+            shardBytes: v.shardBytes as number | undefined,
+            maxShards: v.maxShards as number | undefined,
+            commandAcceptsRange: v.commandAcceptsRange as boolean | undefined,
+        },
+        full,
+        [prefixes.upload, prefixes.output, prefixes.status],
+        hasCommand,
+    );
 }
 
 /** The Kubernetes jobs' settings, with an existing cluster's kubeconfig taken from its secret. */
@@ -274,7 +308,7 @@ export function readStackConfig(config: ConfigSource, source: StackRuntime = pul
     if (securityGroupIds.length > 0 && subnetIds.length === 0) {
         invalid(key("securityGroupIds"), securityGroupIds, `needs ${key("subnetIds")}`, "set the subnets the security groups belong with, or neither");
     }
-    const processor = processorSettings(config);
+    const processor = processorSettings(config, prefixes);
     const image = config.get("image") ?? processor.image;
     if (config.get("image") !== undefined && processor.image !== undefined) {
         invalid(key("processor.image"), processor.image, `is set and so is ${key("image")}`, "set the image once, in either");
@@ -329,6 +363,7 @@ export function readStackConfig(config: ConfigSource, source: StackRuntime = pul
         image,
         processorCommand: processor.command,
         processorStdin: processor.stdin ?? false,
+        sharding: processor.sharding,
         logRetentionDays: validateRetention(config.getNumber("logRetentionDays") ?? DEFAULT_LOG_RETENTION_DAYS, key("logRetentionDays")),
         capacity,
         maxEventAgeSeconds: requireIntegerInRange(key("maxEventAgeSeconds"), config.getNumber("maxEventAgeSeconds") ?? 3600, 60, 86400),

@@ -51,6 +51,9 @@ const WORKLOAD_FLAGS: readonly { flag: string; field: Exclude<keyof CostWorkload
     { flag: "--eks-nodes", field: "eksNodes", kind: "integer", help: "KubernetesJobs on this many nodes instead of Fargate pods" },
     { flag: "--eks-node-hourly-usd", field: "eksNodeHourlyUsd", kind: "number", help: "price of one node per hour (with --eks-nodes)" },
     { flag: "--spot-discount", field: "spotDiscount", kind: "number", help: "Fargate Spot discount, 0–0.9 (default: the region's)" },
+    { flag: "--shard-above-mb", field: "shardAboveMB", kind: "number", help: "price byte-range shards for files above this size, MB (default: the stack's processor.shardAboveBytes)" },
+    { flag: "--shard-mb", field: "shardMB", kind: "number", help: "target shard size, MB (default: processor.shardBytes, else 1 GiB)" },
+    { flag: "--max-shards", field: "maxShards", kind: "integer", help: "most shards per file (default: processor.maxShards, else 16)" },
 ];
 
 /** Flag names for the model's error messages. */

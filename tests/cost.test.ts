@@ -738,3 +738,42 @@ describe("cost model: the processor's measured requests and log volume", functio
         }
     });
 });
+
+describe("cost model: byte-range shards", () => {
+    const big: CostWorkload = { filesPerMonth: 100, fileSizeMB: 100_000, s3ReadMBps: 90 };
+    const shardedStack = stack({ sharding: { aboveBytes: 10e9, shardBytes: 10e9, maxShards: 16 } });
+
+    it("reads processor.shardAboveBytes, shardBytes and maxShards from the stack, with the program's defaults and checks", () => {
+        assert.deepEqual(stackCostConfig({ "aws:region": "us-east-1", "s3-fargate-pipeline:processor": { shardAboveBytes: 5e9 } }).sharding, { aboveBytes: 5e9, shardBytes: 2 ** 30, maxShards: 16 });
+        assert.equal(stackCostConfig({ "aws:region": "us-east-1", "s3-fargate-pipeline:processor": { command: ["x"] } }).sharding, undefined);
+        assert.throws(() => stackCostConfig({ "aws:region": "us-east-1", "s3-fargate-pipeline:processor": { shardAboveBytes: 5e9, maxShards: 1 } }), {
+            message: "s3-fargate-pipeline:processor.maxShards: 1 is out of range; use a whole number from 2 to 1000",
+        });
+    });
+
+    it("prices a file above the threshold as ceil(size / shardBytes) tasks, capped: more task time, less waiting", () => {
+        const one = estimateCosts(stack(), big);
+        const ten = estimateCosts(shardedStack, big);
+        assert.equal(ten.workload.shards, 10);
+        assert.equal(estimateCosts(stack({ sharding: { aboveBytes: 10e9, shardBytes: 1e9, maxShards: 16 } }), big).workload.shards, 16);
+        assert.ok(ten.taskSecondsPerFile > one.taskSecondsPerFile, "every shard pays its own task start");
+        const perShard = (one.workload.secondsPerFile - one.workload.requestSecondsPerFile) / 10 + one.workload.requestSecondsPerFile;
+        assert.equal(ten.taskSecondsPerFile, billedTaskSeconds(20, 20 + perShard) + 9 * billedTaskSeconds(20, perShard));
+        assert.ok(pattern(ten, "UploadTrigger").totalUsd > pattern(one, "UploadTrigger").totalUsd);
+        assert.match(pattern(ten, "UploadTrigger").latencySummary, /10 shards/);
+        assert.ok(pattern(ten, "UploadTrigger").lines.some((l) => /ranged reads/.test(l.item) && l.quantity >= 100 * Math.ceil(100_000e6 / (8 * 1048576))));
+    });
+
+    it("leaves small files, and files priced by measured seconds, in one task", () => {
+        assert.equal(estimateCosts(shardedStack, { filesPerMonth: 100, fileSizeMB: 10_000 }).workload.shards, 1);
+        assert.equal(estimateCosts(shardedStack, { filesPerMonth: 100, secondsPerFile: 3600 }).workload.shards, 1);
+    });
+
+    it("npm run cost prices shards from flags as well", () => {
+        let out = "";
+        const code = main(["--stack", "dev", "--files-per-month", "10", "--file-size-mb", "50000", "--shard-above-mb", "1000", "--shard-mb", "10000", "--json"], { out: (t) => (out += t), err: () => undefined });
+        assert.equal(code, 0);
+        assert.equal((JSON.parse(out) as CostReport).workload.shards, 5);
+    });
+});
+

@@ -396,4 +396,62 @@ describe("least privilege, proven with the IAM policy simulator (dev stack)", fu
             await denied(taskWithCommand, { action: "s3:PutObject", resource: otherBucket("processed/2026/day.csv/totals.csv") });
         });
     });
+
+    describe("the task role with byte-range shards (processor.shardAboveBytes set)", () => {
+        let sh: Deployed;
+        let coordinator: Principal;
+
+        before(async () => {
+            sh = await deployDev({ processor: { shardAboveBytes: 10 * 2 ** 30 } });
+            coordinator = { label: "task role (sharding)", arn: sessionOf(sh.taskRoleArn), policy: sh.taskPolicy };
+        });
+
+        it("keeps every grant of the stack without sharding, and the other roles' policies unchanged", () => {
+            const sids = (p: { Statement: { Sid?: string }[] }) => p.Statement.map((st) => st.Sid);
+            assert.deepEqual(sids(sh.taskPolicy), [...sids(d.taskPolicy), "ShardPartials", "ListShardPartials", "RunTask", "PassTaskRoles"]);
+            assert.deepEqual(sh.targetPolicy, d.targetPolicy);
+            assert.deepEqual(sh.executionPolicy, d.executionPolicy);
+        });
+
+        it("can start shards of its own task definition family, any revision, on its own cluster", async () => {
+            await allowed(coordinator, { action: "ecs:RunTask", resource: sh.taskDefinitionArn, context: { "ecs:cluster": sh.clusterArn } });
+            await allowed(coordinator, { action: "ecs:RunTask", resource: sh.taskDefinitionArn.replace(/:\d+$/, ":12"), context: { "ecs:cluster": sh.clusterArn } });
+        });
+
+        it("cannot start tasks on another cluster, of another family, or without naming the cluster", async () => {
+            await denied(coordinator, { action: "ecs:RunTask", resource: sh.taskDefinitionArn, context: { "ecs:cluster": `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/other-cluster` } });
+            await denied(coordinator, { action: "ecs:RunTask", resource: sh.taskDefinitionArn, context: { "ecs:cluster": `${sh.clusterArn}-2` } });
+            await denied(coordinator, { action: "ecs:RunTask", resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${sh.family}-admin:1`, context: { "ecs:cluster": sh.clusterArn } });
+            await denied(coordinator, { action: "ecs:RunTask", resource: sh.taskDefinitionArn });
+        });
+
+        it("can pass exactly its own two roles, only to ECS tasks", async () => {
+            await allowed(coordinator, { action: "iam:PassRole", resource: sh.executionRoleArn, context: TO_ECS_TASKS });
+            await allowed(coordinator, { action: "iam:PassRole", resource: sh.taskRoleArn, context: TO_ECS_TASKS });
+            await denied(coordinator, { action: "iam:PassRole", resource: sh.targetRoleArn, context: TO_ECS_TASKS });
+            await denied(coordinator, { action: "iam:PassRole", resource: otherRole("AdministratorRole"), context: TO_ECS_TASKS });
+            await denied(coordinator, { action: "iam:PassRole", resource: sh.taskRoleArn, context: { "iam:PassedToService": "lambda.amazonaws.com" } });
+            await denied(coordinator, { action: "iam:PassRole", resource: sh.taskRoleArn });
+        });
+
+        it("cannot stop, describe or tag tasks, register task definitions or start services", async () => {
+            await denied(coordinator, { action: "ecs:StopTask", resource: taskIn(sh.clusterArn), context: { "ecs:cluster": sh.clusterArn } });
+            await denied(coordinator, { action: "ecs:DescribeTasks", resource: taskIn(sh.clusterArn), context: { "ecs:cluster": sh.clusterArn } });
+            await denied(coordinator, { action: "ecs:TagResource", resource: taskIn(sh.clusterArn), context: { "ecs:CreateAction": "RunTask" } });
+            await denied(coordinator, { action: "ecs:RegisterTaskDefinition", resource: "*" });
+            await denied(coordinator, { action: "ecs:StartTask", resource: sh.taskDefinitionArn, context: { "ecs:cluster": sh.clusterArn } });
+        });
+
+        it("can read, write, list and delete its partials under partials/, and delete nothing else", async () => {
+            for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
+                await allowed(coordinator, { action, resource: object("partials/2026/day.csv/abc123/3.json") });
+            }
+            await allowed(coordinator, { action: "s3:ListBucket", resource: sh.bucketArn, context: { "s3:prefix": "partials/2026/day.csv/abc123/" } });
+            for (const key of ["uploads/2026/day.csv", "processed/2026/day.csv.summary.json", "status/2026/day.csv.json", "partialsX/a.json"]) {
+                await denied(coordinator, { action: "s3:DeleteObject", resource: object(key) });
+            }
+            await denied(coordinator, { action: "s3:ListBucket", resource: sh.bucketArn, context: { "s3:prefix": "processed/" } });
+            await denied(coordinator, { action: "s3:DeleteObject", resource: otherBucket("partials/a.json") });
+        });
+    });
 });

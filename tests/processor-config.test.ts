@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as os from "os";
-import { candidateKeys, defaultCommandGraceMs, readBatchConfig, readConfig, readMode, readSettings, readWorkerConfig, relativeName } from "../app/src/processor/config";
+import { candidateKeys, defaultCommandGraceMs, readShardConfig, readBatchConfig, readConfig, readMode, readSettings, readWorkerConfig, relativeName } from "../app/src/processor/config";
 import { ExitCode, ProcessorError } from "../app/src/processor/exit-codes";
 import { commandOutputKey, statusKey, summaryKey } from "../app/src/processor/status";
 
@@ -71,6 +71,48 @@ describe("processor settings", () => {
         const env = { ...BASE, S3_OBJECT_ETAG: '"x"' };
         readConfig(env);
         assert.deepEqual(env, { ...BASE, S3_OBJECT_ETAG: '"x"' });
+    });
+});
+
+describe("processor settings: byte-range shards", () => {
+    const read = (env: Record<string, string>) => readShardConfig(env, "uploads/", "processed/", "status/");
+
+    it("is off by default, with 1 GiB shards, at most 16, 3 attempts and the partials under partials/", () => {
+        const c = readConfig(BASE).shard;
+        assert.deepEqual(c, {
+            aboveBytes: undefined,
+            shardBytes: 2 ** 30,
+            maxShards: 16,
+            maxAttempts: 3,
+            staleMs: 600000,
+            partialsPrefix: "partials/",
+            commandAcceptsRange: false,
+            ecsEndpoint: undefined,
+            subnets: [],
+            securityGroups: [],
+            assignPublicIp: false,
+            capacityProviders: [],
+            role: undefined,
+        });
+    });
+
+    it("reads the coordinator's placement and a shard task's role", () => {
+        const c = read({ SHARD_ABOVE_BYTES: "100", SHARD_SUBNETS: "subnet-a, subnet-b", SHARD_SECURITY_GROUPS: "sg-1", SHARD_ASSIGN_PUBLIC_IP: "true", SHARD_CAPACITY_PROVIDERS: "FARGATE:1:2,FARGATE_SPOT:3" });
+        assert.deepEqual([c.aboveBytes, c.subnets, c.securityGroups, c.assignPublicIp], [100, ["subnet-a", "subnet-b"], ["sg-1"], true]);
+        assert.deepEqual(c.capacityProviders, [{ capacityProvider: "FARGATE", weight: 1, base: 2 }, { capacityProvider: "FARGATE_SPOT", weight: 3, base: 0 }]);
+        assert.deepEqual(read({ SHARD_INDEX: "2", SHARD_COUNT: "4", SHARD_ETAG: '"e1"', SHARD_ATTEMPT: "2" }).role, { index: 2, count: 4, etag: "e1", attempt: 2 });
+    });
+
+    it("rejects each invalid setting, naming the variable and what is allowed", () => {
+        const bad = (env: Record<string, string>, message: string) => configError({ ...BASE, ...env }, message);
+        bad({ SHARD_ABOVE_BYTES: "ten" }, `SHARD_ABOVE_BYTES: "ten" is not a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`);
+        bad({ SHARD_MAX: "1" }, 'SHARD_MAX: "1" is not a whole number from 2 to 10000');
+        bad({ SHARD_CAPACITY_PROVIDERS: "FARGATE" }, 'SHARD_CAPACITY_PROVIDERS: "FARGATE" is not name:weight or name:weight:base, such as FARGATE:1,FARGATE_SPOT:3');
+        bad({ S3_PARTIALS_PREFIX: "processed/partials/" }, 'S3_PARTIALS_PREFIX: "processed/partials/" overlaps S3_OUTPUT_PREFIX "processed/"; give the partials their own prefix such as partials/');
+        bad({ SHARD_INDEX: "1" }, "SHARD_COUNT is not set; a shard task needs SHARD_INDEX, SHARD_COUNT and SHARD_ETAG (its coordinator sets them)");
+        bad({ SHARD_INDEX: "4", SHARD_COUNT: "4", SHARD_ETAG: "e" }, 'SHARD_INDEX: "4" is not a whole number from 0 to 3 (SHARD_COUNT is 4)');
+        bad({ SHARD_INDEX: "1", SHARD_COUNT: "4" }, "SHARD_ETAG is not set; a shard task needs SHARD_INDEX, SHARD_COUNT and SHARD_ETAG (its coordinator sets them)");
+        bad({ ECS_ENDPOINT: "ecs.local" }, 'ECS_ENDPOINT: "ecs.local" is not an http(s) URL such as http://127.0.0.1:4566');
     });
 });
 

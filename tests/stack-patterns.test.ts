@@ -181,7 +181,17 @@ describe("stack patterns (index.ts with trigger, queueWorker, schedule, kubernet
             { processor: { command: ["python3", ""] } },
             `${PROJECT}:processor.command[1]: "" is not a non-empty string of at most 4096 characters without NUL; give the program and its arguments as strings, e.g. ["python3", "/app/job/main.py"]`,
         ],
-        ["an unknown processor setting", { processor: { cmd: ["x"] } }, `${PROJECT}:processor.cmd: ["x"] is not a setting of ${PROJECT}:processor; use command, stdin, image`],
+        ["an unknown processor setting", { processor: { cmd: ["x"] } }, `${PROJECT}:processor.cmd: ["x"] is not a setting of ${PROJECT}:processor; use command, stdin, image, shardAboveBytes, shardBytes, maxShards, commandAcceptsRange`],
+        ["a shard threshold of 0", { processor: { shardAboveBytes: 0 } }, `${PROJECT}:processor.shardAboveBytes: 0 is out of range; use a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`],
+        ["a shard threshold that is not a number", { processor: { shardAboveBytes: "10GB" } }, `${PROJECT}:processor.shardAboveBytes: "10GB" is not a number; give a whole number, e.g. pulumi config set --path 'processor.shardAboveBytes' 10737418240`],
+        ["shards smaller than 1 MiB", { processor: { shardAboveBytes: 100, shardBytes: 1000 } }, `${PROJECT}:processor.shardBytes: 1000 is out of range; use a whole number from 1048576 to ${Number.MAX_SAFE_INTEGER}`],
+        ["one shard at most", { processor: { shardAboveBytes: 100, maxShards: 1 } }, `${PROJECT}:processor.maxShards: 1 is out of range; use a whole number from 2 to 1000`],
+        ["shard settings without the threshold", { processor: { maxShards: 4 } }, `${PROJECT}:processor.maxShards: 4 needs ${PROJECT}:processor.shardAboveBytes; set the size above which a file is sharded, or remove it`],
+        [
+            "commandAcceptsRange without a command",
+            { processor: { shardAboveBytes: 100, commandAcceptsRange: true } },
+            `${PROJECT}:processor.commandAcceptsRange: true needs ${PROJECT}:processor.command; the built-in summariser shards by itself; set a command that accepts a range, or remove commandAcceptsRange`,
+        ],
         [
             "processor.stdin without a command",
             { processor: { stdin: true } },

@@ -18,6 +18,7 @@ import { CapacitySplit, SINGLE_TASK_WEIGHTS, capacityProviderStrategy, singleTas
 import { CpuArchitecture, FARGATE_SIZES, validateCpuArchitecture, validateEphemeralStorage, validateFargateSize } from "./fargate";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./retention";
 import { ValidationError, invalid, requireIntegerInRange } from "./validation";
+import { DEFAULT_MAX_SHARDS, DEFAULT_SHARD_BYTES, validateSharding } from "./sharding";
 
 // ---------------------------------------------------------------------------------------------
 // Prices
@@ -224,6 +225,8 @@ export interface StackCostConfig {
     assignPublicIp: boolean;
     /** Uploads expire after this many days (an S3 "Object Deleted" event each), or never. @default false */
     expireUploadsAfterDays: number | false;
+    /** `processor.shardAboveBytes`, `shardBytes`, `maxShards`: byte-range shards of large uploads (docs/sharding.md). @default off */
+    sharding?: { aboveBytes: number; shardBytes: number; maxShards: number };
 }
 
 /** The project name that prefixes the program's config keys. */
@@ -292,6 +295,17 @@ export function stackCostConfig(config: Readonly<Record<string, unknown>>, proje
     };
     capacityProviderStrategy(capacity, { fargateBase: key("fargateBase"), fargateWeight: key("fargateWeight"), fargateSpotWeight: key("fargateSpotWeight") });
     const expire = configNumber(config, key("expireUploadsAfterDays"));
+    const processor = config[key("processor")];
+    const settings = (typeof processor === "string" ? JSON.parse(processor) : processor) as Record<string, unknown> | undefined | null;
+    const sharding =
+        settings && typeof settings === "object" && settings.shardAboveBytes !== undefined
+            ? validateSharding(
+                  { aboveBytes: Number(settings.shardAboveBytes), shardBytes: settings.shardBytes === undefined ? undefined : Number(settings.shardBytes), maxShards: settings.maxShards === undefined ? undefined : Number(settings.maxShards) },
+                  key("processor"),
+                  [],
+                  true,
+              )
+            : undefined;
     return {
         region,
         taskCpu: size.cpu,
@@ -302,6 +316,7 @@ export function stackCostConfig(config: Readonly<Record<string, unknown>>, proje
         logRetentionDays: validateRetention(configNumber(config, key("logRetentionDays")) ?? DEFAULT_LOG_RETENTION_DAYS, key("logRetentionDays")),
         assignPublicIp: configBoolean(config, key("assignPublicIp")) ?? true,
         expireUploadsAfterDays: expire === undefined ? false : requireIntegerInRange(key("expireUploadsAfterDays"), expire, 1, 3650),
+        sharding: sharding && { aboveBytes: sharding.aboveBytes, shardBytes: sharding.shardBytes, maxShards: sharding.maxShards },
     };
 }
 
@@ -363,6 +378,12 @@ export interface CostWorkload {
     spotDiscount?: number;
     /** Subtracts the monthly free tier (account-wide; see FREE_TIER). @default false */
     applyFreeTier?: boolean;
+    /** Price byte-range shards for files above this size, MB (overrides the stack's processor.shardAboveBytes). @default the stack's */
+    shardAboveMB?: number;
+    /** Target shard size, MB (overrides processor.shardBytes). @default the stack's, else 1 GiB */
+    shardMB?: number;
+    /** Most shards per file (overrides processor.maxShards). @default the stack's, else 16 */
+    maxShards?: number;
 }
 
 /** Names used for workload fields in error messages (the CLI passes its flag names). */
@@ -436,6 +457,9 @@ const DEFAULT_FIELDS: CostWorkloadFields = {
     eksNodeHourlyUsd: "eksNodeHourlyUsd",
     spotDiscount: "spotDiscount",
     applyFreeTier: "applyFreeTier",
+    shardAboveMB: "shardAboveMB",
+    shardMB: "shardMB",
+    maxShards: "maxShards",
 };
 
 function requireNumberInRange(field: string, value: number, min: number, max: number, minExclusive = false): number {
@@ -470,6 +494,8 @@ export interface ResolvedWorkload {
     eksNodeHourlyUsd?: number;
     spotDiscount: number;
     applyFreeTier: boolean;
+    /** Byte-range shards per file in UploadTrigger: 1 unless sharding is on and the file is above its threshold. */
+    shards: number;
 }
 
 /**
@@ -515,6 +541,12 @@ export function resolveWorkload(workload: CostWorkload, stack: StackCostConfig, 
         throw new ValidationError(`${given}: is set without ${missing}; set both to price KubernetesJobs on nodes, or neither for Fargate pods`);
     }
     const spotDiscount = requireNumberInRange(f.spotDiscount, workload.spotDiscount ?? prices.fargate.spotDiscount, 0, 0.9);
+    const mbField = (field: string, v: number | undefined) => (v === undefined ? undefined : Math.round(requireNumberInRange(field, v, 0, 5_000_000, true) * 1e6));
+    const aboveBytes = mbField(f.shardAboveMB, workload.shardAboveMB) ?? stack.sharding?.aboveBytes;
+    const shardBytes = mbField(f.shardMB, workload.shardMB) ?? stack.sharding?.shardBytes ?? DEFAULT_SHARD_BYTES;
+    const maxShards = workload.maxShards === undefined ? (stack.sharding?.maxShards ?? DEFAULT_MAX_SHARDS) : requireIntegerInRange(f.maxShards, workload.maxShards, 2, 1000);
+    const sizeBytes = workload.fileSizeMB === undefined ? undefined : workload.fileSizeMB * 1e6;
+    const shards = aboveBytes === undefined || sizeBytes === undefined || sizeBytes <= aboveBytes ? 1 : Math.max(1, Math.min(maxShards, Math.ceil(sizeBytes / shardBytes)));
     return {
         filesPerMonth: workload.filesPerMonth,
         fileSizeMB: workload.fileSizeMB,
@@ -538,6 +570,7 @@ export function resolveWorkload(workload: CostWorkload, stack: StackCostConfig, 
         eksNodeHourlyUsd: eksNodeHourlyUsd === undefined ? undefined : requireNumberInRange(f.eksNodeHourlyUsd, eksNodeHourlyUsd, 0, 1000, true),
         spotDiscount,
         applyFreeTier: workload.applyFreeTier ?? COST_DEFAULTS.applyFreeTier,
+        shards,
     };
 }
 
@@ -579,7 +612,7 @@ export interface PatternEstimate {
 export interface CostReport {
     stack: StackCostConfig;
     workload: ResolvedWorkload;
-    /** Billed seconds of one UploadTrigger task. */
+    /** Billed task seconds of one UploadTrigger file (all its shards' tasks when it is sharded). */
     taskSecondsPerFile: number;
     patterns: PatternEstimate[];
 }
@@ -724,6 +757,39 @@ function seconds(n: number): string {
     return `${Math.round(n / 360) / 10} h`;
 }
 
+/** Bytes per ranged GET of a shard (s3-reader.ts's default part). */
+export const SHARD_RANGE_GET_MIB = 8;
+/** How often the coordinator looks at its shards (app/src/processor/shard.ts, with the default SHARD_STALE_MS). */
+export const SHARD_WATCH_SECONDS = 1;
+
+/**
+ * One file of UploadTrigger in its shards: n tasks each working 1/n of the file; the coordinator
+ * also waits one task start for the last shard to start. S3 requests per file: per shard about
+ * 6 PUTs (launch, heartbeat, partial, done, failed/merge markers) and 3 GETs, a ranged GET per 8 MiB,
+ * and one LIST and one GET per coordinator look.
+ */
+function uploadShards(w: ResolvedWorkload): { shards: number; taskSeconds: number; shardWorkSeconds: number; shardTaskSeconds: number; coordinatorSeconds: number; putAndList: number; gets: number } {
+    const n = w.shards;
+    if (n <= 1) {
+        const taskSeconds = billedTaskSeconds(w.taskStartupSeconds, w.secondsPerFile);
+        return { shards: 1, taskSeconds, shardWorkSeconds: w.secondsPerFile, shardTaskSeconds: taskSeconds, coordinatorSeconds: taskSeconds, putAndList: 0, gets: 0 };
+    }
+    const shardWorkSeconds = (w.secondsPerFile - w.requestSecondsPerFile) / n + w.requestSecondsPerFile;
+    const shardTaskSeconds = billedTaskSeconds(w.taskStartupSeconds, shardWorkSeconds);
+    const coordinatorSeconds = billedTaskSeconds(w.taskStartupSeconds, w.taskStartupSeconds + shardWorkSeconds);
+    const looks = Math.ceil((w.taskStartupSeconds + shardWorkSeconds) / SHARD_WATCH_SECONDS);
+    const rangedGets = Math.ceil(((w.fileSizeMB ?? 0) * 1e6) / (SHARD_RANGE_GET_MIB * 1_048_576));
+    return {
+        shards: n,
+        taskSeconds: coordinatorSeconds + (n - 1) * shardTaskSeconds,
+        shardWorkSeconds,
+        shardTaskSeconds,
+        coordinatorSeconds,
+        putAndList: 6 * n + 2 * looks,
+        gets: 3 * n + rangedGets + looks,
+    };
+}
+
 /**
  * Estimates the monthly cost of every pattern for a stack and a workload.
  * @param stack the stack's configuration (see {@link stackCostConfig}).
@@ -777,12 +843,20 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
         runNotes.push(`A run needs ${seconds(runWorkSeconds + w.taskStartupSeconds)}, longer than the ${w.scheduleHours} h period: runs overlap; shard the files over several tasks.`);
     }
 
+    // The per-upload task shards a large file (UploadTrigger, and LambdaTrigger, which starts the same task).
+    const sharded = uploadShards(w);
     const upload: PatternEstimate = (() => {
-        const compute = singleTasks(files * taskSeconds);
+        const compute = singleTasks(files * sharded.taskSeconds);
         const lines = [
             ...compute.lines,
             line(`EventBridge S3 events (${s3EventsPerFile} per file: upload, 3 result writes${stack.expireUploadsAfterDays === false ? "" : ", expiry"})`, files * s3EventsPerFile, "events", prices.eventBridgeEventPerMillion, 1e6),
             ...s3Lines(files, 0, prices),
+            ...(sharded.shards > 1
+                ? [
+                      line(`S3 PUT/LIST of the shards (markers, partials, the coordinator's polling)`, files * sharded.putAndList, "requests", prices.s3.putPer1000, 1000),
+                      line(`S3 GET of the shards (${SHARD_RANGE_GET_MIB} MiB ranged reads, partials, done markers)`, files * sharded.gets, "requests", prices.s3.getPer1000, 1000),
+                  ]
+                : []),
             ...logLines(files * logBytesPerFile, stack, prices, free),
             metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
         ];
@@ -791,10 +865,15 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             description: "S3 → EventBridge rule → ECS RunTask: one Fargate task per file",
             lines,
             totalUsd: total(lines),
-            latencySummary: `~30–60 s + ${work}`,
-            latency: `Seconds for S3 → EventBridge, then the task starts in ~30–60 s (ENI, image pull) and works ${work}: about 30–60 s + ${work} per file, every file in parallel.`,
+            latencySummary: sharded.shards > 1 ? `~60–120 s + ${seconds(sharded.shardWorkSeconds)} (${sharded.shards} shards)` : `~30–60 s + ${work}`,
+            latency:
+                sharded.shards > 1
+                    ? `Seconds for S3 → EventBridge, then the coordinator starts in ~30–60 s, starts ${sharded.shards - 1} shard tasks (another ~30–60 s each, in parallel) and every shard works ${seconds(sharded.shardWorkSeconds)}: about 60–120 s + ${seconds(sharded.shardWorkSeconds)} per file instead of 30–60 s + ${work}.`
+                    : `Seconds for S3 → EventBridge, then the task starts in ~30–60 s (ENI, image pull) and works ${work}: about 30–60 s + ${work} per file, every file in parallel.`,
             notes: [
-                `Each task is billed ${taskSeconds} s (${w.taskStartupSeconds} s startup + ${work} work, minimum ${FARGATE_MINIMUM_BILLED_SECONDS} s).`,
+                sharded.shards > 1
+                    ? `Each file runs in ${sharded.shards} byte-range shards (docs/sharding.md): ${sharded.shards} tasks billed ${seconds(sharded.taskSeconds)} in all (${sharded.shards - 1} × ${seconds(sharded.shardTaskSeconds)}, and the coordinator ${seconds(sharded.coordinatorSeconds)}: it waits one task start for the last shard), against ${taskSeconds} s for one task.`
+                    : `Each task is billed ${taskSeconds} s (${w.taskStartupSeconds} s startup + ${work} work, minimum ${FARGATE_MINIMUM_BILLED_SECONDS} s).`,
                 compute.note,
                 "ECS RunTask and the rule's ECS target cost nothing extra; task state-change events (failure alerts) are free AWS management events.",
             ],
@@ -870,7 +949,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
     })();
 
     const lambda: PatternEstimate = (() => {
-        const compute = singleTasks(files * taskSeconds);
+        const compute = singleTasks(files * sharded.taskSeconds);
         const gbSeconds = files * (w.lambdaDurationMs / 1000) * (w.lambdaMemoryMB / 1024);
         const gbSecondPrice = w.lambdaArchitecture === "ARM64" ? prices.lambda.gbSecondArm : prices.lambda.gbSecondX86;
         const lines = [
@@ -889,7 +968,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             latencySummary: `~1 s + ~30–60 s + ${work}`,
             latency: `S3 notification and Lambda in about a second (cold start included), then as UploadTrigger: ~30–60 s task start + ${work}.`,
             notes: [
-                `Each task is billed ${taskSeconds} s, as UploadTrigger.`,
+                sharded.shards > 1 ? `Each file is billed ${seconds(sharded.taskSeconds)} of tasks in ${sharded.shards} shards, as UploadTrigger.` : `Each task is billed ${taskSeconds} s, as UploadTrigger.`,
                 compute.note,
                 "S3 event notifications to Lambda are free; no EventBridge charge.",
             ],
@@ -934,7 +1013,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
         };
     })();
 
-    return { stack, workload: w, taskSecondsPerFile: taskSeconds, patterns: [upload, scheduled, queue, lambda, kubernetes] };
+    return { stack, workload: w, taskSecondsPerFile: sharded.taskSeconds, patterns: [upload, scheduled, queue, lambda, kubernetes] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -106,6 +106,12 @@ export interface TaskRolePolicyArgs {
     statusPrefix: string;
     /** The bucket's KMS key and region, when it is encrypted with a customer managed key. */
     kms?: { keyArn: string; region: string };
+    /**
+     * Byte-range shards (docs/sharding.md): the prefix the shards keep their partials under (read,
+     * write, list and delete there only), and, on ECS, what the coordinator needs to start shards of
+     * its own task definition on its own cluster (a Kubernetes Indexed Job starts nothing).
+     */
+    sharding?: { partialsPrefix: string; launch?: TargetRolePolicyArgs };
 }
 
 /**
@@ -133,6 +139,14 @@ export function taskRolePolicy(args: TaskRolePolicyArgs): PolicyDocument {
             Resource: [objects(args.outputPrefix), objects(args.statusPrefix)],
         },
     ];
+    if (args.sharding !== undefined) {
+        const partials = args.sharding.partialsPrefix;
+        statements.push(
+            { Sid: "ShardPartials", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: objects(partials) },
+            { Sid: "ListShardPartials", Effect: "Allow", Action: "s3:ListBucket", Resource: args.bucketArn, Condition: { StringLike: { "s3:prefix": `${iamLiteral(partials)}*` } } },
+            ...(args.sharding.launch === undefined ? [] : runTaskStatements(args.sharding.launch)),
+        );
+    }
     if (args.kms !== undefined) {
         statements.push({
             Sid: "UseBucketKey",
@@ -195,11 +209,16 @@ export function clusterTaskArns(clusterArn: string): string {
 }
 
 /**
- * The EventBridge target role: run this task family on this cluster, pass exactly its two roles to
- * ECS tasks, and tag the tasks it starts (needed when tags are propagated).
+ * ecs:RunTask on every revision of one task definition family, only in one cluster (`ecs:cluster`),
+ * and iam:PassRole on exactly the task's two roles, only to ECS tasks (`iam:PassedToService`).
+ * - RunTask's resource is the task definition, `ecs:cluster` its condition key:
+ *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
+ * - Starting a task with a task role and an execution role needs iam:PassRole on both:
+ *   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html,
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html (iam:PassedToService).
  */
-export function targetRolePolicy(args: TargetRolePolicyArgs): PolicyDocument {
-    return document(
+export function runTaskStatements(args: TargetRolePolicyArgs): PolicyStatement[] {
+    return [
         {
             Sid: "RunTask",
             Effect: "Allow",
@@ -214,6 +233,16 @@ export function targetRolePolicy(args: TargetRolePolicyArgs): PolicyDocument {
             Resource: [args.executionRoleArn, args.taskRoleArn],
             Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
         },
+    ];
+}
+
+/**
+ * The EventBridge target role: run this task family on this cluster, pass exactly its two roles to
+ * ECS tasks, and tag the tasks it starts (needed when tags are propagated).
+ */
+export function targetRolePolicy(args: TargetRolePolicyArgs): PolicyDocument {
+    return document(
+        ...runTaskStatements(args),
         {
             Sid: "TagStartedTasks",
             Effect: "Allow",

@@ -15,3 +15,4 @@ export * from "./kubernetes";
 export * from "./schedule";
 export * from "./cost";
 export * from "./image";
+export * from "./sharding";

@@ -216,6 +216,10 @@ export function describeEvent(e: Exclude<PipelineEvent, FailedEvent>, bucket: st
             const more = e.outputKeys.length > MAX_OUTPUTS_PRINTED ? [`   … and ${e.outputKeys.length - MAX_OUTPUTS_PRINTED} more outputs (listed in the status)`] : [];
             return [`✔  ${key}: ${what} in ${(e.durationMs / 1000).toFixed(1)} s`, ...shown, ...more, `   status  s3://${bucket}/${printable(e.statusKey)}`].join("\n");
         }
+        case "shard-started":
+            return `▶  ${key}: shard ${e.shard} started (attempt ${e.attempt}, ${e.taskArn.slice(e.taskArn.lastIndexOf("/") + 1)})`;
+        case "shard-exited":
+            return `${e.exitCode === 0 ? "·" : "✘"}  ${key}: shard ${e.shard} (attempt ${e.attempt}) exited ${e.exitCode}${e.signal ? ` (${e.signal})` : ""}`;
     }
 }
 

@@ -19,7 +19,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Readable } from "stream";
-import { RESERVED_ENVIRONMENT, processorContainerDefinition } from "../../../components/builders";
+import { RESERVED_ENVIRONMENT, processorContainerDefinition, shardingEnvironment } from "../../../components/builders";
 import type { StackConfig } from "../../../components/stack-config";
 import { formatNotification } from "../notifier/format";
 import type { SlackMessage } from "../notifier/format";
@@ -33,6 +33,7 @@ import { LOCAL_CREDENTIALS, LocalS3Server, ObjectCreatedRecord, startLocalS3 } f
 import { REPO_ROOT, loadStackConfig } from "./stack";
 import { PipelineState, QueuedFile, queueId } from "./state";
 import { childNodePath, transpileTree } from "./transpile";
+import { LocalEcs, StartedTask, startLocalEcs } from "./ecs-server";
 
 const CONTAINER = "processor";
 const PROCESSOR_MAIN = path.join(REPO_ROOT, "app", "src", "processor", "main.ts");
@@ -53,7 +54,10 @@ export type PipelineEvent =
     | { type: "interrupted"; key: string; exitCode: number }
     /** Killed by a signal mid-file; its `running` status has a dead owner, so it runs again. */
     | { type: "requeued"; key: string; exitCode: number; signal?: string }
-    | { type: "failed"; key: string; exitCode: number; signal?: string; errorClass: string; message: string; statusKey: string; slack: SlackMessage; taskStopped: Record<string, unknown> };
+    | { type: "failed"; key: string; exitCode: number; signal?: string; errorClass: string; message: string; statusKey: string; slack: SlackMessage; taskStopped: Record<string, unknown> }
+    /** A shard task a coordinator started with RunTask (docs/sharding.md), as a local process. */
+    | { type: "shard-started"; key: string; shard: number; attempt: number; taskArn: string; pid?: number }
+    | { type: "shard-exited"; key: string; shard: number; attempt: number; taskArn: string; exitCode: number; signal?: string };
 
 export type FailedEvent = Extract<PipelineEvent, { type: "failed" }>;
 
@@ -149,6 +153,10 @@ export class LocalPipeline {
     private stopped?: Promise<{ pending: number }>;
     private readonly route: Route;
     private readonly taskEnv: Record<string, string>;
+    /** With sharding on: RunTask and the task metadata endpoint, and the runner of shard tasks (a process each). */
+    private ecs?: LocalEcs;
+    private shardRunner?: ProcessRunner;
+    private readonly shardTasks = new Set<Promise<void>>();
 
     private constructor(
         readonly s3: LocalS3Server,
@@ -216,6 +224,10 @@ export class LocalPipeline {
                     ? new ProcessRunner(options.processorCommand ?? [process.execPath, built.main, ...command], runnerOptions)
                     : new PoolRunner(built.host, { ...runnerOptions, command });
             const pipeline = new LocalPipeline(s3, bucket, config, stack, concurrency, runner, dataDir, owned, state, options.environment ?? {}, options.onEvent ?? (() => undefined), options.onLog);
+            if (pipeline.taskEnv.SHARD_ABOVE_BYTES !== undefined) {
+                pipeline.shardRunner = new ProcessRunner([process.execPath, built.main, ...command], runnerOptions);
+                pipeline.ecs = await startLocalEcs({ family: `${stack}-processor`, container: CONTAINER, onRunTask: (task) => pipeline.runShardTask(task) });
+            }
             await pipeline.resume(leftoverProcesses);
             return pipeline;
         } catch (e) {
@@ -232,9 +244,9 @@ export class LocalPipeline {
         return this.s3.endpoint;
     }
 
-    /** Files queued or being processed. */
+    /** Files queued or being processed, and shard tasks running. */
     get pendingCount(): number {
-        return this.queue.length + this.active.size;
+        return this.queue.length + this.active.size + this.shardTasks.size;
     }
 
     /** Uploads an object (a string, bytes, or a stream of any size); its notification queues it if the rule matches. */
@@ -262,8 +274,9 @@ export class LocalPipeline {
     stop(): Promise<{ pending: number }> {
         return (this.stopped ??= (async () => {
             this.stopping = true;
-            await this.runner.stop();
-            await Promise.all(this.active.values());
+            await Promise.all([this.runner.stop(), this.shardRunner?.stop()]);
+            await Promise.all([...this.active.values(), ...this.shardTasks]);
+            await this.ecs?.close();
             const pending = this.state.pending().files.length;
             await this.s3.close();
             this.state.release();
@@ -396,7 +409,8 @@ export class LocalPipeline {
             // The task's scratch volume: inside the data folder, like everything the pipeline writes.
             scratchPath: this.scratchDir(),
             scratchVolumeName: "scratch",
-            environment: this.environment,
+            // The stack's sharding (processor.shardAboveBytes): shards run as local processes (ecs-server.ts).
+            environment: { ...(this.config.sharding ? shardingEnvironment(this.config.sharding, { subnetIds: [], securityGroupIds: [], assignPublicIp: false }) : {}), ...this.environment },
         });
         return Object.fromEntries(container.environment.map((e) => [e.name, e.value]));
     }
@@ -417,11 +431,41 @@ export class LocalPipeline {
         }
     }
 
+    /** ECS's variables for a new task: its metadata endpoint, and where RunTask goes (with sharding on). */
+    private ecsEnvironment(task = this.ecs?.newTask()): Record<string, string> {
+        return this.ecs && task ? { ECS_ENDPOINT: this.ecs.endpoint, ECS_CONTAINER_METADATA_URI_V4: task.metadataUri } : {};
+    }
+
+    /** A shard task a coordinator started: the task's environment with the call's overrides, as a new process. */
+    private runShardTask(task: StartedTask): void {
+        const key = task.environment.S3_KEY ?? "";
+        const shard = Number(task.environment.SHARD_INDEX);
+        const attempt = Number(task.environment.SHARD_ATTEMPT ?? 1);
+        const runner = this.shardRunner;
+        if (runner === undefined || this.stopping) {
+            return;
+        }
+        const done = runner
+            .run({
+                env: { ...this.taskEnv, ...task.environment, ...this.ecsEnvironment(task) },
+                onStart: (pid) => this.onEvent({ type: "shard-started", key, shard, attempt, taskArn: task.taskArn, pid }),
+                onLog: (entry) => this.onLog?.(key, entry),
+            })
+            .then((result) => {
+                this.onEvent({ type: "shard-exited", key, shard, attempt, taskArn: task.taskArn, exitCode: result.exitCode, signal: result.signal });
+            })
+            .finally(() => {
+                this.shardTasks.delete(done);
+                this.pump();
+            });
+        this.shardTasks.add(done);
+    }
+
     private async run(job: Job): Promise<void> {
         this.onEvent({ type: "started", key: job.key });
         let last: Record<string, unknown> | undefined;
         const result = await this.runner.run({
-            env: { ...this.taskEnv, ...job.env },
+            env: { ...this.taskEnv, ...job.env, ...this.ecsEnvironment() },
             onLog: (entry) => {
                 this.onLog?.(job.key, entry);
                 if (entry.msg === "progress") {

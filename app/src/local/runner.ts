@@ -20,6 +20,8 @@ export interface RunRequest {
     env: Record<string, string>;
     /** Called for each JSON log line the processor writes. */
     onLog?: (entry: Record<string, unknown>) => void;
+    /** Called with the process's id when it starts (the process runner only: pool hosts run many files). */
+    onStart?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -142,6 +144,7 @@ export class ProcessRunner implements ProcessorRunner {
             child.once("spawn", () => {
                 this.children.add(child);
                 this.options.onSpawn?.(child.pid!);
+                request.onStart?.(child.pid!);
             });
             child.once("close", (code, signal) => {
                 if (this.children.delete(child)) {

@@ -86,6 +86,72 @@ async function exactKeysAndListPages(ctx: KoaContext, next: () => Promise<void>)
     }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3Error = require("s3rver/lib/models/error") as new (code: string, message: string, detail?: Record<string, string>) => Error & { code: string; headers: Record<string, string> };
+
+/** Keys with a conditional PUT in flight: a second one at the same time gets 409, as S3 answers. */
+const conditionalWrites = new Set<string>();
+
+function preconditionFailed(condition: string): Error {
+    return new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: condition });
+}
+
+/**
+ * S3's conditional requests, which s3rver lacks, as AWS documents them
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html,
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html):
+ * - PutObject with `If-None-Match: *`: 412 when the key exists; 409 ConditionalRequestConflict
+ *   while another conditional write of the key is in flight;
+ * - PutObject with `If-Match: <etag>`: 412 unless the key exists with that ETag;
+ * - GetObject / HeadObject with `If-Match: <etag>`: 412 unless the object has that ETag.
+ * Runs after exactKeysAndListPages, so the path holds the key as one encoded segment.
+ */
+async function conditionalRequests(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+    const match = /^\/([^/]+)\/(.+)$/s.exec(ctx.path);
+    const ifNoneMatch = ctx.get("if-none-match");
+    const ifMatch = ctx.get("if-match");
+    if (!match || (ifMatch === "" && (ifNoneMatch === "" || ctx.method !== "PUT")) || ctx.get("x-amz-copy-source") !== "" || ctx.query.uploadId !== undefined) {
+        return next();
+    }
+    const bucket = match[1];
+    const key = decodeURIComponent(match[2]);
+    const store = ctx.store;
+    const currentEtag = async (): Promise<string | undefined> => {
+        if (!(await store.existsObject(bucket, key))) {
+            return undefined;
+        }
+        return String((await store.getMetadata(bucket, key)).etag ?? "").replace(/"/g, "");
+    };
+    if (ctx.method !== "PUT") {
+        // A missing object is the GET's own 404; `*` matches any existing one.
+        const etag = ifMatch === "*" ? undefined : await currentEtag();
+        if (etag !== undefined && etag !== ifMatch.replace(/"/g, "")) {
+            throw preconditionFailed("If-Match");
+        }
+        return next();
+    }
+    const id = `${bucket}/${key}`;
+    if (conditionalWrites.has(id)) {
+        const conflict = new S3Error("OperationAborted", "A conditional request to this object is in progress; retry it");
+        conflict.code = "ConditionalRequestConflict";
+        conflict.headers["x-amz-error-code"] = conflict.code;
+        throw conflict;
+    }
+    conditionalWrites.add(id);
+    try {
+        const etag = await currentEtag();
+        if (ifNoneMatch === "*" && etag !== undefined) {
+            throw preconditionFailed("If-None-Match");
+        }
+        if (ifMatch !== "" && (etag === undefined || (ifMatch !== "*" && etag !== ifMatch.replace(/"/g, "")))) {
+            throw preconditionFailed("If-Match");
+        }
+        await next();
+    } finally {
+        conditionalWrites.delete(id);
+    }
+}
+
 function decodedPath(p: string): string {
     try {
         return decodeURIComponent(p);
@@ -123,7 +189,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory });
     server.store = server.context.store = new SafeStore(directory);
     // After s3rver's logger and XML encoder, before its router (Koa composes the list on `run`).
-    server.middleware.splice(2, 0, exactKeysAndListPages);
+    server.middleware.splice(2, 0, exactKeysAndListPages, conditionalRequests);
     // Koa turns an error thrown while handling a request into that request's error response (500
     // for anything that is not an S3 error) and reports it here; the server goes on.
     server.on("error", (error, ctx) => {

@@ -23,6 +23,9 @@ declare module "s3rver" {
         path: string;
         query: Record<string, string | string[] | undefined>;
         body: unknown;
+        /** A request header's value, "" when absent. */
+        get(header: string): string;
+        store: FilesystemStore;
     }
     class S3rver {
         constructor(options: S3rverOptions);
@@ -85,6 +88,7 @@ declare module "s3rver/lib/stores/filesystem" {
         getBucketPath(bucket: string): string;
         getResourcePath(bucket: string, key: string | undefined, resource: string): string;
         getMetadata(bucket: string, key: string): Promise<Record<string, string | number>>;
+        existsObject(bucket: string, key: string): Promise<boolean>;
         putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
         listObjects(bucket: string, options: ListOptions): Promise<ListResult>;
         getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<S3Object | null>;

@@ -7,10 +7,11 @@
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { BatchConfig, relativeName } from "./config";
 import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
-import { Job } from "./job";
+import { Job, summaryJob } from "./job";
 import { Logger } from "./log";
 import { emitBatchMetrics } from "./metrics";
 import { processOne } from "./run";
+import { shardCount } from "./shard";
 import { readJson, toProcessorError } from "./s3";
 import { StatusDocument, statusKey } from "./status";
 
@@ -98,6 +99,11 @@ export interface BatchDeps {
     job?: Job;
 }
 
+/** Whether the object is split into byte ranges across the batch's shards (sharding on, above the threshold, a job that takes ranges). */
+function rangeSharded(config: BatchConfig, object: ListedObject, job: Job | undefined): boolean {
+    return object.size !== undefined && shardCount(object.size, config.shard) > 1 && (job ?? summaryJob).shardWork?.(config, object.key) !== undefined;
+}
+
 /** Whether the status document says this version was already processed (the check event mode makes). */
 async function alreadyProcessed(s3: S3Client, config: BatchConfig, object: ListedObject, log: Logger): Promise<boolean> {
     const at = statusKey(config.statusPrefix, relativeName(object.key, config.uploadPrefix));
@@ -128,7 +134,10 @@ export async function runBatch(config: BatchConfig, deps: BatchDeps): Promise<Ba
                 break;
             }
             counts.listed++;
-            if (excluded(object.key, config) !== undefined) {
+            // A file above SHARD_ABOVE_BYTES is every pod's: each takes its byte range (docs/sharding.md).
+            const inRanges = config.shardCount > 1 && rangeSharded(config, object, deps.job);
+            const reason = excluded(object.key, config);
+            if (reason !== undefined && !(reason === "shard" && inRanges)) {
                 continue;
             }
             counts.seen++;
@@ -140,7 +149,11 @@ export async function runBatch(config: BatchConfig, deps: BatchDeps): Promise<Ba
             if (deps.signal.aborted) {
                 break;
             }
-            const result = await processOne(config, { key: object.key, size: object.size, exactKey: true }, { ...deps, mode: "batch" });
+            const result = await processOne(config, { key: object.key, size: object.size, exactKey: true }, {
+                ...deps,
+                mode: "batch",
+                indexedShard: inRanges ? { index: config.shardIndex, count: config.shardCount } : undefined,
+            });
             log.info("batch file", { key: object.key, outcome: result.outcome, exitCode: result.exitCode, etag: result.status?.etag ?? object.etag });
             if (result.outcome === "succeeded") {
                 counts.processed++;

@@ -25,6 +25,8 @@ import { ContractError, JobReport } from "./outputs";
 import { Redactor, createRedactor } from "./redact";
 import { commandOutputKey } from "./status";
 import { checkScratchSpace, downloadTo, fileIdentity } from "./workspace";
+import { s3RangeReader } from "./summarize/s3-reader";
+import type { ShardWork } from "./shard";
 
 /** stderr lines a `failed` status keeps, and the characters kept of each. */
 export const STDERR_TAIL_LINES = 20;
@@ -286,7 +288,12 @@ export function runCommand(options: CommandRunOptions): Promise<CommandRun> {
 }
 
 /** The command's environment for one file: the task's, the file's S3 variables, and the contract's. */
-export function commandEnvironment(spec: CommandSpec, ctx: JobContext, inputFile: string, bytes: number): Record<string, string> {
+export function commandEnvironment(
+    spec: CommandSpec,
+    ctx: Pick<JobContext, "config" | "file" | "workspace"> & { object: { key: string; etag: string } },
+    inputFile: string | undefined,
+    bytes: number,
+): Record<string, string> {
     const env: Record<string, string | undefined> = {
         ...spec.env,
         S3_BUCKET: ctx.config.bucket,
@@ -311,47 +318,111 @@ function lastLine(lines: readonly string[]): string {
     return lines.length > 0 ? `: ${lines[lines.length - 1]}` : " (nothing on stderr)";
 }
 
+/**
+ * Runs the command with `env` and resolves when it exited 0; otherwise throws what the status
+ * records: JobInterrupted (SIGTERM), or a CommandError with the processor's exit code.
+ */
+export async function executeCommand(spec: CommandSpec, env: Record<string, string>, stdinFile: string | undefined, log: Logger, signal: AbortSignal): Promise<void> {
+    const run = await runCommand({ argv: spec.argv, env, stdinFile, graceMs: spec.graceMs, log, signal, redact: createRedactor(env) });
+    log.info("command exited", { exitCode: run.exitCode, signal: run.signal, durationMs: run.durationMs });
+    if (run.stopped) {
+        throw new JobInterrupted(
+            run.stopped.killed
+                ? `stopped by SIGTERM; the command ignored it for its ${spec.graceMs} ms grace period and was killed (SIGKILL)`
+                : `stopped by SIGTERM; the command ${run.signal !== null ? `ended by ${run.signal}` : `exited ${run.exitCode}`} ${run.stopped.afterMs} ms after it`,
+            run.stopped.killed,
+        );
+    }
+    if (run.startError !== undefined) {
+        throw new CommandError(`the command ${JSON.stringify(spec.argv[0])} could not be started: ${run.startError}`, ExitCode.CONFIG, "CommandFailed:not-started", undefined, undefined, []);
+    }
+    if (run.exitCode !== 0) {
+        const { exitCode, errorClass } = classifyCommandExit(run.exitCode, run.signal);
+        const how = run.signal !== null ? `was killed by ${run.signal}` : `exited ${run.exitCode}`;
+        throw new CommandError(`the command ${how}${lastLine(run.stderrTail)}`, exitCode, errorClass, run.exitCode ?? undefined, run.signal ?? undefined, run.stderrTail);
+    }
+}
+
 /** The job that runs `spec` for each file. */
 export function commandJob(spec: CommandSpec): Job {
     return {
         kind: "command",
         outputKey: (config, relative, outputPath) => commandOutputKey(config.outputPrefix, relative, outputPath),
+        shardWork: (config) => (config.shard.commandAcceptsRange ? commandShardWork(spec) : undefined),
         async run(ctx: JobContext): Promise<JobReport> {
             await checkScratchSpace(ctx.workspace.root, ctx.object.size);
             const { file, bytes } = await downloadTo(ctx.workspace, ctx.object.key, ctx.object.body, ctx.object.size, ctx.signal);
             const before = await fileIdentity(file);
             const env = commandEnvironment(spec, ctx, file, bytes);
-            const run = await runCommand({
-                argv: spec.argv,
-                env,
-                stdinFile: spec.stdin ? file : undefined,
-                graceMs: spec.graceMs,
-                log: ctx.log,
-                signal: ctx.signal,
-                redact: createRedactor(env),
-            });
-            ctx.log.info("command exited", { exitCode: run.exitCode, signal: run.signal, durationMs: run.durationMs });
-            if (run.stopped) {
-                throw new JobInterrupted(
-                    run.stopped.killed
-                        ? `stopped by SIGTERM; the command ignored it for its ${spec.graceMs} ms grace period and was killed (SIGKILL)`
-                        : `stopped by SIGTERM; the command ${run.signal !== null ? `ended by ${run.signal}` : `exited ${run.exitCode}`} ${run.stopped.afterMs} ms after it`,
-                    run.stopped.killed,
-                );
-            }
-            if (run.startError !== undefined) {
-                throw new CommandError(`the command ${JSON.stringify(spec.argv[0])} could not be started: ${run.startError}`, ExitCode.CONFIG, "CommandFailed:not-started", undefined, undefined, []);
-            }
-            if (run.exitCode !== 0) {
-                const { exitCode, errorClass } = classifyCommandExit(run.exitCode, run.signal);
-                const how = run.signal !== null ? `was killed by ${run.signal}` : `exited ${run.exitCode}`;
-                throw new CommandError(`the command ${how}${lastLine(run.stderrTail)}`, exitCode, errorClass, run.exitCode ?? undefined, run.signal ?? undefined, run.stderrTail);
-            }
+            await executeCommand(spec, env, spec.stdin ? file : undefined, ctx.log, ctx.signal);
             const after = await fileIdentity(file);
             if (before === undefined || after === undefined || before.ino !== after.ino || before.size !== after.size || before.mtimeMs !== after.mtimeMs) {
                 throw new ContractError("input-modified", "the command changed or removed INPUT_FILE; read the input, write only to OUTPUT_DIR and WORK_DIR");
             }
             return { bytesRead: bytes };
+        },
+    };
+}
+
+/** What a range command must write in OUTPUT_DIR for its shard: any JSON; `rows`, when a number, is the shard's row count. */
+export const PARTIAL_FILE = "partial.json";
+
+/**
+ * A command that declares it accepts a byte range (`processor.commandAcceptsRange`,
+ * COMMAND_ACCEPTS_RANGE) takes part in sharding with the same contract as the summariser:
+ * - a shard runs it with INPUT_FILE holding the object's bytes from INPUT_FILE_OFFSET (one byte
+ *   before INPUT_RANGE_START, so it can tell whether a record starts exactly there; 0 for the first
+ *   shard) to INPUT_RANGE_END plus up to MAX_LINE_BYTES more (so the last record that starts in
+ *   the range is whole), SHARD_INDEX and SHARD_COUNT; it processes the records whose first byte is
+ *   in [INPUT_RANGE_START, INPUT_RANGE_END) and writes OUTPUT_DIR/partial.json;
+ * - the merge runs it once more with INPUT_PARTIALS_DIR holding 0.json … (N-1).json (the shards'
+ *   partial.json, in order) and no INPUT_FILE; it writes the final outputs to OUTPUT_DIR as usual.
+ */
+export function commandShardWork(spec: CommandSpec): ShardWork {
+    return {
+        async partial(ctx) {
+            const from = Math.max(0, ctx.start - 1);
+            const tailEnd = Math.min(ctx.object.size, ctx.end + (ctx.config.summary.maxLineBytes ?? 1048576));
+            await checkScratchSpace(ctx.workspace.root, tailEnd - from);
+            const reader = s3RangeReader(ctx.s3, ctx.config.bucket, ctx.object.key, ctx.object.etag, ctx.object.size);
+            const body = (async function* () {
+                for await (const part of reader.read(from, tailEnd, ctx.signal)) {
+                    yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+                }
+            })();
+            const { file, bytes } = await downloadTo(ctx.workspace, ctx.object.key, body, tailEnd - from, ctx.signal);
+            const env = {
+                ...commandEnvironment(spec, ctx, file, ctx.object.size),
+                INPUT_RANGE_START: String(ctx.start),
+                INPUT_RANGE_END: String(ctx.end),
+                INPUT_FILE_OFFSET: String(from),
+                INPUT_FILE_BYTES: String(bytes),
+                SHARD_INDEX: String(ctx.index),
+                SHARD_COUNT: String(ctx.count),
+            };
+            await executeCommand(spec, env, spec.stdin ? file : undefined, ctx.log, ctx.signal);
+            let text: string;
+            try {
+                text = await fs.promises.readFile(path.join(ctx.workspace.outputDir, PARTIAL_FILE), "utf8");
+            } catch {
+                throw new ContractError("no-partial", `the command exited 0 but wrote no OUTPUT_DIR/${PARTIAL_FILE} for its range; a range command writes its partial result there`);
+            }
+            let partial: unknown;
+            try {
+                partial = JSON.parse(text);
+            } catch (e) {
+                throw new ContractError("partial-not-json", `OUTPUT_DIR/${PARTIAL_FILE} is not JSON: ${(e as Error).message}`);
+            }
+            const rows = (partial as { rows?: unknown } | null)?.rows;
+            return { partial, rows: typeof rows === "number" && Number.isFinite(rows) ? rows : 0 };
+        },
+        async merge(ctx, partials) {
+            const dir = path.join(ctx.workspace.workDir, "partials");
+            await fs.promises.mkdir(dir);
+            await Promise.all(partials.map((p, i) => fs.promises.writeFile(path.join(dir, `${i}.json`), `${JSON.stringify(p)}\n`)));
+            const env: Record<string, string> = { ...commandEnvironment(spec, ctx, undefined, ctx.object.size), INPUT_PARTIALS_DIR: dir, SHARD_COUNT: String(ctx.count) };
+            await executeCommand(spec, env, undefined, ctx.log, ctx.signal);
+            return { bytesRead: ctx.object.size };
         },
     };
 }

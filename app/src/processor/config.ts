@@ -43,6 +43,36 @@ export interface CommonConfig {
     commandStdin: boolean;
     /** How long after SIGTERM a command may take to exit before its process group is killed (COMMAND_GRACE_MS); below shutdownGraceMs. */
     commandGraceMs: number;
+    /** Byte-range shards of one large file (docs/sharding.md). */
+    shard: ShardConfig;
+}
+
+/** Byte-range sharding of one large upload across tasks (docs/sharding.md). */
+export interface ShardConfig {
+    /** SHARD_ABOVE_BYTES: a file larger than this is split; unset: sharding is off. */
+    aboveBytes?: number;
+    /** SHARD_BYTES: target bytes per shard. */
+    shardBytes: number;
+    /** SHARD_MAX: at most this many shards per file. */
+    maxShards: number;
+    /** SHARD_MAX_ATTEMPTS: runs of one shard before the file is failed. */
+    maxAttempts: number;
+    /** SHARD_STALE_MS: a shard whose heartbeat has not changed for this long (or that never started) is run again. */
+    staleMs: number;
+    /** S3_PARTIALS_PREFIX: where shards keep their partial results and markers until the merge deletes them. */
+    partialsPrefix: string;
+    /** COMMAND_ACCEPTS_RANGE: the job's command processes a byte range and merges partials (README, docs/sharding.md). */
+    commandAcceptsRange: boolean;
+    /** ECS_ENDPOINT: an ECS-compatible endpoint for RunTask (the local pipeline's); AWS when unset. */
+    ecsEndpoint?: string;
+    /** SHARD_SUBNETS, SHARD_SECURITY_GROUPS, SHARD_ASSIGN_PUBLIC_IP: the network the shard tasks get (the upload rule's). */
+    subnets: string[];
+    securityGroups: string[];
+    assignPublicIp: boolean;
+    /** SHARD_CAPACITY_PROVIDERS: `FARGATE:1,FARGATE_SPOT:3` (name:weight[:base]); empty: launch type FARGATE. */
+    capacityProviders: { capacityProvider: string; weight: number; base: number }[];
+    /** Set in a shard task started by a coordinator (SHARD_INDEX, SHARD_COUNT, SHARD_ETAG, SHARD_ATTEMPT). */
+    role?: { index: number; count: number; etag: string; attempt: number };
 }
 
 /** One file to process, as an event, a listing or a queue message names it. */
@@ -225,6 +255,60 @@ function readCommon(env: Env, bucket: string): CommonConfig {
         scratchDir,
         commandStdin: optionalBool(env, "COMMAND_STDIN") ?? false,
         commandGraceMs,
+        shard: readShardConfig(env, uploadPrefix, outputPrefix, statusPrefix),
+    };
+}
+
+/** `a,b , c` → `["a", "b", "c"]`. */
+function list(env: Env, name: string): string[] {
+    return (env[name] ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+}
+
+/** The sharding settings (docs/sharding.md); throws ProcessorError (exit 64) naming the variable. */
+export function readShardConfig(env: Env, uploadPrefix: string, outputPrefix: string, statusPrefix: string): ShardConfig {
+    const partialsPrefix = env.S3_PARTIALS_PREFIX || "partials/";
+    for (const [name, prefix] of [["S3_UPLOAD_PREFIX", uploadPrefix], ["S3_OUTPUT_PREFIX", outputPrefix], ["S3_STATUS_PREFIX", statusPrefix]] as const) {
+        if (partialsPrefix.startsWith(prefix) || prefix.startsWith(partialsPrefix)) {
+            fail(`S3_PARTIALS_PREFIX: ${JSON.stringify(partialsPrefix)} overlaps ${name} ${JSON.stringify(prefix)}; give the partials their own prefix such as partials/`);
+        }
+    }
+    const capacityProviders = list(env, "SHARD_CAPACITY_PROVIDERS").map((item) => {
+        const m = /^([A-Za-z0-9_-]+):(\d+)(?::(\d+))?$/.exec(item);
+        if (!m) {
+            fail(`SHARD_CAPACITY_PROVIDERS: ${JSON.stringify(item)} is not name:weight or name:weight:base, such as FARGATE:1,FARGATE_SPOT:3`);
+        }
+        return { capacityProvider: m[1], weight: Number(m[2]), base: Number(m[3] ?? 0) };
+    });
+    const count = optionalInt(env, "SHARD_COUNT", 2, 10000);
+    let role: ShardConfig["role"];
+    if (count !== undefined || isSet(env, "SHARD_INDEX")) {
+        if (count === undefined) {
+            fail("SHARD_COUNT is not set; a shard task needs SHARD_INDEX, SHARD_COUNT and SHARD_ETAG (its coordinator sets them)");
+        }
+        const index = optionalInt(env, "SHARD_INDEX", 0, count - 1, ` (SHARD_COUNT is ${count})`);
+        const etag = (env.SHARD_ETAG ?? "").replace(/"/g, "");
+        if (index === undefined || etag === "") {
+            fail(`${index === undefined ? "SHARD_INDEX" : "SHARD_ETAG"} is not set; a shard task needs SHARD_INDEX, SHARD_COUNT and SHARD_ETAG (its coordinator sets them)`);
+        }
+        role = { index, count, etag, attempt: optionalInt(env, "SHARD_ATTEMPT", 1, 1000) ?? 1 };
+    }
+    return {
+        aboveBytes: optionalInt(env, "SHARD_ABOVE_BYTES", 0, Number.MAX_SAFE_INTEGER),
+        shardBytes: optionalInt(env, "SHARD_BYTES", 1, Number.MAX_SAFE_INTEGER) ?? 1024 * 1024 * 1024,
+        maxShards: optionalInt(env, "SHARD_MAX", 2, 10000) ?? 16,
+        maxAttempts: optionalInt(env, "SHARD_MAX_ATTEMPTS", 1, 100) ?? 3,
+        staleMs: optionalInt(env, "SHARD_STALE_MS", 100, 86400000) ?? 10 * 60 * 1000,
+        partialsPrefix,
+        commandAcceptsRange: optionalBool(env, "COMMAND_ACCEPTS_RANGE") ?? false,
+        ecsEndpoint: optionalUrl(env, "ECS_ENDPOINT", "http://127.0.0.1:4566"),
+        subnets: list(env, "SHARD_SUBNETS"),
+        securityGroups: list(env, "SHARD_SECURITY_GROUPS"),
+        assignPublicIp: optionalBool(env, "SHARD_ASSIGN_PUBLIC_IP") ?? false,
+        capacityProviders,
+        role,
     };
 }
 

@@ -12,10 +12,12 @@ import { Logger } from "./log";
 import { JobReport } from "./outputs";
 import { OpenedObject } from "./s3";
 import { commandOutputKey, summaryKey } from "./status";
-import { summarizeStream } from "./summarize";
+import { FileSummary, PartialSummary, mergePartials, resolvePartials, summarizePartial, summarizeStream } from "./summarize";
 import { summarizeSource } from "./summarize/ranges";
+import { s3RangeReader } from "./summarize/s3-reader";
 import { AbortedError } from "./summarize/types";
 import { Workspace } from "./workspace";
+import type { ShardContext, ShardWork } from "./shard";
 
 export interface JobContext {
     config: CommonConfig;
@@ -41,6 +43,8 @@ export interface Job {
      * AbortedError or JobInterrupted (SIGTERM) on failure.
      */
     run(ctx: JobContext): Promise<JobReport>;
+    /** How the job processes one byte range of `key` and merges the ranges (docs/sharding.md); undefined: whole files only. */
+    shardWork?(config: CommonConfig, key: string): ShardWork | undefined;
 }
 
 /** SIGTERM stopped the job; `message` says how (a command that had to be killed says so). */
@@ -65,11 +69,57 @@ export const SUMMARY_FILE = "summary.json";
  */
 export const RANGED_MIN_BYTES = 8 * 1048576;
 
+/** Writes OUTPUT_DIR/summary.json for the object and returns the job's report of it. */
+async function writeSummary(ctx: Pick<JobContext, "config" | "workspace" | "now">, source: { key: string; etag: string; size?: number }, summary: FileSummary): Promise<JobReport> {
+    const document = {
+        source: { bucket: ctx.config.bucket, ...source },
+        generatedAt: new Date(ctx.now()).toISOString(),
+        ...summary,
+    };
+    await fs.promises.writeFile(path.join(ctx.workspace.outputDir, SUMMARY_FILE), `${JSON.stringify(document, null, 2)}\n`);
+    const badRowsByReason: Record<string, number> = {};
+    for (const [code, kind] of Object.entries(summary.badRows.byReason)) {
+        badRowsByReason[code] = kind.count;
+    }
+    return {
+        rowsProcessed: summary.rows,
+        bytesRead: summary.bytes,
+        badRows: summary.badRows.count,
+        records: summary.accounting.records,
+        lines: summary.accounting.lines,
+        badRowsByReason,
+    };
+}
+
+/** The object of a sharded run as a reader of byte ranges: parallel ranged GETs pinned to its ETag. */
+function rangeReader(ctx: ShardContext) {
+    return s3RangeReader(ctx.s3, ctx.config.bucket, ctx.object.key, ctx.object.etag, ctx.object.size);
+}
+
+/**
+ * The summariser in shards: each shard summarises the records that start in its range into a
+ * partial summary (plain JSON); the merge re-reads only a range whose first record it guessed
+ * wrong (a cut inside a multi-line quoted field: resolvePartials) and merges them into exactly the
+ * summary one task would have written, bad rows' line numbers included.
+ */
+export const summaryShardWork: ShardWork = {
+    async partial(ctx) {
+        const partial = await summarizePartial(rangeReader(ctx), { start: ctx.start, end: ctx.end }, ctx.config.summary, ctx.signal);
+        return { partial, rows: partial.result.rows };
+    },
+    async merge(ctx, partials) {
+        const chained = await resolvePartials(rangeReader(ctx), partials as PartialSummary[], ctx.config.summary, ctx.signal);
+        return writeSummary(ctx, ctx.object, mergePartials(chained, ctx.config.summary));
+    },
+};
+
 /** The built-in summariser: streams the object (no download), writes OUTPUT_DIR/summary.json. */
 export const summaryJob: Job = {
     kind: "summary",
     outputKey: (config, relative, outputPath) =>
         outputPath === SUMMARY_FILE ? summaryKey(config.outputPrefix, relative) : commandOutputKey(config.outputPrefix, relative, outputPath),
+    // A gzip stream cannot be cut into byte ranges: one task reads it.
+    shardWork: (_config, key) => (/\.gz$/i.test(key) ? undefined : summaryShardWork),
     async run(ctx: JobContext): Promise<JobReport> {
         const options = { ...ctx.config.summary, onProgress: ({ rows, bytes }: { rows: number; bytes: number }) => ctx.log.debug("progress", { rows, bytes }) };
         const { object, config } = ctx;
@@ -95,23 +145,6 @@ export const summaryJob: Job = {
         if (ctx.signal.aborted) {
             throw new AbortedError();
         }
-        const document = {
-            source: { bucket: ctx.config.bucket, key: ctx.object.key, etag: ctx.object.etag || ctx.file.etag, size: ctx.object.size ?? ctx.file.size },
-            generatedAt: new Date(ctx.now()).toISOString(),
-            ...summary,
-        };
-        await fs.promises.writeFile(path.join(ctx.workspace.outputDir, SUMMARY_FILE), `${JSON.stringify(document, null, 2)}\n`);
-        const badRowsByReason: Record<string, number> = {};
-        for (const [code, kind] of Object.entries(summary.badRows.byReason)) {
-            badRowsByReason[code] = kind.count;
-        }
-        return {
-            rowsProcessed: summary.rows,
-            bytesRead: summary.bytes,
-            badRows: summary.badRows.count,
-            records: summary.accounting.records,
-            lines: summary.accounting.lines,
-            badRowsByReason,
-        };
+        return writeSummary(ctx, { key: ctx.object.key, etag: ctx.object.etag || (ctx.file.etag ?? ""), size: ctx.object.size ?? ctx.file.size }, summary);
     },
 };

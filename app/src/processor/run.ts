@@ -20,6 +20,8 @@ import { OpenedObject, classify, openObject, readJson, toProcessorError, writeJs
 import { StatusDocument, StatusError, StatusState, statusKey } from "./status";
 import { AbortedError, InputError } from "./summarize/types";
 import { Workspace, createWorkspace, removeWorkspace } from "./workspace";
+import { ecsLauncher } from "./launcher";
+import { ShardedRun, coordinate, runIndexedShard, runShardTask, shardCount } from "./shard";
 
 export interface RunDeps {
     s3: S3Client;
@@ -30,6 +32,11 @@ export interface RunDeps {
     now?: () => number;
     /** What does the work: the built-in summariser (default) or a command (command.ts). */
     job?: Job;
+    /**
+     * Batch mode in a Kubernetes Indexed Job: this pod is shard `index` of `count` of every file above
+     * SHARD_ABOVE_BYTES (docs/sharding.md); nothing is started, the Job's other pods are the shards.
+     */
+    indexedShard?: { index: number; count: number };
 }
 
 export interface RunResult {
@@ -38,6 +45,8 @@ export interface RunResult {
     status?: StatusDocument;
     /** What the job reported (rows, bad rows, its metrics), when it succeeded. */
     report?: JobReport;
+    /** A shard's part of a file (docs/sharding.md): the run that wrote the file's final status emits its metrics, once. */
+    partOnly?: true;
 }
 
 /**
@@ -193,6 +202,55 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
         base.attempt = (previous.attempt ?? 1) + 1;
     }
 
+    const role = config.shard.role;
+    const work = job.shardWork?.(config, object.key);
+    const indexed = deps.indexedShard;
+    const wanted = work !== undefined && base.size !== undefined && base.etag ? shardCount(base.size, config.shard) : 1;
+    // In an Indexed Job the pods are the shards: at most one per pod.
+    const shards = indexed === undefined ? wanted : Math.min(wanted, indexed.count);
+    if (role !== undefined || shards > 1) {
+        object.destroy();
+        if (work === undefined) {
+            return fail(new ProcessorError(`SHARD_INDEX: this task is shard ${role?.index} of a file, but the job processes whole files only (a command needs COMMAND_ACCEPTS_RANGE=true)`, ExitCode.CONFIG, "ConfigError"));
+        }
+        if (role !== undefined && role.etag !== base.etag) {
+            log.info("the object changed after its shards were planned (ETag differs); the newer upload has its own event, nothing to do", { etag: base.etag, shardEtag: role.etag });
+            return { exitCode: ExitCode.OK, outcome: "skipped" };
+        }
+        const run: ShardedRun = {
+            config,
+            file,
+            object: { key: object.key, etag: base.etag as string, size: base.size as number },
+            relative,
+            work,
+            deps: {
+                s3: deps.s3,
+                log,
+                signal: deps.signal,
+                now,
+                taskArn: deps.taskArn,
+                launcher: indexed === undefined ? () => ecsLauncher(config.shard, config.metadataUri, config.region) : undefined,
+                outputKey: (outputPath) => job.outputKey(config, relative, outputPath),
+            },
+        };
+        if (role === undefined) {
+            try {
+                return indexed === undefined ? await coordinate(run, shards, base) : await runIndexedShard(run, indexed.index, shards, base);
+            } catch (e) {
+                return fail(e);
+            }
+        }
+        try {
+            return await runShardTask(run, role.index, role.attempt);
+        } catch (e) {
+            // The file's status belongs to the coordinator and the merge: a shard task that cannot even
+            // start its range leaves it alone (its heartbeat never beats, so the coordinator runs it again).
+            const d = describe(normalise(e));
+            log.error("the shard could not run", { shard: role.index, attempt: role.attempt, errorClass: d.error.class, error: d.error.message, exitCode: d.exitCode });
+            return { exitCode: d.exitCode, outcome: "failed" };
+        }
+    }
+
     let workspace: Workspace | undefined;
     try {
         await writeJson(deps.s3, config.bucket, statusAt, base);
@@ -258,6 +316,9 @@ export async function processOne(config: CommonConfig, file: FileRef, deps: Proc
         const errorClass = e instanceof ProcessorError ? e.errorClass : ((e as Error)?.name ?? "Error");
         log.error("failed", { errorClass, error: (e as Error)?.message ?? String(e), exitCode });
         result = { exitCode, outcome: "failed" };
+    }
+    if (result.partOnly) {
+        return result;
     }
     await emitMetrics({
         outcome: result.outcome,

@@ -66,6 +66,11 @@ export interface StatusDocument {
     metrics?: Record<string, number>;
     throughputRowsPerSecond?: number;
     error?: StatusError;
+    /**
+     * A file processed in byte-range shards (docs/sharding.md): how many, how many are done, failed
+     * attempts (each retried until the last), and the good rows of the shards done so far.
+     */
+    shards?: { total: number; done: number; failed: number; rows: number };
 }
 
 /** Where the status document of a file goes: `<statusPrefix><relative>.json`. */

@@ -263,14 +263,48 @@ function badge(state: DisplayState): string {
     return `<span class="badge s-${state}"><span class="glyph" aria-hidden="true">${STATE_GLYPH[state]}</span> ${STATE_LABEL[state]}</span>`;
 }
 
-function rowsHtml(entry: StatusEntry): string {
+/** A whole, non-negative count, or undefined (a status document is data from a bucket: never trusted). */
+function count(value: unknown): number | undefined {
+    return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * A file processed in byte-range shards (docs/sharding.md): while it runs, a progress bar of the
+ * shards done and the rows so far; after, how many shards it took (and failed attempts retried).
+ */
+function shardsHtml(entry: StatusEntry, state: DisplayState): string {
+    const shards = entry.status.shards;
+    const total = count(shards?.total);
+    const done = count(shards?.done);
+    if (shards === undefined || total === undefined || total < 1 || done === undefined) {
+        return "";
+    }
+    const failed = count(shards.failed) ?? 0;
+    const retried = failed > 0 ? `, ${escapeHtml(plural(failed, "failed attempt"))}` : "";
+    if (state !== "running") {
+        return `<span class="muted shards">in ${escapeHtml(total)} shards${retried}</span>`;
+    }
+    const shown = Math.min(done, total);
+    const rows = count(shards.rows);
+    const label = `${shown} of ${total} shards done${rows === undefined ? "" : `, ${rows.toLocaleString("en-US")} rows so far`}${failed > 0 ? `, ${plural(failed, "failed attempt")} retried` : ""}`;
+    return (
+        `<span class="shards"><progress max="${escapeHtml(total)}" value="${escapeHtml(shown)}" aria-label="${escapeHtml(label)}">${escapeHtml(shown)}/${escapeHtml(total)}</progress>` +
+        ` <span class="muted">${escapeHtml(label)}</span></span>`
+    );
+}
+
+function rowsHtml(entry: StatusEntry, state: DisplayState): string {
+    const shards = shardsHtml(entry, state);
     const rows = entry.status.rowsProcessed;
+    if ((typeof rows !== "number" || !Number.isFinite(rows)) && shards !== "") {
+        return shards;
+    }
     if (typeof rows !== "number" || !Number.isFinite(rows)) {
         return none();
     }
     const bad = entry.status.badRows;
     const badText = typeof bad === "number" && bad > 0 ? ` <span class="muted">(${escapeHtml(bad.toLocaleString("en-US"))} bad)</span>` : "";
-    return `${escapeHtml(rows.toLocaleString("en-US"))}${badText}`;
+    return `${escapeHtml(rows.toLocaleString("en-US"))}${badText}${shards === "" ? "" : ` ${shards}`}`;
 }
 
 function durationHtml(entry: StatusEntry, state: DisplayState, nowMs: number): string {
@@ -343,7 +377,7 @@ function rowHtml(entry: StatusEntry, nowMs: number): string {
     const attempt = typeof entry.status?.attempt === "number" && entry.status.attempt > 1 ? `<span class="muted attempt">attempt ${escapeHtml(entry.status.attempt)}</span>` : "";
     const cells = [
         `<td role="cell" data-label="State" class="c-state">${badge(state)}</td>`,
-        `<td role="cell" data-label="Rows" class="c-num">${state === "unreadable" ? none() : rowsHtml(entry)}</td>`,
+        `<td role="cell" data-label="Rows" class="c-num">${state === "unreadable" ? none() : rowsHtml(entry, state)}</td>`,
         `<td role="cell" data-label="Duration" class="c-num">${state === "unreadable" ? none() : durationHtml(entry, state, nowMs)}</td>`,
         `<td role="cell" data-label="Started" class="c-started">${timeHtml(entry.status?.startedAt, nowMs)}</td>`,
         `<td role="cell" data-label="Error" class="c-error">${errorHtml(entry, state)}</td>`,
@@ -418,6 +452,7 @@ a:focus-visible{background:#fff3b0;color:#1b1f24}
 .rel{font-size:.9em;white-space:nowrap}
 .counts{list-style:none;display:flex;flex-wrap:wrap;gap:.5rem;padding:0;margin:0 0 1rem}
 .count{padding:.3rem .7rem;border-radius:999px;border:1px solid;font-size:.95rem}
+.shards{display:block;font-size:.9rem}.shards progress{width:8rem;height:.9rem;vertical-align:middle}
 .badge{display:inline-block;padding:.1rem .55rem;border-radius:999px;border:1px solid;font-weight:600;font-size:.9rem;white-space:nowrap}
 .glyph{display:inline-block;min-width:1em;text-align:center}
 .s-running .badge,.count.s-running{color:#08427a;background:#dcebfb;border-color:#5c8fcc;border-style:dashed}

@@ -1,0 +1,642 @@
+/**
+ * Byte-range shards of one large upload (docs/sharding.md). The task the upload rule starts is the
+ * coordinator when the file is larger than SHARD_ABOVE_BYTES: it splits the object into
+ * `min(SHARD_MAX, ceil(size / SHARD_BYTES))` ranges, starts shards 1..N-1 as tasks of its own task
+ * definition (launcher.ts), processes shard 0 itself, and watches the others until the file has a
+ * final status. Each shard processes the records that START in its range and writes a partial
+ * result; the last shard to finish merges them into the one output, writes the final status and
+ * deletes the partials.
+ *
+ * Everything shards share lives under `<S3_PARTIALS_PREFIX><name>/<etag>/`:
+ *
+ *   plan.json             created once (If-None-Match: *) by the coordinator: the ranges, the
+ *                         shards' environment, the status document's start. A second event for the
+ *                         same ETag cannot create it, so it starts nothing.
+ *   launch/<i>.<a>        created once before attempt a of shard i is started: one start per attempt,
+ *                         whoever asks (coordinator, a failing shard, the watchdog).
+ *   running/<i>.<a>.json  the heartbeat of attempt a, rewritten every SHARD_STALE_MS / 4.
+ *   <i>.json              shard i's partial result (the same bytes whoever writes them: same range,
+ *                         same ETag).
+ *   done/<i>.json         created once when shard i's partial is written: its row count.
+ *   failed/<i>.<a>.json   created once when attempt a failed: the reason. Whoever creates it starts
+ *                         attempt a+1, or, after SHARD_MAX_ATTEMPTS, fails the file naming the shard.
+ *   merge.json            created once by the shard that merges.
+ *
+ * Why exactly one merge happens, under any interleaving, retries and duplicates. Each shard writes
+ * its partial, then creates its done marker, then lists the done markers. S3 is strongly
+ * consistent (shard-store.ts): a listing started after a PUT completed shows it. Take the done
+ * marker whose PUT completed last; every other marker completed before it, so the listing its
+ * writer starts afterwards shows all N. Hence at least one shard sees all N (no merge is lost). Two
+ * or more may see all N when they finish together, or a retried shard may finish again; the merge
+ * itself is claimed with a create-once write of merge.json, which exactly one caller wins (S3
+ * answers 412 to the others). The partials it reads exist: each was written before its done marker.
+ * A shard retried after its first attempt only looked lost (it was slow, not dead) writes the same
+ * partial again and finds its done marker present: harmless.
+ *
+ * The coordinator is not needed for the merge: any shard can win it, so a coordinator stopped by a
+ * Spot interruption orphans nothing (its own shard is recorded failed and started again). It is
+ * needed for one thing: a shard that dies without a word (SIGKILL, out of memory, never started)
+ * is noticed by its heartbeat going stale while the coordinator watches. If the coordinator is gone
+ * too, the next event for the same ETag (the same bytes uploaded again, an event re-sent) starts
+ * nothing new but watches in its place; until then the file stays `running` and the task-stopped
+ * alert names the dead tasks.
+ *
+ * Progress: the coordinator rewrites the status document with the shards done and failed and the
+ * rows so far, each time with If-Match on the version it wrote last, so it can never overwrite the
+ * final status the merge (or a final failure) wrote in between.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import { CommonConfig, FileRef, ShardConfig } from "./config";
+import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
+import { Logger } from "./log";
+import { ContractError, JobReport, listOutputs, uploadOutputs } from "./outputs";
+import { ShardLauncher } from "./launcher";
+import { createOnce, deletePrefix, getJson, listMarkers, putJson, replaceIfUnchanged } from "./shard-store";
+import { StatusDocument, StatusError, statusKey } from "./status";
+import { AbortedError } from "./summarize/types";
+import { Workspace, createWorkspace, removeWorkspace } from "./workspace";
+
+/** What a job does to take part in sharding. */
+export interface ShardWork {
+    /** Processes the records that start in [ctx.start, ctx.end); resolves with a JSON-serialisable partial and its good rows. */
+    partial(ctx: RangeContext): Promise<{ partial: unknown; rows: number }>;
+    /** Merges the partials (in shard order) into files in ctx.workspace.outputDir; resolves with the job's report. */
+    merge(ctx: ShardContext, partials: unknown[]): Promise<JobReport>;
+}
+
+/** The object a sharded run works on, found and pinned to its ETag. */
+export interface ShardedObject {
+    key: string;
+    etag: string;
+    size: number;
+}
+
+export interface ShardContext {
+    config: CommonConfig;
+    file: FileRef;
+    object: ShardedObject;
+    s3: S3Client;
+    workspace: Workspace;
+    log: Logger;
+    signal: AbortSignal;
+    now: () => number;
+    count: number;
+}
+
+export interface RangeContext extends ShardContext {
+    index: number;
+    start: number;
+    end: number;
+}
+
+export interface ShardDeps {
+    s3: S3Client;
+    log: Logger;
+    signal: AbortSignal;
+    now: () => number;
+    taskArn?: string;
+    /**
+     * Made on first use: only a task that starts shards needs one. None in a Kubernetes Indexed Job:
+     * every pod is a shard already, and the Job runs a failed pod's index again (backoffLimitPerIndex).
+     */
+    launcher?: () => Promise<ShardLauncher>;
+    /** The final key of an output at `path` under OUTPUT_DIR. */
+    outputKey: (path: string) => string;
+}
+
+export interface ShardOutcome {
+    exitCode: ExitCodeValue;
+    outcome: "succeeded" | "failed" | "interrupted" | "skipped";
+    status?: StatusDocument;
+    report?: JobReport;
+    /** This run did its part of a sharded file; the run that wrote the file's final status counts the file (metrics). */
+    partOnly?: true;
+}
+
+/** The shards a file of `size` bytes is split into: 1 (not sharded) unless sharding is on and the file is above the threshold. */
+export function shardCount(size: number, shard: Pick<ShardConfig, "aboveBytes" | "shardBytes" | "maxShards">): number {
+    if (shard.aboveBytes === undefined || size <= shard.aboveBytes) {
+        return 1;
+    }
+    return Math.max(1, Math.min(shard.maxShards, Math.ceil(size / shard.shardBytes)));
+}
+
+/** Shard i's bytes [start, end): equal cuts of the object; a record belongs to the shard its first byte is in. */
+export function shardRange(size: number, count: number, index: number): { start: number; end: number } {
+    return { start: Math.floor((index * size) / count), end: Math.floor(((index + 1) * size) / count) };
+}
+
+/** Where a file's shards keep their markers and partials: `<partialsPrefix><relative>/<etag>/`. */
+export function partialsBase(partialsPrefix: string, relative: string, etag: string): string {
+    return `${partialsPrefix}${relative}/${etag}/`;
+}
+
+/** Shards done, failed attempts, and rows so far: what the status document shows while shards run. */
+export interface ShardProgress {
+    total: number;
+    done: number;
+    /** Failed attempts (each was retried, until the last). */
+    failed: number;
+    rows: number;
+}
+
+interface Plan {
+    count: number;
+    size: number;
+    etag: string;
+    key: string;
+    maxAttempts: number;
+    /** Every shard task's variables besides SHARD_INDEX and SHARD_ATTEMPT. */
+    env: Record<string, string>;
+    /** The status document as the coordinator started it. */
+    status: StatusDocument;
+}
+
+interface Marker {
+    kind: "launch" | "running" | "done" | "failed" | "partial" | "merge" | "plan";
+    index?: number;
+    attempt?: number;
+}
+
+/** What a key under the base is. */
+function parseMarker(rest: string): Marker | undefined {
+    let m: RegExpExecArray | null;
+    if (rest === "plan.json" || rest === "merge.json") {
+        return { kind: rest === "plan.json" ? "plan" : "merge" };
+    }
+    if ((m = /^(\d+)\.json$/.exec(rest))) {
+        return { kind: "partial", index: Number(m[1]) };
+    }
+    if ((m = /^done\/(\d+)\.json$/.exec(rest))) {
+        return { kind: "done", index: Number(m[1]) };
+    }
+    if ((m = /^(launch|running|failed)\/(\d+)\.(\d+)(?:\.json)?$/.exec(rest))) {
+        return { kind: m[1] as "launch" | "running" | "failed", index: Number(m[2]), attempt: Number(m[3]) };
+    }
+    return undefined;
+}
+
+/** One file's sharded run, as seen by one task (the coordinator or a shard). */
+class ShardedFile {
+    readonly base: string;
+    readonly statusAt: string;
+    private launcherMade?: Promise<ShardLauncher>;
+    /** This task wrote the file's final status (so it, not another, counts the file). */
+    wroteFinal = false;
+    /** Rows of each done marker read so far (a done marker never changes). */
+    private readonly doneRows = new Map<string, number>();
+
+    constructor(
+        readonly config: CommonConfig,
+        readonly file: FileRef,
+        readonly object: ShardedObject,
+        readonly relative: string,
+        readonly work: ShardWork,
+        readonly deps: ShardDeps,
+    ) {
+        this.base = partialsBase(config.shard.partialsPrefix, relative, object.etag);
+        this.statusAt = statusKey(config.statusPrefix, relative);
+    }
+
+    get s3(): S3Client {
+        return this.deps.s3;
+    }
+
+    key(rest: string): string {
+        return `${this.base}${rest}`;
+    }
+
+    async list(): Promise<{ key: string; etag: string; marker: Marker }[]> {
+        const listed = await listMarkers(this.s3, this.config.bucket, this.base);
+        return listed.flatMap((l) => {
+            const marker = parseMarker(l.key.slice(this.base.length));
+            return marker ? [{ ...l, marker }] : [];
+        });
+    }
+
+    private launcher(): Promise<ShardLauncher> {
+        const make = this.deps.launcher;
+        if (make === undefined) {
+            return Promise.reject(new Error("this run starts no tasks (an Indexed Job's pods are its shards)"));
+        }
+        return (this.launcherMade ??= make());
+    }
+
+    /** Starts attempt `attempt` of shard `index`, unless someone already did; a start that fails is a failed attempt. */
+    async launch(plan: Plan, index: number, attempt: number): Promise<void> {
+        if (!(await createOnce(this.s3, this.config.bucket, this.key(`launch/${index}.${attempt}`), { at: new Date(this.deps.now()).toISOString(), by: this.deps.taskArn }))) {
+            return;
+        }
+        try {
+            const launcher = await this.launcher();
+            const taskArn = await launcher.launch({ ...plan.env, SHARD_INDEX: String(index), SHARD_ATTEMPT: String(attempt) });
+            this.deps.log.info("started a shard", { shard: index, attempt, shardTaskArn: taskArn });
+        } catch (e) {
+            await this.recordFailure(plan, index, attempt, { class: "ShardNotStarted", message: `the shard's task could not be started: ${(e as Error).message}`, exitCode: ExitCode.TRANSIENT });
+        }
+    }
+
+    /**
+     * Records that attempt `attempt` of shard `index` failed (once, whoever notices), then starts the
+     * next attempt, or after the last one fails the file naming the shard. Returns the file's final
+     * status when this call wrote it; undefined when the shard is run again or it was recorded already.
+     */
+    async recordFailure(plan: Plan, index: number, attempt: number, error: StatusError): Promise<StatusDocument | undefined> {
+        if (!(await createOnce(this.s3, this.config.bucket, this.key(`failed/${index}.${attempt}.json`), error))) {
+            return undefined;
+        }
+        const { start, end } = shardRange(plan.size, plan.count, index);
+        this.deps.log.warn("a shard failed", { shard: index, attempt, maxAttempts: plan.maxAttempts, errorClass: error.class, error: error.message });
+        if (attempt < plan.maxAttempts) {
+            if (this.deps.launcher === undefined) {
+                this.deps.log.info("the Job runs this shard's pod again", { shard: index, nextAttempt: attempt + 1 });
+            } else {
+                await this.launch(plan, index, attempt + 1);
+            }
+            return undefined;
+        }
+        return this.writeFinal(plan, "failed", {
+            error: {
+                ...error,
+                class: `ShardFailed:${error.class}`,
+                message: `shard ${index} of ${plan.count} (bytes ${start}–${end}) failed ${attempt} time${attempt === 1 ? "" : "s"}; the last: ${error.message}`,
+            },
+        });
+    }
+
+    async progress(listed?: Awaited<ReturnType<ShardedFile["list"]>>): Promise<ShardProgress & { merging: boolean }> {
+        const all = listed ?? (await this.list());
+        const done = all.filter((l) => l.marker.kind === "done");
+        const rows = await Promise.all(
+            done.map(async (d) => {
+                if (!this.doneRows.has(d.key)) {
+                    const got = await getJson<{ rows: number }>(this.s3, this.config.bucket, d.key).catch(() => undefined);
+                    if (got === undefined) {
+                        return 0;
+                    }
+                    this.doneRows.set(d.key, got.rows);
+                }
+                return this.doneRows.get(d.key) ?? 0;
+            }),
+        );
+        return {
+            total: 0,
+            done: done.length,
+            failed: all.filter((l) => l.marker.kind === "failed").length,
+            rows: rows.reduce((a, b) => a + b, 0),
+            merging: all.some((l) => l.marker.kind === "merge"),
+        };
+    }
+
+    /** The file's final status, written by the merge or a final failure. */
+    async writeFinal(plan: Plan, state: "succeeded" | "failed" | "interrupted", extra: Partial<StatusDocument>): Promise<StatusDocument> {
+        const p = await this.progress().catch(() => ({ done: 0, failed: 0, rows: 0 }));
+        const completed = this.deps.now();
+        const started = Date.parse(plan.status.startedAt);
+        const doc: StatusDocument = {
+            ...plan.status,
+            ...extra,
+            state,
+            // Rows so far come from the shards' own counts; the merged count replaces them (a shard whose
+            // first record was guessed inside a multi-line quoted field counted a few rows twice).
+            shards: { total: plan.count, done: p.done, failed: p.failed, rows: extra.rowsProcessed ?? p.rows },
+            completedAt: new Date(completed).toISOString(),
+            durationMs: completed - started,
+        };
+        await putJson(this.s3, this.config.bucket, this.statusAt, doc);
+        return doc;
+    }
+
+    /** Shard `index`, attempt `attempt`, in this task: partial, done marker, then the merge if it is last. */
+    async runRange(plan: Plan, index: number, attempt: number): Promise<ShardOutcome> {
+        const log = this.deps.log.with({ shard: index, attempt });
+        const { start, end } = shardRange(plan.size, plan.count, index);
+        let beat = 0;
+        const heartbeat = () =>
+            putJson(this.s3, this.config.bucket, this.key(`running/${index}.${attempt}.json`), { beat: beat++, at: new Date(this.deps.now()).toISOString(), taskArn: this.deps.taskArn }).catch((e: unknown) =>
+                log.warn("could not write the shard's heartbeat", { error: (e as Error).message }),
+            );
+        await heartbeat();
+        const timer = setInterval(() => void heartbeat(), Math.max(50, Math.floor(this.config.shard.staleMs / 4)));
+        let workspace: Workspace | undefined;
+        let rows: number;
+        try {
+            log.info("processing a shard", { start, end, count: plan.count });
+            workspace = await createWorkspace(this.config.scratchDir);
+            const result = await this.work.partial({ ...this.context(plan, workspace, log), index, start, end });
+            if (this.deps.signal.aborted) {
+                throw new AbortedError();
+            }
+            rows = result.rows;
+            await putJson(this.s3, this.config.bucket, this.key(`${index}.json`), { index, start, end, attempt, rows, partial: result.partial });
+            await createOnce(this.s3, this.config.bucket, this.key(`done/${index}.json`), { attempt, rows });
+        } catch (e) {
+            const error = describeError(e, this.deps.signal);
+            log.error("the shard failed", { errorClass: error.class, error: error.message });
+            const final = await this.recordFailure(plan, index, attempt, error).catch((err: unknown) => {
+                log.error("could not record the shard's failure", { error: (err as Error).message });
+                return undefined;
+            });
+            const interrupted = error.class.startsWith("Interrupted");
+            const exitCode = interrupted ? ExitCode.INTERRUPTED : (error.exitCode as ExitCodeValue);
+            // The file fails once, with the run that wrote its final status; an attempt that is run again is only a part.
+            return final === undefined ? { exitCode, outcome: interrupted ? "interrupted" : "failed", partOnly: true } : { exitCode, outcome: "failed", status: final };
+        } finally {
+            clearInterval(timer);
+            if (workspace !== undefined) {
+                await removeWorkspace(workspace).catch(() => undefined);
+            }
+        }
+        log.info("shard done", { rows });
+        return this.mergeIfLast(plan);
+    }
+
+    private context(plan: Plan, workspace: Workspace, log: Logger): ShardContext {
+        return { config: this.config, file: this.file, object: this.object, s3: this.s3, workspace, log, signal: this.deps.signal, now: this.deps.now, count: plan.count };
+    }
+
+    /** Merges when every shard is done and this task wins merge.json (see the comment at the top). */
+    async mergeIfLast(plan: Plan): Promise<ShardOutcome> {
+        const done = new Set((await this.list()).filter((l) => l.marker.kind === "done").map((l) => l.marker.index));
+        if (done.size < plan.count) {
+            return { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
+        }
+        if (!(await createOnce(this.s3, this.config.bucket, this.key("merge.json"), { at: new Date(this.deps.now()).toISOString(), by: this.deps.taskArn }))) {
+            return { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
+        }
+        const log = this.deps.log.with({ shards: plan.count });
+        log.info("every shard is done: merging");
+        let workspace: Workspace | undefined;
+        try {
+            const partials: unknown[] = [];
+            for (let i = 0; i < plan.count; i++) {
+                partials.push((await getJson<{ partial: unknown }>(this.s3, this.config.bucket, this.key(`${i}.json`))).partial);
+            }
+            workspace = await createWorkspace(this.config.scratchDir);
+            const done = await this.work.merge(this.context(plan, workspace, log), partials);
+            const { files, report } = await listOutputs(workspace.outputDir);
+            if (files.length === 0) {
+                throw new ContractError("no-output", "the merge exited 0 but wrote nothing to OUTPUT_DIR; write at least one file (an empty result is an empty file)");
+            }
+            const outputs = await uploadOutputs(this.s3, this.config.bucket, files, this.deps.outputKey, this.deps.signal);
+            const counts: JobReport = { ...done, ...report };
+            const seconds = Math.max((this.deps.now() - Date.parse(plan.status.startedAt)) / 1000, 0.001);
+            const status = await this.writeFinal(plan, "succeeded", {
+                rowsProcessed: counts.rowsProcessed,
+                bytesRead: counts.bytesRead ?? plan.size,
+                badRows: counts.badRows,
+                records: counts.records,
+                badRowsByReason: counts.badRowsByReason,
+                outputKey: plan.status.job === "summary" ? outputs[0]?.key : undefined,
+                outputs,
+                message: counts.message,
+                metrics: counts.metrics,
+                throughputRowsPerSecond: counts.rowsProcessed === undefined ? undefined : Math.round(counts.rowsProcessed / seconds),
+            });
+            const removed = await deletePrefix(this.s3, this.config.bucket, this.base);
+            log.info("succeeded", { rows: counts.rowsProcessed, badRows: counts.badRows, outputKeys: outputs.map((o) => o.key), durationMs: status.durationMs, partialsRemoved: removed });
+            return { exitCode: ExitCode.OK, outcome: "succeeded", status, report: counts };
+        } catch (e) {
+            const error = describeError(e, this.deps.signal);
+            log.error("the merge failed", { errorClass: error.class, error: error.message });
+            // Interrupted (SIGTERM): `interrupted`, so that a new event for this version starts it over.
+            const interrupted = error.class === "Interrupted";
+            const status = await this.writeFinal(plan, interrupted ? "interrupted" : "failed", {
+                error: { ...error, class: interrupted ? error.class : `MergeFailed:${error.class}`, message: `merging the ${plan.count} shards ${interrupted ? "was interrupted" : "failed"}: ${error.message}` },
+            });
+            return { exitCode: error.exitCode as ExitCodeValue, outcome: interrupted ? "interrupted" : "failed", status };
+        } finally {
+            if (workspace !== undefined) {
+                await removeWorkspace(workspace).catch(() => undefined);
+            }
+        }
+    }
+
+    /**
+     * The coordinator's watch, until the file has a final status: progress into the status document,
+     * and a shard whose heartbeat stopped changing for SHARD_STALE_MS (or that never started) recorded
+     * as a failed attempt, which starts the next one.
+     */
+    async watch(plan: Plan, statusEtag: string | undefined, stop: AbortSignal): Promise<StatusDocument | undefined> {
+        const staleMs = this.config.shard.staleMs;
+        const seen = new Map<string, { etag: string; since: number }>();
+        let etag: string | undefined = statusEtag;
+        const signal = AbortSignal.any([this.deps.signal, stop]);
+        while (!signal.aborted) {
+            await sleep(watchIntervalMs(staleMs), signal);
+            if (signal.aborted) {
+                break;
+            }
+            const status = await getJson<StatusDocument>(this.s3, this.config.bucket, this.statusAt).catch(() => undefined);
+            if (status !== undefined && status.etag === plan.etag && status.state !== "running") {
+                return status;
+            }
+            const listed = await this.list();
+            const now = this.deps.now();
+            for (let i = 0; i < plan.count; i++) {
+                const mine = listed.filter((l) => l.marker.index === i);
+                if (mine.some((l) => l.marker.kind === "done")) {
+                    continue;
+                }
+                const attempt = Math.max(0, ...mine.filter((l) => l.marker.kind === "launch").map((l) => l.marker.attempt ?? 0));
+                if (attempt === 0 || mine.some((l) => l.marker.kind === "failed" && l.marker.attempt === attempt)) {
+                    continue;
+                }
+                const beat = mine.find((l) => l.marker.kind === "running" && l.marker.attempt === attempt)?.etag ?? "";
+                const id = `${i}.${attempt}`;
+                const last = seen.get(id);
+                if (last === undefined || last.etag !== beat) {
+                    seen.set(id, { etag: beat, since: now });
+                } else if (now - last.since > staleMs) {
+                    const final = await this.recordFailure(plan, i, attempt, {
+                        class: beat === "" ? "ShardNotStarted" : "ShardLost",
+                        message: beat === ""
+                            ? `the shard's task did not start within ${staleMs} ms`
+                            : `no heartbeat for ${staleMs} ms: the task stopped without recording why (killed, out of memory, or stopped)`,
+                        exitCode: ExitCode.INTERNAL,
+                    });
+                    if (final !== undefined) {
+                        this.wroteFinal = true;
+                        return final;
+                    }
+                }
+            }
+            const p = await this.progress(listed);
+            if (!p.merging && etag !== undefined) {
+                etag = await replaceIfUnchanged(this.s3, this.config.bucket, this.statusAt, etag, { ...plan.status, shards: { total: plan.count, done: p.done, failed: p.failed, rows: p.rows } });
+            }
+        }
+        return undefined;
+    }
+}
+
+/** How often the coordinator looks at its shards: a twentieth of SHARD_STALE_MS, 50 ms to 1 s (each look is a LIST and a GET). */
+export function watchIntervalMs(staleMs: number): number {
+    return Math.min(1000, Math.max(50, Math.floor(staleMs / 20)));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+        const t = setTimeout(done, ms);
+        function done() {
+            clearTimeout(t);
+            signal.removeEventListener("abort", done);
+            resolve();
+        }
+        signal.addEventListener("abort", done, { once: true });
+    });
+}
+
+/** An error as a status error: SIGTERM is `Interrupted`, a processor error keeps its class and exit code. */
+export function describeError(e: unknown, signal: AbortSignal): StatusError {
+    if (signal.aborted || e instanceof AbortedError) {
+        return { class: "Interrupted", message: "stopped by SIGTERM before the shard was finished", exitCode: ExitCode.INTERRUPTED };
+    }
+    if (e instanceof ProcessorError) {
+        return { class: e.errorClass, message: e.message, exitCode: e.exitCode };
+    }
+    return { class: (e as Error)?.name ?? "Error", message: (e as Error)?.message ?? String(e), exitCode: ExitCode.INTERNAL };
+}
+
+/** What the coordinator and the shards are told about the file. */
+export interface ShardedRun {
+    config: CommonConfig;
+    file: FileRef;
+    object: ShardedObject;
+    relative: string;
+    work: ShardWork;
+    deps: ShardDeps;
+}
+
+/** The plan of a file's shards, with the variables every shard task gets and the status's start. */
+function makePlan(run: ShardedRun, count: number, status: StatusDocument): Plan {
+    return {
+        count,
+        size: run.object.size,
+        etag: run.object.etag,
+        key: run.object.key,
+        maxAttempts: run.config.shard.maxAttempts,
+        env: Object.fromEntries(
+            Object.entries({
+                S3_BUCKET: run.config.bucket,
+                S3_KEY: run.object.key,
+                S3_OBJECT_SIZE: String(run.object.size),
+                S3_OBJECT_ETAG: run.object.etag,
+                S3_EVENT_TIME: run.file.eventTime,
+                S3_EVENT_ID: run.file.eventId,
+                SHARD_COUNT: String(count),
+                SHARD_ETAG: run.object.etag,
+            }).filter((e): e is [string, string] => e[1] !== undefined),
+        ),
+        status: { ...status, state: "running", shards: { total: count, done: 0, failed: 0, rows: 0 } },
+    };
+}
+
+/**
+ * Creates plan.json once for this version of the file: false when another task did (a duplicate
+ * event, or another pod of an Indexed Job). After a final `failed` status (or an interrupted merge)
+ * for this version, the old plan and partials are removed and the file starts over.
+ */
+async function createPlan(f: ShardedFile, run: ShardedRun, plan: Plan): Promise<boolean> {
+    if (await createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan)) {
+        return true;
+    }
+    const previous = await getJson<StatusDocument>(run.deps.s3, run.config.bucket, f.statusAt).catch(() => undefined);
+    if ((previous?.state !== "failed" && previous?.state !== "interrupted") || previous.etag !== plan.etag) {
+        return false;
+    }
+    await deletePrefix(run.deps.s3, run.config.bucket, f.base);
+    return createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan);
+}
+
+/**
+ * The coordinator: creates the plan (a duplicate event for the same ETag finds it and starts
+ * nothing), records `running` with the shards, starts shards 1..N-1, runs shard 0, and watches
+ * until the file has a final status.
+ */
+export async function coordinate(run: ShardedRun, count: number, status: StatusDocument): Promise<ShardOutcome> {
+    const f = new ShardedFile(run.config, run.file, run.object, run.relative, run.work, run.deps);
+    const log = run.deps.log;
+    const plan = makePlan(run, count, status);
+    if (!(await createPlan(f, run, plan))) {
+        // A duplicate event (or a re-drive after the coordinator died): start nothing, but watch the run
+        // to its end, so that shards that died with no one watching are run again (after SHARD_STALE_MS).
+        log.info("this version of the file is already being processed in shards (same ETag); this duplicate event starts nothing and watches it", { etag: plan.etag, shards: count });
+        const existing = await getJson<Plan>(run.deps.s3, run.config.bucket, f.key("plan.json")).catch(() => undefined);
+        const final = existing === undefined ? undefined : await f.watch(existing, undefined, new AbortController().signal);
+        return { exitCode: ExitCode.OK, outcome: "skipped", status: final, partOnly: true };
+    }
+    const statusEtag = await putJson(run.deps.s3, run.config.bucket, f.statusAt, plan.status);
+    log.info("processing in shards", { shards: count, size: plan.size, etag: plan.etag, shardBytes: run.config.shard.shardBytes });
+    const stopWatching = new AbortController();
+    const watching = f.watch(plan, statusEtag, stopWatching.signal);
+    await Promise.all(Array.from({ length: count - 1 }, (_, k) => f.launch(plan, k + 1, 1)));
+    if (await createOnce(run.deps.s3, run.config.bucket, f.key("launch/0.1"), { at: new Date(run.deps.now()).toISOString(), by: run.deps.taskArn, inCoordinator: true })) {
+        const own = await f.runRange(plan, 0, 1);
+        if (own.outcome === "interrupted") {
+            await watching.catch(() => undefined);
+            log.warn("interrupted: the other shards go on, shard 0 runs again in a new task, and any shard merges");
+            return own;
+        }
+        if (own.status !== undefined) {
+            // This task merged (or failed the file for good): the file has its final status.
+            stopWatching.abort();
+            await watching.catch(() => undefined);
+            return own;
+        }
+    }
+    const final = await watching;
+    if (final === undefined) {
+        return { exitCode: ExitCode.INTERRUPTED, outcome: "interrupted" };
+    }
+    if (final.state === "succeeded") {
+        log.info("succeeded", { rows: final.rowsProcessed, badRows: final.badRows, outputKeys: (final.outputs ?? []).map((o) => o.key), durationMs: final.durationMs, shards: final.shards, mergedElsewhere: true });
+        return { exitCode: ExitCode.OK, outcome: "succeeded", status: final, partOnly: true };
+    }
+    const outcome = final.state === "interrupted" ? ("interrupted" as const) : ("failed" as const);
+    const failed = { exitCode: (final.error?.exitCode ?? ExitCode.INTERNAL) as ExitCodeValue, outcome, status: final };
+    return f.wroteFinal ? failed : { ...failed, partOnly: true };
+}
+
+/** A shard task (SHARD_INDEX set): runs its range unless the file is finished or the shard done, then merges if last. */
+export async function runShardTask(run: ShardedRun, index: number, attempt: number): Promise<ShardOutcome> {
+    const f = new ShardedFile(run.config, run.file, run.object, run.relative, run.work, run.deps);
+    const plan = await getJson<Plan>(run.deps.s3, run.config.bucket, f.key("plan.json")).catch(() => undefined);
+    if (plan === undefined) {
+        run.deps.log.info("this file's sharded run is over (its plan is gone): nothing to do", { shard: index });
+        return { exitCode: ExitCode.OK, outcome: "skipped" };
+    }
+    const listed = await f.list();
+    if (listed.some((l) => l.marker.kind === "done" && l.marker.index === index)) {
+        run.deps.log.info("this shard is already done: nothing to do", { shard: index, attempt });
+        return f.mergeIfLast(plan);
+    }
+    return f.runRange(plan, index, attempt);
+}
+
+/**
+ * One pod of a Kubernetes Indexed Job in batch mode, for a file above SHARD_ABOVE_BYTES: every pod
+ * is a shard already (JOB_COMPLETION_INDEX), so nothing is started. The first pod creates the plan
+ * and records `running`; each pod runs its own range, attempt 1 + its failed attempts so far (the
+ * Job runs a failed index again, up to backoffLimitPerIndex); the last to finish merges, as above.
+ */
+export async function runIndexedShard(run: ShardedRun, index: number, count: number, status: StatusDocument): Promise<ShardOutcome> {
+    const f = new ShardedFile(run.config, run.file, run.object, run.relative, run.work, run.deps);
+    const planned = makePlan(run, count, status);
+    if (await createPlan(f, run, planned)) {
+        await putJson(run.deps.s3, run.config.bucket, f.statusAt, planned.status);
+    }
+    const plan = await getJson<Plan>(run.deps.s3, run.config.bucket, f.key("plan.json"));
+    if (index >= plan.count) {
+        return { exitCode: ExitCode.OK, outcome: "skipped" };
+    }
+    const mine = (await f.list()).filter((l) => l.marker.index === index);
+    if (mine.some((l) => l.marker.kind === "done")) {
+        return f.mergeIfLast(plan);
+    }
+    const attempt = 1 + mine.filter((l) => l.marker.kind === "failed").length;
+    if (attempt > plan.maxAttempts) {
+        return { exitCode: ExitCode.OK, outcome: "skipped" };
+    }
+    return f.runRange(plan, index, attempt);
+}
