@@ -12,7 +12,9 @@ import { JobReport } from "./outputs";
 import { OpenedObject } from "./s3";
 import { commandOutputKey, summaryKey } from "./status";
 import { summarizeStream } from "./summarize";
-import { AbortedError } from "./summarize/types";
+import { isParquetInput, peekHead } from "./summarize/parquet/dispatch";
+import { summarizeParquet } from "./summarize/parquet/summarize";
+import { AbortedError, FileSummary, SummaryOptions } from "./summarize/types";
 import { Workspace } from "./workspace";
 
 export interface JobContext {
@@ -56,17 +58,22 @@ export class JobInterrupted extends Error {
 /** The summary's name in OUTPUT_DIR; uploaded as `<output prefix><relative>.summary.json`. */
 export const SUMMARY_FILE = "summary.json";
 
-/** The built-in summariser: streams the object (no download), writes OUTPUT_DIR/summary.json. */
+/** The built-in summariser: streams the object (no download; Parquet: ranged reads), writes OUTPUT_DIR/summary.json. */
 export const summaryJob: Job = {
     kind: "summary",
     outputKey: (config, relative, outputPath) =>
         outputPath === SUMMARY_FILE ? summaryKey(config.outputPrefix, relative) : commandOutputKey(config.outputPrefix, relative, outputPath),
     async run(ctx: JobContext): Promise<JobReport> {
-        const summary = await summarizeStream(
-            ctx.object.body,
-            { ...ctx.config.summary, onProgress: ({ rows, bytes }) => ctx.log.debug("progress", { rows, bytes }) },
-            ctx.signal,
-        );
+        const options: SummaryOptions = { ...ctx.config.summary, onProgress: ({ rows, bytes }) => ctx.log.debug("progress", { rows, bytes }) };
+        // Parquet (by its magic bytes) is read with ranged GETs, footer first; everything else is streamed.
+        const { head, body } = await peekHead(ctx.object.body, 4);
+        let summary: FileSummary;
+        if (ctx.object.ranged !== undefined && (await isParquetInput(head, ctx.object.key, ctx.object.ranged))) {
+            ctx.object.destroy();
+            summary = await summarizeParquet(ctx.object.ranged, options, ctx.signal);
+        } else {
+            summary = await summarizeStream(body, options, ctx.signal);
+        }
         if (ctx.signal.aborted) {
             throw new AbortedError();
         }
