@@ -294,6 +294,12 @@ function addStatistics(s: LeafState, meta: ColumnMetaData, rows: number): boolea
     if (allNull) {
         return !s.repeated && Number(meta.num_values) === rows;
     }
+    if (s.leaf.kind === "int96") {
+        // INT96 has no defined sort order: its statistics are not used.
+        s.statsMinOk = false;
+        s.statsMaxOk = false;
+        return false;
+    }
     // Strings and bytes may be truncated in statistics unless the writer says they are exact.
     const truncatable = s.leaf.kind === "string" || s.leaf.kind === "binary";
     const exact = (flag: boolean | undefined): boolean => (truncatable ? flag === true : flag !== false);
@@ -515,7 +521,8 @@ export async function summarizeRowGroup(state: ParquetState, source: RandomAcces
 
 function decodeError(e: unknown, r: number, column: string, codec: string): InputError {
     const message = (e as Error)?.message ?? String(e);
-    if (/unsupported (encoding|page type)|not supported|unhandled type/i.test(message)) {
+    // A known encoding or type the decoder lacks; anything else (an unknown page type, a thrift error) is corruption.
+    if (/^parquet (unsupported encoding: (?!undefined)\w+|\w+ not supported)/.test(message)) {
         return new InputError("parquet-unsupported", `${where(r, column)}: ${message.replace(/^parquet /, "")}`);
     }
     return new InputError("parquet-corrupt", `${where(r, column)}: a page cannot be decoded (${codec}): ${message.replace(/^parquet /, "")}: the file is corrupt`);
