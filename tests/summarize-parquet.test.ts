@@ -156,6 +156,33 @@ describe("summarizeParquet: types", () => {
         assert.ok(without.columns.every((c) => c.fromStatistics === undefined));
     });
 
+    it("reads INT96 timestamps (the writer's 12-byte column, retyped INT96 in the footer) as instants, not statistics", async () => {
+        const int96 = (nanos: bigint): Uint8Array => {
+            const day = 86_400_000_000_000n;
+            const days = nanos >= 0n ? nanos / day : (nanos - day + 1n) / day;
+            const b = Buffer.alloc(12);
+            b.writeBigUInt64LE(nanos - days * day, 0);
+            b.writeUInt32LE(Number(days + 2_440_588n), 8);
+            return new Uint8Array(b);
+        };
+        const flba = write([{ name: "t", data: [int96(1_700_000_000_123_456_789n), null, int96(-1n)], encoding: "PLAIN" }], {
+            schema: [{ name: "root", num_children: 1 }, { name: "t", type: "FIXED_LEN_BYTE_ARRAY", type_length: 12, repetition_type: "OPTIONAL" }],
+            codec: "UNCOMPRESSED",
+        });
+        // Thrift compact: type FIXED_LEN_BYTE_ARRAY (7, zigzag 0x0e) → INT96 (3, zigzag 0x06), in the schema and the chunk.
+        const at = footerStart(flba);
+        const retyped = patch(patch(flba, [0x15, 0x0e, 0x15, 0x18], [0x15, 0x06, 0x15, 0x18], at), [0x1c, 0x15, 0x0e, 0x19], [0x1c, 0x15, 0x06, 0x19], at);
+        const s = await summarize(retyped);
+        assert.deepEqual(s.columns, [
+            {
+                name: "t", nonEmpty: 2, empty: 1, type: "timestamp", distinctApprox: 2,
+                samples: ["2023-11-14T22:13:20.123456789Z", "1969-12-31T23:59:59.999999999Z"],
+                physicalType: "INT96", logicalType: "INT96",
+                min: "1969-12-31T23:59:59.999999999Z", max: "2023-11-14T22:13:20.123456789Z", fromStatistics: ["empty"],
+            },
+        ]);
+    });
+
     it("writes INT96, TIME and timestamps as logical values, whatever the year", () => {
         const int96 = classify({ name: "x", type: "INT96" });
         assert.deepEqual([int96.type, int96.logicalType], ["timestamp", "INT96"]);
