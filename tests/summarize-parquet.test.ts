@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
+import fc from "fast-check";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer/src/types";
 import { readConfig } from "../app/src/processor/config";
@@ -17,6 +18,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { rangedSource } from "../app/src/processor/s3";
 import { isParquetInput, peekHead } from "../app/src/processor/summarize/parquet/dispatch";
 import { classify, formatTimestamp, valueText } from "../app/src/processor/summarize/parquet/logical";
+import { TimestampWriter, writeShortDouble } from "../app/src/processor/summarize/parquet/text";
 import { bufferSource, fileSource, ParquetColumnSummary, RandomAccessSource, summarizeParquet } from "../app/src/processor/summarize/parquet";
 import { InputError } from "../app/src/processor/summarize/types";
 import { LocalS3, startS3 } from "./support/s3";
@@ -183,6 +185,13 @@ describe("summarizeParquet: types", () => {
         ]);
     });
 
+    it("gives a DOUBLE column's extremes as numbers, even whole ones beyond 2^53", async () => {
+        for (const statistics of [true, false]) {
+            const s = await summarize(write([{ name: "d", data: [2 ** 60, 0.5], type: "DOUBLE" }], { statistics }));
+            assert.deepEqual([s.columns[0].min, s.columns[0].max, s.columns[0].type], [0.5, 2 ** 60, "float"]);
+        }
+    });
+
     it("writes INT96, TIME and timestamps as logical values, whatever the year", () => {
         const int96 = classify({ name: "x", type: "INT96" });
         assert.deepEqual([int96.type, int96.logicalType], ["timestamp", "INT96"]);
@@ -192,6 +201,45 @@ describe("summarizeParquet: types", () => {
         assert.equal(formatTimestamp(-62167219200001n, 3, false), "-000001-12-31T23:59:59.999");
         assert.equal(valueText(classify({ name: "t", type: "INT64", logical_type: { type: "TIME", unit: "MICROS", isAdjustedToUTC: false } }), 86_399_999_999n), "23:59:59.999999");
         assert.throws(() => classify({ name: "i", type: "FIXED_LEN_BYTE_ARRAY", converted_type: "INTERVAL" }), /INTERVAL values cannot be decoded/);
+    });
+});
+
+describe("the fast value text", () => {
+    const text = (buf: Uint8Array, at: number) => Buffer.from(buf.subarray(at)).toString("latin1");
+
+    it("writes a double as String does, or leaves it", () => {
+        const buf = new Uint8Array(64);
+        const written: number[] = [];
+        fc.assert(
+            fc.property(fc.oneof(fc.integer({ min: -1e9, max: 1e9 }).map((n) => n / 1000), fc.double({ noNaN: true })), (v) => {
+                const at = writeShortDouble(buf, v);
+                if (at >= 0) {
+                    written.push(v);
+                    assert.equal(text(buf, at), String(v));
+                }
+            }),
+            { numRuns: 5000 },
+        );
+        assert.ok(written.length > 1000, "most short decimals take the fast path");
+        assert.deepEqual([0.1, -2.5, 123.45, 1e-6, 1e15, 1.0000001, 42].map((v) => writeShortDouble(buf, v) >= 0), [true, true, true, true, false, false, false]);
+    });
+
+    it("writes a timestamp as formatTimestamp does, or leaves it", () => {
+        const buf = new Uint8Array(64);
+        for (const [digits, utc] of [[3, true], [6, false], [9, true]] as const) {
+            const writer = new TimestampWriter(digits, utc);
+            fc.assert(
+                fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (units) => {
+                    const at = writer.write(buf, units);
+                    if (at >= 0) {
+                        assert.equal(text(buf, at), formatTimestamp(BigInt(units), digits, utc));
+                    }
+                }),
+                { numRuns: 3000 },
+            );
+        }
+        assert.equal(text(buf, new TimestampWriter(3, true).write(buf, 1_700_000_000_123)), "2023-11-14T22:13:20.123Z");
+        assert.equal(new TimestampWriter(3, true).write(buf, 253402300800000), -1, "year 10000");
     });
 });
 

@@ -18,6 +18,7 @@ import { Column } from "../columns";
 import { AbortedError, ColumnSummary, FileSummary, InputError, SummaryOptions } from "../types";
 import { classify, formatDate, formatTime, formatTimestamp, Leaf, UnsupportedType, valueText } from "./logical";
 import { RandomAccessSource } from "./source";
+import { TimestampWriter, writeShortDouble } from "./text";
 
 /** A statistics value as the footer parser gives it. */
 type MinMaxType = NonNullable<Statistics["min_value"]>;
@@ -93,6 +94,8 @@ class LeafState {
     /** Temporal kinds: the extremes as raw integers (exact where the text would round to milliseconds). */
     tMin: number | bigint | undefined;
     tMax: number | bigint | undefined;
+    /** Timestamps: the fast text writer. */
+    readonly timestamps: TimestampWriter | undefined;
     nonFinite = 0;
     // Repeated columns.
     values = 0;
@@ -118,6 +121,7 @@ class LeafState {
     ) {
         this.column = new Column(path.join("."), sampleSize, precision);
         this.repeated = getMaxRepetitionLevel(schemaPath) > 0;
+        this.timestamps = leaf.kind === "timestamp" || leaf.kind === "int96" ? new TimestampWriter(leaf.digits, leaf.utc) : undefined;
     }
 }
 
@@ -186,7 +190,12 @@ function addValue(s: LeafState, v: unknown): void {
             } else if (Number.isSafeInteger(n) && !Object.is(n, -0)) {
                 c.add(scratch, writeInt(n), scratch.length);
             } else {
-                addText(c, String(n));
+                const at = writeShortDouble(scratch, n);
+                if (at >= 0) {
+                    c.add(scratch, at, scratch.length);
+                } else {
+                    addText(c, String(n));
+                }
             }
             return;
         }
@@ -203,6 +212,13 @@ function addValue(s: LeafState, v: unknown): void {
             }
             if (s.tMax === undefined || t > s.tMax) {
                 s.tMax = t;
+            }
+            if (s.timestamps !== undefined) {
+                const at = s.timestamps.write(scratch, Number(t));
+                if (at >= 0) {
+                    c.add(scratch, at, scratch.length);
+                    return;
+                }
             }
             addText(c, valueText(s.leaf, t));
             return;
@@ -552,6 +568,10 @@ export function finishState(state: ParquetState): ParquetFileSummary {
             delete out.min;
             delete out.max;
             delete out.mean;
+        } else if (kind !== "integer" && out.min !== undefined && out.max !== undefined) {
+            // A whole double beyond ±2^53 reads as a long integer's exact text; the column holds doubles.
+            out.min = Number(out.min);
+            out.max = Number(out.max);
         }
         if (temporal && s.tMin !== undefined && s.tMax !== undefined) {
             out.min = renderExtreme(s.leaf, s.tMin);
