@@ -55,10 +55,12 @@ const UNITS_PER_DAY = [0, 0, 0, 86_400_000, 0, 0, 86_400_000_000, 0, 0, 86_400_0
 const MIN_DAY = -719528;
 const MAX_DAY = 2932896;
 
-/** Writes timestamps; remembers the last day's "YYYY-MM-DDT" (values of a column tend to share days). */
+/** Days whose "YYYY-MM-DDT" a writer keeps (27 years). */
+const DAYS_KEPT = 10000;
+
+/** Writes timestamps; keeps the "YYYY-MM-DDT" of the days it has seen (values of a column tend to share days). */
 export class TimestampWriter {
-    private lastDay = NaN;
-    private readonly day = new Uint8Array(11);
+    private readonly days = new Map<number, Uint8Array>();
 
     constructor(
         private readonly digits: number,
@@ -73,13 +75,12 @@ export class TimestampWriter {
             return -1;
         }
         let rest = units - days * perDay;
-        if (days !== this.lastDay) {
-            const text = formatDate(days);
-            for (let i = 0; i < 10; i++) {
-                this.day[i] = text.charCodeAt(i);
+        let day = this.days.get(days);
+        if (day === undefined) {
+            day = Buffer.from(`${formatDate(days)}T`, "latin1");
+            if (this.days.size < DAYS_KEPT) {
+                this.days.set(days, day);
             }
-            this.day[10] = 84;
-            this.lastDay = days;
         }
         let i = buf.length;
         if (this.utc) {
@@ -96,7 +97,7 @@ export class TimestampWriter {
         buf[--i] = 58;
         i = digitsBefore(buf, i, Math.floor(seconds / 3600), 2);
         i -= 11;
-        buf.set(this.day, i);
+        buf.set(day, i);
         return i;
     }
 }
