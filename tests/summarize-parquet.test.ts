@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import fc from "fast-check";
+import { parquetMetadata } from "hyparquet";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer/src/types";
 import { readConfig } from "../app/src/processor/config";
@@ -19,6 +20,8 @@ import { rangedSource } from "../app/src/processor/s3";
 import { isParquetInput, peekHead } from "../app/src/processor/summarize/parquet/dispatch";
 import { classify, formatTimestamp, valueText } from "../app/src/processor/summarize/parquet/logical";
 import { TimestampWriter, writeShortDouble } from "../app/src/processor/summarize/parquet/text";
+import { summarizeRowGroupsInWorkers } from "../app/src/processor/summarize/parquet/parallel";
+import { createState, readFooter } from "../app/src/processor/summarize/parquet/summarize";
 import { bufferSource, fileSource, ParquetColumnSummary, RandomAccessSource, summarizeParquet } from "../app/src/processor/summarize/parquet";
 import { InputError } from "../app/src/processor/summarize/types";
 import { LocalS3, startS3 } from "./support/s3";
@@ -310,6 +313,46 @@ describe("summarizeParquet: nesting, row groups, codecs", () => {
         assert.deepEqual([c.nothing.nonEmpty, c.nothing.empty, c.nothing.distinctApprox, c.nothing.fromStatistics], [1000, 2000, 7, ["empty"]]);
     });
 
+    it("on worker threads (row groups handed out), gives the summary one thread gives", async () => {
+        const n = 5000;
+        const bytes = write(
+            [
+                { name: "n", data: Array.from({ length: n }, (_, i) => (i * 7919) % 3001), type: "INT32" },
+                { name: "x", data: Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : i / 8)), type: "DOUBLE" },
+                { name: "s", data: Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : `w${(i * 31) % 700}`)), type: "STRING" },
+                { name: "t", data: Array.from({ length: n }, (_, i) => [`a${i % 3}`, `b${i % 4}`].slice(0, i % 3)) },
+            ],
+            { rowGroupSize: 333, statistics: false },
+        );
+        const one = await summarizeParquet(bufferSource(bytes));
+        const progress: number[] = [];
+        const three = await summarizeParquet(bufferSource(bytes), { parallelism: 3, onProgress: ({ rows }) => progress.push(rows) });
+        const withoutMean = (s: typeof one) => s.columns.map((c) => ({ ...c, mean: c.mean === undefined ? undefined : Math.round(c.mean * 1e9) / 1e9 }));
+        assert.deepEqual(withoutMean(three), withoutMean(one));
+        assert.deepEqual([three.rows, three.bytes, three.parquet], [one.rows, one.bytes, one.parquet]);
+        // The threads did the work (not the one-thread fallback).
+        const source = bufferSource(bytes);
+        const state = createState((await readFooter(source)).metadata, bytes.length);
+        assert.equal(await summarizeRowGroupsInWorkers(state, source, 2, undefined, undefined, undefined), true);
+        assert.equal(state.rows, n);
+        assert.equal(progress.length, 16);
+        assert.equal(progress[15], n);
+        await assert.rejects(summarizeParquet(bufferSource(bytes), { parallelism: 0 }), { message: "parallelism must be an integer >= 1" });
+    });
+
+    it("on worker threads, a corrupt page still names its row group and column", async () => {
+        const bytes = Buffer.from(write([{ name: "a", data: Array.from({ length: 400 }, (_, i) => `v${i}`), type: "STRING" }], { rowGroupSize: 100 }));
+        const chunk = parquetMetadata(bytes).row_groups[2].columns[0].meta_data!;
+        const start = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
+        bytes.fill(0xee, start + 12, start + Number(chunk.total_compressed_size));
+        await assert.rejects(summarizeParquet(bufferSource(new Uint8Array(bytes)), { parallelism: 2 }), (e: unknown) => {
+            assert.ok(e instanceof InputError);
+            assert.equal(e.code, "parquet-corrupt");
+            assert.match(e.message, /^row group 2, column a: /);
+            return true;
+        });
+    });
+
     it("reports progress after each row group and stops on abort", async () => {
         const bytes = write([{ name: "n", data: Array.from({ length: 300 }, (_, i) => i) }], { rowGroupSize: 100 });
         const progress: number[] = [];
@@ -405,7 +448,7 @@ describe("summarizeParquet: bad files", () => {
         assert.equal(s.rows, 200);
         // Overwrite the middle of row group 1's chunk of column b (its page data) with garbage.
         const bytes = Buffer.from(good);
-        const meta = (await import("hyparquet")).parquetMetadata(good);
+        const meta = parquetMetadata(good);
         const chunk = meta.row_groups[1].columns[1].meta_data!;
         const start = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
         const end = start + Number(chunk.total_compressed_size);

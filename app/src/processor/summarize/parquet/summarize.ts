@@ -14,9 +14,10 @@ import { compressors } from "hyparquet-compressors";
 import { readColumn } from "hyparquet/src/column.js";
 import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
 import { getMaxRepetitionLevel, getSchemaPath } from "hyparquet/src/schema.js";
-import { Column } from "../columns";
+import { Column, ColumnState } from "../columns";
 import { AbortedError, ColumnSummary, FileSummary, InputError, SummaryOptions } from "../types";
 import { classify, formatDate, formatTime, formatTimestamp, Leaf, UnsupportedType, valueText } from "./logical";
+import { summarizeRowGroupsInWorkers } from "./parallel";
 import { RandomAccessSource } from "./source";
 import { TimestampWriter, writeShortDouble } from "./text";
 
@@ -88,7 +89,7 @@ const FALSE = Buffer.from("false");
 const CODECS = ["UNCOMPRESSED", "SNAPPY", ...Object.keys(compressors)];
 
 /** One leaf column's state across row groups. */
-class LeafState {
+export class LeafState {
     readonly column: Column;
     readonly repeated: boolean;
     /** Temporal kinds: the extremes as raw integers (exact where the text would round to milliseconds). */
@@ -122,6 +123,58 @@ class LeafState {
         this.column = new Column(path.join("."), sampleSize, precision);
         this.repeated = getMaxRepetitionLevel(schemaPath) > 0;
         this.timestamps = leaf.kind === "timestamp" || leaf.kind === "int96" ? new TimestampWriter(leaf.digits, leaf.utc) : undefined;
+    }
+}
+
+/** A thread's state of one leaf, sent once at the end of a parallel run (structured-clone friendly). */
+export interface LeafTransfer {
+    column: ColumnState;
+    tMin: number | bigint | undefined;
+    tMax: number | bigint | undefined;
+    nonFinite: number;
+    values: number;
+    nullValues: number;
+    rowsWithValues: number;
+    perRowMin: number;
+    perRowMax: number;
+    statsEmpty: number;
+    statsEmptyOk: boolean;
+    statsMin: MinMaxType | undefined;
+    statsMax: MinMaxType | undefined;
+    statsMinOk: boolean;
+    statsMaxOk: boolean;
+}
+
+export function leafTransfer(s: LeafState): LeafTransfer {
+    const { tMin, tMax, nonFinite, values, nullValues, rowsWithValues, perRowMin, perRowMax } = s;
+    const { statsEmpty, statsEmptyOk, statsMin, statsMax, statsMinOk, statsMaxOk } = s;
+    return { column: s.column.state(), tMin, tMax, nonFinite, values, nullValues, rowsWithValues, perRowMin, perRowMax, statsEmpty, statsEmptyOk, statsMin, statsMax, statsMinOk, statsMaxOk };
+}
+
+/** Folds a thread's leaf state in (any order; samples are merged row group by row group before, see parallel.ts). */
+export function mergeLeaf(s: LeafState, o: LeafTransfer): void {
+    s.column.mergeState(o.column);
+    if (o.tMin !== undefined && (s.tMin === undefined || o.tMin < s.tMin)) {
+        s.tMin = o.tMin;
+    }
+    if (o.tMax !== undefined && (s.tMax === undefined || o.tMax > s.tMax)) {
+        s.tMax = o.tMax;
+    }
+    s.nonFinite += o.nonFinite;
+    s.values += o.values;
+    s.nullValues += o.nullValues;
+    s.rowsWithValues += o.rowsWithValues;
+    s.perRowMin = Math.min(s.perRowMin, o.perRowMin);
+    s.perRowMax = Math.max(s.perRowMax, o.perRowMax);
+    s.statsEmpty += o.statsEmpty;
+    s.statsEmptyOk &&= o.statsEmptyOk;
+    s.statsMinOk &&= o.statsMinOk;
+    s.statsMaxOk &&= o.statsMaxOk;
+    if (o.statsMin !== undefined && (s.statsMin === undefined || compareStat(o.statsMin, s.statsMin) < 0)) {
+        s.statsMin = o.statsMin;
+    }
+    if (o.statsMax !== undefined && (s.statsMax === undefined || compareStat(o.statsMax, s.statsMax) > 0)) {
+        s.statsMax = o.statsMax;
     }
 }
 
@@ -297,8 +350,14 @@ function compareStat(a: MinMaxType, b: MinMaxType): number {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Folds one column chunk's statistics in; returns whether they say that every value is null. */
-function addStatistics(s: LeafState, meta: ColumnMetaData, rows: number): boolean {
+/** Whether a chunk's statistics say that every value of this non-repeated column is null (the chunk need not be read). */
+function allNull(s: LeafState, meta: ColumnMetaData, rows: number): boolean {
+    const nulls = meta.statistics?.null_count;
+    return !s.repeated && nulls !== undefined && Number(nulls) === Number(meta.num_values) && Number(meta.num_values) === rows;
+}
+
+/** Folds one column chunk's statistics in. */
+function addStatistics(s: LeafState, meta: ColumnMetaData): void {
     const st = meta.statistics;
     const nulls = st?.null_count;
     if (nulls === undefined) {
@@ -306,15 +365,14 @@ function addStatistics(s: LeafState, meta: ColumnMetaData, rows: number): boolea
     } else {
         s.statsEmpty += Number(nulls);
     }
-    const allNull = nulls !== undefined && Number(nulls) === Number(meta.num_values);
-    if (allNull) {
-        return !s.repeated && Number(meta.num_values) === rows;
+    if (nulls !== undefined && Number(nulls) === Number(meta.num_values)) {
+        return;
     }
     if (s.leaf.kind === "int96") {
         // INT96 has no defined sort order: its statistics are not used.
         s.statsMinOk = false;
         s.statsMaxOk = false;
-        return false;
+        return;
     }
     // Strings and bytes may be truncated in statistics unless the writer says they are exact.
     const truncatable = s.leaf.kind === "string" || s.leaf.kind === "binary";
@@ -331,7 +389,6 @@ function addStatistics(s: LeafState, meta: ColumnMetaData, rows: number): boolea
     } else if (s.statsMax === undefined || compareStat(max, s.statsMax) > 0) {
         s.statsMax = max;
     }
-    return false;
 }
 
 /** An extreme as the summary shows it (numbers as numbers, integers beyond ±2^53 as exact text, the rest as text). */
@@ -490,18 +547,11 @@ function chunkRange(meta: ColumnMetaData): { start: number; end: number } {
 export async function summarizeRowGroup(state: ParquetState, source: RandomAccessSource, r: number, signal?: AbortSignal): Promise<void> {
     const rg: RowGroup = state.metadata.row_groups[r];
     const rows = Number(rg.num_rows);
-    const needed: number[] = [];
-    rg.columns.forEach((chunk, c) => {
-        if (addStatistics(state.leaves[c], chunk.meta_data!, rows)) {
-            state.chunksSkipped++;
-        } else {
-            needed.push(c);
-        }
-    });
+    const { needed, start, end } = rowGroupRange(state, r);
+    rg.columns.forEach((chunk, c) => addStatistics(state.leaves[c], chunk.meta_data!));
+    state.chunksSkipped += rg.columns.length - needed.length;
     if (needed.length > 0) {
         const ranges = needed.map((c) => chunkRange(rg.columns[c].meta_data!));
-        const start = Math.min(...ranges.map((x) => x.start));
-        const end = Math.max(...ranges.map((x) => x.end));
         const bytes = await source.read(start, end);
         state.bytes += bytes.length;
         for (let k = 0; k < needed.length; k++) {
@@ -533,6 +583,20 @@ export async function summarizeRowGroup(state: ParquetState, source: RandomAcces
         }
     }
     state.rows += rows;
+}
+
+/** The column chunks of row group r that must be read (statistics rule out the rest) and the byte range covering them. */
+export function rowGroupRange(state: ParquetState, r: number): { needed: number[]; start: number; end: number } {
+    const rg = state.metadata.row_groups[r];
+    const rows = Number(rg.num_rows);
+    const needed: number[] = [];
+    rg.columns.forEach((chunk, c) => {
+        if (!allNull(state.leaves[c], chunk.meta_data!, rows)) {
+            needed.push(c);
+        }
+    });
+    const ranges = needed.map((c) => chunkRange(rg.columns[c].meta_data!));
+    return { needed, start: Math.min(...ranges.map((x) => x.start)), end: Math.max(...ranges.map((x) => x.end)) };
 }
 
 function decodeError(e: unknown, r: number, column: string, codec: string): InputError {
@@ -652,7 +716,13 @@ export async function summarizeParquet(source: RandomAccessSource, options: Summ
     const { metadata, bytes } = await readFooter(source);
     const state = createState(metadata, source.size, options);
     state.bytes = bytes + head.length;
-    for (let r = 0; r < metadata.row_groups.length; r++) {
+    const threads = options.parallelism ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) {
+        throw new RangeError("parallelism must be an integer >= 1");
+    }
+    const parallel =
+        threads > 1 && metadata.row_groups.length > 1 && (await summarizeRowGroupsInWorkers(state, source, threads, options.sampleSize, signal, options.onProgress));
+    for (let r = 0; !parallel && r < metadata.row_groups.length; r++) {
         stopIfAborted();
         await summarizeRowGroup(state, source, r, signal);
         options.onProgress?.({ rows: state.rows, bytes: state.bytes });
