@@ -4,7 +4,8 @@
  *
  * The table is the bench's generator table (bench/generate.ts) written as CSV, then converted by DuckDB to Parquet
  * with snappy (its default row groups of 122,880 rows). Contenders, run alternately, best of --repeat:
- *   - summarizeParquet on the file (one thread: footer, then one row group's column chunks at a time);
+ *   - summarizeParquet on the file, on 1 thread and with parallelism 2 (the main thread reads the footer, then one
+ *     row group's column chunks at a time; with 2, two worker threads decode the row groups);
  *   - DuckDB: count(*), count(col), min, max, avg (numeric columns), approx_count_distinct over read_parquet, on 1 and
  *     2 threads.
  *
@@ -79,11 +80,11 @@ async function duckdbAggregates(duckdb: DuckDB, file: string, threads: number): 
     return { seconds, rows: Number(result[0]["n"]) };
 }
 
-async function ours(file: string): Promise<{ seconds: number; summary: ParquetFileSummary }> {
+async function ours(file: string, parallelism: number): Promise<{ seconds: number; summary: ParquetFileSummary }> {
     const started = performance.now();
     const source = await fileSource(file);
     try {
-        const summary = await summarizeParquet(source);
+        const summary = await summarizeParquet(source, { parallelism });
         return { seconds: (performance.now() - started) / 1000, summary };
     } finally {
         await source.close();
@@ -114,30 +115,33 @@ async function main(): Promise<void> {
                 `${size.toLocaleString("en-US")} bytes as snappy Parquet written by DuckDB; ${os.cpus().length} CPUs, Node ${process.version}\n`,
         );
 
-        const best = { ours: Infinity, duck1: Infinity, duck2: Infinity };
+        const best = { ours1: Infinity, ours2: Infinity, duck1: Infinity, duck2: Infinity };
         let summary: ParquetFileSummary | undefined;
         for (let r = 0; r < args.repeat; r++) {
-            const o = await ours(parquet);
-            summary = o.summary;
-            best.ours = Math.min(best.ours, o.seconds);
+            const o1 = await ours(parquet, 1);
+            best.ours1 = Math.min(best.ours1, o1.seconds);
             const d1 = await duckdbAggregates(duckdb, parquet, 1);
             best.duck1 = Math.min(best.duck1, d1.seconds);
+            const o2 = await ours(parquet, 2);
+            best.ours2 = Math.min(best.ours2, o2.seconds);
             const d2 = await duckdbAggregates(duckdb, parquet, 2);
             best.duck2 = Math.min(best.duck2, d2.seconds);
-            if (d1.rows !== o.summary.rows || d2.rows !== o.summary.rows) {
-                throw new Error(`row counts differ: ours ${o.summary.rows}, DuckDB ${d1.rows} / ${d2.rows}`);
+            summary = o1.summary;
+            if (new Set([o1.summary.rows, o2.summary.rows, d1.rows, d2.rows]).size !== 1) {
+                throw new Error(`row counts differ: ours ${o1.summary.rows} / ${o2.summary.rows}, DuckDB ${d1.rows} / ${d2.rows}`);
             }
-            process.stdout.write(`run ${r + 1}: ours ${fmt(o.seconds)}, DuckDB 1 thread ${fmt(d1.seconds)}, 2 threads ${fmt(d2.seconds)}\n`);
+            process.stdout.write(
+                `run ${r + 1}: ours 1 thread ${fmt(o1.seconds)}, 2 threads ${fmt(o2.seconds)}; DuckDB 1 thread ${fmt(d1.seconds)}, 2 threads ${fmt(d2.seconds)}\n`,
+            );
         }
-        const rate = (s: number) => `${((args.rows / s) / 1e6).toFixed(2)} M rows/s`;
+        const rate = (s: number) => `${(args.rows / s / 1e6).toFixed(2)} M rows/s`;
         process.stdout.write(
             [
                 "",
-                `| contender (best of ${args.repeat}) | wall | rows/s | ratio to DuckDB, same threads |`,
+                `| threads | summarizeParquet (best of ${args.repeat}) | DuckDB read_parquet | ratio (ours / DuckDB) |`,
                 "|---|---|---|---|",
-                `| summarizeParquet, 1 thread | ${fmt(best.ours)} | ${rate(best.ours)} | ${(best.ours / best.duck1).toFixed(1)}× DuckDB 1 thread |`,
-                `| DuckDB read_parquet, 1 thread | ${fmt(best.duck1)} | ${rate(best.duck1)} | 1.0× |`,
-                `| DuckDB read_parquet, 2 threads | ${fmt(best.duck2)} | ${rate(best.duck2)} | ours (1 thread) is ${(best.ours / best.duck2).toFixed(1)}× DuckDB 2 threads |`,
+                `| 1 | ${fmt(best.ours1)} (${rate(best.ours1)}) | ${fmt(best.duck1)} (${rate(best.duck1)}) | ${(best.ours1 / best.duck1).toFixed(1)}× |`,
+                `| 2 | ${fmt(best.ours2)} (${rate(best.ours2)}) | ${fmt(best.duck2)} (${rate(best.duck2)}) | ${(best.ours2 / best.duck2).toFixed(1)}× |`,
                 "",
                 `Row groups: ${summary?.parquet.rowGroups}; codecs: ${summary?.parquet.codecs.join(", ")}; columns: ${summary?.columns.map((c) => `${c.name} ${c.logicalType}`).join(", ")}`,
                 "",
