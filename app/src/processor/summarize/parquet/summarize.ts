@@ -5,8 +5,8 @@
  * one ranged read of the column chunks of that row group, decoded column by column and folded into the per-column
  * state the CSV summariser uses (columns.ts): at most one row group's chunks are in memory.
  *
- * Row groups are the unit of work: `summarizeRowGroup` folds one row group into a `ParquetState`, and states merge,
- * so a range-parallel reader can hand row groups to threads or tasks.
+ * Row groups are the unit of work: `summarizeRowGroup` folds one row group into a `ParquetState`, and states merge
+ * (`leafTransfer`, `mergeLeaf`), so row groups can go to threads (parallel.ts, with `parallelism` > 1) or tasks.
  */
 import { parquetMetadata } from "hyparquet";
 import type { ColumnMetaData, DecodedArray, FileMetaData, ParquetParsers, RowGroup, SchemaElement, SchemaTree, Statistics } from "hyparquet";
@@ -16,7 +16,7 @@ import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
 import { getMaxRepetitionLevel, getSchemaPath } from "hyparquet/src/schema.js";
 import { Column, ColumnState } from "../columns";
 import { AbortedError, ColumnSummary, FileSummary, InputError, SummaryOptions } from "../types";
-import { classify, formatDate, formatTime, formatTimestamp, Leaf, UnsupportedType, valueText } from "./logical";
+import { classify, Leaf, UnsupportedType, valueText } from "./logical";
 import { summarizeRowGroupsInWorkers } from "./parallel";
 import { RandomAccessSource } from "./source";
 import { TimestampWriter, writeShortDouble } from "./text";
@@ -24,10 +24,7 @@ import { TimestampWriter, writeShortDouble } from "./text";
 /** A statistics value as the footer parser gives it. */
 type MinMaxType = NonNullable<Statistics["min_value"]>;
 
-/** "PAR1", at the start and the end of every Parquet file. */
-export const PARQUET_MAGIC = Buffer.from("PAR1", "latin1");
-
-/** Whether bytes [at, at+4) are "PAR1". */
+/** Whether bytes [at, at+4) are "PAR1", the magic bytes at the start and the end of every Parquet file. */
 export function isParquetMagic(bytes: Uint8Array, at = 0): boolean {
     return bytes.length >= at + 4 && bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
 }
@@ -401,13 +398,6 @@ function renderExtreme(leaf: Leaf, v: MinMaxType): number | string {
         case "float":
         case "decimal":
             return Number(v);
-        case "date":
-            return formatDate(Number(v));
-        case "timestamp":
-        case "int96":
-            return formatTimestamp(BigInt(v as number | bigint), leaf.digits, leaf.utc);
-        case "time":
-            return formatTime(BigInt(v as number | bigint), leaf.digits);
         case "string":
             return v instanceof Uint8Array ? TEXT.decode(v) : String(v);
         default:
