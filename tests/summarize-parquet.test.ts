@@ -188,6 +188,11 @@ describe("summarizeParquet: types", () => {
         ]);
     });
 
+    it("a file with no row groups: zero rows, the columns from the schema", async () => {
+        const s = await summarize(write([{ name: "a", data: [], type: "INT32" }, { name: "s", data: [], type: "STRING" }]));
+        assert.deepEqual([s.rows, s.parquet.rowGroups, s.columns.map((c) => [c.name, c.type, c.nonEmpty, c.empty, c.distinctApprox])], [0, 0, [["a", "integer", 0, 0, 0], ["s", "string", 0, 0, 0]]]);
+    });
+
     it("gives a DOUBLE column's extremes as numbers, even whole ones beyond 2^53", async () => {
         for (const statistics of [true, false]) {
             const s = await summarize(write([{ name: "d", data: [2 ** 60, 0.5], type: "DOUBLE" }], { statistics }));
