@@ -198,6 +198,9 @@ describe("summarizeParquet: types", () => {
             const s = await summarize(write([{ name: "d", data: [2 ** 60, 0.5], type: "DOUBLE" }], { statistics }));
             assert.deepEqual([s.columns[0].min, s.columns[0].max, s.columns[0].type], [0.5, 2 ** 60, "float"]);
         }
+        // Writers store a zero minimum as -0 in the statistics; the data's zero is +0.
+        const zero = await summarize(write([{ name: "z", data: [0, 1.5], type: "DOUBLE" }]));
+        assert.deepEqual([zero.columns[0].min, zero.columns[0].fromStatistics], [0, ["empty", "min", "max"]]);
     });
 
     it("writes INT96, TIME and timestamps as logical values, whatever the year", () => {

@@ -11,7 +11,8 @@ import * as path from "node:path";
 import type { Worker as WorkerType } from "node:worker_threads";
 import type { SampleCandidates } from "../columns";
 import { AbortedError, InputError, InputErrorCode } from "../types";
-import { LeafTransfer, mergeLeaf, ParquetState, rowGroupRange } from "./summarize";
+import { LeafTransfer, mergeLeaf } from "./leaf";
+import { ParquetState, rowGroupRange } from "./summarize";
 import { RandomAccessSource } from "./source";
 
 export interface WorkerInit {

@@ -6,7 +6,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { FileMetaData } from "hyparquet";
 import { AbortedError, InputError } from "../types";
-import { createState, leafTransfer, summarizeRowGroup } from "./summarize";
+import { leafTransfer } from "./leaf";
+import { createState, summarizeRowGroup } from "./summarize";
 import type { ToWorker, WorkerInit, FromWorker } from "./parallel";
 
 const init = workerData as WorkerInit;
