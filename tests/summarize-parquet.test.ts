@@ -361,6 +361,43 @@ describe("summarizeParquet: nesting, row groups, codecs", () => {
         });
     });
 
+    it("reads a file DuckDB wrote (version-1 pages, dictionary pages, exact string statistics, lists and structs)", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-duckdb-"));
+        try {
+            const file = path.join(dir, "d.parquet");
+            const duckdb = await import("@duckdb/node-api");
+            const instance = await duckdb.DuckDBInstance.create(":memory:");
+            const conn = await instance.connect();
+            await conn.run(
+                `COPY (SELECT range AS i, (range / 4)::DECIMAL(9,2) AS d, TIMESTAMP '2024-01-01' + to_minutes(range) AS ts, ` +
+                    `DATE '2024-01-01' + (range % 366)::INTEGER AS dt, CASE WHEN range % 10 = 0 THEN NULL ELSE 'v' || (range % 37) END AS s, ` +
+                    `list_transform(range(range % 3), x -> x * 2) AS l, {'a': range % 5, 'b': 'k' || (range % 2)} AS st FROM range(1000)) ` +
+                    `TO '${file}' (FORMAT parquet)`,
+            );
+            conn.closeSync();
+            instance.closeSync();
+            const source = await fileSource(file);
+            const s = await summarizeParquet(source).finally(() => source.close());
+            const c = byName(s.columns);
+            const pick = (x: ParquetColumnSummary) => [x.type, x.logicalType, x.nonEmpty, x.empty, x.min, x.max, x.mean, x.fromStatistics];
+            assert.equal(s.rows, 1000);
+            assert.ok(Math.abs(c.i.distinctApprox - 1000) <= 20, `distinct ${c.i.distinctApprox}`);
+            assert.deepEqual(pick(c.i), ["integer", "INT64", 1000, 0, 0, 999, 499.5, ["empty", "min", "max"]]);
+            assert.deepEqual(pick(c.d), ["float", "DECIMAL(9,2)", 1000, 0, 0, 249.75, 124.875, ["empty", "min", "max"]]);
+            assert.deepEqual(pick(c.ts), ["timestamp", "TIMESTAMP(MICROS)", 1000, 0, "2024-01-01T00:00:00.000000", "2024-01-01T16:39:00.000000", undefined, ["empty", "min", "max"]]);
+            assert.deepEqual(pick(c.dt), ["timestamp", "DATE", 1000, 0, "2024-01-01", "2024-12-31", undefined, ["empty", "min", "max"]]);
+            assert.deepEqual([...pick(c.s), c.s.distinctApprox, c.s.samples], ["string", "UTF8", 900, 100, "v0", "v9", undefined, ["empty", "min", "max"], 37, ["v1", "v2", "v3", "v4", "v5"]]);
+            const list = c["l.list.element"];
+            assert.deepEqual([...pick(list), list.repeated, list.distinctApprox], [
+                "integer", "INT64", 666, 334, 0, 2, 2 / 3, ["min", "max"], { values: 999, nullValues: 0, perRow: { min: 0, max: 2, mean: 0.999 } }, 2,
+            ]);
+            assert.deepEqual(pick(c["st.a"]), ["integer", "INT64", 1000, 0, 0, 4, 2, ["empty", "min", "max"]]);
+            assert.deepEqual(c["st.b"].samples, ["k0", "k1"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("reports progress after each row group and stops on abort", async () => {
         const bytes = write([{ name: "n", data: Array.from({ length: 300 }, (_, i) => i) }], { rowGroupSize: 100 });
         const progress: number[] = [];
