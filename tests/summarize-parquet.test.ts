@@ -556,7 +556,7 @@ describe("Parquet uploads in the processor", function () {
             signal: new AbortController().signal,
         });
 
-    it("summarises a Parquet upload (any name) with ranged reads, and fails a truncated one with exit 65", async () => {
+    it("summarises a Parquet upload (any name) with ranged reads, fails a truncated one with exit 65, and reads text starting with PAR1 as text", async () => {
         const bytes = write([{ name: "a", data: Array.from({ length: 500 }, (_, i) => i) }], { rowGroupSize: 100 });
         await s3.put(BUCKET, "uploads/export.bin", Buffer.from(bytes));
         const ok = await run("uploads/export.bin");
@@ -567,6 +567,13 @@ describe("Parquet uploads in the processor", function () {
         await s3.put(BUCKET, "uploads/cut.parquet", Buffer.from(bytes.subarray(0, bytes.length - 3)));
         const bad = await run("uploads/cut.parquet");
         assert.deepEqual([bad.outcome, bad.exitCode, bad.status?.error?.class], ["failed", 65, "InputError:parquet-truncated"]);
+
+        // Text that merely starts with "PAR1" is still text.
+        await s3.put(BUCKET, "uploads/par.csv", "PAR1,b\n1,2\n3,4\n");
+        const text = await run("uploads/par.csv");
+        assert.equal(text.outcome, "succeeded", JSON.stringify(text.status?.error));
+        const csv = JSON.parse((await s3.get(BUCKET, "processed/par.csv.summary.json"))!);
+        assert.deepEqual([csv.format, csv.rows, csv.columns[0].name], ["csv", 2, "PAR1"]);
     });
 
     it("reads byte ranges pinned to the ETag; 412 (a newer upload) fails as S3ObjectChanged", async () => {
