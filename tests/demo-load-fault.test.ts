@@ -51,7 +51,7 @@ async function listAll(client: S3Client, prefix: string): Promise<string[]> {
 }
 
 const relative = (key: string) => key.slice("uploads/".length);
-const matchesRule = (key: string) => key.startsWith("uploads/") && key.length > "uploads/".length && [".csv", ".csv.gz", ".tsv", ".jsonl"].some((s) => key.endsWith(s));
+const matchesRule = (key: string) => key.startsWith("uploads/") && key.length > "uploads/".length && [".csv", ".csv.gz", ".tsv", ".jsonl", ".parquet"].some((s) => key.endsWith(s));
 
 describe("npm run demo under load and faults", function () {
     this.timeout(240000);

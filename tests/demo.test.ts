@@ -39,7 +39,7 @@ describe("the local pipeline's event path", () => {
 
     it("reads the dev stack's prefixes and suffixes through the same validation as a preview", () => {
         const config = loadStackConfig("dev");
-        assert.deepEqual([config.prefixes.upload, config.keySuffixes], ["uploads/", [".csv", ".csv.gz", ".tsv", ".jsonl"]]);
+        assert.deepEqual([config.prefixes.upload, config.keySuffixes], ["uploads/", [".csv", ".csv.gz", ".tsv", ".jsonl", ".parquet"]]);
         assert.throws(() => loadStackConfig("nope"), /--stack: there is no Pulumi.nope.yaml; use one of dev, prod/);
     });
 
@@ -144,23 +144,37 @@ describe("npm run demo", function () {
             assert.equal(out.match(/bad input file/g)?.length, 1, "and the exit code's meaning once");
             assert.match(out, /s3:\/\/demo-uploads\/uploads\/broken\.csv/);
             assert.match(out, /·  uploads\/notes\.txt: ignored/);
+            assert.match(out, /✔ {2}uploads\/sample\.parquet: 2,000 rows in/);
             assert.match(out, /Processors {7}2 at once/);
-            assert.deepEqual(demo.totals, { succeeded: 2, failed: 1, ignored: 1, skipped: 0, interrupted: 0 });
+            assert.deepEqual(demo.totals, { succeeded: 3, failed: 1, ignored: 1, skipped: 0, interrupted: 0 });
             const keys = ((await demo.pipeline.s3.client.send(new ListObjectsV2Command({ Bucket: "demo-uploads" }))).Contents ?? []).map((o) => o.Key).sort();
             assert.deepEqual(keys, [
                 "processed/extra.tsv.summary.json",
                 "processed/sample.csv.summary.json",
+                "processed/sample.parquet.summary.json",
                 "status/broken.csv.json",
                 "status/extra.tsv.json",
                 "status/sample.csv.json",
+                "status/sample.parquet.json",
                 "uploads/broken.csv",
                 "uploads/extra.tsv",
                 "uploads/notes.txt",
                 "uploads/sample.csv",
+                "uploads/sample.parquet",
             ]);
+            const parquet = await readJson<{ format: string; rows: number; columns: { name: string; type: string }[] }>(
+                demo.pipeline.s3.client,
+                "demo-uploads",
+                "processed/sample.parquet.summary.json",
+            );
+            assert.deepEqual(
+                [parquet?.format, parquet?.rows, parquet?.columns.map((c) => `${c.name}:${c.type}`)],
+                ["parquet", 2000, ["order_id:integer", "amount:float", "paid:boolean", "ordered_at:timestamp", "region:string", "note:string", "tags.list.element:string"]],
+            );
             const page = await (await fetch(demo.statusUrl)).text();
             assert.match(page, /sample\.csv/);
             assert.match(page, /broken\.csv/);
+            assert.match(page, /sample\.parquet/);
         } finally {
             await demo.stop();
             fs.rmSync(inputs, { recursive: true, force: true });
@@ -175,7 +189,7 @@ describe("npm run demo", function () {
         assert.equal(withBroken.code, 1, withBroken.out);
         assert.match(withBroken.out, /Status page {6}http:\/\/127\.0\.0\.1:\d+/);
         assert.match(withBroken.out, /✔ {2}uploads\/sample\.csv: 500 rows/);
-        assert.match(withBroken.out, /^Totals: 1 succeeded, 1 failed, 1 ignored$/m);
+        assert.match(withBroken.out, /^Totals: 2 succeeded, 1 failed, 1 ignored$/m);
         assert.doesNotMatch(withBroken.out, /Ctrl-C/);
 
         const inputs = tempDir("demo-once-");

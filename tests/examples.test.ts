@@ -245,7 +245,7 @@ describe("npm run conformance, against the examples", function () {
     it("refuses a sample the upload rule would ignore", async () => {
         const txt = path.join(dir, "notes.txt");
         fs.writeFileSync(txt, "x\n");
-        await assert.rejects(runConformance({ command: ["sh", "-c", "true"], sample: txt, cwd: dir }), { message: "--sample: notes.txt does not end with one of .csv, .csv.gz, .tsv, .jsonl, so the upload rule of stack dev would ignore it; rename it" });
+        await assert.rejects(runConformance({ command: ["sh", "-c", "true"], sample: txt, cwd: dir }), { message: "--sample: notes.txt does not end with one of .csv, .csv.gz, .tsv, .jsonl, .parquet, so the upload rule of stack dev would ignore it; rename it" });
     });
 });
 

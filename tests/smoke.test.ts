@@ -85,7 +85,7 @@ describe("smoke check: what it reads", () => {
         }
         const target = resolveTarget({ stack: "dev" }, {}, () => JSON.parse(JSON.stringify(printed)));
         assert.deepEqual(target.prefixes, { upload: "uploads/", output: "processed/", status: "status/" });
-        assert.deepEqual(target.keySuffixes, [".csv", ".csv.gz", ".tsv", ".jsonl"]);
+        assert.deepEqual(target.keySuffixes, [".csv", ".csv.gz", ".tsv", ".jsonl", ".parquet"]);
         assert.match(("topicArn" in target.alerts && target.alerts.topicArn) || "", /^arn:aws:sns:eu-west-1:\d{12}:s3-fargate-pipeline-dev-monitoring-alerts$/);
         assert.deepEqual(target.rules.map((r) => r.replace(/-[a-z0-9]+$/, "")), ["on-upload-rule", "monitoring-task-failed"]);
         assert.equal(target.deadLetterQueueUrls.length, 2, "the upload rule's and the failure rule's dead-letter queues");
@@ -129,7 +129,7 @@ describe("smoke check: what it reads", () => {
         assert.notEqual(options, "help");
         if (options !== "help") {
             assert.deepEqual(options.target, { ...resolveTarget({ stack: "dev", endpoint: "http://127.0.0.1:1", alertDir: "/tmp/alerts" }, {}), region: undefined });
-            assert.deepEqual([options.target.bucket, options.target.prefixes.upload, options.target.keySuffixes], ["demo-uploads", "uploads/", [".csv", ".csv.gz", ".tsv", ".jsonl"]]);
+            assert.deepEqual([options.target.bucket, options.target.prefixes.upload, options.target.keySuffixes], ["demo-uploads", "uploads/", [".csv", ".csv.gz", ".tsv", ".jsonl", ".parquet"]]);
             assert.deepEqual([options.target.rules, options.target.deadLetterQueueUrls, options.target.alerts], [[], [], { directory: "/tmp/alerts" }]);
         }
         assert.equal(localOutputs("prod").uploadPrefix, "uploads/");

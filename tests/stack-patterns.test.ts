@@ -36,7 +36,7 @@ describe("stack patterns (index.ts with trigger, queueWorker, schedule, kubernet
         const fn = recorder.one("aws:lambda/function:Function");
         assert.deepEqual(
             notification.inputs.lambdaFunctions.map((l: any) => [l.lambdaFunctionArn, l.filterPrefix, l.filterSuffix]),
-            [".csv", ".csv.gz", ".tsv", ".jsonl"].map((suffix) => [fn.state.arn, "uploads/", suffix]),
+            [".csv", ".csv.gz", ".tsv", ".jsonl", ".parquet"].map((suffix) => [fn.state.arn, "uploads/", suffix]),
         );
         // Only the task-failure rule remains.
         assert.deepEqual(recorder.ofType("aws:cloudwatch/eventRule:EventRule").map((r) => r.name), ["monitoring-task-failed"]);
@@ -80,7 +80,7 @@ describe("stack patterns (index.ts with trigger, queueWorker, schedule, kubernet
         assert.deepEqual(schedule.flexibleTimeWindow, { mode: "FLEXIBLE", maximumWindowInMinutes: 30 });
         const request = JSON.parse(schedule.target.input);
         const env = Object.fromEntries(request.Overrides.ContainerOverrides[0].Environment.map((e: any) => [e.Name, e.Value]));
-        assert.deepEqual([env.PROCESSOR_MODE, env.S3_BUCKET, env.BATCH_KEY_SUFFIXES], ["batch", await valueOf(program.bucketName), ".csv,.csv.gz,.tsv,.jsonl"]);
+        assert.deepEqual([env.PROCESSOR_MODE, env.S3_BUCKET, env.BATCH_KEY_SUFFIXES], ["batch", await valueOf(program.bucketName), ".csv,.csv.gz,.tsv,.jsonl,.parquet"]);
         assert.equal(request.TaskDefinition, recorder.one("aws:ecs/taskDefinition:TaskDefinition").state.arn);
         assert.equal(program.deadLetterQueueUrl, undefined);
         assert.match(await valueOf(program.scheduleArn), /^arn:aws:scheduler:/);
@@ -108,7 +108,7 @@ describe("stack patterns (index.ts with trigger, queueWorker, schedule, kubernet
         const job = recorder.one("kubernetes:batch/v1:Job").inputs;
         assert.equal(job.spec.completionMode, "Indexed");
         const jobEnv = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
-        assert.deepEqual([jobEnv.PROCESSOR_MODE, jobEnv.BATCH_SHARD_COUNT, jobEnv.BATCH_KEY_SUFFIXES], ["batch", "4", ".csv,.csv.gz,.tsv,.jsonl"]);
+        assert.deepEqual([jobEnv.PROCESSOR_MODE, jobEnv.BATCH_SHARD_COUNT, jobEnv.BATCH_KEY_SUFFIXES], ["batch", "4", ".csv,.csv.gz,.tsv,.jsonl,.parquet"]);
         assert.equal(recorder.one("kubernetes:batch/v1:CronJob").inputs.spec.timeZone, "Europe/Berlin");
         assert.equal(program.kubernetesNamespace, "kubernetes");
         // The pods' role has the same permissions as the ECS task role.

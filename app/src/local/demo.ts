@@ -15,14 +15,14 @@ import { LocalAlertTopic } from "./alert-topic";
 import { UsageError, parseEnvAssignments, splitCommand, wholeNumber } from "./command-line";
 import { FailedEvent, LocalPipeline, PipelineEvent, slackToText } from "./pipeline";
 import { loadStackConfig } from "./stack";
-import { brokenFile, sampleCsv } from "./sample";
+import { brokenFile, sampleCsv, sampleParquet } from "./sample";
 import { FolderWatcher, watchFolder } from "./watch";
 
 export const USAGE = `Usage: npm run demo -- [options] [FILE…]
 
 Runs the pipeline on this machine: a local S3 server, the upload rule of Pulumi.<stack>.yaml, the
 processor for each matching upload, and a live status page. Uploads sample.csv, broken.csv (fails
-on purpose) and notes.txt (ignored) unless --no-samples, then each FILE.
+on purpose), notes.txt (ignored) and sample.parquet unless --no-samples, then each FILE.
 
 Options:
   --stack NAME        stack whose Pulumi.<stack>.yaml gives prefixes and suffixes (default dev)
@@ -56,7 +56,7 @@ export interface DemoOptions {
     dataDir?: string;
     watchDir?: string;
     rows: number;
-    /** Upload sample.csv, broken.csv and notes.txt first. @default true */
+    /** Upload sample.csv, broken.csv, notes.txt and sample.parquet first. @default true */
     samples?: boolean;
     once: boolean;
     files: string[];
@@ -318,6 +318,7 @@ export async function startDemo(options: DemoOptions, print: (line: string) => v
             await uploadOne(`${upload}sample.csv`, sampleCsv(options.rows));
             await uploadOne(`${upload}broken.csv`, brokenFile());
             await uploadOne(`${upload}notes.txt`, "not a data file\n");
+            await uploadOne(`${upload}sample.parquet`, sampleParquet());
         }
         for (const file of options.files) {
             await uploadOne(`${upload}${path.basename(file)}`, fs.createReadStream(file));

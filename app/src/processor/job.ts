@@ -13,9 +13,11 @@ import { JobReport } from "./outputs";
 import { OpenedObject } from "./s3";
 import { commandOutputKey, summaryKey } from "./status";
 import { FileSummary, PartialSummary, mergePartials, resolvePartials, summarizePartial, summarizeStream } from "./summarize";
+import { isParquetInput, peekHead } from "./summarize/parquet/dispatch";
+import { summarizeParquet } from "./summarize/parquet/summarize";
 import { summarizeSource } from "./summarize/ranges";
 import { s3RangeReader } from "./summarize/s3-reader";
-import { AbortedError } from "./summarize/types";
+import { AbortedError, SummaryOptions } from "./summarize/types";
 import { Workspace } from "./workspace";
 import type { ShardContext, ShardWork } from "./shard";
 
@@ -113,18 +115,26 @@ export const summaryShardWork: ShardWork = {
     },
 };
 
-/** The built-in summariser: streams the object (no download), writes OUTPUT_DIR/summary.json. */
+/**
+ * The built-in summariser: streams the object (no download), or reads it with parallel ranged GETs (large objects,
+ * several threads; Parquet, footer first), and writes OUTPUT_DIR/summary.json.
+ */
 export const summaryJob: Job = {
     kind: "summary",
     outputKey: (config, relative, outputPath) =>
         outputPath === SUMMARY_FILE ? summaryKey(config.outputPrefix, relative) : commandOutputKey(config.outputPrefix, relative, outputPath),
-    // A gzip stream cannot be cut into byte ranges: one task reads it.
-    shardWork: (_config, key) => (/\.gz$/i.test(key) ? undefined : summaryShardWork),
+    // A gzip stream cannot be cut into byte ranges, and a Parquet file is cut by row groups, not bytes: one task reads each.
+    shardWork: (_config, key) => (/\.(gz|parquet)$/i.test(key) ? undefined : summaryShardWork),
     async run(ctx: JobContext): Promise<JobReport> {
-        const options = { ...ctx.config.summary, onProgress: ({ rows, bytes }: { rows: number; bytes: number }) => ctx.log.debug("progress", { rows, bytes }) };
+        const options: SummaryOptions = { ...ctx.config.summary, onProgress: ({ rows, bytes }) => ctx.log.debug("progress", { rows, bytes }) };
         const { object, config } = ctx;
-        let summary;
-        if ((config.summary.parallelism ?? 1) >= 2 && object.size !== undefined && object.size >= RANGED_MIN_BYTES && object.etag) {
+        // Parquet (by its magic bytes) is read with ranged GETs, footer first; everything else is streamed or ranged.
+        const { head, body } = await peekHead(object.body, 4);
+        let summary: FileSummary;
+        if (object.ranged !== undefined && (await isParquetInput(head, object.key, object.ranged))) {
+            object.destroy();
+            summary = await summarizeParquet(object.ranged, options, ctx.signal);
+        } else if ((config.summary.parallelism ?? 1) >= 2 && object.size !== undefined && object.size >= RANGED_MIN_BYTES && object.etag) {
             // Every thread reads its own ranges: the opened stream is not needed.
             object.destroy();
             const source = {
@@ -140,7 +150,7 @@ export const summaryJob: Job = {
             };
             summary = await summarizeSource(source, options, ctx.signal);
         } else {
-            summary = await summarizeStream(object.body, options, ctx.signal);
+            summary = await summarizeStream(body, options, ctx.signal);
         }
         if (ctx.signal.aborted) {
             throw new AbortedError();

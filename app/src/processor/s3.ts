@@ -5,6 +5,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { Readable } from "stream";
 import { ExitCode, ProcessorError } from "./exit-codes";
+import { RandomAccessSource } from "./summarize/parquet/source";
 
 export function createS3Client(options: { region: string; endpoint?: string; forcePathStyle: boolean }): S3Client {
     return new S3Client({
@@ -66,18 +67,70 @@ export interface OpenedObject {
     body: AsyncIterable<Buffer>;
     /** Stops the download (on SIGTERM). */
     destroy(): void;
+    /** Random access to the same version of the object, for formats read from their end (Parquet); absent when the size is unknown. */
+    ranged?: RandomAccessSource;
 }
 
 /** Opens an object for streaming; `ifMatch` pins the version the event was about. */
 export async function openObject(s3: S3Client, bucket: string, key: string, ifMatch: string | undefined, signal: AbortSignal): Promise<OpenedObject> {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: ifMatch ? `"${ifMatch}"` : undefined }), { abortSignal: signal });
     const body = res.Body as Readable;
+    const etag = (res.ETag ?? "").replace(/"/g, "");
+    const size = res.ContentLength;
     return {
         key,
-        etag: (res.ETag ?? "").replace(/"/g, ""),
-        size: res.ContentLength,
+        etag,
+        size,
         body,
         destroy: () => body.destroy(),
+        ranged: size === undefined ? undefined : rangedSource(s3, { bucket, key, etag, size }, signal),
+    };
+}
+
+/** The HTTP Range header for bytes [start, end): the last byte is inclusive (RFC 9110 §14.1.2). */
+export function rangeHeader(start: number, end: number): string {
+    return `bytes=${start}-${end - 1}`;
+}
+
+/**
+ * An S3 object as a random-access source: each read is one GetObject with `Range: bytes=start-(end-1)` and
+ * `If-Match: "<etag>"`, so every byte comes from the version that was opened; after a newer upload S3 answers 412
+ * Precondition Failed, and the read fails as S3ObjectChanged (TRANSIENT: a retry finds the newer version and skips
+ * this event, as findObject does). https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Range,
+ * If-Match) and https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/s3/aws.sdk.kotlin.services.s3.model/-get-object-request/if-match.html
+ * ("otherwise, return a 412 Precondition Failed error").
+ */
+export function rangedSource(s3: S3Client, object: { bucket: string; key: string; etag: string; size: number }, signal?: AbortSignal): RandomAccessSource {
+    const name = `s3://${object.bucket}/${object.key}`;
+    return {
+        size: object.size,
+        async read(start, end) {
+            if (end <= start) {
+                return new Uint8Array(0);
+            }
+            let bytes: Uint8Array;
+            try {
+                const res = await s3.send(
+                    new GetObjectCommand({
+                        Bucket: object.bucket,
+                        Key: object.key,
+                        Range: rangeHeader(start, end),
+                        IfMatch: object.etag ? `"${object.etag}"` : undefined,
+                    }),
+                    { abortSignal: signal },
+                );
+                bytes = await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+            } catch (e) {
+                if (classify(e) === "precondition-failed") {
+                    throw new ProcessorError(`${name} changed while it was read (its ETag is no longer ${object.etag}); the newer upload has its own event`, ExitCode.TRANSIENT, "S3ObjectChanged");
+                }
+                throw toProcessorError(e, `reading bytes ${start}-${end - 1} of ${name}`);
+            }
+            if (bytes.length !== end - start) {
+                throw new ProcessorError(`${name}: asked for bytes ${start}-${end - 1}, got ${bytes.length} bytes`, ExitCode.TRANSIENT, "S3ShortRead");
+            }
+            return bytes;
+        },
     };
 }
 

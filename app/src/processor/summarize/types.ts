@@ -117,7 +117,8 @@ export interface Accounting {
 }
 
 export interface FileSummary {
-    format: InputFormat;
+    /** The input's format; "parquet" is detected by its magic bytes (see parquet/summarize.ts), never forced. */
+    format: InputFormat | "parquet";
     compression: "gzip" | "none";
     /** CSV/TSV only. */
     delimiter?: string;
@@ -148,7 +149,12 @@ export type InputErrorCode =
     | "not-delimited"
     | "truncated-gzip"
     | "invalid-gzip"
-    | "too-many-columns";
+    | "too-many-columns"
+    | "parquet-truncated"
+    | "parquet-footer"
+    | "parquet-codec"
+    | "parquet-corrupt"
+    | "parquet-unsupported";
 
 /** The input cannot be summarised at all (as opposed to bad rows, which are counted and skipped). */
 export class InputError extends Error {

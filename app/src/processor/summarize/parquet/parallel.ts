@@ -1,0 +1,183 @@
+/**
+ * Row groups on worker threads: the main thread reads the footer and, for each free thread, the next row group's
+ * column chunks (one ranged read, so every byte still comes through the caller's source, e.g. S3 pinned to an ETag);
+ * the threads decode and fold them. At most one row group's chunks are in flight per thread. At the end the sample
+ * candidates are merged in row-group order and the threads' states in any order, so the summary is the one a single
+ * thread gives (distinct counts: the same HyperLogLog registers; means: equal up to rounding).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Worker as WorkerType } from "node:worker_threads";
+import type { SampleCandidates } from "../columns";
+import { AbortedError, InputError, InputErrorCode } from "../types";
+import { LeafTransfer, mergeLeaf } from "./leaf";
+import { ParquetState, rowGroupRange } from "./summarize";
+import { RandomAccessSource } from "./source";
+
+export interface WorkerInit {
+    /** The parsed footer (FileMetaData), as the main thread parsed it. */
+    metadata: unknown;
+    size: number;
+    sampleSize: number | undefined;
+}
+
+export type ToWorker = { end?: false; r: number; start: number; bytes: Uint8Array } | { end: true };
+
+export type FromWorker =
+    | { r: number; samples: (SampleCandidates | undefined)[] }
+    | { final: LeafTransfer[]; chunksSkipped: number }
+    | { error: { name: string; code?: InputErrorCode; message: string; aborted: boolean } };
+
+let transpiled: string | undefined;
+
+/**
+ * The worker's script: worker.js next to this file (the compiled processor), or, running from TypeScript sources
+ * (ts-node: tests, the bench), this folder and the one above transpiled once per process to a temporary folder;
+ * undefined when neither exists (then the summary runs on one thread).
+ */
+function workerScript(): { file: string; nodePath?: string } | undefined {
+    const js = path.join(__dirname, "worker.js");
+    if (fs.existsSync(js)) {
+        return { file: js };
+    }
+    if (!fs.existsSync(path.join(__dirname, "worker.ts"))) {
+        return undefined;
+    }
+    // Packages resolve from the repository's node_modules (NODE_PATH), since the copy lives elsewhere.
+    const nodePath = path.resolve(require.resolve("hyparquet"), "..", "..", "..");
+    if (transpiled === undefined || !fs.existsSync(transpiled)) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const ts = require("typescript") as typeof import("typescript");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-parquet-worker-"));
+        process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+        for (const [from, to] of [[path.dirname(__dirname), dir], [__dirname, path.join(dir, "parquet")]]) {
+            fs.mkdirSync(to, { recursive: true });
+            for (const f of fs.readdirSync(from)) {
+                if (f.endsWith(".ts") && !f.endsWith(".d.ts")) {
+                    const out = ts.transpileModule(fs.readFileSync(path.join(from, f), "utf8"), {
+                        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+                        fileName: f,
+                    }).outputText;
+                    fs.writeFileSync(path.join(to, f.replace(/\.ts$/, ".js")), out);
+                }
+            }
+        }
+        transpiled = path.join(dir, "parquet", "worker.js");
+    }
+    return { file: transpiled, nodePath };
+}
+
+function startWorker(init: WorkerInit): WorkerType | undefined {
+    const script = workerScript();
+    if (script === undefined) {
+        return undefined;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
+    // Plain JS: no preloads such as ts-node/register, which workers would otherwise inherit.
+    const execArgv = process.execArgv.filter((a, i, all) => !(a === "-r" || a === "--require" || a.startsWith("--require=") || all[i - 1] === "-r" || all[i - 1] === "--require"));
+    const env = script.nodePath === undefined ? undefined : { ...process.env, NODE_PATH: [script.nodePath, process.env.NODE_PATH].filter(Boolean).join(path.delimiter) };
+    return new Worker(script.file, { workerData: init, execArgv, ...(env === undefined ? {} : { env }) });
+}
+
+/** One request to a worker and its reply (a worker has at most one in flight). */
+function request(worker: WorkerType, message: ToWorker, signal: AbortSignal | undefined): Promise<FromWorker> {
+    return new Promise<FromWorker>((resolve, reject) => {
+        const done = () => {
+            worker.off("message", onMessage);
+            worker.off("error", onError);
+            worker.off("exit", onExit);
+            signal?.removeEventListener("abort", onAbort);
+        };
+        const onMessage = (m: FromWorker) => {
+            done();
+            if ("error" in m) {
+                const e = m.error;
+                reject(e.aborted ? new AbortedError() : e.code !== undefined ? new InputError(e.code, e.message) : Object.assign(new Error(e.message), { name: e.name }));
+            } else {
+                resolve(m);
+            }
+        };
+        const onError = (e: Error) => {
+            done();
+            reject(e);
+        };
+        const onExit = (code: number) => {
+            done();
+            reject(new Error(`a Parquet summary thread stopped (exit code ${code})`));
+        };
+        const onAbort = () => {
+            done();
+            reject(new AbortedError());
+        };
+        worker.on("message", onMessage);
+        worker.on("error", onError);
+        worker.on("exit", onExit);
+        signal?.addEventListener("abort", onAbort, { once: true });
+        worker.postMessage(message, message.end ? [] : [message.bytes.buffer as ArrayBuffer]);
+    });
+}
+
+/**
+ * Folds every row group of `state` in on `threads` worker threads; false (nothing done) when threads cannot be
+ * started here, so the caller runs on one thread.
+ */
+export async function summarizeRowGroupsInWorkers(
+    state: ParquetState,
+    source: RandomAccessSource,
+    threads: number,
+    sampleSize: number | undefined,
+    signal: AbortSignal | undefined,
+    onProgress: ((progress: { rows: number; bytes: number }) => void) | undefined,
+): Promise<boolean> {
+    const groups = state.metadata.row_groups;
+    const workers: WorkerType[] = [];
+    try {
+        for (let i = 0; i < Math.min(threads, groups.length); i++) {
+            const w = startWorker({ metadata: state.metadata, size: source.size, sampleSize });
+            if (w === undefined) {
+                return false;
+            }
+            workers.push(w);
+        }
+        const samples: (SampleCandidates | undefined)[][] = new Array(groups.length);
+        let next = 0;
+        const run = async (worker: WorkerType): Promise<void> => {
+            while (next < groups.length) {
+                const r = next++;
+                if (signal?.aborted) {
+                    throw new AbortedError();
+                }
+                const { needed, start, end } = rowGroupRange(state, r);
+                // A copy the thread owns (the source's bytes may be a view of a larger buffer).
+                const bytes = needed.length > 0 ? (await source.read(start, end)).slice() : new Uint8Array(0);
+                state.bytes += bytes.length;
+                const reply = await request(worker, { r, start, bytes }, signal);
+                if (!("r" in reply)) {
+                    throw new Error("internal: a Parquet summary thread answered out of turn");
+                }
+                samples[r] = reply.samples;
+                state.rows += Number(groups[r].num_rows);
+                onProgress?.({ rows: state.rows, bytes: state.bytes });
+            }
+        };
+        await Promise.all(workers.map(run));
+        for (const blockSamples of samples) {
+            blockSamples.forEach((c, l) => c !== undefined && state.leaves[l].column.mergeSamples(c));
+        }
+        for (const worker of workers) {
+            const reply = await request(worker, { end: true }, signal);
+            if (!("final" in reply)) {
+                throw new Error("internal: a Parquet summary thread answered out of turn");
+            }
+            reply.final.forEach((t, l) => mergeLeaf(state.leaves[l], t));
+            state.chunksSkipped += reply.chunksSkipped;
+        }
+        return true;
+    } finally {
+        for (const w of workers) {
+            void w.terminate();
+        }
+    }
+}
