@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
 import { createSummarizer, FileSummary, InputError, summarizeStream, SummaryOptions } from "../app/src/processor/summarize";
+import { looksBinary } from "../app/src/processor/summarize/detect";
 import { referenceStats } from "./support/summary-reference";
 import { chunksOf, summarizeCut as run } from "./support/summarize-run";
 
@@ -226,6 +227,16 @@ describe("summarize: every record accounted for (hostile inputs)", function () {
             s.columns.map((c) => c.max),
             [1, 2, 3, 4, 5, 6, 7],
         );
+    });
+
+    it("does not call UTF-8 text binary when its sample ends inside a character", () => {
+        const text = Buffer.from("имя,значение\n" + "строка,данные\n".repeat(400), "utf8");
+        for (const end of [4095, 4096, 4097, 301, 302, 303]) {
+            assert.equal(looksBinary(text, 0, end), false, `sample of ${end} bytes`);
+        }
+        assert.equal(looksBinary(Buffer.from(Array.from({ length: 600 }, (_, i) => 128 + (i % 64))), 0, 600), true, "continuation bytes only");
+        const summary = serial(text.subarray(0, 4097 + 13), { maxLineBytes: 200 });
+        assert.equal(summary.accounting.records, summary.rows + summary.badRows.count);
     });
 
     it("counts a NUL byte past the first 4 KiB as a bad row, and rejects one in the first 4 KiB as binary", () => {

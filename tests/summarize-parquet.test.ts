@@ -576,7 +576,7 @@ describe("Parquet uploads in the processor", function () {
         assert.deepEqual([csv.format, csv.rows, csv.columns[0].name], ["csv", 2, "PAR1"]);
     });
 
-    it("reads byte ranges pinned to the ETag; 412 (a newer upload) fails as S3ObjectChanged", async () => {
+    it("reads byte ranges pinned to the ETag; 412 (a newer upload) fails as ObjectChanged (exit 66)", async () => {
         await s3.put(BUCKET, "uploads/r.parquet", Buffer.from("0123456789"));
         const source = rangedSource(s3.client, { bucket: BUCKET, key: "uploads/r.parquet", etag: "e", size: 10 });
         assert.equal(Buffer.from(await source.read(2, 5)).toString(), "234");
@@ -588,7 +588,7 @@ describe("Parquet uploads in the processor", function () {
         });
         const stub = { send: async (command: { input: Record<string, unknown> }) => (sent.push(command.input), Promise.reject(changed)) } as unknown as S3Client;
         const pinned = rangedSource(stub, { bucket: BUCKET, key: "k", etag: "abc", size: 10 });
-        await assert.rejects(pinned.read(0, 4), { name: "S3ObjectChanged", message: "s3://parquet-uploads/k changed while it was read (its ETag is no longer abc); the newer upload has its own event" });
+        await assert.rejects(pinned.read(0, 4), { name: "ObjectChanged", exitCode: 66, message: `s3://parquet-uploads/k changed while it was being read (its ETag is no longer "abc"): a newer upload replaced it, and its own event summarises it` });
         assert.deepEqual(sent, [{ Bucket: BUCKET, Key: "k", Range: "bytes=0-3", IfMatch: '"abc"' }]);
     });
 });

@@ -95,8 +95,8 @@ export function rangeHeader(start: number, end: number): string {
 /**
  * An S3 object as a random-access source: each read is one GetObject with `Range: bytes=start-(end-1)` and
  * `If-Match: "<etag>"`, so every byte comes from the version that was opened; after a newer upload S3 answers 412
- * Precondition Failed, and the read fails as S3ObjectChanged (TRANSIENT: a retry finds the newer version and skips
- * this event, as findObject does). https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Range,
+ * Precondition Failed, and the read fails as ObjectChanged (exit 66: this version no longer exists; the newer upload
+ * has its own event). https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Range,
  * If-Match) and https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/s3/aws.sdk.kotlin.services.s3.model/-get-object-request/if-match.html
  * ("otherwise, return a 412 Precondition Failed error").
  */
@@ -122,7 +122,7 @@ export function rangedSource(s3: S3Client, object: { bucket: string; key: string
                 bytes = await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
             } catch (e) {
                 if (classify(e) === "precondition-failed") {
-                    throw new ProcessorError(`${name} changed while it was read (its ETag is no longer ${object.etag}); the newer upload has its own event`, ExitCode.TRANSIENT, "S3ObjectChanged");
+                    throw objectChanged(object.bucket, object.key, object.etag);
                 }
                 throw toProcessorError(e, `reading bytes ${start}-${end - 1} of ${name}`);
             }
@@ -132,6 +132,15 @@ export function rangedSource(s3: S3Client, object: { bucket: string; key: string
             return bytes;
         },
     };
+}
+
+/** The object changed after the event (its ETag is no longer the one the reading is pinned to). */
+export function objectChanged(bucket: string, key: string, etag: string): ProcessorError {
+    return new ProcessorError(
+        `s3://${bucket}/${key} changed while it was being read (its ETag is no longer "${etag}"): a newer upload replaced it, and its own event summarises it`,
+        ExitCode.NOT_FOUND,
+        "ObjectChanged",
+    );
 }
 
 /** Reads a small JSON document; undefined when it does not exist. */

@@ -46,17 +46,16 @@ export function looksBinary(buf: Uint8Array, start: number, end: number): boolea
         return true;
     }
     if (high / n > 0.3) {
-        // Allow a multi-byte character cut at the end of the sample.
+        // Allow a multi-byte character cut at the end of the sample (by the 4 KiB limit or by the span: an unfinished
+        // character at the very end of a file is an invalid-UTF-8 bad row, not a sign of binary).
         let cut = stop;
-        if (stop < end) {
-            let back = 0;
-            while (back < 3 && cut > start && (buf[cut - 1] & 0xc0) === 0x80) {
-                cut--;
-                back++;
-            }
-            if (cut > start && buf[cut - 1] >= 0xc0) {
-                cut--;
-            }
+        let back = 0;
+        while (back < 3 && cut > start && (buf[cut - 1] & 0xc0) === 0x80) {
+            cut--;
+            back++;
+        }
+        if (cut > start && buf[cut - 1] >= 0xc0) {
+            cut--;
         }
         return !isUtf8(buf.subarray(start, cut));
     }

@@ -3,8 +3,7 @@
  */
 import * as os from "node:os";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { ExitCode, ProcessorError } from "../exit-codes";
-import { classify, toProcessorError } from "../s3";
+import { classify, objectChanged, toProcessorError } from "../s3";
 import { checkRange, RangeReader } from "./reader";
 import { AbortedError } from "./types";
 
@@ -34,14 +33,6 @@ export function s3RangeDefaults(threads = 1): Required<Pick<S3RangeOptions, "par
     return { partBytes, concurrency };
 }
 
-/** The object changed after the event (its ETag is no longer the one the reading is pinned to). */
-export function objectChanged(bucket: string, key: string, etag: string): ProcessorError {
-    return new ProcessorError(
-        `s3://${bucket}/${key} changed while it was being read (its ETag is no longer "${etag}"): a newer upload replaced it, and its own event summarises it`,
-        ExitCode.NOT_FOUND,
-        "ObjectChanged",
-    );
-}
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     new Promise((resolve) => {
