@@ -6,6 +6,7 @@ export * from "./processing-cluster";
 export * from "./processor-task";
 export * from "./processing-network";
 export * from "./stack-config";
+export * from "./pulumi-config";
 export * from "./observability";
 export * from "./lambda-code";
 export * from "./lambda-trigger";

@@ -16,10 +16,11 @@ import {
     utilisationPercentQueries,
     validateRetention,
 } from "./builders";
+import { METRICS_NAMESPACE } from "./builders/contracts";
 import { typeToken } from "./names";
 
 /** The namespace the processor's Embedded Metric Format metrics go to (see app/src/processor/metrics.ts). */
-export const PROCESSOR_METRICS_NAMESPACE = "S3FargatePipeline";
+export const PROCESSOR_METRICS_NAMESPACE = METRICS_NAMESPACE;
 
 export interface AlarmThresholds {
     /** Alarm when average CPU use of the family's tasks exceeds this percentage. @default 80 */

@@ -1,3 +1,4 @@
+export * from "./contracts";
 export * from "./validation";
 export * from "./fargate";
 export * from "./retention";
