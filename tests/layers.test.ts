@@ -97,6 +97,14 @@ describe("the import rules between the layers", () => {
         );
     });
 
+    it("the unit tier (tests/unit-tier.json) starts no server, browser or child process", () => {
+        const { files } = JSON.parse(fs.readFileSync(path.join(__dirname, "unit-tier.json"), "utf8")) as { files: string[] };
+        const starters = /^(child_process|http|https|net|worker_threads|playwright-core|s3rver)$|^\.\/support\/(s3|sqs-server|ecs-server|processor|demo-cli|plugin-process|npm-pack|component-package|provider|analyzer|summarize-run|python-types)$/;
+        const found = files.flatMap((f) => importsOf(path.join(__dirname, `${f}.test.ts`)).filter((s) => starters.test(s.replace(/^node:/, ""))).map((s) => `${f}: ${s}`));
+        assert.deepEqual(found, []);
+        assert.ok(files.every((f) => fs.existsSync(path.join(__dirname, `${f}.test.ts`))), "every listed file exists");
+    });
+
     it("a rule can fail: an import that breaks it is reported with its file", () => {
         const file = path.join(ROOT, "app/src/local/stack.ts");
         assert.equal(target(file, "../../../components/names"), "components/names");
