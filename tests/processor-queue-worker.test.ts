@@ -331,7 +331,7 @@ describe("processor worker mode against local SQS and S3 servers", function () {
             const extensions = calls(q, "ChangeMessageVisibility");
             assert.ok(extensions.length >= 2, `extended again and again, not once: ${extensions.length} extensions`);
             assert.ok(extensions.every((c) => c.input.VisibilityTimeout === 2), "each back to the queue's full visibility timeout");
-            const order = sqs.calls.filter((c) => c.action === "ChangeMessageVisibility" || c.action === "DeleteMessage").map((c) => c.action);
+            const order = sqs.calls.filter((c) => c.input.QueueUrl === sqs.queueUrl(q) && (c.action === "ChangeMessageVisibility" || c.action === "DeleteMessage")).map((c) => c.action);
             assert.equal(order.lastIndexOf("ChangeMessageVisibility") < order.indexOf("DeleteMessage"), true, "every extension before the delete");
             assert.equal((await status("long.csv")).rowsProcessed, 20000);
         } finally {
