@@ -35,7 +35,7 @@ import {
     spotSecondsOfService,
     spotShareOfSingleTasks,
     stackCostConfig,
-} from "../components/builders/cost";
+} from "../tools/cost";
 import { SINGLE_TASK_WEIGHTS, singleTaskPlacement } from "../components/builders/capacity";
 import { main, parseCostArgs } from "../scripts/cost";
 import { ROOT } from "./mocks";

@@ -14,5 +14,4 @@ export * from "./network";
 export * from "./queue-worker";
 export * from "./kubernetes";
 export * from "./schedule";
-export * from "./cost";
 export * from "./image";
