@@ -52,9 +52,9 @@ export interface CapacitySplit {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ArgsOverride = Record<string, any>;
 
-/** The TypeScript components' transform hook for an override: the child's arguments with the override merged over them. */
+/** An override as the TypeScript components' transform: a partial arguments object, merged over the child's. */
 export function override<Args extends object>(values: ArgsOverride | undefined): Transform<Args> | undefined {
-    return values === undefined ? undefined : (args) => ({ ...args, ...values }) as Args;
+    return values as Partial<Args> | undefined;
 }
 
 /** Prefixes with their defaults, checked as UploadBucket checks them; errors name `<name>.prefixes.<kind>`. */
