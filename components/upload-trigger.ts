@@ -5,6 +5,7 @@ import {
     CapacityProviderStrategyItem,
     Transform,
     applyTransform,
+    transformed,
     deadLetterQueuePolicy,
     validateNumericPlatformVersion,
     requireIntegerInRange,
@@ -69,10 +70,18 @@ export interface UploadTriggerArgs {
     maxRetryAttempts?: number;
     /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). @default 1209600 (14 days) */
     deadLetterRetentionSeconds?: number;
-    /** Adjust the arguments of a child resource. */
+    /**
+     * Overrides for each child resource: a partial arguments object merged over ours, or a function
+     * `(args, opts, name)` that edits them (see builders/transform.ts; `rule` and `target` get copies of the
+     * arguments only).
+     */
     transform?: {
         rule?: Transform<aws.cloudwatch.EventRuleArgs>;
         target?: Transform<aws.cloudwatch.EventTargetArgs>;
+        deadLetterQueue?: Transform<aws.sqs.QueueArgs, pulumi.CustomResourceOptions>;
+        deadLetterQueuePolicy?: Transform<aws.sqs.QueuePolicyArgs, pulumi.CustomResourceOptions>;
+        role?: Transform<aws.iam.RoleArgs, pulumi.CustomResourceOptions>;
+        rolePolicy?: Transform<aws.iam.RolePolicyArgs, pulumi.CustomResourceOptions>;
     };
 }
 
@@ -122,30 +131,33 @@ export class UploadTrigger extends pulumi.ComponentResource {
         this.ruleArn = this.rule.arn;
 
         // SSE-SQS: a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters.
-        this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: dlqRetention }, parent);
-        const dlqPolicy = new aws.sqs.QueuePolicy(`${name}-dlq-policy`, {
+        const t = args.transform ?? {};
+        this.deadLetterQueue = new aws.sqs.Queue(
+            ...transformed(t.deadLetterQueue, `${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: dlqRetention }, parent),
+        );
+        const dlqPolicy = new aws.sqs.QueuePolicy(...transformed(t.deadLetterQueuePolicy, `${name}-dlq-policy`, {
             queueUrl: this.deadLetterQueue.url,
             policy: pulumi
                 .all([this.deadLetterQueue.arn, this.rule.arn])
                 .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
-        }, parent);
+        }, parent));
 
-        this.role = new aws.iam.Role(`${name}-role`, {
+        this.role = new aws.iam.Role(...transformed(t.role, `${name}-role`, {
             description: "Lets the upload rule run the processor task",
             assumeRolePolicy: pulumi
                 .all([identity.accountId, this.rule.arn])
                 .apply(([account, ruleArn]) =>
                     JSON.stringify(eventBridgeTargetTrustPolicy({ account, ruleArn })),
                 ),
-        }, parent);
-        const rolePolicy = new aws.iam.RolePolicy(`${name}-role-policy`, {
+        }, parent));
+        const rolePolicy = new aws.iam.RolePolicy(...transformed(t.rolePolicy, `${name}-role-policy`, {
             role: this.role.id,
             policy: pulumi
                 .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn])
                 .apply(([taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn]) =>
                     JSON.stringify(targetRolePolicy({ taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn })),
                 ),
-        }, parent);
+        }, parent));
 
         const strategy = args.capacityProviderStrategy ?? [];
         this.target = new aws.cloudwatch.EventTarget(

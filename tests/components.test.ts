@@ -489,6 +489,37 @@ describe("ProcessingNetwork", () => {
         assert.equal(recorder.one("aws:ec2/securityGroup:SecurityGroup").inputs.vpcId, "vpc-1");
     });
 
+    it("GIVEN transforms THEN every child can be changed: a partial object, or a function with each child's name and options", async () => {
+        const subnets: string[] = [];
+        const args = {
+            transform: {
+                vpc: { tags: { team: "data" } },
+                subnet: (a: { tags?: unknown }, opts: { protect?: boolean }, n: string) => {
+                    subnets.push(n);
+                    a.tags = { tier: "public" };
+                    opts.protect = true;
+                },
+                securityGroup: { description: "ours" },
+                defaultSecurityGroup: { tags: { locked: "yes" } },
+                internetGateway: { tags: { igw: "yes" } },
+                routeTable: { tags: { rt: "yes" } },
+                routeTableAssociation: { routeTableId: "rtb-other" },
+            },
+        };
+        const before = JSON.stringify(args);
+        new ProcessingNetwork("net", args);
+        await settle();
+        assert.deepEqual(recorder.one("aws:ec2/vpc:Vpc").inputs.tags, { team: "data" });
+        assert.deepEqual(subnets, ["net-public-1", "net-public-2"]);
+        assert.ok(recorder.ofType("aws:ec2/subnet:Subnet").every((r) => JSON.stringify(r.inputs.tags) === '{"tier":"public"}'));
+        assert.equal(recorder.one("aws:ec2/securityGroup:SecurityGroup").inputs.description, "ours");
+        assert.deepEqual(recorder.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs.tags, { locked: "yes" });
+        assert.deepEqual(recorder.one("aws:ec2/internetGateway:InternetGateway").inputs.tags, { igw: "yes" });
+        assert.deepEqual(recorder.one("aws:ec2/routeTable:RouteTable").inputs.tags, { rt: "yes" });
+        assert.ok(recorder.ofType("aws:ec2/routeTableAssociation:RouteTableAssociation").every((r) => r.inputs.routeTableId === "rtb-other"));
+        assert.equal(JSON.stringify(args), before);
+    });
+
     it("rejects security groups without subnets, a bad CIDR and too many zones", () => {
         assert.throws(() => new ProcessingNetwork("n", { securityGroupIds: ["sg-a"] }), {
             message: 'n.securityGroupIds: "<set>" needs n.subnetIds; give the subnets the security groups belong with, or neither',
