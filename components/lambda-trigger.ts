@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { aboveThresholdAlarm } from "./builders/monitoring";
-import { CapacityProviderStrategyItem } from "./builders/capacity";
 import { validatePlatformVersion } from "./builders/fargate";
 import { PolicyDocument, PolicyStatement, denyInsecureTransport, lambdaTrustPolicy, targetRolePolicy } from "./builders/iam";
 import { BucketPrefixes, validateSuffixes } from "./builders/prefixes";
@@ -10,7 +9,7 @@ import { Transform, applyTransform } from "./builders/transform";
 import { invalid, requireIntegerInRange } from "./builders/validation";
 import { lambdaCode } from "./lambda-code";
 import { typeToken } from "./names";
-import type { TaskNetwork, TriggeredTask } from "./upload-trigger";
+import type { RunTaskTriggerArgs } from "./run-task";
 
 /** The Node.js runtime the trigger uses unless told otherwise: the newest one @pulumi/aws knows. */
 export const DEFAULT_TRIGGER_RUNTIME: aws.lambda.Runtime = "nodejs24.x";
@@ -21,30 +20,16 @@ export const TRIGGER_RUNTIMES: readonly string[] = Object.values(aws.lambda.Runt
     return m !== null && Number(m[1]) >= 22;
 });
 
-export interface LambdaTriggerArgs {
+/**
+ * LambdaTrigger's arguments. Its `keySuffixes` become one S3 notification filter each, under the upload
+ * prefix; S3 rejects suffixes where one ends another (".gz" and ".csv.gz"), and so does this component.
+ */
+export interface LambdaTriggerArgs extends RunTaskTriggerArgs {
     /**
      * The bucket uploads land in (an UploadBucket fits). Create it with `eventBridge: false`: this
      * component owns the bucket's notification configuration, and S3 keeps one per bucket.
      */
     bucket: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; prefixes: BucketPrefixes };
-    /**
-     * Only keys ending in one of these start a task (one S3 notification filter each, under the upload
-     * prefix). S3 rejects suffixes where one ends another (".gz" and ".csv.gz"), and so does this component.
-     * @default every key under the upload prefix
-     * @example [".csv", ".csv.gz"]
-     */
-    keySuffixes?: string[];
-    /** The cluster to run on (a ProcessingCluster fits). */
-    cluster: { clusterArn: pulumi.Input<string> };
-    /** The task to run (a ProcessorTask fits). */
-    task: TriggeredTask;
-    /** The task's network placement; `assignPublicIp` defaults to true (public subnets, no NAT). */
-    network: TaskNetwork;
-    /**
-     * Run on a FARGATE / FARGATE_SPOT strategy (for example the cluster's).
-     * @default launch type FARGATE
-     */
-    capacityProviderStrategy?: CapacityProviderStrategyItem[];
     /** Fargate platform version: "LATEST" or a version such as "1.4.0" (RunTask takes both). @default unset: the latest version */
     platformVersion?: string;
     /** The function's Node.js runtime (nodejs22.x or newer). @default "nodejs24.x", the newest the AWS provider package knows */

@@ -23,7 +23,7 @@ import {
 import { typeToken } from "./names";
 import { ProcessingCluster } from "./processing-cluster";
 import { ProcessorTask, ProcessorTaskArgs } from "./processor-task";
-import { TaskNetwork } from "./upload-trigger";
+import { TaskNetwork } from "./run-task";
 
 /** The cluster the service runs on (a ProcessingCluster fits). */
 export interface WorkerCluster {

@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     BucketPrefixes,
-    CapacityProviderStrategyItem,
     Transform,
     applyTransform,
     transformed,
@@ -16,48 +15,11 @@ import {
     validateSuffixes,
 } from "./builders";
 import { typeToken } from "./names";
+import { RunTaskTriggerArgs } from "./run-task";
 
-/** The task the rule runs (a ProcessorTask fits). */
-export interface TriggeredTask {
-    taskDefinitionArn: pulumi.Input<string>;
-    containerName: string;
-    executionRole: { arn: pulumi.Input<string> };
-    taskRole: { arn: pulumi.Input<string> };
-}
-
-/** Where the task's network interface goes. */
-export interface TaskNetwork {
-    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
-    /**
-     * Give the task a public IP. Needed in public subnets without NAT (to reach S3, ECR and logs).
-     * @default true
-     */
-    assignPublicIp?: boolean;
-}
-
-export interface UploadTriggerArgs {
+export interface UploadTriggerArgs extends RunTaskTriggerArgs {
     /** The bucket uploads land in (an UploadBucket fits). */
     bucket: { bucketName: pulumi.Input<string>; prefixes: BucketPrefixes };
-    /**
-     * Only keys ending in one of these start a task.
-     * @default every key under the upload prefix
-     * @example [".csv", ".csv.gz"]
-     */
-    keySuffixes?: string[];
-    /** The cluster to run on (a ProcessingCluster fits). */
-    cluster: { clusterArn: pulumi.Input<string> };
-    /** The task to run. */
-    task: TriggeredTask;
-    /** The task's network placement. */
-    network: TaskNetwork;
-    /**
-     * Run on a FARGATE / FARGATE_SPOT strategy (for example the cluster's); the target then names no
-     * launch type, which ECS requires when a strategy is given. Each upload is its own RunTask of one
-     * task: see `CapacitySplit` for what the weights mean then.
-     * @default launch type FARGATE
-     */
-    capacityProviderStrategy?: CapacityProviderStrategyItem[];
     /**
      * Fargate platform version, in the numeric form EventBridge's ECS target takes (such as "1.4.0";
      * "LATEST" is refused there).

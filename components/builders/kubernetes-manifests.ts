@@ -4,7 +4,7 @@
 import { BucketPrefixes } from "./prefixes";
 import { SHUTDOWN_MARGIN_SECONDS, validateJobCommand } from "./container";
 import { EXIT_CODES } from "./contracts";
-import { ConcurrencyPolicy, NormalisedCronJob, NormalisedJob, PodSize } from "./kubernetes-args";
+import { NormalisedCronJob, NormalisedJob, PodSize } from "./kubernetes-args";
 
 // ---------------------------------------------------------------------------------------------
 // Manifests
@@ -231,14 +231,7 @@ export function jobSpec(template: PodTemplate, job: NormalisedJob): JobSpec {
     return spec;
 }
 
-export interface CronJobSpec {
-    schedule: string;
-    timeZone: string;
-    concurrencyPolicy: ConcurrencyPolicy;
-    startingDeadlineSeconds: number;
-    successfulJobsHistoryLimit: number;
-    failedJobsHistoryLimit: number;
-    suspend: boolean;
+export interface CronJobSpec extends NormalisedCronJob {
     jobTemplate: { metadata: { labels: Record<string, string> }; spec: JobSpec };
 }
 

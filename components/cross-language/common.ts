@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BucketPrefixes, CapacityProviderStrategyItem, DEFAULT_PREFIXES, Transform, capacityProviderStrategy, invalid, validatePrefixes } from "../builders";
 import { PROJECT } from "../names";
 import { ProcessorBucket } from "../processor-task";
-import { TaskNetwork, TriggeredTask } from "../upload-trigger";
+import { TaskNetwork, TriggeredTask } from "../run-task";
 
 /** The Pulumi package's name (the project's): its SDKs are generated under it (Python: pulumi_s3_fargate_pipeline). */
 export const PACKAGE_NAME = PROJECT;
