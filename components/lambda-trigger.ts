@@ -5,7 +5,7 @@ import { validatePlatformVersion } from "./builders/fargate";
 import { PolicyDocument, PolicyStatement, denyInsecureTransport, lambdaTrustPolicy, targetRolePolicy } from "./builders/iam";
 import { BucketPrefixes, validateSuffixes } from "./builders/prefixes";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
-import { Transform, applyTransform } from "./builders/transform";
+import { Transform, applyTransform, transformed } from "./builders/transform";
 import { invalid, requireIntegerInRange } from "./builders/validation";
 import { lambdaCode } from "./lambda-code";
 import { typeToken } from "./names";
@@ -68,6 +68,11 @@ export interface LambdaTriggerArgs extends RunTaskTriggerArgs {
         deadLetterQueue?: Transform<aws.sqs.QueueArgs>;
         invokeConfig?: Transform<aws.lambda.FunctionEventInvokeConfigArgs>;
         notification?: Transform<aws.s3.BucketNotificationArgs>;
+        deadLetterQueuePolicy?: Transform<aws.sqs.QueuePolicyArgs, pulumi.CustomResourceOptions>;
+        rolePolicy?: Transform<aws.iam.RolePolicyArgs, pulumi.CustomResourceOptions>;
+        permission?: Transform<aws.lambda.PermissionArgs, pulumi.CustomResourceOptions>;
+        /** Each alarm (the function receives its name). */
+        alarm?: Transform<aws.cloudwatch.MetricAlarmArgs, pulumi.CustomResourceOptions>;
     };
 }
 
@@ -208,12 +213,12 @@ export class LambdaTrigger extends pulumi.ComponentResource {
             parent,
         );
         this.deadLetterQueueUrl = this.deadLetterQueue.url;
-        new aws.sqs.QueuePolicy(`${name}-dlq-policy`, {
+        new aws.sqs.QueuePolicy(...transformed(args.transform?.deadLetterQueuePolicy, `${name}-dlq-policy`, {
             queueUrl: this.deadLetterQueue.url,
             policy: this.deadLetterQueue.arn.apply((queueArn) =>
                 JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport("sqs:*", [queueArn])] } satisfies PolicyDocument),
             ),
-        }, parent);
+        }, parent));
 
         this.role = new aws.iam.Role(
             `${name}-role`,
@@ -223,14 +228,14 @@ export class LambdaTrigger extends pulumi.ComponentResource {
             }, args.transform?.role),
             parent,
         );
-        const rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, {
+        const rolePolicy = new aws.iam.RolePolicy(...transformed(args.transform?.rolePolicy, `${name}-policy`, {
             role: this.role.id,
             policy: pulumi
                 .all([this.logGroup.arn, args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn, this.deadLetterQueue.arn])
                 .apply(([logGroupArn, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn]) =>
                     JSON.stringify(triggerRolePolicy({ logGroupArn, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn })),
                 ),
-        }, parent);
+        }, parent));
 
         const environment: Record<string, pulumi.Input<string>> = {
             CLUSTER_ARN: args.cluster.clusterArn,
@@ -288,13 +293,13 @@ export class LambdaTrigger extends pulumi.ComponentResource {
             { parent: this, dependsOn: [rolePolicy] },
         );
 
-        const permission = new aws.lambda.Permission(`${name}-allow-s3`, {
+        const permission = new aws.lambda.Permission(...transformed(args.transform?.permission, `${name}-allow-s3`, {
             action: "lambda:InvokeFunction",
             function: this.function.name,
             principal: "s3.amazonaws.com",
             sourceArn: args.bucket.bucketArn,
             sourceAccount: accountId,
-        }, parent);
+        }, parent));
 
         const filters = suffixes.length === 0 ? [undefined] : suffixes;
         this.notification = new aws.s3.BucketNotification(
@@ -313,7 +318,7 @@ export class LambdaTrigger extends pulumi.ComponentResource {
         );
 
         if (args.alarmTopicArn !== undefined) {
-            this.createAlarms(name, args.alarmTopicArn);
+            this.createAlarms(name, args.alarmTopicArn, args.transform);
         }
 
         this.registerOutputs({
@@ -324,12 +329,10 @@ export class LambdaTrigger extends pulumi.ComponentResource {
         });
     }
 
-    private createAlarms(name: string, topicArn: pulumi.Input<string>): void {
+    private createAlarms(name: string, topicArn: pulumi.Input<string>, transform: LambdaTriggerArgs["transform"]): void {
         const alarm = (id: string, description: string, namespace: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, statistic: "Sum" | "Maximum") =>
             new aws.cloudwatch.MetricAlarm(
-                `${name}-${id}`,
-                aboveThresholdAlarm({ description, namespace, metricName, dimensions, statistic, topics: [topicArn] }),
-                { parent: this },
+                ...transformed(transform?.alarm, `${name}-${id}`, aboveThresholdAlarm({ description, namespace, metricName, dimensions, statistic, topics: [topicArn] }), { parent: this }),
             );
         this.alarms.errors = alarm(
             "errors",
