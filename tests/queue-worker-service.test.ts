@@ -786,6 +786,9 @@ describe("QueueWorkerService", () => {
                 feedTarget: (a) => ({ ...a, retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 } }),
                 deadLetterAlarm: tag,
                 oldestMessageAlarm: tag,
+                deadLetterQueueRedriveAllowPolicy: { redriveAllowPolicy: '{"redrivePermission":"denyAll"}' },
+                deadLetterQueuePolicy: { policy: "{}" },
+                queueAccessPolicy: (a, _opts, n) => ({ ...a, name: n }),
             },
         });
         const before = JSON.stringify(args);
@@ -805,6 +808,9 @@ describe("QueueWorkerService", () => {
         }
         assert.deepEqual(doc(recorder.one("aws:sqs/queuePolicy:QueuePolicy", "jobs-queue-policy")).Statement[0].Resource, ["arn:changed"]);
         assert.equal(recorder.one("aws:appautoscaling/policy:Policy").inputs.name, "backlog-per-task");
+        assert.equal(recorder.one("aws:sqs/redriveAllowPolicy:RedriveAllowPolicy").inputs.redriveAllowPolicy, '{"redrivePermission":"denyAll"}');
+        assert.equal(recorder.one("aws:sqs/queuePolicy:QueuePolicy", "jobs-dlq-policy").inputs.policy, "{}");
+        assert.equal(recorder.one("aws:iam/rolePolicy:RolePolicy", "jobs-queue-access").inputs.name, "jobs-queue-access");
         assert.equal(recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.retryPolicy.maximumRetryAttempts, 3);
         assert.equal(JSON.stringify(args), before);
         assert.deepEqual(args.task.environment, { EXTRA: "1" });
