@@ -793,6 +793,11 @@ describe("KubernetesJobs: Job and CronJob", () => {
                 },
                 role: (a) => ({ ...a, maxSessionDuration: 7200 }),
                 cluster: (a) => ({ ...a, version: "1.33" }),
+                namespace: { metadata: { name: "batch-jobs", labels: { team: "ns" } } },
+                serviceAccount: (a) => {
+                    a.automountServiceAccountToken = true;
+                },
+                rolePolicy: { name: "ours" },
             },
         };
         const before = JSON.stringify({ ...args, transform: undefined });
@@ -802,6 +807,9 @@ describe("KubernetesJobs: Job and CronJob", () => {
         assert.deepEqual(recorder.one("kubernetes:batch/v1:CronJob").inputs.metadata.labels, { team: "cron" });
         assert.equal(recorder.one("aws:iam/role:Role").inputs.maxSessionDuration, 7200);
         assert.equal(recorder.one("eks:index:Cluster").inputs.version, "1.33");
+        assert.deepEqual(recorder.one("kubernetes:core/v1:Namespace").inputs.metadata.labels, { team: "ns" });
+        assert.equal(recorder.one("kubernetes:core/v1:ServiceAccount").inputs.automountServiceAccountToken, true);
+        assert.equal(recorder.one("aws:iam/rolePolicy:RolePolicy").inputs.name, "ours");
         assert.equal(envOf(recorder.one("kubernetes:batch/v1:Job").inputs.spec.template.spec.containers[0]).SUMMARY_FORMAT, "csv");
         assert.equal(JSON.stringify({ ...args, transform: undefined }), before);
     });
