@@ -33,6 +33,13 @@ export interface UploadTriggerArgs extends RunTaskTriggerArgs {
     /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). @default 1209600 (14 days) */
     deadLetterRetentionSeconds?: number;
     /**
+     * The role EventBridge assumes to run the task: by default one created here, trusted by this rule only, that
+     * can run this task definition in this cluster and pass the task's two roles. `{ existing }`: a role you
+     * manage instead (it needs the same trust and permissions); no role or role policy is created.
+     * @default a role created here
+     */
+    role?: { existing: { arn: pulumi.Input<string> } };
+    /**
      * Overrides for each child resource: a partial arguments object merged over ours, or a function
      * `(args, opts, name)` that edits them (see builders/transform.ts; `rule` and `target` get copies of the
      * arguments only).
@@ -62,8 +69,10 @@ export class UploadTrigger extends pulumi.ComponentResource {
     public readonly target: aws.cloudwatch.EventTarget;
     /** Events that exhausted their retries land here. */
     public readonly deadLetterQueue: aws.sqs.Queue;
-    /** The role EventBridge assumes to run the task. */
-    public readonly role: aws.iam.Role;
+    /** The role EventBridge assumes to run the task, when created here (not with `role: { existing }`). */
+    public readonly role?: aws.iam.Role;
+    /** The ARN of the role EventBridge assumes to run the task. */
+    public readonly roleArn: pulumi.Output<string>;
 
     constructor(name: string, args: UploadTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("events", "UploadTrigger"), name, {}, opts);
@@ -104,22 +113,13 @@ export class UploadTrigger extends pulumi.ComponentResource {
                 .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
         }, parent));
 
-        this.role = new aws.iam.Role(...transformed(t.role, `${name}-role`, {
-            description: "Lets the upload rule run the processor task",
-            assumeRolePolicy: pulumi
-                .all([identity.accountId, this.rule.arn])
-                .apply(([account, ruleArn]) =>
-                    JSON.stringify(eventBridgeTargetTrustPolicy({ account, ruleArn })),
-                ),
-        }, parent));
-        const rolePolicy = new aws.iam.RolePolicy(...transformed(t.rolePolicy, `${name}-role-policy`, {
-            role: this.role.id,
-            policy: pulumi
-                .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn])
-                .apply(([taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn]) =>
-                    JSON.stringify(targetRolePolicy({ taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn })),
-                ),
-        }, parent));
+        let rolePolicy: aws.iam.RolePolicy | undefined;
+        if (args.role?.existing !== undefined) {
+            this.roleArn = pulumi.output(args.role.existing.arn);
+        } else {
+            ({ role: this.role, policy: rolePolicy } = this.createRole(name, args, identity.accountId));
+            this.roleArn = this.role.arn;
+        }
 
         const strategy = args.capacityProviderStrategy ?? [];
         this.target = new aws.cloudwatch.EventTarget(
@@ -128,7 +128,7 @@ export class UploadTrigger extends pulumi.ComponentResource {
                 {
                     rule: this.rule.name,
                     arn: args.cluster.clusterArn,
-                    roleArn: this.role.arn,
+                    roleArn: this.roleArn,
                     ecsTarget: {
                         taskDefinitionArn: args.task.taskDefinitionArn,
                         taskCount: 1,
@@ -152,8 +152,31 @@ export class UploadTrigger extends pulumi.ComponentResource {
                 args.transform?.target,
             ),
             // The role must be able to run the task before the first event arrives.
-            { parent: this, dependsOn: [rolePolicy, dlqPolicy] },
+            { parent: this, dependsOn: rolePolicy === undefined ? [dlqPolicy] : [rolePolicy, dlqPolicy] },
         );
         this.registerOutputs({ ruleArn: this.ruleArn, deadLetterQueueUrl: this.deadLetterQueue.url });
+    }
+
+    /** The target role (trusted by this rule only) and its policy (run this task definition, pass its two roles). */
+    private createRole(name: string, args: UploadTriggerArgs, accountId: pulumi.Output<string>): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+        const parent = { parent: this };
+        const t = args.transform ?? {};
+        const role = new aws.iam.Role(...transformed(t.role, `${name}-role`, {
+            description: "Lets the upload rule run the processor task",
+            assumeRolePolicy: pulumi
+                .all([accountId, this.rule.arn])
+                .apply(([account, ruleArn]) =>
+                    JSON.stringify(eventBridgeTargetTrustPolicy({ account, ruleArn })),
+                ),
+        }, parent));
+        const policy = new aws.iam.RolePolicy(...transformed(t.rolePolicy, `${name}-role-policy`, {
+            role: role.id,
+            policy: pulumi
+                .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn])
+                .apply(([taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn]) =>
+                    JSON.stringify(targetRolePolicy({ taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn })),
+                ),
+        }, parent));
+        return { role, policy };
     }
 }

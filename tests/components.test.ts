@@ -371,8 +371,18 @@ describe("UploadTrigger", () => {
         assert.equal(target.deadLetterConfig.arn, await valueOf(trigger.deadLetterQueue.arn));
         assert.equal(target.inputTransformer.inputPaths.s3key, "$.detail.object.key");
         assert.match(target.inputTransformer.inputTemplate, /^\{"containerOverrides":\[\{"name":"processor"/);
-        assert.equal(target.roleArn, await valueOf(trigger.role.arn));
+        assert.equal(target.roleArn, await valueOf(trigger.roleArn));
         assert.equal(recorder.one("aws:sqs/queue:Queue").inputs.sqsManagedSseEnabled, true);
+    });
+
+    it("GIVEN role { existing } THEN the target assumes that role and no role or role policy is created", async () => {
+        const existing = `arn:aws:iam::${ACCOUNT}:role/our-own-runner`;
+        const trigger = new UploadTrigger("t", { ...base, role: { existing: { arn: existing } } });
+        await settle();
+        assert.equal(recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.roleArn, existing);
+        assert.deepEqual([recorder.ofType("aws:iam/role:Role").length, recorder.ofType("aws:iam/rolePolicy:RolePolicy").length], [0, 0]);
+        assert.equal(trigger.role, undefined);
+        assert.equal(await valueOf(trigger.roleArn), existing);
     });
 
     it("GIVEN a capacity provider strategy THEN uses it instead of a launch type", async () => {
