@@ -11,19 +11,12 @@ import {
     matchesEventPattern,
 } from "../components";
 import { ACCOUNT, Recorded, Recorder, captureDependencies, parseDoc, settle, useMocks, valueOf } from "./mocks";
+import { assertParented } from "./support/assertions";
 
 const PREFIXES = { upload: "uploads/", output: "processed/", status: "status/" };
 const BUCKET = { bucketName: "data-bucket", bucketArn: "arn:aws:s3:::data-bucket", prefixes: PREFIXES };
 
 /** Every child's URN names the component as its parent. */
-function assertParented(recorder: Recorder, componentType: string): void {
-    const children = recorder.all().filter((r) => r.type !== componentType && !r.type.startsWith("s3-fargate-pipeline:"));
-    assert.ok(children.length > 0);
-    for (const child of children) {
-        assert.ok(child.urn.includes(`${componentType}$${child.type}`), `${child.type} ${child.name} is not parented to ${componentType}: ${child.urn}`);
-    }
-}
-
 function statements(r: Recorded, field = "policy"): any[] {
     return parseDoc(r.inputs[field]).Statement;
 }

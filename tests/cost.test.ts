@@ -40,6 +40,10 @@ import { SINGLE_TASK_WEIGHTS, singleTaskPlacement } from "../components/builders
 import { main, parseCostArgs } from "../scripts/cost";
 import { ROOT } from "./mocks";
 import { CREDENTIALS, startS3 } from "./support/s3";
+import { throwsExactly as exactly } from "./support/assertions";
+
+/** The cost model's errors are ValidationErrors with exactly this message. */
+const throwsExactly = (fn: () => unknown, message: string): void => exactly(fn, message, "ValidationError");
 
 const MONTH_SECONDS = 730 * 3600;
 
@@ -83,14 +87,6 @@ function hasLine(report: CostReport, name: CostPattern, itemStart: string): bool
 function near(actual: number, expected: number, what: string, relative = 1e-9): void {
     const tolerance = Math.max(Math.abs(expected) * relative, 1e-12);
     assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} ≠ ${expected}`);
-}
-
-function throwsExactly(fn: () => unknown, message: string): void {
-    assert.throws(fn, (e: Error) => {
-        assert.equal(e.message, message);
-        assert.equal(e.name, "ValidationError");
-        return true;
-    });
 }
 
 describe("cost model: prices", () => {
