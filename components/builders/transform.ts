@@ -4,8 +4,9 @@
  * that edits the copies it receives (or returns new arguments). Our own objects are never changed.
  *
  * Pulumi's own `transforms` resource option does the same for every resource below a component
- * (`new UploadBucket("data", {}, { transforms: [({ type, props, opts }) => …] })`); use it for a change
- * that applies to many children at once, and `transform.<child>` for one child with typed arguments.
+ * (`new UploadBucket("data", {}, { transforms: [({ type, props, opts }) => …] })`, untyped; see
+ * https://www.pulumi.com/docs/iac/concepts/resources/options/transforms/); use it for a change that
+ * applies to many children at once, and `transform.<child>` for one child with typed arguments.
  *
  * @example
  * new UploadBucket("data", { transform: { bucket: { tags: { team: "data" } } } });
