@@ -436,9 +436,9 @@ describe("cost model: Spot weighting", () => {
         assert.ok(pattern(r, "QueueWorkerService").notes.some((n) => /% of task time on FARGATE_SPOT/.test(n)));
     });
 
-    it("is the rule the README and the stack files state, word for word", () => {
+    it("is the rule the configuration reference and the stack files state, word for word", () => {
         const flat = (text: string) => text.replace(/`/g, "").replace(/\s+/g, " ");
-        assert.ok(flat(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).includes(SINGLE_TASK_WEIGHTS), "README.md states SINGLE_TASK_WEIGHTS");
+        assert.ok(flat(fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8")).includes(SINGLE_TASK_WEIGHTS), "docs/configuration.md states SINGLE_TASK_WEIGHTS");
         for (const stack of ["dev", "prod"]) {
             const placement = singleTaskPlacement({
                 fargateBase: Number(stackYaml(stack)["s3-fargate-pipeline:fargateBase"] ?? 0),
