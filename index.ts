@@ -19,10 +19,11 @@ import {
     UploadBucket,
     UploadTrigger,
     inConfig,
+    pulumiRuntime,
     readStackConfig,
 } from "@s3-fargate-pipeline/components";
 
-const config = readStackConfig(new pulumi.Config());
+const config = readStackConfig(new pulumi.Config(), pulumiRuntime());
 const configKey = (key: string) => `${pulumi.getProject()}:${key}`;
 
 const bucket = new UploadBucket("uploads", {

@@ -38,7 +38,7 @@ import { validateJobCommand } from "./builders/container";
 import { ShardingSettings, shardingEnvironment, validateSharding } from "./builders/sharding";
 import { validatePrefixes } from "./builders/prefixes";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
-import { Transform, applyTransform } from "./builders/transform";
+import { Transform, applyTransform, transformed } from "./builders/transform";
 import { invalid, requireIntegerInRange } from "./builders/validation";
 import { PROJECT, typeToken } from "./names";
 import { ProcessorBucket } from "./processor-task";
@@ -188,13 +188,23 @@ export interface KubernetesJobsArgs {
         /** Settings of the Jobs it starts. @default the settings of `job`, else the defaults */
         jobTemplate?: JobOptions;
     };
-    /** Adjust the arguments of a child resource. */
+    /**
+     * Overrides for each child resource: a partial arguments object merged over ours, or a function
+     * `(args, opts, name)` that edits them (see builders/transform.ts; the first five get copies of the
+     * arguments only).
+     */
     transform?: {
         job?: Transform<k8s.batch.v1.JobArgs>;
         cronJob?: Transform<k8s.batch.v1.CronJobArgs>;
         role?: Transform<aws.iam.RoleArgs>;
         cluster?: Transform<eks.ClusterArgs>;
         controlPlaneLogGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+        provider?: Transform<k8s.ProviderArgs, pulumi.CustomResourceOptions>;
+        namespace?: Transform<k8s.core.v1.NamespaceArgs, pulumi.CustomResourceOptions>;
+        rolePolicy?: Transform<aws.iam.RolePolicyArgs, pulumi.CustomResourceOptions>;
+        serviceAccount?: Transform<k8s.core.v1.ServiceAccountArgs, pulumi.CustomResourceOptions>;
+        podIdentityAssociation?: Transform<aws.eks.PodIdentityAssociationArgs, pulumi.CustomResourceOptions>;
+        podIdentityAgent?: Transform<aws.eks.AddonArgs, pulumi.CustomResourceOptions>;
     };
 }
 
@@ -320,7 +330,8 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                     : { mode: "irsa", oidcProviderArn: existing.oidcProviderArn, issuer: existing.oidcProviderUrl };
             kubeconfig = existing.kubeconfig;
         }
-        this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: pulumi.secret(kubeconfig) }, parent);
+        const t = args.transform ?? {};
+        this.provider = new k8s.Provider(...transformed(t.provider, `${name}-provider`, { kubeconfig: pulumi.secret(kubeconfig) }, parent));
         const k8sOpts = (more: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
             parent: this,
             provider: this.provider,
@@ -330,12 +341,14 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         // Namespace, role, ServiceAccount.
         const labels = processorLabels(labelValue(name), PROJECT);
         const namespace = createNamespace
-            ? new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespaceName, labels: { ...restrictedNamespaceLabels(), ...labels } } }, k8sOpts())
+            ? new k8s.core.v1.Namespace(
+                  ...transformed(t.namespace, `${name}-namespace`, { metadata: { name: namespaceName, labels: { ...restrictedNamespaceLabels(), ...labels } } }, k8sOpts()),
+              )
             : undefined;
         const namespaceRef = namespace ? namespace.metadata.name : pulumi.output(namespaceName);
 
         this.role = this.createRole(name, identity, args);
-        new aws.iam.RolePolicy(`${name}-policy`, {
+        new aws.iam.RolePolicy(...transformed(t.rolePolicy, `${name}-policy`, {
             role: this.role.id,
             policy: pulumi.all([args.bucket.bucketArn, args.bucket.kmsKeyArn, region]).apply(([bucketArn, keyArn, r]) =>
                 JSON.stringify(
@@ -349,9 +362,9 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                     }),
                 ),
             ),
-        }, parent);
+        }, parent));
 
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, {
+        const serviceAccount = new k8s.core.v1.ServiceAccount(...transformed(t.serviceAccount, `${name}-service-account`, {
             metadata: {
                 name: this.serviceAccountName,
                 namespace: namespaceRef,
@@ -359,16 +372,16 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                 annotations: this.role.arn.apply((arn) => serviceAccountAnnotations(this.identity, arn)),
             },
             automountServiceAccountToken: false,
-        }, k8sOpts());
+        }, k8sOpts()));
         const podReady: pulumi.Resource[] = [serviceAccount];
         if (identity.mode === "pod-identity") {
             podReady.push(
-                new aws.eks.PodIdentityAssociation(`${name}-pod-identity`, {
+                new aws.eks.PodIdentityAssociation(...transformed(t.podIdentityAssociation, `${name}-pod-identity`, {
                     clusterName: identity.clusterName,
                     namespace: namespaceName,
                     serviceAccount: this.serviceAccountName,
                     roleArn: this.role.arn,
-                }, { parent: this, dependsOn: waitFor }),
+                }, { parent: this, dependsOn: waitFor })),
             );
         }
 
@@ -463,12 +476,12 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         const addons: aws.eks.Addon[] = [];
         if (plan.identity === "pod-identity") {
             addons.push(
-                new aws.eks.Addon(`${name}-pod-identity-agent`, {
+                new aws.eks.Addon(...transformed(args.transform?.podIdentityAgent, `${name}-pod-identity-agent`, {
                     clusterName: plan.name,
                     addonName: "eks-pod-identity-agent",
                     resolveConflictsOnCreate: "OVERWRITE",
                     resolveConflictsOnUpdate: "OVERWRITE",
-                }, { parent: this, dependsOn: [cluster] }),
+                }, { parent: this, dependsOn: [cluster] })),
             );
         }
         return { cluster, logGroup, addons };

@@ -1,16 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { aboveThresholdAlarm } from "./builders/monitoring";
-import { CapacityProviderStrategyItem } from "./builders/capacity";
 import { validatePlatformVersion } from "./builders/fargate";
 import { PolicyDocument, PolicyStatement, denyInsecureTransport, lambdaTrustPolicy, targetRolePolicy } from "./builders/iam";
 import { BucketPrefixes, validateSuffixes } from "./builders/prefixes";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
-import { Transform, applyTransform } from "./builders/transform";
+import { Transform, applyTransform, transformed } from "./builders/transform";
 import { invalid, requireIntegerInRange } from "./builders/validation";
 import { lambdaCode } from "./lambda-code";
 import { typeToken } from "./names";
-import type { TaskNetwork, TriggeredTask } from "./upload-trigger";
+import type { RunTaskTriggerArgs } from "./run-task";
 
 /** The Node.js runtime the trigger uses unless told otherwise: the newest one @pulumi/aws knows. */
 export const DEFAULT_TRIGGER_RUNTIME: aws.lambda.Runtime = "nodejs24.x";
@@ -21,30 +20,16 @@ export const TRIGGER_RUNTIMES: readonly string[] = Object.values(aws.lambda.Runt
     return m !== null && Number(m[1]) >= 22;
 });
 
-export interface LambdaTriggerArgs {
+/**
+ * LambdaTrigger's arguments. Its `keySuffixes` become one S3 notification filter each, under the upload
+ * prefix; S3 rejects suffixes where one ends another (".gz" and ".csv.gz"), and so does this component.
+ */
+export interface LambdaTriggerArgs extends RunTaskTriggerArgs {
     /**
      * The bucket uploads land in (an UploadBucket fits). Create it with `eventBridge: false`: this
      * component owns the bucket's notification configuration, and S3 keeps one per bucket.
      */
     bucket: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; prefixes: BucketPrefixes };
-    /**
-     * Only keys ending in one of these start a task (one S3 notification filter each, under the upload
-     * prefix). S3 rejects suffixes where one ends another (".gz" and ".csv.gz"), and so does this component.
-     * @default every key under the upload prefix
-     * @example [".csv", ".csv.gz"]
-     */
-    keySuffixes?: string[];
-    /** The cluster to run on (a ProcessingCluster fits). */
-    cluster: { clusterArn: pulumi.Input<string> };
-    /** The task to run (a ProcessorTask fits). */
-    task: TriggeredTask;
-    /** The task's network placement; `assignPublicIp` defaults to true (public subnets, no NAT). */
-    network: TaskNetwork;
-    /**
-     * Run on a FARGATE / FARGATE_SPOT strategy (for example the cluster's).
-     * @default launch type FARGATE
-     */
-    capacityProviderStrategy?: CapacityProviderStrategyItem[];
     /** Fargate platform version: "LATEST" or a version such as "1.4.0" (RunTask takes both). @default unset: the latest version */
     platformVersion?: string;
     /** The function's Node.js runtime (nodejs22.x or newer). @default "nodejs24.x", the newest the AWS provider package knows */
@@ -83,6 +68,11 @@ export interface LambdaTriggerArgs {
         deadLetterQueue?: Transform<aws.sqs.QueueArgs>;
         invokeConfig?: Transform<aws.lambda.FunctionEventInvokeConfigArgs>;
         notification?: Transform<aws.s3.BucketNotificationArgs>;
+        deadLetterQueuePolicy?: Transform<aws.sqs.QueuePolicyArgs, pulumi.CustomResourceOptions>;
+        rolePolicy?: Transform<aws.iam.RolePolicyArgs, pulumi.CustomResourceOptions>;
+        permission?: Transform<aws.lambda.PermissionArgs, pulumi.CustomResourceOptions>;
+        /** Each alarm (the function receives its name). */
+        alarm?: Transform<aws.cloudwatch.MetricAlarmArgs, pulumi.CustomResourceOptions>;
     };
 }
 
@@ -120,6 +110,88 @@ export function defaultTriggerFunctionName(name: string): string {
     return `${pulumi.getProject()}-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64);
 }
 
+/** LambdaTrigger's arguments, validated (errors name `<name>.<field>`), with defaults applied. */
+export function normaliseLambdaTriggerArgs(name: string, args: LambdaTriggerArgs) {
+    const field = (f: string) => `${name}.${f}`;
+    const prefix = args.bucket.prefixes.upload;
+    if (!FILTER_SAFE.test(prefix)) {
+        invalid(
+            field("bucket.prefixes.upload"),
+            prefix,
+            "has characters S3 notification filters need URL-encoded",
+            "use letters, digits, '.', '_', '-' and '/' in the upload prefix (or use UploadTrigger with EventBridge)",
+        );
+    }
+    const suffixes = validateSuffixes(args.keySuffixes ?? [], field("keySuffixes"));
+    suffixes.forEach((s, i) => {
+        if (!FILTER_SAFE.test(s)) {
+            invalid(`${field("keySuffixes")}[${i}]`, s, "has characters S3 notification filters need URL-encoded", "use letters, digits, '.', '_', '-' and '/'");
+        }
+        suffixes.forEach((other, j) => {
+            if (j < i && (s.endsWith(other) || other.endsWith(s))) {
+                invalid(
+                    `${field("keySuffixes")}[${i}]`,
+                    s,
+                    `overlaps ${field("keySuffixes")}[${j}] ${JSON.stringify(other)}`,
+                    "S3 rejects notification filters where one suffix ends another under the same prefix; keep the shorter one",
+                );
+            }
+        });
+    });
+    const containerName = args.task.containerName;
+    if (!CONTAINER_NAME.test(containerName)) {
+        invalid(field("task.containerName"), containerName, "is not a valid ECS container name", "use 1-255 letters, digits, hyphens and underscores");
+    }
+    const platformVersion = args.platformVersion === undefined ? undefined : validatePlatformVersion(args.platformVersion, field("platformVersion"));
+    const strategy = (args.capacityProviderStrategy ?? []).map((s, i) => ({
+        capacityProvider: s.capacityProvider,
+        base: requireIntegerInRange(field(`capacityProviderStrategy[${i}].base`), s.base, 0, 100000),
+        weight: requireIntegerInRange(field(`capacityProviderStrategy[${i}].weight`), s.weight, 0, 1000),
+    }));
+    const runtime = args.runtime ?? DEFAULT_TRIGGER_RUNTIME;
+    if (!TRIGGER_RUNTIMES.includes(runtime)) {
+        invalid(field("runtime"), runtime, "is not a supported Node.js Lambda runtime", `use one of ${TRIGGER_RUNTIMES.join(", ")}`);
+    }
+    const architecture = args.architecture ?? "arm64";
+    if (architecture !== "arm64" && architecture !== "x86_64") {
+        invalid(field("architecture"), architecture, "is not a Lambda architecture", "use arm64 or x86_64");
+    }
+    const memorySize = requireIntegerInRange(field("memorySize"), args.memorySize ?? 256, 128, 10240);
+    const timeout = requireIntegerInRange(field("timeoutSeconds"), args.timeoutSeconds ?? 60, 1, 900);
+    const reserved = args.reservedConcurrency === undefined ? undefined : requireIntegerInRange(field("reservedConcurrency"), args.reservedConcurrency, 1, 10000);
+    const retention = validateRetention(args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, field("logRetentionDays"));
+    const maxRetries = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 2, 0, 2);
+    const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 21600, 60, 21600);
+    const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
+    return { prefix, suffixes, containerName, platformVersion, strategy, runtime, architecture, memorySize, timeout, reserved, retention, maxRetries, maxEventAge, dlqRetention };
+}
+
+/** The handler's environment: what to run, where, and which keys (app/src/trigger/config.ts reads it). */
+function triggerEnvironment(args: LambdaTriggerArgs, n: ReturnType<typeof normaliseLambdaTriggerArgs>): Record<string, pulumi.Input<string>> {
+    const environment: Record<string, pulumi.Input<string>> = {
+        CLUSTER_ARN: args.cluster.clusterArn,
+        TASK_DEFINITION_ARN: args.task.taskDefinitionArn,
+        CONTAINER_NAME: n.containerName,
+        SUBNET_IDS: pulumi.output(args.network.subnetIds).apply((ids) => ids.join(",")),
+        SECURITY_GROUP_IDS: pulumi.output(args.network.securityGroupIds).apply((ids) => ids.join(",")),
+        ASSIGN_PUBLIC_IP: (args.network.assignPublicIp ?? true) ? "ENABLED" : "DISABLED",
+        UPLOAD_PREFIX: n.prefix,
+        BUCKET_NAME: args.bucket.bucketName,
+    };
+    if (n.platformVersion !== undefined) {
+        environment.PLATFORM_VERSION = n.platformVersion;
+    }
+    if (n.strategy.length > 0) {
+        environment.CAPACITY_PROVIDER_STRATEGY = JSON.stringify(n.strategy);
+    } else {
+        environment.LAUNCH_TYPE = "FARGATE";
+    }
+    if (n.suffixes.length > 0) {
+        environment.KEY_SUFFIXES = JSON.stringify(n.suffixes);
+    }
+    return environment;
+}
+
 /**
  * Starts the processor for each upload without EventBridge: the bucket's notification configuration
  * invokes a Lambda function for objects created under the upload prefix (one filter per suffix), and
@@ -152,83 +224,31 @@ export class LambdaTrigger extends pulumi.ComponentResource {
 
     constructor(name: string, args: LambdaTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("events", "LambdaTrigger"), name, {}, opts);
-        const field = (f: string) => `${name}.${f}`;
 
-        // Validate and normalise once.
-        const prefix = args.bucket.prefixes.upload;
-        if (!FILTER_SAFE.test(prefix)) {
-            invalid(
-                field("bucket.prefixes.upload"),
-                prefix,
-                "has characters S3 notification filters need URL-encoded",
-                "use letters, digits, '.', '_', '-' and '/' in the upload prefix (or use UploadTrigger with EventBridge)",
-            );
-        }
-        const suffixes = validateSuffixes(args.keySuffixes ?? [], field("keySuffixes"));
-        suffixes.forEach((s, i) => {
-            if (!FILTER_SAFE.test(s)) {
-                invalid(`${field("keySuffixes")}[${i}]`, s, "has characters S3 notification filters need URL-encoded", "use letters, digits, '.', '_', '-' and '/'");
-            }
-            suffixes.forEach((other, j) => {
-                if (j < i && (s.endsWith(other) || other.endsWith(s))) {
-                    invalid(
-                        `${field("keySuffixes")}[${i}]`,
-                        s,
-                        `overlaps ${field("keySuffixes")}[${j}] ${JSON.stringify(other)}`,
-                        "S3 rejects notification filters where one suffix ends another under the same prefix; keep the shorter one",
-                    );
-                }
-            });
-        });
-        const containerName = args.task.containerName;
-        if (!CONTAINER_NAME.test(containerName)) {
-            invalid(field("task.containerName"), containerName, "is not a valid ECS container name", "use 1-255 letters, digits, hyphens and underscores");
-        }
-        const platformVersion = args.platformVersion === undefined ? undefined : validatePlatformVersion(args.platformVersion, field("platformVersion"));
-        const strategy = (args.capacityProviderStrategy ?? []).map((s, i) => ({
-            capacityProvider: s.capacityProvider,
-            base: requireIntegerInRange(field(`capacityProviderStrategy[${i}].base`), s.base, 0, 100000),
-            weight: requireIntegerInRange(field(`capacityProviderStrategy[${i}].weight`), s.weight, 0, 1000),
-        }));
-        const runtime = args.runtime ?? DEFAULT_TRIGGER_RUNTIME;
-        if (!TRIGGER_RUNTIMES.includes(runtime)) {
-            invalid(field("runtime"), runtime, "is not a supported Node.js Lambda runtime", `use one of ${TRIGGER_RUNTIMES.join(", ")}`);
-        }
-        const architecture = args.architecture ?? "arm64";
-        if (architecture !== "arm64" && architecture !== "x86_64") {
-            invalid(field("architecture"), architecture, "is not a Lambda architecture", "use arm64 or x86_64");
-        }
-        const memorySize = requireIntegerInRange(field("memorySize"), args.memorySize ?? 256, 128, 10240);
-        const timeout = requireIntegerInRange(field("timeoutSeconds"), args.timeoutSeconds ?? 60, 1, 900);
-        const reserved = args.reservedConcurrency === undefined ? undefined : requireIntegerInRange(field("reservedConcurrency"), args.reservedConcurrency, 1, 10000);
-        const retention = validateRetention(args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, field("logRetentionDays"));
-        const maxRetries = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 2, 0, 2);
-        const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 21600, 60, 21600);
-        const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
-
+        const n = normaliseLambdaTriggerArgs(name, args);
         const parent = { parent: this };
         const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
         const functionName = defaultTriggerFunctionName(name);
 
         this.logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
-            applyTransform<aws.cloudwatch.LogGroupArgs>({ name: `/aws/lambda/${functionName}`, retentionInDays: retention }, args.transform?.logGroup),
+            applyTransform<aws.cloudwatch.LogGroupArgs>({ name: `/aws/lambda/${functionName}`, retentionInDays: n.retention }, args.transform?.logGroup),
             parent,
         );
         this.logGroupName = this.logGroup.name;
 
         this.deadLetterQueue = new aws.sqs.Queue(
             `${name}-dlq`,
-            applyTransform<aws.sqs.QueueArgs>({ sqsManagedSseEnabled: true, messageRetentionSeconds: dlqRetention }, args.transform?.deadLetterQueue),
+            applyTransform<aws.sqs.QueueArgs>({ sqsManagedSseEnabled: true, messageRetentionSeconds: n.dlqRetention }, args.transform?.deadLetterQueue),
             parent,
         );
         this.deadLetterQueueUrl = this.deadLetterQueue.url;
-        new aws.sqs.QueuePolicy(`${name}-dlq-policy`, {
+        new aws.sqs.QueuePolicy(...transformed(args.transform?.deadLetterQueuePolicy, `${name}-dlq-policy`, {
             queueUrl: this.deadLetterQueue.url,
             policy: this.deadLetterQueue.arn.apply((queueArn) =>
                 JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport("sqs:*", [queueArn])] } satisfies PolicyDocument),
             ),
-        }, parent);
+        }, parent));
 
         this.role = new aws.iam.Role(
             `${name}-role`,
@@ -238,50 +258,30 @@ export class LambdaTrigger extends pulumi.ComponentResource {
             }, args.transform?.role),
             parent,
         );
-        const rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, {
+        const rolePolicy = new aws.iam.RolePolicy(...transformed(args.transform?.rolePolicy, `${name}-policy`, {
             role: this.role.id,
             policy: pulumi
                 .all([this.logGroup.arn, args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn, this.deadLetterQueue.arn])
                 .apply(([logGroupArn, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn]) =>
                     JSON.stringify(triggerRolePolicy({ logGroupArn, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn })),
                 ),
-        }, parent);
+        }, parent));
 
-        const environment: Record<string, pulumi.Input<string>> = {
-            CLUSTER_ARN: args.cluster.clusterArn,
-            TASK_DEFINITION_ARN: args.task.taskDefinitionArn,
-            CONTAINER_NAME: containerName,
-            SUBNET_IDS: pulumi.output(args.network.subnetIds).apply((ids) => ids.join(",")),
-            SECURITY_GROUP_IDS: pulumi.output(args.network.securityGroupIds).apply((ids) => ids.join(",")),
-            ASSIGN_PUBLIC_IP: (args.network.assignPublicIp ?? true) ? "ENABLED" : "DISABLED",
-            UPLOAD_PREFIX: prefix,
-            BUCKET_NAME: args.bucket.bucketName,
-        };
-        if (platformVersion !== undefined) {
-            environment.PLATFORM_VERSION = platformVersion;
-        }
-        if (strategy.length > 0) {
-            environment.CAPACITY_PROVIDER_STRATEGY = JSON.stringify(strategy);
-        } else {
-            environment.LAUNCH_TYPE = "FARGATE";
-        }
-        if (suffixes.length > 0) {
-            environment.KEY_SUFFIXES = JSON.stringify(suffixes);
-        }
+        const environment = triggerEnvironment(args, n);
 
         this.function = new aws.lambda.Function(
             `${name}-function`,
             applyTransform<aws.lambda.FunctionArgs>({
                 name: functionName,
-                description: `Starts the processor task for each object created under ${prefix}`,
-                runtime,
-                architectures: [architecture],
+                description: `Starts the processor task for each object created under ${n.prefix}`,
+                runtime: n.runtime,
+                architectures: [n.architecture],
                 handler: "handler.handler",
                 code: lambdaCode("trigger"),
                 role: this.role.arn,
-                memorySize,
-                timeout,
-                reservedConcurrentExecutions: reserved,
+                memorySize: n.memorySize,
+                timeout: n.timeout,
+                reservedConcurrentExecutions: n.reserved,
                 loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
                 environment: { variables: environment },
             }, args.transform?.function),
@@ -296,22 +296,22 @@ export class LambdaTrigger extends pulumi.ComponentResource {
             `${name}-invoke-config`,
             applyTransform<aws.lambda.FunctionEventInvokeConfigArgs>({
                 functionName: this.function.name,
-                maximumRetryAttempts: maxRetries,
-                maximumEventAgeInSeconds: maxEventAge,
+                maximumRetryAttempts: n.maxRetries,
+                maximumEventAgeInSeconds: n.maxEventAge,
                 destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
             }, args.transform?.invokeConfig),
             { parent: this, dependsOn: [rolePolicy] },
         );
 
-        const permission = new aws.lambda.Permission(`${name}-allow-s3`, {
+        const permission = new aws.lambda.Permission(...transformed(args.transform?.permission, `${name}-allow-s3`, {
             action: "lambda:InvokeFunction",
             function: this.function.name,
             principal: "s3.amazonaws.com",
             sourceArn: args.bucket.bucketArn,
             sourceAccount: accountId,
-        }, parent);
+        }, parent));
 
-        const filters = suffixes.length === 0 ? [undefined] : suffixes;
+        const filters = n.suffixes.length === 0 ? [undefined] : n.suffixes;
         this.notification = new aws.s3.BucketNotification(
             `${name}-notifications`,
             applyTransform<aws.s3.BucketNotificationArgs>({
@@ -319,7 +319,7 @@ export class LambdaTrigger extends pulumi.ComponentResource {
                 lambdaFunctions: filters.map((suffix) => ({
                     lambdaFunctionArn: this.function.arn,
                     events: ["s3:ObjectCreated:*"],
-                    filterPrefix: prefix,
+                    filterPrefix: n.prefix,
                     ...(suffix === undefined ? {} : { filterSuffix: suffix }),
                 })),
             }, args.transform?.notification),
@@ -328,7 +328,7 @@ export class LambdaTrigger extends pulumi.ComponentResource {
         );
 
         if (args.alarmTopicArn !== undefined) {
-            this.createAlarms(name, args.alarmTopicArn);
+            this.createAlarms(name, args.alarmTopicArn, args.transform);
         }
 
         this.registerOutputs({
@@ -339,12 +339,10 @@ export class LambdaTrigger extends pulumi.ComponentResource {
         });
     }
 
-    private createAlarms(name: string, topicArn: pulumi.Input<string>): void {
+    private createAlarms(name: string, topicArn: pulumi.Input<string>, transform: LambdaTriggerArgs["transform"]): void {
         const alarm = (id: string, description: string, namespace: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, statistic: "Sum" | "Maximum") =>
             new aws.cloudwatch.MetricAlarm(
-                `${name}-${id}`,
-                aboveThresholdAlarm({ description, namespace, metricName, dimensions, statistic, topics: [topicArn] }),
-                { parent: this },
+                ...transformed(transform?.alarm, `${name}-${id}`, aboveThresholdAlarm({ description, namespace, metricName, dimensions, statistic, topics: [topicArn] }), { parent: this }),
             );
         this.alarms.errors = alarm(
             "errors",

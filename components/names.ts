@@ -1,5 +1,7 @@
-/** Component type tokens: `<project>:<module>:<Type>` (see DESIGN.md, "Names"). */
-export const PROJECT = "s3-fargate-pipeline";
+/** Component type tokens: `<project>:<module>:<Type>` (see docs/ARCHITECTURE.md, "Names"). */
+import { PROJECT } from "./builders/contracts";
+
+export { PROJECT };
 
 export function typeToken(module: string, type: string): string {
     return `${PROJECT}:${module}:${type}`;

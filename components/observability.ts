@@ -12,14 +12,17 @@ import {
     dashboardBody,
     requireIntegerInRange,
     lambdaTrustPolicy,
+    Transform,
+    transformed,
     taskFailurePattern,
     utilisationPercentQueries,
     validateRetention,
 } from "./builders";
+import { METRICS_NAMESPACE } from "./builders/contracts";
 import { typeToken } from "./names";
 
 /** The namespace the processor's Embedded Metric Format metrics go to (see app/src/processor/metrics.ts). */
-export const PROCESSOR_METRICS_NAMESPACE = "S3FargatePipeline";
+export const PROCESSOR_METRICS_NAMESPACE = METRICS_NAMESPACE;
 
 export interface AlarmThresholds {
     /** Alarm when average CPU use of the family's tasks exceeds this percentage. @default 80 */
@@ -68,6 +71,40 @@ export interface ObservabilityArgs {
      * @default "<project>-<stack>-<name>-alerts"
      */
     topicName?: string;
+    /**
+     * Overrides for each child resource: a partial arguments object merged over ours, or a function
+     * `(args, opts, name)` that edits them (see builders/transform.ts). `alarm` applies to every alarm
+     * (the function receives each alarm's name); `queryDefinition` to each saved query.
+     * @example
+     * transform: { topic: { tags: { team: "data" } }, alarm: (args) => { args.evaluationPeriods = 3; } }
+     */
+    transform?: ObservabilityTransforms;
+}
+
+type ChildTransform<Args> = Transform<Args, pulumi.CustomResourceOptions>;
+
+/** The children of Observability that `transform` reaches. */
+export interface ObservabilityTransforms {
+    topicKey?: ChildTransform<aws.kms.KeyArgs>;
+    topic?: ChildTransform<aws.sns.TopicArgs>;
+    topicPolicy?: ChildTransform<aws.sns.TopicPolicyArgs>;
+    failureRule?: ChildTransform<aws.cloudwatch.EventRuleArgs>;
+    failureTarget?: ChildTransform<aws.cloudwatch.EventTargetArgs>;
+    failureDeadLetterQueue?: ChildTransform<aws.sqs.QueueArgs>;
+    failureDeadLetterQueuePolicy?: ChildTransform<aws.sqs.QueuePolicyArgs>;
+    dashboard?: ChildTransform<aws.cloudwatch.DashboardArgs>;
+    queryDefinition?: ChildTransform<aws.cloudwatch.QueryDefinitionArgs>;
+    alarm?: ChildTransform<aws.cloudwatch.MetricAlarmArgs>;
+    slackSecret?: ChildTransform<aws.secretsmanager.SecretArgs>;
+    slackSecretVersion?: ChildTransform<aws.secretsmanager.SecretVersionArgs>;
+    notifierLogGroup?: ChildTransform<aws.cloudwatch.LogGroupArgs>;
+    notifierDeadLetterQueue?: ChildTransform<aws.sqs.QueueArgs>;
+    notifierRole?: ChildTransform<aws.iam.RoleArgs>;
+    notifierRolePolicy?: ChildTransform<aws.iam.RolePolicyArgs>;
+    notifier?: ChildTransform<aws.lambda.FunctionArgs>;
+    notifierRetries?: ChildTransform<aws.lambda.FunctionEventInvokeConfigArgs>;
+    notifierPermission?: ChildTransform<aws.lambda.PermissionArgs>;
+    notifierSubscription?: ChildTransform<aws.sns.TopicSubscriptionArgs>;
 }
 
 /** How long EventBridge keeps retrying a failure notification the topic refused, and how often. */
@@ -111,49 +148,52 @@ export class Observability extends pulumi.ComponentResource {
             invalid(field("topicName"), topicName, "is not a valid SNS topic name", "use 1-256 letters, digits, hyphens and underscores");
         }
         const parent = { parent: this };
+        const t = args.transform ?? {};
         const identity = aws.getCallerIdentityOutput({}, parent);
         const region = aws.getRegionOutput({}, parent).region;
         const partition = aws.getPartitionOutput({}, parent).partition;
 
         const topicArn = pulumi.interpolate`arn:${partition}:sns:${region}:${identity.accountId}:${topicName}`;
-        const key = new aws.kms.Key(`${name}-topic-key`, {
+        const key = new aws.kms.Key(...transformed(t.topicKey, `${name}-topic-key`, {
             description: "Encrypts the pipeline's alert topic",
             enableKeyRotation: true,
             deletionWindowInDays: 7,
             policy: pulumi
                 .all([identity.accountId, partition, region, topicArn])
                 .apply(([account, p, r, arn]) => JSON.stringify(alertKeyPolicy({ account, partition: p, region: r, topicArn: arn }))),
-        }, parent);
-        this.topic = new aws.sns.Topic(`${name}-alerts`, { name: topicName, kmsMasterKeyId: key.arn }, parent);
+        }, parent));
+        this.topic = new aws.sns.Topic(...transformed(t.topic, `${name}-alerts`, { name: topicName, kmsMasterKeyId: key.arn }, parent));
 
-        this.failureRule = new aws.cloudwatch.EventRule(`${name}-task-failed`, {
+        this.failureRule = new aws.cloudwatch.EventRule(...transformed(t.failureRule, `${name}-task-failed`, {
             description: `Failed ${args.task.family} tasks (non-zero exit, out of memory, failed to start)`,
             eventPattern: pulumi.output(args.cluster.clusterArn).apply((clusterArn) =>
                 JSON.stringify(taskFailurePattern({ clusterArn, family: args.task.family, notifySpotInterruptions: args.notifySpotInterruptions ?? false })),
             ),
-        }, parent);
-        const topicPolicy = new aws.sns.TopicPolicy(`${name}-alerts-policy`, {
+        }, parent));
+        const topicPolicy = new aws.sns.TopicPolicy(...transformed(t.topicPolicy, `${name}-alerts-policy`, {
             arn: this.topic.arn,
             policy: pulumi
                 .all([this.topic.arn, this.failureRule.arn, identity.accountId, region, partition])
                 .apply(([topicArn, ruleArn, account, r, p]) => JSON.stringify(alertTopicPolicy({ topicArn, ruleArn, account, region: r, partition: p }))),
-        }, parent);
+        }, parent));
         // Notifications the topic refuses (key policy, topic policy, throttling) are retried, then kept here.
         // SSE-SQS: a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters
         // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
-        this.failureDeadLetterQueue = new aws.sqs.Queue(`${name}-task-failed-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, parent);
-        const dlqPolicy = new aws.sqs.QueuePolicy(`${name}-task-failed-dlq-policy`, {
+        this.failureDeadLetterQueue = new aws.sqs.Queue(
+            ...transformed(t.failureDeadLetterQueue, `${name}-task-failed-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, parent),
+        );
+        const dlqPolicy = new aws.sqs.QueuePolicy(...transformed(t.failureDeadLetterQueuePolicy, `${name}-task-failed-dlq-policy`, {
             queueUrl: this.failureDeadLetterQueue.url,
             policy: pulumi
                 .all([this.failureDeadLetterQueue.arn, this.failureRule.arn])
                 .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
-        }, parent);
-        new aws.cloudwatch.EventTarget(`${name}-task-failed-target`, {
+        }, parent));
+        new aws.cloudwatch.EventTarget(...transformed(t.failureTarget, `${name}-task-failed-target`, {
             rule: this.failureRule.name,
             arn: this.topic.arn,
             retryPolicy: { ...FAILURE_DELIVERY_RETRY },
             deadLetterConfig: { arn: this.failureDeadLetterQueue.arn },
-        }, { parent: this, dependsOn: [topicPolicy, dlqPolicy] });
+        }, { parent: this, dependsOn: [topicPolicy, dlqPolicy] }));
 
         if (args.slack) {
             const notifier = this.createNotifier(name, args, args.slack, retention);
@@ -164,7 +204,7 @@ export class Observability extends pulumi.ComponentResource {
             this.createAlarms(name, args, alarmArgs);
         }
         if (args.dashboard ?? true) {
-            this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
+            this.dashboard = new aws.cloudwatch.Dashboard(...transformed(t.dashboard, `${name}-dashboard`, {
                 dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
                 dashboardBody: pulumi
                     .all([region, args.cluster.clusterName, args.trigger ? pulumi.all([args.trigger.rule.name, args.trigger.deadLetterQueue.name]) : undefined])
@@ -179,33 +219,38 @@ export class Observability extends pulumi.ComponentResource {
                             }),
                         ),
                     ),
-            }, parent);
+            }, parent));
         }
         for (const q of LOG_INSIGHTS_QUERIES) {
-            new aws.cloudwatch.QueryDefinition(`${name}-${q.name}`, {
+            new aws.cloudwatch.QueryDefinition(...transformed(t.queryDefinition, `${name}-${q.name}`, {
                 name: `${pulumi.getProject()}/${pulumi.getStack()}/${q.name}`,
                 logGroupNames: [args.task.logGroup.name],
                 queryString: q.query,
-            }, parent);
+            }, parent));
         }
         this.registerOutputs({ topicArn: this.topic.arn, failureDeadLetterQueueUrl: this.failureDeadLetterQueue.url });
     }
 
     private createNotifier(name: string, args: ObservabilityArgs, slack: SlackArgs, retentionInDays: number) {
         const parent = { parent: this };
-        const secret = new aws.secretsmanager.Secret(`${name}-slack-webhook`, {
+        const t = args.transform ?? {};
+        const secret = new aws.secretsmanager.Secret(...transformed(t.slackSecret, `${name}-slack-webhook`, {
             description: "Slack incoming-webhook URL for pipeline alerts",
             recoveryWindowInDays: 7,
-        }, parent);
-        new aws.secretsmanager.SecretVersion(`${name}-slack-webhook`, { secretId: secret.id, secretString: pulumi.secret(slack.webhookUrl) }, parent);
+        }, parent));
+        new aws.secretsmanager.SecretVersion(
+            ...transformed(t.slackSecretVersion, `${name}-slack-webhook`, { secretId: secret.id, secretString: pulumi.secret(slack.webhookUrl) }, parent),
+        );
         const functionName = `${pulumi.getProject()}-${pulumi.getStack()}-${name}-notifier`.slice(0, 64);
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-notifier-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays }, parent);
-        const deadLetters = new aws.sqs.Queue(`${name}-notifier-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, parent);
-        const role = new aws.iam.Role(`${name}-notifier-role`, {
+        const logGroup = new aws.cloudwatch.LogGroup(...transformed(t.notifierLogGroup, `${name}-notifier-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays }, parent));
+        const deadLetters = new aws.sqs.Queue(
+            ...transformed(t.notifierDeadLetterQueue, `${name}-notifier-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, parent),
+        );
+        const role = new aws.iam.Role(...transformed(t.notifierRole, `${name}-notifier-role`, {
             description: "Slack notifier: read the webhook secret, write its logs, dead-letter undeliverable messages",
             assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
-        }, parent);
-        const policy = new aws.iam.RolePolicy(`${name}-notifier-policy`, {
+        }, parent));
+        const policy = new aws.iam.RolePolicy(...transformed(t.notifierRolePolicy, `${name}-notifier-policy`, {
             role: role.id,
             policy: pulumi.all([secret.arn, logGroup.arn, deadLetters.arn]).apply(([secretArn, logGroupArn, queueArn]) => {
                 const doc: PolicyDocument = {
@@ -218,8 +263,8 @@ export class Observability extends pulumi.ComponentResource {
                 };
                 return JSON.stringify(doc);
             }),
-        }, parent);
-        const fn = new aws.lambda.Function(`${name}-notifier`, {
+        }, parent));
+        const fn = new aws.lambda.Function(...transformed(t.notifier, `${name}-notifier`, {
             name: functionName,
             description: "Posts task failures and alarms from the alert topic to Slack",
             runtime: "nodejs22.x",
@@ -238,28 +283,31 @@ export class Observability extends pulumi.ComponentResource {
                     LOG_STREAM_PREFIX: args.task.containerName,
                 },
             },
-        }, { parent: this, dependsOn: [policy, logGroup] });
-        new aws.lambda.FunctionEventInvokeConfig(`${name}-notifier-retries`, {
+        }, { parent: this, dependsOn: [policy, logGroup] }));
+        new aws.lambda.FunctionEventInvokeConfig(...transformed(t.notifierRetries, `${name}-notifier-retries`, {
             functionName: fn.name,
             maximumRetryAttempts: 2,
             maximumEventAgeInSeconds: 3600,
             destinationConfig: { onFailure: { destination: deadLetters.arn } },
-        }, parent);
-        new aws.lambda.Permission(`${name}-notifier-from-topic`, {
+        }, parent));
+        new aws.lambda.Permission(...transformed(t.notifierPermission, `${name}-notifier-from-topic`, {
             action: "lambda:InvokeFunction",
             function: fn.name,
             principal: "sns.amazonaws.com",
             sourceArn: this.topic.arn,
-        }, parent);
-        new aws.sns.TopicSubscription(`${name}-notifier`, { topic: this.topic.arn, protocol: "lambda", endpoint: fn.arn }, parent);
+        }, parent));
+        new aws.sns.TopicSubscription(
+            ...transformed(t.notifierSubscription, `${name}-notifier`, { topic: this.topic.arn, protocol: "lambda", endpoint: fn.arn }, parent),
+        );
         return { fn, deadLetters };
     }
 
     private createAlarms(name: string, args: ObservabilityArgs, t: Required<AlarmThresholds>) {
         const parent = { parent: this };
+        const transform = args.transform?.alarm;
         const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
         const percentAlarm = (resource: "Cpu" | "Memory", threshold: number) =>
-            new aws.cloudwatch.MetricAlarm(`${name}-${resource.toLowerCase()}-high`, {
+            new aws.cloudwatch.MetricAlarm(...transformed(transform, `${name}-${resource.toLowerCase()}-high`, {
                 alarmDescription: `${resource} use of ${args.task.family} tasks above ${threshold}% (Container Insights, 100 × ${resource}Utilized / ${resource}Reserved)`,
                 comparisonOperator: "GreaterThanThreshold",
                 threshold,
@@ -268,14 +316,12 @@ export class Observability extends pulumi.ComponentResource {
                 treatMissingData: "notBreaching",
                 metricQueries: pulumi.output(args.cluster.clusterName).apply((clusterName) => utilisationPercentQueries(resource, clusterName, args.task.family, 60)),
                 ...actions,
-            }, parent);
+            }, parent));
         this.alarms.cpu = percentAlarm("Cpu", t.cpuPercent);
         this.alarms.memory = percentAlarm("Memory", t.memoryPercent);
         const countAlarm = (id: string, description: string, namespace: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, statistic: "Sum" | "Maximum") =>
             new aws.cloudwatch.MetricAlarm(
-                `${name}-${id}`,
-                aboveThresholdAlarm({ description, namespace, metricName, dimensions, statistic, topics: [this.topic.arn] }),
-                parent,
+                ...transformed(transform, `${name}-${id}`, aboveThresholdAlarm({ description, namespace, metricName, dimensions, statistic, topics: [this.topic.arn] }), parent),
             );
         // The failure rule's own deliveries. These publish under CloudWatch's grant on the topic's key,
         // so a broken EventBridge grant does not also silence the alarm that reports it.

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkMember, invalid, requireIntegerInRange, requireOneVpc } from "./builders";
+import { NetworkMember, Transform, invalid, requireIntegerInRange, requireOneVpc, transformed } from "./builders";
 import { typeToken } from "./names";
 
 export interface ProcessingNetworkArgs {
@@ -26,6 +26,25 @@ export interface ProcessingNetworkArgs {
     vpcCidr?: string;
     /** Number of public subnets (one per availability zone) in a created VPC (1–6). @default 2 */
     availabilityZoneCount?: number;
+    /**
+     * Overrides for each child resource: a partial arguments object merged over ours, or a function
+     * `(args, opts, name)` that edits them (see builders/transform.ts). `subnet` and `routeTableAssociation`
+     * apply to each one (the function receives its name).
+     */
+    transform?: ProcessingNetworkTransforms;
+}
+
+type ChildTransform<Args> = Transform<Args, pulumi.CustomResourceOptions>;
+
+/** The children of ProcessingNetwork that `transform` reaches (all of them are created only for a new VPC, but `securityGroup`). */
+export interface ProcessingNetworkTransforms {
+    vpc?: ChildTransform<aws.ec2.VpcArgs>;
+    securityGroup?: ChildTransform<aws.ec2.SecurityGroupArgs>;
+    defaultSecurityGroup?: ChildTransform<aws.ec2.DefaultSecurityGroupArgs>;
+    internetGateway?: ChildTransform<aws.ec2.InternetGatewayArgs>;
+    routeTable?: ChildTransform<aws.ec2.RouteTableArgs>;
+    subnet?: ChildTransform<aws.ec2.SubnetArgs>;
+    routeTableAssociation?: ChildTransform<aws.ec2.RouteTableAssociationArgs>;
 }
 
 const CIDR16 = /^(\d{1,3})\.(\d{1,3})\.0\.0\/16$/;
@@ -68,21 +87,21 @@ export class ProcessingNetwork extends pulumi.ComponentResource {
                 invalid(field("vpcCidr"), cidr, "is not a /16 IPv4 block", 'use a block such as "10.20.0.0/16"');
             }
             const azCount = requireIntegerInRange(field("availabilityZoneCount"), args.availabilityZoneCount ?? 2, 1, 6);
-            this.vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true }, parent);
+            this.vpc = new aws.ec2.Vpc(...transformed(args.transform?.vpc, `${name}-vpc`, { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true }, parent));
             vpcId = this.vpc.id;
-            this.subnetIds = this.createPublicSubnets(name, this.vpc, `${m[1]}.${m[2]}`, azCount);
+            this.subnetIds = this.createPublicSubnets(name, this.vpc, `${m[1]}.${m[2]}`, azCount, args.transform ?? {});
         }
 
         if (givenGroups.length > 0) {
             this.securityGroupIds = pulumi.all([vpcId, givenGroups]).apply(([, ids]) => ids);
         } else {
-            const group = new aws.ec2.SecurityGroup(`${name}-tasks`, {
+            const group = new aws.ec2.SecurityGroup(...transformed(args.transform?.securityGroup, `${name}-tasks`, {
                 vpcId,
                 description: "Processor tasks: no inbound, outbound HTTPS only",
                 egress: [
                     { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"], description: "HTTPS to AWS APIs" },
                 ],
-            }, parent);
+            }, parent));
             this.securityGroupIds = pulumi.output([group.id]);
         }
         this.registerOutputs({ subnetIds: this.subnetIds, securityGroupIds: this.securityGroupIds });
@@ -102,19 +121,19 @@ export class ProcessingNetwork extends pulumi.ComponentResource {
         return pulumi.all(members).apply((found) => requireOneVpc(found, fields));
     }
 
-    private createPublicSubnets(name: string, vpc: aws.ec2.Vpc, firstOctets: string, count: number): pulumi.Output<string[]> {
+    private createPublicSubnets(name: string, vpc: aws.ec2.Vpc, firstOctets: string, count: number, t: ProcessingNetworkTransforms): pulumi.Output<string[]> {
         const parent = { parent: this };
         // The VPC's default security group is locked down: nothing may use it by accident.
-        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id }, parent);
-        const gateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id }, parent);
-        const routes = new aws.ec2.RouteTable(`${name}-public`, {
+        new aws.ec2.DefaultSecurityGroup(...transformed(t.defaultSecurityGroup, `${name}-default-sg`, { vpcId: vpc.id }, parent));
+        const gateway = new aws.ec2.InternetGateway(...transformed(t.internetGateway, `${name}-igw`, { vpcId: vpc.id }, parent));
+        const routes = new aws.ec2.RouteTable(...transformed(t.routeTable, `${name}-public`, {
             vpcId: vpc.id,
             routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }],
-        }, parent);
+        }, parent));
         const zones = aws.getAvailabilityZonesOutput({ state: "available" }, parent).names;
         const subnets: pulumi.Output<string>[] = [];
         for (let i = 0; i < count; i++) {
-            const subnet = new aws.ec2.Subnet(`${name}-public-${i + 1}`, {
+            const subnet = new aws.ec2.Subnet(...transformed(t.subnet, `${name}-public-${i + 1}`, {
                 vpcId: vpc.id,
                 cidrBlock: `${firstOctets}.${i * 16}.0/20`,
                 availabilityZone: zones.apply((z) => {
@@ -125,8 +144,8 @@ export class ProcessingNetwork extends pulumi.ComponentResource {
                 }),
                 // Tasks get their public IP from the target's assignPublicIp, not from the subnet.
                 mapPublicIpOnLaunch: false,
-            }, parent);
-            new aws.ec2.RouteTableAssociation(`${name}-public-${i + 1}`, { subnetId: subnet.id, routeTableId: routes.id }, parent);
+            }, parent));
+            new aws.ec2.RouteTableAssociation(...transformed(t.routeTableAssociation, `${name}-public-${i + 1}`, { subnetId: subnet.id, routeTableId: routes.id }, parent));
             subnets.push(subnet.id);
         }
         return pulumi.all(subnets);

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketPrefixes, CapacitySplit, Transform, aboveThresholdAlarm, applyTransform, invalid, requireIntegerInRange, uploadEventPattern, validatePlatformVersion, validateSuffixes } from "./builders";
+import { BucketPrefixes, CapacitySplit, Transform, aboveThresholdAlarm, applyTransform, transformed, invalid, requireIntegerInRange, uploadEventPattern, validatePlatformVersion, validateSuffixes } from "./builders";
 import {
     MAX_RETENTION_SECONDS,
     RECEIVE_WAIT_SECONDS,
@@ -23,7 +23,7 @@ import {
 import { typeToken } from "./names";
 import { ProcessingCluster } from "./processing-cluster";
 import { ProcessorTask, ProcessorTaskArgs } from "./processor-task";
-import { TaskNetwork } from "./upload-trigger";
+import { TaskNetwork } from "./run-task";
 
 /** The cluster the service runs on (a ProcessingCluster fits). */
 export interface WorkerCluster {
@@ -153,6 +153,9 @@ export interface QueueWorkerServiceArgs {
         feedTarget?: Transform<aws.cloudwatch.EventTargetArgs>;
         deadLetterAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
         oldestMessageAlarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
+        deadLetterQueueRedriveAllowPolicy?: Transform<aws.sqs.RedriveAllowPolicyArgs, pulumi.CustomResourceOptions>;
+        deadLetterQueuePolicy?: Transform<aws.sqs.QueuePolicyArgs, pulumi.CustomResourceOptions>;
+        queueAccessPolicy?: Transform<aws.iam.RolePolicyArgs, pulumi.CustomResourceOptions>;
     };
 }
 
@@ -275,14 +278,14 @@ export class QueueWorkerService extends pulumi.ComponentResource {
         this.deadLetterQueueUrl = this.deadLetterQueue.url;
         this.deadLetterQueueArn = this.deadLetterQueue.arn;
         // A resource of its own: the dead-letter queue naming the work queue, which names it, would be a cycle.
-        new aws.sqs.RedriveAllowPolicy(`${name}-dlq-redrive-allow`, {
+        new aws.sqs.RedriveAllowPolicy(...transformed(args.transform?.deadLetterQueueRedriveAllowPolicy, `${name}-dlq-redrive-allow`, {
             queueUrl: this.deadLetterQueue.url,
             redriveAllowPolicy: this.queue.arn.apply((arn) => JSON.stringify(redriveAllowPolicy(arn))),
-        }, parent);
-        new aws.sqs.QueuePolicy(`${name}-dlq-policy`, {
+        }, parent));
+        new aws.sqs.QueuePolicy(...transformed(args.transform?.deadLetterQueuePolicy, `${name}-dlq-policy`, {
             queueUrl: this.deadLetterQueue.url,
             policy: this.deadLetterQueue.arn.apply((arn) => JSON.stringify(deadLetterTlsPolicy(arn))),
-        }, parent);
+        }, parent));
 
         // Optional feed, and the work queue's policy (which names the feed's rule).
         this.feedRule = feedBucket === undefined ? undefined : this.createFeedRule(name, feedBucket, suffixes, args);
@@ -320,12 +323,12 @@ export class QueueWorkerService extends pulumi.ComponentResource {
             },
             parent,
         );
-        const queueAccess = new aws.iam.RolePolicy(`${name}-queue-access`, {
+        const queueAccess = new aws.iam.RolePolicy(...transformed(args.transform?.queueAccessPolicy, `${name}-queue-access`, {
             role: this.task.taskRole.id,
             policy: pulumi
                 .all([this.queue.arn, args.kmsKeyArn, region])
                 .apply(([queueArn, keyArn, r]) => JSON.stringify(workerQueuePolicy({ queueArn, kms: keyArn === undefined ? undefined : { keyArn, region: r } }))),
-        }, parent);
+        }, parent));
 
         this.service = this.createService(name, args, strategy, platformVersion, queueAccess);
         ({ target: this.scalingTarget, policy: this.scalingPolicy } = this.createScaling(name, args, target));

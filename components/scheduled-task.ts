@@ -25,7 +25,7 @@ import {
 import { Transform, applyTransform } from "./builders/transform";
 import { requireIntegerInRange, requireOneOf } from "./builders/validation";
 import { typeToken } from "./names";
-import { TaskNetwork, TriggeredTask } from "./upload-trigger";
+import { TaskNetwork, TriggeredTask } from "./run-task";
 
 /** The task the schedule runs (a ProcessorTask fits). */
 export interface ScheduledTaskDefinition extends TriggeredTask {

@@ -1,8 +1,11 @@
 /**
  * Typed, validated access to a stack's configuration (Pulumi.<stack>.yaml). Every error names the
  * config key, so bad config fails `pulumi preview` with a message that says what to set.
+ *
+ * The schema only: it reads through a ConfigSource and does not load the Pulumi SDK, so the local
+ * pipeline (app/src/local) validates a stack file exactly as `pulumi preview` does without it.
+ * pulumi-config.ts gives the program the source over `pulumi.Config` and the Pulumi runtime.
  */
-import * as pulumi from "@pulumi/pulumi";
 import {
     BucketPrefixes,
     CapacitySplit,
@@ -67,8 +70,11 @@ type Settings<T extends Record<string, SettingKind>> = {
     -readonly [K in keyof T]?: T[K] extends "number" ? number : T[K] extends "string" ? string : T[K] extends "boolean" ? boolean : Record<string, unknown>;
 };
 
-/** Everything the program reads from stack config, validated, with defaults applied. */
-export interface StackConfig {
+/**
+ * Everything the program reads from stack config, validated, with defaults applied.
+ * `Secret` is what the source's getSecret returns (`pulumi.Output<string>` in a Pulumi program).
+ */
+export interface StackConfig<Secret = unknown> {
     /** How uploads reach the processor: an EventBridge rule per upload (default), S3 → Lambda, a queue worker service, or none. */
     trigger: TriggerKind;
     /** The queue worker service's settings, when `trigger` is `queue`. */
@@ -105,7 +111,7 @@ export interface StackConfig {
     assignPublicIp: boolean;
     vpcCidr?: string;
     /** The Slack webhook (a secret); no Slack notifier when unset. */
-    slackWebhookUrl?: pulumi.Output<string>;
+    slackWebhookUrl?: Secret;
     slackChannelLabel?: string;
     notifySpotInterruptions: boolean;
     cpuAlarmPercent: number;
@@ -207,7 +213,7 @@ function shardingSettings(v: Record<string, unknown>, full: string, prefixes: Bu
 }
 
 /** The Kubernetes jobs' settings, with an existing cluster's kubeconfig taken from its secret. */
-function kubernetesSettings(config: ConfigSource): StackConfig["kubernetes"] {
+function kubernetesSettings<Secret>(config: ConfigSource<Secret>): StackConfig["kubernetes"] {
     const key = (k: string) => `${config.name}:${k}`;
     const kubernetes = settings(config, "kubernetes", KUBERNETES_SETTINGS);
     if (kubernetes === undefined) {
@@ -243,8 +249,16 @@ export function inConfig<T>(configKey: string, componentName: string, build: () 
     }
 }
 
-/** The reads StackConfig needs; `pulumi.Config` provides them. */
-export type ConfigSource = Pick<pulumi.Config, "name" | "get" | "getNumber" | "getBoolean" | "getObject" | "getSecret">;
+/** The reads StackConfig needs; `pulumi.Config` provides them (see pulumi-config.ts), and so does the local pipeline's stack file reader. */
+export interface ConfigSource<Secret = unknown> {
+    /** The config namespace: the project's name. */
+    readonly name: string;
+    get(key: string): string | undefined;
+    getNumber(key: string): number | undefined;
+    getBoolean(key: string): boolean | undefined;
+    getObject<T>(key: string): T | undefined;
+    getSecret(key: string): Secret | undefined;
+}
 
 function stringList(config: ConfigSource, key: string): string[] {
     const value = config.getObject<unknown>(key);
@@ -265,18 +279,8 @@ export interface StackRuntime {
     isSecret?(fullKey: string): boolean;
 }
 
-/** The region as the AWS provider finds it (`aws:region`, then the environment); secrets as the engine marks them. */
-export function pulumiRuntime(): StackRuntime {
-    // The engine passes the secret keys with the config; the SDK reads them with this (internal) function.
-    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
-    return {
-        region: () => new pulumi.Config("aws").get("region") ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined),
-        isSecret: isConfigSecret,
-    };
-}
-
-/** Reads and validates the stack's configuration. */
-export function readStackConfig(config: ConfigSource, source: StackRuntime = pulumiRuntime()): StackConfig {
+/** Reads and validates the stack's configuration (in a Pulumi program: `readStackConfig(new pulumi.Config(), pulumiRuntime())`). */
+export function readStackConfig<Secret>(config: ConfigSource<Secret>, source: StackRuntime): StackConfig<Secret> {
     if (source.region() === undefined) {
         throw new ValidationError(
             "aws:region is not set, so there is no region to deploy to; set it for the stack: pulumi config set aws:region eu-west-1 (or export AWS_REGION)",

@@ -5,6 +5,7 @@ import {
     DEFAULT_PREFIXES,
     Transform,
     applyTransform,
+    transformed,
     invalid,
     requireIntegerInRange,
     tlsOnlyBucketPolicy,
@@ -51,11 +52,20 @@ export interface UploadBucketArgs {
      * @default true
      */
     eventBridge?: boolean;
-    /** Adjust the arguments of a child resource. */
+    /**
+     * Overrides for each child resource: a partial arguments object merged over ours, or a function
+     * `(args, opts, name)` that edits them (see builders/transform.ts; `bucket`, `policy` and `lifecycle`
+     * get copies of the arguments only).
+     */
     transform?: {
         bucket?: Transform<aws.s3.BucketArgs>;
         policy?: Transform<aws.s3.BucketPolicyArgs>;
         lifecycle?: Transform<aws.s3.BucketLifecycleConfigurationArgs>;
+        publicAccessBlock?: Transform<aws.s3.BucketPublicAccessBlockArgs, pulumi.CustomResourceOptions>;
+        ownershipControls?: Transform<aws.s3.BucketOwnershipControlsArgs, pulumi.CustomResourceOptions>;
+        encryption?: Transform<aws.s3.BucketServerSideEncryptionConfigurationArgs, pulumi.CustomResourceOptions>;
+        versioning?: Transform<aws.s3.BucketVersioningArgs, pulumi.CustomResourceOptions>;
+        notification?: Transform<aws.s3.BucketNotificationArgs, pulumi.CustomResourceOptions>;
     };
 }
 
@@ -112,7 +122,9 @@ export class UploadBucket extends pulumi.ComponentResource {
         this.bucketName = this.bucket.bucket;
         this.bucketArn = this.bucket.arn;
 
-        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+        const t = args.transform ?? {};
+        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(...transformed(
+            t.publicAccessBlock,
             `${name}-public-access`,
             {
                 bucket: this.bucket.id,
@@ -122,13 +134,15 @@ export class UploadBucket extends pulumi.ComponentResource {
                 restrictPublicBuckets: true,
             },
             parent,
-        );
-        new aws.s3.BucketOwnershipControls(
+        ));
+        new aws.s3.BucketOwnershipControls(...transformed(
+            t.ownershipControls,
             `${name}-ownership`,
             { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
             parent,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
+        ));
+        new aws.s3.BucketServerSideEncryptionConfiguration(...transformed(
+            t.encryption,
             `${name}-encryption`,
             {
                 bucket: this.bucket.id,
@@ -142,7 +156,7 @@ export class UploadBucket extends pulumi.ComponentResource {
                 ],
             },
             parent,
-        );
+        ));
         // The policy is applied after the public access block so S3 never sees it on an open bucket.
         new aws.s3.BucketPolicy(
             `${name}-policy`,
@@ -153,7 +167,7 @@ export class UploadBucket extends pulumi.ComponentResource {
             { parent: this, dependsOn: [publicAccessBlock] },
         );
         const versioningConfiguration = versioning
-            ? new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }, parent)
+            ? new aws.s3.BucketVersioning(...transformed(t.versioning, `${name}-versioning`, { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }, parent))
             : undefined;
         // Rules on versions only make sense once versioning is on, so the lifecycle configuration waits for it.
         new aws.s3.BucketLifecycleConfiguration(
@@ -165,7 +179,7 @@ export class UploadBucket extends pulumi.ComponentResource {
             { parent: this, dependsOn: versioningConfiguration ? [versioningConfiguration] : [] },
         );
         if (args.eventBridge ?? true) {
-            new aws.s3.BucketNotification(`${name}-notifications`, { bucket: this.bucket.id, eventbridge: true }, parent);
+            new aws.s3.BucketNotification(...transformed(t.notification, `${name}-notifications`, { bucket: this.bucket.id, eventbridge: true }, parent));
         }
 
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });

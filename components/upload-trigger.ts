@@ -2,9 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     BucketPrefixes,
-    CapacityProviderStrategyItem,
     Transform,
     applyTransform,
+    transformed,
     deadLetterQueuePolicy,
     validateNumericPlatformVersion,
     requireIntegerInRange,
@@ -15,48 +15,11 @@ import {
     validateSuffixes,
 } from "./builders";
 import { typeToken } from "./names";
+import { RunTaskTriggerArgs } from "./run-task";
 
-/** The task the rule runs (a ProcessorTask fits). */
-export interface TriggeredTask {
-    taskDefinitionArn: pulumi.Input<string>;
-    containerName: string;
-    executionRole: { arn: pulumi.Input<string> };
-    taskRole: { arn: pulumi.Input<string> };
-}
-
-/** Where the task's network interface goes. */
-export interface TaskNetwork {
-    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
-    /**
-     * Give the task a public IP. Needed in public subnets without NAT (to reach S3, ECR and logs).
-     * @default true
-     */
-    assignPublicIp?: boolean;
-}
-
-export interface UploadTriggerArgs {
+export interface UploadTriggerArgs extends RunTaskTriggerArgs {
     /** The bucket uploads land in (an UploadBucket fits). */
     bucket: { bucketName: pulumi.Input<string>; prefixes: BucketPrefixes };
-    /**
-     * Only keys ending in one of these start a task.
-     * @default every key under the upload prefix
-     * @example [".csv", ".csv.gz"]
-     */
-    keySuffixes?: string[];
-    /** The cluster to run on (a ProcessingCluster fits). */
-    cluster: { clusterArn: pulumi.Input<string> };
-    /** The task to run. */
-    task: TriggeredTask;
-    /** The task's network placement. */
-    network: TaskNetwork;
-    /**
-     * Run on a FARGATE / FARGATE_SPOT strategy (for example the cluster's); the target then names no
-     * launch type, which ECS requires when a strategy is given. Each upload is its own RunTask of one
-     * task: see `CapacitySplit` for what the weights mean then.
-     * @default launch type FARGATE
-     */
-    capacityProviderStrategy?: CapacityProviderStrategyItem[];
     /**
      * Fargate platform version, in the numeric form EventBridge's ECS target takes (such as "1.4.0";
      * "LATEST" is refused there).
@@ -69,10 +32,25 @@ export interface UploadTriggerArgs {
     maxRetryAttempts?: number;
     /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). @default 1209600 (14 days) */
     deadLetterRetentionSeconds?: number;
-    /** Adjust the arguments of a child resource. */
+    /**
+     * The role EventBridge assumes to run the task: by default one created here, trusted by this rule only, that
+     * can run this task definition in this cluster and pass the task's two roles. `{ existing }`: a role you
+     * manage instead (it needs the same trust and permissions); no role or role policy is created.
+     * @default a role created here
+     */
+    role?: { existing: { arn: pulumi.Input<string> } };
+    /**
+     * Overrides for each child resource: a partial arguments object merged over ours, or a function
+     * `(args, opts, name)` that edits them (see builders/transform.ts; `rule` and `target` get copies of the
+     * arguments only).
+     */
     transform?: {
         rule?: Transform<aws.cloudwatch.EventRuleArgs>;
         target?: Transform<aws.cloudwatch.EventTargetArgs>;
+        deadLetterQueue?: Transform<aws.sqs.QueueArgs, pulumi.CustomResourceOptions>;
+        deadLetterQueuePolicy?: Transform<aws.sqs.QueuePolicyArgs, pulumi.CustomResourceOptions>;
+        role?: Transform<aws.iam.RoleArgs, pulumi.CustomResourceOptions>;
+        rolePolicy?: Transform<aws.iam.RolePolicyArgs, pulumi.CustomResourceOptions>;
     };
 }
 
@@ -91,8 +69,10 @@ export class UploadTrigger extends pulumi.ComponentResource {
     public readonly target: aws.cloudwatch.EventTarget;
     /** Events that exhausted their retries land here. */
     public readonly deadLetterQueue: aws.sqs.Queue;
-    /** The role EventBridge assumes to run the task. */
-    public readonly role: aws.iam.Role;
+    /** The role EventBridge assumes to run the task, when created here (not with `role: { existing }`). */
+    public readonly role?: aws.iam.Role;
+    /** The ARN of the role EventBridge assumes to run the task. */
+    public readonly roleArn: pulumi.Output<string>;
 
     constructor(name: string, args: UploadTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("events", "UploadTrigger"), name, {}, opts);
@@ -122,30 +102,24 @@ export class UploadTrigger extends pulumi.ComponentResource {
         this.ruleArn = this.rule.arn;
 
         // SSE-SQS: a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters.
-        this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: dlqRetention }, parent);
-        const dlqPolicy = new aws.sqs.QueuePolicy(`${name}-dlq-policy`, {
+        const t = args.transform ?? {};
+        this.deadLetterQueue = new aws.sqs.Queue(
+            ...transformed(t.deadLetterQueue, `${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: dlqRetention }, parent),
+        );
+        const dlqPolicy = new aws.sqs.QueuePolicy(...transformed(t.deadLetterQueuePolicy, `${name}-dlq-policy`, {
             queueUrl: this.deadLetterQueue.url,
             policy: pulumi
                 .all([this.deadLetterQueue.arn, this.rule.arn])
                 .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
-        }, parent);
+        }, parent));
 
-        this.role = new aws.iam.Role(`${name}-role`, {
-            description: "Lets the upload rule run the processor task",
-            assumeRolePolicy: pulumi
-                .all([identity.accountId, this.rule.arn])
-                .apply(([account, ruleArn]) =>
-                    JSON.stringify(eventBridgeTargetTrustPolicy({ account, ruleArn })),
-                ),
-        }, parent);
-        const rolePolicy = new aws.iam.RolePolicy(`${name}-role-policy`, {
-            role: this.role.id,
-            policy: pulumi
-                .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn])
-                .apply(([taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn]) =>
-                    JSON.stringify(targetRolePolicy({ taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn })),
-                ),
-        }, parent);
+        let rolePolicy: aws.iam.RolePolicy | undefined;
+        if (args.role?.existing !== undefined) {
+            this.roleArn = pulumi.output(args.role.existing.arn);
+        } else {
+            ({ role: this.role, policy: rolePolicy } = this.createRole(name, args, identity.accountId));
+            this.roleArn = this.role.arn;
+        }
 
         const strategy = args.capacityProviderStrategy ?? [];
         this.target = new aws.cloudwatch.EventTarget(
@@ -154,7 +128,7 @@ export class UploadTrigger extends pulumi.ComponentResource {
                 {
                     rule: this.rule.name,
                     arn: args.cluster.clusterArn,
-                    roleArn: this.role.arn,
+                    roleArn: this.roleArn,
                     ecsTarget: {
                         taskDefinitionArn: args.task.taskDefinitionArn,
                         taskCount: 1,
@@ -178,8 +152,31 @@ export class UploadTrigger extends pulumi.ComponentResource {
                 args.transform?.target,
             ),
             // The role must be able to run the task before the first event arrives.
-            { parent: this, dependsOn: [rolePolicy, dlqPolicy] },
+            { parent: this, dependsOn: rolePolicy === undefined ? [dlqPolicy] : [rolePolicy, dlqPolicy] },
         );
         this.registerOutputs({ ruleArn: this.ruleArn, deadLetterQueueUrl: this.deadLetterQueue.url });
+    }
+
+    /** The target role (trusted by this rule only) and its policy (run this task definition, pass its two roles). */
+    private createRole(name: string, args: UploadTriggerArgs, accountId: pulumi.Output<string>): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+        const parent = { parent: this };
+        const t = args.transform ?? {};
+        const role = new aws.iam.Role(...transformed(t.role, `${name}-role`, {
+            description: "Lets the upload rule run the processor task",
+            assumeRolePolicy: pulumi
+                .all([accountId, this.rule.arn])
+                .apply(([account, ruleArn]) =>
+                    JSON.stringify(eventBridgeTargetTrustPolicy({ account, ruleArn })),
+                ),
+        }, parent));
+        const policy = new aws.iam.RolePolicy(...transformed(t.rolePolicy, `${name}-role-policy`, {
+            role: role.id,
+            policy: pulumi
+                .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn])
+                .apply(([taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn]) =>
+                    JSON.stringify(targetRolePolicy({ taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn })),
+                ),
+        }, parent));
+        return { role, policy };
     }
 }

@@ -21,7 +21,7 @@ import {
     pricesFor,
     renderCostMarkdown,
     stackCostConfig,
-} from "../components/builders/cost";
+} from "../tools/cost";
 import { CPU_ARCHITECTURES, CpuArchitecture } from "../components/builders/fargate";
 import { ValidationError, invalid } from "../components/builders/validation";
 

@@ -3,6 +3,7 @@ import {
     FARGATE_SIZES,
     LOG_RETENTION_DAYS,
     applyTransform,
+    transformed,
     capacityProviderStrategy,
     clusterTaskArns,
     deadLetterQueuePolicy,
@@ -560,5 +561,37 @@ describe("transform hook", () => {
         assert.deepEqual(applyTransform(args, (c) => { c.a = 9; }), { a: 9, b: 2 });
         assert.deepEqual(args, { a: 1, b: 2 });
         assert.equal(applyTransform(args), args);
+    });
+
+    it("merges a partial arguments object over ours, shallowly, leaving ours alone", () => {
+        const args = { a: 1, b: { c: 2 } };
+        assert.deepEqual(applyTransform(args, { b: { c: 5 } }), { a: 1, b: { c: 5 } });
+        assert.deepEqual(args, { a: 1, b: { c: 2 } });
+    });
+
+    it("gives a function transform copies of the arguments and options, and the child's name", () => {
+        const args = { a: 1 };
+        const opts = { parent: "p", protect: false };
+        const seen: string[] = [];
+        const [name, a, o] = transformed<{ a: number }, { parent: string; protect: boolean }>(
+            (x, y, n) => {
+                seen.push(n);
+                x.a = 2;
+                y.protect = true;
+            },
+            "data-bucket",
+            args,
+            opts,
+        );
+        assert.deepEqual([name, a, o, seen], ["data-bucket", { a: 2 }, { parent: "p", protect: true }, ["data-bucket"]]);
+        assert.deepEqual([args, opts], [{ a: 1 }, { parent: "p", protect: false }]);
+        const [, same, sameOpts] = transformed(undefined, "x", args, opts);
+        assert.ok(same === args && sameOpts === opts, "without a transform, the very objects");
+    });
+
+    it("rejects a transform that is neither an object nor a function, naming the child", () => {
+        assert.throws(() => transformed(3 as unknown as Partial<{ a: number }>, "data-bucket", { a: 1 }, {}), {
+            message: "transform of data-bucket: 3 is neither a partial arguments object nor a function (args, opts, name)",
+        });
     });
 });

@@ -11,19 +11,12 @@ import {
     matchesEventPattern,
 } from "../components";
 import { ACCOUNT, Recorded, Recorder, captureDependencies, parseDoc, settle, useMocks, valueOf } from "./mocks";
+import { assertParented } from "./support/assertions";
 
 const PREFIXES = { upload: "uploads/", output: "processed/", status: "status/" };
 const BUCKET = { bucketName: "data-bucket", bucketArn: "arn:aws:s3:::data-bucket", prefixes: PREFIXES };
 
 /** Every child's URN names the component as its parent. */
-function assertParented(recorder: Recorder, componentType: string): void {
-    const children = recorder.all().filter((r) => r.type !== componentType && !r.type.startsWith("s3-fargate-pipeline:"));
-    assert.ok(children.length > 0);
-    for (const child of children) {
-        assert.ok(child.urn.includes(`${componentType}$${child.type}`), `${child.type} ${child.name} is not parented to ${componentType}: ${child.urn}`);
-    }
-}
-
 function statements(r: Recorded, field = "policy"): any[] {
     return parseDoc(r.inputs[field]).Statement;
 }
@@ -371,8 +364,18 @@ describe("UploadTrigger", () => {
         assert.equal(target.deadLetterConfig.arn, await valueOf(trigger.deadLetterQueue.arn));
         assert.equal(target.inputTransformer.inputPaths.s3key, "$.detail.object.key");
         assert.match(target.inputTransformer.inputTemplate, /^\{"containerOverrides":\[\{"name":"processor"/);
-        assert.equal(target.roleArn, await valueOf(trigger.role.arn));
+        assert.equal(target.roleArn, await valueOf(trigger.roleArn));
         assert.equal(recorder.one("aws:sqs/queue:Queue").inputs.sqsManagedSseEnabled, true);
+    });
+
+    it("GIVEN role { existing } THEN the target assumes that role and no role or role policy is created", async () => {
+        const existing = `arn:aws:iam::${ACCOUNT}:role/our-own-runner`;
+        const trigger = new UploadTrigger("t", { ...base, role: { existing: { arn: existing } } });
+        await settle();
+        assert.equal(recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.roleArn, existing);
+        assert.deepEqual([recorder.ofType("aws:iam/role:Role").length, recorder.ofType("aws:iam/rolePolicy:RolePolicy").length], [0, 0]);
+        assert.equal(trigger.role, undefined);
+        assert.equal(await valueOf(trigger.roleArn), existing);
     });
 
     it("GIVEN a capacity provider strategy THEN uses it instead of a launch type", async () => {
@@ -487,6 +490,37 @@ describe("ProcessingNetwork", () => {
         await settle();
         assert.equal(recorder.ofType("aws:ec2/vpc:Vpc").length, 0);
         assert.equal(recorder.one("aws:ec2/securityGroup:SecurityGroup").inputs.vpcId, "vpc-1");
+    });
+
+    it("GIVEN transforms THEN every child can be changed: a partial object, or a function with each child's name and options", async () => {
+        const subnets: string[] = [];
+        const args = {
+            transform: {
+                vpc: { tags: { team: "data" } },
+                subnet: (a: { tags?: unknown }, opts: { protect?: boolean }, n: string) => {
+                    subnets.push(n);
+                    a.tags = { tier: "public" };
+                    opts.protect = true;
+                },
+                securityGroup: { description: "ours" },
+                defaultSecurityGroup: { tags: { locked: "yes" } },
+                internetGateway: { tags: { igw: "yes" } },
+                routeTable: { tags: { rt: "yes" } },
+                routeTableAssociation: { routeTableId: "rtb-other" },
+            },
+        };
+        const before = JSON.stringify(args);
+        new ProcessingNetwork("net", args);
+        await settle();
+        assert.deepEqual(recorder.one("aws:ec2/vpc:Vpc").inputs.tags, { team: "data" });
+        assert.deepEqual(subnets, ["net-public-1", "net-public-2"]);
+        assert.ok(recorder.ofType("aws:ec2/subnet:Subnet").every((r) => JSON.stringify(r.inputs.tags) === '{"tier":"public"}'));
+        assert.equal(recorder.one("aws:ec2/securityGroup:SecurityGroup").inputs.description, "ours");
+        assert.deepEqual(recorder.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs.tags, { locked: "yes" });
+        assert.deepEqual(recorder.one("aws:ec2/internetGateway:InternetGateway").inputs.tags, { igw: "yes" });
+        assert.deepEqual(recorder.one("aws:ec2/routeTable:RouteTable").inputs.tags, { rt: "yes" });
+        assert.ok(recorder.ofType("aws:ec2/routeTableAssociation:RouteTableAssociation").every((r) => r.inputs.routeTableId === "rtb-other"));
+        assert.equal(JSON.stringify(args), before);
     });
 
     it("rejects security groups without subnets, a bad CIDR and too many zones", () => {

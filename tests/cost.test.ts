@@ -35,11 +35,15 @@ import {
     spotSecondsOfService,
     spotShareOfSingleTasks,
     stackCostConfig,
-} from "../components/builders/cost";
+} from "../tools/cost";
 import { SINGLE_TASK_WEIGHTS, singleTaskPlacement } from "../components/builders/capacity";
 import { main, parseCostArgs } from "../scripts/cost";
 import { ROOT } from "./mocks";
 import { CREDENTIALS, startS3 } from "./support/s3";
+import { throwsExactly as exactly } from "./support/assertions";
+
+/** The cost model's errors are ValidationErrors with exactly this message. */
+const throwsExactly = (fn: () => unknown, message: string): void => exactly(fn, message, "ValidationError");
 
 const MONTH_SECONDS = 730 * 3600;
 
@@ -83,14 +87,6 @@ function hasLine(report: CostReport, name: CostPattern, itemStart: string): bool
 function near(actual: number, expected: number, what: string, relative = 1e-9): void {
     const tolerance = Math.max(Math.abs(expected) * relative, 1e-12);
     assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} ≠ ${expected}`);
-}
-
-function throwsExactly(fn: () => unknown, message: string): void {
-    assert.throws(fn, (e: Error) => {
-        assert.equal(e.message, message);
-        assert.equal(e.name, "ValidationError");
-        return true;
-    });
 }
 
 describe("cost model: prices", () => {
@@ -440,9 +436,9 @@ describe("cost model: Spot weighting", () => {
         assert.ok(pattern(r, "QueueWorkerService").notes.some((n) => /% of task time on FARGATE_SPOT/.test(n)));
     });
 
-    it("is the rule the README and the stack files state, word for word", () => {
+    it("is the rule the configuration reference and the stack files state, word for word", () => {
         const flat = (text: string) => text.replace(/`/g, "").replace(/\s+/g, " ");
-        assert.ok(flat(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).includes(SINGLE_TASK_WEIGHTS), "README.md states SINGLE_TASK_WEIGHTS");
+        assert.ok(flat(fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8")).includes(SINGLE_TASK_WEIGHTS), "docs/configuration.md states SINGLE_TASK_WEIGHTS");
         for (const stack of ["dev", "prod"]) {
             const placement = singleTaskPlacement({
                 fargateBase: Number(stackYaml(stack)["s3-fargate-pipeline:fargateBase"] ?? 0),

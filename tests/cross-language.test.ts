@@ -9,7 +9,7 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider, ComponentResourceConstructor } from "@pulumi/pulumi/provider/experimental";
-import { readStackConfig } from "../components";
+import { pulumiRuntime, readStackConfig } from "../components";
 import * as xl from "../components/cross-language";
 import { runProgram } from "../policy/offline/program";
 import { Recorder, settle, stackConfig, useMocks, valueOf } from "./mocks";
@@ -19,7 +19,7 @@ import { PACKAGE, servedSchema } from "./support/provider";
 
 /** The dev stack built from the cross-language components, with the values index.ts takes from the stack's config. */
 function crossLanguageDev(): void {
-    const c = readStackConfig(new pulumi.Config());
+    const c = readStackConfig(new pulumi.Config(), pulumiRuntime());
     const bucket = new xl.UploadBucket("uploads", {
         prefixes: c.prefixes,
         versioning: c.bucketVersioning,

@@ -7,7 +7,7 @@
  * processor outlived the killed demo, and the restarted demo is still up.
  */
 import { strict as assert } from "assert";
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,6 +17,7 @@ import { readJson } from "../app/src/processor/s3";
 import type { StatusDocument } from "../app/src/processor/status";
 import { DemoProcess, startDemoProcess } from "./support/demo-cli";
 import { until } from "./support/processor";
+import { listAll } from "./support/s3";
 
 const BUCKET = "demo-uploads";
 
@@ -37,17 +38,6 @@ function csv(i: number, rows: number): string {
         lines.push(`${i * 100000 + r},${(r * 0.5).toFixed(2)},r${r % 5}`);
     }
     return `${lines.join("\n")}\n`;
-}
-
-async function listAll(client: S3Client, prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }));
-        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
-    return keys;
 }
 
 const relative = (key: string) => key.slice("uploads/".length);
@@ -157,7 +147,7 @@ describe("npm run demo under load and faults", function () {
             }
 
             // Exactly one status document per matching accepted upload, and nothing else under status/.
-            const statusKeys = await listAll(client2, "status/");
+            const statusKeys = await listAll(client2, BUCKET, "status/");
             assert.deepEqual(statusKeys.sort(), expected.map((k) => `status/${relative(k)}.json`).sort());
             for (const [i, key] of expected.entries()) {
                 const status = statuses[i]!;

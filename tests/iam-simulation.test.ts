@@ -19,6 +19,7 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { ACCOUNT, PROJECT, ROOT, Recorder, parseDoc, settle, stackConfig, useMocks } from "./mocks";
+import { sessionOf } from "./support/assertions";
 
 const INDEX = path.join(ROOT, "index.ts");
 const REGION = "eu-west-1";
@@ -100,12 +101,6 @@ async function deployDev(extra: Record<string, unknown> = {}): Promise<Deployed>
 }
 
 /** The session ARN a task or EventBridge gets when it assumes the role. */
-function sessionOf(roleArn: string): string {
-    const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
-    assert.ok(m, `not a role ARN: ${roleArn}`);
-    return `arn:aws:sts::${m[1]}:assumed-role/${m[2]}/simulated-session`;
-}
-
 describe("least privilege, proven with the IAM policy simulator (dev stack)", function () {
     this.timeout(60000);
 

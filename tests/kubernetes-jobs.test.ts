@@ -37,7 +37,8 @@ import { KubernetesJobs, KubernetesJobsArgs } from "../components/kubernetes-job
 import { ProcessorTask } from "../components/processor-task";
 import { evaluatePacks } from "../policy/offline/engine";
 import { PACKS } from "../policy/packs";
-import { ACCOUNT, PROJECT, Recorded, Recorder, parseDoc, settle, valueOf } from "./mocks";
+import { ACCOUNT, PROJECT, Recorded, Recorder, settle, valueOf } from "./mocks";
+import { assertParented, inputDoc, throwsExactly } from "./support/assertions";
 
 const TYPE = `${PROJECT}:kubernetes:KubernetesJobs`;
 const PREFIXES = { upload: "uploads/", output: "processed/", status: "status/" };
@@ -88,10 +89,6 @@ async function useEksMocks(): Promise<EksRecorder> {
     return recorder;
 }
 
-function doc(r: Recorded, field: string): any {
-    return parseDoc(r.inputs[field]);
-}
-
 function envOf(container: { env: { name: string; value: string }[] }): Record<string, string> {
     return Object.fromEntries(container.env.map((e) => [e.name, e.value]));
 }
@@ -99,13 +96,6 @@ function envOf(container: { env: { name: string; value: string }[] }): Record<st
 /** A value the engine received as a secret. */
 function secret(value: unknown): unknown {
     return { [specialSigKey]: specialSecretSig, value };
-}
-
-function throwsExactly(fn: () => unknown, message: string): void {
-    assert.throws(fn, (e: Error) => {
-        assert.equal(e.message, message);
-        return true;
-    });
 }
 
 const POD: ProcessorPodArgs = {
@@ -415,14 +405,6 @@ describe("Kubernetes builders", () => {
 });
 
 /** Every child's URN names the component as its parent. */
-function assertParented(recorder: Recorder): void {
-    const children = recorder.all().filter((r) => r.type !== TYPE && !r.type.startsWith(`${PROJECT}:`));
-    assert.ok(children.length > 0);
-    for (const child of children) {
-        assert.ok(child.urn.includes(`${TYPE}$${child.type}`), `${child.type} ${child.name} is not parented to ${TYPE}: ${child.urn}`);
-    }
-}
-
 async function mandatoryFindings(recorder: Recorder): Promise<string[]> {
     const findings = await evaluatePacks([...PACKS], recorder.all());
     return findings.filter((f) => f.enforcementLevel === "mandatory").map((f) => `${f.policy}: ${f.resourceName}: ${f.message}`);
@@ -454,7 +436,7 @@ describe("KubernetesJobs on an existing cluster with IRSA", () => {
             "aws:iam/role:Role": 1,
             "aws:iam/rolePolicy:RolePolicy": 1,
         });
-        assertParented(recorder);
+        assertParented(recorder, TYPE);
         assert.equal(jobs.cronJob, undefined);
         assert.equal(jobs.cluster, undefined);
         assert.equal(jobs.identity, "irsa");
@@ -489,8 +471,8 @@ describe("KubernetesJobs on an existing cluster with IRSA", () => {
         const sa = recorder.one("kubernetes:core/v1:ServiceAccount").inputs;
         assert.deepEqual(sa.metadata.annotations, { "eks.amazonaws.com/role-arn": role.state.arn, "eks.amazonaws.com/sts-regional-endpoints": "true" });
         assert.deepEqual([sa.metadata.name, sa.metadata.namespace, sa.automountServiceAccountToken], ["processor", "batch", false]);
-        assert.deepEqual(doc(role, "assumeRolePolicy"), irsaTrustPolicy({ namespace: "batch", serviceAccount: "processor", oidcProviderArn: OIDC_ARN, issuer: ISSUER }));
-        assert.equal(doc(role, "assumeRolePolicy").Statement[0].Condition.StringEquals[`${ISSUER}:sub`], "system:serviceaccount:batch:processor");
+        assert.deepEqual(inputDoc(role, "assumeRolePolicy"), irsaTrustPolicy({ namespace: "batch", serviceAccount: "processor", oidcProviderArn: OIDC_ARN, issuer: ISSUER }));
+        assert.equal(inputDoc(role, "assumeRolePolicy").Statement[0].Condition.StringEquals[`${ISSUER}:sub`], "system:serviceaccount:batch:processor");
         assert.equal(await valueOf(jobs.role.arn), role.state.arn);
     });
 
@@ -521,8 +503,8 @@ describe("KubernetesJobs on an existing cluster with IRSA", () => {
     it("gives the role exactly the ECS task role's policy (same bucket, same prefixes)", async () => {
         new ProcessorTask("processor", { bucket: BUCKET, image: IMAGE });
         await settle();
-        const k8sPolicy = doc(recorder.one("aws:iam/rolePolicy:RolePolicy", "batch-policy"), "policy");
-        const ecsPolicy = doc(recorder.one("aws:iam/rolePolicy:RolePolicy", "processor-task-policy"), "policy");
+        const k8sPolicy = inputDoc(recorder.one("aws:iam/rolePolicy:RolePolicy", "batch-policy"), "policy");
+        const ecsPolicy = inputDoc(recorder.one("aws:iam/rolePolicy:RolePolicy", "processor-task-policy"), "policy");
         assert.deepEqual(k8sPolicy, ecsPolicy);
         assert.deepEqual(k8sPolicy, taskRolePolicy({ bucketArn: BUCKET.bucketArn, uploadPrefix: "uploads/", outputPrefix: "processed/", statusPrefix: "status/" }));
         assert.equal(recorder.one("aws:iam/rolePolicy:RolePolicy", "batch-policy").inputs.role, recorder.one("aws:iam/role:Role", "batch-role").state.id);
@@ -563,8 +545,8 @@ describe("KubernetesJobs: the role policy with a KMS-encrypted bucket", () => {
         new KubernetesJobs("batch", { cluster: EXISTING_IRSA, image: IMAGE, bucket, job: {} });
         new ProcessorTask("processor", { bucket, image: IMAGE });
         await settle();
-        const k8sPolicy = doc(recorder.one("aws:iam/rolePolicy:RolePolicy", "batch-policy"), "policy");
-        assert.deepEqual(k8sPolicy, doc(recorder.one("aws:iam/rolePolicy:RolePolicy", "processor-task-policy"), "policy"));
+        const k8sPolicy = inputDoc(recorder.one("aws:iam/rolePolicy:RolePolicy", "batch-policy"), "policy");
+        assert.deepEqual(k8sPolicy, inputDoc(recorder.one("aws:iam/rolePolicy:RolePolicy", "processor-task-policy"), "policy"));
         assert.deepEqual(k8sPolicy.Statement.at(-1).Condition, { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } });
     });
 });
@@ -592,7 +574,7 @@ describe("KubernetesJobs on an existing cluster with EKS Pod Identity", () => {
 
     it("trusts only the EKS Auth service for this cluster, namespace and ServiceAccount", () => {
         assert.deepEqual(
-            doc(recorder.one("aws:iam/role:Role"), "assumeRolePolicy"),
+            inputDoc(recorder.one("aws:iam/role:Role"), "assumeRolePolicy"),
             podIdentityTrustPolicy({ namespace: "batch", serviceAccount: "summariser", clusterName: "shared-cluster" }),
         );
     });
@@ -652,7 +634,7 @@ describe("KubernetesJobs with a cluster it creates", () => {
         );
         const logGroup = recorder.one("aws:cloudwatch/logGroup:LogGroup", "batch-control-plane-logs").inputs;
         assert.deepEqual([logGroup.name, logGroup.retentionInDays], [`/aws/eks/${clusterName}/cluster`, 30]);
-        assertParented(recorder);
+        assertParented(recorder, TYPE);
     });
 
     it("uses the created cluster's kubeconfig for the provider and its OIDC provider in the trust policy", async () => {
@@ -662,7 +644,7 @@ describe("KubernetesJobs with a cluster it creates", () => {
         const outputs = createdClusterOutputs(recorder.one("eks:index:Cluster").inputs);
         assert.deepEqual(recorder.one("pulumi:providers:kubernetes").inputs.kubeconfig, secret(outputs.kubeconfigJson));
         assert.deepEqual(
-            doc(recorder.one("aws:iam/role:Role"), "assumeRolePolicy"),
+            inputDoc(recorder.one("aws:iam/role:Role"), "assumeRolePolicy"),
             irsaTrustPolicy({ namespace: "batch", serviceAccount: "processor", oidcProviderArn: OIDC_ARN, issuer: ISSUER }),
         );
         assert.deepEqual(await mandatoryFindings(recorder), []);
@@ -703,7 +685,7 @@ describe("KubernetesJobs with a cluster it creates", () => {
         const association = recorder.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs;
         assert.deepEqual([association.clusterName, association.namespace, association.serviceAccount], ["batch-cluster", "batch", "processor"]);
         assert.deepEqual(
-            doc(recorder.one("aws:iam/role:Role"), "assumeRolePolicy"),
+            inputDoc(recorder.one("aws:iam/role:Role"), "assumeRolePolicy"),
             podIdentityTrustPolicy({ namespace: "batch", serviceAccount: "processor", clusterName: "batch-cluster" }),
         );
         assert.deepEqual(await mandatoryFindings(recorder), []);
@@ -774,7 +756,7 @@ describe("KubernetesJobs: Job and CronJob", () => {
         assert.equal(recorder.ofType("kubernetes:core/v1:Namespace").length, 0);
         assert.equal(recorder.one("kubernetes:core/v1:ServiceAccount").inputs.metadata.namespace, "data-jobs");
         assert.equal(recorder.one("kubernetes:batch/v1:Job").inputs.metadata.namespace, "data-jobs");
-        assert.equal(doc(recorder.one("aws:iam/role:Role"), "assumeRolePolicy").Statement[0].Condition.StringEquals[`${ISSUER}:sub`], "system:serviceaccount:data-jobs:processor");
+        assert.equal(inputDoc(recorder.one("aws:iam/role:Role"), "assumeRolePolicy").Statement[0].Condition.StringEquals[`${ISSUER}:sub`], "system:serviceaccount:data-jobs:processor");
     });
 
     it("applies the transform hooks to the Job, the CronJob, the role and the cluster, without changing the caller's args", async () => {
@@ -793,6 +775,11 @@ describe("KubernetesJobs: Job and CronJob", () => {
                 },
                 role: (a) => ({ ...a, maxSessionDuration: 7200 }),
                 cluster: (a) => ({ ...a, version: "1.33" }),
+                namespace: { metadata: { name: "batch-jobs", labels: { team: "ns" } } },
+                serviceAccount: (a) => {
+                    a.automountServiceAccountToken = true;
+                },
+                rolePolicy: { name: "ours" },
             },
         };
         const before = JSON.stringify({ ...args, transform: undefined });
@@ -802,6 +789,9 @@ describe("KubernetesJobs: Job and CronJob", () => {
         assert.deepEqual(recorder.one("kubernetes:batch/v1:CronJob").inputs.metadata.labels, { team: "cron" });
         assert.equal(recorder.one("aws:iam/role:Role").inputs.maxSessionDuration, 7200);
         assert.equal(recorder.one("eks:index:Cluster").inputs.version, "1.33");
+        assert.deepEqual(recorder.one("kubernetes:core/v1:Namespace").inputs.metadata.labels, { team: "ns" });
+        assert.equal(recorder.one("kubernetes:core/v1:ServiceAccount").inputs.automountServiceAccountToken, true);
+        assert.equal(recorder.one("aws:iam/rolePolicy:RolePolicy").inputs.name, "ours");
         assert.equal(envOf(recorder.one("kubernetes:batch/v1:Job").inputs.spec.template.spec.containers[0]).SUMMARY_FORMAT, "csv");
         assert.equal(JSON.stringify({ ...args, transform: undefined }), before);
     });

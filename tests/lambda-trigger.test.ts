@@ -855,12 +855,18 @@ describe("LambdaTrigger component (under mocks)", () => {
                 function: (a) => ({ ...a, tags: { team: "data" } }),
                 logGroup: (a) => ({ ...a, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k" }),
                 notification: (a) => ({ ...a, eventbridge: false }),
+                deadLetterQueuePolicy: { policy: "{}" },
+                rolePolicy: { name: "ours" },
+                permission: { sourceAccount: "210987654321" },
             },
         };
         const before = JSON.stringify({ ...args, transform: undefined });
         new LambdaTrigger("trigger", args);
         await settle();
         assert.deepEqual(fn().inputs.tags, { team: "data" });
+        assert.equal(recorder.one("aws:sqs/queuePolicy:QueuePolicy").inputs.policy, "{}");
+        assert.equal(recorder.one("aws:iam/rolePolicy:RolePolicy").inputs.name, "ours");
+        assert.equal(recorder.one("aws:lambda/permission:Permission").inputs.sourceAccount, "210987654321");
         assert.equal(recorder.one("aws:cloudwatch/logGroup:LogGroup").inputs.kmsKeyId, "arn:aws:kms:eu-west-1:123456789012:key/k");
         assert.equal(recorder.one("aws:s3/bucketNotification:BucketNotification").inputs.eventbridge, false);
         assert.equal(JSON.stringify({ ...args, transform: undefined }), before);

@@ -3,13 +3,14 @@
  * order across pages, whole-or-nothing writes, and no request that can take the server down.
  */
 import { strict as assert } from "assert";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import * as fc from "fast-check";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { MAX_KEY_BYTES, keyToPathComponents, pathComponentsToKey } from "../app/src/local/object-paths";
 import { LocalS3Server, startLocalS3 } from "../app/src/local/s3-server";
+import { listAll } from "./support/s3";
 
 const BUCKET = "local-test";
 
@@ -24,17 +25,6 @@ async function put(client: S3Client, key: string, body: string): Promise<void> {
 
 async function get(client: S3Client, key: string): Promise<string> {
     return (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
-}
-
-async function listAll(client: S3Client, prefix: string, pageSize: number): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, MaxKeys: pageSize, ContinuationToken: token }));
-        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
-    return keys;
 }
 
 const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -119,7 +109,7 @@ describe("local S3 server", function () {
         for (const [i, key] of keys.entries()) {
             assert.equal(await get(s3.client, key), `body ${i}`, JSON.stringify(key));
         }
-        const listed = await listAll(s3.client, "", 1000);
+        const listed = await listAll(s3.client, BUCKET, "", 1000);
         for (const key of keys) {
             assert.ok(listed.includes(key), `${JSON.stringify(key)} is listed`);
         }
@@ -135,7 +125,7 @@ describe("local S3 server", function () {
         for (const key of [...keys].reverse()) {
             await put(s3.client, key, "x");
         }
-        const listed = await listAll(s3.client, "paged/", 7);
+        const listed = await listAll(s3.client, BUCKET, "paged/", 7);
         assert.deepEqual(listed, [...keys].sort(utf8Order));
     });
 

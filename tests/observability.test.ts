@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { Observability, matchesEventPattern, taskFailurePattern, utilisationPercentQueries } from "../components";
+import { Observability, ObservabilityTransforms, matchesEventPattern, taskFailurePattern, utilisationPercentQueries } from "../components";
 import { ACCOUNT, Recorded, Recorder, parseDoc, settle, useMocks, valueOf } from "./mocks";
 
 const CLUSTER_ARN = `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/proc`;
@@ -227,6 +227,30 @@ describe("Observability", () => {
 
     it("rejects thresholds outside 1–100", () => {
         assert.throws(() => new Observability("m", { ...base, alarms: { cpuPercent: 150 } }), { message: "m.alarms.cpuPercent: 150 is out of range; use a whole number from 1 to 100" });
+    });
+
+    it("GIVEN transforms THEN each child gets the changed args (a partial object or a function with the child's name) and the caller's args are untouched", async () => {
+        const names: string[] = [];
+        const transform: ObservabilityTransforms = {
+            topic: { tags: { team: "data" } },
+            alarm: (a, _opts, n) => {
+                names.push(n);
+                a.evaluationPeriods = 2;
+            },
+            queryDefinition: (a) => ({ ...a, name: "renamed" }),
+            notifierRole: { description: "ours" },
+        };
+        const args = { ...base, slack: { webhookUrl: "https://hooks.slack.com/services/T000/B000/XXXX" }, transform };
+        const before = JSON.stringify(args);
+        new Observability("mon", args);
+        await settle();
+        assert.deepEqual(recorder.one("aws:sns/topic:Topic").inputs.tags, { team: "data" });
+        const alarms = recorder.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+        assert.deepEqual([...names].sort(), alarms.map((a) => a.name).sort(), "the function runs once per alarm, with its name");
+        assert.ok(alarms.every((a) => a.inputs.evaluationPeriods === 2));
+        assert.deepEqual(recorder.ofType("aws:cloudwatch/queryDefinition:QueryDefinition").map((q) => q.inputs.name), ["renamed", "renamed"]);
+        assert.equal(recorder.one("aws:iam/role:Role").inputs.description, "ours");
+        assert.equal(JSON.stringify(args), before);
     });
 
     describe("with Slack", () => {

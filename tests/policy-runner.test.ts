@@ -82,18 +82,22 @@ describe("offline policy runner", function () {
 
     it("flags the insecure stack's mandatory violations and writes JSON and SARIF, exiting 1", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-"));
-        const json = path.join(dir, "out", "report.json");
-        const sarif = path.join(dir, "out", "report.sarif");
-        const r = cli(["--program", INSECURE, "--stack", "insecure", "--json", json, "--sarif", sarif]);
-        assert.equal(r.status, 1, r.stderr);
-        assert.match(r.stdout, /MANDATORY {2}iam-pass-role-scoped/);
-        assert.match(r.stdout, /how to fix: /);
-        const report = JSON.parse(fs.readFileSync(json, "utf8"));
-        assert.equal(report.stacks[0].stack, "insecure");
-        const log = JSON.parse(fs.readFileSync(sarif, "utf8"));
-        assert.equal(log.version, "2.1.0");
-        assert.equal(log.runs[0].results.length, report.stacks[0].findings.length);
-        assert.deepEqual(fs.readdirSync(path.join(dir, "out")).sort(), ["report.json", "report.sarif"]);
+        try {
+            const json = path.join(dir, "out", "report.json");
+            const sarif = path.join(dir, "out", "report.sarif");
+            const r = cli(["--program", INSECURE, "--stack", "insecure", "--json", json, "--sarif", sarif]);
+            assert.equal(r.status, 1, r.stderr);
+            assert.match(r.stdout, /MANDATORY {2}iam-pass-role-scoped/);
+            assert.match(r.stdout, /how to fix: /);
+            const report = JSON.parse(fs.readFileSync(json, "utf8"));
+            assert.equal(report.stacks[0].stack, "insecure");
+            const log = JSON.parse(fs.readFileSync(sarif, "utf8"));
+            assert.equal(log.version, "2.1.0");
+            assert.equal(log.runs[0].results.length, report.stacks[0].findings.length);
+            assert.deepEqual(fs.readdirSync(path.join(dir, "out")).sort(), ["report.json", "report.sarif"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("exits 0 on the project's stacks", () => {
@@ -117,7 +121,9 @@ describe("offline policy runner", function () {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
         const file = path.join(dir, "logs.json");
         fs.writeFileSync(file, JSON.stringify({ "log-group-retention": "disabled", "lambda-log-group-managed": { enforcementLevel: "advisory" } }));
-        const [result] = await runPolicies(parseOptions(["--program", INSECURE, "--stack", "insecure", "--policy-pack-config", `log-retention=${file}`]));
+        const [result] = await runPolicies(parseOptions(["--program", INSECURE, "--stack", "insecure", "--policy-pack-config", `log-retention=${file}`])).finally(() =>
+            fs.rmSync(dir, { recursive: true, force: true }),
+        );
         const logFindings = result.findings.filter((f) => f.pack === "log-retention");
         assert.ok(!logFindings.some((f) => f.policy === "log-group-retention"));
         assert.deepEqual(logFindings.filter((f) => f.policy === "lambda-log-group-managed").map((f) => f.enforcementLevel), ["advisory"]);

@@ -33,6 +33,7 @@ import { UploadBucket } from "../components/upload-bucket";
 import { evaluatePacks } from "../policy/offline/engine";
 import { PACKS } from "../policy/packs";
 import { ACCOUNT, PROJECT, Recorded, Recorder, parseDoc, settle, useMocks, valueOf } from "./mocks";
+import { inputDoc } from "./support/assertions";
 
 const REGION = "eu-west-1";
 const PREFIXES = { upload: "uploads/", output: "processed/", status: "status/" };
@@ -423,10 +424,6 @@ function captureRegistrations(): Map<string, Registration> {
     return registrations;
 }
 
-function doc(r: Recorded, field = "policy"): any {
-    return parseDoc(r.inputs[field]);
-}
-
 function environmentOf(recorder: Recorder): Record<string, string> {
     const [container] = JSON.parse(recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
     return Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
@@ -520,7 +517,7 @@ describe("QueueWorkerService", () => {
         it("adds exactly the four queue actions on the work queue to the task role (not the execution role)", () => {
             const access = recorder.one("aws:iam/rolePolicy:RolePolicy", "jobs-queue-access");
             assert.equal(access.inputs.role, recorder.one("aws:iam/role:Role", "jobs-processor-task-role").state.id);
-            assert.deepEqual(doc(access), {
+            assert.deepEqual(inputDoc(access), {
                 Version: "2012-10-17",
                 Statement: [{ Sid: "ConsumeWorkQueue", Effect: "Allow", Action: [...WORKER_QUEUE_ACTIONS], Resource: queue.state.arn }],
             });
@@ -638,7 +635,7 @@ describe("QueueWorkerService", () => {
             assert.equal(q.inputs.kmsMasterKeyId, KEY_ARN, q.name);
             assert.equal(q.inputs.sqsManagedSseEnabled, undefined, q.name);
         }
-        assert.deepEqual(doc(recorder.one("aws:iam/rolePolicy:RolePolicy", "jobs-queue-access")).Statement[1], {
+        assert.deepEqual(inputDoc(recorder.one("aws:iam/rolePolicy:RolePolicy", "jobs-queue-access")).Statement[1], {
             Sid: "DecryptQueueMessages",
             Effect: "Allow",
             Action: "kms:Decrypt",
@@ -651,7 +648,7 @@ describe("QueueWorkerService", () => {
         const worker = new QueueWorkerService("jobs", baseArgs({ feed: { keySuffixes: [".csv"] } }));
         await settle();
         const rule = recorder.one("aws:cloudwatch/eventRule:EventRule", "jobs-feed-rule");
-        const pattern = doc(rule, "eventPattern");
+        const pattern = inputDoc(rule, "eventPattern");
         assert.deepEqual(pattern, uploadEventPattern({ bucketName: "data-bucket", prefix: "uploads/", suffixes: [".csv"] }));
         const event = (key: string, bucket = "data-bucket") => ({ source: "aws.s3", "detail-type": "Object Created", detail: { bucket: { name: bucket }, object: { key } } });
         assert.ok(matchesEventPattern(pattern, event("uploads/day.csv")));
@@ -662,7 +659,7 @@ describe("QueueWorkerService", () => {
         const queue = recorder.one("aws:sqs/queue:Queue", "jobs-queue");
         const target = recorder.one("aws:cloudwatch/eventTarget:EventTarget", "jobs-feed-target").inputs;
         assert.deepEqual(target, { rule: rule.state.name, arn: queue.state.arn });
-        const statements = doc(recorder.one("aws:sqs/queuePolicy:QueuePolicy", "jobs-queue-policy")).Statement;
+        const statements = inputDoc(recorder.one("aws:sqs/queuePolicy:QueuePolicy", "jobs-queue-policy")).Statement;
         assert.deepEqual(statements, [
             {
                 Sid: "UploadEvents",
@@ -687,7 +684,7 @@ describe("QueueWorkerService", () => {
         }));
         await settle();
         const bucketName = recorder.one("aws:s3/bucket:Bucket").state.bucket;
-        const pattern = doc(recorder.one("aws:cloudwatch/eventRule:EventRule", "jobs-feed-rule"), "eventPattern");
+        const pattern = inputDoc(recorder.one("aws:cloudwatch/eventRule:EventRule", "jobs-feed-rule"), "eventPattern");
         assert.deepEqual(pattern, uploadEventPattern({ bucketName, prefix: "incoming/" }));
         assert.equal(environmentOf(recorder).S3_BUCKET, bucketName);
     });
@@ -786,6 +783,9 @@ describe("QueueWorkerService", () => {
                 feedTarget: (a) => ({ ...a, retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 } }),
                 deadLetterAlarm: tag,
                 oldestMessageAlarm: tag,
+                deadLetterQueueRedriveAllowPolicy: { redriveAllowPolicy: '{"redrivePermission":"denyAll"}' },
+                deadLetterQueuePolicy: { policy: "{}" },
+                queueAccessPolicy: (a, _opts, n) => ({ ...a, name: n }),
             },
         });
         const before = JSON.stringify(args);
@@ -803,8 +803,11 @@ describe("QueueWorkerService", () => {
         ]) {
             assert.deepEqual(tags(type, name), { team: "data" }, name);
         }
-        assert.deepEqual(doc(recorder.one("aws:sqs/queuePolicy:QueuePolicy", "jobs-queue-policy")).Statement[0].Resource, ["arn:changed"]);
+        assert.deepEqual(inputDoc(recorder.one("aws:sqs/queuePolicy:QueuePolicy", "jobs-queue-policy")).Statement[0].Resource, ["arn:changed"]);
         assert.equal(recorder.one("aws:appautoscaling/policy:Policy").inputs.name, "backlog-per-task");
+        assert.equal(recorder.one("aws:sqs/redriveAllowPolicy:RedriveAllowPolicy").inputs.redriveAllowPolicy, '{"redrivePermission":"denyAll"}');
+        assert.equal(recorder.one("aws:sqs/queuePolicy:QueuePolicy", "jobs-dlq-policy").inputs.policy, "{}");
+        assert.equal(recorder.one("aws:iam/rolePolicy:RolePolicy", "jobs-queue-access").inputs.name, "jobs-queue-access");
         assert.equal(recorder.one("aws:cloudwatch/eventTarget:EventTarget").inputs.retryPolicy.maximumRetryAttempts, 3);
         assert.equal(JSON.stringify(args), before);
         assert.deepEqual(args.task.environment, { EXTRA: "1" });

@@ -34,6 +34,7 @@ import { evaluatePacks } from "../policy/offline/engine";
 import { PACKS } from "../policy/packs";
 import { ACCOUNT, Recorded, Recorder, parseDoc, settle, useMocks, valueOf } from "./mocks";
 import { startEcsServer } from "./support/ecs-server";
+import { sessionOf } from "./support/assertions";
 
 const REGION = "eu-west-1";
 const TYPE = "s3-fargate-pipeline:schedule:ScheduledTask";
@@ -908,12 +909,6 @@ describe("ScheduledTask with a ProcessingCluster and a ProcessorTask", () => {
 
 type Context = Record<string, string | string[]>;
 const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
-
-function sessionOf(roleArn: string): string {
-    const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
-    assert.ok(m, `not a role ARN: ${roleArn}`);
-    return `arn:aws:sts::${m[1]}:assumed-role/${m[2]}/simulated-session`;
-}
 
 async function simulate(simulation: Simulation, what: string): Promise<string> {
     const result = await runSimulation(simulation, { simulationMode: "Strict" });

@@ -5,7 +5,8 @@ import { readConfig } from "../app/src/processor/config";
 import { evaluatePacks } from "../policy/offline/engine";
 import { runProgram as run } from "../policy/offline/program";
 import { PACKS } from "../policy/packs";
-import { PROJECT, ROOT, Recorded, Recorder, parseDoc, stackConfig, useMocks, valueOf } from "./mocks";
+import { PROJECT, ROOT, Recorder, stackConfig, useMocks, valueOf } from "./mocks";
+import { inputDoc } from "./support/assertions";
 
 const INDEX = path.join(ROOT, "index.ts");
 
@@ -15,10 +16,6 @@ type Program = Record<string, any>;
 async function runProgram(stack: string, config: Record<string, string>): Promise<{ recorder: Recorder; program: Program }> {
     const { recorder, outputs } = await run({ stack, config });
     return { recorder, program: outputs as Program };
-}
-
-function doc(r: Recorded, field: string): any {
-    return parseDoc(r.inputs[field]);
 }
 
 for (const stack of ["dev", "prod"]) {
@@ -67,7 +64,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("wires the rule to the bucket, the target to the cluster and task, and the task to its roles and logs", async () => {
             const bucketName = await valueOf(program.bucketName as any);
-            const pattern = doc(recorder.one("aws:cloudwatch/eventRule:EventRule", "on-upload-rule"), "eventPattern");
+            const pattern = inputDoc(recorder.one("aws:cloudwatch/eventRule:EventRule", "on-upload-rule"), "eventPattern");
             const event = (key: string) => ({ source: "aws.s3", "detail-type": "Object Created", detail: { bucket: { name: bucketName }, object: { key } } });
             assert.ok(matchesEventPattern(pattern, event("uploads/day.csv")));
             assert.ok(!matchesEventPattern(pattern, event("processed/day.csv.summary.json")));
@@ -85,7 +82,7 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(taskDef.inputs.executionRoleArn, roleArn("processor-execution-role"));
             assert.equal(taskDef.inputs.taskRoleArn, roleArn("processor-task-role"));
             assert.equal(target.roleArn, roleArn("on-upload-role"));
-            const pass = doc(recorder.one("aws:iam/rolePolicy:RolePolicy", "on-upload-role-policy"), "policy").Statement.find((s: any) => s.Action === "iam:PassRole");
+            const pass = inputDoc(recorder.one("aws:iam/rolePolicy:RolePolicy", "on-upload-role-policy"), "policy").Statement.find((s: any) => s.Action === "iam:PassRole");
             assert.deepEqual(pass.Resource, [roleArn("processor-execution-role"), roleArn("processor-task-role")]);
 
             const container = JSON.parse(taskDef.inputs.containerDefinitions)[0];
@@ -113,7 +110,7 @@ for (const stack of ["dev", "prod"]) {
                 assert.equal(role.inputs.managedPolicyArns, undefined);
                 const own = policies.filter((p) => p.inputs.role === role.state.id);
                 assert.equal(own.length, 1, `${role.name} has ${own.length} policies`);
-                for (const s of doc(own[0], "policy").Statement) {
+                for (const s of inputDoc(own[0], "policy").Statement) {
                     const resources = ([] as string[]).concat(s.Resource);
                     const actions = ([] as string[]).concat(s.Action);
                     assert.ok(!actions.some((a) => a === "*" || a.endsWith(":*")), `${role.name}: ${actions}`);

@@ -1,8 +1,9 @@
 /**
  * The status page in a real browser: headless Chromium (the system's /usr/bin/chromium, driven by
  * playwright-core) against the status server, over a real S3-compatible server on loopback.
- * Also writes the screenshots the README shows: docs/status-page.png (1280×800) and
- * docs/status-page-mobile.png (375×800).
+ * Also takes the screenshots the README shows, docs/status-page.png (1280×800) and
+ * docs/status-page-mobile.png (375×800); it writes them only with UPDATE_SCREENSHOTS=1, so a test run
+ * never changes tracked files.
  *
  * Without /usr/bin/chromium these tests fail (they are not skipped): install it with
  * `apt-get install chromium`.
@@ -19,6 +20,16 @@ import { LocalS3, startS3 } from "./support/s3";
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const DOCS = path.join(__dirname, "..", "docs");
+
+/** Takes a screenshot (a PNG of some substance), writing it to docs/ only with UPDATE_SCREENSHOTS=1. */
+async function screenshot(page: Page, file: string): Promise<void> {
+    const png = await page.screenshot();
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "a PNG");
+    assert.ok(png.length > 10000, `a screenshot of a rendered page, not a blank one: ${png.length} bytes`);
+    if (process.env.UPDATE_SCREENSHOTS === "1") {
+        fs.writeFileSync(path.join(DOCS, file), png);
+    }
+}
 const BUCKET = "pipeline";
 const EVIL = `<b>&"x".csv`;
 
@@ -100,7 +111,6 @@ describe("status page in a browser (headless Chromium)", function () {
         });
         // A fresh, temporary profile each launch.
         browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-        fs.mkdirSync(DOCS, { recursive: true });
     });
     after(async () => {
         await browser?.close();
@@ -248,8 +258,7 @@ describe("status page in a browser (headless Chromium)", function () {
             await page.locator("body").click({ position: { x: 1, y: 1 } });
             await page.evaluate(() => (globalThis as unknown as Win).document.activeElement?.blur());
             assert.ok((await page.evaluate(() => (globalThis as unknown as Win).document.scrollingElement!.scrollWidth)) <= 1280);
-            await page.screenshot({ path: path.join(DOCS, "status-page.png") });
-            assert.ok(fs.statSync(path.join(DOCS, "status-page.png")).size > 10000);
+            await screenshot(page, "status-page.png");
         } finally {
             await page.context().close();
         }
@@ -276,8 +285,7 @@ describe("status page in a browser (headless Chromium)", function () {
                 const box = (await el.boundingBox())!;
                 assert.ok(box.x >= 0 && box.x + box.width <= 375, `a card fits: ${JSON.stringify(box)}`);
             }
-            await page.screenshot({ path: path.join(DOCS, "status-page-mobile.png") });
-            assert.ok(fs.statSync(path.join(DOCS, "status-page-mobile.png")).size > 10000);
+            await screenshot(page, "status-page-mobile.png");
         } finally {
             await page.context().close();
         }

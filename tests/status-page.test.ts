@@ -465,7 +465,7 @@ interface CliRun {
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
     const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_EC2_METADATA_DISABLED: "true", ...env },
+        env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), TMPDIR: os.tmpdir(), AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_EC2_METADATA_DISABLED: "true", ...env },
         stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -31,7 +31,7 @@ export interface CapacitySplit {
 
 /**
  * The one statement of how the weights act on one-task RunTask calls; the stack config docs, the
- * cost estimate and the README say this.
+ * cost estimate and docs/configuration.md say this.
  */
 export const SINGLE_TASK_WEIGHTS =
     "Weights divide the tasks of one RunTask call (or of one service) between FARGATE and FARGATE_SPOT. " +

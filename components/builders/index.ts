@@ -1,3 +1,4 @@
+export * from "./contracts";
 export * from "./validation";
 export * from "./fargate";
 export * from "./retention";
@@ -13,6 +14,5 @@ export * from "./network";
 export * from "./queue-worker";
 export * from "./kubernetes";
 export * from "./schedule";
-export * from "./cost";
 export * from "./image";
 export * from "./sharding";

@@ -5,19 +5,10 @@
  * any of them contained another, the processor's own writes would match the upload rule and it would
  * trigger itself forever, so overlapping prefixes are rejected.
  */
+import { BucketPrefixes, DEFAULT_PREFIXES } from "./contracts";
 import { invalid } from "./validation";
 
-export interface BucketPrefixes {
-    /** Where users upload files; the rule fires for objects created here. */
-    upload: string;
-    /** Where the processor writes its results. */
-    output: string;
-    /** Where the processor writes one status document per file. */
-    status: string;
-}
-
-/** The prefixes used when none are given. */
-export const DEFAULT_PREFIXES: Readonly<BucketPrefixes> = { upload: "uploads/", output: "processed/", status: "status/" };
+export { BucketPrefixes, DEFAULT_PREFIXES };
 
 /** S3 keys are at most 1024 bytes; a prefix leaves room for a name. */
 const MAX_PREFIX_BYTES = 512;

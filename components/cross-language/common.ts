@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BucketPrefixes, CapacityProviderStrategyItem, DEFAULT_PREFIXES, Transform, capacityProviderStrategy, invalid, validatePrefixes } from "../builders";
 import { PROJECT } from "../names";
 import { ProcessorBucket } from "../processor-task";
-import { TaskNetwork, TriggeredTask } from "../upload-trigger";
+import { TaskNetwork, TriggeredTask } from "../run-task";
 
 /** The Pulumi package's name (the project's): its SDKs are generated under it (Python: pulumi_s3_fargate_pipeline). */
 export const PACKAGE_NAME = PROJECT;
@@ -52,9 +52,9 @@ export interface CapacitySplit {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ArgsOverride = Record<string, any>;
 
-/** The TypeScript components' transform hook for an override: the child's arguments with the override merged over them. */
+/** An override as the TypeScript components' transform: a partial arguments object, merged over the child's. */
 export function override<Args extends object>(values: ArgsOverride | undefined): Transform<Args> | undefined {
-    return values === undefined ? undefined : (args) => ({ ...args, ...values }) as Args;
+    return values as Partial<Args> | undefined;
 }
 
 /** Prefixes with their defaults, checked as UploadBucket checks them; errors name `<name>.prefixes.<kind>`. */

@@ -76,7 +76,7 @@ export class UploadTrigger extends pulumi.ComponentResource {
         this.ruleName = trigger.rule.name;
         this.deadLetterQueueUrl = trigger.deadLetterQueue.url;
         this.deadLetterQueueName = trigger.deadLetterQueue.name;
-        this.roleArn = trigger.role.arn;
+        this.roleArn = trigger.roleArn;
         this.registerOutputs({ ruleArn: this.ruleArn, ruleName: this.ruleName, deadLetterQueueUrl: this.deadLetterQueueUrl, deadLetterQueueName: this.deadLetterQueueName, roleArn: this.roleArn });
     }
 }

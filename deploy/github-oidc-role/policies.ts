@@ -10,6 +10,7 @@
  * `PROGRAM_SCOPE`. Resources whose IDs AWS generates and that carry no name (VPC pieces, KMS keys)
  * are scoped to the account and region; actions AWS defines only on `*` use `*`.
  */
+import { PROJECT } from "../../components/builders/contracts";
 
 export type ConditionBlock = Record<string, Record<string, string | string[]>>;
 
@@ -82,7 +83,7 @@ export interface ProgramScope {
 }
 
 /** The Pulumi project; explicitly named resources (task families, log groups, the dashboard, the notifier) start with it. */
-export const PROJECT = "s3-fargate-pipeline";
+export { PROJECT };
 
 /** The roles GitHub Actions assumes; the deploy role may never change them. */
 export const CI_ROLE_NAMES = { preview: `${PROJECT}-github-preview`, deploy: `${PROJECT}-github-deploy`, smoke: `${PROJECT}-github-smoke` } as const;

@@ -2,7 +2,7 @@
  * A real S3-compatible server (s3rver) on loopback for end-to-end tests, and a proxy in front of it
  * that can slow down or refuse requests, to exercise interruption and access-denied paths.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { LOCAL_CREDENTIALS, startLocalS3 } from "../../app/src/local/s3-server";
@@ -112,4 +112,16 @@ export async function startProxy(upstream: string, rules: ProxyRule[]): Promise<
                 server.close(() => resolve());
             }),
     };
+}
+
+/** Every key under a prefix, following continuation tokens (pages of `pageSize` keys, S3's default when not given). */
+export async function listAll(client: S3Client, bucket: string, prefix: string, pageSize?: number): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ContinuationToken: token }));
+        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return keys;
 }

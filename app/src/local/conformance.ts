@@ -32,7 +32,7 @@ export const USAGE = `Usage: npm run conformance -- --command "CMD ARG…" --sam
 
 Runs CMD through the processor runtime on the local pipeline, as a deployed stack's
 processor.command runs: once on FILE, once with a duplicate event, once stopped with SIGTERM. Reports
-what it does that the contract forbids (README, "Your own processing"); exits 1 when it reports any.
+what it does that the contract forbids (docs/processor.md, "Your own processing"); exits 1 when it reports any.
 
 Options:
   --command "CMD ARG…"   the job's command (words split as a shell would; nothing expanded)
@@ -350,7 +350,7 @@ export function formatReport(options: ConformanceOptions, report: ConformanceRep
     const mark = { pass: "✔", fail: "✘", skip: "–" } as const;
     const lines = report.findings.map((f) => `${mark[f.result]}  ${f.check}: ${f.detail}`);
     const n = report.violations.length;
-    lines.push(n === 0 ? "Conforms: nothing the contract forbids was seen." : `${n} violation${n === 1 ? "" : "s"} of the contract (README, "Your own processing").`);
+    lines.push(n === 0 ? "Conforms: nothing the contract forbids was seen." : `${n} violation${n === 1 ? "" : "s"} of the contract (docs/processor.md, "Your own processing").`);
     return `Command: ${options.command.map((w) => JSON.stringify(w)).join(" ")}\n${lines.join("\n")}\n`;
 }
 

@@ -6,8 +6,8 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { PROJECT } from "../../../components/builders/contracts";
 import { ConfigSource, StackConfig, readStackConfig } from "../../../components/stack-config";
-import { PROJECT } from "../../../components/names";
 
 /** The repository root (where Pulumi.yaml is). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -19,7 +19,7 @@ export function yamlConfigSource(values: Record<string, unknown>): ConfigSource 
         const v = raw(key);
         return v === undefined || v === null ? undefined : typeof v === "object" ? JSON.stringify(v) : String(v);
     };
-    const source = {
+    return {
         name: PROJECT,
         get: (key: string) => text(key),
         getNumber: (key: string) => {
@@ -46,7 +46,6 @@ export function yamlConfigSource(values: Record<string, unknown>): ConfigSource 
         getObject: <T>(key: string) => raw(key) as T | undefined,
         getSecret: () => undefined,
     };
-    return source as unknown as ConfigSource;
 }
 
 /** Reads and validates `Pulumi.<stack>.yaml`; a clear error if the file is missing. */

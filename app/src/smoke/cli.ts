@@ -1,6 +1,6 @@
 /**
  * `npm run smoke`: proves a deployed stack (or the local pipeline) works end to end. See run.ts for
- * the steps and README.md ("First deploy") for what it proves.
+ * the steps and docs/deploying.md ("First deploy") for what it proves.
  *
  *   npm run smoke -- --stack dev                       outputs from `pulumi stack output --json`
  *   npm run smoke -- --outputs outputs.json            outputs from a file that command wrote

@@ -252,7 +252,7 @@ export async function runSmoke(options: SmokeOptions, clients: SmokeClients): Pr
                 );
                 const count = Object.values(out.Attributes ?? {}).reduce((a, v) => a + Number(v ?? 0), 0);
                 if (count > 0) {
-                    found.push(`${url}: ${count} message(s) (see README, Redriving the dead-letter queues)`);
+                    found.push(`${url}: ${count} message(s) (see docs/operations.md, Redriving the dead-letter queues)`);
                 }
             }
             if (found.length > 0) {

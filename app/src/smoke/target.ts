@@ -7,8 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { DEFAULT_PREFIXES } from "../../../components/builders/prefixes";
-import { PROJECT } from "../../../components/names";
+import { DEFAULT_PREFIXES, PROJECT } from "../../../components/builders/contracts";
 
 export interface SmokeTarget {
     bucket: string;
