@@ -161,20 +161,24 @@ function isTypeOf(type: string, resourceClass: { __pulumiType?: string }): boole
     return (resourceClass as { __pulumiType?: string }).__pulumiType === type;
 }
 
+/** What a rule sees of one resource, resource rule or stack rule alike: its names, properties (unknown values checked) and type tests. */
+function resourceView(record: ResourceRecord, values: unknown) {
+    const props = proxy.unknownCheckingProxy(values as Record<string, any>);
+    return {
+        type: record.type,
+        name: record.name,
+        urn: record.urn,
+        props,
+        opts: NO_OPTIONS,
+        isType: (cls: never) => isTypeOf(record.type, cls),
+        asType: (cls: never) => (isTypeOf(record.type, cls) ? props : undefined),
+    };
+}
+
 function toPolicyResources(records: ResourceRecord[]): PolicyResource[] {
     return records.map((r) => {
-        const props = proxy.unknownCheckingProxy(r.state as Record<string, any>);
-        const resource: PolicyResource = {
-            type: r.type,
-            name: r.name,
-            urn: r.urn,
-            props,
-            opts: NO_OPTIONS,
-            dependencies: [],
-            propertyDependencies: {},
-            isType: (cls) => isTypeOf(r.type, cls as never),
-            asType: ((cls: never) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
-        };
+        const view = resourceView(r, r.state);
+        const resource: PolicyResource = { ...view, dependencies: [], propertyDependencies: {}, asType: view.asType as PolicyResource["asType"] };
         return resource;
     });
 }
@@ -225,19 +229,8 @@ async function runResourceRule(
     getConfig: <T extends object>() => T,
     report: (message: string) => void,
 ): Promise<void> {
-    const props = proxy.unknownCheckingProxy(record.inputs as Record<string, any>);
-    const args: ResourceValidationArgs = {
-        type: record.type,
-        name: record.name,
-        urn: record.urn,
-        props,
-        opts: NO_OPTIONS,
-        stackTags: new Map(),
-        isType: (cls) => isTypeOf(record.type, cls as never),
-        asType: ((cls: never) => (isTypeOf(record.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
-        getConfig,
-        notApplicable,
-    };
+    const view = resourceView(record, record.inputs);
+    const args: ResourceValidationArgs = { ...view, stackTags: new Map(), asType: view.asType as ResourceValidationArgs["asType"], getConfig, notApplicable };
     const validations = policy.validateResource === undefined ? [] : ([] as NonNullable<ResourceValidationPolicy["validateResource"]>[]).concat(policy.validateResource).flat();
     for (const validate of validations) {
         try {
