@@ -15,6 +15,15 @@ function stackLogGroups(resources: PolicyResource[]): Set<string> {
     return new Set(names.filter((n): n is string => typeof n === "string"));
 }
 
+/** Runs `check` on each resource of the given types (skipping one whose values are not known yet), with the stack's log groups. */
+function forEachWithStackGroups(resources: PolicyResource[], types: string[], check: (resource: PolicyResource, groups: Set<string>) => void): Promise<void> {
+    const groups = stackLogGroups(resources);
+    return forEachKnown(
+        resources.filter((r) => types.includes(r.type)),
+        (resource) => check(resource, groups),
+    );
+}
+
 interface RetentionConfig {
     minDays: number;
     maxDays: number;
@@ -75,8 +84,7 @@ export const lambdaLogGroupManaged: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     remediationSteps: "Create an aws.cloudwatch.LogGroup with a retention and point the function's loggingConfig.logGroup at it.",
     validateStack: (args, report) => {
-        const groups = stackLogGroups(args.resources);
-        return forEachKnown(ofType(args.resources, LAMBDA), (fn) => {
+        return forEachWithStackGroups(args.resources, [LAMBDA], (fn, groups) => {
             const target: string = fn.props.loggingConfig?.logGroup || `/aws/lambda/${fn.props.name}`;
             if (!groups.has(target)) {
                 report(`function ${fn.name} logs to ${target}, which is not a log group in this stack.`, fn.urn);
@@ -97,8 +105,7 @@ export const ecsAwslogsManagedGroup: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     remediationSteps: "Create the log group in the stack with a retention, set awslogs-group to its name and remove awslogs-create-group.",
     validateStack: (args, report) => {
-        const groups = stackLogGroups(args.resources);
-        return forEachKnown(ofType(args.resources, TASK_DEFINITION), (td) => {
+        return forEachWithStackGroups(args.resources, [TASK_DEFINITION], (td, groups) => {
             // Read before parsing: an unknown value must skip this task definition, not look like bad JSON.
             const raw: unknown = td.props.containerDefinitions;
             let containers: Container[];
@@ -141,9 +148,7 @@ export const eksControlPlaneLogGroupManaged: StackValidationPolicy = {
     remediationSteps:
         "Give the cluster a name, create aws.cloudwatch.LogGroup /aws/eks/<name>/cluster with a retention, and make the cluster depend on it (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html).",
     validateStack: (args, report) => {
-        const groups = stackLogGroups(args.resources);
-        const clusters = args.resources.filter((r) => EKS_CLUSTER_TYPES.includes(r.type));
-        return forEachKnown(clusters, (cluster) => {
+        return forEachWithStackGroups(args.resources, EKS_CLUSTER_TYPES, (cluster, groups) => {
             const types: unknown = cluster.props.enabledClusterLogTypes;
             if (!Array.isArray(types) || types.length === 0) {
                 return;
