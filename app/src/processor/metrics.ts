@@ -34,30 +34,53 @@ async function loadLibrary(): Promise<typeof import("aws-embedded-metrics")> {
     return import("aws-embedded-metrics");
 }
 
+type Library = typeof import("aws-embedded-metrics");
+type MetricUnit = Library["Unit"][keyof Library["Unit"]];
+
+/**
+ * Writes one EMF document: the metrics in the order given (their units from the library's `Unit`), every
+ * property of `properties`, and those of `ifSet` that are set (not undefined or empty).
+ */
+async function emit(
+    dimensions: Record<string, string>[],
+    metrics: (unit: Library["Unit"]) => [name: string, value: number, unit: MetricUnit][],
+    properties: Record<string, string>,
+    ifSet: Record<string, string | undefined>,
+): Promise<void> {
+    const { Unit, createMetricsLogger } = await loadLibrary();
+    const logger: MetricsLogger = createMetricsLogger();
+    logger.setDimensions(dimensions, false);
+    for (const [name, value, unit] of metrics(Unit)) {
+        logger.putMetric(name, value, unit);
+    }
+    for (const [name, value] of Object.entries(properties)) {
+        logger.setProperty(name, value);
+    }
+    for (const [name, value] of Object.entries(ifSet)) {
+        if (value) {
+            logger.setProperty(name, value);
+        }
+    }
+    await logger.flush();
+}
+
 /** One file's metrics (every mode). */
 export async function emitMetrics(m: RunMetrics): Promise<void> {
-    const { Unit, createMetricsLogger } = await loadLibrary();
-    const metrics: MetricsLogger = createMetricsLogger();
-    metrics.setDimensions([{ Service: "processor" }, { Service: "processor", Outcome: m.outcome }], false);
-    metrics.putMetric("FilesProcessed", 1, Unit.Count);
-    metrics.putMetric("RowsProcessed", m.rows, Unit.Count);
-    metrics.putMetric("BytesRead", m.bytes, Unit.Bytes);
-    metrics.putMetric("BadRows", m.badRows, Unit.Count);
-    metrics.putMetric("DurationMs", m.durationMs, Unit.Milliseconds);
-    metrics.putMetric("OutputFiles", m.outputFiles, Unit.Count);
-    metrics.putMetric("OutputBytes", m.outputBytes, Unit.Bytes);
-    for (const [name, value] of Object.entries(m.jobMetrics ?? {})) {
-        metrics.putMetric(name, value, Unit.None);
-    }
-    metrics.setProperty("bucket", m.bucket);
-    metrics.setProperty("key", m.key);
-    if (m.taskArn) {
-        metrics.setProperty("taskArn", m.taskArn);
-    }
-    if (m.mode) {
-        metrics.setProperty("mode", m.mode);
-    }
-    await metrics.flush();
+    await emit(
+        [{ Service: "processor" }, { Service: "processor", Outcome: m.outcome }],
+        (Unit) => [
+            ["FilesProcessed", 1, Unit.Count],
+            ["RowsProcessed", m.rows, Unit.Count],
+            ["BytesRead", m.bytes, Unit.Bytes],
+            ["BadRows", m.badRows, Unit.Count],
+            ["DurationMs", m.durationMs, Unit.Milliseconds],
+            ["OutputFiles", m.outputFiles, Unit.Count],
+            ["OutputBytes", m.outputBytes, Unit.Bytes],
+            ...Object.entries(m.jobMetrics ?? {}).map(([name, value]): [string, number, MetricUnit] => [name, value, Unit.None]),
+        ],
+        { bucket: m.bucket, key: m.key },
+        { taskArn: m.taskArn, mode: m.mode },
+    );
 }
 
 export interface BatchRunMetrics {
@@ -78,19 +101,14 @@ export interface BatchRunMetrics {
 
 /** One batch run's metrics, dimension `Service=processor, Mode=batch`. */
 export async function emitBatchMetrics(m: BatchRunMetrics): Promise<void> {
-    const { Unit, createMetricsLogger } = await loadLibrary();
-    const metrics: MetricsLogger = createMetricsLogger();
-    metrics.setDimensions([{ Service: "processor", Mode: "batch" }], false);
-    metrics.putMetric("BatchFilesSeen", m.seen, Unit.Count);
-    metrics.putMetric("BatchFilesProcessed", m.processed, Unit.Count);
-    metrics.putMetric("BatchFilesSkipped", m.skipped, Unit.Count);
-    metrics.putMetric("BatchFilesFailed", m.failed, Unit.Count);
-    metrics.putMetric("BatchFilesInterrupted", m.interrupted, Unit.Count);
-    metrics.putMetric("BatchDurationMs", m.durationMs, Unit.Milliseconds);
-    metrics.setProperty("bucket", m.bucket);
-    metrics.setProperty("shard", `${m.shardIndex}/${m.shardCount}`);
-    if (m.taskArn) {
-        metrics.setProperty("taskArn", m.taskArn);
-    }
-    await metrics.flush();
+    const files = { Seen: m.seen, Processed: m.processed, Skipped: m.skipped, Failed: m.failed, Interrupted: m.interrupted };
+    await emit(
+        [{ Service: "processor", Mode: "batch" }],
+        (Unit) => [
+            ...Object.entries(files).map(([name, value]): [string, number, MetricUnit] => [`BatchFiles${name}`, value, Unit.Count]),
+            ["BatchDurationMs", m.durationMs, Unit.Milliseconds],
+        ],
+        { bucket: m.bucket, shard: `${m.shardIndex}/${m.shardCount}` },
+        { taskArn: m.taskArn },
+    );
 }
