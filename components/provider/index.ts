@@ -4,33 +4,21 @@
  * from the declarations of the cross-language components, and constructs them.
  */
 import { componentProviderHost } from "@pulumi/pulumi/provider/experimental";
-import {
-    KubernetesJobs,
-    LambdaTrigger,
-    PACKAGE_NAME,
-    Observability,
-    ProcessingCluster,
-    ProcessingNetwork,
-    ProcessorTask,
-    QueueWorkerService,
-    ScheduledTask,
-    UploadBucket,
-    UploadTrigger,
-} from "@s3-fargate-pipeline/components/cross-language";
+import * as crossLanguage from "@s3-fargate-pipeline/components/cross-language";
 
 componentProviderHost({
-    name: PACKAGE_NAME,
+    name: crossLanguage.PACKAGE_NAME,
     dirname: __dirname,
     components: [
-        UploadBucket,
-        ProcessingNetwork,
-        ProcessingCluster,
-        ProcessorTask,
-        UploadTrigger,
-        LambdaTrigger,
-        QueueWorkerService,
-        ScheduledTask,
-        Observability,
-        KubernetesJobs,
+        crossLanguage.UploadBucket,
+        crossLanguage.ProcessingNetwork,
+        crossLanguage.ProcessingCluster,
+        crossLanguage.ProcessorTask,
+        crossLanguage.UploadTrigger,
+        crossLanguage.LambdaTrigger,
+        crossLanguage.QueueWorkerService,
+        crossLanguage.ScheduledTask,
+        crossLanguage.Observability,
+        crossLanguage.KubernetesJobs,
     ],
 });
