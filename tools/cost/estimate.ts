@@ -176,6 +176,11 @@ function total(lines: readonly CostLine[]): number {
     return lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
 }
 
+/** A pattern's estimate from what is said of it and its cost lines, whose sum is its total. */
+function estimate(words: Omit<PatternEstimate, "lines" | "totalUsd">, lines: CostLine[]): PatternEstimate {
+    return { ...words, lines, totalUsd: total(lines) };
+}
+
 function seconds(n: number): string {
     if (n < 10) {
         return `${Math.round(n * 10) / 10} s`;
@@ -279,63 +284,63 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
     const sharded = uploadShards(w);
     const upload: PatternEstimate = (() => {
         const compute = singleTasks(files * sharded.taskSeconds);
-        const lines = [
-            ...compute.lines,
-            line(`EventBridge S3 events (${s3EventsPerFile} per file: upload, 3 result writes${stack.expireUploadsAfterDays === false ? "" : ", expiry"})`, files * s3EventsPerFile, "events", prices.eventBridgeEventPerMillion, 1e6),
-            ...s3Lines(files, 0, prices),
-            ...(sharded.shards > 1
-                ? [
-                      line(`S3 PUT/LIST of the shards (markers, partials, the coordinator's polling)`, files * sharded.putAndList, "requests", prices.s3.putPer1000, 1000),
-                      line(`S3 GET of the shards (${SHARD_RANGE_GET_MIB} MiB ranged reads, partials, done markers)`, files * sharded.gets, "requests", prices.s3.getPer1000, 1000),
-                  ]
-                : []),
-            ...logLines(files * logBytesPerFile, stack, prices, free),
-            metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
-        ];
-        return {
-            pattern: "UploadTrigger",
-            description: "S3 → EventBridge rule → ECS RunTask: one Fargate task per file",
-            lines,
-            totalUsd: total(lines),
-            latencySummary: sharded.shards > 1 ? `~60–120 s + ${seconds(sharded.shardWorkSeconds)} (${sharded.shards} shards)` : `~30–60 s + ${work}`,
-            latency:
-                sharded.shards > 1
-                    ? `Seconds for S3 → EventBridge, then the coordinator starts in ~30–60 s, starts ${sharded.shards - 1} shard tasks (another ~30–60 s each, in parallel) and every shard works ${seconds(sharded.shardWorkSeconds)}: about 60–120 s + ${seconds(sharded.shardWorkSeconds)} per file instead of 30–60 s + ${work}.`
-                    : `Seconds for S3 → EventBridge, then the task starts in ~30–60 s (ENI, image pull) and works ${work}: about 30–60 s + ${work} per file, every file in parallel.`,
-            notes: [
-                sharded.shards > 1
-                    ? `Each file runs in ${sharded.shards} byte-range shards (docs/sharding.md): ${sharded.shards} tasks billed ${seconds(sharded.taskSeconds)} in all (${sharded.shards - 1} × ${seconds(sharded.shardTaskSeconds)}, and the coordinator ${seconds(sharded.coordinatorSeconds)}: it waits one task start for the last shard), against ${taskSeconds} s for one task.`
-                    : `Each task is billed ${taskSeconds} s (${w.taskStartupSeconds} s startup + ${work} work, minimum ${FARGATE_MINIMUM_BILLED_SECONDS} s).`,
-                compute.note,
-                "ECS RunTask and the rule's ECS target cost nothing extra; task state-change events (failure alerts) are free AWS management events.",
+        return estimate(
+            {
+                pattern: "UploadTrigger",
+                description: "S3 → EventBridge rule → ECS RunTask: one Fargate task per file",
+                latencySummary: sharded.shards > 1 ? `~60–120 s + ${seconds(sharded.shardWorkSeconds)} (${sharded.shards} shards)` : `~30–60 s + ${work}`,
+                latency:
+                    sharded.shards > 1
+                        ? `Seconds for S3 → EventBridge, then the coordinator starts in ~30–60 s, starts ${sharded.shards - 1} shard tasks (another ~30–60 s each, in parallel) and every shard works ${seconds(sharded.shardWorkSeconds)}: about 60–120 s + ${seconds(sharded.shardWorkSeconds)} per file instead of 30–60 s + ${work}.`
+                        : `Seconds for S3 → EventBridge, then the task starts in ~30–60 s (ENI, image pull) and works ${work}: about 30–60 s + ${work} per file, every file in parallel.`,
+                notes: [
+                    sharded.shards > 1
+                        ? `Each file runs in ${sharded.shards} byte-range shards (docs/sharding.md): ${sharded.shards} tasks billed ${seconds(sharded.taskSeconds)} in all (${sharded.shards - 1} × ${seconds(sharded.shardTaskSeconds)}, and the coordinator ${seconds(sharded.coordinatorSeconds)}: it waits one task start for the last shard), against ${taskSeconds} s for one task.`
+                        : `Each task is billed ${taskSeconds} s (${w.taskStartupSeconds} s startup + ${work} work, minimum ${FARGATE_MINIMUM_BILLED_SECONDS} s).`,
+                    compute.note,
+                    "ECS RunTask and the rule's ECS target cost nothing extra; task state-change events (failure alerts) are free AWS management events.",
+                ],
+            },
+            [
+                ...compute.lines,
+                line(`EventBridge S3 events (${s3EventsPerFile} per file: upload, 3 result writes${stack.expireUploadsAfterDays === false ? "" : ", expiry"})`, files * s3EventsPerFile, "events", prices.eventBridgeEventPerMillion, 1e6),
+                ...s3Lines(files, 0, prices),
+                ...(sharded.shards > 1
+                    ? [
+                          line(`S3 PUT/LIST of the shards (markers, partials, the coordinator's polling)`, files * sharded.putAndList, "requests", prices.s3.putPer1000, 1000),
+                          line(`S3 GET of the shards (${SHARD_RANGE_GET_MIB} MiB ranged reads, partials, done markers)`, files * sharded.gets, "requests", prices.s3.getPer1000, 1000),
+                      ]
+                    : []),
+                ...logLines(files * logBytesPerFile, stack, prices, free),
+                metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
             ],
-        };
+        );
     })();
 
     const scheduled: PatternEstimate = (() => {
         const compute = singleTasks(runs * runSeconds);
-        const lines = [
-            ...compute.lines,
-            line("EventBridge Scheduler invocations", runs, "invocations", prices.schedulerInvocationPerMillion, 1e6, free ? FREE_TIER.schedulerInvocations : 0),
-            ...s3Lines(files, listRequests, prices),
-            ...logLines(files * logBytesPerFile + runs * PROCESSOR_LOG.runBytes, stack, prices, free),
-            metricLine(PROCESSOR_METRICS_PER_FILE + BATCH_RUN_METRICS, runActiveHours, prices, free),
-        ];
-        return {
-            pattern: "ScheduledTask",
-            description: `EventBridge Scheduler → one batch task every ${w.scheduleHours} h that processes every new file`,
-            lines,
-            totalUsd: total(lines),
-            latencySummary: `up to ${w.scheduleHours} h (next run) + ~30–60 s + the batch`,
-            latency: `A file waits for the next run: up to ${w.scheduleHours} h (${w.scheduleHours / 2} h on average), then ~30–60 s task start and the batch (${seconds(runWorkSeconds)} for ${Math.round(filesPerRun * 10) / 10} files).`,
-            notes: [
-                `${Math.round(runs * 100) / 100} runs a month of ${Math.round(filesPerRun * 10) / 10} files, each billed ${seconds(runSeconds)}.`,
-                compute.note,
-                `Listing: ${Math.max(1, Math.ceil(retained / 1000))} ListObjectsV2 page(s) per run over ~${Math.round(retained)} retained uploads${stack.expireUploadsAfterDays === false ? " (uploads never expire, so this grows every month)" : ""}.`,
-                "No S3 → EventBridge events are needed; if the bucket sends them anyway, add UploadTrigger's EventBridge line.",
-                ...runNotes,
+        return estimate(
+            {
+                pattern: "ScheduledTask",
+                description: `EventBridge Scheduler → one batch task every ${w.scheduleHours} h that processes every new file`,
+                latencySummary: `up to ${w.scheduleHours} h (next run) + ~30–60 s + the batch`,
+                latency: `A file waits for the next run: up to ${w.scheduleHours} h (${w.scheduleHours / 2} h on average), then ~30–60 s task start and the batch (${seconds(runWorkSeconds)} for ${Math.round(filesPerRun * 10) / 10} files).`,
+                notes: [
+                    `${Math.round(runs * 100) / 100} runs a month of ${Math.round(filesPerRun * 10) / 10} files, each billed ${seconds(runSeconds)}.`,
+                    compute.note,
+                    `Listing: ${Math.max(1, Math.ceil(retained / 1000))} ListObjectsV2 page(s) per run over ~${Math.round(retained)} retained uploads${stack.expireUploadsAfterDays === false ? " (uploads never expire, so this grows every month)" : ""}.`,
+                    "No S3 → EventBridge events are needed; if the bucket sends them anyway, add UploadTrigger's EventBridge line.",
+                    ...runNotes,
+                ],
+            },
+            [
+                ...compute.lines,
+                line("EventBridge Scheduler invocations", runs, "invocations", prices.schedulerInvocationPerMillion, 1e6, free ? FREE_TIER.schedulerInvocations : 0),
+                ...s3Lines(files, listRequests, prices),
+                ...logLines(files * logBytesPerFile + runs * PROCESSOR_LOG.runBytes, stack, prices, free),
+                metricLine(PROCESSOR_METRICS_PER_FILE + BATCH_RUN_METRICS, runActiveHours, prices, free),
             ],
-        };
+        );
     })();
 
     const queue: PatternEstimate = (() => {
@@ -353,58 +358,58 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
         const spot = spotSecondsOfService(taskSeconds_, stack.capacity);
         const idleSeconds = taskSeconds_ - workSeconds;
         const emptyReceives = idleSeconds / w.pollWaitSeconds;
-        const lines = [
-            ...fargateLines({ ...base, onDemandSeconds: taskSeconds_ - spot, spotSeconds: spot }, prices, w.spotDiscount),
-            line(`EventBridge S3 events (${s3EventsPerFile} per file, rule → SQS)`, files * s3EventsPerFile, "events", prices.eventBridgeEventPerMillion, 1e6),
-            line("SQS requests: send, receive, delete per file", files * 3, "requests", prices.sqsRequestPerMillion, 1e6, free ? FREE_TIER.sqsRequests : 0),
-            line(`SQS empty receives (${w.pollWaitSeconds} s long polls by idle workers)`, emptyReceives, "requests", prices.sqsRequestPerMillion, 1e6, free ? Math.max(0, FREE_TIER.sqsRequests - files * 3) : 0),
-            ...s3Lines(files, 0, prices),
-            ...logLines(files * logBytesPerFile + (taskSeconds_ / SECONDS_PER_MONTH) * PROCESSOR_LOG.runBytes, stack, prices, free),
-            metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
-        ];
-        return {
-            pattern: "QueueWorkerService",
-            description: `S3 → EventBridge → SQS → ECS service of ${w.minWorkers}–${w.maxWorkers} long-polling workers`,
-            lines,
-            totalUsd: total(lines),
-            latencySummary: w.minWorkers > 0 ? `~1 s + ${work} (idle worker waiting)` : `~1.5–2 min scale-out after a quiet spell, then ~1 s + ${work}`,
-            latency:
-                w.minWorkers > 0
-                    ? `With a worker idle: about a second (long poll returns at once) + ${work}. Bursts beyond the running workers wait for scale-out: a minute of alarm plus ~30–60 s task start.`
-                    : `Scaled to zero: the first file after a quiet spell waits for scale-out (a minute of alarm + ~30–60 s task start); later files about a second + ${work}.`,
-            notes: [
-                `${Math.round((taskSeconds_ / 3600) * 10) / 10} task-hours (${Math.round((taskSeconds_ / SECONDS_PER_MONTH) * 100) / 100} running on average): the largest of the work (${Math.round((workSeconds / 3600) * 10) / 10} h), ${w.minWorkers} always-on worker(s) × 730 h, and — for files arriving at an idle service — one task per file kept ${seconds(w.scaleInSeconds)} until scale-in.`,
-                spotNote(taskSeconds_ > 0 ? spot / taskSeconds_ : 0),
-                "S3 event notifications straight to SQS would remove the EventBridge line.",
+        return estimate(
+            {
+                pattern: "QueueWorkerService",
+                description: `S3 → EventBridge → SQS → ECS service of ${w.minWorkers}–${w.maxWorkers} long-polling workers`,
+                latencySummary: w.minWorkers > 0 ? `~1 s + ${work} (idle worker waiting)` : `~1.5–2 min scale-out after a quiet spell, then ~1 s + ${work}`,
+                latency:
+                    w.minWorkers > 0
+                        ? `With a worker idle: about a second (long poll returns at once) + ${work}. Bursts beyond the running workers wait for scale-out: a minute of alarm plus ~30–60 s task start.`
+                        : `Scaled to zero: the first file after a quiet spell waits for scale-out (a minute of alarm + ~30–60 s task start); later files about a second + ${work}.`,
+                notes: [
+                    `${Math.round((taskSeconds_ / 3600) * 10) / 10} task-hours (${Math.round((taskSeconds_ / SECONDS_PER_MONTH) * 100) / 100} running on average): the largest of the work (${Math.round((workSeconds / 3600) * 10) / 10} h), ${w.minWorkers} always-on worker(s) × 730 h, and — for files arriving at an idle service — one task per file kept ${seconds(w.scaleInSeconds)} until scale-in.`,
+                    spotNote(taskSeconds_ > 0 ? spot / taskSeconds_ : 0),
+                    "S3 event notifications straight to SQS would remove the EventBridge line.",
+                ],
+            },
+            [
+                ...fargateLines({ ...base, onDemandSeconds: taskSeconds_ - spot, spotSeconds: spot }, prices, w.spotDiscount),
+                line(`EventBridge S3 events (${s3EventsPerFile} per file, rule → SQS)`, files * s3EventsPerFile, "events", prices.eventBridgeEventPerMillion, 1e6),
+                line("SQS requests: send, receive, delete per file", files * 3, "requests", prices.sqsRequestPerMillion, 1e6, free ? FREE_TIER.sqsRequests : 0),
+                line(`SQS empty receives (${w.pollWaitSeconds} s long polls by idle workers)`, emptyReceives, "requests", prices.sqsRequestPerMillion, 1e6, free ? Math.max(0, FREE_TIER.sqsRequests - files * 3) : 0),
+                ...s3Lines(files, 0, prices),
+                ...logLines(files * logBytesPerFile + (taskSeconds_ / SECONDS_PER_MONTH) * PROCESSOR_LOG.runBytes, stack, prices, free),
+                metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
             ],
-        };
+        );
     })();
 
     const lambda: PatternEstimate = (() => {
         const compute = singleTasks(files * sharded.taskSeconds);
         const gbSeconds = files * (w.lambdaDurationMs / 1000) * (w.lambdaMemoryMB / 1024);
         const gbSecondPrice = w.lambdaArchitecture === "ARM64" ? prices.lambda.gbSecondArm : prices.lambda.gbSecondX86;
-        const lines = [
-            ...compute.lines,
-            line("Lambda requests", files, "requests", prices.lambda.requestPerMillion, 1e6, free ? FREE_TIER.lambdaRequests : 0),
-            line(`Lambda duration (${w.lambdaMemoryMB} MB × ${w.lambdaDurationMs} ms, ${w.lambdaArchitecture === "ARM64" ? "Arm" : "x86"})`, gbSeconds, "GB-s", gbSecondPrice, 1, free ? FREE_TIER.lambdaGbSeconds : 0),
-            ...s3Lines(files, 0, prices),
-            ...logLines(files * (logBytesPerFile + PROCESSOR_LOG.lambdaBytesPerInvocation), stack, prices, free),
-            metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
-        ];
-        return {
-            pattern: "LambdaTrigger",
-            description: "S3 event notification → Lambda → ECS RunTask: one Fargate task per file",
-            lines,
-            totalUsd: total(lines),
-            latencySummary: `~1 s + ~30–60 s + ${work}`,
-            latency: `S3 notification and Lambda in about a second (cold start included), then as UploadTrigger: ~30–60 s task start + ${work}.`,
-            notes: [
-                sharded.shards > 1 ? `Each file is billed ${seconds(sharded.taskSeconds)} of tasks in ${sharded.shards} shards, as UploadTrigger.` : `Each task is billed ${taskSeconds} s, as UploadTrigger.`,
-                compute.note,
-                "S3 event notifications to Lambda are free; no EventBridge charge.",
+        return estimate(
+            {
+                pattern: "LambdaTrigger",
+                description: "S3 event notification → Lambda → ECS RunTask: one Fargate task per file",
+                latencySummary: `~1 s + ~30–60 s + ${work}`,
+                latency: `S3 notification and Lambda in about a second (cold start included), then as UploadTrigger: ~30–60 s task start + ${work}.`,
+                notes: [
+                    sharded.shards > 1 ? `Each file is billed ${seconds(sharded.taskSeconds)} of tasks in ${sharded.shards} shards, as UploadTrigger.` : `Each task is billed ${taskSeconds} s, as UploadTrigger.`,
+                    compute.note,
+                    "S3 event notifications to Lambda are free; no EventBridge charge.",
+                ],
+            },
+            [
+                ...compute.lines,
+                line("Lambda requests", files, "requests", prices.lambda.requestPerMillion, 1e6, free ? FREE_TIER.lambdaRequests : 0),
+                line(`Lambda duration (${w.lambdaMemoryMB} MB × ${w.lambdaDurationMs} ms, ${w.lambdaArchitecture === "ARM64" ? "Arm" : "x86"})`, gbSeconds, "GB-s", gbSecondPrice, 1, free ? FREE_TIER.lambdaGbSeconds : 0),
+                ...s3Lines(files, 0, prices),
+                ...logLines(files * (logBytesPerFile + PROCESSOR_LOG.lambdaBytesPerInvocation), stack, prices, free),
+                metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
             ],
-        };
+        );
     })();
 
     const kubernetes: PatternEstimate = (() => {
@@ -423,26 +428,26 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             );
             computeNote = `Fargate pod ${pod.cpu / 1024} vCPU / ${pod.memory / 1024} GB: the request (${stack.taskCpu / 1024} vCPU / ${stack.taskMemory / 1024} GB) plus ${EKS_FARGATE_POD_OVERHEAD_MIB} MiB, rounded up. EKS Fargate has no Spot and no ARM, so x86 on-demand.`;
         }
-        const lines = [
-            control,
-            ...compute,
-            ...s3Lines(files, listRequests, prices),
-            ...logLines(files * logBytesPerFile + runs * PROCESSOR_LOG.runBytes, stack, prices, free),
-            metricLine(PROCESSOR_METRICS_PER_FILE + BATCH_RUN_METRICS, runActiveHours, prices, free),
-        ];
-        return {
-            pattern: "KubernetesJobs",
-            description: `EKS CronJob every ${w.scheduleHours} h, a Job that processes every new file`,
-            lines,
-            totalUsd: total(lines),
-            latencySummary: `up to ${w.scheduleHours} h (next run) + pod start + the batch`,
-            latency: `As ScheduledTask: up to ${w.scheduleHours} h until the next run; a Fargate pod starts in ~60 s or more, a pod on a running node in seconds once the image is cached.`,
-            notes: [
-                computeNote,
-                "Fargate pods run in private subnets: a NAT gateway or VPC endpoints (not priced here) are needed to reach S3, ECR and CloudWatch.",
-                ...runNotes,
+        return estimate(
+            {
+                pattern: "KubernetesJobs",
+                description: `EKS CronJob every ${w.scheduleHours} h, a Job that processes every new file`,
+                latencySummary: `up to ${w.scheduleHours} h (next run) + pod start + the batch`,
+                latency: `As ScheduledTask: up to ${w.scheduleHours} h until the next run; a Fargate pod starts in ~60 s or more, a pod on a running node in seconds once the image is cached.`,
+                notes: [
+                    computeNote,
+                    "Fargate pods run in private subnets: a NAT gateway or VPC endpoints (not priced here) are needed to reach S3, ECR and CloudWatch.",
+                    ...runNotes,
+                ],
+            },
+            [
+                control,
+                ...compute,
+                ...s3Lines(files, listRequests, prices),
+                ...logLines(files * logBytesPerFile + runs * PROCESSOR_LOG.runBytes, stack, prices, free),
+                metricLine(PROCESSOR_METRICS_PER_FILE + BATCH_RUN_METRICS, runActiveHours, prices, free),
             ],
-        };
+        );
     })();
 
     return { stack, workload: w, taskSecondsPerFile: sharded.taskSeconds, patterns: [upload, scheduled, queue, lambda, kubernetes] };
