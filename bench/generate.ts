@@ -81,15 +81,15 @@ const SAID = enc(" said \"\"");
 const OK = enc("\"\", ok\"");
 const AGAIN = enc(", again\"");
 
-const COMMA = 0x2c;
-const QUOTE = 0x22;
-const SPACE = 0x20;
-const NEWLINE = 0x0a;
-const MINUS = 0x2d;
-const DOT = 0x2e;
-const COLON = 0x3a;
-const ZERO = 0x30;
-const Z = 0x5a;
+const COMMA = ",".charCodeAt(0);
+const QUOTE = '"'.charCodeAt(0);
+const SPACE = " ".charCodeAt(0);
+const NEWLINE = "\n".charCodeAt(0);
+const MINUS = "-".charCodeAt(0);
+const DOT = ".".charCodeAt(0);
+const COLON = ":".charCodeAt(0);
+const ZERO = "0".charCodeAt(0);
+const Z = "Z".charCodeAt(0);
 
 /**
  * Builds rows as bytes in a reusable buffer: string concatenation for tens of millions of rows spends most of its
