@@ -89,6 +89,15 @@ export interface SampleCandidates {
     keys: number[];
 }
 
+/** `buf[start, start + n)` copied into `dst`, or into a new buffer when `dst` is too small; returns the buffer written. */
+function keepBytes(dst: Buffer, buf: Uint8Array, start: number, n: number): Buffer {
+    const out = dst.length < n ? Buffer.allocUnsafe(Math.max(64, n)) : dst;
+    for (let i = 0; i < n; i++) {
+        out[i] = buf[start + i];
+    }
+    return out;
+}
+
 export class Column {
     /** The header's text, where the name differs from it (see ColumnSummary.originalName). */
     originalName?: string;
@@ -377,25 +386,13 @@ export class Column {
         if (ms < this.tsMin) {
             this.tsMin = ms;
             this.tsMinBlock = this.block;
-            if (this.tsMinBytes.length < n) {
-                this.tsMinBytes = Buffer.allocUnsafe(Math.max(64, n));
-            }
-            const dst = this.tsMinBytes;
-            for (let i = 0; i < n; i++) {
-                dst[i] = buf[start + i];
-            }
+            this.tsMinBytes = keepBytes(this.tsMinBytes, buf, start, n);
             this.tsMinLen = n;
         }
         if (ms > this.tsMax) {
             this.tsMax = ms;
             this.tsMaxBlock = this.block;
-            if (this.tsMaxBytes.length < n) {
-                this.tsMaxBytes = Buffer.allocUnsafe(Math.max(64, n));
-            }
-            const dst = this.tsMaxBytes;
-            for (let i = 0; i < n; i++) {
-                dst[i] = buf[start + i];
-            }
+            this.tsMaxBytes = keepBytes(this.tsMaxBytes, buf, start, n);
             this.tsMaxLen = n;
         }
     }
