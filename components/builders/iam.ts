@@ -22,7 +22,8 @@ export interface PolicyDocument {
     Statement: PolicyStatement[];
 }
 
-function document(...statements: PolicyStatement[]): PolicyDocument {
+/** A policy document (version 2012-10-17) of the statements. */
+export function policyDocument(...statements: PolicyStatement[]): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements };
 }
 
@@ -40,7 +41,7 @@ export function iamLiteral(text: string): string {
 // does not send would stop the role from ever being assumed.
 
 function serviceTrust(service: string, condition?: ConditionBlock): PolicyDocument {
-    return document({ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(condition ? { Condition: condition } : {}) });
+    return policyDocument({ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(condition ? { Condition: condition } : {}) });
 }
 
 /**
@@ -156,7 +157,7 @@ export function taskRolePolicy(args: TaskRolePolicyArgs): PolicyDocument {
             Condition: { StringEquals: { "kms:ViaService": `s3.${args.kms.region}.amazonaws.com` } },
         });
     }
-    return document(...statements);
+    return policyDocument(...statements);
 }
 
 export interface ExecutionRolePolicyArgs {
@@ -187,7 +188,7 @@ export function executionRolePolicy(args: ExecutionRolePolicyArgs): PolicyDocume
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: `${args.logGroupArn}:*`,
     });
-    return document(...statements);
+    return policyDocument(...statements);
 }
 
 export interface TargetRolePolicyArgs {
@@ -241,7 +242,7 @@ export function runTaskStatements(args: TargetRolePolicyArgs): PolicyStatement[]
  * ECS tasks, and tag the tasks it starts (needed when tags are propagated).
  */
 export function targetRolePolicy(args: TargetRolePolicyArgs): PolicyDocument {
-    return document(
+    return policyDocument(
         ...runTaskStatements(args),
         {
             Sid: "TagStartedTasks",
@@ -255,7 +256,7 @@ export function targetRolePolicy(args: TargetRolePolicyArgs): PolicyDocument {
 
 /** Queue policy of a rule's dead-letter queue: only EventBridge, only for this rule, only over TLS. */
 export function deadLetterQueuePolicy(args: { queueArn: string; ruleArn: string }): PolicyDocument {
-    return document(
+    return policyDocument(
         {
             Sid: "EventBridgeDeadLetters",
             Effect: "Allow",
@@ -282,7 +283,7 @@ export function denyInsecureTransport(action: string, resources: string[]): Poli
 
 /** Bucket policy: deny every request that is not over TLS. */
 export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
-    return document(denyInsecureTransport("s3:*", [bucketArn, `${bucketArn}/*`]));
+    return policyDocument(denyInsecureTransport("s3:*", [bucketArn, `${bucketArn}/*`]));
 }
 
 /**

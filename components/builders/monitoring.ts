@@ -3,7 +3,7 @@
  * policies, alarm metric math, the dashboard body and Logs Insights queries.
  */
 import { EventPattern } from "./event-pattern";
-import { PolicyDocument, denyInsecureTransport } from "./iam";
+import { PolicyDocument, denyInsecureTransport, policyDocument } from "./iam";
 
 export interface FailurePatternArgs {
     clusterArn: string;
@@ -48,31 +48,28 @@ export function accountAlarmsArn(args: { partition: string; region: string; acco
  * TLS only.
  */
 export function alertTopicPolicy(args: { topicArn: string; ruleArn: string; account: string; region: string; partition: string }): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "TaskFailureRule",
-                Effect: "Allow",
-                Principal: { Service: "events.amazonaws.com" },
-                Action: "sns:Publish",
-                Resource: args.topicArn,
-                Condition: { ArnEquals: { "aws:SourceArn": args.ruleArn } },
+    return policyDocument(
+        {
+            Sid: "TaskFailureRule",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: args.topicArn,
+            Condition: { ArnEquals: { "aws:SourceArn": args.ruleArn } },
+        },
+        {
+            Sid: "AccountAlarms",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: args.topicArn,
+            Condition: {
+                ArnLike: { "aws:SourceArn": accountAlarmsArn(args) },
+                StringEquals: { "aws:SourceAccount": args.account },
             },
-            {
-                Sid: "AccountAlarms",
-                Effect: "Allow",
-                Principal: { Service: "cloudwatch.amazonaws.com" },
-                Action: "sns:Publish",
-                Resource: args.topicArn,
-                Condition: {
-                    ArnLike: { "aws:SourceArn": accountAlarmsArn(args) },
-                    StringEquals: { "aws:SourceAccount": args.account },
-                },
-            },
-            denyInsecureTransport("sns:Publish", [args.topicArn]),
-        ],
-    };
+        },
+        denyInsecureTransport("sns:Publish", [args.topicArn]),
+    );
 }
 
 /** What SNS needs from the topic's key to accept a message from an AWS service (the SNS developer guide's statement). */
@@ -96,37 +93,34 @@ export const SNS_PUBLISHER_KEY_ACTIONS = ["kms:GenerateDataKey*", "kms:Decrypt"]
  *   failure rule's deliveries publish under this grant.
  */
 export function alertKeyPolicy(args: { account: string; partition: string; region: string; topicArn: string }): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "AccountAdministers",
-                Effect: "Allow",
-                Principal: { AWS: `arn:${args.partition}:iam::${args.account}:root` },
-                Action: "kms:*",
-                Resource: "*",
+    return policyDocument(
+        {
+            Sid: "AccountAdministers",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${args.partition}:iam::${args.account}:root` },
+            Action: "kms:*",
+            Resource: "*",
+        },
+        {
+            Sid: "EventBridgePublishesToTheTopic",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: SNS_PUBLISHER_KEY_ACTIONS,
+            Resource: "*",
+            Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": args.topicArn } },
+        },
+        {
+            Sid: "CloudWatchAlarmsPublish",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: SNS_PUBLISHER_KEY_ACTIONS,
+            Resource: "*",
+            Condition: {
+                ArnLike: { "aws:SourceArn": accountAlarmsArn(args) },
+                StringEquals: { "aws:SourceAccount": args.account },
             },
-            {
-                Sid: "EventBridgePublishesToTheTopic",
-                Effect: "Allow",
-                Principal: { Service: "events.amazonaws.com" },
-                Action: SNS_PUBLISHER_KEY_ACTIONS,
-                Resource: "*",
-                Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": args.topicArn } },
-            },
-            {
-                Sid: "CloudWatchAlarmsPublish",
-                Effect: "Allow",
-                Principal: { Service: "cloudwatch.amazonaws.com" },
-                Action: SNS_PUBLISHER_KEY_ACTIONS,
-                Resource: "*",
-                Condition: {
-                    ArnLike: { "aws:SourceArn": accountAlarmsArn(args) },
-                    StringEquals: { "aws:SourceAccount": args.account },
-                },
-            },
-        ],
-    };
+        },
+    );
 }
 
 /** A metric-math query for MetricAlarm.metricQueries. */
