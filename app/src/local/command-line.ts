@@ -4,9 +4,25 @@
  * line split into words the way a POSIX shell splits a simple command (quotes and backslashes; no
  * variables, globs, pipes or redirections — use `sh -c '…'` for those), and variables as a map.
  */
+import { ParseArgsConfig, parseArgs } from "util";
 
 /** A command-line mistake: the message says what was wrong and what is allowed; the process exits 2. */
 export class UsageError extends Error {}
+
+/** What `parseOptions` is given: parseArgs's settings less `args` and `strict`. */
+export type OptionsConfig = Omit<ParseArgsConfig, "args" | "strict"> & { options: NonNullable<ParseArgsConfig["options"]> };
+
+/**
+ * `argv` parsed strictly (an unknown option or a missing value is an error) with the given options; an
+ * error parseArgs throws becomes a UsageError with the words `describe` makes of it.
+ */
+export function parseOptions<C extends OptionsConfig>(argv: string[], config: C, describe: (error: Error & { code?: string }) => string) {
+    try {
+        return parseArgs({ ...config, args: argv, strict: true });
+    } catch (e) {
+        throw new UsageError(describe(e as Error & { code?: string }));
+    }
+}
 
 /** `raw` (or `fallback` when the option is absent) as a whole number from `min` to `max`, or a UsageError naming the option. */
 export function wholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {

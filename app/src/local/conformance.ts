@@ -19,12 +19,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseArgs } from "util";
 import { programProblem } from "../processor/command";
 import { defaultCommandGraceMs } from "../processor/config";
 import { readJson } from "../processor/s3";
 import { StatusDocument, statusKey } from "../processor/status";
-import { UsageError, parseEnvAssignments, splitCommand, wholeNumber } from "./command-line";
+import { UsageError, parseEnvAssignments, parseOptions, splitCommand, wholeNumber } from "./command-line";
 import { LocalPipeline, PipelineEvent } from "./pipeline";
 import { loadStackConfig } from "./stack";
 
@@ -97,11 +96,9 @@ export function invocationDirectory(): string {
 
 /** The options, or "help"; a UsageError names what was wrong and what is allowed. Paths are resolved from invocationDirectory(). */
 export function parseConformanceArgs(argv: string[]): ConformanceOptions | "help" {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            strict: true,
+    const parsed = parseOptions(
+        argv,
+        {
             allowPositionals: false,
             options: {
                 command: { type: "string" },
@@ -113,10 +110,9 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions | "help
                 "timeout-s": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
-        });
-    } catch (e) {
-        throw new UsageError(`${(e as Error).message}; see --help`);
-    }
+        },
+        (e) => `${e.message}; see --help`,
+    );
     const v = parsed.values;
     if (v.help) {
         return "help";

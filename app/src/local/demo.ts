@@ -8,11 +8,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Readable } from "stream";
-import { parseArgs } from "util";
 import { HIDDEN_CHARACTERS, codePointLabel } from "../status-page/page";
 import { startStatusServer } from "../status-page/server";
 import { LocalAlertTopic } from "./alert-topic";
-import { UsageError, parseEnvAssignments, splitCommand, wholeNumber } from "./command-line";
+import { UsageError, parseEnvAssignments, parseOptions, splitCommand, wholeNumber } from "./command-line";
 import { FailedEvent, LocalPipeline, PipelineEvent, slackToText } from "./pipeline";
 import { loadStackConfig } from "./stack";
 import { brokenFile, sampleCsv, sampleParquet } from "./sample";
@@ -78,12 +77,10 @@ const OPTION_NAMES = ["--stack", "--data", "--watch", "--create", "--rows", "--n
 
 /** The demo's options, or "help"; a UsageError names what was wrong and what is allowed. */
 export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
+    const parsed = parseOptions(
+        argv,
+        {
             allowPositionals: true,
-            strict: true,
             options: {
                 stack: { type: "string" },
                 data: { type: "string" },
@@ -99,18 +96,18 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
                 alerts: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
-        });
-    } catch (e) {
-        const error = e as Error & { code?: string };
-        const option = /'(-[^' ]+)/.exec(error.message)?.[1];
-        const what =
-            error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
-                ? `unknown option ${option ?? ""}`
-                : error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE"
-                  ? `${option ?? "an option"} needs a value`
-                  : error.message;
-        throw new UsageError(`${what}; the options are ${OPTION_NAMES.join(", ")} (see --help)`);
-    }
+        },
+        (error) => {
+            const option = /'(-[^' ]+)/.exec(error.message)?.[1];
+            const what =
+                error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+                    ? `unknown option ${option ?? ""}`
+                    : error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE"
+                      ? `${option ?? "an option"} needs a value`
+                      : error.message;
+            return `${what}; the options are ${OPTION_NAMES.join(", ")} (see --help)`;
+        },
+    );
     const v = parsed.values;
     if (v.help) {
         return "help";
