@@ -254,17 +254,18 @@ export function targetRolePolicy(args: TargetRolePolicyArgs): PolicyDocument {
     );
 }
 
+/**
+ * A resource-policy statement: `service` may do `action` on `resource`, only on behalf of `sourceArn`
+ * (an `aws:SourceArn` ArnEquals condition, so no other rule or account can use the grant).
+ */
+export function serviceForSourceStatement(sid: string, service: string, action: string, resource: string, sourceArn: string): PolicyStatement {
+    return { Sid: sid, Effect: "Allow", Principal: { Service: service }, Action: action, Resource: resource, Condition: { ArnEquals: { "aws:SourceArn": sourceArn } } };
+}
+
 /** Queue policy of a rule's dead-letter queue: only EventBridge, only for this rule, only over TLS. */
 export function deadLetterQueuePolicy(args: { queueArn: string; ruleArn: string }): PolicyDocument {
     return policyDocument(
-        {
-            Sid: "EventBridgeDeadLetters",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: "sqs:SendMessage",
-            Resource: args.queueArn,
-            Condition: { ArnEquals: { "aws:SourceArn": args.ruleArn } },
-        },
+        serviceForSourceStatement("EventBridgeDeadLetters", "events.amazonaws.com", "sqs:SendMessage", args.queueArn, args.ruleArn),
         denyInsecureTransport("sqs:*", [args.queueArn]),
     );
 }

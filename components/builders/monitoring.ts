@@ -3,7 +3,7 @@
  * policies, alarm metric math, the dashboard body and Logs Insights queries.
  */
 import { EventPattern } from "./event-pattern";
-import { PolicyDocument, denyInsecureTransport, policyDocument } from "./iam";
+import { PolicyDocument, denyInsecureTransport, policyDocument, serviceForSourceStatement } from "./iam";
 
 export interface FailurePatternArgs {
     clusterArn: string;
@@ -49,14 +49,7 @@ export function accountAlarmsArn(args: { partition: string; region: string; acco
  */
 export function alertTopicPolicy(args: { topicArn: string; ruleArn: string; account: string; region: string; partition: string }): PolicyDocument {
     return policyDocument(
-        {
-            Sid: "TaskFailureRule",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: "sns:Publish",
-            Resource: args.topicArn,
-            Condition: { ArnEquals: { "aws:SourceArn": args.ruleArn } },
-        },
+        serviceForSourceStatement("TaskFailureRule", "events.amazonaws.com", "sns:Publish", args.topicArn, args.ruleArn),
         {
             Sid: "AccountAlarms",
             Effect: "Allow",

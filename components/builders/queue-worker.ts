@@ -4,7 +4,7 @@
  * backlog-per-task metric math that scales the service.
  */
 import { CapacityFields, CapacityProviderStrategyItem, CapacitySplit, capacityProviderStrategy } from "./capacity";
-import { PolicyDocument, PolicyStatement, denyInsecureTransport } from "./iam";
+import { PolicyDocument, PolicyStatement, denyInsecureTransport, serviceForSourceStatement } from "./iam";
 import { invalid, requireIntegerInRange } from "./validation";
 
 /** SQS's longest visibility timeout (12 hours). */
@@ -101,14 +101,7 @@ export function redriveAllowPolicy(sourceQueueArn: string): { redrivePermission:
 export function workQueuePolicy(args: { queueArn: string; feedRuleArn?: string }): PolicyDocument {
     const statements: PolicyStatement[] = [];
     if (args.feedRuleArn !== undefined) {
-        statements.push({
-            Sid: "UploadEvents",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: "sqs:SendMessage",
-            Resource: args.queueArn,
-            Condition: { ArnEquals: { "aws:SourceArn": args.feedRuleArn } },
-        });
+        statements.push(serviceForSourceStatement("UploadEvents", "events.amazonaws.com", "sqs:SendMessage", args.queueArn, args.feedRuleArn));
     }
     statements.push(denyInsecureTransport("sqs:*", [args.queueArn]));
     return { Version: "2012-10-17", Statement: statements };
