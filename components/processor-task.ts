@@ -13,7 +13,7 @@ import {
     DEFAULT_LOG_RETENTION_DAYS,
     RESERVED_ENVIRONMENT,
     Transform,
-    applyTransform,
+    transformed,
     dockerPlatform,
     ecrRepositoryArnFromImage,
     executionRolePolicy,
@@ -125,8 +125,17 @@ export interface ProcessorTaskArgs {
     };
     /** Adjust the arguments of a child resource. */
     transform?: {
-        taskDefinition?: Transform<aws.ecs.TaskDefinitionArgs>;
-        logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+        taskDefinition?: Transform<aws.ecs.TaskDefinitionArgs, pulumi.CustomResourceOptions>;
+        logGroup?: Transform<aws.cloudwatch.LogGroupArgs, pulumi.CustomResourceOptions>;
+        executionRole?: Transform<aws.iam.RoleArgs, pulumi.CustomResourceOptions>;
+        executionPolicy?: Transform<aws.iam.RolePolicyArgs, pulumi.CustomResourceOptions>;
+        taskRole?: Transform<aws.iam.RoleArgs, pulumi.CustomResourceOptions>;
+        taskPolicy?: Transform<aws.iam.RolePolicyArgs, pulumi.CustomResourceOptions>;
+        /** The ECR repository (only when the image is built here). */
+        repository?: Transform<aws.ecr.RepositoryArgs, pulumi.CustomResourceOptions>;
+        repositoryLifecycle?: Transform<aws.ecr.LifecyclePolicyArgs, pulumi.CustomResourceOptions>;
+        /** The docker-build image (only when the image is built here). */
+        image?: Transform<dockerBuild.ImageArgs, pulumi.CustomResourceOptions>;
     };
 }
 
@@ -230,23 +239,24 @@ export class ProcessorTask extends pulumi.ComponentResource {
         this.imageTag = image.tag;
 
         // Each role gets exactly the trust AWS documents for it (see the builders).
-        this.executionRole = new aws.iam.Role(`${name}-execution-role`, {
+        const t = args.transform ?? {};
+        this.executionRole = new aws.iam.Role(...transformed(t.executionRole, `${name}-execution-role`, {
             description: `Starts ${this.family} tasks: pulls the image, writes the log group`,
             assumeRolePolicy: JSON.stringify(ecsTaskExecutionTrustPolicy()),
-        }, parent);
-        new aws.iam.RolePolicy(`${name}-execution-policy`, {
+        }, parent));
+        new aws.iam.RolePolicy(...transformed(t.executionPolicy, `${name}-execution-policy`, {
             role: this.executionRole.id,
             policy: pulumi
                 .all([this.logGroup.arn, image.repositoryArn])
                 .apply(([logGroupArn, repositoryArn]) => JSON.stringify(executionRolePolicy({ logGroupArn, repositoryArn }))),
-        }, parent);
+        }, parent));
 
-        this.taskRole = new aws.iam.Role(`${name}-task-role`, {
+        this.taskRole = new aws.iam.Role(...transformed(t.taskRole, `${name}-task-role`, {
             description: `Runs ${this.family}: reads ${args.bucket.prefixes.upload}, writes ${args.bucket.prefixes.output} and ${args.bucket.prefixes.status}`,
             assumeRolePolicy: pulumi
                 .all([identity.accountId, region, partition])
                 .apply(([account, r, p]) => JSON.stringify(ecsTaskTrustPolicy({ partition: p, region: r, account }))),
-        }, parent);
+        }, parent));
         const shardEnvironment =
             sharding === undefined || args.sharding === undefined
                 ? pulumi.output<Record<string, string>>({})
@@ -275,8 +285,9 @@ export class ProcessorTask extends pulumi.ComponentResource {
                 ]),
             );
         this.taskDefinition = new aws.ecs.TaskDefinition(
-            `${name}-task`,
-            applyTransform<aws.ecs.TaskDefinitionArgs>(
+            ...transformed<aws.ecs.TaskDefinitionArgs, pulumi.CustomResourceOptions>(
+                t.taskDefinition,
+                `${name}-task`,
                 {
                     family: this.family,
                     requiresCompatibilities: ["FARGATE"],
@@ -290,12 +301,11 @@ export class ProcessorTask extends pulumi.ComponentResource {
                     volumes: [{ name: SCRATCH.volume }],
                     containerDefinitions,
                 },
-                args.transform?.taskDefinition,
+                parent,
             ),
-            parent,
         );
         this.taskDefinitionArn = this.taskDefinition.arn;
-        new aws.iam.RolePolicy(`${name}-task-policy`, {
+        new aws.iam.RolePolicy(...transformed(t.taskPolicy, `${name}-task-policy`, {
             role: this.taskRole.id,
             policy: pulumi
                 .all([args.bucket.bucketArn, args.bucket.kmsKeyArn, region, this.taskDefinition.arn, args.sharding?.cluster.clusterArn, this.executionRole.arn, this.taskRole.arn])
@@ -314,7 +324,7 @@ export class ProcessorTask extends pulumi.ComponentResource {
                         }),
                     ),
                 ),
-        }, parent);
+        }, parent));
 
         this.registerOutputs({
             taskDefinitionArn: this.taskDefinitionArn,
@@ -325,12 +335,12 @@ export class ProcessorTask extends pulumi.ComponentResource {
 
     private createLogGroup(name: string, retentionInDays: number, args: ProcessorTaskArgs): aws.cloudwatch.LogGroup {
         return new aws.cloudwatch.LogGroup(
-            `${name}-logs`,
-            applyTransform<aws.cloudwatch.LogGroupArgs>(
-                { name: `/ecs/${this.family}`, retentionInDays, kmsKeyId: args.logGroupKmsKeyArn },
+            ...transformed<aws.cloudwatch.LogGroupArgs, pulumi.CustomResourceOptions>(
                 args.transform?.logGroup,
+                `${name}-logs`,
+                { name: `/ecs/${this.family}`, retentionInDays, kmsKeyId: args.logGroupKmsKeyArn },
+                { parent: this },
             ),
-            { parent: this },
         );
     }
 
@@ -345,13 +355,14 @@ export class ProcessorTask extends pulumi.ComponentResource {
             return { uri, repositoryArn: uri.apply(ecrRepositoryArnFromImage) };
         }
         const build = args.build ?? DEFAULT_BUILD;
-        const repository = new aws.ecr.Repository(`${name}-repository`, {
+        const t = args.transform ?? {};
+        const repository = new aws.ecr.Repository(...transformed(t.repository, `${name}-repository`, {
             imageTagMutability: "IMMUTABLE",
             imageScanningConfiguration: { scanOnPush: true },
             encryptionConfigurations: [{ encryptionType: "AES256" }],
             forceDelete: args.forceDeleteRepository ?? false,
-        }, { parent: this });
-        new aws.ecr.LifecyclePolicy(`${name}-repository-lifecycle`, {
+        }, { parent: this }));
+        new aws.ecr.LifecyclePolicy(...transformed(t.repositoryLifecycle, `${name}-repository-lifecycle`, {
             repository: repository.name,
             policy: JSON.stringify({
                 rules: [
@@ -363,7 +374,7 @@ export class ProcessorTask extends pulumi.ComponentResource {
                     },
                 ],
             }),
-        }, { parent: this });
+        }, { parent: this }));
         const platform = dockerPlatform(architecture) as dockerBuild.Platform;
         const dockerfile = build.dockerfile ?? path.join(build.context, "Dockerfile");
         // The repository is IMMUTABLE: a tag repeated with other content would be refused on push
@@ -371,7 +382,7 @@ export class ProcessorTask extends pulumi.ComponentResource {
         // is the content's hash. awsx's ecr.Image tags by a hash of the context *path*, which repeats.
         const tag = imageContentTag({ context: build.context, dockerfile, platform });
         const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent: this });
-        const image = new dockerBuild.Image(`${name}-image`, {
+        const image = new dockerBuild.Image(...transformed(t.image, `${name}-image`, {
             context: { location: build.context },
             dockerfile: { location: dockerfile },
             platforms: [platform],
@@ -384,7 +395,7 @@ export class ProcessorTask extends pulumi.ComponentResource {
             parent: this,
             // A task definition revision still running may pin the old digest; ECR's lifecycle policy expires old images.
             retainOnDelete: true,
-        });
+        }));
         // The task definition pins the pushed digest, whatever happens to tags later.
         const uri = pulumi.interpolate`${repository.repositoryUrl}@${image.digest}`;
         return { uri, repositoryArn: repository.arn.apply((a): string | undefined => a), repository, tag };

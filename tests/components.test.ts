@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import * as aws from "@pulumi/aws";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -267,6 +268,42 @@ describe("ProcessorTask", () => {
         await settle();
         const exec = statements(recorder.one("aws:iam/rolePolicy:RolePolicy", "processor-execution-policy"));
         assert.deepEqual(exec.map((s) => s.Sid), ["WriteLogs"]);
+    });
+
+    it("GIVEN transforms THEN every child can be changed: a partial object, or a function with each child's name and options", async () => {
+        const seen: string[] = [];
+        const tag = (key: string) => (a: { tags?: unknown }, opts: { protect?: boolean }, n: string) => {
+            seen.push(n);
+            a.tags = { child: key };
+            opts.protect = true;
+        };
+        const args = {
+            bucket: BUCKET,
+            transform: {
+                taskDefinition: { tags: { child: "taskDefinition" } },
+                logGroup: tag("logGroup"),
+                executionRole: { tags: { child: "executionRole" } },
+                executionPolicy: { name: "exec-inline" },
+                taskRole: tag("taskRole"),
+                taskPolicy: { name: "task-inline" },
+                repository: { tags: { child: "repository" } },
+                repositoryLifecycle: (a: aws.ecr.LifecyclePolicyArgs) => ({ ...a, repository: "other-repo" }),
+                image: { exports: [{ cacheonly: {} }] },
+            },
+        };
+        const before = JSON.stringify(args);
+        new ProcessorTask("processor", args);
+        await settle();
+        assert.deepEqual(seen.sort(), ["processor-logs", "processor-task-role"]);
+        assert.deepEqual(recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs.tags, { child: "taskDefinition" });
+        assert.deepEqual(recorder.one("aws:cloudwatch/logGroup:LogGroup").inputs.tags, { child: "logGroup" });
+        assert.deepEqual(role("processor-execution-role").inputs.tags, { child: "executionRole" });
+        assert.deepEqual(role("processor-task-role").inputs.tags, { child: "taskRole" });
+        assert.deepEqual(recorder.ofType("aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.name).sort(), ["exec-inline", "task-inline"]);
+        assert.deepEqual(recorder.one("aws:ecr/repository:Repository").inputs.tags, { child: "repository" });
+        assert.equal(recorder.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.repository, "other-repo");
+        assert.deepEqual(recorder.one("docker-build:index:Image").inputs.exports, [{ cacheonly: {} }]);
+        assert.equal(JSON.stringify(args), before);
     });
 
     it("GIVEN ARM64, ephemeral storage, a stop timeout and a build context THEN they reach the task and the build", async () => {

@@ -123,6 +123,23 @@ describe("cross-language components", function () {
         assert.deepEqual(pod.containers[0].args, ["python3", "/app/job/main.py", "--since", "$$HOME"]);
     });
 
+    it("passes sharding to the task: its variables, and RunTask on its own family in the given cluster", async () => {
+        const recorder = await useMocks();
+        new xl.ProcessorTask("task", {
+            bucketName: "b",
+            bucketArn: "arn:aws:s3:::b",
+            image: "repo:1",
+            family: "pipeline-dev-task",
+            sharding: { aboveBytes: 2 ** 30, maxShards: 8, clusterArn: "arn:aws:ecs:eu-west-1:123456789012:cluster/c", subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] },
+        });
+        await settle();
+        const containers = JSON.parse(recorder.one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions) as { environment: { name: string; value: string }[] }[];
+        const env = Object.fromEntries(containers[0].environment.map((e) => [e.name, e.value]));
+        assert.deepEqual([env.SHARD_ABOVE_BYTES, env.SHARD_MAX], [String(2 ** 30), "8"]);
+        const policies = recorder.all().filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy").map((r) => String(r.inputs.policy));
+        assert.ok(policies.some((p) => p.includes("ecs:RunTask") && p.includes("cluster/c")), policies.join("\n"));
+    });
+
     const network = { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] };
     const rejected: [string, () => unknown, string][] = [
         [

@@ -23,6 +23,7 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     KubernetesJobs: {
         inputs: {
             command: "Optional[Sequence[str]]",
+            sharding: "Optional['ShardingArgs']",
             image: "pulumi.Input[str]",
             create_cluster: "Optional['CreateEksClusterArgs']",
             kubeconfig: "Optional[pulumi.Input[str]]",
@@ -144,6 +145,7 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     },
     ProcessorTask: {
         inputs: {
+            sharding: "Optional['TaskShardingArgs']",
             command: "Optional[Sequence[str]]",
             container_name: "Optional[str]",
             family: "Optional[str]",
@@ -179,6 +181,7 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     QueueWorkerService: {
         inputs: {
             command: "Optional[Sequence[str]]",
+            sharding: "Optional['TaskShardingArgs']",
             cluster_arn: "pulumi.Input[str]",
             cluster_name: "pulumi.Input[str]",
             max_job_seconds: "Optional[float]",
@@ -421,6 +424,25 @@ const PYTHON_TYPES: Record<string, Record<string, string> | (string | number)[]>
         role_policy: "Optional[Mapping[str, Any]]",
         alarm: "Optional[Mapping[str, Any]]",
     },
+    ShardingArgs: {
+        above_bytes: "float",
+        command_accepts_range: "Optional[bool]",
+        max_shards: "Optional[float]",
+        partials_prefix: "Optional[str]",
+        shard_bytes: "Optional[float]",
+    },
+    TaskShardingArgs: {
+        above_bytes: "float",
+        assign_public_ip: "Optional[bool]",
+        capacity: "Optional['CapacitySplitArgs']",
+        cluster_arn: "pulumi.Input[str]",
+        command_accepts_range: "Optional[bool]",
+        max_shards: "Optional[float]",
+        partials_prefix: "Optional[str]",
+        security_group_ids: "pulumi.Input[Sequence[pulumi.Input[str]]]",
+        shard_bytes: "Optional[float]",
+        subnet_ids: "pulumi.Input[Sequence[pulumi.Input[str]]]",
+    },
     UploadBucketTransformsArgs: {
         bucket: "Optional[Mapping[str, Any]]",
         policy: "Optional[Mapping[str, Any]]",
@@ -496,6 +518,8 @@ const TYPESCRIPT_SOURCES: Record<string, string[]> = {
     RunOnceJob: ["JobOptions"],
     CronJobSchedule: ["CronJobOptions"],
     CreateEksCluster: ["CreateClusterArgs"],
+    Sharding: ["ShardingSettings"],
+    TaskSharding: ["ShardingSettings"],
 };
 
 /** Cross-language arguments named differently from the TypeScript ones (units in lower case read better in snake_case). */

@@ -15,7 +15,7 @@ import type { ColumnSource } from "hyparquet-writer/src/types";
 import { readConfig } from "../app/src/processor/config";
 import { createLogger } from "../app/src/processor/log";
 import { processFile } from "../app/src/processor/run";
-import { S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { rangedSource } from "../app/src/processor/s3";
 import { isParquetInput, peekHead } from "../app/src/processor/summarize/parquet/dispatch";
 import { classify, formatTimestamp, valueText } from "../app/src/processor/summarize/parquet/logical";
@@ -578,9 +578,13 @@ describe("Parquet uploads in the processor", function () {
 
     it("reads byte ranges pinned to the ETag; 412 (a newer upload) fails as ObjectChanged (exit 66)", async () => {
         await s3.put(BUCKET, "uploads/r.parquet", Buffer.from("0123456789"));
-        const source = rangedSource(s3.client, { bucket: BUCKET, key: "uploads/r.parquet", etag: "e", size: 10 });
+        const head = await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "uploads/r.parquet" }));
+        const source = rangedSource(s3.client, { bucket: BUCKET, key: "uploads/r.parquet", etag: String(head.ETag).replace(/"/g, ""), size: 10 });
         assert.equal(Buffer.from(await source.read(2, 5)).toString(), "234");
-        // The local server does not evaluate If-Match on GET: what is sent, and S3's 412, are checked with a stub.
+        // A newer upload: the local server answers If-Match with 412, as S3 does.
+        await s3.put(BUCKET, "uploads/r.parquet", Buffer.from("9876543210"));
+        await assert.rejects(source.read(2, 5), { name: "ObjectChanged", exitCode: 66 });
+        // What is sent, and S3's own 412, checked with a stub.
         const sent: Record<string, unknown>[] = [];
         const changed = Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), {
             name: "PreconditionFailed",

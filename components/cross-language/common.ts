@@ -103,6 +103,44 @@ export interface TaskNetworkArgs {
     assignPublicIp?: boolean;
 }
 
+/** Byte-range shards of one large upload (docs/sharding.md). */
+export interface Sharding {
+    /** A file larger than this many bytes is split into byte-range shards. */
+    aboveBytes: number;
+    /** Target bytes per shard. Default: 1 GiB. */
+    shardBytes?: number;
+    /** At most this many shards per file (2–1000). Default: 16. */
+    maxShards?: number;
+    /** The job's command processes a byte range and merges partials (docs/sharding.md). Default: false. */
+    commandAcceptsRange?: boolean;
+    /** Where shards keep partial results until the merge deletes them. Default: "partials/". */
+    partialsPrefix?: string;
+}
+
+/** Shards started with RunTask by the task that processes the upload: where they run. */
+export interface TaskSharding extends Sharding, TaskNetworkArgs {
+    /** The cluster the shard tasks run on (a ProcessingCluster's `clusterArn`). */
+    clusterArn: pulumi.Input<string>;
+    /** Run the shards on a FARGATE / FARGATE_SPOT strategy with this split (the upload rule's). Default: launch type FARGATE. */
+    capacity?: CapacitySplit;
+}
+
+/** The TypeScript ProcessorTask's form of sharding. */
+export function taskSharding(name: string, args: TaskSharding | undefined) {
+    return (
+        args && {
+            aboveBytes: args.aboveBytes,
+            shardBytes: args.shardBytes,
+            maxShards: args.maxShards,
+            commandAcceptsRange: args.commandAcceptsRange,
+            partialsPrefix: args.partialsPrefix,
+            cluster: { clusterArn: args.clusterArn },
+            network: { subnetIds: args.subnetIds, securityGroupIds: args.securityGroupIds, assignPublicIp: args.assignPublicIp },
+            capacityProviderStrategy: strategyOf(`${name}.sharding`, args.capacity),
+        }
+    );
+}
+
 /** The task a trigger or a schedule starts with RunTask (a ProcessorTask's outputs fit), and where. */
 export interface RunTaskArgs extends TaskNetworkArgs {
     /** The cluster to run on (a ProcessingCluster's `clusterArn`). */

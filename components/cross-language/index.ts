@@ -3,7 +3,7 @@
  * arguments every Pulumi language can express, and the TypeScript components as their children.
  * TypeScript programs use the components from the package's main entry point instead.
  */
-export { ArgsOverride, BucketArgs, CapacitySplit, PACKAGE_NAME, Prefixes, RunTaskArgs, TaskNetworkArgs, packageToken } from "./common";
+export { ArgsOverride, BucketArgs, CapacitySplit, PACKAGE_NAME, Prefixes, RunTaskArgs, Sharding, TaskNetworkArgs, TaskSharding, packageToken } from "./common";
 export * from "./kubernetes";
 export * from "./network";
 export * from "./observability";

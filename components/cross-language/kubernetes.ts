@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ControlPlaneLogType, invalid } from "../builders";
 import { ClusterChoice, KubernetesJobs as Jobs } from "../kubernetes-jobs";
-import { ArgsOverride, BucketArgs, override, packageToken, processorBucket } from "./common";
+import { ArgsOverride, BucketArgs, Sharding, override, packageToken, processorBucket } from "./common";
 
 /** How pods get AWS credentials. */
 export enum PodIdentityMode {
@@ -149,6 +149,8 @@ export interface KubernetesJobsArgs extends BucketArgs {
     environment?: Record<string, pulumi.Input<string>>;
     /** Your own job for each file (e.g. ["python3", "/app/job/main.py"]): the container's `args`, run by the image's entry point (the processor runtime). Default: the image's CMD: in our image, none (the built-in summariser). */
     command?: string[];
+    /** Byte-range shards of large files: with `job.shards` (or the CronJob's) above 1, each pod of the Indexed Job takes its range (docs/sharding.md). Default: off. */
+    sharding?: Sharding;
     /** Run once now: a Job created on deploy. Give `job`, `cronJob` or both. Default: no Job. */
     job?: RunOnceJob;
     /** Run on a schedule: a CronJob. Give `job`, `cronJob` or both. Default: no CronJob. */
@@ -190,6 +192,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                 terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
                 environment: args.environment,
                 command: args.command,
+                sharding: args.sharding,
                 job: args.job,
                 cronJob: args.cronJob,
                 transform: {

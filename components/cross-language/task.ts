@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ProcessorTask as Task, ProcessorTaskArgs as TaskArgs } from "../processor-task";
-import { ArgsOverride, BucketArgs, override, packageToken, processorBucket } from "./common";
+import { ArgsOverride, BucketArgs, TaskSharding, override, packageToken, processorBucket, taskSharding } from "./common";
 
 /** The CPU architecture the task runs on. */
 export enum CpuArchitecture {
@@ -46,6 +46,8 @@ export interface TaskSettings extends BucketArgs {
     environment?: Record<string, pulumi.Input<string>>;
     /** Your own job for each file (e.g. ["python3", "/app/job/main.py"]): the container's `command`, run by the image's entry point (the processor runtime). Default: the image's CMD: in our image, none (the built-in summariser). */
     command?: string[];
+    /** Split an upload above `sharding.aboveBytes` into byte-range shards run by tasks of this task definition (docs/sharding.md). Default: off: every file is one task. */
+    sharding?: TaskSharding;
 }
 
 /** The TypeScript ProcessorTask's arguments for the shared settings. */
@@ -63,6 +65,7 @@ export function taskArgs(name: string, args: TaskSettings): TaskArgs {
         logGroupKmsKeyArn: args.logGroupKmsKeyArn,
         environment: args.environment,
         command: args.command,
+        sharding: taskSharding(name, args.sharding),
     };
 }
 

@@ -59,6 +59,8 @@ export interface RecordedCall {
     action: string;
     input: Record<string, any>;
     at: number;
+    /** ReceiveMessage: the client closed the connection before the long poll ended (it gave up waiting). */
+    abandoned?: boolean;
 }
 
 export interface LocalSqs {
@@ -207,7 +209,7 @@ export async function startSqs(): Promise<LocalSqs> {
         };
     };
 
-    const actions: Record<string, (input: Record<string, any>, res: http.ServerResponse) => Promise<unknown> | unknown> = {
+    const actions: Record<string, (input: Record<string, any>, res: http.ServerResponse, call: RecordedCall) => Promise<unknown> | unknown> = {
         SendMessage: (input) => {
             const queue = queueOf(input);
             if (typeof input.MessageBody !== "string" || input.MessageBody === "") {
@@ -222,7 +224,7 @@ export async function startSqs(): Promise<LocalSqs> {
             const all = attributesOf(queue);
             return { Attributes: Object.fromEntries(Object.entries(all).filter(([k]) => names.includes("All") || names.includes(k))) };
         },
-        ReceiveMessage: async (input, res) => {
+        ReceiveMessage: async (input, res, call) => {
             const queue = queueOf(input);
             const max = Number(input.MaxNumberOfMessages ?? 1);
             if (!Number.isInteger(max) || max < 1 || max > 10) {
@@ -240,6 +242,7 @@ export async function startSqs(): Promise<LocalSqs> {
             res.once("close", () => (gone = true));
             for (;;) {
                 if (gone) {
+                    call.abandoned = true;
                     return {};
                 }
                 const got = tryReceive(queue, max, visibility);
@@ -294,12 +297,13 @@ export async function startSqs(): Promise<LocalSqs> {
                     throw new SqsError("InvalidAction", "InvalidAction", `expected POST with content-type application/x-amz-json-1.0, got ${req.method} ${req.headers["content-type"]}`);
                 }
                 const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, any>;
-                calls.push({ action, input, at: Date.now() });
+                const call: RecordedCall = { action, input, at: Date.now() };
+                calls.push(call);
                 const handler = actions[action];
                 if (!handler) {
                     throw new SqsError("InvalidAction", "InvalidAction", `The action ${action || "(none)"} is not valid for this endpoint.`);
                 }
-                reply(200, await handler(input, res));
+                reply(200, await handler(input, res, call));
             } catch (e) {
                 if (e instanceof SqsError) {
                     reply(400, { __type: `com.amazonaws.sqs#${e.code}`, message: e.message }, { "x-amzn-query-error": `${e.queryCode};Sender` });
