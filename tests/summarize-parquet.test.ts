@@ -398,6 +398,38 @@ describe("summarizeParquet: nesting, row groups, codecs", () => {
         }
     });
 
+    it("reads ZSTD, LZ4_RAW and the other codecs DuckDB writes (checked in the footer), to the same summary as uncompressed", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-codecs-"));
+        try {
+            const duckdb = await import("@duckdb/node-api");
+            const instance = await duckdb.DuckDBInstance.create(":memory:");
+            const conn = await instance.connect();
+            const codecs = ["uncompressed", "zstd", "lz4_raw", "snappy", "gzip", "brotli"];
+            for (const codec of codecs) {
+                await conn.run(
+                    `COPY (SELECT range AS i, (range * 0.5)::DOUBLE AS f, 'v' || (range % 97) AS s FROM range(5000)) ` +
+                        `TO '${path.join(dir, `${codec}.parquet`)}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 2048)`,
+                );
+            }
+            conn.closeSync();
+            instance.closeSync();
+            const summaries = new Map<string, unknown>();
+            for (const codec of codecs) {
+                const bytes = fs.readFileSync(path.join(dir, `${codec}.parquet`));
+                const written = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)).row_groups[0].columns[0].meta_data?.codec;
+                assert.equal(written, { lz4_raw: "LZ4_RAW" }[codec] ?? codec.toUpperCase(), `${codec}: the codec DuckDB wrote`);
+                const s = await summarizeParquet(bufferSource(new Uint8Array(bytes)));
+                assert.equal(s.rows, 5000, codec);
+                summaries.set(codec, s.columns);
+            }
+            for (const codec of codecs.slice(1)) {
+                assert.deepEqual(summaries.get(codec), summaries.get("uncompressed"), codec);
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("reports progress after each row group and stops on abort", async () => {
         const bytes = write([{ name: "n", data: Array.from({ length: 300 }, (_, i) => i) }], { rowGroupSize: 100 });
         const progress: number[] = [];
