@@ -116,6 +116,7 @@ describe("the policy packs and their runner as an npm package", function () {
             env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_NO_WARNINGS: "1" },
         });
         assert.equal(run.status, 1, `mandatory violations exit 1: ${run.stderr}`);
+        assert.ok(fs.existsSync(path.join(project, "report.json")), `the command wrote no report.json; its output:\n${run.stdout}\n${run.stderr}`);
         const report = JSON.parse(fs.readFileSync(path.join(project, "report.json"), "utf8")) as { stacks: { stack: string; program: string; findings: Finding[] }[] };
         const here = await runPolicies({ stacks: ["dev"], program: PROGRAM, packConfig: {} });
         assert.deepEqual(

@@ -3,7 +3,9 @@
  * the tarball, and link dependencies from this repository's node_modules into an install.
  */
 import { execFileSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../mocks";
 
@@ -21,10 +23,37 @@ export function manifest(dir: string): Manifest {
     return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Manifest;
 }
 
-/** `npm pack` of a folder into `into`; returns the tarball's path. */
+/**
+ * `npm pack` of a folder into `into`; returns the tarball's path. A package whose prepack compiles into
+ * its own folder and whose postpack cleans it (policy/lib) cannot be packed by two test processes at once:
+ * one's clean would remove the other's files. So packing a folder holds a lock (a directory created
+ * atomically under the temporary directory) that other processes wait for.
+ */
 export function npmPack(dir: string, into: string): string {
-    const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", into], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    return path.join(into, out.trim().split("\n").pop() as string);
+    const lock = path.join(os.tmpdir(), `npm-pack-${createHash("sha256").update(path.resolve(dir)).digest("hex").slice(0, 16)}.lock`);
+    const waitUntil = Date.now() + 300000;
+    for (;;) {
+        try {
+            fs.mkdirSync(lock);
+            break;
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EEXIST" || Date.now() > waitUntil) {
+                throw e;
+            }
+            // A lock left by a killed test process (a pack takes seconds) is taken over.
+            const held = fs.statSync(lock, { throwIfNoEntry: false });
+            if (held !== undefined && Date.now() - held.mtimeMs > 600000) {
+                fs.rmSync(lock, { recursive: true, force: true });
+            }
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        }
+    }
+    try {
+        const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", into], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        return path.join(into, out.trim().split("\n").pop() as string);
+    } finally {
+        fs.rmdirSync(lock);
+    }
 }
 
 /** The files of a tarball, relative to the package, sorted. */
