@@ -245,7 +245,6 @@ class ShardedFile {
         if (!(await createOnce(this.s3, this.config.bucket, this.key(`failed/${index}.${attempt}.json`), error))) {
             return undefined;
         }
-        const { start, end } = shardRange(plan.size, plan.count, index);
         this.deps.log.warn("a shard failed", { shard: index, attempt, maxAttempts: plan.maxAttempts, errorClass: error.class, error: error.message });
         if (attempt < plan.maxAttempts) {
             if (this.deps.launcher === undefined) {
@@ -255,6 +254,12 @@ class ShardedFile {
             }
             return undefined;
         }
+        return this.failFile(plan, index, attempt, error);
+    }
+
+    /** The file's final `failed` status after shard `index` failed its last attempt. */
+    failFile(plan: Plan, index: number, attempt: number, error: StatusError): Promise<StatusDocument> {
+        const { start, end } = shardRange(plan.size, plan.count, index);
         return this.writeFinal(plan, "failed", {
             error: {
                 ...error,
@@ -439,7 +444,17 @@ class ShardedFile {
                     continue;
                 }
                 const attempt = Math.max(0, ...mine.filter((l) => l.marker.kind === "launch").map((l) => l.marker.attempt ?? 0));
-                if (attempt === 0 || mine.some((l) => l.marker.kind === "failed" && l.marker.attempt === attempt)) {
+                if (attempt === 0) {
+                    continue;
+                }
+                if (mine.some((l) => l.marker.kind === "failed" && l.marker.attempt === attempt)) {
+                    // The last attempt failed but the file has no final status (whoever recorded the failure
+                    // stopped before writing it): the watch writes it, so the file never stays `running`.
+                    const error = attempt >= plan.maxAttempts ? await getJson<StatusError>(this.s3, this.config.bucket, this.key(`failed/${i}.${attempt}.json`)).catch(() => undefined) : undefined;
+                    if (error !== undefined) {
+                        this.wroteFinal = true;
+                        return this.failFile(plan, i, attempt, error);
+                    }
                     continue;
                 }
                 const beat = mine.find((l) => l.marker.kind === "running" && l.marker.attempt === attempt)?.etag ?? "";
