@@ -260,11 +260,8 @@ describe("notifier e2e: handler → real HTTP Slack stand-in", function () {
 
     it("timeout (no response): the attempt is aborted and retried", async () => {
         slack.replies.push({ status: 200, body: "ok", delayMs: 3000 });
-        const started = Date.now();
         await make({ timeoutMs: 300 })(snsEvent(fixtureText("ecs-failed-to-start.json")));
-        const took = Date.now() - started;
         assert.equal(slack.received.length, 2);
-        assert.ok(took >= 300, `took ${took} ms: the first attempt waited for its timeout`);
         const retry = logs.find((l) => l.msg === "Slack delivery failed; retrying");
         assert.equal(retry?.reason, "timed out");
     });
