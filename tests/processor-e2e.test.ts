@@ -13,6 +13,7 @@ import { RANGED_MIN_BYTES } from "../app/src/processor/job";
 import { ROOT } from "./mocks";
 import { CREDENTIALS, LocalS3, startProxy, startS3 } from "./support/s3";
 import { summarizeCut } from "./support/summarize-run";
+import { TS_REGISTER } from "./support/ts-process";
 
 const BUCKET = "pipeline";
 const MAIN = path.join(ROOT, "app/src/processor/main.ts");
@@ -24,7 +25,7 @@ interface Run {
 }
 
 function start(env: Record<string, string>): { child: ChildProcess; done: Promise<Run> } {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN], {
+    const child = spawn(process.execPath, [...TS_REGISTER, MAIN], {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? "", AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ...env },
         stdio: ["ignore", "pipe", "pipe"],

@@ -2,6 +2,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { ROOT } from "../mocks";
+import { TS_REGISTER } from "./ts-process";
 
 const DEMO = path.join(ROOT, "app/src/local/demo.ts");
 
@@ -16,7 +17,7 @@ export interface DemoProcess {
 }
 
 export function startDemoProcess(args: string[]): DemoProcess {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", DEMO, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...TS_REGISTER, DEMO, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
     child.stderr!.on("data", (d: Buffer) => (out += d.toString("utf8")));

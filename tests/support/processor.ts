@@ -3,6 +3,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { ROOT } from "../mocks";
 import { CREDENTIALS } from "./s3";
+import { TS_REGISTER } from "./ts-process";
 
 const MAIN = path.join(ROOT, "app/src/processor/main.ts");
 
@@ -21,7 +22,7 @@ export interface RunningProcessor {
 
 /** Starts app/src/processor/main.ts with only PATH, loopback credentials, a region and `env`; `args` are the job's command. */
 export function startProcessor(env: Record<string, string>, args: readonly string[] = []): RunningProcessor {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, ...args], {
+    const child = spawn(process.execPath, [...TS_REGISTER, MAIN, ...args], {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? "", AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ...env },
         stdio: ["ignore", "pipe", "pipe"],

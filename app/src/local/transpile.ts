@@ -4,18 +4,65 @@
  * ts-node would load the TypeScript compiler into every child (hundreds of milliseconds of CPU and
  * tens of MiB each). The output mirrors the repository's layout; bare-specifier imports (the AWS
  * SDK, papaparse, …) resolve through NODE_PATH (childNodePath).
+ *
+ * Each file's JavaScript and relative imports are kept in node_modules/.cache/s3-fargate-pipeline,
+ * keyed by its path, its source and the compiler's version, so a later start (the next `npm run
+ * demo`, the next test) copies instead of compiling and does not load the compiler at all.
  */
 
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as ts from "typescript";
+import type * as TypeScript from "typescript";
 
-const COMPILER_OPTIONS: ts.CompilerOptions = {
-    module: ts.ModuleKind.CommonJS,
-    target: ts.ScriptTarget.ES2022,
-    esModuleInterop: true,
-    sourceMap: false,
-};
+let compiler: typeof TypeScript | undefined;
+
+/** The compiler, loaded on the first file that is not in the cache. */
+function typescript(): typeof TypeScript {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    compiler ??= require("typescript") as typeof TypeScript;
+    return compiler;
+}
+
+interface Transpiled {
+    js: string;
+    /** The module specifiers the source imports by relative path. */
+    imports: string[];
+}
+
+function transpileFile(source: string, file: string): Transpiled {
+    const ts = typescript();
+    const compilerOptions: TypeScript.CompilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false };
+    return {
+        js: ts.transpileModule(source, { compilerOptions, fileName: file }).outputText,
+        imports: ts.preProcessFile(source, true, true).importedFiles.map((i) => i.fileName).filter((f) => f.startsWith(".")),
+    };
+}
+
+/** The compiler's package.json: its version keys the cache, which lives in the node_modules that holds it. */
+const COMPILER_PACKAGE = require.resolve("typescript/package.json");
+const COMPILER_VERSION = (JSON.parse(fs.readFileSync(COMPILER_PACKAGE, "utf8")) as { version: string }).version;
+const CACHE = path.join(path.dirname(path.dirname(COMPILER_PACKAGE)), ".cache", "s3-fargate-pipeline", "transpile");
+
+/** `transpileFile` through the cache; a write is a rename, so concurrent starts never read half an entry. */
+function cachedTranspile(source: string, file: string): Transpiled {
+    const key = crypto.createHash("sha256").update(`${COMPILER_VERSION}\0${file}\0${source}`).digest("hex");
+    const entry = path.join(CACHE, `${key}.json`);
+    try {
+        return JSON.parse(fs.readFileSync(entry, "utf8")) as Transpiled;
+    } catch {
+        const out = transpileFile(source, file);
+        try {
+            fs.mkdirSync(path.dirname(entry), { recursive: true });
+            const partial = `${entry}.${process.pid}.tmp`;
+            fs.writeFileSync(partial, JSON.stringify(out));
+            fs.renameSync(partial, entry);
+        } catch {
+            // A read-only or missing node_modules: compile every time.
+        }
+        return out;
+    }
+}
 
 function resolveRelative(fromFile: string, spec: string): string | undefined {
     const base = path.resolve(path.dirname(fromFile), spec);
@@ -50,11 +97,10 @@ export function transpileTree(root: string, entries: readonly string[], outDir: 
         if (!isTs) {
             fs.writeFileSync(out, source);
         } else {
-            const js = ts.transpileModule(source, { compilerOptions: COMPILER_OPTIONS, fileName: file }).outputText;
+            const { js, imports } = cachedTranspile(source, file);
             fs.writeFileSync(out, js);
-            for (const imported of ts.preProcessFile(source, true, true).importedFiles) {
-                if (!imported.fileName.startsWith(".")) continue;
-                const resolved = resolveRelative(file, imported.fileName);
+            for (const imported of imports) {
+                const resolved = resolveRelative(file, imported);
                 if (resolved !== undefined) queue.push(resolved);
             }
         }

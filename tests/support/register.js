@@ -1,0 +1,63 @@
+/**
+ * Runs the repository's TypeScript in the tests and in every process the tests start, transpiled once.
+ *
+ * `node -r ./tests/support/register.js file.ts` (and mocha's `require`) load `.ts` files as ts-node's
+ * transpile-only mode does (TypeScript's own `transpileModule`, the compiler options of tsconfig.json,
+ * no type checking: `npm run typecheck` does that), with two differences that make a test run cheap:
+ * - the JavaScript is kept in node_modules/.cache/ts-transpile, keyed by the source, its path, the
+ *   options and the compiler's version, so a file is transpiled once for all the processes of a run
+ *   and for later runs, instead of once in every process that loads it;
+ * - the compiler itself is loaded only on a cache miss, so a process whose files are all cached
+ *   starts as fast as plain node.
+ * Source maps are inline and Node's own source-map support is on, so stack traces name .ts lines.
+ * Cache entries are written to a temporary name and renamed, so concurrent processes never read a
+ * partial file.
+ */
+"use strict";
+const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const CACHE = path.join(ROOT, "node_modules", ".cache", "ts-transpile");
+const TS_VERSION = require("typescript/package.json").version;
+// The emit options of tsconfig.json ("strict" makes every module strict, as tsc does).
+const COMPILER_OPTIONS = { module: "commonjs", target: "es2022", esModuleInterop: true, strict: true, inlineSourceMap: true, inlineSources: false };
+const OPTIONS_KEY = JSON.stringify([TS_VERSION, COMPILER_OPTIONS]);
+
+let ts;
+
+function transpile(source, filename) {
+    ts = ts || require("typescript");
+    const { options, errors } = ts.convertCompilerOptionsFromJson(COMPILER_OPTIONS, ROOT);
+    if (errors.length > 0) throw new Error(ts.flattenDiagnosticMessageText(errors[0].messageText, "\n"));
+    const out = ts.transpileModule(source, { compilerOptions: options, fileName: filename, reportDiagnostics: true });
+    const syntax = (out.diagnostics || []).find((d) => d.category === ts.DiagnosticCategory.Error);
+    if (syntax !== undefined) {
+        const { line, character } = syntax.file.getLineAndCharacterOfPosition(syntax.start);
+        throw new SyntaxError(`${filename}:${line + 1}:${character + 1}: ${ts.flattenDiagnosticMessageText(syntax.messageText, "\n")}`);
+    }
+    return out.outputText;
+}
+
+function compile(filename) {
+    const source = fs.readFileSync(filename, "utf8");
+    const key = crypto.createHash("sha256").update(OPTIONS_KEY).update("\0").update(filename).update("\0").update(source).digest("hex");
+    const cached = path.join(CACHE, key.slice(0, 2), `${key.slice(2)}.js`);
+    try {
+        return fs.readFileSync(cached, "utf8");
+    } catch (e) {
+        if (e.code !== "ENOENT") throw e;
+    }
+    const js = transpile(source, filename);
+    fs.mkdirSync(path.dirname(cached), { recursive: true });
+    const partial = `${cached}.${process.pid}.${crypto.randomBytes(4).toString("hex")}`;
+    fs.writeFileSync(partial, js);
+    fs.renameSync(partial, cached);
+    return js;
+}
+
+process.setSourceMapsEnabled(true);
+require.extensions[".ts"] = function loadTypeScript(module, filename) {
+    module._compile(compile(filename), filename);
+};
