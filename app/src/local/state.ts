@@ -33,10 +33,21 @@ interface Owner {
 export function processStartTime(pid: number): string | undefined {
     try {
         const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        // Field 22; the command name (field 2) may hold spaces and parentheses, so count from the last ")".
-        return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+        // Fields 3 (state) and 22 (start time); the command name (field 2) may hold spaces and parentheses, so count from the last ")".
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        // A zombie (Z) or dead (X) process has ended; only its exit status waits to be collected.
+        return fields[0] === "Z" || fields[0] === "X" ? undefined : fields[19];
     } catch {
         return undefined;
+    }
+}
+
+/** Waits (at most `ms`) until the process `pid` that started at `startTime` has ended. */
+function waitUntilEnded(pid: number, startTime: string, ms: number): void {
+    const deadline = Date.now() + ms;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while (processStartTime(pid) === startTime && Date.now() < deadline) {
+        Atomics.wait(pause, 0, 0, 10);
     }
 }
 
@@ -139,6 +150,8 @@ export class PipelineState {
                 const child = JSON.parse(fs.readFileSync(file, "utf8")) as Owner;
                 if (child.startTime !== undefined && child.pid !== process.pid && processStartTime(child.pid) === child.startTime) {
                     process.kill(child.pid, "SIGKILL");
+                    // SIGKILL ends it at its next scheduling; wait for that, so nothing it does overlaps the resumed run.
+                    waitUntilEnded(child.pid, child.startTime, 5000);
                     ended++;
                 }
             } catch {
