@@ -9,7 +9,7 @@
  * dependencies are linked from this repository's (no registry needed); nothing else is there, so a
  * file missing from the package, or a dependency it does not declare, fails. The program is
  * type-checked against the package's declarations (as `pulumi up` does) and run under mocks in a
- * process of its own, with each stack's config: it must create the same resources, with the same
+ * process of its own (its index.ts transpiled as mocha's workers do, tests/support/register.js), with each stack's config: it must create the same resources, with the same
  * inputs, as this repository's program.
  */
 import { strict as assert } from "assert";
@@ -28,6 +28,7 @@ import { ROOT } from "./mocks";
 import { COMPONENTS_PACKAGE, installComponents, packedComponents } from "./support/component-package";
 import { manifest, tarList } from "./support/npm-pack";
 import { PlainResource, ProgramRequest, plainResources } from "./support/program-under-mocks";
+import { TS_REGISTER } from "./support/ts-process";
 
 /** The modules tsconfig.build.json compiles, and those it leaves out of the package (source-tree only). */
 function buildConfig(): { modules: string[]; excluded: string[] } {
@@ -65,7 +66,7 @@ function runInOwnProcess(programDir: string, spec: (typeof URN_STACKS)[number]):
     fs.writeFileSync(path.join(programDir, "request.json"), JSON.stringify(request));
     const child: SpawnSyncReturns<string> = spawnSync(
         process.execPath,
-        ["-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, "support", "program-under-mocks.ts"), path.join(programDir, "request.json")],
+        [...TS_REGISTER, path.join(__dirname, "support", "program-under-mocks.ts"), path.join(programDir, "request.json")],
         { cwd: programDir, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_NO_WARNINGS: "1" } },
     );
     assert.equal(child.status, 0, child.stderr);
@@ -227,9 +228,15 @@ describe("the component library as an npm package", function () {
             assert.equal(fs.realpathSync(path.join(clone, "node_modules", COMPONENTS_PACKAGE)), fs.realpathSync(path.join(clone, "components")));
         });
 
-        it("type-checks, as `pulumi up` does (the project's typescript)", () => {
-            const tsc = spawnSync(process.execPath, [path.join(clone, "node_modules", "typescript", "bin", "tsc"), "-p", clone, "--noEmit"], { encoding: "utf8" });
-            assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+        // `npm run typecheck` (the first step of `npm test`, in CI on a fresh clone) type-checks these files with this
+        // tsconfig.json; what could make the clone differ is where the package name leads, so that is checked here.
+        it("resolves the package name to the library's TypeScript sources, as `pulumi up` type-checks them (the project's typescript)", () => {
+            const config = ts.getParsedCommandLineOfConfigFile(path.join(clone, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) });
+            assert.ok(config && config.errors.length === 0, "tsconfig.json parses");
+            const { resolvedModule } = ts.resolveModuleName(COMPONENTS_PACKAGE, path.join(clone, "index.ts"), config.options, ts.sys);
+            assert.ok(resolvedModule, `${COMPONENTS_PACKAGE} resolves from index.ts`);
+            assert.equal(fs.realpathSync(resolvedModule.resolvedFileName), fs.realpathSync(path.join(clone, "components", "index.ts")));
+            assert.ok(config.fileNames.includes(path.join(clone, "index.ts").split(path.sep).join("/")), "the program's tsconfig.json includes index.ts");
         });
 
         for (const spec of URN_STACKS.filter((s) => s.stack === "dev" || s.stack === "lambda")) {

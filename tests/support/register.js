@@ -4,9 +4,10 @@
  * `node -r ./tests/support/register.js file.ts` (and mocha's `require`) load `.ts` files as ts-node's
  * transpile-only mode does (TypeScript's own `transpileModule`, the compiler options of tsconfig.json,
  * no type checking: `npm run typecheck` does that), with two differences that make a test run cheap:
- * - the JavaScript is kept in node_modules/.cache/ts-transpile, keyed by the source, its path, the
- *   options and the compiler's version, so a file is transpiled once for all the processes of a run
- *   and for later runs, instead of once in every process that loads it;
+ * - the JavaScript is kept in node_modules/.cache/ts-transpile, keyed by the source, its file name,
+ *   the options and the compiler's version, so a file is transpiled once for all the processes of a
+ *   run and for later runs, instead of once in every process that loads it (a copy of a file in a
+ *   temporary folder finds its original's entry: the inline source map names the file relative to itself);
  * - the compiler itself is loaded only on a cache miss, so a process whose files are all cached
  *   starts as fast as plain node.
  * Source maps are inline and Node's own source-map support is on, so stack traces name .ts lines.
@@ -42,7 +43,7 @@ function transpile(source, filename) {
 
 function compile(filename) {
     const source = fs.readFileSync(filename, "utf8");
-    const key = crypto.createHash("sha256").update(OPTIONS_KEY).update("\0").update(filename).update("\0").update(source).digest("hex");
+    const key = crypto.createHash("sha256").update(OPTIONS_KEY).update("\0").update(path.basename(filename)).update("\0").update(source).digest("hex");
     const cached = path.join(CACHE, key.slice(0, 2), `${key.slice(2)}.js`);
     try {
         return fs.readFileSync(cached, "utf8");

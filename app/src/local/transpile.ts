@@ -6,7 +6,7 @@
  * SDK, papaparse, …) resolve through NODE_PATH (childNodePath).
  *
  * Each file's JavaScript and relative imports are kept in node_modules/.cache/s3-fargate-pipeline,
- * keyed by its path, its source and the compiler's version, so a later start (the next `npm run
+ * keyed by its source, its extension and the compiler's version, so a later start (the next `npm run
  * demo`, the next test) copies instead of compiling and does not load the compiler at all.
  */
 
@@ -46,7 +46,7 @@ const CACHE = path.join(path.dirname(path.dirname(COMPILER_PACKAGE)), ".cache", 
 
 /** `transpileFile` through the cache; a write is a rename, so concurrent starts never read half an entry. */
 function cachedTranspile(source: string, file: string): Transpiled {
-    const key = crypto.createHash("sha256").update(`${COMPILER_VERSION}\0${file}\0${source}`).digest("hex");
+    const key = crypto.createHash("sha256").update(`${COMPILER_VERSION}\0${path.extname(file)}\0${source}`).digest("hex");
     const entry = path.join(CACHE, `${key}.json`);
     try {
         return JSON.parse(fs.readFileSync(entry, "utf8")) as Transpiled;
