@@ -24,13 +24,12 @@ export function manifest(dir: string): Manifest {
 }
 
 /**
- * `npm pack` of a folder into `into`; returns the tarball's path. A package whose prepack compiles into
- * its own folder and whose postpack cleans it (policy/lib) cannot be packed by two test processes at once:
- * one's clean would remove the other's files. So packing a folder holds a lock (a directory created
- * atomically under the temporary directory) that other processes wait for.
+ * Runs `fn` holding a lock named `name` (a directory created atomically under the temporary directory),
+ * waiting while another process holds it. A lock left by a killed test process (what it guards takes
+ * seconds) is taken over after ten minutes.
  */
-export function npmPack(dir: string, into: string): string {
-    const lock = path.join(os.tmpdir(), `npm-pack-${createHash("sha256").update(path.resolve(dir)).digest("hex").slice(0, 16)}.lock`);
+export function withLock<T>(name: string, fn: () => T): T {
+    const lock = path.join(os.tmpdir(), `${name}.lock`);
     const waitUntil = Date.now() + 300000;
     for (;;) {
         try {
@@ -40,7 +39,6 @@ export function npmPack(dir: string, into: string): string {
             if ((e as NodeJS.ErrnoException).code !== "EEXIST" || Date.now() > waitUntil) {
                 throw e;
             }
-            // A lock left by a killed test process (a pack takes seconds) is taken over.
             const held = fs.statSync(lock, { throwIfNoEntry: false });
             if (held !== undefined && Date.now() - held.mtimeMs > 600000) {
                 fs.rmSync(lock, { recursive: true, force: true });
@@ -49,11 +47,22 @@ export function npmPack(dir: string, into: string): string {
         }
     }
     try {
-        const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", into], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-        return path.join(into, out.trim().split("\n").pop() as string);
+        return fn();
     } finally {
         fs.rmdirSync(lock);
     }
+}
+
+/**
+ * `npm pack` of a folder into `into`; returns the tarball's path. A package whose prepack compiles into
+ * its own folder and whose postpack cleans it (policy/lib) cannot be packed by two test processes at once:
+ * one's clean would remove the other's files. So packing a folder holds a lock that other processes wait for.
+ */
+export function npmPack(dir: string, into: string): string {
+    return withLock(`npm-pack-${createHash("sha256").update(path.resolve(dir)).digest("hex").slice(0, 16)}`, () => {
+        const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", into], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        return path.join(into, out.trim().split("\n").pop() as string);
+    });
 }
 
 /** The files of a tarball, relative to the package, sorted. */
