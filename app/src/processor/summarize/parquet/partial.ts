@@ -10,7 +10,7 @@
  */
 import type { FileMetaData, RowGroup } from "hyparquet";
 import type { SampleCandidates } from "../columns";
-import { decodeState, encodeState, EncodedColumnState } from "../partial";
+import { b64, checkRange, decodeState, encodeState, EncodedColumnState } from "../partial";
 import { AbortedError, InputError, SummaryOptions } from "../types";
 import { LeafTransfer, leafTransfer, mergeLeaf, MinMaxType } from "./leaf";
 import { RandomAccessSource } from "./source";
@@ -87,8 +87,6 @@ export function rowGroupsInRange(metadata: Pick<FileMetaData, "row_groups">, sta
 }
 
 // ---- encoding ------------------------------------------------------------------------------------------------------
-
-const b64 = (a: Uint8Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 
 export function encodeValue(v: MinMaxType | number | bigint | undefined): EncodedValue {
     if (v === undefined) {
@@ -168,18 +166,12 @@ export function decodeLeaf(e: EncodedLeaf): LeafTransfer {
 
 // ---- shard and merge -----------------------------------------------------------------------------------------------
 
-function checkRange(size: number, start: number, end: number): void {
-    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > size) {
-        throw new RangeError(`a range must be whole bytes with 0 <= start <= end <= ${size} (the file's size), got [${start}, ${end})`);
-    }
-}
-
 /**
  * Summarises the row groups of a Parquet file that start in [range.start, range.end) into a partial (see the file
  * comment). Reads the footer, then those row groups' column chunks; bad Parquet fails as summarizeParquet does.
  */
 export async function summarizeParquetPartial(source: RandomAccessSource, range: { start: number; end: number }, options: SummaryOptions = {}, signal?: AbortSignal): Promise<ParquetPartial> {
-    checkRange(source.size, range.start, range.end);
+    checkRange(source.size, { start: range.start, end: range.end });
     const { metadata } = await readFooter(source);
     const state = createState(metadata, source.size, options);
     const rowGroups = rowGroupsInRange(metadata, range.start, range.end);
