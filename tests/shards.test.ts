@@ -351,6 +351,42 @@ describe("byte-range shards on the local pipeline", function () {
         }
     });
 
+    it("the coordinator stopped (Spot) and then a shard killed without a word: a shard still running takes the watch over when it finishes, runs the dead shard again, and the file succeeds", async () => {
+        const file = totalsFile(8000);
+        const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "3000", RANGE_TOTALS_SLOW: "0.1,2.1", RANGE_TOTALS_SLOW_MS: "30000" };
+        const events: PipelineEvent[] = [];
+        const logs: Record<string, unknown>[] = [];
+        const pipeline = await LocalPipeline.start({ concurrency: 1, runner: "process", command: RANGE_COMMAND, environment: env, onEvent: (e) => events.push(e), onLog: (_k, l) => logs.push(l) });
+        try {
+            await pipeline.upload("uploads/orphan.csv", file.text);
+            const commandOf = (shard: number) => logs.find((l) => l.msg === "command started" && l.shard === shard && l.attempt === 1);
+            await until(() => commandOf(0) !== undefined && commandOf(2) !== undefined, "shards 0 and 2 running their commands");
+            await until(() => events.filter((e) => e.type === "shard-exited").length === 2, "shards 1 and 3 done");
+            const shardPids = new Set(events.flatMap((e) => (e.type === "shard-started" && e.pid !== undefined ? [e.pid] : [])));
+            const [coordinator] = fs.readdirSync(path.join(pipeline.dataDir, "state", "children")).map(Number).filter((pid) => !shardPids.has(pid));
+            // The coordinator's task is interrupted (it starts shard 0 again as a task and stops watching) …
+            process.kill(coordinator, "SIGTERM");
+            // … and shard 2's task dies without a word: only a watcher can notice it.
+            const shard2 = events.find((e) => e.type === "shard-started" && e.shard === 2 && e.attempt === 1) as Extract<PipelineEvent, { type: "shard-started" }>;
+            process.kill(shard2.pid as number, "SIGKILL");
+            process.kill(-(commandOf(2)?.pid as number), "SIGKILL");
+            await pipeline.waitIdle();
+            assert.ok(!events.some((e) => e.type === "requeued"), "no event ran again: the shards recovered on their own");
+            const takeover = logs.filter((l) => l.msg === "no heartbeat from the shards' watcher: this shard takes the watch over");
+            assert.deepEqual(takeover.map((l) => [l.shard, l.attempt, l.generation]), [[0, 2, 1]], "shard 0's new task took the watch over, once");
+            assert.deepEqual(
+                events.filter((e) => e.type === "shard-started").map((e) => `${(e as { shard: number }).shard}.${(e as { attempt: number }).attempt}`).sort(),
+                ["0.2", "1.1", "2.1", "2.2", "3.1"],
+            );
+            const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/orphan.csv.json");
+            assert.deepEqual([status?.state, status?.shards?.done, status?.shards?.failed], ["succeeded", 4, 2]);
+            assert.deepEqual(await readJson(pipeline.s3.client, pipeline.bucket, "processed/orphan.csv/totals.json"), { rows: file.rows, sum: file.sum });
+            assert.deepEqual(await listKeys(pipeline, "partials/"), []);
+        } finally {
+            await pipeline.stop();
+        }
+    });
+
     it("a shard that fails every attempt fails the file after SHARD_MAX_ATTEMPTS, naming the shard and the reason", async () => {
         const file = totalsFile(4000);
         const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_MAX_ATTEMPTS: "2", RANGE_TOTALS_FAIL: "1" };
