@@ -211,4 +211,43 @@ describe("Parquet shards on the local pipeline", function () {
         assert.equal(JSON.parse(whole.summaries["two.parquet"]).parquet.rowGroups, 2, "fewer row groups than shards");
         assert.deepEqual(sharded.partials, []);
     });
+
+    it("a Parquet shard killed as it starts is noticed by its heartbeat and run again; the summary is still the unsharded one", async () => {
+        const bytes = write(variedColumns(8000), { rowGroupSize: 500 });
+        const events: PipelineEvent[] = [];
+        let killed: number | undefined;
+        const environment = { SHARD_ABOVE_BYTES: "20000", SHARD_BYTES: String(Math.ceil(bytes.length / 4)), SHARD_MAX: "4", SHARD_STALE_MS: "3000" };
+        const pipeline = await LocalPipeline.start({
+            concurrency: 1,
+            environment,
+            onEvent: (e) => {
+                events.push(e);
+                // Shard 2's first task dies before it reads a byte: no word, no heartbeat.
+                if (e.type === "shard-started" && e.shard === 2 && e.attempt === 1 && e.pid !== undefined) {
+                    killed = e.pid;
+                    process.kill(e.pid, "SIGKILL");
+                }
+            },
+        });
+        try {
+            await pipeline.upload("uploads/killed.parquet", bytes);
+            await pipeline.waitIdle();
+            assert.ok(killed !== undefined, "shard 2 was started and killed");
+            const summary = await readJson<Record<string, unknown>>(pipeline.s3.client, pipeline.bucket, "processed/killed.parquet.summary.json");
+            assert.ok(summary, "no summary");
+            delete summary.generatedAt;
+            delete summary.source;
+            assert.equal(text(summary), text(await summarizeParquet(bufferSource(bytes))));
+            const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/killed.parquet.json");
+            assert.equal(status?.state, "succeeded", JSON.stringify(status?.error));
+            assert.deepEqual([status?.shards?.total, status?.shards?.done], [4, 4]);
+            assert.ok((status?.shards?.failed ?? 0) >= 1);
+            const shard2 = events.filter((e) => e.type === "shard-exited" && e.shard === 2) as Extract<PipelineEvent, { type: "shard-exited" }>[];
+            assert.deepEqual([shard2[0]?.attempt, shard2[0]?.signal], [1, "SIGKILL"]);
+            assert.ok(shard2.some((e) => e.attempt > 1 && e.exitCode === 0), JSON.stringify(shard2));
+            assert.deepEqual(await listKeys(pipeline, "partials/"), []);
+        } finally {
+            await pipeline.stop();
+        }
+    });
 });
