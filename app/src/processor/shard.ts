@@ -58,7 +58,7 @@ import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
 import { Logger } from "./log";
 import { ContractError, JobReport, listOutputs, uploadOutputs } from "./outputs";
 import { ShardLauncher } from "./launcher";
-import { createOnce, deletePrefix, getJson, listMarkers, putJson, replaceIfUnchanged } from "./shard-store";
+import { createOnce, deletePrefix, getJson, getJsonTagged, listMarkers, putJson, replaceIfUnchanged } from "./shard-store";
 import { StatusDocument, StatusError, statusKey } from "./status";
 import { AbortedError } from "./summarize/types";
 import { Workspace, createWorkspace, removeWorkspace } from "./workspace";
@@ -594,7 +594,10 @@ class ShardedFile {
     /** Watches as generation `generation`, won by this shard task in standBy, until the file's final status. */
     private async takeOver(plan: Plan, generation: number, log: Logger): Promise<ShardOutcome> {
         log.warn("no heartbeat from the shards' watcher: this shard takes the watch over", { generation, staleMs: this.config.shard.staleMs });
-        const final = await this.watch(plan, undefined, new AbortController().signal, generation);
+        // Progress goes on into the status, replacing only the running status read here (If-Match).
+        const current = await getJsonTagged<StatusDocument>(this.s3, this.config.bucket, this.statusAt).catch(() => undefined);
+        const statusEtag = current?.value.state === "running" && current.value.etag === plan.etag ? current.etag : undefined;
+        const final = await this.watch(plan, statusEtag, new AbortController().signal, generation);
         if (final !== undefined) {
             // The merge deletes the partials once; this lease and the first beat may have been written after
             // that (the run ended while this task took over): remove them, so nothing is left behind.
