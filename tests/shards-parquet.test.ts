@@ -10,6 +10,8 @@ import { parquetMetadata } from "hyparquet";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer/src/types";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { startProcessor } from "./support/processor";
+import { startS3 } from "./support/s3";
 import { LocalPipeline, PipelineEvent } from "../app/src/local/pipeline";
 import { readJson } from "../app/src/processor/s3";
 import { shardRange } from "../app/src/processor/shard";
@@ -248,6 +250,39 @@ describe("Parquet shards on the local pipeline", function () {
             assert.deepEqual(await listKeys(pipeline, "partials/"), []);
         } finally {
             await pipeline.stop();
+        }
+    });
+});
+
+describe("Parquet shards in a Kubernetes Indexed Job (batch mode, JOB_COMPLETION_INDEX)", function () {
+    this.timeout(300000);
+
+    it("four pods take the row groups of their byte ranges; the last merges the summary one task writes", async () => {
+        const s3 = await startS3();
+        try {
+            await s3.createBucket("indexed-parquet");
+            const bytes = write(variedColumns(6000), { rowGroupSize: 500 });
+            await s3.put("indexed-parquet", "uploads/big.parquet", bytes);
+            const env = (i: number) => ({
+                PROCESSOR_MODE: "batch",
+                S3_BUCKET: "indexed-parquet",
+                S3_ENDPOINT: s3.endpoint,
+                BATCH_SHARD_COUNT: "4",
+                JOB_COMPLETION_INDEX: String(i),
+                SHARD_ABOVE_BYTES: "10000",
+                SHARD_BYTES: String(Math.ceil(bytes.length / 4)),
+            });
+            const runs = await Promise.all([0, 1, 2, 3].map((i) => startProcessor(env(i)).done));
+            assert.deepEqual(runs.map((r) => r.code), [0, 0, 0, 0], runs.map((r) => r.stderr).join("\n"));
+            const summary = JSON.parse((await s3.get("indexed-parquet", "processed/big.parquet.summary.json")) as string) as Record<string, unknown>;
+            delete summary.generatedAt;
+            delete summary.source;
+            assert.equal(text(summary), text(await summarizeParquet(bufferSource(bytes))));
+            assert.equal(runs.flatMap((r) => r.logs).filter((l) => l.msg === "every shard is done: merging").length, 1, "one pod merged");
+            const left = await s3.client.send(new ListObjectsV2Command({ Bucket: "indexed-parquet", Prefix: "partials/" }));
+            assert.equal(left.KeyCount ?? 0, 0);
+        } finally {
+            await s3.close();
         }
     });
 });
