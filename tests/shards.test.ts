@@ -7,6 +7,7 @@ import { strict as assert } from "assert";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import * as path from "path";
+import * as zlib from "zlib";
 import { LocalPipeline, PipelineEvent } from "../app/src/local/pipeline";
 import { readJson } from "../app/src/processor/s3";
 import { readShardConfig } from "../app/src/processor/config";
@@ -249,6 +250,25 @@ describe("byte-range shards on the local pipeline", function () {
         }
         assert.ok((whole.summaries["mixed.csv"].badRows as { count: number }).count >= 6, "bad rows in several shards");
         assert.deepEqual(sharded.partials, []);
+    });
+
+    it("a gzip upload whose name does not say so is one stream: the first shard summarises it whole, and the summary is the one a task writes", async () => {
+        const gz = zlib.gzipSync(Buffer.from(mixedCsv(6000)));
+        const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: String(Math.ceil(gz.length / 4)) };
+        await withPipeline(env, undefined, async (pipeline, events) => {
+            await pipeline.upload("uploads/packed.csv", gz);
+            await pipeline.waitIdle();
+            const summary = await readJson<Summary>(pipeline.s3.client, pipeline.bucket, "processed/packed.csv.summary.json");
+            assert.ok(summary, "no summary");
+            delete summary.generatedAt;
+            delete summary.source;
+            assert.equal(summary.compression, "gzip");
+            assert.equal(JSON.stringify(summary), JSON.stringify(await summarizeStream(Readable.from([gz]))));
+            const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/packed.csv.json");
+            assert.deepEqual([status?.state, status?.shards?.total, status?.shards?.done, status?.shards?.failed], ["succeeded", 4, 4, 0]);
+            assert.equal(events.filter((e) => e.type === "shard-started").length, 3);
+            assert.deepEqual(await listKeys(pipeline, "partials/"), []);
+        });
     });
 
     it("a range command split into 4 shards gives the unsharded result, one status with the shards, and no partials left", async () => {

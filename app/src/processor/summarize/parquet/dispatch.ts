@@ -54,8 +54,3 @@ export async function isParquetInput(head: Uint8Array, name: string, source: Ran
     }
     return source.size >= 8 && isParquetMagic(await source.read(source.size - 4, source.size));
 }
-
-/** Whether an input read at random is Parquet (isParquetInput, from a read of its first 4 bytes). */
-export async function isParquetSource(source: RandomAccessSource, name: string): Promise<boolean> {
-    return isParquetInput(await source.read(0, Math.min(4, source.size)), name, source);
-}
