@@ -407,7 +407,7 @@ describe("byte-range shards on the local pipeline", function () {
         }
     }
 
-    const takeoverEnv = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "3000", RANGE_TOTALS_SLOW_MS: "30000" };
+    const takeoverEnv = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "5000", RANGE_TOTALS_SLOW_MS: "30000" };
     const tookOver = (logs: Record<string, unknown>[]) => logs.filter((l) => l.msg === "no heartbeat from the shards' watcher: this shard takes the watch over").map((l) => [l.shard, l.attempt, l.generation]);
     const started = (events: PipelineEvent[]) => events.filter((e) => e.type === "shard-started").map((e) => `${(e as { shard: number }).shard}.${(e as { attempt: number }).attempt}`).sort();
 
@@ -429,7 +429,7 @@ describe("byte-range shards on the local pipeline", function () {
         assert.deepEqual(started(run.events), ["0.2", "1.1", "2.1", "2.2", "3.1"]);
         assert.equal(run.status?.state, "failed");
         assert.equal(run.status?.error?.class, "ShardFailed:ShardLost");
-        assert.match(run.status?.error?.message ?? "", /^shard 2 of 4 \(bytes \d+–\d+\) failed 2 times; the last: no heartbeat for 3000 ms/);
+        assert.match(run.status?.error?.message ?? "", /^shard 2 of 4 \(bytes \d+–\d+\) failed 2 times; the last: no heartbeat for 5000 ms/);
         assert.equal(run.totals, undefined, "no output");
         const watcher = run.events.find((e) => e.type === "shard-exited" && e.shard === 0 && e.attempt === 2) as Extract<PipelineEvent, { type: "shard-exited" }> | undefined;
         assert.notEqual(watcher?.exitCode, 0, "the task that failed the file exits non-zero, so the task-stopped alert names it");
