@@ -17,6 +17,8 @@ import { readJson } from "../app/src/processor/s3";
 import { shardRange } from "../app/src/processor/shard";
 import type { StatusDocument } from "../app/src/processor/status";
 import { bufferSource, summarizeParquet } from "../app/src/processor/summarize/parquet";
+import { summarizeRowGroupsInWorkers } from "../app/src/processor/summarize/parquet/parallel";
+import { createState, readFooter } from "../app/src/processor/summarize/parquet/summarize";
 import {
     decodeValue,
     encodeValue,
@@ -57,11 +59,11 @@ function variedColumns(n: number): ColumnSource[] {
 const text = (v: unknown): string => JSON.stringify(v, null, 2);
 
 /** Every shard of `count` summarises its range; the partials go through JSON, as they are stored, and are merged. */
-async function shardedSummary(bytes: Uint8Array, count: number): Promise<{ merged: unknown; partials: ParquetPartial[] }> {
+async function shardedSummary(bytes: Uint8Array, count: number, parallelism = 1): Promise<{ merged: unknown; partials: ParquetPartial[] }> {
     const source = bufferSource(bytes);
     const partials: ParquetPartial[] = [];
     for (let i = 0; i < count; i++) {
-        const p = await summarizeParquetPartial(source, shardRange(bytes.length, count, i));
+        const p = await summarizeParquetPartial(source, shardRange(bytes.length, count, i), { parallelism });
         partials.push(JSON.parse(JSON.stringify(p)) as ParquetPartial);
     }
     return { merged: await mergeParquetPartials(source, partials), partials };
@@ -130,6 +132,23 @@ describe("Parquet shards: partials merge into the one summary", function () {
             assert.ok(empties > 0, "some shards held no row group");
         });
     }
+
+    it("shards with worker threads (SUMMARY_PARALLELISM) give the same partials' merge", async () => {
+        const bytes = write(variedColumns(3000), { rowGroupSize: 200 });
+        const whole = text(await summarizeParquet(bufferSource(bytes)));
+        for (const count of [1, 3]) {
+            const { merged, partials } = await shardedSummary(bytes, count, 3);
+            assert.equal(text(merged), whole, `${count} shards on 3 threads each`);
+            assert.ok(partials.every((p) => p.rowGroups.length > 1), "each shard had row groups for several threads");
+        }
+        await assert.rejects(summarizeParquetPartial(bufferSource(bytes), { start: 0, end: 10 }, { parallelism: 0 }), { message: "parallelism must be an integer >= 1" });
+        // The threads did the work (not the one-thread fallback), on just the row groups asked for, samples handed back in order.
+        const source = bufferSource(bytes);
+        const state = createState((await readFooter(source)).metadata, bytes.length);
+        const handed: number[] = [];
+        assert.equal(await summarizeRowGroupsInWorkers(state, source, 2, undefined, undefined, undefined, { rowGroups: [1, 3, 4], onSamples: (r) => handed.push(r) }), true);
+        assert.deepEqual([handed, state.rows], [[1, 3, 4], 600]);
+    });
 
     it("a file with one row group, or none, in 4 shards", async () => {
         for (const rows of [50, 0]) {

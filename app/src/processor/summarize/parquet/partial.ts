@@ -13,6 +13,7 @@ import type { SampleCandidates } from "../columns";
 import { b64, checkRange, decodeState, encodeState, EncodedColumnState } from "../partial";
 import { AbortedError, InputError, SummaryOptions } from "../types";
 import { LeafTransfer, leafTransfer, mergeLeaf, MinMaxType } from "./leaf";
+import { summarizeRowGroupsInWorkers } from "./parallel";
 import { RandomAccessSource } from "./source";
 import { createState, finishState, ParquetFileSummary, readFooter, summarizeRowGroup } from "./summarize";
 
@@ -176,7 +177,14 @@ export async function summarizeParquetPartial(source: RandomAccessSource, range:
     const state = createState(metadata, source.size, options);
     const rowGroups = rowGroupsInRange(metadata, range.start, range.end);
     const samples: (SampleCandidates | null)[][] = [];
-    for (const r of rowGroups) {
+    const threads = options.parallelism ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) {
+        throw new RangeError("parallelism must be an integer >= 1");
+    }
+    // With parallelism, the range's row groups go to worker threads, as a whole file's do (parallel.ts).
+    const keep = (_r: number, candidates: (SampleCandidates | undefined)[]) => samples.push(candidates.map((c) => c ?? null));
+    const parallel = threads > 1 && rowGroups.length > 1 && (await summarizeRowGroupsInWorkers(state, source, threads, options.sampleSize, signal, undefined, { rowGroups, onSamples: keep }));
+    for (const r of parallel ? [] : rowGroups) {
         if (signal?.aborted) {
             throw new AbortedError();
         }
