@@ -261,7 +261,7 @@ export class LambdaTrigger extends pulumi.ComponentResource {
         const rolePolicy = new aws.iam.RolePolicy(...transformed(args.transform?.rolePolicy, `${name}-policy`, {
             role: this.role.id,
             policy: pulumi
-                .all([this.logGroup.arn, args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn, this.deadLetterQueue.arn])
+                .all([this.logGroup.arn, args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRoleArn, args.task.taskRoleArn, this.deadLetterQueue.arn])
                 .apply(([logGroupArn, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn]) =>
                     JSON.stringify(triggerRolePolicy({ logGroupArn, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn })),
                 ),

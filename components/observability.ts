@@ -44,7 +44,7 @@ export interface ObservabilityArgs {
     /** The cluster tasks run on (a ProcessingCluster fits). */
     cluster: { clusterName: pulumi.Input<string>; clusterArn: pulumi.Input<string> };
     /** The task to watch (a ProcessorTask fits). */
-    task: { family: string; containerName: string; logGroup: { name: pulumi.Input<string>; arn: pulumi.Input<string> } };
+    task: { family: string; containerName: string; logGroupName: pulumi.Input<string> };
     /**
      * The upload rule and its dead-letter queue (an UploadTrigger fits): alarms on its delivery failures and dead
      * letters. `false` when uploads do not start tasks through an EventBridge rule (LambdaTrigger, QueueWorkerService
@@ -224,7 +224,7 @@ export class Observability extends pulumi.ComponentResource {
         for (const q of LOG_INSIGHTS_QUERIES) {
             new aws.cloudwatch.QueryDefinition(...transformed(t.queryDefinition, `${name}-${q.name}`, {
                 name: `${pulumi.getProject()}/${pulumi.getStack()}/${q.name}`,
-                logGroupNames: [args.task.logGroup.name],
+                logGroupNames: [args.task.logGroupName],
                 queryString: q.query,
             }, parent));
         }
@@ -279,7 +279,7 @@ export class Observability extends pulumi.ComponentResource {
                 variables: {
                     SLACK_WEBHOOK_SECRET_ARN: secret.arn,
                     SLACK_CHANNEL_LABEL: slack.channelLabel ?? "",
-                    LOG_GROUP_NAME: args.task.logGroup.name,
+                    LOG_GROUP_NAME: args.task.logGroupName,
                     LOG_STREAM_PREFIX: args.task.containerName,
                 },
             },

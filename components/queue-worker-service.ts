@@ -20,6 +20,7 @@ import {
     workerEnvironment,
     workerQueuePolicy,
 } from "./builders/queue-worker";
+import { existingRoleArn } from "./existing";
 import { typeToken } from "./names";
 import { ProcessingCluster } from "./processing-cluster";
 import { ProcessorTask, ProcessorTaskArgs } from "./processor-task";
@@ -71,7 +72,12 @@ export interface QueueWorkerServiceArgs {
     /**
      * The worker's task: a ProcessorTask of its own, run in worker mode. Pass the main task's image
      * (`image: mainTask.imageUri`) so the image is built once. `environment` may not set the worker's
-     * own variables (PROCESSOR_MODE, SQS_QUEUE_URL, S3_BUCKET, MAX_MESSAGES).
+     * own variables (PROCESSOR_MODE, SQS_QUEUE_URL, S3_BUCKET, MAX_MESSAGES). Its `executionRole`,
+     * `taskRole` and `logGroup` take `{ existing }` as ProcessorTask's do; with `taskRole: { existing }` the
+     * queue policy is not attached either, so that role must also allow `sqs:ReceiveMessage`,
+     * `sqs:DeleteMessage`, `sqs:ChangeMessageVisibility` and `sqs:GetQueueAttributes` on the work queue (and
+     * `kms:Decrypt` on `kmsKeyArn`, via SQS), and `transform.queueAccessPolicy` cannot be given. Scaling
+     * creates no role: Application Auto Scaling uses its service-linked role for ECS.
      * @example { bucket, image: mainTask.imageUri, cpu: 1024, memory: 2048 }
      */
     task: ProcessorTaskArgs;
@@ -207,11 +213,42 @@ export class QueueWorkerService extends pulumi.ComponentResource {
 
     constructor(name: string, args: QueueWorkerServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("compute", "QueueWorkerService"), name, {}, opts);
-        const field = (f: string) => `${name}.${f}`;
+        const s = this.settle(name, args);
+        this.visibilityTimeoutSeconds = s.visibilityTimeoutSeconds;
+        this.minTasks = s.range.minTasks;
+        this.maxTasks = s.range.maxTasks;
+        this.serviceName = s.serviceName;
 
-        // Validate and normalise once.
+        ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = this.createQueues(name, args, s.maxReceiveCount, s.retention));
+        this.queueUrl = this.queue.url;
+        this.queueArn = this.queue.arn;
+        this.queueName = this.queue.name;
+        this.deadLetterQueueUrl = this.deadLetterQueue.url;
+        this.deadLetterQueueArn = this.deadLetterQueue.arn;
+        this.feedRule = s.feedBucket === undefined ? undefined : this.createFeedRule(name, s.feedBucket, s.suffixes, args);
+        this.createQueuePolicyAndFeed(name, args);
+        this.task = this.createTask(name, args, s.messagesPerPoll);
+        const queueAccess = this.task.taskRole === undefined ? undefined : this.grantQueueAccess(name, args, this.task.taskRole);
+        this.service = this.createService(name, args, s.strategy, s.platformVersion, queueAccess);
+        ({ target: this.scalingTarget, policy: this.scalingPolicy } = this.createScaling(name, args, s.target));
+        if (s.oldestAge !== undefined) {
+            this.createAlarms(name, args, s.oldestAge, s.maxReceiveCount);
+        }
+
+        this.registerOutputs({
+            queueUrl: this.queueUrl,
+            queueArn: this.queueArn,
+            deadLetterQueueUrl: this.deadLetterQueueUrl,
+            serviceName: this.serviceName,
+            taskDefinitionArn: this.task.taskDefinitionArn,
+        });
+    }
+
+    /** Validates the arguments (errors name `<name>.<field>`) and applies the defaults, once. */
+    private settle(name: string, args: QueueWorkerServiceArgs) {
+        const field = (f: string) => `${name}.${f}`;
         const maxJobSeconds = args.maxJobSeconds ?? 900;
-        this.visibilityTimeoutSeconds = queueVisibilityTimeout(maxJobSeconds, args.visibilityTimeoutSeconds, {
+        const visibilityTimeoutSeconds = queueVisibilityTimeout(maxJobSeconds, args.visibilityTimeoutSeconds, {
             maxJobSeconds: field("maxJobSeconds"),
             visibilityTimeoutSeconds: field("visibilityTimeoutSeconds"),
         });
@@ -219,8 +256,6 @@ export class QueueWorkerService extends pulumi.ComponentResource {
         const retention = requireIntegerInRange(field("messageRetentionSeconds"), args.messageRetentionSeconds ?? 345600, 60, MAX_RETENTION_SECONDS);
         const messagesPerPoll = requireIntegerInRange(field("messagesPerPoll"), args.messagesPerPoll ?? 1, 1, 10);
         const range = validateTaskRange(args.minTasks ?? 0, args.maxTasks ?? 10, { minTasks: field("minTasks"), maxTasks: field("maxTasks") });
-        this.minTasks = range.minTasks;
-        this.maxTasks = range.maxTasks;
         const target = requireIntegerInRange(field("backlogPerTaskTarget"), args.backlogPerTaskTarget ?? 5, 1, 10000);
         const knownProviders = args.cluster instanceof ProcessingCluster ? PROCESSING_CLUSTER_PROVIDERS : args.cluster.capacityProviders;
         const strategy = workerCapacityStrategy(args.capacity, knownProviders, {
@@ -229,7 +264,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
             fargateSpotWeight: field("capacity.fargateSpotWeight"),
         });
         const platformVersion = args.platformVersion === undefined ? undefined : validatePlatformVersion(args.platformVersion, field("platformVersion"));
-        this.serviceName = validateServiceName(args.serviceName ?? defaultServiceName(name), field("serviceName"));
+        const serviceName = validateServiceName(args.serviceName ?? defaultServiceName(name), field("serviceName"));
         const feed = args.feed ?? false;
         const suffixes = feed === false ? [] : validateSuffixes(feed.keySuffixes ?? [], field("feed.keySuffixes"));
         const feedBucket = feed === false ? undefined : (feed.bucket ?? args.task.bucket);
@@ -248,17 +283,29 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                 invalid(field(`task.environment.${reserved}`), typeof value === "string" ? value : "<output>", "is set by the queue worker", "choose another variable name");
             }
         }
+        // A task role of the user's gets no queue policy from us either.
+        existingRoleArn(
+            field("task.taskRole"),
+            args.task.taskRole,
+            {
+                [field("transform.queueAccessPolicy")]: args.transform?.queueAccessPolicy,
+                [field("task.transform.taskRole")]: args.task.transform?.taskRole,
+                [field("task.transform.taskPolicy")]: args.task.transform?.taskPolicy,
+            },
+            "the processor reads and writes S3 and consumes the queue with this role",
+        );
+        return { visibilityTimeoutSeconds, maxReceiveCount, retention, messagesPerPoll, range, target, strategy, platformVersion, serviceName, suffixes, feedBucket, oldestAge };
+    }
 
+    /** The work queue and its dead-letter queue (encrypted, TLS only, redrive both ways). */
+    private createQueues(name: string, args: QueueWorkerServiceArgs, maxReceiveCount: number, retention: number): { queue: aws.sqs.Queue; deadLetterQueue: aws.sqs.Queue } {
         const parent = { parent: this };
-        const region = aws.getRegionOutput({}, parent).region;
-
-        // Queues.
-        this.deadLetterQueue = new aws.sqs.Queue(
+        const deadLetterQueue = new aws.sqs.Queue(
             `${name}-dlq`,
             applyTransform<aws.sqs.QueueArgs>({ ...this.encryption(args.kmsKeyArn), messageRetentionSeconds: MAX_RETENTION_SECONDS }, args.transform?.deadLetterQueue),
             parent,
         );
-        this.queue = new aws.sqs.Queue(
+        const queue = new aws.sqs.Queue(
             `${name}-queue`,
             applyTransform<aws.sqs.QueueArgs>(
                 {
@@ -266,29 +313,26 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                     visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
                     receiveWaitTimeSeconds: RECEIVE_WAIT_SECONDS,
                     messageRetentionSeconds: retention,
-                    redrivePolicy: this.deadLetterQueue.arn.apply((arn) => JSON.stringify(redrivePolicy(arn, maxReceiveCount))),
+                    redrivePolicy: deadLetterQueue.arn.apply((arn) => JSON.stringify(redrivePolicy(arn, maxReceiveCount))),
                 },
                 args.transform?.queue,
             ),
             parent,
         );
-        this.queueUrl = this.queue.url;
-        this.queueArn = this.queue.arn;
-        this.queueName = this.queue.name;
-        this.deadLetterQueueUrl = this.deadLetterQueue.url;
-        this.deadLetterQueueArn = this.deadLetterQueue.arn;
         // A resource of its own: the dead-letter queue naming the work queue, which names it, would be a cycle.
         new aws.sqs.RedriveAllowPolicy(...transformed(args.transform?.deadLetterQueueRedriveAllowPolicy, `${name}-dlq-redrive-allow`, {
-            queueUrl: this.deadLetterQueue.url,
-            redriveAllowPolicy: this.queue.arn.apply((arn) => JSON.stringify(redriveAllowPolicy(arn))),
+            queueUrl: deadLetterQueue.url,
+            redriveAllowPolicy: queue.arn.apply((arn) => JSON.stringify(redriveAllowPolicy(arn))),
         }, parent));
         new aws.sqs.QueuePolicy(...transformed(args.transform?.deadLetterQueuePolicy, `${name}-dlq-policy`, {
-            queueUrl: this.deadLetterQueue.url,
-            policy: this.deadLetterQueue.arn.apply((arn) => JSON.stringify(deadLetterTlsPolicy(arn))),
+            queueUrl: deadLetterQueue.url,
+            policy: deadLetterQueue.arn.apply((arn) => JSON.stringify(deadLetterTlsPolicy(arn))),
         }, parent));
+        return { queue, deadLetterQueue };
+    }
 
-        // Optional feed, and the work queue's policy (which names the feed's rule).
-        this.feedRule = feedBucket === undefined ? undefined : this.createFeedRule(name, feedBucket, suffixes, args);
+    /** The work queue's policy (which names the feed's rule), then the feed's target, which needs it. */
+    private createQueuePolicyAndFeed(name: string, args: QueueWorkerServiceArgs): void {
         const queuePolicy = new aws.sqs.QueuePolicy(
             `${name}-queue-policy`,
             applyTransform<aws.sqs.QueuePolicyArgs>(
@@ -300,7 +344,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                 },
                 args.transform?.queuePolicy,
             ),
-            parent,
+            { parent: this },
         );
         if (this.feedRule !== undefined) {
             new aws.cloudwatch.EventTarget(
@@ -310,9 +354,11 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [queuePolicy] },
             );
         }
+    }
 
-        // The worker's task and its queue permissions.
-        this.task = new ProcessorTask(
+    /** The worker's ProcessorTask, in worker mode on this queue. */
+    private createTask(name: string, args: QueueWorkerServiceArgs, messagesPerPoll: number): ProcessorTask {
+        return new ProcessorTask(
             `${name}-processor`,
             {
                 ...args.task,
@@ -321,28 +367,19 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                     ...workerEnvironment<pulumi.Input<string>>({ queueUrl: this.queue.url, bucketName: args.task.bucket.bucketName, messagesPerPoll }),
                 },
             },
-            parent,
+            { parent: this },
         );
-        const queueAccess = new aws.iam.RolePolicy(...transformed(args.transform?.queueAccessPolicy, `${name}-queue-access`, {
-            role: this.task.taskRole.id,
+    }
+
+    /** The task role's right to consume the queue (and decrypt its messages under a customer managed key). */
+    private grantQueueAccess(name: string, args: QueueWorkerServiceArgs, taskRole: aws.iam.Role): aws.iam.RolePolicy {
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        return new aws.iam.RolePolicy(...transformed(args.transform?.queueAccessPolicy, `${name}-queue-access`, {
+            role: taskRole.id,
             policy: pulumi
                 .all([this.queue.arn, args.kmsKeyArn, region])
                 .apply(([queueArn, keyArn, r]) => JSON.stringify(workerQueuePolicy({ queueArn, kms: keyArn === undefined ? undefined : { keyArn, region: r } }))),
-        }, parent));
-
-        this.service = this.createService(name, args, strategy, platformVersion, queueAccess);
-        ({ target: this.scalingTarget, policy: this.scalingPolicy } = this.createScaling(name, args, target));
-        if (oldestAge !== undefined) {
-            this.createAlarms(name, args, oldestAge, maxReceiveCount);
-        }
-
-        this.registerOutputs({
-            queueUrl: this.queueUrl,
-            queueArn: this.queueArn,
-            deadLetterQueueUrl: this.deadLetterQueueUrl,
-            serviceName: this.serviceName,
-            taskDefinitionArn: this.task.taskDefinitionArn,
-        });
+        }, { parent: this }));
     }
 
     /**
@@ -403,10 +440,10 @@ export class QueueWorkerService extends pulumi.ComponentResource {
         args: QueueWorkerServiceArgs,
         strategy: ReturnType<typeof workerCapacityStrategy>,
         platformVersion: string | undefined,
-        queueAccess: aws.iam.RolePolicy,
+        queueAccess: aws.iam.RolePolicy | undefined,
     ): aws.ecs.Service {
         // A ProcessingCluster's capacity providers must be attached before a service can use them.
-        const dependsOn: pulumi.Resource[] = [queueAccess];
+        const dependsOn: pulumi.Resource[] = queueAccess === undefined ? [] : [queueAccess];
         if (args.cluster instanceof ProcessingCluster) {
             dependsOn.push(args.cluster);
         }

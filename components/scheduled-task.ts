@@ -205,7 +205,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
                 {
                     role: this.role.id,
                     policy: pulumi
-                        .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn, this.deadLetterQueue.arn])
+                        .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRoleArn, args.task.taskRoleArn, this.deadLetterQueue.arn])
                         .apply(([taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn]) =>
                             JSON.stringify(schedulerRolePolicy({ taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn })),
                         ),

@@ -14,6 +14,7 @@ import {
     uploadEventPattern,
     validateSuffixes,
 } from "./builders";
+import { ExistingRole, existingRoleArn, useOrCreateRole } from "./existing";
 import { typeToken } from "./names";
 import { RunTaskTriggerArgs } from "./run-task";
 
@@ -34,11 +35,14 @@ export interface UploadTriggerArgs extends RunTaskTriggerArgs {
     deadLetterRetentionSeconds?: number;
     /**
      * The role EventBridge assumes to run the task: by default one created here, trusted by this rule only, that
-     * can run this task definition in this cluster and pass the task's two roles. `{ existing }`: a role you
-     * manage instead (it needs the same trust and permissions); no role or role policy is created.
+     * can run this task definition in this cluster and pass the task's two roles. `{ existing: { arn } }`: a role
+     * you manage instead; no role or role policy is created, and yours must trust `events.amazonaws.com` and
+     * allow `ecs:RunTask` on the task definition's family (in the cluster), `iam:PassRole` on the task's two
+     * roles (to `ecs-tasks.amazonaws.com`) and `ecs:TagResource` on the cluster's tasks. Cannot be combined
+     * with `transform.role` or `transform.rolePolicy`. `false` is refused: EventBridge needs a role to call RunTask.
      * @default a role created here
      */
-    role?: { existing: { arn: pulumi.Input<string> } };
+    role?: ExistingRole;
     /**
      * Overrides for each child resource: a partial arguments object merged over ours, or a function
      * `(args, opts, name)` that edits them (see builders/transform.ts; `rule` and `target` get copies of the
@@ -82,6 +86,8 @@ export class UploadTrigger extends pulumi.ComponentResource {
         const maxAttempts = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 8, 0, 185);
         const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
         const platformVersion = args.platformVersion === undefined ? undefined : validateNumericPlatformVersion(args.platformVersion, field("platformVersion"));
+        const t = args.transform ?? {};
+        const existingRole = existingRoleArn(field("role"), args.role, { [field("transform.role")]: t.role, [field("transform.rolePolicy")]: t.rolePolicy }, "EventBridge needs a role to call RunTask");
         const transformer = runTaskInputTransformer(args.task.containerName);
         const parent = { parent: this };
         const identity = aws.getCallerIdentityOutput({}, parent);
@@ -102,7 +108,6 @@ export class UploadTrigger extends pulumi.ComponentResource {
         this.ruleArn = this.rule.arn;
 
         // SSE-SQS: a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters.
-        const t = args.transform ?? {};
         this.deadLetterQueue = new aws.sqs.Queue(
             ...transformed(t.deadLetterQueue, `${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: dlqRetention }, parent),
         );
@@ -114,12 +119,11 @@ export class UploadTrigger extends pulumi.ComponentResource {
         }, parent));
 
         let rolePolicy: aws.iam.RolePolicy | undefined;
-        if (args.role?.existing !== undefined) {
-            this.roleArn = pulumi.output(args.role.existing.arn);
-        } else {
-            ({ role: this.role, policy: rolePolicy } = this.createRole(name, args, identity.accountId));
-            this.roleArn = this.role.arn;
-        }
+        ({ role: this.role, arn: this.roleArn } = useOrCreateRole(existingRole, () => {
+            const created = this.createRole(name, args, identity.accountId);
+            rolePolicy = created.policy;
+            return created.role;
+        }));
 
         const strategy = args.capacityProviderStrategy ?? [];
         this.target = new aws.cloudwatch.EventTarget(
@@ -172,7 +176,7 @@ export class UploadTrigger extends pulumi.ComponentResource {
         const policy = new aws.iam.RolePolicy(...transformed(t.rolePolicy, `${name}-role-policy`, {
             role: role.id,
             policy: pulumi
-                .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn])
+                .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRoleArn, args.task.taskRoleArn])
                 .apply(([taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn]) =>
                     JSON.stringify(targetRolePolicy({ taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn })),
                 ),

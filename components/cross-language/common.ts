@@ -172,8 +172,8 @@ export function runTaskTarget(name: string, args: RunTaskArgs): RunTaskTarget {
         task: {
             taskDefinitionArn: args.taskDefinitionArn,
             containerName: args.containerName ?? "processor",
-            executionRole: { arn: args.executionRoleArn },
-            taskRole: { arn: args.taskRoleArn },
+            executionRoleArn: args.executionRoleArn,
+            taskRoleArn: args.taskRoleArn,
         },
         network: { subnetIds: args.subnetIds, securityGroupIds: args.securityGroupIds, assignPublicIp: args.assignPublicIp },
         capacityProviderStrategy: strategyOf(name, args.capacity),

@@ -78,7 +78,7 @@ export class Observability extends pulumi.ComponentResource {
             name,
             {
                 cluster: { clusterName: args.clusterName, clusterArn: args.clusterArn },
-                task: { family: args.family, containerName: args.containerName ?? "processor", logGroup: { name: args.logGroupName, arn: args.logGroupArn } },
+                task: { family: args.family, containerName: args.containerName ?? "processor", logGroupName: args.logGroupName },
                 trigger: trigger === undefined ? false : { rule: { name: trigger[0] }, deadLetterQueue: { name: trigger[1] } },
                 slack: args.slackWebhookUrl === undefined ? false : { webhookUrl: args.slackWebhookUrl, channelLabel: args.slackChannelLabel },
                 notifySpotInterruptions: args.notifySpotInterruptions,

@@ -142,7 +142,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
         this.deadLetterQueueUrl = workers.deadLetterQueueUrl;
         this.serviceName = pulumi.output(workers.serviceName);
         this.taskDefinitionArn = workers.task.taskDefinitionArn;
-        this.logGroupName = workers.task.logGroup.name;
+        this.logGroupName = workers.task.logGroupName;
         this.registerOutputs({
             queueUrl: this.queueUrl,
             queueArn: this.queueArn,

@@ -132,10 +132,10 @@ export class ProcessorTask extends pulumi.ComponentResource {
         this.taskDefinitionArn = task.taskDefinitionArn;
         this.family = pulumi.output(task.family);
         this.containerName = pulumi.output(task.containerName);
-        this.executionRoleArn = task.executionRole.arn;
-        this.taskRoleArn = task.taskRole.arn;
-        this.logGroupName = task.logGroup.name;
-        this.logGroupArn = task.logGroup.arn;
+        this.executionRoleArn = task.executionRoleArn;
+        this.taskRoleArn = task.taskRoleArn;
+        this.logGroupName = task.logGroupName;
+        this.logGroupArn = task.logGroupArn;
         this.imageUri = task.imageUri;
         this.repositoryUrl = task.repository?.repositoryUrl;
         this.registerOutputs({
