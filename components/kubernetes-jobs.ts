@@ -40,6 +40,7 @@ import { validatePrefixes } from "./builders/prefixes";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
 import { Transform, applyTransform, transformed } from "./builders/transform";
 import { invalid, requireIntegerInRange } from "./builders/validation";
+import { ExistingRole, existingRoleArn, useOrCreateRole } from "./existing";
 import { PROJECT, typeToken } from "./names";
 import { ProcessorBucket } from "./processor-task";
 
@@ -144,6 +145,21 @@ export interface KubernetesJobsArgs {
     namespace?: { name?: string; create?: boolean };
     /** The ServiceAccount the pods run as (created here). @default "processor" */
     serviceAccountName?: string;
+    /**
+     * The role the pods run as: by default one created here, trusted only by this namespace's
+     * ServiceAccount (IRSA: the cluster's OIDC provider; Pod Identity: `pods.eks.amazonaws.com`), with the
+     * ECS task role's permissions. `{ existing: { arn } }`: a role of yours, named in the ServiceAccount's
+     * annotation (IRSA) or the Pod Identity association; no role or policy is created, and yours must
+     * trust the ServiceAccount that way and allow `s3:GetObject` on the upload and status prefixes,
+     * `s3:ListBucket` on them, `s3:PutObject` and `s3:AbortMultipartUpload` on the output and status
+     * prefixes, `kms:Decrypt` and `kms:GenerateDataKey` on the bucket's key (with SSE-KMS), and with
+     * sharding `s3:GetObject`, `s3:PutObject`, `s3:DeleteObject`, `s3:ListBucket` on the partials prefix.
+     * Cannot be combined with `transform.role` or `transform.rolePolicy`. `false` is refused: the processor
+     * reads and writes S3 with this role. The control-plane log group (`cluster.create`) takes no
+     * `existing`: EKS writes to `/aws/eks/<cluster name>/cluster` only; `logTypes: []` turns it off.
+     * @default a role created here
+     */
+    role?: ExistingRole;
     /** The processor container's name. @default "processor" */
     containerName?: string;
     /** CPU in millicores (1000 = 1 vCPU), 250–16000; requests = limits. @default 1000 */
@@ -250,8 +266,10 @@ export class KubernetesJobs extends pulumi.ComponentResource {
     public readonly serviceAccountName: string;
     /** IRSA or EKS Pod Identity. */
     public readonly identity: PodIdentityMode;
-    /** The role the pods run as. */
-    public readonly role: aws.iam.Role;
+    /** The role the pods run as, when created here (not with `role: { existing }`). */
+    public readonly role?: aws.iam.Role;
+    /** The ARN of the role the pods run as. */
+    public readonly roleArn: pulumi.Output<string>;
     /** The Job, when `job` is given. */
     public readonly job?: k8s.batch.v1.Job;
     /** The CronJob, when `cronJob` is given. */
@@ -261,163 +279,138 @@ export class KubernetesJobs extends pulumi.ComponentResource {
 
     constructor(name: string, args: KubernetesJobsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("kubernetes", "KubernetesJobs"), name, {}, opts);
-        const field = (f: string) => `${name}.${f}`;
+        const s = settleKubernetesJobs(name, args);
+        this.namespace = s.namespaceName;
+        this.serviceAccountName = s.serviceAccountName;
+        this.size = s.size;
+        this.identity = s.plan.create?.identity ?? s.plan.existing?.mode ?? "irsa";
 
-        // Validate and normalise once.
-        if (args.job === undefined && args.cronJob === undefined) {
-            invalid(field("job"), undefined, `is not set and neither is ${field("cronJob")}`, "give job (run once on deploy), cronJob (run on a schedule) or both");
-        }
-        const plan = planCluster(name, args.cluster, field);
-        const prefixes = validatePrefixes(args.bucket.prefixes, {
-            upload: field("bucket.prefixes.upload"),
-            output: field("bucket.prefixes.output"),
-            status: field("bucket.prefixes.status"),
-        });
-        const namespaceName = validateNamespaceName(args.namespace?.name ?? name, field("namespace.name"));
-        const createNamespace = args.namespace?.create ?? true;
-        if (createNamespace && (namespaceName === "default" || namespaceName.startsWith("kube-"))) {
-            invalid(field("namespace.name"), namespaceName, "is a namespace Kubernetes creates itself", `choose another name, or set ${field("namespace.create")} to false to use it`);
-        }
-        this.namespace = namespaceName;
-        this.serviceAccountName = validateObjectName(args.serviceAccountName ?? "processor", field("serviceAccountName"));
-        const containerName = validateDnsLabel(args.containerName ?? "processor", field("containerName"), "a container name");
-        this.size = validatePodSize(args, (f) => field(f));
-        for (const reserved of RESERVED_BATCH_ENVIRONMENT) {
-            if (args.environment && reserved in args.environment) {
-                const value = args.environment[reserved];
-                invalid(field(`environment.${reserved}`), typeof value === "string" ? value : "<output>", "is set by the component", "choose another variable name");
-            }
-        }
-        const command = args.command === undefined ? undefined : validateJobCommand(args.command, field("command"));
-        const sharding =
-            args.sharding === undefined ? undefined : validateSharding(args.sharding, field("sharding"), [prefixes.upload, prefixes.output, prefixes.status], command !== undefined);
-        const job = args.job === undefined ? undefined : normaliseJob(args.job, field("job"));
-        const cron =
-            args.cronJob === undefined
-                ? undefined
-                : {
-                      schedule: normaliseCronJob(args.cronJob, field("cronJob")),
-                      template: args.cronJob.jobTemplate === undefined ? job ?? normaliseJob(undefined, field("cronJob.jobTemplate")) : normaliseJob(args.cronJob.jobTemplate, field("cronJob.jobTemplate")),
-                  };
-        this.identity = plan.create?.identity ?? plan.existing?.mode ?? "irsa";
-
-        const parent = { parent: this };
-        const region = aws.getRegionOutput({}, parent).region;
-
-        // The cluster and a provider for it.
-        let identity: Identity;
-        let kubeconfig: pulumi.Input<string>;
-        const waitFor: pulumi.Resource[] = [];
-        if (plan.create !== undefined) {
-            const created = this.createCluster(name, args.cluster as { create: CreateClusterArgs }, plan.create, namespaceName, args);
-            this.cluster = created.cluster;
-            this.clusterName = plan.create.name;
-            this.controlPlaneLogGroup = created.logGroup;
-            identity =
-                plan.create.identity === "irsa"
-                    ? { mode: "irsa", oidcProviderArn: created.cluster.oidcProviderArn, issuer: created.cluster.oidcIssuer }
-                    : { mode: "pod-identity", clusterName: plan.create.name };
-            // The kubeconfig is used only once the compute the pods need (Fargate profile or nodes) exists.
-            kubeconfig = pulumi
-                .all([created.cluster.kubeconfigJson, created.cluster.fargateProfileId, created.cluster.defaultNodeGroupAsgName])
-                .apply(([config]) => config);
-            waitFor.push(created.cluster, ...created.addons);
-        } else {
-            const existing = (args.cluster as { existing: ExistingIrsaCluster & ExistingPodIdentityCluster }).existing;
-            identity =
-                plan.existing?.mode === "pod-identity"
-                    ? { mode: "pod-identity", clusterName: existing.clusterName }
-                    : { mode: "irsa", oidcProviderArn: existing.oidcProviderArn, issuer: existing.oidcProviderUrl };
-            kubeconfig = existing.kubeconfig;
-        }
-        const t = args.transform ?? {};
-        this.provider = new k8s.Provider(...transformed(t.provider, `${name}-provider`, { kubeconfig: pulumi.secret(kubeconfig) }, parent));
+        const cluster = this.connectCluster(name, args, s.plan, s.namespaceName);
+        this.cluster = cluster.created?.cluster;
+        this.clusterName = cluster.created?.name;
+        this.controlPlaneLogGroup = cluster.created?.logGroup;
+        this.provider = new k8s.Provider(...transformed(args.transform?.provider, `${name}-provider`, { kubeconfig: pulumi.secret(cluster.kubeconfig) }, { parent: this }));
         const k8sOpts = (more: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
             parent: this,
             provider: this.provider,
-            dependsOn: [...waitFor, ...more],
+            dependsOn: [...cluster.waitFor, ...more],
         });
-
-        // Namespace, role, ServiceAccount.
         const labels = processorLabels(labelValue(name), PROJECT);
-        const namespace = createNamespace
-            ? new k8s.core.v1.Namespace(
-                  ...transformed(t.namespace, `${name}-namespace`, { metadata: { name: namespaceName, labels: { ...restrictedNamespaceLabels(), ...labels } } }, k8sOpts()),
-              )
-            : undefined;
-        const namespaceRef = namespace ? namespace.metadata.name : pulumi.output(namespaceName);
-
-        this.role = this.createRole(name, identity, args);
-        new aws.iam.RolePolicy(...transformed(t.rolePolicy, `${name}-policy`, {
-            role: this.role.id,
-            policy: pulumi.all([args.bucket.bucketArn, args.bucket.kmsKeyArn, region]).apply(([bucketArn, keyArn, r]) =>
-                JSON.stringify(
-                    taskRolePolicy({
-                        bucketArn,
-                        uploadPrefix: prefixes.upload,
-                        outputPrefix: prefixes.output,
-                        statusPrefix: prefixes.status,
-                        kms: keyArn === undefined ? undefined : { keyArn, region: r },
-                        sharding: sharding && { partialsPrefix: sharding.partialsPrefix },
-                    }),
-                ),
-            ),
-        }, parent));
-
-        const serviceAccount = new k8s.core.v1.ServiceAccount(...transformed(t.serviceAccount, `${name}-service-account`, {
-            metadata: {
-                name: this.serviceAccountName,
-                namespace: namespaceRef,
-                labels,
-                annotations: this.role.arn.apply((arn) => serviceAccountAnnotations(this.identity, arn)),
-            },
-            automountServiceAccountToken: false,
-        }, k8sOpts()));
-        const podReady: pulumi.Resource[] = [serviceAccount];
-        if (identity.mode === "pod-identity") {
-            podReady.push(
-                new aws.eks.PodIdentityAssociation(...transformed(t.podIdentityAssociation, `${name}-pod-identity`, {
-                    clusterName: identity.clusterName,
-                    namespace: namespaceName,
-                    serviceAccount: this.serviceAccountName,
-                    roleArn: this.role.arn,
-                }, { parent: this, dependsOn: waitFor })),
-            );
+        const namespaceRef = this.createNamespace(name, args, s.createNamespace, labels, k8sOpts());
+        ({ role: this.role, arn: this.roleArn } = useOrCreateRole(s.existingRole, () => this.createRole(name, cluster.identity, args, s.sharding)));
+        const podReady = this.createServiceAccount(name, args, cluster.identity, namespaceRef, labels, k8sOpts(), cluster.waitFor);
+        const template = this.podTemplate(args, s, labels);
+        if (s.job !== undefined) {
+            this.job = this.createJob(name, namespaceRef, labels, template, s.job, args, k8sOpts(podReady));
         }
-
-        // The pod template (per shard count), then the Job and the CronJob.
-        const template = (shardCount: number | undefined): pulumi.Output<PodTemplate> =>
-            pulumi.all([args.image, args.bucket.bucketName, region, pulumi.output(args.environment ?? {})]).apply(([image, bucketName, r, environment]) =>
-                processorPodTemplate({
-                    containerName,
-                    image,
-                    serviceAccountName: this.serviceAccountName,
-                    bucketName,
-                    region: r,
-                    prefixes,
-                    size: this.size,
-                    labels,
-                    shardCount,
-                    environment: { ...environment, ...(sharding ? shardingEnvironment(sharding) : {}) },
-                    command,
-                }),
-            );
-
-        if (job !== undefined) {
-            this.job = this.createJob(name, namespaceRef, labels, template, job, args, k8sOpts(podReady));
-        }
-        if (cron !== undefined) {
-            this.cronJob = this.createCronJob(name, namespaceRef, labels, template, cron.template, cron.schedule, args, k8sOpts(podReady));
+        if (s.cron !== undefined) {
+            this.cronJob = this.createCronJob(name, namespaceRef, labels, template, s.cron.template, s.cron.schedule, args, k8sOpts(podReady));
         }
 
         this.registerOutputs({
             clusterName: this.clusterName,
             namespace: this.namespace,
             serviceAccountName: this.serviceAccountName,
-            roleArn: this.role.arn,
+            roleArn: this.roleArn,
             jobName: this.job?.metadata.name,
             cronJobName: this.cronJob?.metadata.name,
         });
+    }
+
+    /** The cluster created here or given: what the pod's role trusts, a kubeconfig, and what objects must wait for. */
+    private connectCluster(
+        name: string,
+        args: KubernetesJobsArgs,
+        plan: ClusterPlan,
+        namespaceName: string,
+    ): {
+        identity: Identity;
+        kubeconfig: pulumi.Input<string>;
+        waitFor: pulumi.Resource[];
+        created?: { cluster: eks.Cluster; name: string; logGroup?: aws.cloudwatch.LogGroup };
+    } {
+        if (plan.create === undefined) {
+            const existing = (args.cluster as { existing: ExistingIrsaCluster & ExistingPodIdentityCluster }).existing;
+            const identity: Identity =
+                plan.existing?.mode === "pod-identity"
+                    ? { mode: "pod-identity", clusterName: existing.clusterName }
+                    : { mode: "irsa", oidcProviderArn: existing.oidcProviderArn, issuer: existing.oidcProviderUrl };
+            return { identity, kubeconfig: existing.kubeconfig, waitFor: [] };
+        }
+        const created = this.createCluster(name, args.cluster as { create: CreateClusterArgs }, plan.create, namespaceName, args);
+        const identity: Identity =
+            plan.create.identity === "irsa"
+                ? { mode: "irsa", oidcProviderArn: created.cluster.oidcProviderArn, issuer: created.cluster.oidcIssuer }
+                : { mode: "pod-identity", clusterName: plan.create.name };
+        // The kubeconfig is used only once the compute the pods need (Fargate profile or nodes) exists.
+        const kubeconfig = pulumi
+            .all([created.cluster.kubeconfigJson, created.cluster.fargateProfileId, created.cluster.defaultNodeGroupAsgName])
+            .apply(([config]) => config);
+        return { identity, kubeconfig, waitFor: [created.cluster, ...created.addons], created: { cluster: created.cluster, name: plan.create.name, logGroup: created.logGroup } };
+    }
+
+    /** The namespace, created here with the "restricted" Pod Security Standard, or named. */
+    private createNamespace(name: string, args: KubernetesJobsArgs, create: boolean, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+        if (!create) {
+            return pulumi.output(this.namespace);
+        }
+        const namespace = new k8s.core.v1.Namespace(
+            ...transformed(args.transform?.namespace, `${name}-namespace`, { metadata: { name: this.namespace, labels: { ...restrictedNamespaceLabels(), ...labels } } }, opts),
+        );
+        return namespace.metadata.name;
+    }
+
+    /** The ServiceAccount bound to the role (and, with Pod Identity, the association): what pods wait for. */
+    private createServiceAccount(
+        name: string,
+        args: KubernetesJobsArgs,
+        identity: Identity,
+        namespaceRef: pulumi.Output<string>,
+        labels: Record<string, string>,
+        opts: pulumi.CustomResourceOptions,
+        clusterReady: pulumi.Resource[],
+    ): pulumi.Resource[] {
+        const t = args.transform ?? {};
+        const serviceAccount = new k8s.core.v1.ServiceAccount(...transformed(t.serviceAccount, `${name}-service-account`, {
+            metadata: {
+                name: this.serviceAccountName,
+                namespace: namespaceRef,
+                labels,
+                annotations: this.roleArn.apply((arn) => serviceAccountAnnotations(this.identity, arn)),
+            },
+            automountServiceAccountToken: false,
+        }, opts));
+        if (identity.mode !== "pod-identity") {
+            return [serviceAccount];
+        }
+        const association = new aws.eks.PodIdentityAssociation(...transformed(t.podIdentityAssociation, `${name}-pod-identity`, {
+            clusterName: identity.clusterName,
+            namespace: this.namespace,
+            serviceAccount: this.serviceAccountName,
+            roleArn: this.roleArn,
+        }, { parent: this, dependsOn: clusterReady }));
+        return [serviceAccount, association];
+    }
+
+    /** The pod template for a shard count (the Job's and the CronJob's may differ). */
+    private podTemplate(args: KubernetesJobsArgs, s: SettledKubernetesJobs, labels: Record<string, string>): (shardCount: number | undefined) => pulumi.Output<PodTemplate> {
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        return (shardCount) =>
+            pulumi.all([args.image, args.bucket.bucketName, region, pulumi.output(args.environment ?? {})]).apply(([image, bucketName, r, environment]) =>
+                processorPodTemplate({
+                    containerName: s.containerName,
+                    image,
+                    serviceAccountName: this.serviceAccountName,
+                    bucketName,
+                    region: r,
+                    prefixes: s.prefixes,
+                    size: this.size,
+                    labels,
+                    shardCount,
+                    environment: { ...environment, ...(s.sharding ? shardingEnvironment(s.sharding) : {}) },
+                    command: s.command,
+                }),
+            );
     }
 
     /** The EKS cluster, its control-plane log group (created first, with retention) and add-ons. */
@@ -487,8 +480,8 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         return { cluster, logGroup, addons };
     }
 
-    /** The pods' role: trusted only by this ServiceAccount (IRSA) or by Pod Identity for it. */
-    private createRole(name: string, identity: Identity, args: KubernetesJobsArgs): aws.iam.Role {
+    /** The pods' role: trusted only by this ServiceAccount (IRSA) or by Pod Identity for it; the ECS task role's permissions. */
+    private createRole(name: string, identity: Identity, args: KubernetesJobsArgs, sharding: SettledKubernetesJobs["sharding"]): aws.iam.Role {
         const subject = { namespace: this.namespace, serviceAccount: this.serviceAccountName };
         const trust =
             identity.mode === "irsa"
@@ -496,7 +489,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                       .all([identity.oidcProviderArn, identity.issuer])
                       .apply(([oidcProviderArn, issuer]) => JSON.stringify(irsaTrustPolicy({ ...subject, oidcProviderArn, issuer: oidcIssuerHost(issuer) })))
                 : pulumi.output(identity.clusterName).apply((clusterName) => JSON.stringify(podIdentityTrustPolicy({ ...subject, clusterName })));
-        return new aws.iam.Role(
+        const role = new aws.iam.Role(
             `${name}-role`,
             applyTransform<aws.iam.RoleArgs>(
                 {
@@ -507,6 +500,24 @@ export class KubernetesJobs extends pulumi.ComponentResource {
             ),
             { parent: this },
         );
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        const prefixes = args.bucket.prefixes;
+        new aws.iam.RolePolicy(...transformed(args.transform?.rolePolicy, `${name}-policy`, {
+            role: role.id,
+            policy: pulumi.all([args.bucket.bucketArn, args.bucket.kmsKeyArn, region]).apply(([bucketArn, keyArn, r]) =>
+                JSON.stringify(
+                    taskRolePolicy({
+                        bucketArn,
+                        uploadPrefix: prefixes.upload,
+                        outputPrefix: prefixes.output,
+                        statusPrefix: prefixes.status,
+                        kms: keyArn === undefined ? undefined : { keyArn, region: r },
+                        sharding: sharding && { partialsPrefix: sharding.partialsPrefix },
+                    }),
+                ),
+            ),
+        }, { parent: this }));
+        return role;
     }
 
     private createJob(
@@ -556,6 +567,55 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         );
     }
 }
+
+/** KubernetesJobs' arguments, validated (errors name `<name>.<field>`), with defaults applied. */
+function settleKubernetesJobs(name: string, args: KubernetesJobsArgs) {
+    const field = (f: string) => `${name}.${f}`;
+    if (args.job === undefined && args.cronJob === undefined) {
+        invalid(field("job"), undefined, `is not set and neither is ${field("cronJob")}`, "give job (run once on deploy), cronJob (run on a schedule) or both");
+    }
+    const plan = planCluster(name, args.cluster, field);
+    const prefixes = validatePrefixes(args.bucket.prefixes, {
+        upload: field("bucket.prefixes.upload"),
+        output: field("bucket.prefixes.output"),
+        status: field("bucket.prefixes.status"),
+    });
+    const namespaceName = validateNamespaceName(args.namespace?.name ?? name, field("namespace.name"));
+    const createNamespace = args.namespace?.create ?? true;
+    if (createNamespace && (namespaceName === "default" || namespaceName.startsWith("kube-"))) {
+        invalid(field("namespace.name"), namespaceName, "is a namespace Kubernetes creates itself", `choose another name, or set ${field("namespace.create")} to false to use it`);
+    }
+    const serviceAccountName = validateObjectName(args.serviceAccountName ?? "processor", field("serviceAccountName"));
+    const containerName = validateDnsLabel(args.containerName ?? "processor", field("containerName"), "a container name");
+    const size = validatePodSize(args, (f) => field(f));
+    for (const reserved of RESERVED_BATCH_ENVIRONMENT) {
+        if (args.environment && reserved in args.environment) {
+            const value = args.environment[reserved];
+            invalid(field(`environment.${reserved}`), typeof value === "string" ? value : "<output>", "is set by the component", "choose another variable name");
+        }
+    }
+    const command = args.command === undefined ? undefined : validateJobCommand(args.command, field("command"));
+    const sharding =
+        args.sharding === undefined ? undefined : validateSharding(args.sharding, field("sharding"), [prefixes.upload, prefixes.output, prefixes.status], command !== undefined);
+    const job = args.job === undefined ? undefined : normaliseJob(args.job, field("job"));
+    const cron =
+        args.cronJob === undefined
+            ? undefined
+            : {
+                  schedule: normaliseCronJob(args.cronJob, field("cronJob")),
+                  template: args.cronJob.jobTemplate === undefined ? job ?? normaliseJob(undefined, field("cronJob.jobTemplate")) : normaliseJob(args.cronJob.jobTemplate, field("cronJob.jobTemplate")),
+              };
+    const t = args.transform ?? {};
+    const existingRole = existingRoleArn(
+        field("role"),
+        args.role,
+        { [field("transform.role")]: t.role, [field("transform.rolePolicy")]: t.rolePolicy },
+        "the processor reads and writes S3 with this role",
+    );
+    return { plan, prefixes, namespaceName, createNamespace, serviceAccountName, containerName, size, command, sharding, job, cron, existingRole };
+}
+
+type SettledKubernetesJobs = ReturnType<typeof settleKubernetesJobs>;
 
 /** A label value (at most 63 letters, digits, `-`, `_`, `.`, alphanumeric at both ends) from a component name. */
 function labelValue(text: string): string {

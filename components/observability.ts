@@ -19,6 +19,7 @@ import {
     validateRetention,
 } from "./builders";
 import { METRICS_NAMESPACE } from "./builders/contracts";
+import { ExistingLogGroup, ExistingRole, existingLogGroupName, existingRoleArn, useOrCreateLogGroup, useOrCreateRole } from "./existing";
 import { typeToken } from "./names";
 
 /** The namespace the processor's Embedded Metric Format metrics go to (see app/src/processor/metrics.ts). */
@@ -38,6 +39,25 @@ export interface SlackArgs {
     webhookUrl: pulumi.Input<string>;
     /** Shown in messages, e.g. "#data-alerts (prod)". */
     channelLabel?: string;
+    /**
+     * The notifier's execution role: by default one created here, trusted by Lambda, that may read the
+     * webhook secret, write the notifier's log group and send to its dead-letter queue.
+     * `{ existing: { arn } }`: a role of yours; no role or policy is created, and yours must trust
+     * `lambda.amazonaws.com` and allow `secretsmanager:GetSecretValue` on the webhook secret,
+     * `logs:CreateLogStream` and `logs:PutLogEvents` on the log group and `sqs:SendMessage` on the
+     * notifier's dead-letter queue. Cannot be combined with `transform.notifierRole` or
+     * `transform.notifierRolePolicy`. `false` is refused: a Lambda function needs a role.
+     * @default a role created here
+     */
+    role?: ExistingRole;
+    /**
+     * The notifier's log group: by default `/aws/lambda/<function name>`, created here with
+     * `logRetentionDays`. `{ existing: { name } }`: a group of yours in the stack's region; nothing is
+     * created. Cannot be combined with `logRetentionDays` or `transform.notifierLogGroup`. `false` is
+     * refused: Lambda would create a group itself, never expiring.
+     * @default a log group created here
+     */
+    logGroup?: ExistingLogGroup;
 }
 
 export interface ObservabilityArgs {
@@ -234,6 +254,21 @@ export class Observability extends pulumi.ComponentResource {
     private createNotifier(name: string, args: ObservabilityArgs, slack: SlackArgs, retentionInDays: number) {
         const parent = { parent: this };
         const t = args.transform ?? {};
+        const field = (f: string) => `${name}.${f}`;
+        const existing = {
+            role: existingRoleArn(
+                field("slack.role"),
+                slack.role,
+                { [field("transform.notifierRole")]: t.notifierRole, [field("transform.notifierRolePolicy")]: t.notifierRolePolicy },
+                "a Lambda function needs an execution role",
+            ),
+            logGroup: existingLogGroupName(
+                field("slack.logGroup"),
+                slack.logGroup,
+                { [field("logRetentionDays")]: args.logRetentionDays, [field("transform.notifierLogGroup")]: t.notifierLogGroup },
+                "Lambda would create a group itself, never expiring",
+            ),
+        };
         const secret = new aws.secretsmanager.Secret(...transformed(t.slackSecret, `${name}-slack-webhook`, {
             description: "Slack incoming-webhook URL for pipeline alerts",
             recoveryWindowInDays: 7,
@@ -242,28 +277,27 @@ export class Observability extends pulumi.ComponentResource {
             ...transformed(t.slackSecretVersion, `${name}-slack-webhook`, { secretId: secret.id, secretString: pulumi.secret(slack.webhookUrl) }, parent),
         );
         const functionName = `${pulumi.getProject()}-${pulumi.getStack()}-${name}-notifier`.slice(0, 64);
-        const logGroup = new aws.cloudwatch.LogGroup(...transformed(t.notifierLogGroup, `${name}-notifier-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays }, parent));
+        const logs = useOrCreateLogGroup(
+            existing.logGroup,
+            () => new aws.cloudwatch.LogGroup(...transformed(t.notifierLogGroup, `${name}-notifier-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays }, parent)),
+            this,
+        );
         const deadLetters = new aws.sqs.Queue(
             ...transformed(t.notifierDeadLetterQueue, `${name}-notifier-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, parent),
         );
-        const role = new aws.iam.Role(...transformed(t.notifierRole, `${name}-notifier-role`, {
-            description: "Slack notifier: read the webhook secret, write its logs, dead-letter undeliverable messages",
-            assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
-        }, parent));
-        const policy = new aws.iam.RolePolicy(...transformed(t.notifierRolePolicy, `${name}-notifier-policy`, {
-            role: role.id,
-            policy: pulumi.all([secret.arn, logGroup.arn, deadLetters.arn]).apply(([secretArn, logGroupArn, queueArn]) => {
-                const doc: PolicyDocument = {
-                    Version: "2012-10-17",
-                    Statement: [
-                        { Sid: "ReadWebhook", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
-                        { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
-                        { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn },
-                    ],
-                };
-                return JSON.stringify(doc);
-            }),
-        }, parent));
+        const ready: pulumi.Resource[] = [];
+        const role = useOrCreateRole(existing.role, () => {
+            const created = new aws.iam.Role(...transformed(t.notifierRole, `${name}-notifier-role`, {
+                description: "Slack notifier: read the webhook secret, write its logs, dead-letter undeliverable messages",
+                assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
+            }, parent));
+            ready.push(this.attachNotifierPolicy(name, t, created, secret.arn, logs.arn, deadLetters.arn));
+            return created;
+        });
+        if (logs.logGroup !== undefined) {
+            ready.push(logs.logGroup);
+        }
+
         const fn = new aws.lambda.Function(...transformed(t.notifier, `${name}-notifier`, {
             name: functionName,
             description: "Posts task failures and alarms from the alert topic to Slack",
@@ -274,7 +308,7 @@ export class Observability extends pulumi.ComponentResource {
             role: role.arn,
             timeout: 60,
             memorySize: 256,
-            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+            loggingConfig: { logFormat: "Text", logGroup: logs.name },
             environment: {
                 variables: {
                     SLACK_WEBHOOK_SECRET_ARN: secret.arn,
@@ -283,7 +317,7 @@ export class Observability extends pulumi.ComponentResource {
                     LOG_STREAM_PREFIX: args.task.containerName,
                 },
             },
-        }, { parent: this, dependsOn: [policy, logGroup] }));
+        }, { parent: this, dependsOn: ready }));
         new aws.lambda.FunctionEventInvokeConfig(...transformed(t.notifierRetries, `${name}-notifier-retries`, {
             functionName: fn.name,
             maximumRetryAttempts: 2,
@@ -300,6 +334,31 @@ export class Observability extends pulumi.ComponentResource {
             ...transformed(t.notifierSubscription, `${name}-notifier`, { topic: this.topic.arn, protocol: "lambda", endpoint: fn.arn }, parent),
         );
         return { fn, deadLetters };
+    }
+
+    /** May read the webhook secret, write the notifier's log group and send to its dead-letter queue. */
+    private attachNotifierPolicy(
+        name: string,
+        t: ObservabilityTransforms,
+        role: aws.iam.Role,
+        secretArn: pulumi.Output<string>,
+        logGroupArn: pulumi.Output<string>,
+        queueArn: pulumi.Output<string>,
+    ): aws.iam.RolePolicy {
+        return new aws.iam.RolePolicy(...transformed(t.notifierRolePolicy, `${name}-notifier-policy`, {
+            role: role.id,
+            policy: pulumi.all([secretArn, logGroupArn, queueArn]).apply(([secret, logGroup, queue]) => {
+                const doc: PolicyDocument = {
+                    Version: "2012-10-17",
+                    Statement: [
+                        { Sid: "ReadWebhook", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret },
+                        { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup}:*` },
+                        { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: queue },
+                    ],
+                };
+                return JSON.stringify(doc);
+            }),
+        }, { parent: this }));
     }
 
     private createAlarms(name: string, args: ObservabilityArgs, t: Required<AlarmThresholds>) {

@@ -473,7 +473,7 @@ describe("KubernetesJobs on an existing cluster with IRSA", () => {
         assert.deepEqual([sa.metadata.name, sa.metadata.namespace, sa.automountServiceAccountToken], ["processor", "batch", false]);
         assert.deepEqual(inputDoc(role, "assumeRolePolicy"), irsaTrustPolicy({ namespace: "batch", serviceAccount: "processor", oidcProviderArn: OIDC_ARN, issuer: ISSUER }));
         assert.equal(inputDoc(role, "assumeRolePolicy").Statement[0].Condition.StringEquals[`${ISSUER}:sub`], "system:serviceaccount:batch:processor");
-        assert.equal(await valueOf(jobs.role.arn), role.state.arn);
+        assert.equal(await valueOf(jobs.roleArn), role.state.arn);
     });
 
     it("runs the image in batch mode on the bucket, as the ServiceAccount, without making `pulumi up` wait for it", () => {

@@ -207,7 +207,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         );
         this.namespace = pulumi.output(jobs.namespace);
         this.serviceAccountName = pulumi.output(jobs.serviceAccountName);
-        this.roleArn = jobs.role.arn;
+        this.roleArn = jobs.roleArn;
         this.clusterName = jobs.clusterName === undefined ? undefined : pulumi.output(jobs.clusterName);
         this.registerOutputs({ namespace: this.namespace, serviceAccountName: this.serviceAccountName, roleArn: this.roleArn, clusterName: this.clusterName });
     }

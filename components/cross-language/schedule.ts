@@ -107,7 +107,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
         );
         this.scheduleArn = schedule.scheduleArn;
         this.deadLetterQueueUrl = schedule.deadLetterQueue.url;
-        this.roleArn = schedule.role.arn;
+        this.roleArn = schedule.roleArn;
         this.registerOutputs({ scheduleArn: this.scheduleArn, deadLetterQueueUrl: this.deadLetterQueueUrl, roleArn: this.roleArn });
     }
 }

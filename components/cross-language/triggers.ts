@@ -183,7 +183,7 @@ export class LambdaTrigger extends pulumi.ComponentResource {
         );
         this.functionName = trigger.functionName;
         this.functionArn = trigger.functionArn;
-        this.roleArn = trigger.role.arn;
+        this.roleArn = trigger.roleArn;
         this.logGroupName = trigger.logGroupName;
         this.deadLetterQueueUrl = trigger.deadLetterQueueUrl;
         this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn, roleArn: this.roleArn, logGroupName: this.logGroupName, deadLetterQueueUrl: this.deadLetterQueueUrl });
