@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ControlPlaneLogType, invalid } from "../builders";
 import { ClusterChoice, KubernetesJobs as Jobs } from "../kubernetes-jobs";
-import { ArgsOverride, BucketArgs, Sharding, override, packageToken, processorBucket } from "./common";
+import { ArgsOverride, BucketArgs, Sharding, existingRole, override, packageToken, processorBucket } from "./common";
 
 /** How pods get AWS credentials. */
 export enum PodIdentityMode {
@@ -155,6 +155,8 @@ export interface KubernetesJobsArgs extends BucketArgs {
     job?: RunOnceJob;
     /** Run on a schedule: a CronJob. Give `job`, `cronJob` or both. Default: no CronJob. */
     cronJob?: CronJobSchedule;
+    /** A role of yours that the pods run as (it must trust the ServiceAccount); no role or policy is created, so it must allow what docs/components.md lists for KubernetesJobs' `role`. Default: a role created here. */
+    existingRoleArn?: pulumi.Input<string>;
     /** Arguments merged over those of the Kubernetes jobs' children. Default: none. */
     transform?: KubernetesJobsTransforms;
 }
@@ -195,6 +197,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                 sharding: args.sharding,
                 job: args.job,
                 cronJob: args.cronJob,
+                role: existingRole(args.existingRoleArn),
                 transform: {
                     job: override<k8s.batch.v1.JobArgs>(t?.job),
                     cronJob: override<k8s.batch.v1.CronJobArgs>(t?.cronJob),

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../builders";
 import { Observability as Monitoring } from "../observability";
-import { bothOrNeither, packageToken } from "./common";
+import { bothOrNeither, existingLogGroup, existingRole, packageToken } from "./common";
 
 /** When the processor's tasks alarm. */
 export interface AlarmThresholds {
@@ -34,6 +34,10 @@ export interface ObservabilityArgs {
     slackWebhookUrl?: pulumi.Input<string>;
     /** Shown in Slack messages, e.g. "#data-alerts (prod)"; needs `slackWebhookUrl`. Default: none. */
     slackChannelLabel?: string;
+    /** A role of yours for the Slack notifier; no role or policy is created, so it must allow what docs/components.md lists for `slack.role`; needs `slackWebhookUrl`. Default: a role created here. */
+    existingNotifierRoleArn?: pulumi.Input<string>;
+    /** A log group of yours (its name) the Slack notifier logs to; needs `slackWebhookUrl`, cannot be combined with `logRetentionDays`. Default: a log group created here. */
+    existingNotifierLogGroupName?: pulumi.Input<string>;
     /** Also notify when a Spot interruption stops a task. Default: false. */
     notifySpotInterruptions?: boolean;
     /** Create the CPU, memory, delivery and dead-letter alarms. Default: true. */
@@ -71,6 +75,11 @@ export class Observability extends pulumi.ComponentResource {
         if (args.slackChannelLabel !== undefined && args.slackWebhookUrl === undefined) {
             invalid(`${name}.slackChannelLabel`, args.slackChannelLabel, `needs ${name}.slackWebhookUrl`, "give the webhook URL, or leave the label unset");
         }
+        for (const f of ["existingNotifierRoleArn", "existingNotifierLogGroupName"] as const) {
+            if (args[f] !== undefined && args.slackWebhookUrl === undefined) {
+                invalid(`${name}.${f}`, "<set>", `needs ${name}.slackWebhookUrl`, "it is the Slack notifier's; give the webhook URL, or leave it unset");
+            }
+        }
         if (args.createAlarms === false && args.alarms !== undefined) {
             invalid(`${name}.alarms`, args.alarms, `cannot be combined with ${name}.createAlarms: false`, "leave the thresholds unset, or create the alarms");
         }
@@ -80,7 +89,15 @@ export class Observability extends pulumi.ComponentResource {
                 cluster: { clusterName: args.clusterName, clusterArn: args.clusterArn },
                 task: { family: args.family, containerName: args.containerName ?? "processor", logGroupName: args.logGroupName },
                 trigger: trigger === undefined ? false : { rule: { name: trigger[0] }, deadLetterQueue: { name: trigger[1] } },
-                slack: args.slackWebhookUrl === undefined ? false : { webhookUrl: args.slackWebhookUrl, channelLabel: args.slackChannelLabel },
+                slack:
+                    args.slackWebhookUrl === undefined
+                        ? false
+                        : {
+                              webhookUrl: args.slackWebhookUrl,
+                              channelLabel: args.slackChannelLabel,
+                              role: existingRole(args.existingNotifierRoleArn),
+                              logGroup: existingLogGroup(args.existingNotifierLogGroupName),
+                          },
                 notifySpotInterruptions: args.notifySpotInterruptions,
                 alarms: args.createAlarms === false ? false : args.alarms,
                 dashboard: args.dashboard,

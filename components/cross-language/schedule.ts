@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ScheduledTask as Schedule } from "../scheduled-task";
-import { ArgsOverride, RunTaskArgs, override, packageToken, runTaskTarget } from "./common";
+import { ArgsOverride, RunTaskArgs, existingRole, override, packageToken, runTaskTarget } from "./common";
 
 /** Whether a schedule runs. */
 export enum ScheduleState {
@@ -57,6 +57,8 @@ export interface ScheduledTaskArgs extends RunTaskArgs {
     scheduleGroupName?: string;
     /** SNS topic notified when a run lands in the dead-letter queue (an Observability's `topicArn`). Default: no alarm. */
     alarmTopicArn?: pulumi.Input<string>;
+    /** A role of yours that Scheduler assumes to run the task; no role or policy is created, so it must allow what docs/components.md lists for ScheduledTask's `role`. Default: a role created here. */
+    existingRoleArn?: pulumi.Input<string>;
     /** Arguments merged over those of the schedule's children. Default: none. */
     transform?: ScheduledTaskTransforms;
 }
@@ -94,6 +96,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
                 state: args.state,
                 scheduleGroupName: args.scheduleGroupName,
                 alarmTopicArn: args.alarmTopicArn,
+                role: existingRole(args.existingRoleArn),
                 transform: {
                     schedule: override<aws.scheduler.ScheduleArgs>(args.transform?.schedule),
                     deadLetterQueue: override<aws.sqs.QueueArgs>(args.transform?.deadLetterQueue),

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ProcessorTask as Task, ProcessorTaskArgs as TaskArgs } from "../processor-task";
-import { ArgsOverride, BucketArgs, TaskSharding, override, packageToken, processorBucket, taskSharding } from "./common";
+import { ArgsOverride, BucketArgs, TaskSharding, existingLogGroup, existingRole, override, packageToken, processorBucket, taskSharding } from "./common";
 
 /** The CPU architecture the task runs on. */
 export enum CpuArchitecture {
@@ -48,6 +48,12 @@ export interface TaskSettings extends BucketArgs {
     command?: string[];
     /** Split an upload above `sharding.aboveBytes` into byte-range shards run by tasks of this task definition (docs/sharding.md). Default: off: every file is one task. */
     sharding?: TaskSharding;
+    /** A role of yours that ECS starts the task with; no execution role or policy is created, so it must allow what docs/components.md lists for `executionRole`. Default: a role created here. */
+    existingExecutionRoleArn?: pulumi.Input<string>;
+    /** A role of yours that the processor runs as; no task role or policy is created, so it must allow what docs/components.md lists for `taskRole`. Default: a role created here. */
+    existingTaskRoleArn?: pulumi.Input<string>;
+    /** A log group of yours (its name) the container logs to; cannot be combined with `logRetentionDays` or `logGroupKmsKeyArn`. Default: a log group created here. */
+    existingLogGroupName?: pulumi.Input<string>;
 }
 
 /** The TypeScript ProcessorTask's arguments for the shared settings. */
@@ -66,6 +72,9 @@ export function taskArgs(name: string, args: TaskSettings): TaskArgs {
         environment: args.environment,
         command: args.command,
         sharding: taskSharding(name, args.sharding),
+        executionRole: existingRole(args.existingExecutionRoleArn),
+        taskRole: existingRole(args.existingTaskRoleArn),
+        logGroup: existingLogGroup(args.existingLogGroupName),
     };
 }
 

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LambdaTrigger as Lambda } from "../lambda-trigger";
 import { UploadTrigger as Rule } from "../upload-trigger";
-import { ArgsOverride, Prefixes, RunTaskArgs, bucketPrefixes, override, packageToken, runTaskTarget } from "./common";
+import { ArgsOverride, Prefixes, RunTaskArgs, bucketPrefixes, existingLogGroup, existingRole, override, packageToken, runTaskTarget } from "./common";
 
 /** The bucket uploads land in and the keys that start a task. */
 export interface UploadSource {
@@ -31,6 +31,8 @@ export interface UploadTriggerArgs extends RunTaskArgs, UploadSource {
     maxRetryAttempts?: number;
     /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). Default: 1209600 (14 days). */
     deadLetterRetentionSeconds?: number;
+    /** A role of yours that EventBridge assumes to run the task; no role or policy is created, so it must allow what docs/components.md lists for UploadTrigger's `role`. Default: a role created here. */
+    existingRoleArn?: pulumi.Input<string>;
     /** Arguments merged over those of the trigger's children. Default: none. */
     transform?: UploadTriggerTransforms;
 }
@@ -65,6 +67,7 @@ export class UploadTrigger extends pulumi.ComponentResource {
                 maxEventAgeSeconds: args.maxEventAgeSeconds,
                 maxRetryAttempts: args.maxRetryAttempts,
                 deadLetterRetentionSeconds: args.deadLetterRetentionSeconds,
+                role: existingRole(args.existingRoleArn),
                 transform: {
                     rule: override<aws.cloudwatch.EventRuleArgs>(args.transform?.rule),
                     target: override<aws.cloudwatch.EventTargetArgs>(args.transform?.target),
@@ -130,6 +133,10 @@ export interface LambdaTriggerArgs extends RunTaskArgs, UploadSource {
     deadLetterRetentionSeconds?: number;
     /** Alarm on the function's errors and on dead letters, notifying this SNS topic (an Observability's `topicArn`). Default: no alarms. */
     alarmTopicArn?: pulumi.Input<string>;
+    /** A role of yours for the function; no role or policy is created, so it must allow what docs/components.md lists for LambdaTrigger's `role`. Default: a role created here. */
+    existingRoleArn?: pulumi.Input<string>;
+    /** A log group of yours (its name) the function logs to; cannot be combined with `logRetentionDays`. Default: a log group created here. */
+    existingLogGroupName?: pulumi.Input<string>;
     /** Arguments merged over those of the Lambda trigger's children. Default: none. */
     transform?: LambdaTriggerTransforms;
 }
@@ -170,6 +177,8 @@ export class LambdaTrigger extends pulumi.ComponentResource {
                 maxEventAgeSeconds: args.maxEventAgeSeconds,
                 deadLetterRetentionSeconds: args.deadLetterRetentionSeconds,
                 alarmTopicArn: args.alarmTopicArn,
+                role: existingRole(args.existingRoleArn),
+                logGroup: existingLogGroup(args.existingLogGroupName),
                 transform: {
                     function: override<aws.lambda.FunctionArgs>(args.transform?.function),
                     role: override<aws.iam.RoleArgs>(args.transform?.role),
