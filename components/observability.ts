@@ -131,6 +131,29 @@ export interface ObservabilityTransforms {
 export const FAILURE_DELIVERY_RETRY = { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 } as const;
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
 
+/** The stack's account, region and partition. */
+interface Where {
+    account: pulumi.Output<string>;
+    region: pulumi.Output<string>;
+    partition: pulumi.Output<string>;
+}
+
+/** Observability's arguments, validated (errors name `<name>.<field>`), with defaults applied. */
+function settleObservability(name: string, args: ObservabilityArgs) {
+    const field = (f: string) => `${name}.${f}`;
+    const alarms: Required<AlarmThresholds> | false = args.alarms === false ? false : {
+        cpuPercent: requireIntegerInRange(field("alarms.cpuPercent"), args.alarms?.cpuPercent ?? 80, 1, 100),
+        memoryPercent: requireIntegerInRange(field("alarms.memoryPercent"), args.alarms?.memoryPercent ?? 80, 1, 100),
+        evaluationPeriods: requireIntegerInRange(field("alarms.evaluationPeriods"), args.alarms?.evaluationPeriods ?? 5, 1, 60),
+    };
+    const retention = validateRetention(args.logRetentionDays ?? 30, field("logRetentionDays"));
+    const topicName = args.topicName ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}-alerts`;
+    if (!TOPIC_NAME.test(topicName)) {
+        invalid(field("topicName"), topicName, "is not a valid SNS topic name", "use 1-256 letters, digits, hyphens and underscores");
+    }
+    return { alarms, retention, topicName };
+}
+
 /**
  * Task failures and alarms in one place: an EventBridge rule for failed tasks of this family, an
  * encrypted SNS topic for them and for the alarms (CPU % and memory % from Container Insights, the
@@ -156,35 +179,51 @@ export class Observability extends pulumi.ComponentResource {
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("monitoring", "Observability"), name, {}, opts);
-        const field = (f: string) => `${name}.${f}`;
-        const alarmArgs = args.alarms === false ? false : {
-            cpuPercent: requireIntegerInRange(field("alarms.cpuPercent"), args.alarms?.cpuPercent ?? 80, 1, 100),
-            memoryPercent: requireIntegerInRange(field("alarms.memoryPercent"), args.alarms?.memoryPercent ?? 80, 1, 100),
-            evaluationPeriods: requireIntegerInRange(field("alarms.evaluationPeriods"), args.alarms?.evaluationPeriods ?? 5, 1, 60),
-        };
-        const retention = validateRetention(args.logRetentionDays ?? 30, field("logRetentionDays"));
-        const topicName = args.topicName ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}-alerts`;
-        if (!TOPIC_NAME.test(topicName)) {
-            invalid(field("topicName"), topicName, "is not a valid SNS topic name", "use 1-256 letters, digits, hyphens and underscores");
-        }
+        const s = settleObservability(name, args);
         const parent = { parent: this };
-        const t = args.transform ?? {};
-        const identity = aws.getCallerIdentityOutput({}, parent);
-        const region = aws.getRegionOutput({}, parent).region;
-        const partition = aws.getPartitionOutput({}, parent).partition;
+        const where: Where = {
+            account: aws.getCallerIdentityOutput({}, parent).accountId,
+            region: aws.getRegionOutput({}, parent).region,
+            partition: aws.getPartitionOutput({}, parent).partition,
+        };
 
-        const topicArn = pulumi.interpolate`arn:${partition}:sns:${region}:${identity.accountId}:${topicName}`;
+        this.topic = this.createTopic(name, args, s.topicName, where);
+        ({ rule: this.failureRule, deadLetterQueue: this.failureDeadLetterQueue } = this.createFailureRule(name, args, where));
+        if (args.slack) {
+            const notifier = this.createNotifier(name, args, args.slack, s.retention);
+            this.notifier = notifier.fn;
+            this.notifierDeadLetterQueue = notifier.deadLetters;
+        }
+        if (s.alarms) {
+            this.createAlarms(name, args, s.alarms);
+        }
+        if (args.dashboard ?? true) {
+            this.dashboard = this.createDashboard(name, args, where.region);
+        }
+        this.createQueries(name, args);
+        this.registerOutputs({ topicArn: this.topic.arn, failureDeadLetterQueueUrl: this.failureDeadLetterQueue.url });
+    }
+
+    /** The alert topic, under a KMS key whose policy lets EventBridge and CloudWatch use it for this topic only. */
+    private createTopic(name: string, args: ObservabilityArgs, topicName: string, where: Where): aws.sns.Topic {
+        const t = args.transform ?? {};
+        const topicArn = pulumi.interpolate`arn:${where.partition}:sns:${where.region}:${where.account}:${topicName}`;
         const key = new aws.kms.Key(...transformed(t.topicKey, `${name}-topic-key`, {
             description: "Encrypts the pipeline's alert topic",
             enableKeyRotation: true,
             deletionWindowInDays: 7,
             policy: pulumi
-                .all([identity.accountId, partition, region, topicArn])
+                .all([where.account, where.partition, where.region, topicArn])
                 .apply(([account, p, r, arn]) => JSON.stringify(alertKeyPolicy({ account, partition: p, region: r, topicArn: arn }))),
-        }, parent));
-        this.topic = new aws.sns.Topic(...transformed(t.topic, `${name}-alerts`, { name: topicName, kmsMasterKeyId: key.arn }, parent));
+        }, { parent: this }));
+        return new aws.sns.Topic(...transformed(t.topic, `${name}-alerts`, { name: topicName, kmsMasterKeyId: key.arn }, { parent: this }));
+    }
 
-        this.failureRule = new aws.cloudwatch.EventRule(...transformed(t.failureRule, `${name}-task-failed`, {
+    /** The task-failure rule and its target, the topic's policy that admits it, and the dead-letter queue of its deliveries. */
+    private createFailureRule(name: string, args: ObservabilityArgs, where: Where): { rule: aws.cloudwatch.EventRule; deadLetterQueue: aws.sqs.Queue } {
+        const parent = { parent: this };
+        const t = args.transform ?? {};
+        const rule = new aws.cloudwatch.EventRule(...transformed(t.failureRule, `${name}-task-failed`, {
             description: `Failed ${args.task.family} tasks (non-zero exit, out of memory, failed to start)`,
             eventPattern: pulumi.output(args.cluster.clusterArn).apply((clusterArn) =>
                 JSON.stringify(taskFailurePattern({ clusterArn, family: args.task.family, notifySpotInterruptions: args.notifySpotInterruptions ?? false })),
@@ -193,62 +232,58 @@ export class Observability extends pulumi.ComponentResource {
         const topicPolicy = new aws.sns.TopicPolicy(...transformed(t.topicPolicy, `${name}-alerts-policy`, {
             arn: this.topic.arn,
             policy: pulumi
-                .all([this.topic.arn, this.failureRule.arn, identity.accountId, region, partition])
+                .all([this.topic.arn, rule.arn, where.account, where.region, where.partition])
                 .apply(([topicArn, ruleArn, account, r, p]) => JSON.stringify(alertTopicPolicy({ topicArn, ruleArn, account, region: r, partition: p }))),
         }, parent));
         // Notifications the topic refuses (key policy, topic policy, throttling) are retried, then kept here.
         // SSE-SQS: a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters
         // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
-        this.failureDeadLetterQueue = new aws.sqs.Queue(
+        const deadLetterQueue = new aws.sqs.Queue(
             ...transformed(t.failureDeadLetterQueue, `${name}-task-failed-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, parent),
         );
         const dlqPolicy = new aws.sqs.QueuePolicy(...transformed(t.failureDeadLetterQueuePolicy, `${name}-task-failed-dlq-policy`, {
-            queueUrl: this.failureDeadLetterQueue.url,
+            queueUrl: deadLetterQueue.url,
             policy: pulumi
-                .all([this.failureDeadLetterQueue.arn, this.failureRule.arn])
+                .all([deadLetterQueue.arn, rule.arn])
                 .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
         }, parent));
         new aws.cloudwatch.EventTarget(...transformed(t.failureTarget, `${name}-task-failed-target`, {
-            rule: this.failureRule.name,
+            rule: rule.name,
             arn: this.topic.arn,
             retryPolicy: { ...FAILURE_DELIVERY_RETRY },
-            deadLetterConfig: { arn: this.failureDeadLetterQueue.arn },
+            deadLetterConfig: { arn: deadLetterQueue.arn },
         }, { parent: this, dependsOn: [topicPolicy, dlqPolicy] }));
+        return { rule, deadLetterQueue };
+    }
 
-        if (args.slack) {
-            const notifier = this.createNotifier(name, args, args.slack, retention);
-            this.notifier = notifier.fn;
-            this.notifierDeadLetterQueue = notifier.deadLetters;
-        }
-        if (alarmArgs) {
-            this.createAlarms(name, args, alarmArgs);
-        }
-        if (args.dashboard ?? true) {
-            this.dashboard = new aws.cloudwatch.Dashboard(...transformed(t.dashboard, `${name}-dashboard`, {
-                dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
-                dashboardBody: pulumi
-                    .all([region, args.cluster.clusterName, args.trigger ? pulumi.all([args.trigger.rule.name, args.trigger.deadLetterQueue.name]) : undefined])
-                    .apply(([r, clusterName, rule]) =>
-                        JSON.stringify(
-                            dashboardBody({
-                                region: r,
-                                clusterName,
-                                family: args.task.family,
-                                rule: rule && { ruleName: rule[0], deadLetterQueueName: rule[1] },
-                                metricsNamespace: PROCESSOR_METRICS_NAMESPACE,
-                            }),
-                        ),
+    private createDashboard(name: string, args: ObservabilityArgs, region: pulumi.Output<string>): aws.cloudwatch.Dashboard {
+        return new aws.cloudwatch.Dashboard(...transformed(args.transform?.dashboard, `${name}-dashboard`, {
+            dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
+            dashboardBody: pulumi
+                .all([region, args.cluster.clusterName, args.trigger ? pulumi.all([args.trigger.rule.name, args.trigger.deadLetterQueue.name]) : undefined])
+                .apply(([r, clusterName, rule]) =>
+                    JSON.stringify(
+                        dashboardBody({
+                            region: r,
+                            clusterName,
+                            family: args.task.family,
+                            rule: rule && { ruleName: rule[0], deadLetterQueueName: rule[1] },
+                            metricsNamespace: PROCESSOR_METRICS_NAMESPACE,
+                        }),
                     ),
-            }, parent));
-        }
+                ),
+        }, { parent: this }));
+    }
+
+    /** The saved Logs Insights queries over the task's log group. */
+    private createQueries(name: string, args: ObservabilityArgs): void {
         for (const q of LOG_INSIGHTS_QUERIES) {
-            new aws.cloudwatch.QueryDefinition(...transformed(t.queryDefinition, `${name}-${q.name}`, {
+            new aws.cloudwatch.QueryDefinition(...transformed(args.transform?.queryDefinition, `${name}-${q.name}`, {
                 name: `${pulumi.getProject()}/${pulumi.getStack()}/${q.name}`,
                 logGroupNames: [args.task.logGroupName],
                 queryString: q.query,
-            }, parent));
+            }, { parent: this }));
         }
-        this.registerOutputs({ topicArn: this.topic.arn, failureDeadLetterQueueUrl: this.failureDeadLetterQueue.url });
     }
 
     private createNotifier(name: string, args: ObservabilityArgs, slack: SlackArgs, retentionInDays: number) {

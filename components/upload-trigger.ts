@@ -58,6 +58,20 @@ export interface UploadTriggerArgs extends RunTaskTriggerArgs {
     };
 }
 
+/** UploadTrigger's arguments, validated (errors name `<name>.<field>`), with defaults applied. */
+function settleUploadTrigger(name: string, args: UploadTriggerArgs) {
+    const field = (f: string) => `${name}.${f}`;
+    const suffixes = validateSuffixes(args.keySuffixes ?? [], field("keySuffixes"));
+    const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 3600, 60, 86400);
+    const maxAttempts = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 8, 0, 185);
+    const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
+    const platformVersion = args.platformVersion === undefined ? undefined : validateNumericPlatformVersion(args.platformVersion, field("platformVersion"));
+    const t = args.transform ?? {};
+    const existingRole = existingRoleArn(field("role"), args.role, { [field("transform.role")]: t.role, [field("transform.rolePolicy")]: t.rolePolicy }, "EventBridge needs a role to call RunTask");
+    const transformer = runTaskInputTransformer(args.task.containerName);
+    return { suffixes, maxEventAge, maxAttempts, dlqRetention, platformVersion, existingRole, transformer };
+}
+
 /**
  * The EventBridge rule that turns "an object was created under the upload prefix" into an ECS
  * RunTask, with the object's bucket, key, size, ETag and event time in the container's environment,
@@ -80,17 +94,8 @@ export class UploadTrigger extends pulumi.ComponentResource {
 
     constructor(name: string, args: UploadTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("events", "UploadTrigger"), name, {}, opts);
-        const field = (f: string) => `${name}.${f}`;
-        const suffixes = validateSuffixes(args.keySuffixes ?? [], field("keySuffixes"));
-        const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 3600, 60, 86400);
-        const maxAttempts = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 8, 0, 185);
-        const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
-        const platformVersion = args.platformVersion === undefined ? undefined : validateNumericPlatformVersion(args.platformVersion, field("platformVersion"));
-        const t = args.transform ?? {};
-        const existingRole = existingRoleArn(field("role"), args.role, { [field("transform.role")]: t.role, [field("transform.rolePolicy")]: t.rolePolicy }, "EventBridge needs a role to call RunTask");
-        const transformer = runTaskInputTransformer(args.task.containerName);
-        const parent = { parent: this };
-        const identity = aws.getCallerIdentityOutput({}, parent);
+        const s = settleUploadTrigger(name, args);
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
         this.rule = new aws.cloudwatch.EventRule(
             `${name}-rule`,
@@ -99,34 +104,45 @@ export class UploadTrigger extends pulumi.ComponentResource {
                     description: `Runs the processor for objects created under ${args.bucket.prefixes.upload}`,
                     eventPattern: pulumi
                         .output(args.bucket.bucketName)
-                        .apply((bucketName) => JSON.stringify(uploadEventPattern({ bucketName, prefix: args.bucket.prefixes.upload, suffixes }))),
+                        .apply((bucketName) => JSON.stringify(uploadEventPattern({ bucketName, prefix: args.bucket.prefixes.upload, suffixes: s.suffixes }))),
                 },
                 args.transform?.rule,
             ),
-            parent,
+            { parent: this },
         );
         this.ruleArn = this.rule.arn;
-
-        // SSE-SQS: a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters.
-        this.deadLetterQueue = new aws.sqs.Queue(
-            ...transformed(t.deadLetterQueue, `${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: dlqRetention }, parent),
-        );
-        const dlqPolicy = new aws.sqs.QueuePolicy(...transformed(t.deadLetterQueuePolicy, `${name}-dlq-policy`, {
-            queueUrl: this.deadLetterQueue.url,
-            policy: pulumi
-                .all([this.deadLetterQueue.arn, this.rule.arn])
-                .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
-        }, parent));
-
+        const dlq = this.createDeadLetterQueue(name, args, s.dlqRetention);
+        this.deadLetterQueue = dlq.queue;
         let rolePolicy: aws.iam.RolePolicy | undefined;
-        ({ role: this.role, arn: this.roleArn } = useOrCreateRole(existingRole, () => {
-            const created = this.createRole(name, args, identity.accountId);
+        ({ role: this.role, arn: this.roleArn } = useOrCreateRole(s.existingRole, () => {
+            const created = this.createRole(name, args, accountId);
             rolePolicy = created.policy;
             return created.role;
         }));
+        // The role must be able to run the task before the first event arrives.
+        this.target = this.createTarget(name, args, s, rolePolicy === undefined ? [dlq.policy] : [rolePolicy, dlq.policy]);
+        this.registerOutputs({ ruleArn: this.ruleArn, deadLetterQueueUrl: this.deadLetterQueue.url });
+    }
 
+    /** SSE-SQS (a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters), for this rule only. */
+    private createDeadLetterQueue(name: string, args: UploadTriggerArgs, retentionSeconds: number): { queue: aws.sqs.Queue; policy: aws.sqs.QueuePolicy } {
+        const t = args.transform ?? {};
+        const queue = new aws.sqs.Queue(
+            ...transformed(t.deadLetterQueue, `${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: retentionSeconds }, { parent: this }),
+        );
+        const policy = new aws.sqs.QueuePolicy(...transformed(t.deadLetterQueuePolicy, `${name}-dlq-policy`, {
+            queueUrl: queue.url,
+            policy: pulumi
+                .all([queue.arn, this.rule.arn])
+                .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
+        }, { parent: this }));
+        return { queue, policy };
+    }
+
+    /** The ECS RunTask target: the task in the cluster with the upload's details in its environment, retries, dead letters. */
+    private createTarget(name: string, args: UploadTriggerArgs, s: ReturnType<typeof settleUploadTrigger>, dependsOn: pulumi.Resource[]): aws.cloudwatch.EventTarget {
         const strategy = args.capacityProviderStrategy ?? [];
-        this.target = new aws.cloudwatch.EventTarget(
+        return new aws.cloudwatch.EventTarget(
             `${name}-target`,
             applyTransform<aws.cloudwatch.EventTargetArgs>(
                 {
@@ -139,8 +155,8 @@ export class UploadTrigger extends pulumi.ComponentResource {
                         // EcsParameters: "If a capacityProviderStrategy is specified, the launchType parameter must be omitted"
                         // (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_EcsParameters.html).
                         launchType: strategy.length === 0 ? "FARGATE" : undefined,
-                        capacityProviderStrategies: strategy.length === 0 ? undefined : strategy.map((s) => ({ ...s })),
-                        platformVersion,
+                        capacityProviderStrategies: strategy.length === 0 ? undefined : strategy.map((item) => ({ ...item })),
+                        platformVersion: s.platformVersion,
                         networkConfiguration: {
                             subnets: args.network.subnetIds,
                             securityGroups: args.network.securityGroupIds,
@@ -149,16 +165,14 @@ export class UploadTrigger extends pulumi.ComponentResource {
                         propagateTags: "TASK_DEFINITION",
                         enableEcsManagedTags: true,
                     },
-                    inputTransformer: transformer,
-                    retryPolicy: { maximumEventAgeInSeconds: maxEventAge, maximumRetryAttempts: maxAttempts },
+                    inputTransformer: s.transformer,
+                    retryPolicy: { maximumEventAgeInSeconds: s.maxEventAge, maximumRetryAttempts: s.maxAttempts },
                     deadLetterConfig: { arn: this.deadLetterQueue.arn },
                 },
                 args.transform?.target,
             ),
-            // The role must be able to run the task before the first event arrives.
-            { parent: this, dependsOn: rolePolicy === undefined ? [dlqPolicy] : [rolePolicy, dlqPolicy] },
+            { parent: this, dependsOn },
         );
-        this.registerOutputs({ ruleArn: this.ruleArn, deadLetterQueueUrl: this.deadLetterQueue.url });
     }
 
     /** The target role (trusted by this rule only) and its policy (run this task definition, pass its two roles). */

@@ -363,24 +363,14 @@ describe("Kubernetes builders", () => {
         });
 
         it("Pod Identity: the EKS Auth service, AssumeRole + TagSession, only for this cluster, namespace and ServiceAccount", () => {
-            assert.deepEqual(podIdentityTrustPolicy({ namespace: "batch", serviceAccount: "processor", clusterName: "shared" }), {
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "EksPodIdentity",
-                        Effect: "Allow",
-                        Principal: { Service: "pods.eks.amazonaws.com" },
-                        Action: ["sts:AssumeRole", "sts:TagSession"],
-                        Condition: {
-                            StringEquals: {
-                                "aws:RequestTag/eks-cluster-name": "shared",
-                                "aws:RequestTag/kubernetes-namespace": "batch",
-                                "aws:RequestTag/kubernetes-service-account": "processor",
-                            },
-                        },
-                    },
-                ],
-            });
+            const policy = podIdentityTrustPolicy({ namespace: "batch", serviceAccount: "processor", clusterName: "shared" });
+            assert.equal(policy.Statement.length, 1);
+            const [only] = policy.Statement;
+            assert.deepEqual([only.Effect, only.Principal, only.Action], ["Allow", { Service: "pods.eks.amazonaws.com" }, ["sts:AssumeRole", "sts:TagSession"]]);
+            // The session tags Pod Identity sets, each bound to this cluster, namespace and ServiceAccount.
+            const tags = Object.entries(only.Condition?.StringEquals ?? {}).map(([key, value]) => `${key.replace("aws:RequestTag/", "")}=${String(value)}`);
+            assert.deepEqual(tags, ["eks-cluster-name=shared", "kubernetes-namespace=batch", "kubernetes-service-account=processor"]);
+            assert.deepEqual(Object.keys(only.Condition ?? {}), ["StringEquals"]);
         });
     });
 
