@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ControlPlaneLogType, invalid } from "../builders";
+import { ControlPlaneLogType, JobOptions, invalid } from "../builders";
 import { ClusterChoice, KubernetesJobs as Jobs } from "../kubernetes-jobs";
 import { ArgsOverride, BucketArgs, Sharding, existingRole, override, packageToken, processorBucket } from "./common";
 
@@ -50,21 +50,8 @@ export interface CreateEksCluster {
     identity?: PodIdentityMode;
 }
 
-/** How each Job runs: one pass over the upload prefix, optionally split into shards. */
-export interface JobSettings {
-    /** Split the files between this many pods (an Indexed Job, 1–1000). Default: no sharding: one pod processes every file. */
-    shards?: number;
-    /** Pods running at once. Default: the shard count with `shards`, else 1. */
-    parallelism?: number;
-    /** Successful pods needed without `shards` (1–1000). Default: 1. */
-    completions?: number;
-    /** Failed pods retried before the Job fails (0–100). Default: 3. */
-    backoffLimit?: number;
-    /** Seconds a finished Job is kept before Kubernetes deletes it (0–31536000). Default: 3600. */
-    ttlSecondsAfterFinished?: number;
-    /** Seconds after which a running Job is stopped and marked failed (1–2592000). Default: no limit. */
-    activeDeadlineSeconds?: number;
-}
+/** How each Job runs: one pass over the upload prefix, optionally split into shards (KubernetesJobs' own `JobOptions`). */
+export interface JobSettings extends JobOptions {}
 
 /** A Job created on deploy. */
 export interface RunOnceJob extends JobSettings {
