@@ -22,33 +22,50 @@ export const TRIGGER_RUNTIMES: readonly string[] = Object.values(aws.lambda.Runt
 });
 
 /**
+ * How the trigger function runs and retries: the settings the cross-language LambdaTrigger takes as they
+ * are (so each default is stated in the text, as "Default: …").
+ */
+export interface LambdaTriggerSettings {
+    /** Fargate platform version: "LATEST" or a version such as "1.4.0" (RunTask takes both). Default: unset: the latest version. */
+    platformVersion?: string;
+    /** The function's memory in MB (128–10240). Default: 256. */
+    memorySize?: number;
+    /** The function's timeout in seconds (1–900); RunTask is retried by the SDK within it. Default: 60. */
+    timeoutSeconds?: number;
+    /**
+     * Concurrent executions reserved for (and capped at) this function (1–10000). Events beyond it are
+     * throttled and retried by Lambda. Default: unreserved: the account's pool.
+     */
+    reservedConcurrency?: number;
+    /** Retention of the function's log group, one of the CloudWatch values; not with an existing log group. Default: 30. */
+    logRetentionDays?: number;
+    /** How many times Lambda retries a failed invocation (0–2). Default: 2. */
+    maxRetryAttempts?: number;
+    /** How long Lambda keeps an event for retries, in seconds (60–21600). Default: 21600 (6 hours). */
+    maxEventAgeSeconds?: number;
+    /** How long a failed event stays in the dead-letter queue (60–1209600 s). Default: 1209600 (14 days). */
+    deadLetterRetentionSeconds?: number;
+    /**
+     * Alarm on the function's errors and on events waiting in the dead-letter queue, notifying this SNS topic
+     * (an Observability's `topicArn` fits). Default: no alarms.
+     */
+    alarmTopicArn?: pulumi.Input<string>;
+}
+
+/**
  * LambdaTrigger's arguments. Its `keySuffixes` become one S3 notification filter each, under the upload
  * prefix; S3 rejects suffixes where one ends another (".gz" and ".csv.gz"), and so does this component.
  */
-export interface LambdaTriggerArgs extends RunTaskTriggerArgs {
+export interface LambdaTriggerArgs extends RunTaskTriggerArgs, LambdaTriggerSettings {
     /**
      * The bucket uploads land in (an UploadBucket fits). Create it with `eventBridge: false`: this
      * component owns the bucket's notification configuration, and S3 keeps one per bucket.
      */
     bucket: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; prefixes: BucketPrefixes };
-    /** Fargate platform version: "LATEST" or a version such as "1.4.0" (RunTask takes both). @default unset: the latest version */
-    platformVersion?: string;
     /** The function's Node.js runtime (nodejs22.x or newer). @default "nodejs24.x", the newest the AWS provider package knows */
     runtime?: aws.lambda.Runtime;
     /** @default "arm64" */
     architecture?: "arm64" | "x86_64";
-    /** The function's memory in MB (128–10240). @default 256 */
-    memorySize?: number;
-    /** The function's timeout in seconds (1–900); RunTask is retried by the SDK within it. @default 60 */
-    timeoutSeconds?: number;
-    /**
-     * Concurrent executions reserved for (and capped at) this function (1–10000). Events beyond it are
-     * throttled and retried by Lambda.
-     * @default unreserved: the account's pool
-     */
-    reservedConcurrency?: number;
-    /** Retention of the function's log group, one of the CloudWatch values. Not with `logGroup: { existing }`. @default 30 */
-    logRetentionDays?: number;
     /**
      * The function's log group: by default `/aws/lambda/<function name>`, created here with
      * `logRetentionDays` before the function exists. `{ existing: { name } }`: a group of yours in the
@@ -70,18 +87,6 @@ export interface LambdaTriggerArgs extends RunTaskTriggerArgs {
      * @default a role created here
      */
     role?: ExistingRole;
-    /** How many times Lambda retries a failed invocation (0–2). @default 2 */
-    maxRetryAttempts?: number;
-    /** How long Lambda keeps an event for retries, in seconds (60–21600). @default 21600 (6 hours) */
-    maxEventAgeSeconds?: number;
-    /** How long a failed event stays in the dead-letter queue (60–1209600 s). @default 1209600 (14 days) */
-    deadLetterRetentionSeconds?: number;
-    /**
-     * Alarm on the function's errors and on events waiting in the dead-letter queue, notifying this
-     * SNS topic (an Observability's `topic.arn` fits).
-     * @default no alarms
-     */
-    alarmTopicArn?: pulumi.Input<string>;
     /** Adjust the arguments of a child resource. */
     transform?: {
         function?: Transform<aws.lambda.FunctionArgs>;

@@ -34,7 +34,62 @@ export interface ScheduledTaskDefinition extends TriggeredTask {
     family?: string;
 }
 
-export interface ScheduledTaskArgs {
+/**
+ * What a schedule runs and how, besides the task and its network: the settings the cross-language
+ * ScheduledTask takes as they are (so each default is stated in the text, as "Default: …").
+ */
+export interface ScheduleSettings {
+    /**
+     * The bucket the batch run works on; passed to the container as `S3_BUCKET`. The task role must already
+     * allow it (a ProcessorTask's role covers its own bucket's prefixes).
+     */
+    bucketName: pulumi.Input<string>;
+    /**
+     * When to run: `cron(minutes hours day-of-month month day-of-week year)` with `?` in exactly one of
+     * day-of-month and day-of-week, `rate(N minute|minutes|hour|hours|day|days)` (singular only for 1), or
+     * `at(yyyy-mm-ddThh:mm:ss)` for a single run, evaluated in `timezone`; e.g. "cron(0 6 * * ? *)" for 06:00
+     * every day.
+     * @example "cron(0/30 8-18 ? * MON-FRI *)"   // every 30 minutes in office hours
+     * @example "rate(6 hours)"
+     */
+    scheduleExpression: string;
+    /** IANA time zone the expression is evaluated in (daylight saving time applies). Default: "UTC". */
+    timezone?: string;
+    /** How many times Scheduler retries a RunTask call that returned an error (0–185). Default: 2. */
+    maxRetryAttempts?: number;
+    /** How long Scheduler keeps retrying an invocation (60–86400 s). Default: 3600. */
+    maxEventAgeSeconds?: number;
+    /** Fargate platform version, numeric form ("1.4.0"). Default: the latest (not sent). */
+    platformVersion?: string;
+    /**
+     * Extra environment variables for the batch run's container; merged with `PROCESSOR_MODE=batch` and
+     * `S3_BUCKET`, which (like the task definition's own variables and the per-file S3_KEY…) cannot be
+     * replaced here. The whole RunTask request must stay within 8192 characters, checked before deployment
+     * with the longest values the cluster, task, bucket and network could have. Default: {}.
+     * @example { SUMMARY_PARALLELISM: "2" }
+     */
+    environment?: Record<string, string>;
+    /**
+     * RunTask's `startedBy` for the tasks this schedule starts (find them with ListTasks `--started-by`): up
+     * to 128 letters, digits, hyphens, forward slashes and underscores. Default: "scheduler/<component name>"
+     * (other characters replaced by "-", cut to 128).
+     */
+    startedBy?: string;
+    /**
+     * An existing schedule group to put the schedule in; the execution role trusts Scheduler only for
+     * schedules of this group. Default: "default".
+     */
+    scheduleGroupName?: string;
+    /**
+     * SNS topic notified when a run lands in the dead-letter queue (an alarm on
+     * ApproximateNumberOfMessagesVisible > 0, and again when it is empty; an Observability's `topicArn`
+     * fits). The topic's policy must let CloudWatch alarms publish (Observability's topic does). Default: no
+     * alarm.
+     */
+    alarmTopicArn?: pulumi.Input<string>;
+}
+
+export interface ScheduledTaskArgs extends ScheduleSettings {
     /** The cluster to run on (a ProcessingCluster fits). */
     cluster: { clusterArn: pulumi.Input<string> };
     /**
@@ -49,69 +104,19 @@ export interface ScheduledTaskArgs {
      */
     network: TaskNetwork;
     /**
-     * The bucket the batch run works on; passed to the container as `S3_BUCKET`. The task role must
-     * already allow it (a ProcessorTask's role covers its own bucket's prefixes).
-     */
-    bucketName: pulumi.Input<string>;
-    /**
-     * When to run: `cron(minutes hours day-of-month month day-of-week year)` with `?` in exactly one of
-     * day-of-month and day-of-week, `rate(N minute|minutes|hour|hours|day|days)` (singular only for 1),
-     * or `at(yyyy-mm-ddThh:mm:ss)` for a single run. Evaluated in `timezone`.
-     * @example "cron(0 6 * * ? *)"   // 06:00 every day
-     * @example "cron(0/30 8-18 ? * MON-FRI *)"   // every 30 minutes in office hours
-     * @example "rate(6 hours)"
-     */
-    scheduleExpression: string;
-    /** IANA time zone the expression is evaluated in (daylight saving time applies). @default "UTC" */
-    timezone?: string;
-    /**
      * Let Scheduler start the run up to this many minutes (1–1440) after the scheduled time, to
      * spread load; `false` runs on time.
      * @default false (mode OFF)
      */
     flexibleTimeWindowMinutes?: number | false;
-    /** How many times Scheduler retries a RunTask call that returned an error (0–185). @default 2 */
-    maxRetryAttempts?: number;
-    /** How long Scheduler keeps retrying an invocation (60–86400 s). @default 3600 */
-    maxEventAgeSeconds?: number;
     /**
      * Run on a FARGATE / FARGATE_SPOT strategy (for example the cluster's, up to 6 items). Without it
      * the launch type is FARGATE.
      * @default launch type FARGATE
      */
     capacityProviderStrategy?: CapacityProviderStrategyItem[];
-    /** Fargate platform version, numeric form ("1.4.0"). @default the latest (not sent) */
-    platformVersion?: string;
-    /**
-     * Extra environment variables for the batch run's container; merged with `PROCESSOR_MODE=batch`
-     * and `S3_BUCKET`, which (like the task definition's own variables and the per-file S3_KEY…)
-     * cannot be replaced here. The whole RunTask request must stay within 8192 characters, checked
-     * before deployment with the longest values the cluster, task, bucket and network could have.
-     * @default {}
-     * @example { SUMMARY_PARALLELISM: "2" }
-     */
-    environment?: Record<string, string>;
-    /**
-     * RunTask's `startedBy` for the tasks this schedule starts (find them with ListTasks
-     * `--started-by`): up to 128 letters, digits, hyphens, forward slashes and underscores.
-     * @default "scheduler/<component name>" (other characters replaced by "-", cut to 128)
-     */
-    startedBy?: string;
     /** `DISABLED` keeps the schedule without running it. @default "ENABLED" */
     state?: ScheduleState;
-    /**
-     * An existing schedule group to put the schedule in; the execution role trusts Scheduler only
-     * for schedules of this group.
-     * @default "default"
-     */
-    scheduleGroupName?: string;
-    /**
-     * SNS topic notified when a run lands in the dead-letter queue (an alarm on
-     * ApproximateNumberOfMessagesVisible > 0, and again when it is empty). The topic's policy must let
-     * CloudWatch alarms publish (Observability's topic does).
-     * @default no alarm
-     */
-    alarmTopicArn?: pulumi.Input<string>;
     /**
      * The role Scheduler assumes to run the task: by default one created here, trusted by Scheduler for
      * schedules of this group in this account only. `{ existing: { arn } }`: a role of yours; no role or
