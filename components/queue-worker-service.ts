@@ -64,7 +64,49 @@ export interface QueueWorkerAlarms {
     oldestMessageAgeSeconds?: number;
 }
 
-export interface QueueWorkerServiceArgs {
+/**
+ * The queue, the service and its scaling: the settings the cross-language QueueWorkerService takes as
+ * they are (so each default is stated in the text, as "Default: …").
+ */
+export interface QueueWorkerSettings {
+    /**
+     * The longest a job (one message) may take, in seconds. The queue's visibility timeout is this plus 60 s
+     * unless `visibilityTimeoutSeconds` is given. Default: 900.
+     */
+    maxJobSeconds?: number;
+    /** The queue's visibility timeout (1–43200 s); must be longer than `maxJobSeconds`. Default: maxJobSeconds + 60. */
+    visibilityTimeoutSeconds?: number;
+    /** Receives before a message moves to the dead-letter queue (1–1000). Default: 3. */
+    maxReceiveCount?: number;
+    /**
+     * How long the work queue keeps a message (60–1209600 s). The dead-letter queue keeps messages 14 days,
+     * and a moved message keeps its original enqueue time, so it is never shorter. Default: 345600 (4 days).
+     */
+    messageRetentionSeconds?: number;
+    /** Messages a worker takes per ReceiveMessage (1–10), set as MAX_MESSAGES. Default: 1. */
+    messagesPerPoll?: number;
+    /**
+     * The fewest tasks. 0 lets the service scale to zero when the queue is empty (nothing to pay while idle);
+     * the first message then waits for a task to start (a few minutes: SQS metrics, the scaling alarm, task
+     * start-up). Default: 0.
+     */
+    minTasks?: number;
+    /** The most tasks (1–5000). Default: 10. */
+    maxTasks?: number;
+    /** Messages (waiting or being processed) per running task that the scaling policy holds (1–10000). Default: 5. */
+    backlogPerTaskTarget?: number;
+    /** Fargate platform version: "LATEST" or a version such as "1.4.0". Default: unset: the latest version. */
+    platformVersion?: string;
+    /**
+     * The ECS service's name, unique in the cluster. A change replaces the service (the old one is deleted
+     * first; messages wait in the queue meanwhile). Default: "<project>-<stack>-<name>".
+     */
+    serviceName?: string;
+    /** SNS topic the alarms notify (an Observability's `topicArn` fits). Default: no notification. */
+    alarmTopicArn?: pulumi.Input<string>;
+}
+
+export interface QueueWorkerServiceArgs extends QueueWorkerSettings {
     /** The cluster to run on (a ProcessingCluster fits; its Container Insights metrics drive the scaling). */
     cluster: WorkerCluster;
     /** The tasks' network placement (a ProcessingNetwork fits). */
@@ -82,32 +124,11 @@ export interface QueueWorkerServiceArgs {
      */
     task: ProcessorTaskArgs;
     /**
-     * The longest a job (one message) may take, in seconds. The queue's visibility timeout is this
-     * plus 60 s unless `visibilityTimeoutSeconds` is given.
-     * @default 900
-     */
-    maxJobSeconds?: number;
-    /**
-     * The queue's visibility timeout (1–43200 s); must be longer than `maxJobSeconds`.
-     * @default maxJobSeconds + 60
-     */
-    visibilityTimeoutSeconds?: number;
-    /** Receives before a message moves to the dead-letter queue (1–1000). @default 3 */
-    maxReceiveCount?: number;
-    /**
-     * How long the work queue keeps a message (60–1209600 s). The dead-letter queue keeps messages
-     * 14 days, and a moved message keeps its original enqueue time, so it is never shorter.
-     * @default 345600 (4 days)
-     */
-    messageRetentionSeconds?: number;
-    /**
      * A customer managed KMS key for both queues. With a feed, its key policy must let
      * events.amazonaws.com use it (kms:GenerateDataKey, kms:Decrypt).
      * @default SSE-SQS (SQS-owned keys), which EventBridge can send to without a key policy
      */
     kmsKeyArn?: pulumi.Input<string>;
-    /** Messages a worker takes per ReceiveMessage (1–10), set as MAX_MESSAGES. @default 1 */
-    messagesPerPoll?: number;
     /**
      * Queue the bucket's uploads through an EventBridge rule (the upload pattern UploadTrigger uses).
      * `false`: producers with sqs:SendMessage send `{"bucket","key"}` messages or S3 event notifications.
@@ -116,37 +137,13 @@ export interface QueueWorkerServiceArgs {
      */
     feed?: QueueFeed | false;
     /**
-     * The fewest tasks. 0 lets the service scale to zero when the queue is empty (nothing to pay
-     * while idle); the first message then waits for a task to start (a few minutes: SQS metrics,
-     * the scaling alarm, task start-up).
-     * @default 0
-     */
-    minTasks?: number;
-    /** The most tasks (1–5000). @default 10 */
-    maxTasks?: number;
-    /**
-     * Messages (waiting or being processed) per running task that the scaling policy holds (1–10000).
-     * @default 5
-     */
-    backlogPerTaskTarget?: number;
-    /**
      * How tasks split between FARGATE and FARGATE_SPOT. Spot tasks get SIGTERM two minutes before
      * they are reclaimed; the worker then returns its message to the queue (one receive used).
      * @default { fargateBase: 1, fargateWeight: 30, fargateSpotWeight: 70 }
      */
     capacity?: CapacitySplit;
-    /** Fargate platform version: "LATEST" or a version such as "1.4.0". @default unset: the latest version */
-    platformVersion?: string;
-    /**
-     * The ECS service's name, unique in the cluster. A change replaces the service (the old one is
-     * deleted first; messages wait in the queue meanwhile).
-     * @default "<project>-<stack>-<name>"
-     */
-    serviceName?: string;
     /** Queue alarms, or `false` for none. @default { oldestMessageAgeSeconds: 2 × maxJobSeconds, at least 3600 } */
     alarms?: QueueWorkerAlarms | false;
-    /** SNS topic the alarms notify (e.g. Observability's `topicArn`). @default no notification */
-    alarmTopicArn?: pulumi.Input<string>;
     /** Adjust the arguments of a child resource. */
     transform?: {
         queue?: Transform<aws.sqs.QueueArgs>;
