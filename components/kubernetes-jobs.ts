@@ -40,7 +40,7 @@ import { validatePrefixes } from "./builders/prefixes";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
 import { Transform, applyTransform, transformed } from "./builders/transform";
 import { invalid, requireIntegerInRange } from "./builders/validation";
-import { ExistingRole, existingRoleArn, useOrCreateRole } from "./existing";
+import { ExistingRole, existingRoleArn, useOrCreateRole } from "./overrides";
 import { PROJECT, typeToken } from "./names";
 import { ProcessorBucket } from "./processor-task";
 

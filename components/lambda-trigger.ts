@@ -8,7 +8,7 @@ import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retent
 import { Transform, applyTransform, transformed } from "./builders/transform";
 import { invalid, requireIntegerInRange } from "./builders/validation";
 import { lambdaCode } from "./lambda-code";
-import { ExistingLogGroup, ExistingRole, existingLogGroupName, existingRoleArn, useOrCreateLogGroup, useOrCreateRole } from "./existing";
+import { ExistingLogGroup, ExistingRole, existingLogGroupName, existingRoleArn, useOrCreateLogGroup, useOrCreateRole } from "./overrides";
 import { typeToken } from "./names";
 import type { RunTaskTriggerArgs } from "./run-task";
 

@@ -12,14 +12,13 @@ import {
     dashboardBody,
     requireIntegerInRange,
     lambdaTrustPolicy,
-    Transform,
     transformed,
     taskFailurePattern,
     utilisationPercentQueries,
     validateRetention,
 } from "./builders";
 import { METRICS_NAMESPACE } from "./builders/contracts";
-import { ExistingLogGroup, ExistingRole, existingLogGroupName, existingRoleArn, useOrCreateLogGroup, useOrCreateRole } from "./existing";
+import { ChildTransform, ExistingLogGroup, ExistingRole, existingLogGroupName, existingRoleArn, useOrCreateLogGroup, useOrCreateRole } from "./overrides";
 import { typeToken } from "./names";
 
 /** The namespace the processor's Embedded Metric Format metrics go to (see app/src/processor/metrics.ts). */
@@ -92,16 +91,13 @@ export interface ObservabilityArgs {
      */
     topicName?: string;
     /**
-     * Overrides for each child resource: a partial arguments object merged over ours, or a function
-     * `(args, opts, name)` that edits them (see builders/transform.ts). `alarm` applies to every alarm
-     * (the function receives each alarm's name); `queryDefinition` to each saved query.
+     * Each child's `ChildTransform`. `alarm` applies to every alarm (the function receives each alarm's
+     * name); `queryDefinition` to each saved query.
      * @example
      * transform: { topic: { tags: { team: "data" } }, alarm: (args) => { args.evaluationPeriods = 3; } }
      */
     transform?: ObservabilityTransforms;
 }
-
-type ChildTransform<Args> = Transform<Args, pulumi.CustomResourceOptions>;
 
 /** The children of Observability that `transform` reaches. */
 export interface ObservabilityTransforms {

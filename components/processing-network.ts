@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkMember, Transform, invalid, requireIntegerInRange, requireOneVpc, transformed } from "./builders";
+import { NetworkMember, invalid, requireIntegerInRange, requireOneVpc, transformed } from "./builders";
 import { typeToken } from "./names";
+import { ChildTransform } from "./overrides";
 
 /**
  * Where the tasks go: the settings the cross-language ProcessingNetwork takes as they are (so each default
@@ -30,15 +31,9 @@ export interface ProcessingNetworkSettings {
 }
 
 export interface ProcessingNetworkArgs extends ProcessingNetworkSettings {
-    /**
-     * Overrides for each child resource: a partial arguments object merged over ours, or a function
-     * `(args, opts, name)` that edits them (see builders/transform.ts). `subnet` and `routeTableAssociation`
-     * apply to each one (the function receives its name).
-     */
+    /** Each child's `ChildTransform`; `subnet` and `routeTableAssociation` apply to each one (the function receives its name). */
     transform?: ProcessingNetworkTransforms;
 }
-
-type ChildTransform<Args> = Transform<Args, pulumi.CustomResourceOptions>;
 
 /** The children of ProcessingNetwork that `transform` reaches (all of them are created only for a new VPC, but `securityGroup`). */
 export interface ProcessingNetworkTransforms {

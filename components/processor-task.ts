@@ -31,7 +31,7 @@ import {
     validateImageUri,
     validateJobCommand,
 } from "./builders";
-import { ExistingLogGroup, ExistingRole, existingLogGroupName, existingRoleArn, useOrCreateLogGroup, useOrCreateRole } from "./existing";
+import { ExistingLogGroup, ExistingRole, existingLogGroupName, existingRoleArn, useOrCreateLogGroup, useOrCreateRole } from "./overrides";
 import { typeToken } from "./names";
 
 /** The bucket the task reads from and writes to (an UploadBucket fits). */

@@ -20,7 +20,7 @@ import {
     workerEnvironment,
     workerQueuePolicy,
 } from "./builders/queue-worker";
-import { existingRoleArn } from "./existing";
+import { existingRoleArn } from "./overrides";
 import { typeToken } from "./names";
 import { ProcessingCluster } from "./processing-cluster";
 import { ProcessorTask, ProcessorTaskArgs } from "./processor-task";

@@ -24,7 +24,7 @@ import {
 } from "./builders/schedule";
 import { Transform, applyTransform } from "./builders/transform";
 import { requireIntegerInRange, requireOneOf } from "./builders/validation";
-import { ExistingRole, existingRoleArn, useOrCreateRole } from "./existing";
+import { ExistingRole, existingRoleArn, useOrCreateRole } from "./overrides";
 import { typeToken } from "./names";
 import { TaskNetwork, TriggeredTask } from "./run-task";
 

@@ -14,7 +14,7 @@ import {
     uploadEventPattern,
     validateSuffixes,
 } from "./builders";
-import { ExistingRole, existingRoleArn, useOrCreateRole } from "./existing";
+import { ExistingRole, existingRoleArn, useOrCreateRole } from "./overrides";
 import { typeToken } from "./names";
 import { RunTaskTriggerArgs } from "./run-task";
 

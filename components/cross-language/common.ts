@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BucketPrefixes, CapacityProviderStrategyItem, DEFAULT_PREFIXES, Transform, capacityProviderStrategy, invalid, validatePrefixes } from "../builders";
-import { ExistingLogGroup, ExistingRole } from "../existing";
+import { ExistingLogGroup, ExistingRole } from "../overrides";
 import { PROJECT } from "../names";
 import { ProcessorBucket } from "../processor-task";
 import { TaskNetwork, TriggeredTask } from "../run-task";

@@ -1,4 +1,7 @@
 /**
+ * What a user can change of a component's children beyond its arguments: each child's `transform`
+ * (the one helper is builders/transform.ts), and roles and log groups of their own.
+ *
  * Roles and log groups a user manages: every component that creates a role or a log group takes
  * `{ existing: { arn } }` / `{ existing: { name } }` for it instead, as awsx does (`taskRole: { roleArn }`,
  * `logGroup: { existing }`). With `existing` nothing is created for that child: neither the role nor the
@@ -10,7 +13,10 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { checkExistingChoice, logGroupArn } from "./builders";
+import { Transform, checkExistingChoice, logGroupArn } from "./builders";
+
+/** A child's `transform`: a partial arguments object, or a function `(args, opts, name)` (see builders/transform.ts). */
+export type ChildTransform<Args> = Transform<Args, pulumi.CustomResourceOptions>;
 
 /** A role managed elsewhere, used instead of the one the component would create. */
 export interface ExistingRole {
