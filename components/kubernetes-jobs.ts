@@ -3,37 +3,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { taskRolePolicy } from "./builders/iam";
-import {
-    ControlPlaneLogType,
-    CronJobOptions,
-    DEFAULT_CONTROL_PLANE_LOG_TYPES,
-    JobOptions,
-    NormalisedCronJob,
-    NormalisedJob,
-    PodSize,
-    PodTemplate,
-    RESERVED_BATCH_ENVIRONMENT,
-    controlPlaneLogGroupName,
-    cronJobSpec,
-    defaultClusterName,
-    irsaTrustPolicy,
-    jobSpec,
-    normaliseCronJob,
-    normaliseJob,
-    oidcIssuerHost,
-    podIdentityTrustPolicy,
-    processorLabels,
-    processorPodTemplate,
-    restrictedNamespaceLabels,
-    serviceAccountAnnotations,
-    validateCidrs,
-    validateClusterName,
-    validateDnsLabel,
-    validateLogTypes,
-    validateNamespaceName,
-    validateObjectName,
-    validatePodSize,
-} from "./builders/kubernetes";
+import * as kube from "./builders/kubernetes";
 import { validateJobCommand } from "./builders/container";
 import { ShardingSettings, shardingEnvironment, validateSharding } from "./builders/sharding";
 import { validatePrefixes } from "./builders/prefixes";
@@ -87,7 +57,7 @@ export interface CreateClusterArgs {
      * Control-plane log types sent to CloudWatch Logs; `[]` turns control-plane logging off.
      * @default ["api", "audit", "authenticator"]
      */
-    logTypes?: ControlPlaneLogType[];
+    logTypes?: kube.ControlPlaneLogType[];
     /** Retention of the control-plane log group, one of the CloudWatch values. @default 30 */
     logRetentionDays?: number;
     /** KMS key for the control-plane log group. @default CloudWatch Logs' own encryption */
@@ -192,7 +162,7 @@ export interface KubernetesJobsArgs {
      * `cronJob` or both.
      * @default no Job
      */
-    job?: JobOptions & {
+    job?: kube.JobOptions & {
         /** Let `pulumi up` wait until the Job succeeds (and fail with it). @default false */
         waitForCompletion?: boolean;
     };
@@ -200,9 +170,9 @@ export interface KubernetesJobsArgs {
      * Run on a schedule: a CronJob whose Jobs have the same pod template.
      * @default no CronJob
      */
-    cronJob?: CronJobOptions & {
+    cronJob?: kube.CronJobOptions & {
         /** Settings of the Jobs it starts. @default the settings of `job`, else the defaults */
-        jobTemplate?: JobOptions;
+        jobTemplate?: kube.JobOptions;
     };
     /**
      * Overrides for each child resource: a partial arguments object merged over ours, or a function
@@ -232,7 +202,7 @@ type Identity =
 interface ClusterPlan {
     create?: {
         name: string;
-        logTypes: ControlPlaneLogType[];
+        logTypes: kube.ControlPlaneLogType[];
         retention: number;
         publicAccessCidrs?: string[];
         nodeGroup?: Required<NodeGroupArgs>;
@@ -275,7 +245,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
     /** The CronJob, when `cronJob` is given. */
     public readonly cronJob?: k8s.batch.v1.CronJob;
     /** The validated pod size. */
-    public readonly size: PodSize;
+    public readonly size: kube.PodSize;
 
     constructor(name: string, args: KubernetesJobsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("kubernetes", "KubernetesJobs"), name, {}, opts);
@@ -295,7 +265,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
             provider: this.provider,
             dependsOn: [...cluster.waitFor, ...more],
         });
-        const labels = processorLabels(labelValue(name), PROJECT);
+        const labels = kube.processorLabels(labelValue(name), PROJECT);
         const namespaceRef = this.createNamespace(name, args, s.createNamespace, labels, k8sOpts());
         ({ role: this.role, arn: this.roleArn } = useOrCreateRole(s.existingRole, () => this.createRole(name, cluster.identity, args, s.sharding)));
         const podReady = this.createServiceAccount(name, args, cluster.identity, namespaceRef, labels, k8sOpts(), cluster.waitFor);
@@ -355,7 +325,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
             return pulumi.output(this.namespace);
         }
         const namespace = new k8s.core.v1.Namespace(
-            ...transformed(args.transform?.namespace, `${name}-namespace`, { metadata: { name: this.namespace, labels: { ...restrictedNamespaceLabels(), ...labels } } }, opts),
+            ...transformed(args.transform?.namespace, `${name}-namespace`, { metadata: { name: this.namespace, labels: { ...kube.restrictedNamespaceLabels(), ...labels } } }, opts),
         );
         return namespace.metadata.name;
     }
@@ -376,7 +346,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                 name: this.serviceAccountName,
                 namespace: namespaceRef,
                 labels,
-                annotations: this.roleArn.apply((arn) => serviceAccountAnnotations(this.identity, arn)),
+                annotations: this.roleArn.apply((arn) => kube.serviceAccountAnnotations(this.identity, arn)),
             },
             automountServiceAccountToken: false,
         }, opts));
@@ -393,11 +363,11 @@ export class KubernetesJobs extends pulumi.ComponentResource {
     }
 
     /** The pod template for a shard count (the Job's and the CronJob's may differ). */
-    private podTemplate(args: KubernetesJobsArgs, s: SettledKubernetesJobs, labels: Record<string, string>): (shardCount: number | undefined) => pulumi.Output<PodTemplate> {
+    private podTemplate(args: KubernetesJobsArgs, s: SettledKubernetesJobs, labels: Record<string, string>): (shardCount: number | undefined) => pulumi.Output<kube.PodTemplate> {
         const region = aws.getRegionOutput({}, { parent: this }).region;
         return (shardCount) =>
             pulumi.all([args.image, args.bucket.bucketName, region, pulumi.output(args.environment ?? {})]).apply(([image, bucketName, r, environment]) =>
-                processorPodTemplate({
+                kube.processorPodTemplate({
                     containerName: s.containerName,
                     image,
                     serviceAccountName: this.serviceAccountName,
@@ -428,7 +398,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                 : new aws.cloudwatch.LogGroup(
                       `${name}-control-plane-logs`,
                       applyTransform<aws.cloudwatch.LogGroupArgs>(
-                          { name: controlPlaneLogGroupName(plan.name), retentionInDays: plan.retention, kmsKeyId: c.logGroupKmsKeyArn },
+                          { name: kube.controlPlaneLogGroupName(plan.name), retentionInDays: plan.retention, kmsKeyId: c.logGroupKmsKeyArn },
                           args.transform?.controlPlaneLogGroup,
                       ),
                       { parent: this },
@@ -487,8 +457,8 @@ export class KubernetesJobs extends pulumi.ComponentResource {
             identity.mode === "irsa"
                 ? pulumi
                       .all([identity.oidcProviderArn, identity.issuer])
-                      .apply(([oidcProviderArn, issuer]) => JSON.stringify(irsaTrustPolicy({ ...subject, oidcProviderArn, issuer: oidcIssuerHost(issuer) })))
-                : pulumi.output(identity.clusterName).apply((clusterName) => JSON.stringify(podIdentityTrustPolicy({ ...subject, clusterName })));
+                      .apply(([oidcProviderArn, issuer]) => JSON.stringify(kube.irsaTrustPolicy({ ...subject, oidcProviderArn, issuer: kube.oidcIssuerHost(issuer) })))
+                : pulumi.output(identity.clusterName).apply((clusterName) => JSON.stringify(kube.podIdentityTrustPolicy({ ...subject, clusterName })));
         const role = new aws.iam.Role(
             `${name}-role`,
             applyTransform<aws.iam.RoleArgs>(
@@ -524,8 +494,8 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         name: string,
         namespace: pulumi.Input<string>,
         labels: Record<string, string>,
-        template: (shardCount: number | undefined) => pulumi.Output<PodTemplate>,
-        job: NormalisedJob,
+        template: (shardCount: number | undefined) => pulumi.Output<kube.PodTemplate>,
+        job: kube.NormalisedJob,
         args: KubernetesJobsArgs,
         opts: pulumi.CustomResourceOptions,
     ): k8s.batch.v1.Job {
@@ -536,7 +506,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
             applyTransform<k8s.batch.v1.JobArgs>(
                 {
                     metadata: { namespace, labels, annotations },
-                    spec: template(job.shards).apply((t) => jobSpec(t, job)),
+                    spec: template(job.shards).apply((t) => kube.jobSpec(t, job)),
                 },
                 args.transform?.job,
             ),
@@ -548,9 +518,9 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         name: string,
         namespace: pulumi.Input<string>,
         labels: Record<string, string>,
-        template: (shardCount: number | undefined) => pulumi.Output<PodTemplate>,
-        job: NormalisedJob,
-        cron: NormalisedCronJob,
+        template: (shardCount: number | undefined) => pulumi.Output<kube.PodTemplate>,
+        job: kube.NormalisedJob,
+        cron: kube.NormalisedCronJob,
         args: KubernetesJobsArgs,
         opts: pulumi.CustomResourceOptions,
     ): k8s.batch.v1.CronJob {
@@ -559,7 +529,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
             applyTransform<k8s.batch.v1.CronJobArgs>(
                 {
                     metadata: { namespace, labels },
-                    spec: template(job.shards).apply((t) => cronJobSpec(t, job, cron)),
+                    spec: template(job.shards).apply((t) => kube.cronJobSpec(t, job, cron)),
                 },
                 args.transform?.cronJob,
             ),
@@ -580,15 +550,15 @@ function settleKubernetesJobs(name: string, args: KubernetesJobsArgs) {
         output: field("bucket.prefixes.output"),
         status: field("bucket.prefixes.status"),
     });
-    const namespaceName = validateNamespaceName(args.namespace?.name ?? name, field("namespace.name"));
+    const namespaceName = kube.validateNamespaceName(args.namespace?.name ?? name, field("namespace.name"));
     const createNamespace = args.namespace?.create ?? true;
     if (createNamespace && (namespaceName === "default" || namespaceName.startsWith("kube-"))) {
         invalid(field("namespace.name"), namespaceName, "is a namespace Kubernetes creates itself", `choose another name, or set ${field("namespace.create")} to false to use it`);
     }
-    const serviceAccountName = validateObjectName(args.serviceAccountName ?? "processor", field("serviceAccountName"));
-    const containerName = validateDnsLabel(args.containerName ?? "processor", field("containerName"), "a container name");
-    const size = validatePodSize(args, (f) => field(f));
-    for (const reserved of RESERVED_BATCH_ENVIRONMENT) {
+    const serviceAccountName = kube.validateObjectName(args.serviceAccountName ?? "processor", field("serviceAccountName"));
+    const containerName = kube.validateDnsLabel(args.containerName ?? "processor", field("containerName"), "a container name");
+    const size = kube.validatePodSize(args, (f) => field(f));
+    for (const reserved of kube.RESERVED_BATCH_ENVIRONMENT) {
         if (args.environment && reserved in args.environment) {
             const value = args.environment[reserved];
             invalid(field(`environment.${reserved}`), typeof value === "string" ? value : "<output>", "is set by the component", "choose another variable name");
@@ -597,13 +567,13 @@ function settleKubernetesJobs(name: string, args: KubernetesJobsArgs) {
     const command = args.command === undefined ? undefined : validateJobCommand(args.command, field("command"));
     const sharding =
         args.sharding === undefined ? undefined : validateSharding(args.sharding, field("sharding"), [prefixes.upload, prefixes.output, prefixes.status], command !== undefined);
-    const job = args.job === undefined ? undefined : normaliseJob(args.job, field("job"));
+    const job = args.job === undefined ? undefined : kube.normaliseJob(args.job, field("job"));
     const cron =
         args.cronJob === undefined
             ? undefined
             : {
-                  schedule: normaliseCronJob(args.cronJob, field("cronJob")),
-                  template: args.cronJob.jobTemplate === undefined ? job ?? normaliseJob(undefined, field("cronJob.jobTemplate")) : normaliseJob(args.cronJob.jobTemplate, field("cronJob.jobTemplate")),
+                  schedule: kube.normaliseCronJob(args.cronJob, field("cronJob")),
+                  template: args.cronJob.jobTemplate === undefined ? job ?? kube.normaliseJob(undefined, field("cronJob.jobTemplate")) : kube.normaliseJob(args.cronJob.jobTemplate, field("cronJob.jobTemplate")),
               };
     const t = args.transform ?? {};
     const existingRole = existingRoleArn(
@@ -656,7 +626,7 @@ function planCluster(name: string, choice: ClusterChoice, field: (f: string) => 
             }
         }
         if (typeof e.clusterName === "string") {
-            validateClusterName(e.clusterName, f("clusterName"));
+            kube.validateClusterName(e.clusterName, f("clusterName"));
         }
         return { existing: { mode: podIdentity ? "pod-identity" : "irsa" } };
     }
@@ -687,10 +657,10 @@ function planCluster(name: string, choice: ClusterChoice, field: (f: string) => 
     }
     return {
         create: {
-            name: validateClusterName(c.name ?? defaultClusterName(pulumi.getProject(), pulumi.getStack(), name), f("name")),
-            logTypes: validateLogTypes(c.logTypes ?? DEFAULT_CONTROL_PLANE_LOG_TYPES, f("logTypes")),
+            name: kube.validateClusterName(c.name ?? kube.defaultClusterName(pulumi.getProject(), pulumi.getStack(), name), f("name")),
+            logTypes: kube.validateLogTypes(c.logTypes ?? kube.DEFAULT_CONTROL_PLANE_LOG_TYPES, f("logTypes")),
             retention: validateRetention(c.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, f("logRetentionDays")),
-            publicAccessCidrs: c.publicAccessCidrs === undefined ? undefined : validateCidrs(c.publicAccessCidrs, f("publicAccessCidrs")),
+            publicAccessCidrs: c.publicAccessCidrs === undefined ? undefined : kube.validateCidrs(c.publicAccessCidrs, f("publicAccessCidrs")),
             nodeGroup,
             identity,
         },

@@ -1,25 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketPrefixes, CapacitySplit, Transform, aboveThresholdAlarm, applyTransform, transformed, invalid, requireIntegerInRange, uploadEventPattern, validatePlatformVersion, validateSuffixes } from "./builders";
-import {
-    MAX_RETENTION_SECONDS,
-    RECEIVE_WAIT_SECONDS,
-    SCALE_IN_COOLDOWN_SECONDS,
-    SCALE_OUT_COOLDOWN_SECONDS,
-    WORKER_ENVIRONMENT,
-    backlogPerTaskMetrics,
-    deadLetterTlsPolicy,
-    defaultOldestMessageAgeSeconds,
-    queueVisibilityTimeout,
-    redriveAllowPolicy,
-    redrivePolicy,
-    validateServiceName,
-    validateTaskRange,
-    workQueuePolicy,
-    workerCapacityStrategy,
-    workerEnvironment,
-    workerQueuePolicy,
-} from "./builders/queue-worker";
+import * as worker from "./builders/queue-worker";
 import { existingRoleArn } from "./overrides";
 import { typeToken } from "./names";
 import { ProcessingCluster } from "./processing-cluster";
@@ -245,23 +227,23 @@ export class QueueWorkerService extends pulumi.ComponentResource {
     private settle(name: string, args: QueueWorkerServiceArgs) {
         const field = (f: string) => `${name}.${f}`;
         const maxJobSeconds = args.maxJobSeconds ?? 900;
-        const visibilityTimeoutSeconds = queueVisibilityTimeout(maxJobSeconds, args.visibilityTimeoutSeconds, {
+        const visibilityTimeoutSeconds = worker.queueVisibilityTimeout(maxJobSeconds, args.visibilityTimeoutSeconds, {
             maxJobSeconds: field("maxJobSeconds"),
             visibilityTimeoutSeconds: field("visibilityTimeoutSeconds"),
         });
         const maxReceiveCount = requireIntegerInRange(field("maxReceiveCount"), args.maxReceiveCount ?? 3, 1, 1000);
-        const retention = requireIntegerInRange(field("messageRetentionSeconds"), args.messageRetentionSeconds ?? 345600, 60, MAX_RETENTION_SECONDS);
+        const retention = requireIntegerInRange(field("messageRetentionSeconds"), args.messageRetentionSeconds ?? 345600, 60, worker.MAX_RETENTION_SECONDS);
         const messagesPerPoll = requireIntegerInRange(field("messagesPerPoll"), args.messagesPerPoll ?? 1, 1, 10);
-        const range = validateTaskRange(args.minTasks ?? 0, args.maxTasks ?? 10, { minTasks: field("minTasks"), maxTasks: field("maxTasks") });
+        const range = worker.validateTaskRange(args.minTasks ?? 0, args.maxTasks ?? 10, { minTasks: field("minTasks"), maxTasks: field("maxTasks") });
         const target = requireIntegerInRange(field("backlogPerTaskTarget"), args.backlogPerTaskTarget ?? 5, 1, 10000);
         const knownProviders = args.cluster instanceof ProcessingCluster ? PROCESSING_CLUSTER_PROVIDERS : args.cluster.capacityProviders;
-        const strategy = workerCapacityStrategy(args.capacity, knownProviders, {
+        const strategy = worker.workerCapacityStrategy(args.capacity, knownProviders, {
             fargateBase: field("capacity.fargateBase"),
             fargateWeight: field("capacity.fargateWeight"),
             fargateSpotWeight: field("capacity.fargateSpotWeight"),
         });
         const platformVersion = args.platformVersion === undefined ? undefined : validatePlatformVersion(args.platformVersion, field("platformVersion"));
-        const serviceName = validateServiceName(args.serviceName ?? defaultServiceName(name), field("serviceName"));
+        const serviceName = worker.validateServiceName(args.serviceName ?? defaultServiceName(name), field("serviceName"));
         const feed = args.feed ?? false;
         const suffixes = feed === false ? [] : validateSuffixes(feed.keySuffixes ?? [], field("feed.keySuffixes"));
         const feedBucket = feed === false ? undefined : (feed.bucket ?? args.task.bucket);
@@ -272,8 +254,8 @@ export class QueueWorkerService extends pulumi.ComponentResource {
         const oldestAge =
             alarms === false
                 ? undefined
-                : requireIntegerInRange(field("alarms.oldestMessageAgeSeconds"), alarms.oldestMessageAgeSeconds ?? defaultOldestMessageAgeSeconds(maxJobSeconds), 60, MAX_RETENTION_SECONDS);
-        for (const reserved of WORKER_ENVIRONMENT) {
+                : requireIntegerInRange(field("alarms.oldestMessageAgeSeconds"), alarms.oldestMessageAgeSeconds ?? worker.defaultOldestMessageAgeSeconds(maxJobSeconds), 60, worker.MAX_RETENTION_SECONDS);
+        for (const reserved of worker.WORKER_ENVIRONMENT) {
             const env = args.task.environment;
             if (env !== undefined && reserved in env) {
                 const value = env[reserved];
@@ -299,7 +281,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
         const parent = { parent: this };
         const deadLetterQueue = new aws.sqs.Queue(
             `${name}-dlq`,
-            applyTransform<aws.sqs.QueueArgs>({ ...this.encryption(args.kmsKeyArn), messageRetentionSeconds: MAX_RETENTION_SECONDS }, args.transform?.deadLetterQueue),
+            applyTransform<aws.sqs.QueueArgs>({ ...this.encryption(args.kmsKeyArn), messageRetentionSeconds: worker.MAX_RETENTION_SECONDS }, args.transform?.deadLetterQueue),
             parent,
         );
         const queue = new aws.sqs.Queue(
@@ -308,9 +290,9 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                 {
                     ...this.encryption(args.kmsKeyArn),
                     visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
-                    receiveWaitTimeSeconds: RECEIVE_WAIT_SECONDS,
+                    receiveWaitTimeSeconds: worker.RECEIVE_WAIT_SECONDS,
                     messageRetentionSeconds: retention,
-                    redrivePolicy: deadLetterQueue.arn.apply((arn) => JSON.stringify(redrivePolicy(arn, maxReceiveCount))),
+                    redrivePolicy: deadLetterQueue.arn.apply((arn) => JSON.stringify(worker.redrivePolicy(arn, maxReceiveCount))),
                 },
                 args.transform?.queue,
             ),
@@ -319,11 +301,11 @@ export class QueueWorkerService extends pulumi.ComponentResource {
         // A resource of its own: the dead-letter queue naming the work queue, which names it, would be a cycle.
         new aws.sqs.RedriveAllowPolicy(...transformed(args.transform?.deadLetterQueueRedriveAllowPolicy, `${name}-dlq-redrive-allow`, {
             queueUrl: deadLetterQueue.url,
-            redriveAllowPolicy: queue.arn.apply((arn) => JSON.stringify(redriveAllowPolicy(arn))),
+            redriveAllowPolicy: queue.arn.apply((arn) => JSON.stringify(worker.redriveAllowPolicy(arn))),
         }, parent));
         new aws.sqs.QueuePolicy(...transformed(args.transform?.deadLetterQueuePolicy, `${name}-dlq-policy`, {
             queueUrl: deadLetterQueue.url,
-            policy: deadLetterQueue.arn.apply((arn) => JSON.stringify(deadLetterTlsPolicy(arn))),
+            policy: deadLetterQueue.arn.apply((arn) => JSON.stringify(worker.deadLetterTlsPolicy(arn))),
         }, parent));
         return { queue, deadLetterQueue };
     }
@@ -337,7 +319,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                     queueUrl: this.queue.url,
                     policy: pulumi
                         .all([this.queue.arn, this.feedRule?.arn])
-                        .apply(([queueArn, feedRuleArn]) => JSON.stringify(workQueuePolicy({ queueArn, feedRuleArn }))),
+                        .apply(([queueArn, feedRuleArn]) => JSON.stringify(worker.workQueuePolicy({ queueArn, feedRuleArn }))),
                 },
                 args.transform?.queuePolicy,
             ),
@@ -361,7 +343,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                 ...args.task,
                 environment: {
                     ...args.task.environment,
-                    ...workerEnvironment<pulumi.Input<string>>({ queueUrl: this.queue.url, bucketName: args.task.bucket.bucketName, messagesPerPoll }),
+                    ...worker.workerEnvironment<pulumi.Input<string>>({ queueUrl: this.queue.url, bucketName: args.task.bucket.bucketName, messagesPerPoll }),
                 },
             },
             { parent: this },
@@ -375,7 +357,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
             role: taskRole.id,
             policy: pulumi
                 .all([this.queue.arn, args.kmsKeyArn, region])
-                .apply(([queueArn, keyArn, r]) => JSON.stringify(workerQueuePolicy({ queueArn, kms: keyArn === undefined ? undefined : { keyArn, region: r } }))),
+                .apply(([queueArn, keyArn, r]) => JSON.stringify(worker.workerQueuePolicy({ queueArn, kms: keyArn === undefined ? undefined : { keyArn, region: r } }))),
         }, { parent: this }));
     }
 
@@ -435,7 +417,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
     private createService(
         name: string,
         args: QueueWorkerServiceArgs,
-        strategy: ReturnType<typeof workerCapacityStrategy>,
+        strategy: ReturnType<typeof worker.workerCapacityStrategy>,
         platformVersion: string | undefined,
         queueAccess: aws.iam.RolePolicy | undefined,
     ): aws.ecs.Service {
@@ -506,12 +488,12 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                     resourceId: scalingTarget.resourceId,
                     targetTrackingScalingPolicyConfiguration: {
                         targetValue: target,
-                        scaleOutCooldown: SCALE_OUT_COOLDOWN_SECONDS,
-                        scaleInCooldown: SCALE_IN_COOLDOWN_SECONDS,
+                        scaleOutCooldown: worker.SCALE_OUT_COOLDOWN_SECONDS,
+                        scaleInCooldown: worker.SCALE_IN_COOLDOWN_SECONDS,
                         customizedMetricSpecification: {
                             metrics: pulumi
                                 .all([this.queue.name, clusterName])
-                                .apply(([queueName, cluster]) => backlogPerTaskMetrics({ queueName, clusterName: cluster, serviceName: this.serviceName, target })),
+                                .apply(([queueName, cluster]) => worker.backlogPerTaskMetrics({ queueName, clusterName: cluster, serviceName: this.serviceName, target })),
                         },
                     },
                 },

@@ -74,29 +74,33 @@ export function normaliseJob(options: JobOptions | undefined, field: string): No
 export const CONCURRENCY_POLICIES = ["Forbid", "Allow", "Replace"] as const;
 export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number];
 
-/** When and how a CronJob starts its Jobs. */
-export interface CronJobOptions {
+/**
+ * When a CronJob starts its Jobs and what it keeps: the settings the cross-language components take as they
+ * are (so each default is stated in the text, as "Default: …").
+ */
+export interface CronJobTiming {
     /**
-     * Five-field cron schedule (minute hour day-of-month month day-of-week), or one of `@yearly`,
-     * `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`.
-     * @example "0 2 * * *" (02:00 every day), "*\/15 * * * MON-FRI"
+     * Five-field cron schedule (minute hour day-of-month month day-of-week), or one of `@yearly`, `@annually`,
+     * `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`; e.g. "0 2 * * *" (02:00 every day).
+     * @example "*\/15 * * * MON-FRI"
      */
     schedule: string;
-    /** IANA time zone the schedule is read in. @default "Etc/UTC" */
+    /** IANA time zone the schedule is read in. Default: "Etc/UTC". */
     timeZone?: string;
+    /** Seconds after its scheduled time a missed run may still start (10–86400); later, it is skipped. Default: 300. */
+    startingDeadlineSeconds?: number;
+    /** Finished successful Jobs kept (0–100). Default: 3. */
+    successfulJobsHistoryLimit?: number;
+    /** Finished failed Jobs kept (0–100). Default: 1. */
+    failedJobsHistoryLimit?: number;
+    /** Create the CronJob without starting any run. Default: false. */
+    suspend?: boolean;
+}
+
+/** When and how a CronJob starts its Jobs. */
+export interface CronJobOptions extends CronJobTiming {
     /** What to do when a run is due while the previous one still runs. @default "Forbid" (skip the new run) */
     concurrencyPolicy?: ConcurrencyPolicy;
-    /**
-     * Seconds after its scheduled time a missed run may still start (10–86400); later, it is skipped.
-     * @default 300
-     */
-    startingDeadlineSeconds?: number;
-    /** Finished successful Jobs kept (0–100). @default 3 */
-    successfulJobsHistoryLimit?: number;
-    /** Finished failed Jobs kept (0–100). @default 1 */
-    failedJobsHistoryLimit?: number;
-    /** Create the CronJob without starting any run. @default false */
-    suspend?: boolean;
 }
 
 export interface NormalisedCronJob {

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ControlPlaneLogType, JobOptions, invalid } from "../builders";
+import { ControlPlaneLogType, CronJobTiming, JobOptions, invalid } from "../builders";
 import { ClusterChoice, KubernetesJobs as Jobs } from "../kubernetes-jobs";
 import { ArgsOverride, BucketArgs, Sharding, existingRole, override, packageToken, processorBucket } from "./common";
 
@@ -70,21 +70,9 @@ export enum ConcurrencyPolicy {
 }
 
 /** A CronJob whose Jobs run the processor on a schedule. */
-export interface CronJobSchedule {
-    /** Five-field cron schedule (minute hour day-of-month month day-of-week) or @daily, @hourly…, e.g. "0 2 * * *". */
-    schedule: string;
-    /** IANA time zone the schedule is read in. Default: "Etc/UTC". */
-    timeZone?: string;
+export interface CronJobSchedule extends CronJobTiming {
     /** What to do when a run is due while the previous one still runs. Default: "Forbid" (skip the new run). */
     concurrencyPolicy?: ConcurrencyPolicy;
-    /** Seconds after its scheduled time a missed run may still start (10–86400). Default: 300. */
-    startingDeadlineSeconds?: number;
-    /** Finished successful Jobs kept (0–100). Default: 3. */
-    successfulJobsHistoryLimit?: number;
-    /** Finished failed Jobs kept (0–100). Default: 1. */
-    failedJobsHistoryLimit?: number;
-    /** Create the CronJob without starting any run. Default: false. */
-    suspend?: boolean;
     /** Settings of the Jobs it starts. Default: the settings of `job`, else the defaults. */
     jobTemplate?: JobSettings;
 }
