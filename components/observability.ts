@@ -147,8 +147,27 @@ function settleObservability(name: string, args: ObservabilityArgs) {
     if (!TOPIC_NAME.test(topicName)) {
         invalid(field("topicName"), topicName, "is not a valid SNS topic name", "use 1-256 letters, digits, hyphens and underscores");
     }
-    return { alarms, retention, topicName };
+    const t = args.transform ?? {};
+    const slack = args.slack || undefined;
+    const notifier = {
+        role: existingRoleArn(
+            field("slack.role"),
+            slack?.role,
+            { [field("transform.notifierRole")]: t.notifierRole, [field("transform.notifierRolePolicy")]: t.notifierRolePolicy },
+            "a Lambda function needs an execution role",
+        ),
+        logGroup: existingLogGroupName(
+            field("slack.logGroup"),
+            slack?.logGroup,
+            { [field("logRetentionDays")]: args.logRetentionDays, [field("transform.notifierLogGroup")]: t.notifierLogGroup },
+            "Lambda would create a group itself, never expiring",
+        ),
+    };
+    return { alarms, retention, topicName, notifier };
 }
+
+/** The notifier's role and log group of the user's, when given. */
+type NotifierChoices = ReturnType<typeof settleObservability>["notifier"];
 
 /**
  * Task failures and alarms in one place: an EventBridge rule for failed tasks of this family, an
@@ -186,7 +205,7 @@ export class Observability extends pulumi.ComponentResource {
         this.topic = this.createTopic(name, args, s.topicName, where);
         ({ rule: this.failureRule, deadLetterQueue: this.failureDeadLetterQueue } = this.createFailureRule(name, args, where));
         if (args.slack) {
-            const notifier = this.createNotifier(name, args, args.slack, s.retention);
+            const notifier = this.createNotifier(name, args, args.slack, s.retention, s.notifier);
             this.notifier = notifier.fn;
             this.notifierDeadLetterQueue = notifier.deadLetters;
         }
@@ -282,24 +301,9 @@ export class Observability extends pulumi.ComponentResource {
         }
     }
 
-    private createNotifier(name: string, args: ObservabilityArgs, slack: SlackArgs, retentionInDays: number) {
+    private createNotifier(name: string, args: ObservabilityArgs, slack: SlackArgs, retentionInDays: number, existing: NotifierChoices) {
         const parent = { parent: this };
         const t = args.transform ?? {};
-        const field = (f: string) => `${name}.${f}`;
-        const existing = {
-            role: existingRoleArn(
-                field("slack.role"),
-                slack.role,
-                { [field("transform.notifierRole")]: t.notifierRole, [field("transform.notifierRolePolicy")]: t.notifierRolePolicy },
-                "a Lambda function needs an execution role",
-            ),
-            logGroup: existingLogGroupName(
-                field("slack.logGroup"),
-                slack.logGroup,
-                { [field("logRetentionDays")]: args.logRetentionDays, [field("transform.notifierLogGroup")]: t.notifierLogGroup },
-                "Lambda would create a group itself, never expiring",
-            ),
-        };
         const secret = new aws.secretsmanager.Secret(...transformed(t.slackSecret, `${name}-slack-webhook`, {
             description: "Slack incoming-webhook URL for pipeline alerts",
             recoveryWindowInDays: 7,
