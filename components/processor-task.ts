@@ -58,15 +58,46 @@ export interface ImageBuild {
     dockerfile?: string;
 }
 
-export interface ProcessorTaskArgs {
-    /** The bucket the processor works on. */
-    bucket: ProcessorBucket;
+/**
+ * What the task runs and how big it is: the settings the cross-language ProcessorTask and QueueWorkerService
+ * take as they are (so each default is stated in the text, as "Default: …").
+ */
+export interface ProcessorTaskSettings {
     /**
-     * A prebuilt image URI (`repo:tag` or `repo@sha256:…`). Cannot be combined with `build`.
-     * When it is in ECR, the execution role may pull from that repository only.
-     * @default built from `build`
+     * A prebuilt image URI (`repo:tag` or `repo@sha256:…`). Cannot be combined with `build`. When it is in ECR,
+     * the execution role may pull from that repository only. Default: built from `build`.
      */
     image?: pulumi.Input<string>;
+    /** CPU units (1024 = 1 vCPU); one of the Fargate sizes. Default: 1024. */
+    cpu?: number;
+    /** Memory in MiB; must fit `cpu` in the Fargate table. Default: 2048. */
+    memory?: number;
+    /** Seconds between SIGTERM and SIGKILL when the task is stopped (2–120). Default: 60. */
+    stopTimeoutSeconds?: number;
+    /** Retention of the task's log group, one of the CloudWatch values; not with an existing log group. Default: 30. */
+    logRetentionDays?: number;
+    /** KMS key to encrypt the log group with; not with an existing log group. Default: CloudWatch Logs' own encryption. */
+    logGroupKmsKeyArn?: pulumi.Input<string>;
+    /**
+     * Extra environment variables for the container; values may be outputs of other resources. The
+     * pipeline's own (S3_BUCKET, S3_KEY, the prefixes…) cannot be set. Default: none.
+     * @example { PROCESSOR_MODE: "worker", SQS_QUEUE_URL: queue.url }
+     */
+    environment?: Record<string, pulumi.Input<string>>;
+    /**
+     * Your own job: the command the processor runtime (the image's entry point) runs for each file, with the
+     * file in INPUT_FILE and OUTPUT_DIR to write to (docs/processor.md, "Your own processing"). It is the container's
+     * `command`, so the image must have our runtime as its entry point (`FROM` our image, or copied into
+     * yours). The task role stays the same: read the upload prefix, write the output and status prefixes.
+     * Default: the image's CMD: in our image, none (the built-in summariser).
+     * @example ["python3", "/app/job/main.py"]
+     */
+    command?: string[];
+}
+
+export interface ProcessorTaskArgs extends ProcessorTaskSettings {
+    /** The bucket the processor works on. */
+    bucket: ProcessorBucket;
     /**
      * Build the image with Docker (buildx) from a directory and push it to an ECR repository of this
      * component (scan on push, immutable tags, last 20 images kept), tagged by its content (see
@@ -74,20 +105,10 @@ export interface ProcessorTaskArgs {
      * @default { context: "./app" } when `image` is not given
      */
     build?: ImageBuild;
-    /** CPU units (1024 = 1 vCPU); one of the Fargate sizes. @default 1024 */
-    cpu?: number;
-    /** Memory in MiB; must fit `cpu` in the Fargate table. @default 2048 */
-    memory?: number;
     /** @default "X86_64" */
     cpuArchitecture?: CpuArchitecture;
     /** Ephemeral storage in GiB (21–200). @default 20 GiB, included in Fargate's price */
     ephemeralStorageGiB?: number;
-    /** Seconds between SIGTERM and SIGKILL when the task is stopped (2–120). @default 60 */
-    stopTimeoutSeconds?: number;
-    /** Retention of the task's log group, one of the CloudWatch values. Not with `logGroup: { existing }`. @default 30 */
-    logRetentionDays?: number;
-    /** KMS key to encrypt the log group with. Not with `logGroup: { existing }`. @default CloudWatch Logs' own encryption */
-    logGroupKmsKeyArn?: pulumi.Input<string>;
     /**
      * The container's log group: by default `/ecs/<family>`, created here with `logRetentionDays`.
      * `{ existing: { name } }`: a group of yours in the stack's region (nothing is created; the execution
@@ -126,23 +147,8 @@ export interface ProcessorTaskArgs {
     containerName?: string;
     /** The task definition family. @default "<project>-<stack>-<name>" */
     family?: string;
-    /**
-     * Extra environment variables for the container; values may be outputs of other resources.
-     * @example { PROCESSOR_MODE: "worker", SQS_QUEUE_URL: queue.url }
-     */
-    environment?: Record<string, pulumi.Input<string>>;
     /** Let `pulumi destroy` delete the ECR repository while it holds images. @default false */
     forceDeleteRepository?: boolean;
-    /**
-     * Your own job: the command the processor runtime (the image's entry point) runs for each file,
-     * with the file in INPUT_FILE and OUTPUT_DIR to write to (README, "Your own processing"). It is
-     * the container's `command`, so the image must have our runtime as its entry point (`FROM` our
-     * image, or copied into yours). The task role stays the same: read the upload prefix, write the
-     * output and status prefixes.
-     * @default the image's CMD: in our image, none (the built-in summariser)
-     * @example ["python3", "/app/job/main.py"]
-     */
-    command?: string[];
     /**
      * Split an upload larger than `aboveBytes` into byte-range shards run by tasks of this task
      * definition (docs/sharding.md). The task that processes the upload starts the others with

@@ -18,21 +18,27 @@ import { ExistingRole, existingRoleArn, useOrCreateRole } from "./overrides";
 import { typeToken } from "./names";
 import { RunTaskTriggerArgs } from "./run-task";
 
-export interface UploadTriggerArgs extends RunTaskTriggerArgs {
-    /** The bucket uploads land in (an UploadBucket fits). */
-    bucket: { bucketName: pulumi.Input<string>; prefixes: BucketPrefixes };
+/**
+ * How the rule retries and keeps what it could not deliver: the settings the cross-language UploadTrigger
+ * takes as they are (so each default is stated in the text, as "Default: …").
+ */
+export interface UploadTriggerSettings {
     /**
-     * Fargate platform version, in the numeric form EventBridge's ECS target takes (such as "1.4.0";
-     * "LATEST" is refused there).
-     * @default unset: the latest version
+     * Fargate platform version, in the numeric form EventBridge's ECS target takes (such as "1.4.0"; "LATEST"
+     * is refused there). Default: unset: the latest version.
      */
     platformVersion?: string;
-    /** How long EventBridge keeps retrying a failed RunTask (60–86400 s). @default 3600 */
+    /** How long EventBridge keeps retrying a failed RunTask (60–86400 s). Default: 3600. */
     maxEventAgeSeconds?: number;
-    /** How many times EventBridge retries a failed RunTask (0–185). @default 8 */
+    /** How many times EventBridge retries a failed RunTask (0–185). Default: 8. */
     maxRetryAttempts?: number;
-    /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). @default 1209600 (14 days) */
+    /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). Default: 1209600 (14 days). */
     deadLetterRetentionSeconds?: number;
+}
+
+export interface UploadTriggerArgs extends RunTaskTriggerArgs, UploadTriggerSettings {
+    /** The bucket uploads land in (an UploadBucket fits). */
+    bucket: { bucketName: pulumi.Input<string>; prefixes: BucketPrefixes };
     /**
      * The role EventBridge assumes to run the task: by default one created here, trusted by this rule only, that
      * can run this task definition in this cluster and pass the task's two roles. `{ existing: { arn } }`: a role

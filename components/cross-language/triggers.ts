@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LambdaTrigger as Lambda, LambdaTriggerSettings } from "../lambda-trigger";
-import { UploadTrigger as Rule } from "../upload-trigger";
+import { UploadTrigger as Rule, UploadTriggerSettings } from "../upload-trigger";
 import { ArgsOverride, Prefixes, RunTaskArgs, bucketPrefixes, existingLogGroup, existingRole, override, packageToken, runTaskTarget } from "./common";
 
 /** The bucket uploads land in and the keys that start a task. */
@@ -22,15 +22,7 @@ export interface UploadTriggerTransforms {
     target?: ArgsOverride;
 }
 
-export interface UploadTriggerArgs extends RunTaskArgs, UploadSource {
-    /** Fargate platform version in the numeric form EventBridge's ECS target takes, such as "1.4.0". Default: unset: the latest version. */
-    platformVersion?: string;
-    /** How long EventBridge keeps retrying a failed RunTask (60–86400 s). Default: 3600. */
-    maxEventAgeSeconds?: number;
-    /** How many times EventBridge retries a failed RunTask (0–185). Default: 8. */
-    maxRetryAttempts?: number;
-    /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). Default: 1209600 (14 days). */
-    deadLetterRetentionSeconds?: number;
+export interface UploadTriggerArgs extends RunTaskArgs, UploadSource, UploadTriggerSettings {
     /** A role of yours that EventBridge assumes to run the task; no role or policy is created, so it must allow what docs/components.md lists for UploadTrigger's `role`. Default: a role created here. */
     existingRoleArn?: pulumi.Input<string>;
     /** Arguments merged over those of the trigger's children. Default: none. */
