@@ -59,7 +59,26 @@ export interface SlackArgs {
     logGroup?: ExistingLogGroup;
 }
 
-export interface ObservabilityArgs {
+/**
+ * The topic, the dashboard and what else is notified: the settings the cross-language Observability takes as
+ * they are (so each default is stated in the text, as "Default: …").
+ */
+export interface ObservabilitySettings {
+    /** Also notify when a Spot interruption stops a task. Default: false. */
+    notifySpotInterruptions?: boolean;
+    /** Create the CloudWatch dashboard. Default: true. */
+    dashboard?: boolean;
+    /** Retention of the Slack notifier's log group, one of the CloudWatch values; not with an existing log group. Default: 30. */
+    logRetentionDays?: number;
+    /**
+     * The alert topic's name (1-256 letters, digits, hyphens and underscores). The topic's KMS key grants
+     * EventBridge the key for this topic only, so the name is fixed before the topic exists.
+     * Default: "<project>-<stack>-<name>-alerts".
+     */
+    topicName?: string;
+}
+
+export interface ObservabilityArgs extends ObservabilitySettings {
     /** The cluster tasks run on (a ProcessingCluster fits). */
     cluster: { clusterName: pulumi.Input<string>; clusterArn: pulumi.Input<string> };
     /** The task to watch (a ProcessorTask fits). */
@@ -76,20 +95,8 @@ export interface ObservabilityArgs {
      * @default false
      */
     slack?: SlackArgs | false;
-    /** Also notify when a Spot interruption stops a task. @default false */
-    notifySpotInterruptions?: boolean;
     /** Alarm thresholds, or `false` for no alarms. @default { cpuPercent: 80, memoryPercent: 80, evaluationPeriods: 5 } */
     alarms?: AlarmThresholds | false;
-    /** Create the CloudWatch dashboard. @default true */
-    dashboard?: boolean;
-    /** Retention of the notifier's log group. @default 30 */
-    logRetentionDays?: number;
-    /**
-     * The alert topic's name (1-256 letters, digits, hyphens and underscores). The topic's KMS key
-     * grants EventBridge the key for this topic only, so the name is fixed before the topic exists.
-     * @default "<project>-<stack>-<name>-alerts"
-     */
-    topicName?: string;
     /**
      * Each child's `ChildTransform`. `alarm` applies to every alarm (the function receives each alarm's
      * name); `queryDefinition` to each saved query.

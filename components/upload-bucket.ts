@@ -13,45 +13,42 @@ import {
 } from "./builders";
 import { typeToken } from "./names";
 
-export interface UploadBucketArgs {
+/**
+ * How the bucket keeps and announces objects: the settings the cross-language UploadBucket takes as they are
+ * (so each default is stated in the text, as "Default: …").
+ */
+export interface UploadBucketSettings {
+    /** A customer managed KMS key for server-side encryption (SSE-KMS, with an S3 Bucket Key). Default: SSE-S3 (AES256), which needs no key policy. */
+    kmsKeyArn?: pulumi.Input<string>;
+    /** Keep every version of every object. Default: false. */
+    versioning?: boolean;
+    /**
+     * Delete noncurrent versions this many days after they became noncurrent (needs `versioning`). With
+     * versioning on, delete markers left with no versions behind them are removed as well. Default: 30 when
+     * versioning is on.
+     */
+    expireNoncurrentVersionsAfterDays?: number;
+    /** Let `pulumi destroy` delete a bucket that still holds objects; meant for dev stacks. Default: false. */
+    forceDestroy?: boolean;
+    /**
+     * Send the bucket's object events to EventBridge, which EventBridge rules on uploads need (UploadTrigger, a
+     * fed QueueWorkerService). `false` leaves the bucket's notification configuration to another owner, e.g.
+     * LambdaTrigger (S3 keeps one notification configuration per bucket). Default: true.
+     */
+    eventBridge?: boolean;
+}
+
+export interface UploadBucketArgs extends UploadBucketSettings {
     /**
      * Key prefixes for uploads, processed output and status documents. None may contain another.
      * @default { upload: "uploads/", output: "processed/", status: "status/" }
      */
     prefixes?: Partial<BucketPrefixes>;
     /**
-     * A customer managed KMS key for server-side encryption (SSE-KMS, with an S3 Bucket Key).
-     * @default SSE-S3 (AES256), which needs no key policy
-     */
-    kmsKeyArn?: pulumi.Input<string>;
-    /**
-     * Keep every version of every object.
-     * @default false
-     */
-    versioning?: boolean;
-    /**
      * Delete uploads this many days after they were created (1–3650). `false` keeps them.
      * @default false
      */
     expireUploadsAfterDays?: number | false;
-    /**
-     * Delete noncurrent versions this many days after they became noncurrent (needs `versioning`).
-     * With versioning on, delete markers left with no versions behind them are removed as well.
-     * @default 30 when versioning is on
-     */
-    expireNoncurrentVersionsAfterDays?: number;
-    /**
-     * Let `pulumi destroy` delete a bucket that still holds objects. Meant for dev stacks.
-     * @default false
-     */
-    forceDestroy?: boolean;
-    /**
-     * Send the bucket's object events to EventBridge, which EventBridge rules on uploads need (UploadTrigger).
-     * `false` leaves the bucket's notification configuration to another owner, e.g. LambdaTrigger (S3 keeps one
-     * notification configuration per bucket).
-     * @default true
-     */
-    eventBridge?: boolean;
     /**
      * Overrides for each child resource: a partial arguments object merged over ours, or a function
      * `(args, opts, name)` that edits them (see builders/transform.ts; `bucket`, `policy` and `lifecycle`

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../builders";
-import { Observability as Monitoring } from "../observability";
+import { Observability as Monitoring, ObservabilitySettings } from "../observability";
 import { bothOrNeither, existingLogGroup, existingRole, packageToken } from "./common";
 
 /** When the processor's tasks alarm. */
@@ -13,7 +13,7 @@ export interface AlarmThresholds {
     evaluationPeriods?: number;
 }
 
-export interface ObservabilityArgs {
+export interface ObservabilityArgs extends ObservabilitySettings {
     /** The cluster tasks run on (a ProcessingCluster's `clusterName`). */
     clusterName: pulumi.Input<string>;
     /** The cluster's ARN (a ProcessingCluster's `clusterArn`). */
@@ -38,18 +38,10 @@ export interface ObservabilityArgs {
     existingNotifierRoleArn?: pulumi.Input<string>;
     /** A log group of yours (its name) the Slack notifier logs to; needs `slackWebhookUrl`, cannot be combined with `logRetentionDays`. Default: a log group created here. */
     existingNotifierLogGroupName?: pulumi.Input<string>;
-    /** Also notify when a Spot interruption stops a task. Default: false. */
-    notifySpotInterruptions?: boolean;
     /** Create the CPU, memory, delivery and dead-letter alarms. Default: true. */
     createAlarms?: boolean;
     /** The CPU and memory alarms' thresholds. Default: { cpuPercent: 80, memoryPercent: 80, evaluationPeriods: 5 }. */
     alarms?: AlarmThresholds;
-    /** Create the CloudWatch dashboard. Default: true. */
-    dashboard?: boolean;
-    /** Retention of the Slack notifier's log group, one of the CloudWatch values. Default: 30. */
-    logRetentionDays?: number;
-    /** The alert topic's name (1–256 letters, digits, hyphens and underscores). Default: "<project>-<stack>-<name>-alerts". */
-    topicName?: string;
 }
 
 /**
