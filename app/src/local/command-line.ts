@@ -12,6 +12,14 @@ export class UsageError extends Error {}
 /** What `parseOptions` is given: parseArgs's settings less `args` and `strict`. */
 export type OptionsConfig = Omit<ParseArgsConfig, "args" | "strict"> & { options: NonNullable<ParseArgsConfig["options"]> };
 
+/** The options the demo and the conformance check both take: the stack, the job's command, its variables, and help. */
+export const SHARED_OPTIONS = {
+    stack: { type: "string" },
+    command: { type: "string" },
+    env: { type: "string", multiple: true },
+    help: { type: "boolean", short: "h" },
+} as const;
+
 /**
  * `argv` parsed strictly (an unknown option or a missing value is an error) with the given options; an
  * error parseArgs throws becomes a UsageError with the words `describe` makes of it.

@@ -23,7 +23,7 @@ import { programProblem } from "../processor/command";
 import { defaultCommandGraceMs } from "../processor/config";
 import { readJson } from "../processor/s3";
 import { StatusDocument, statusKey } from "../processor/status";
-import { UsageError, parseEnvAssignments, parseOptions, splitCommand, wholeNumber } from "./command-line";
+import { SHARED_OPTIONS, UsageError, parseEnvAssignments, parseOptions, splitCommand, wholeNumber } from "./command-line";
 import { LocalPipeline, PipelineEvent } from "./pipeline";
 import { loadStackConfig } from "./stack";
 
@@ -101,14 +101,11 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions | "help
         {
             allowPositionals: false,
             options: {
-                command: { type: "string" },
+                ...SHARED_OPTIONS,
                 sample: { type: "string" },
-                env: { type: "string", multiple: true },
-                stack: { type: "string" },
                 "grace-ms": { type: "string" },
                 "sigterm-after-ms": { type: "string" },
                 "timeout-s": { type: "string" },
-                help: { type: "boolean", short: "h" },
             },
         },
         (e) => `${e.message}; see --help`,
