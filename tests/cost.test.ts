@@ -39,6 +39,7 @@ import {
 import { SINGLE_TASK_WEIGHTS, singleTaskPlacement } from "../components/builders/capacity";
 import { main, parseCostArgs } from "../scripts/cost";
 import { ROOT } from "./mocks";
+import { exited } from "./support/child-process";
 import { CREDENTIALS, startS3 } from "./support/s3";
 import { throwsExactly as exactly } from "./support/assertions";
 
@@ -707,11 +708,7 @@ describe("cost model: the processor's measured requests and log volume", functio
                 },
                 stdio: ["ignore", "pipe", "pipe"],
             });
-            let stdout = "";
-            let stderr = "";
-            child.stdout!.on("data", (d) => (stdout += d));
-            child.stderr!.on("data", (d) => (stderr += d));
-            const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+            const { code, stdout, stderr } = await exited(child);
             assert.equal(code, 0, stderr);
 
             assert.equal(requests.filter((m) => m === "GET").length, S3_REQUESTS_PER_FILE.get);

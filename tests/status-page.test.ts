@@ -17,6 +17,7 @@ import { collectStatus, mapLimit } from "../app/src/status-page/collect";
 import { startStatusServer } from "../app/src/status-page/server";
 import { countStates, describeSeconds, escapeHtml, formatDuration, relativeTime, renderStatusPage, sortEntries, summaryText } from "../app/src/status-page/page";
 import type { LiveUpdate, PageOptions, StatusEntry } from "../app/src/status-page/types";
+import { Exited, exited } from "./support/child-process";
 import { CREDENTIALS, LocalS3, startS3 } from "./support/s3";
 
 const ROOT = path.join(__dirname, "..");
@@ -456,23 +457,13 @@ describe("status page: the status server", function () {
     });
 });
 
-interface CliRun {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+function runCli(args: string[], env: Record<string, string> = {}): Promise<Exited> {
     const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, ...args], {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), TMPDIR: os.tmpdir(), AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_EC2_METADATA_DISABLED: "true", ...env },
         stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+    return exited(child);
 }
 
 describe("status page: the CLI", function () {
