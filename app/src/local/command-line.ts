@@ -32,6 +32,17 @@ export function parseOptions<C extends OptionsConfig>(argv: string[], config: C,
     }
 }
 
+/** Runs a command's `main` and exits with the status it returns; an error is printed on stderr and exits 2 for a UsageError, 1 otherwise. */
+export function runMain(main: () => Promise<number>): void {
+    main().then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            process.stderr.write(`${e instanceof UsageError ? "usage" : "error"}: ${(e as Error).message}\n`);
+            process.exit(e instanceof UsageError ? 2 : 1);
+        },
+    );
+}
+
 /** `raw` (or `fallback` when the option is absent) as a whole number from `min` to `max`, or a UsageError naming the option. */
 export function wholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
     const n = raw === undefined ? fallback : Number(raw);

@@ -23,7 +23,7 @@ import { programProblem } from "../processor/command";
 import { defaultCommandGraceMs } from "../processor/config";
 import { readJson } from "../processor/s3";
 import { StatusDocument, statusKey } from "../processor/status";
-import { SHARED_OPTIONS, UsageError, parseEnvAssignments, parseOptions, splitCommand, wholeNumber } from "./command-line";
+import { SHARED_OPTIONS, UsageError, parseEnvAssignments, parseOptions, runMain, splitCommand, wholeNumber } from "./command-line";
 import { LocalPipeline, PipelineEvent } from "./pipeline";
 import { loadStackConfig } from "./stack";
 
@@ -101,11 +101,11 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions | "help
         {
             allowPositionals: false,
             options: {
-                ...SHARED_OPTIONS,
                 sample: { type: "string" },
                 "grace-ms": { type: "string" },
                 "sigterm-after-ms": { type: "string" },
                 "timeout-s": { type: "string" },
+                ...SHARED_OPTIONS,
             },
         },
         (e) => `${e.message}; see --help`,
@@ -359,11 +359,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (e: unknown) => {
-            process.stderr.write(`${e instanceof UsageError ? "usage" : "error"}: ${(e as Error).message}\n`);
-            process.exit(e instanceof UsageError ? 2 : 1);
-        },
-    );
+    runMain(main);
 }

@@ -11,7 +11,7 @@ import { Readable } from "stream";
 import { HIDDEN_CHARACTERS, codePointLabel } from "../status-page/page";
 import { startStatusServer } from "../status-page/server";
 import { LocalAlertTopic } from "./alert-topic";
-import { SHARED_OPTIONS, UsageError, parseEnvAssignments, parseOptions, splitCommand, wholeNumber } from "./command-line";
+import { SHARED_OPTIONS, UsageError, parseEnvAssignments, parseOptions, runMain, splitCommand, wholeNumber } from "./command-line";
 import { FailedEvent, LocalPipeline, PipelineEvent, slackToText } from "./pipeline";
 import { loadStackConfig } from "./stack";
 import { brokenFile, sampleCsv, sampleParquet } from "./sample";
@@ -375,11 +375,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (e: unknown) => {
-            process.stderr.write(`${e instanceof UsageError ? "usage" : "error"}: ${(e as Error).message}\n`);
-            process.exit(e instanceof UsageError ? 2 : 1);
-        },
-    );
+    runMain(main);
 }
