@@ -8,7 +8,7 @@ import { COST_PATTERNS, CostReport } from "../tools/cost";
 import { singleTaskPlacement } from "../components/builders/capacity";
 import { main, parseCostArgs } from "../scripts/cost";
 import { ROOT } from "./mocks";
-import { stackYaml, pattern, hasLine } from "./support/cost";
+import { hasLine, pattern, stackYaml } from "./support/cost";
 
 describe("cost CLI", function () {
     this.timeout(60000);

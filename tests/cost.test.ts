@@ -28,7 +28,7 @@ import {
 import { SINGLE_TASK_WEIGHTS, singleTaskPlacement } from "../components/builders/capacity";
 import { main } from "../scripts/cost";
 import { ROOT } from "./mocks";
-import { throwsExactly, MONTH_SECONDS, stack, stackYaml, pattern, lineOf, hasLine, near } from "./support/cost";
+import { MONTH_SECONDS, hasLine, lineOf, near, pattern, stack, stackYaml, throwsExactly } from "./support/cost";
 
 describe("cost model: prices", () => {
     it("has a price table for us-east-1 and eu-west-1 with positive figures", () => {

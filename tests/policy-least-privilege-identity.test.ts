@@ -9,7 +9,7 @@ import {
     noWildcardResource,
     passRoleScoped,
 } from "../policy/least-privilege-iam/rules";
-import { ACCOUNT, T, Props, Shape, doc, rolePolicy, messages, allow, deny, PASSED_TO_ECS, roleArn } from "./support/least-privilege";
+import { ACCOUNT, PASSED_TO_ECS, Props, Shape, T, allow, deny, doc, messages, roleArn, rolePolicy } from "./support/least-privilege";
 import { resourceRecord } from "./support/policy";
 
 describe("least-privilege-iam rules", () => {

@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import { resourcePolicyCrossAccountLimited, resourcePolicyNoPublicAccess, trustPolicySpecificPrincipal } from "../policy/least-privilege-iam/rules";
 import { ResourceRecord } from "../policy/offline/engine";
 import { RESOURCE_POLICY_FIELDS } from "@s3-fargate-pipeline/policy-lib";
-import { ACCOUNT, T, Props, Shape, doc, findings, messages, allow, deny, roleArn } from "./support/least-privilege";
+import { ACCOUNT, Props, Shape, T, allow, deny, doc, findings, messages, roleArn } from "./support/least-privilege";
 import { resourceRecord } from "./support/policy";
 
 describe("least-privilege-iam rules", () => {

@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import { ecsDistinctRoles, eventBridgeTargetRoleScoped, rolePolicyStylesConsistent } from "../policy/least-privilege-iam/rules";
 import { ResourceRecord } from "../policy/offline/engine";
-import { ACCOUNT, T, Props, doc, findings, messages, allow, deny, PASSED_TO_ECS, roleArn } from "./support/least-privilege";
+import { ACCOUNT, PASSED_TO_ECS, Props, T, allow, deny, doc, findings, messages, roleArn } from "./support/least-privilege";
 import { resourceRecord } from "./support/policy";
 
 describe("least-privilege-iam rules", () => {

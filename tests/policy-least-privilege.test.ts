@@ -15,7 +15,7 @@ import {
     noWildcardResource,
 } from "../policy/least-privilege-iam/rules";
 import { evaluatePacks } from "../policy/offline/engine";
-import { ACCOUNT, T, doc, rolePolicy, findings, messages, allow, PASSED_TO_ECS, roleArn } from "./support/least-privilege";
+import { ACCOUNT, PASSED_TO_ECS, T, allow, doc, findings, messages, roleArn, rolePolicy } from "./support/least-privilege";
 import { resourceRecord, unknownStringValue } from "./support/policy";
 
 describe("least-privilege-iam rules", () => {

@@ -5,24 +5,24 @@ import * as path from "path";
 import { parseOptions } from "../policy/offline/run";
 import { ROOT } from "./mocks";
 import {
+    AWS_CREDENTIALS_ACTION,
+    PULUMI_ACTION,
+    QEMU_ACTION,
+    UPLOAD_SARIF_ACTION,
+    assertPulumiStepSetUp,
+    indexOfStep,
+    lines,
     loadWorkflow,
-    stacksOnDisk,
+    lockedPulumiVersion,
+    needsOf,
+    oneStepUsing,
     packsOnDisk,
     readmeCommand,
-    stepsUsing,
-    oneStepUsing,
-    indexOfStep,
-    needsOf,
-    lines,
-    stackNameExpression,
-    PULUMI_ACTION,
-    AWS_CREDENTIALS_ACTION,
-    UPLOAD_SARIF_ACTION,
     runStep,
     settingsOf,
-    lockedPulumiVersion,
-    QEMU_ACTION,
-    assertPulumiStepSetUp,
+    stackNameExpression,
+    stacksOnDisk,
+    stepsUsing,
 } from "./support/workflows";
 
 // ---------------------------------------------------------------------------------------------

@@ -13,15 +13,15 @@ import { PLACEHOLDERS, UsageError, parseRenderArgs, render, toJson } from "../de
 import { ACCOUNT, ROOT } from "./mocks";
 import { ROLE_DIR, lines } from "./support/workflows";
 import {
-    REPOSITORY,
-    target,
-    roleResources,
-    packsWith,
-    describeFindings,
-    templates,
-    EMPTY_SCOPE,
     DEPLOY_PACK_CONFIG,
+    EMPTY_SCOPE,
+    REPOSITORY,
     SMOKE_PACK_CONFIG,
+    describeFindings,
+    packsWith,
+    roleResources,
+    target,
+    templates,
 } from "./support/ci-roles";
 
 // ---------------------------------------------------------------------------------------------

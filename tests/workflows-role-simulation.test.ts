@@ -7,8 +7,9 @@ import { strict as assert } from "assert";
 import { runProgram } from "../policy/offline/program";
 import { CI_ROLE_NAMES, PROJECT } from "../deploy/github-oidc-role/policies";
 import { ACCOUNT, Recorded, stackConfig } from "./mocks";
-import { stacksOnDisk, regionOf } from "./support/workflows";
-import { Outcome, Request, simulate, roles, Role, control, Needs, AUTONAME_SUFFIX, Deployment } from "./support/ci-role-simulation";
+import { regionOf, stacksOnDisk } from "./support/workflows";
+import { AUTONAME_SUFFIX, Deployment, Needs, Request, Role, control, roles, simulate } from "./support/ci-role-simulation";
+import { Outcome } from "./support/iam-simulator";
 
 /**
  * The stacks the roles must cover: dev and prod as configured, and dev with each option its config

@@ -3,9 +3,9 @@ import { strict as assert } from "assert";
 import { GITHUB_OIDC_HOST, PolicyDocument, TRUSTED_SUBJECTS, documents } from "../deploy/github-oidc-role/policies";
 import { DEPLOY_TRUST } from "../deploy/github-oidc-role/render";
 import { ACCOUNT } from "./mocks";
-import { loadWorkflow, workflowFiles, stepsUsing, environmentOf, AWS_CREDENTIALS_ACTION } from "./support/workflows";
-import { REPOSITORY, target, readTemplate } from "./support/ci-roles";
-import { Outcome } from "./support/ci-role-simulation";
+import { AWS_CREDENTIALS_ACTION, environmentOf, loadWorkflow, stepsUsing, workflowFiles } from "./support/workflows";
+import { REPOSITORY, readTemplate, target } from "./support/ci-roles";
+import { Outcome } from "./support/iam-simulator";
 
 // ---------------------------------------------------------------------------------------------
 // Trust: who may assume the roles

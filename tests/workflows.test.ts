@@ -10,17 +10,17 @@ import * as path from "path";
 import { PACKS } from "../policy/packs";
 import { ROOT } from "./mocks";
 import {
+    AWS_CREDENTIALS_ACTION,
+    PULUMI_ACTION,
+    ROLE_DIR,
+    UPLOAD_SARIF_ACTION,
     WORKFLOWS_DIR,
     loadWorkflow,
-    ROLE_DIR,
-    workflowFiles,
+    oneStepUsing,
     packsOnDisk,
     stepsUsing,
-    oneStepUsing,
-    PULUMI_ACTION,
-    AWS_CREDENTIALS_ACTION,
-    UPLOAD_SARIF_ACTION,
     usesLines,
+    workflowFiles,
 } from "./support/workflows";
 
 // ---------------------------------------------------------------------------------------------

@@ -4,13 +4,11 @@
  * that shows a denial means something.
  */
 import { strict as assert } from "assert";
-import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { CI_ROLE_NAMES, PROJECT, documents } from "../../deploy/github-oidc-role/policies";
 import { ACCOUNT, Recorded } from "../mocks";
 import { target } from "./ci-roles";
+import { ALLOW_ALL, Context, Outcome, simulateRequest } from "./iam-simulator";
 
-type Context = Record<string, string | string[]>;
-export type Outcome = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
 
 export interface Request {
     action: string;
@@ -20,29 +18,12 @@ export interface Request {
     resourcePolicy?: unknown;
 }
 
-const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
-
 function sessionOf(roleName: string): string {
     return `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/github-actions`;
 }
 
-export async function simulate(principal: string, policies: unknown[], req: Request): Promise<Outcome> {
-    const simulation: Simulation = {
-        request: { principal, action: req.action, resource: { resource: req.resource, accountId: ACCOUNT }, contextVariables: req.context ?? {} },
-        identityPolicies: policies.map((policy, i) => ({ name: `policy-${i}`, policy })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy } : {}),
-    };
-    const result = await runSimulation(simulation, { simulationMode: "Strict" });
-    const what = `${req.action} on ${req.resource} with ${JSON.stringify(req.context ?? {})}`;
-    if (result.resultType === "error") {
-        assert.fail(`simulator rejected ${what}: ${JSON.stringify(result.errors)}`);
-    }
-    if (result.resultType === "single") {
-        assert.deepEqual(result.result.ignoredContextKeys ?? [], [], `simulator ignored context keys for ${what}`);
-    }
-    return result.overallResult as Outcome;
+export function simulate(principal: string, policies: unknown[], req: Request): Promise<Outcome> {
+    return simulateRequest({ principal, policies, ...req });
 }
 
 /** The two roles with their documents, rendered for one stack's account and region. */

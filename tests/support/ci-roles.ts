@@ -12,8 +12,8 @@ import {
     DEPLOY_POLICY_PACK_CONFIG,
     PROJECT,
     PolicyDocument,
-    SMOKE_POLICY_PACK_CONFIG,
     ProgramScope,
+    SMOKE_POLICY_PACK_CONFIG,
     Target,
     documents,
 } from "../../deploy/github-oidc-role/policies";
