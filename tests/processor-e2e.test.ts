@@ -9,7 +9,7 @@ import { gzipSync } from "zlib";
 import { ExitCode } from "../app/src/processor/exit-codes";
 import { RANGED_MIN_BYTES } from "../app/src/processor/job";
 import { startProcessor } from "./support/processor";
-import { LocalS3, startProxy, startS3 } from "./support/s3";
+import { LocalS3, readStatus, startProxy, startS3 } from "./support/s3";
 import { summarizeCut } from "./support/summarize-run";
 
 const BUCKET = "pipeline";
@@ -34,7 +34,7 @@ describe("processor end to end against a local S3 server", function () {
 
     const env = (key: string, extra: Record<string, string> = {}) => ({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_KEY: key, ...extra });
     const run = (key: string, extra?: Record<string, string>) => startProcessor(env(key, extra)).done;
-    const status = async (relative: string) => JSON.parse((await s3.get(BUCKET, `status/${relative}.json`)) ?? "null");
+    const status = (relative: string) => readStatus(s3, BUCKET, relative);
     const summary = async (relative: string) => JSON.parse((await s3.get(BUCKET, `processed/${relative}.summary.json`)) ?? "null");
 
     it("summarises a CSV, writes the summary and a succeeded status, logs JSON with bucket and key, and emits EMF metrics", async () => {

@@ -11,7 +11,7 @@ import { AddressInfo } from "net";
 import { ExitCode } from "../app/src/processor/exit-codes";
 import { parseMessage } from "../app/src/processor/messages";
 import { RunningProcessor as Worker, startProcessor as start, until } from "./support/processor";
-import { LocalS3, startProxy, startS3 } from "./support/s3";
+import { LocalS3, readStatus, startProxy, startS3 } from "./support/s3";
 import { objectCreatedEvent } from "./support/s3-events";
 import { LocalSqs, startSqs } from "./support/sqs-server";
 
@@ -194,7 +194,7 @@ describe("processor worker mode against local SQS and S3 servers", function () {
         const { code, stderr } = await w.done;
         assert.equal(code, ExitCode.OK, `${stderr}\n${JSON.stringify(w.logs)}`);
     }
-    const status = async (relative: string, bucket = BUCKET) => JSON.parse((await s3.get(bucket, `status/${relative}.json`)) ?? "null");
+    const status = (relative: string, bucket = BUCKET) => readStatus(s3, bucket, relative);
     const calls = (q: string, action: string) => sqs.calls.filter((c) => c.action === action && c.input.QueueUrl === sqs.queueUrl(q));
 
     it("processes each message shape, deletes each message on success, and deletes S3's test event", async () => {

@@ -114,6 +114,15 @@ export async function startProxy(upstream: string, rules: ProxyRule[]): Promise<
     };
 }
 
+/**
+ * The status document the processor wrote for the upload `relative` (its key under the upload prefix) in
+ * `bucket`, as parsed JSON (a test reads fields it expects to be there); null when there is none.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function readStatus(s3: LocalS3, bucket: string, relative: string): Promise<any> {
+    return JSON.parse((await s3.get(bucket, `status/${relative}.json`)) ?? "null");
+}
+
 /** Keys S3 accepts that are hostile as file paths: empty and dot segments, over-long segments, NUL, controls and a bidi override. */
 export const PATH_HOSTILE_KEYS: readonly string[] = [
     "uploads//double//slash.csv",
