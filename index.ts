@@ -170,7 +170,7 @@ export const clusterName = cluster.clusterName;
 /** The processor's task definition (per-upload and scheduled runs). */
 export const taskDefinitionArn = task.taskDefinitionArn;
 /** The processor's log group. */
-export const logGroupName = task.logGroup.name;
+export const logGroupName = task.logGroupName;
 /** Uploads that could not start a task land here (trigger eventbridge, lambda or queue). */
 export const deadLetterQueueUrl = uploadTrigger?.deadLetterQueue.url ?? lambdaTrigger?.deadLetterQueueUrl ?? queueWorker?.deadLetterQueueUrl;
 /** The Lambda that starts a task per upload (trigger lambda). */
@@ -180,7 +180,7 @@ export const queueUrl = queueWorker?.queueUrl;
 /** The queue workers' ECS service (trigger queue). */
 export const workerServiceName = queueWorker?.serviceName;
 /** The queue workers' log group (trigger queue). */
-export const workerLogGroupName = queueWorker?.task.logGroup.name;
+export const workerLogGroupName = queueWorker?.task.logGroupName;
 /** The scheduled batch run. */
 export const scheduleArn = schedule?.scheduleArn;
 /** Scheduled runs that could not start land here. */

@@ -2,6 +2,7 @@ export * from "./builders";
 export * from "./names";
 export * from "./upload-bucket";
 export * from "./run-task";
+export * from "./overrides";
 export * from "./upload-trigger";
 export * from "./processing-cluster";
 export * from "./processor-task";

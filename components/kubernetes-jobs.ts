@@ -3,43 +3,14 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { taskRolePolicy } from "./builders/iam";
-import {
-    ControlPlaneLogType,
-    CronJobOptions,
-    DEFAULT_CONTROL_PLANE_LOG_TYPES,
-    JobOptions,
-    NormalisedCronJob,
-    NormalisedJob,
-    PodSize,
-    PodTemplate,
-    RESERVED_BATCH_ENVIRONMENT,
-    controlPlaneLogGroupName,
-    cronJobSpec,
-    defaultClusterName,
-    irsaTrustPolicy,
-    jobSpec,
-    normaliseCronJob,
-    normaliseJob,
-    oidcIssuerHost,
-    podIdentityTrustPolicy,
-    processorLabels,
-    processorPodTemplate,
-    restrictedNamespaceLabels,
-    serviceAccountAnnotations,
-    validateCidrs,
-    validateClusterName,
-    validateDnsLabel,
-    validateLogTypes,
-    validateNamespaceName,
-    validateObjectName,
-    validatePodSize,
-} from "./builders/kubernetes";
+import * as kube from "./builders/kubernetes";
 import { validateJobCommand } from "./builders/container";
 import { ShardingSettings, shardingEnvironment, validateSharding } from "./builders/sharding";
 import { validatePrefixes } from "./builders/prefixes";
 import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retention";
 import { Transform, applyTransform, transformed } from "./builders/transform";
 import { invalid, requireIntegerInRange } from "./builders/validation";
+import { ExistingRole, existingRoleArn, useOrCreateRole } from "./overrides";
 import { PROJECT, typeToken } from "./names";
 import { ProcessorBucket } from "./processor-task";
 
@@ -86,7 +57,7 @@ export interface CreateClusterArgs {
      * Control-plane log types sent to CloudWatch Logs; `[]` turns control-plane logging off.
      * @default ["api", "audit", "authenticator"]
      */
-    logTypes?: ControlPlaneLogType[];
+    logTypes?: kube.ControlPlaneLogType[];
     /** Retention of the control-plane log group, one of the CloudWatch values. @default 30 */
     logRetentionDays?: number;
     /** KMS key for the control-plane log group. @default CloudWatch Logs' own encryption */
@@ -144,6 +115,21 @@ export interface KubernetesJobsArgs {
     namespace?: { name?: string; create?: boolean };
     /** The ServiceAccount the pods run as (created here). @default "processor" */
     serviceAccountName?: string;
+    /**
+     * The role the pods run as: by default one created here, trusted only by this namespace's
+     * ServiceAccount (IRSA: the cluster's OIDC provider; Pod Identity: `pods.eks.amazonaws.com`), with the
+     * ECS task role's permissions. `{ existing: { arn } }`: a role of yours, named in the ServiceAccount's
+     * annotation (IRSA) or the Pod Identity association; no role or policy is created, and yours must
+     * trust the ServiceAccount that way and allow `s3:GetObject` on the upload and status prefixes,
+     * `s3:ListBucket` on them, `s3:PutObject` and `s3:AbortMultipartUpload` on the output and status
+     * prefixes, `kms:Decrypt` and `kms:GenerateDataKey` on the bucket's key (with SSE-KMS), and with
+     * sharding `s3:GetObject`, `s3:PutObject`, `s3:DeleteObject`, `s3:ListBucket` on the partials prefix.
+     * Cannot be combined with `transform.role` or `transform.rolePolicy`. `false` is refused: the processor
+     * reads and writes S3 with this role. The control-plane log group (`cluster.create`) takes no
+     * `existing`: EKS writes to `/aws/eks/<cluster name>/cluster` only; `logTypes: []` turns it off.
+     * @default a role created here
+     */
+    role?: ExistingRole;
     /** The processor container's name. @default "processor" */
     containerName?: string;
     /** CPU in millicores (1000 = 1 vCPU), 250–16000; requests = limits. @default 1000 */
@@ -176,7 +162,7 @@ export interface KubernetesJobsArgs {
      * `cronJob` or both.
      * @default no Job
      */
-    job?: JobOptions & {
+    job?: kube.JobOptions & {
         /** Let `pulumi up` wait until the Job succeeds (and fail with it). @default false */
         waitForCompletion?: boolean;
     };
@@ -184,9 +170,9 @@ export interface KubernetesJobsArgs {
      * Run on a schedule: a CronJob whose Jobs have the same pod template.
      * @default no CronJob
      */
-    cronJob?: CronJobOptions & {
+    cronJob?: kube.CronJobOptions & {
         /** Settings of the Jobs it starts. @default the settings of `job`, else the defaults */
-        jobTemplate?: JobOptions;
+        jobTemplate?: kube.JobOptions;
     };
     /**
      * Overrides for each child resource: a partial arguments object merged over ours, or a function
@@ -216,7 +202,7 @@ type Identity =
 interface ClusterPlan {
     create?: {
         name: string;
-        logTypes: ControlPlaneLogType[];
+        logTypes: kube.ControlPlaneLogType[];
         retention: number;
         publicAccessCidrs?: string[];
         nodeGroup?: Required<NodeGroupArgs>;
@@ -250,174 +236,151 @@ export class KubernetesJobs extends pulumi.ComponentResource {
     public readonly serviceAccountName: string;
     /** IRSA or EKS Pod Identity. */
     public readonly identity: PodIdentityMode;
-    /** The role the pods run as. */
-    public readonly role: aws.iam.Role;
+    /** The role the pods run as, when created here (not with `role: { existing }`). */
+    public readonly role?: aws.iam.Role;
+    /** The ARN of the role the pods run as. */
+    public readonly roleArn: pulumi.Output<string>;
     /** The Job, when `job` is given. */
     public readonly job?: k8s.batch.v1.Job;
     /** The CronJob, when `cronJob` is given. */
     public readonly cronJob?: k8s.batch.v1.CronJob;
     /** The validated pod size. */
-    public readonly size: PodSize;
+    public readonly size: kube.PodSize;
 
     constructor(name: string, args: KubernetesJobsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("kubernetes", "KubernetesJobs"), name, {}, opts);
-        const field = (f: string) => `${name}.${f}`;
+        const s = settleKubernetesJobs(name, args);
+        this.namespace = s.namespaceName;
+        this.serviceAccountName = s.serviceAccountName;
+        this.size = s.size;
+        this.identity = s.plan.create?.identity ?? s.plan.existing?.mode ?? "irsa";
 
-        // Validate and normalise once.
-        if (args.job === undefined && args.cronJob === undefined) {
-            invalid(field("job"), undefined, `is not set and neither is ${field("cronJob")}`, "give job (run once on deploy), cronJob (run on a schedule) or both");
-        }
-        const plan = planCluster(name, args.cluster, field);
-        const prefixes = validatePrefixes(args.bucket.prefixes, {
-            upload: field("bucket.prefixes.upload"),
-            output: field("bucket.prefixes.output"),
-            status: field("bucket.prefixes.status"),
-        });
-        const namespaceName = validateNamespaceName(args.namespace?.name ?? name, field("namespace.name"));
-        const createNamespace = args.namespace?.create ?? true;
-        if (createNamespace && (namespaceName === "default" || namespaceName.startsWith("kube-"))) {
-            invalid(field("namespace.name"), namespaceName, "is a namespace Kubernetes creates itself", `choose another name, or set ${field("namespace.create")} to false to use it`);
-        }
-        this.namespace = namespaceName;
-        this.serviceAccountName = validateObjectName(args.serviceAccountName ?? "processor", field("serviceAccountName"));
-        const containerName = validateDnsLabel(args.containerName ?? "processor", field("containerName"), "a container name");
-        this.size = validatePodSize(args, (f) => field(f));
-        for (const reserved of RESERVED_BATCH_ENVIRONMENT) {
-            if (args.environment && reserved in args.environment) {
-                const value = args.environment[reserved];
-                invalid(field(`environment.${reserved}`), typeof value === "string" ? value : "<output>", "is set by the component", "choose another variable name");
-            }
-        }
-        const command = args.command === undefined ? undefined : validateJobCommand(args.command, field("command"));
-        const sharding =
-            args.sharding === undefined ? undefined : validateSharding(args.sharding, field("sharding"), [prefixes.upload, prefixes.output, prefixes.status], command !== undefined);
-        const job = args.job === undefined ? undefined : normaliseJob(args.job, field("job"));
-        const cron =
-            args.cronJob === undefined
-                ? undefined
-                : {
-                      schedule: normaliseCronJob(args.cronJob, field("cronJob")),
-                      template: args.cronJob.jobTemplate === undefined ? job ?? normaliseJob(undefined, field("cronJob.jobTemplate")) : normaliseJob(args.cronJob.jobTemplate, field("cronJob.jobTemplate")),
-                  };
-        this.identity = plan.create?.identity ?? plan.existing?.mode ?? "irsa";
-
-        const parent = { parent: this };
-        const region = aws.getRegionOutput({}, parent).region;
-
-        // The cluster and a provider for it.
-        let identity: Identity;
-        let kubeconfig: pulumi.Input<string>;
-        const waitFor: pulumi.Resource[] = [];
-        if (plan.create !== undefined) {
-            const created = this.createCluster(name, args.cluster as { create: CreateClusterArgs }, plan.create, namespaceName, args);
-            this.cluster = created.cluster;
-            this.clusterName = plan.create.name;
-            this.controlPlaneLogGroup = created.logGroup;
-            identity =
-                plan.create.identity === "irsa"
-                    ? { mode: "irsa", oidcProviderArn: created.cluster.oidcProviderArn, issuer: created.cluster.oidcIssuer }
-                    : { mode: "pod-identity", clusterName: plan.create.name };
-            // The kubeconfig is used only once the compute the pods need (Fargate profile or nodes) exists.
-            kubeconfig = pulumi
-                .all([created.cluster.kubeconfigJson, created.cluster.fargateProfileId, created.cluster.defaultNodeGroupAsgName])
-                .apply(([config]) => config);
-            waitFor.push(created.cluster, ...created.addons);
-        } else {
-            const existing = (args.cluster as { existing: ExistingIrsaCluster & ExistingPodIdentityCluster }).existing;
-            identity =
-                plan.existing?.mode === "pod-identity"
-                    ? { mode: "pod-identity", clusterName: existing.clusterName }
-                    : { mode: "irsa", oidcProviderArn: existing.oidcProviderArn, issuer: existing.oidcProviderUrl };
-            kubeconfig = existing.kubeconfig;
-        }
-        const t = args.transform ?? {};
-        this.provider = new k8s.Provider(...transformed(t.provider, `${name}-provider`, { kubeconfig: pulumi.secret(kubeconfig) }, parent));
+        const cluster = this.connectCluster(name, args, s.plan, s.namespaceName);
+        this.cluster = cluster.created?.cluster;
+        this.clusterName = cluster.created?.name;
+        this.controlPlaneLogGroup = cluster.created?.logGroup;
+        this.provider = new k8s.Provider(...transformed(args.transform?.provider, `${name}-provider`, { kubeconfig: pulumi.secret(cluster.kubeconfig) }, { parent: this }));
         const k8sOpts = (more: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
             parent: this,
             provider: this.provider,
-            dependsOn: [...waitFor, ...more],
+            dependsOn: [...cluster.waitFor, ...more],
         });
-
-        // Namespace, role, ServiceAccount.
-        const labels = processorLabels(labelValue(name), PROJECT);
-        const namespace = createNamespace
-            ? new k8s.core.v1.Namespace(
-                  ...transformed(t.namespace, `${name}-namespace`, { metadata: { name: namespaceName, labels: { ...restrictedNamespaceLabels(), ...labels } } }, k8sOpts()),
-              )
-            : undefined;
-        const namespaceRef = namespace ? namespace.metadata.name : pulumi.output(namespaceName);
-
-        this.role = this.createRole(name, identity, args);
-        new aws.iam.RolePolicy(...transformed(t.rolePolicy, `${name}-policy`, {
-            role: this.role.id,
-            policy: pulumi.all([args.bucket.bucketArn, args.bucket.kmsKeyArn, region]).apply(([bucketArn, keyArn, r]) =>
-                JSON.stringify(
-                    taskRolePolicy({
-                        bucketArn,
-                        uploadPrefix: prefixes.upload,
-                        outputPrefix: prefixes.output,
-                        statusPrefix: prefixes.status,
-                        kms: keyArn === undefined ? undefined : { keyArn, region: r },
-                        sharding: sharding && { partialsPrefix: sharding.partialsPrefix },
-                    }),
-                ),
-            ),
-        }, parent));
-
-        const serviceAccount = new k8s.core.v1.ServiceAccount(...transformed(t.serviceAccount, `${name}-service-account`, {
-            metadata: {
-                name: this.serviceAccountName,
-                namespace: namespaceRef,
-                labels,
-                annotations: this.role.arn.apply((arn) => serviceAccountAnnotations(this.identity, arn)),
-            },
-            automountServiceAccountToken: false,
-        }, k8sOpts()));
-        const podReady: pulumi.Resource[] = [serviceAccount];
-        if (identity.mode === "pod-identity") {
-            podReady.push(
-                new aws.eks.PodIdentityAssociation(...transformed(t.podIdentityAssociation, `${name}-pod-identity`, {
-                    clusterName: identity.clusterName,
-                    namespace: namespaceName,
-                    serviceAccount: this.serviceAccountName,
-                    roleArn: this.role.arn,
-                }, { parent: this, dependsOn: waitFor })),
-            );
+        const labels = kube.processorLabels(labelValue(name), PROJECT);
+        const namespaceRef = this.createNamespace(name, args, s.createNamespace, labels, k8sOpts());
+        ({ role: this.role, arn: this.roleArn } = useOrCreateRole(s.existingRole, () => this.createRole(name, cluster.identity, args, s.sharding)));
+        const podReady = this.createServiceAccount(name, args, cluster.identity, namespaceRef, labels, k8sOpts(), cluster.waitFor);
+        const template = this.podTemplate(args, s, labels);
+        if (s.job !== undefined) {
+            this.job = this.createJob(name, namespaceRef, labels, template, s.job, args, k8sOpts(podReady));
         }
-
-        // The pod template (per shard count), then the Job and the CronJob.
-        const template = (shardCount: number | undefined): pulumi.Output<PodTemplate> =>
-            pulumi.all([args.image, args.bucket.bucketName, region, pulumi.output(args.environment ?? {})]).apply(([image, bucketName, r, environment]) =>
-                processorPodTemplate({
-                    containerName,
-                    image,
-                    serviceAccountName: this.serviceAccountName,
-                    bucketName,
-                    region: r,
-                    prefixes,
-                    size: this.size,
-                    labels,
-                    shardCount,
-                    environment: { ...environment, ...(sharding ? shardingEnvironment(sharding) : {}) },
-                    command,
-                }),
-            );
-
-        if (job !== undefined) {
-            this.job = this.createJob(name, namespaceRef, labels, template, job, args, k8sOpts(podReady));
-        }
-        if (cron !== undefined) {
-            this.cronJob = this.createCronJob(name, namespaceRef, labels, template, cron.template, cron.schedule, args, k8sOpts(podReady));
+        if (s.cron !== undefined) {
+            this.cronJob = this.createCronJob(name, namespaceRef, labels, template, s.cron.template, s.cron.schedule, args, k8sOpts(podReady));
         }
 
         this.registerOutputs({
             clusterName: this.clusterName,
             namespace: this.namespace,
             serviceAccountName: this.serviceAccountName,
-            roleArn: this.role.arn,
+            roleArn: this.roleArn,
             jobName: this.job?.metadata.name,
             cronJobName: this.cronJob?.metadata.name,
         });
+    }
+
+    /** The cluster created here or given: what the pod's role trusts, a kubeconfig, and what objects must wait for. */
+    private connectCluster(
+        name: string,
+        args: KubernetesJobsArgs,
+        plan: ClusterPlan,
+        namespaceName: string,
+    ): {
+        identity: Identity;
+        kubeconfig: pulumi.Input<string>;
+        waitFor: pulumi.Resource[];
+        created?: { cluster: eks.Cluster; name: string; logGroup?: aws.cloudwatch.LogGroup };
+    } {
+        if (plan.create === undefined) {
+            const existing = (args.cluster as { existing: ExistingIrsaCluster & ExistingPodIdentityCluster }).existing;
+            const identity: Identity =
+                plan.existing?.mode === "pod-identity"
+                    ? { mode: "pod-identity", clusterName: existing.clusterName }
+                    : { mode: "irsa", oidcProviderArn: existing.oidcProviderArn, issuer: existing.oidcProviderUrl };
+            return { identity, kubeconfig: existing.kubeconfig, waitFor: [] };
+        }
+        const created = this.createCluster(name, args.cluster as { create: CreateClusterArgs }, plan.create, namespaceName, args);
+        const identity: Identity =
+            plan.create.identity === "irsa"
+                ? { mode: "irsa", oidcProviderArn: created.cluster.oidcProviderArn, issuer: created.cluster.oidcIssuer }
+                : { mode: "pod-identity", clusterName: plan.create.name };
+        // The kubeconfig is used only once the compute the pods need (Fargate profile or nodes) exists.
+        const kubeconfig = pulumi
+            .all([created.cluster.kubeconfigJson, created.cluster.fargateProfileId, created.cluster.defaultNodeGroupAsgName])
+            .apply(([config]) => config);
+        return { identity, kubeconfig, waitFor: [created.cluster, ...created.addons], created: { cluster: created.cluster, name: plan.create.name, logGroup: created.logGroup } };
+    }
+
+    /** The namespace, created here with the "restricted" Pod Security Standard, or named. */
+    private createNamespace(name: string, args: KubernetesJobsArgs, create: boolean, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+        if (!create) {
+            return pulumi.output(this.namespace);
+        }
+        const namespace = new k8s.core.v1.Namespace(
+            ...transformed(args.transform?.namespace, `${name}-namespace`, { metadata: { name: this.namespace, labels: { ...kube.restrictedNamespaceLabels(), ...labels } } }, opts),
+        );
+        return namespace.metadata.name;
+    }
+
+    /** The ServiceAccount bound to the role (and, with Pod Identity, the association): what pods wait for. */
+    private createServiceAccount(
+        name: string,
+        args: KubernetesJobsArgs,
+        identity: Identity,
+        namespaceRef: pulumi.Output<string>,
+        labels: Record<string, string>,
+        opts: pulumi.CustomResourceOptions,
+        clusterReady: pulumi.Resource[],
+    ): pulumi.Resource[] {
+        const t = args.transform ?? {};
+        const serviceAccount = new k8s.core.v1.ServiceAccount(...transformed(t.serviceAccount, `${name}-service-account`, {
+            metadata: {
+                name: this.serviceAccountName,
+                namespace: namespaceRef,
+                labels,
+                annotations: this.roleArn.apply((arn) => kube.serviceAccountAnnotations(this.identity, arn)),
+            },
+            automountServiceAccountToken: false,
+        }, opts));
+        if (identity.mode !== "pod-identity") {
+            return [serviceAccount];
+        }
+        const association = new aws.eks.PodIdentityAssociation(...transformed(t.podIdentityAssociation, `${name}-pod-identity`, {
+            clusterName: identity.clusterName,
+            namespace: this.namespace,
+            serviceAccount: this.serviceAccountName,
+            roleArn: this.roleArn,
+        }, { parent: this, dependsOn: clusterReady }));
+        return [serviceAccount, association];
+    }
+
+    /** The pod template for a shard count (the Job's and the CronJob's may differ). */
+    private podTemplate(args: KubernetesJobsArgs, s: SettledKubernetesJobs, labels: Record<string, string>): (shardCount: number | undefined) => pulumi.Output<kube.PodTemplate> {
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        return (shardCount) =>
+            pulumi.all([args.image, args.bucket.bucketName, region, pulumi.output(args.environment ?? {})]).apply(([image, bucketName, r, environment]) =>
+                kube.processorPodTemplate({
+                    containerName: s.containerName,
+                    image,
+                    serviceAccountName: this.serviceAccountName,
+                    bucketName,
+                    region: r,
+                    prefixes: s.prefixes,
+                    size: this.size,
+                    labels,
+                    shardCount,
+                    environment: { ...environment, ...(s.sharding ? shardingEnvironment(s.sharding) : {}) },
+                    command: s.command,
+                }),
+            );
     }
 
     /** The EKS cluster, its control-plane log group (created first, with retention) and add-ons. */
@@ -435,7 +398,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                 : new aws.cloudwatch.LogGroup(
                       `${name}-control-plane-logs`,
                       applyTransform<aws.cloudwatch.LogGroupArgs>(
-                          { name: controlPlaneLogGroupName(plan.name), retentionInDays: plan.retention, kmsKeyId: c.logGroupKmsKeyArn },
+                          { name: kube.controlPlaneLogGroupName(plan.name), retentionInDays: plan.retention, kmsKeyId: c.logGroupKmsKeyArn },
                           args.transform?.controlPlaneLogGroup,
                       ),
                       { parent: this },
@@ -487,16 +450,16 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         return { cluster, logGroup, addons };
     }
 
-    /** The pods' role: trusted only by this ServiceAccount (IRSA) or by Pod Identity for it. */
-    private createRole(name: string, identity: Identity, args: KubernetesJobsArgs): aws.iam.Role {
+    /** The pods' role: trusted only by this ServiceAccount (IRSA) or by Pod Identity for it; the ECS task role's permissions. */
+    private createRole(name: string, identity: Identity, args: KubernetesJobsArgs, sharding: SettledKubernetesJobs["sharding"]): aws.iam.Role {
         const subject = { namespace: this.namespace, serviceAccount: this.serviceAccountName };
         const trust =
             identity.mode === "irsa"
                 ? pulumi
                       .all([identity.oidcProviderArn, identity.issuer])
-                      .apply(([oidcProviderArn, issuer]) => JSON.stringify(irsaTrustPolicy({ ...subject, oidcProviderArn, issuer: oidcIssuerHost(issuer) })))
-                : pulumi.output(identity.clusterName).apply((clusterName) => JSON.stringify(podIdentityTrustPolicy({ ...subject, clusterName })));
-        return new aws.iam.Role(
+                      .apply(([oidcProviderArn, issuer]) => JSON.stringify(kube.irsaTrustPolicy({ ...subject, oidcProviderArn, issuer: kube.oidcIssuerHost(issuer) })))
+                : pulumi.output(identity.clusterName).apply((clusterName) => JSON.stringify(kube.podIdentityTrustPolicy({ ...subject, clusterName })));
+        const role = new aws.iam.Role(
             `${name}-role`,
             applyTransform<aws.iam.RoleArgs>(
                 {
@@ -507,14 +470,32 @@ export class KubernetesJobs extends pulumi.ComponentResource {
             ),
             { parent: this },
         );
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        const prefixes = args.bucket.prefixes;
+        new aws.iam.RolePolicy(...transformed(args.transform?.rolePolicy, `${name}-policy`, {
+            role: role.id,
+            policy: pulumi.all([args.bucket.bucketArn, args.bucket.kmsKeyArn, region]).apply(([bucketArn, keyArn, r]) =>
+                JSON.stringify(
+                    taskRolePolicy({
+                        bucketArn,
+                        uploadPrefix: prefixes.upload,
+                        outputPrefix: prefixes.output,
+                        statusPrefix: prefixes.status,
+                        kms: keyArn === undefined ? undefined : { keyArn, region: r },
+                        sharding: sharding && { partialsPrefix: sharding.partialsPrefix },
+                    }),
+                ),
+            ),
+        }, { parent: this }));
+        return role;
     }
 
     private createJob(
         name: string,
         namespace: pulumi.Input<string>,
         labels: Record<string, string>,
-        template: (shardCount: number | undefined) => pulumi.Output<PodTemplate>,
-        job: NormalisedJob,
+        template: (shardCount: number | undefined) => pulumi.Output<kube.PodTemplate>,
+        job: kube.NormalisedJob,
         args: KubernetesJobsArgs,
         opts: pulumi.CustomResourceOptions,
     ): k8s.batch.v1.Job {
@@ -525,7 +506,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
             applyTransform<k8s.batch.v1.JobArgs>(
                 {
                     metadata: { namespace, labels, annotations },
-                    spec: template(job.shards).apply((t) => jobSpec(t, job)),
+                    spec: template(job.shards).apply((t) => kube.jobSpec(t, job)),
                 },
                 args.transform?.job,
             ),
@@ -537,9 +518,9 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         name: string,
         namespace: pulumi.Input<string>,
         labels: Record<string, string>,
-        template: (shardCount: number | undefined) => pulumi.Output<PodTemplate>,
-        job: NormalisedJob,
-        cron: NormalisedCronJob,
+        template: (shardCount: number | undefined) => pulumi.Output<kube.PodTemplate>,
+        job: kube.NormalisedJob,
+        cron: kube.NormalisedCronJob,
         args: KubernetesJobsArgs,
         opts: pulumi.CustomResourceOptions,
     ): k8s.batch.v1.CronJob {
@@ -548,7 +529,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
             applyTransform<k8s.batch.v1.CronJobArgs>(
                 {
                     metadata: { namespace, labels },
-                    spec: template(job.shards).apply((t) => cronJobSpec(t, job, cron)),
+                    spec: template(job.shards).apply((t) => kube.cronJobSpec(t, job, cron)),
                 },
                 args.transform?.cronJob,
             ),
@@ -556,6 +537,55 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         );
     }
 }
+
+/** KubernetesJobs' arguments, validated (errors name `<name>.<field>`), with defaults applied. */
+function settleKubernetesJobs(name: string, args: KubernetesJobsArgs) {
+    const field = (f: string) => `${name}.${f}`;
+    if (args.job === undefined && args.cronJob === undefined) {
+        invalid(field("job"), undefined, `is not set and neither is ${field("cronJob")}`, "give job (run once on deploy), cronJob (run on a schedule) or both");
+    }
+    const plan = planCluster(name, args.cluster, field);
+    const prefixes = validatePrefixes(args.bucket.prefixes, {
+        upload: field("bucket.prefixes.upload"),
+        output: field("bucket.prefixes.output"),
+        status: field("bucket.prefixes.status"),
+    });
+    const namespaceName = kube.validateNamespaceName(args.namespace?.name ?? name, field("namespace.name"));
+    const createNamespace = args.namespace?.create ?? true;
+    if (createNamespace && (namespaceName === "default" || namespaceName.startsWith("kube-"))) {
+        invalid(field("namespace.name"), namespaceName, "is a namespace Kubernetes creates itself", `choose another name, or set ${field("namespace.create")} to false to use it`);
+    }
+    const serviceAccountName = kube.validateObjectName(args.serviceAccountName ?? "processor", field("serviceAccountName"));
+    const containerName = kube.validateDnsLabel(args.containerName ?? "processor", field("containerName"), "a container name");
+    const size = kube.validatePodSize(args, (f) => field(f));
+    for (const reserved of kube.RESERVED_BATCH_ENVIRONMENT) {
+        if (args.environment && reserved in args.environment) {
+            const value = args.environment[reserved];
+            invalid(field(`environment.${reserved}`), typeof value === "string" ? value : "<output>", "is set by the component", "choose another variable name");
+        }
+    }
+    const command = args.command === undefined ? undefined : validateJobCommand(args.command, field("command"));
+    const sharding =
+        args.sharding === undefined ? undefined : validateSharding(args.sharding, field("sharding"), [prefixes.upload, prefixes.output, prefixes.status], command !== undefined);
+    const job = args.job === undefined ? undefined : kube.normaliseJob(args.job, field("job"));
+    const cron =
+        args.cronJob === undefined
+            ? undefined
+            : {
+                  schedule: kube.normaliseCronJob(args.cronJob, field("cronJob")),
+                  template: args.cronJob.jobTemplate === undefined ? job ?? kube.normaliseJob(undefined, field("cronJob.jobTemplate")) : kube.normaliseJob(args.cronJob.jobTemplate, field("cronJob.jobTemplate")),
+              };
+    const t = args.transform ?? {};
+    const existingRole = existingRoleArn(
+        field("role"),
+        args.role,
+        { [field("transform.role")]: t.role, [field("transform.rolePolicy")]: t.rolePolicy },
+        "the processor reads and writes S3 with this role",
+    );
+    return { plan, prefixes, namespaceName, createNamespace, serviceAccountName, containerName, size, command, sharding, job, cron, existingRole };
+}
+
+type SettledKubernetesJobs = ReturnType<typeof settleKubernetesJobs>;
 
 /** A label value (at most 63 letters, digits, `-`, `_`, `.`, alphanumeric at both ends) from a component name. */
 function labelValue(text: string): string {
@@ -596,7 +626,7 @@ function planCluster(name: string, choice: ClusterChoice, field: (f: string) => 
             }
         }
         if (typeof e.clusterName === "string") {
-            validateClusterName(e.clusterName, f("clusterName"));
+            kube.validateClusterName(e.clusterName, f("clusterName"));
         }
         return { existing: { mode: podIdentity ? "pod-identity" : "irsa" } };
     }
@@ -627,10 +657,10 @@ function planCluster(name: string, choice: ClusterChoice, field: (f: string) => 
     }
     return {
         create: {
-            name: validateClusterName(c.name ?? defaultClusterName(pulumi.getProject(), pulumi.getStack(), name), f("name")),
-            logTypes: validateLogTypes(c.logTypes ?? DEFAULT_CONTROL_PLANE_LOG_TYPES, f("logTypes")),
+            name: kube.validateClusterName(c.name ?? kube.defaultClusterName(pulumi.getProject(), pulumi.getStack(), name), f("name")),
+            logTypes: kube.validateLogTypes(c.logTypes ?? kube.DEFAULT_CONTROL_PLANE_LOG_TYPES, f("logTypes")),
             retention: validateRetention(c.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, f("logRetentionDays")),
-            publicAccessCidrs: c.publicAccessCidrs === undefined ? undefined : validateCidrs(c.publicAccessCidrs, f("publicAccessCidrs")),
+            publicAccessCidrs: c.publicAccessCidrs === undefined ? undefined : kube.validateCidrs(c.publicAccessCidrs, f("publicAccessCidrs")),
             nodeGroup,
             identity,
         },

@@ -8,6 +8,7 @@ import { DEFAULT_LOG_RETENTION_DAYS, validateRetention } from "./builders/retent
 import { Transform, applyTransform, transformed } from "./builders/transform";
 import { invalid, requireIntegerInRange } from "./builders/validation";
 import { lambdaCode } from "./lambda-code";
+import { ExistingLogGroup, ExistingRole, existingLogGroupName, existingRoleArn, useOrCreateLogGroup, useOrCreateRole } from "./overrides";
 import { typeToken } from "./names";
 import type { RunTaskTriggerArgs } from "./run-task";
 
@@ -21,45 +22,71 @@ export const TRIGGER_RUNTIMES: readonly string[] = Object.values(aws.lambda.Runt
 });
 
 /**
+ * How the trigger function runs and retries: the settings the cross-language LambdaTrigger takes as they
+ * are (so each default is stated in the text, as "Default: …").
+ */
+export interface LambdaTriggerSettings {
+    /** Fargate platform version: "LATEST" or a version such as "1.4.0" (RunTask takes both). Default: unset: the latest version. */
+    platformVersion?: string;
+    /** The function's memory in MB (128–10240). Default: 256. */
+    memorySize?: number;
+    /** The function's timeout in seconds (1–900); RunTask is retried by the SDK within it. Default: 60. */
+    timeoutSeconds?: number;
+    /**
+     * Concurrent executions reserved for (and capped at) this function (1–10000). Events beyond it are
+     * throttled and retried by Lambda. Default: unreserved: the account's pool.
+     */
+    reservedConcurrency?: number;
+    /** Retention of the function's log group, one of the CloudWatch values; not with an existing log group. Default: 30. */
+    logRetentionDays?: number;
+    /** How many times Lambda retries a failed invocation (0–2). Default: 2. */
+    maxRetryAttempts?: number;
+    /** How long Lambda keeps an event for retries, in seconds (60–21600). Default: 21600 (6 hours). */
+    maxEventAgeSeconds?: number;
+    /** How long a failed event stays in the dead-letter queue (60–1209600 s). Default: 1209600 (14 days). */
+    deadLetterRetentionSeconds?: number;
+    /**
+     * Alarm on the function's errors and on events waiting in the dead-letter queue, notifying this SNS topic
+     * (an Observability's `topicArn` fits). Default: no alarms.
+     */
+    alarmTopicArn?: pulumi.Input<string>;
+}
+
+/**
  * LambdaTrigger's arguments. Its `keySuffixes` become one S3 notification filter each, under the upload
  * prefix; S3 rejects suffixes where one ends another (".gz" and ".csv.gz"), and so does this component.
  */
-export interface LambdaTriggerArgs extends RunTaskTriggerArgs {
+export interface LambdaTriggerArgs extends RunTaskTriggerArgs, LambdaTriggerSettings {
     /**
      * The bucket uploads land in (an UploadBucket fits). Create it with `eventBridge: false`: this
      * component owns the bucket's notification configuration, and S3 keeps one per bucket.
      */
     bucket: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; prefixes: BucketPrefixes };
-    /** Fargate platform version: "LATEST" or a version such as "1.4.0" (RunTask takes both). @default unset: the latest version */
-    platformVersion?: string;
     /** The function's Node.js runtime (nodejs22.x or newer). @default "nodejs24.x", the newest the AWS provider package knows */
     runtime?: aws.lambda.Runtime;
     /** @default "arm64" */
     architecture?: "arm64" | "x86_64";
-    /** The function's memory in MB (128–10240). @default 256 */
-    memorySize?: number;
-    /** The function's timeout in seconds (1–900); RunTask is retried by the SDK within it. @default 60 */
-    timeoutSeconds?: number;
     /**
-     * Concurrent executions reserved for (and capped at) this function (1–10000). Events beyond it are
-     * throttled and retried by Lambda.
-     * @default unreserved: the account's pool
+     * The function's log group: by default `/aws/lambda/<function name>`, created here with
+     * `logRetentionDays` before the function exists. `{ existing: { name } }`: a group of yours in the
+     * stack's region, which the function logs to (its `loggingConfig`); nothing is created, and the role
+     * created here may write to it. Cannot be combined with `logRetentionDays` or `transform.logGroup`.
+     * `false` is refused: Lambda would create `/aws/lambda/<function name>` itself, never expiring.
+     * @default a log group created here
      */
-    reservedConcurrency?: number;
-    /** Retention of the function's log group, one of the CloudWatch values. @default 30 */
-    logRetentionDays?: number;
-    /** How many times Lambda retries a failed invocation (0–2). @default 2 */
-    maxRetryAttempts?: number;
-    /** How long Lambda keeps an event for retries, in seconds (60–21600). @default 21600 (6 hours) */
-    maxEventAgeSeconds?: number;
-    /** How long a failed event stays in the dead-letter queue (60–1209600 s). @default 1209600 (14 days) */
-    deadLetterRetentionSeconds?: number;
+    logGroup?: ExistingLogGroup;
     /**
-     * Alarm on the function's errors and on events waiting in the dead-letter queue, notifying this
-     * SNS topic (an Observability's `topic.arn` fits).
-     * @default no alarms
+     * The function's execution role: by default one created here, trusted by Lambda, that may write its
+     * log group, run the task family on the cluster, pass the task's two roles and send to the dead-letter
+     * queue. `{ existing: { arn } }`: a role of yours; no role or policy is created, and yours must trust
+     * `lambda.amazonaws.com` and allow `logs:CreateLogStream` and `logs:PutLogEvents` on the log group,
+     * `ecs:RunTask` on the task definition's family (in the cluster), `iam:PassRole` on the task's two roles
+     * (to `ecs-tasks.amazonaws.com`), `ecs:TagResource` on the cluster's tasks and `sqs:SendMessage` on the
+     * dead-letter queue. Cannot be combined with `transform.role` or `transform.rolePolicy`. `false` is
+     * refused: a Lambda function needs a role.
+     * @default a role created here
      */
-    alarmTopicArn?: pulumi.Input<string>;
+    role?: ExistingRole;
     /** Adjust the arguments of a child resource. */
     transform?: {
         function?: Transform<aws.lambda.FunctionArgs>;
@@ -163,8 +190,25 @@ export function normaliseLambdaTriggerArgs(name: string, args: LambdaTriggerArgs
     const maxRetries = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 2, 0, 2);
     const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 21600, 60, 21600);
     const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
-    return { prefix, suffixes, containerName, platformVersion, strategy, runtime, architecture, memorySize, timeout, reserved, retention, maxRetries, maxEventAge, dlqRetention };
+    const t = args.transform ?? {};
+    const existing = {
+        logGroup: existingLogGroupName(
+            field("logGroup"),
+            args.logGroup,
+            { [field("logRetentionDays")]: args.logRetentionDays, [field("transform.logGroup")]: t.logGroup },
+            "without a group of its own the function's logs go to one Lambda creates, which never expires",
+        ),
+        role: existingRoleArn(
+            field("role"),
+            args.role,
+            { [field("transform.role")]: t.role, [field("transform.rolePolicy")]: t.rolePolicy },
+            "a Lambda function needs an execution role",
+        ),
+    };
+    return { existing, prefix, suffixes, containerName, platformVersion, strategy, runtime, architecture, memorySize, timeout, reserved, retention, maxRetries, maxEventAge, dlqRetention };
 }
+
+type NormalisedLambdaTrigger = ReturnType<typeof normaliseLambdaTriggerArgs>;
 
 /** The handler's environment: what to run, where, and which keys (app/src/trigger/config.ts reads it). */
 function triggerEnvironment(args: LambdaTriggerArgs, n: ReturnType<typeof normaliseLambdaTriggerArgs>): Record<string, pulumi.Input<string>> {
@@ -207,11 +251,13 @@ export class LambdaTrigger extends pulumi.ComponentResource {
     public readonly functionName: pulumi.Output<string>;
     /** The function's ARN. */
     public readonly functionArn: pulumi.Output<string>;
-    /** The function's role. */
-    public readonly role: aws.iam.Role;
-    /** The function's log group. */
-    public readonly logGroup: aws.cloudwatch.LogGroup;
-    /** The log group's name, `/aws/lambda/<function name>`. */
+    /** The function's role, when created here (not with `role: { existing }`). */
+    public readonly role?: aws.iam.Role;
+    /** The ARN of the function's role. */
+    public readonly roleArn: pulumi.Output<string>;
+    /** The function's log group, when created here (not with `logGroup: { existing }`). */
+    public readonly logGroup?: aws.cloudwatch.LogGroup;
+    /** The log group's name, `/aws/lambda/<function name>` unless `logGroup: { existing }` names another. */
     public readonly logGroupName: pulumi.Output<string>;
     /** Events whose invocations failed after every retry. */
     public readonly deadLetterQueue: aws.sqs.Queue;
@@ -224,52 +270,86 @@ export class LambdaTrigger extends pulumi.ComponentResource {
 
     constructor(name: string, args: LambdaTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("events", "LambdaTrigger"), name, {}, opts);
-
         const n = normaliseLambdaTriggerArgs(name, args);
-        const parent = { parent: this };
-        const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
         const functionName = defaultTriggerFunctionName(name);
 
-        this.logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-logs`,
-            applyTransform<aws.cloudwatch.LogGroupArgs>({ name: `/aws/lambda/${functionName}`, retentionInDays: n.retention }, args.transform?.logGroup),
-            parent,
-        );
-        this.logGroupName = this.logGroup.name;
-
-        this.deadLetterQueue = new aws.sqs.Queue(
-            `${name}-dlq`,
-            applyTransform<aws.sqs.QueueArgs>({ sqsManagedSseEnabled: true, messageRetentionSeconds: n.dlqRetention }, args.transform?.deadLetterQueue),
-            parent,
-        );
+        const logs = useOrCreateLogGroup(n.existing.logGroup, () => this.createLogGroup(name, args, functionName, n.retention), this);
+        ({ logGroup: this.logGroup, name: this.logGroupName } = logs);
+        this.deadLetterQueue = this.createDeadLetterQueue(name, args, n.dlqRetention);
         this.deadLetterQueueUrl = this.deadLetterQueue.url;
+        let rolePolicy: aws.iam.RolePolicy | undefined;
+        ({ role: this.role, arn: this.roleArn } = useOrCreateRole(n.existing.role, () => {
+            const created = this.createRole(name, args, logs.arn);
+            rolePolicy = created.policy;
+            return created.role;
+        }));
+        // The log group exists (with its retention) before the function can write, and the role can
+        // start tasks before the first event arrives.
+        const ready = [...(this.logGroup ? [this.logGroup] : []), ...(rolePolicy ? [rolePolicy] : [])];
+        this.function = this.createFunction(name, args, n, functionName, ready);
+        this.functionName = this.function.name;
+        this.functionArn = this.function.arn;
+        this.createInvokeConfig(name, args, n, rolePolicy ? [rolePolicy] : []);
+        this.notification = this.createNotification(name, args, n);
+        if (args.alarmTopicArn !== undefined) {
+            this.createAlarms(name, args.alarmTopicArn, args.transform);
+        }
+
+        this.registerOutputs({
+            functionName: this.functionName,
+            functionArn: this.functionArn,
+            deadLetterQueueUrl: this.deadLetterQueueUrl,
+            logGroupName: this.logGroupName,
+        });
+    }
+
+    private createLogGroup(name: string, args: LambdaTriggerArgs, functionName: string, retentionInDays: number): aws.cloudwatch.LogGroup {
+        return new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            applyTransform<aws.cloudwatch.LogGroupArgs>({ name: `/aws/lambda/${functionName}`, retentionInDays }, args.transform?.logGroup),
+            { parent: this },
+        );
+    }
+
+    /** SSE-SQS, TLS only; the function's role sends to it (the on-failure destination). */
+    private createDeadLetterQueue(name: string, args: LambdaTriggerArgs, retentionSeconds: number): aws.sqs.Queue {
+        const queue = new aws.sqs.Queue(
+            `${name}-dlq`,
+            applyTransform<aws.sqs.QueueArgs>({ sqsManagedSseEnabled: true, messageRetentionSeconds: retentionSeconds }, args.transform?.deadLetterQueue),
+            { parent: this },
+        );
         new aws.sqs.QueuePolicy(...transformed(args.transform?.deadLetterQueuePolicy, `${name}-dlq-policy`, {
-            queueUrl: this.deadLetterQueue.url,
-            policy: this.deadLetterQueue.arn.apply((queueArn) =>
+            queueUrl: queue.url,
+            policy: queue.arn.apply((queueArn) =>
                 JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport("sqs:*", [queueArn])] } satisfies PolicyDocument),
             ),
-        }, parent));
+        }, { parent: this }));
+        return queue;
+    }
 
-        this.role = new aws.iam.Role(
+    /** Trusted by Lambda; may write its logs, run the task family on the cluster, pass its two roles and dead-letter. */
+    private createRole(name: string, args: LambdaTriggerArgs, logGroupArn: pulumi.Output<string>): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+        const role = new aws.iam.Role(
             `${name}-role`,
             applyTransform<aws.iam.RoleArgs>({
                 description: "Upload trigger: start the processor task for each upload, write its logs, dead-letter failed events",
                 assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
             }, args.transform?.role),
-            parent,
+            { parent: this },
         );
-        const rolePolicy = new aws.iam.RolePolicy(...transformed(args.transform?.rolePolicy, `${name}-policy`, {
-            role: this.role.id,
+        const policy = new aws.iam.RolePolicy(...transformed(args.transform?.rolePolicy, `${name}-policy`, {
+            role: role.id,
             policy: pulumi
-                .all([this.logGroup.arn, args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn, this.deadLetterQueue.arn])
-                .apply(([logGroupArn, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn]) =>
-                    JSON.stringify(triggerRolePolicy({ logGroupArn, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn })),
+                .all([logGroupArn, args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRoleArn, args.task.taskRoleArn, this.deadLetterQueue.arn])
+                .apply(([logGroup, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn]) =>
+                    JSON.stringify(triggerRolePolicy({ logGroupArn: logGroup, taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn, deadLetterQueueArn })),
                 ),
-        }, parent));
+        }, { parent: this }));
+        return { role, policy };
+    }
 
-        const environment = triggerEnvironment(args, n);
-
-        this.function = new aws.lambda.Function(
+    private createFunction(name: string, args: LambdaTriggerArgs, n: NormalisedLambdaTrigger, functionName: string, dependsOn: pulumi.Resource[]): aws.lambda.Function {
+        return new aws.lambda.Function(
             `${name}-function`,
             applyTransform<aws.lambda.FunctionArgs>({
                 name: functionName,
@@ -278,20 +358,19 @@ export class LambdaTrigger extends pulumi.ComponentResource {
                 architectures: [n.architecture],
                 handler: "handler.handler",
                 code: lambdaCode("trigger"),
-                role: this.role.arn,
+                role: this.roleArn,
                 memorySize: n.memorySize,
                 timeout: n.timeout,
                 reservedConcurrentExecutions: n.reserved,
-                loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
-                environment: { variables: environment },
+                loggingConfig: { logFormat: "Text", logGroup: this.logGroupName },
+                environment: { variables: triggerEnvironment(args, n) },
             }, args.transform?.function),
-            // The log group exists (with its retention) before the function can write, and the role can
-            // start tasks before the first event arrives.
-            { parent: this, dependsOn: [this.logGroup, rolePolicy] },
+            { parent: this, dependsOn },
         );
-        this.functionName = this.function.name;
-        this.functionArn = this.function.arn;
+    }
 
+    /** Lambda's retries, then the dead-letter queue. */
+    private createInvokeConfig(name: string, args: LambdaTriggerArgs, n: NormalisedLambdaTrigger, dependsOn: pulumi.Resource[]): void {
         new aws.lambda.FunctionEventInvokeConfig(
             `${name}-invoke-config`,
             applyTransform<aws.lambda.FunctionEventInvokeConfigArgs>({
@@ -300,19 +379,22 @@ export class LambdaTrigger extends pulumi.ComponentResource {
                 maximumEventAgeInSeconds: n.maxEventAge,
                 destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
             }, args.transform?.invokeConfig),
-            { parent: this, dependsOn: [rolePolicy] },
+            { parent: this, dependsOn },
         );
+    }
 
+    /** The bucket's notification configuration (one filter per suffix), once S3 may invoke the function. */
+    private createNotification(name: string, args: LambdaTriggerArgs, n: NormalisedLambdaTrigger): aws.s3.BucketNotification {
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
         const permission = new aws.lambda.Permission(...transformed(args.transform?.permission, `${name}-allow-s3`, {
             action: "lambda:InvokeFunction",
             function: this.function.name,
             principal: "s3.amazonaws.com",
             sourceArn: args.bucket.bucketArn,
             sourceAccount: accountId,
-        }, parent));
-
+        }, { parent: this }));
         const filters = n.suffixes.length === 0 ? [undefined] : n.suffixes;
-        this.notification = new aws.s3.BucketNotification(
+        return new aws.s3.BucketNotification(
             `${name}-notifications`,
             applyTransform<aws.s3.BucketNotificationArgs>({
                 bucket: args.bucket.bucketName,
@@ -326,17 +408,6 @@ export class LambdaTrigger extends pulumi.ComponentResource {
             // S3 checks that it may invoke the function when the configuration is saved.
             { parent: this, dependsOn: [permission] },
         );
-
-        if (args.alarmTopicArn !== undefined) {
-            this.createAlarms(name, args.alarmTopicArn, args.transform);
-        }
-
-        this.registerOutputs({
-            functionName: this.functionName,
-            functionArn: this.functionArn,
-            deadLetterQueueUrl: this.deadLetterQueueUrl,
-            logGroupName: this.logGroupName,
-        });
     }
 
     private createAlarms(name: string, topicArn: pulumi.Input<string>, transform: LambdaTriggerArgs["transform"]): void {

@@ -1,40 +1,39 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkMember, Transform, invalid, requireIntegerInRange, requireOneVpc, transformed } from "./builders";
+import { NetworkMember, invalid, requireIntegerInRange, requireOneVpc, transformed } from "./builders";
 import { typeToken } from "./names";
+import { ChildTransform } from "./overrides";
 
-export interface ProcessingNetworkArgs {
+/**
+ * Where the tasks go: the settings the cross-language ProcessingNetwork takes as they are (so each default
+ * is stated in the text, as "Default: …").
+ */
+export interface ProcessingNetworkSettings {
     /**
-     * Existing subnets for the tasks. When none are given, a VPC with public subnets only (no NAT
-     * gateway) is created and tasks get a public IP.
-     * @default a new VPC
+     * Existing subnets for the tasks. When none are given, a VPC with public subnets only (no NAT gateway)
+     * is created and tasks get a public IP. Default: a new VPC.
      */
     subnetIds?: pulumi.Input<string>[];
     /**
-     * Existing security groups for the tasks (needs `subnetIds`). When none are given, a group that
-     * allows only outbound HTTPS is created in the subnets' VPC.
-     * @default a new outbound-HTTPS-only group
+     * Existing security groups for the tasks (needs `subnetIds`). When none are given, a group that allows
+     * only outbound HTTPS is created in the subnets' VPC. Default: a new outbound-HTTPS-only group.
      */
     securityGroupIds?: pulumi.Input<string>[];
     /**
-     * Give tasks a public IP. Must be true for public subnets without NAT; set false for private
-     * subnets with NAT or VPC endpoints.
-     * @default true
+     * Give tasks a public IP. Must be true for public subnets without NAT; set false for private subnets
+     * with NAT or VPC endpoints. Default: true.
      */
     assignPublicIp?: boolean;
-    /** CIDR block of the VPC created when no subnets are given. @default "10.20.0.0/16" */
+    /** CIDR block (a /16) of the VPC created when no subnets are given. Default: "10.20.0.0/16". */
     vpcCidr?: string;
-    /** Number of public subnets (one per availability zone) in a created VPC (1–6). @default 2 */
+    /** Number of public subnets (one per availability zone) in a created VPC (1–6). Default: 2. */
     availabilityZoneCount?: number;
-    /**
-     * Overrides for each child resource: a partial arguments object merged over ours, or a function
-     * `(args, opts, name)` that edits them (see builders/transform.ts). `subnet` and `routeTableAssociation`
-     * apply to each one (the function receives its name).
-     */
-    transform?: ProcessingNetworkTransforms;
 }
 
-type ChildTransform<Args> = Transform<Args, pulumi.CustomResourceOptions>;
+export interface ProcessingNetworkArgs extends ProcessingNetworkSettings {
+    /** Each child's `ChildTransform`; `subnet` and `routeTableAssociation` apply to each one (the function receives its name). */
+    transform?: ProcessingNetworkTransforms;
+}
 
 /** The children of ProcessingNetwork that `transform` reaches (all of them are created only for a new VPC, but `securityGroup`). */
 export interface ProcessingNetworkTransforms {

@@ -1,25 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketPrefixes, CapacitySplit, Transform, aboveThresholdAlarm, applyTransform, transformed, invalid, requireIntegerInRange, uploadEventPattern, validatePlatformVersion, validateSuffixes } from "./builders";
-import {
-    MAX_RETENTION_SECONDS,
-    RECEIVE_WAIT_SECONDS,
-    SCALE_IN_COOLDOWN_SECONDS,
-    SCALE_OUT_COOLDOWN_SECONDS,
-    WORKER_ENVIRONMENT,
-    backlogPerTaskMetrics,
-    deadLetterTlsPolicy,
-    defaultOldestMessageAgeSeconds,
-    queueVisibilityTimeout,
-    redriveAllowPolicy,
-    redrivePolicy,
-    validateServiceName,
-    validateTaskRange,
-    workQueuePolicy,
-    workerCapacityStrategy,
-    workerEnvironment,
-    workerQueuePolicy,
-} from "./builders/queue-worker";
+import * as worker from "./builders/queue-worker";
+import { existingRoleArn } from "./overrides";
 import { typeToken } from "./names";
 import { ProcessingCluster } from "./processing-cluster";
 import { ProcessorTask, ProcessorTaskArgs } from "./processor-task";
@@ -63,7 +46,49 @@ export interface QueueWorkerAlarms {
     oldestMessageAgeSeconds?: number;
 }
 
-export interface QueueWorkerServiceArgs {
+/**
+ * The queue, the service and its scaling: the settings the cross-language QueueWorkerService takes as
+ * they are (so each default is stated in the text, as "Default: …").
+ */
+export interface QueueWorkerSettings {
+    /**
+     * The longest a job (one message) may take, in seconds. The queue's visibility timeout is this plus 60 s
+     * unless `visibilityTimeoutSeconds` is given. Default: 900.
+     */
+    maxJobSeconds?: number;
+    /** The queue's visibility timeout (1–43200 s); must be longer than `maxJobSeconds`. Default: maxJobSeconds + 60. */
+    visibilityTimeoutSeconds?: number;
+    /** Receives before a message moves to the dead-letter queue (1–1000). Default: 3. */
+    maxReceiveCount?: number;
+    /**
+     * How long the work queue keeps a message (60–1209600 s). The dead-letter queue keeps messages 14 days,
+     * and a moved message keeps its original enqueue time, so it is never shorter. Default: 345600 (4 days).
+     */
+    messageRetentionSeconds?: number;
+    /** Messages a worker takes per ReceiveMessage (1–10), set as MAX_MESSAGES. Default: 1. */
+    messagesPerPoll?: number;
+    /**
+     * The fewest tasks. 0 lets the service scale to zero when the queue is empty (nothing to pay while idle);
+     * the first message then waits for a task to start (a few minutes: SQS metrics, the scaling alarm, task
+     * start-up). Default: 0.
+     */
+    minTasks?: number;
+    /** The most tasks (1–5000). Default: 10. */
+    maxTasks?: number;
+    /** Messages (waiting or being processed) per running task that the scaling policy holds (1–10000). Default: 5. */
+    backlogPerTaskTarget?: number;
+    /** Fargate platform version: "LATEST" or a version such as "1.4.0". Default: unset: the latest version. */
+    platformVersion?: string;
+    /**
+     * The ECS service's name, unique in the cluster. A change replaces the service (the old one is deleted
+     * first; messages wait in the queue meanwhile). Default: "<project>-<stack>-<name>".
+     */
+    serviceName?: string;
+    /** SNS topic the alarms notify (an Observability's `topicArn` fits). Default: no notification. */
+    alarmTopicArn?: pulumi.Input<string>;
+}
+
+export interface QueueWorkerServiceArgs extends QueueWorkerSettings {
     /** The cluster to run on (a ProcessingCluster fits; its Container Insights metrics drive the scaling). */
     cluster: WorkerCluster;
     /** The tasks' network placement (a ProcessingNetwork fits). */
@@ -71,37 +96,21 @@ export interface QueueWorkerServiceArgs {
     /**
      * The worker's task: a ProcessorTask of its own, run in worker mode. Pass the main task's image
      * (`image: mainTask.imageUri`) so the image is built once. `environment` may not set the worker's
-     * own variables (PROCESSOR_MODE, SQS_QUEUE_URL, S3_BUCKET, MAX_MESSAGES).
+     * own variables (PROCESSOR_MODE, SQS_QUEUE_URL, S3_BUCKET, MAX_MESSAGES). Its `executionRole`,
+     * `taskRole` and `logGroup` take `{ existing }` as ProcessorTask's do; with `taskRole: { existing }` the
+     * queue policy is not attached either, so that role must also allow `sqs:ReceiveMessage`,
+     * `sqs:DeleteMessage`, `sqs:ChangeMessageVisibility` and `sqs:GetQueueAttributes` on the work queue (and
+     * `kms:Decrypt` on `kmsKeyArn`, via SQS), and `transform.queueAccessPolicy` cannot be given. Scaling
+     * creates no role: Application Auto Scaling uses its service-linked role for ECS.
      * @example { bucket, image: mainTask.imageUri, cpu: 1024, memory: 2048 }
      */
     task: ProcessorTaskArgs;
-    /**
-     * The longest a job (one message) may take, in seconds. The queue's visibility timeout is this
-     * plus 60 s unless `visibilityTimeoutSeconds` is given.
-     * @default 900
-     */
-    maxJobSeconds?: number;
-    /**
-     * The queue's visibility timeout (1–43200 s); must be longer than `maxJobSeconds`.
-     * @default maxJobSeconds + 60
-     */
-    visibilityTimeoutSeconds?: number;
-    /** Receives before a message moves to the dead-letter queue (1–1000). @default 3 */
-    maxReceiveCount?: number;
-    /**
-     * How long the work queue keeps a message (60–1209600 s). The dead-letter queue keeps messages
-     * 14 days, and a moved message keeps its original enqueue time, so it is never shorter.
-     * @default 345600 (4 days)
-     */
-    messageRetentionSeconds?: number;
     /**
      * A customer managed KMS key for both queues. With a feed, its key policy must let
      * events.amazonaws.com use it (kms:GenerateDataKey, kms:Decrypt).
      * @default SSE-SQS (SQS-owned keys), which EventBridge can send to without a key policy
      */
     kmsKeyArn?: pulumi.Input<string>;
-    /** Messages a worker takes per ReceiveMessage (1–10), set as MAX_MESSAGES. @default 1 */
-    messagesPerPoll?: number;
     /**
      * Queue the bucket's uploads through an EventBridge rule (the upload pattern UploadTrigger uses).
      * `false`: producers with sqs:SendMessage send `{"bucket","key"}` messages or S3 event notifications.
@@ -110,37 +119,13 @@ export interface QueueWorkerServiceArgs {
      */
     feed?: QueueFeed | false;
     /**
-     * The fewest tasks. 0 lets the service scale to zero when the queue is empty (nothing to pay
-     * while idle); the first message then waits for a task to start (a few minutes: SQS metrics,
-     * the scaling alarm, task start-up).
-     * @default 0
-     */
-    minTasks?: number;
-    /** The most tasks (1–5000). @default 10 */
-    maxTasks?: number;
-    /**
-     * Messages (waiting or being processed) per running task that the scaling policy holds (1–10000).
-     * @default 5
-     */
-    backlogPerTaskTarget?: number;
-    /**
      * How tasks split between FARGATE and FARGATE_SPOT. Spot tasks get SIGTERM two minutes before
      * they are reclaimed; the worker then returns its message to the queue (one receive used).
      * @default { fargateBase: 1, fargateWeight: 30, fargateSpotWeight: 70 }
      */
     capacity?: CapacitySplit;
-    /** Fargate platform version: "LATEST" or a version such as "1.4.0". @default unset: the latest version */
-    platformVersion?: string;
-    /**
-     * The ECS service's name, unique in the cluster. A change replaces the service (the old one is
-     * deleted first; messages wait in the queue meanwhile).
-     * @default "<project>-<stack>-<name>"
-     */
-    serviceName?: string;
     /** Queue alarms, or `false` for none. @default { oldestMessageAgeSeconds: 2 × maxJobSeconds, at least 3600 } */
     alarms?: QueueWorkerAlarms | false;
-    /** SNS topic the alarms notify (e.g. Observability's `topicArn`). @default no notification */
-    alarmTopicArn?: pulumi.Input<string>;
     /** Adjust the arguments of a child resource. */
     transform?: {
         queue?: Transform<aws.sqs.QueueArgs>;
@@ -207,29 +192,58 @@ export class QueueWorkerService extends pulumi.ComponentResource {
 
     constructor(name: string, args: QueueWorkerServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("compute", "QueueWorkerService"), name, {}, opts);
-        const field = (f: string) => `${name}.${f}`;
+        const s = this.settle(name, args);
+        this.visibilityTimeoutSeconds = s.visibilityTimeoutSeconds;
+        this.minTasks = s.range.minTasks;
+        this.maxTasks = s.range.maxTasks;
+        this.serviceName = s.serviceName;
 
-        // Validate and normalise once.
+        ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = this.createQueues(name, args, s.maxReceiveCount, s.retention));
+        this.queueUrl = this.queue.url;
+        this.queueArn = this.queue.arn;
+        this.queueName = this.queue.name;
+        this.deadLetterQueueUrl = this.deadLetterQueue.url;
+        this.deadLetterQueueArn = this.deadLetterQueue.arn;
+        this.feedRule = s.feedBucket === undefined ? undefined : this.createFeedRule(name, s.feedBucket, s.suffixes, args);
+        this.createQueuePolicyAndFeed(name, args);
+        this.task = this.createTask(name, args, s.messagesPerPoll);
+        const queueAccess = this.task.taskRole === undefined ? undefined : this.grantQueueAccess(name, args, this.task.taskRole);
+        this.service = this.createService(name, args, s.strategy, s.platformVersion, queueAccess);
+        ({ target: this.scalingTarget, policy: this.scalingPolicy } = this.createScaling(name, args, s.target));
+        if (s.oldestAge !== undefined) {
+            this.createAlarms(name, args, s.oldestAge, s.maxReceiveCount);
+        }
+
+        this.registerOutputs({
+            queueUrl: this.queueUrl,
+            queueArn: this.queueArn,
+            deadLetterQueueUrl: this.deadLetterQueueUrl,
+            serviceName: this.serviceName,
+            taskDefinitionArn: this.task.taskDefinitionArn,
+        });
+    }
+
+    /** Validates the arguments (errors name `<name>.<field>`) and applies the defaults, once. */
+    private settle(name: string, args: QueueWorkerServiceArgs) {
+        const field = (f: string) => `${name}.${f}`;
         const maxJobSeconds = args.maxJobSeconds ?? 900;
-        this.visibilityTimeoutSeconds = queueVisibilityTimeout(maxJobSeconds, args.visibilityTimeoutSeconds, {
+        const visibilityTimeoutSeconds = worker.queueVisibilityTimeout(maxJobSeconds, args.visibilityTimeoutSeconds, {
             maxJobSeconds: field("maxJobSeconds"),
             visibilityTimeoutSeconds: field("visibilityTimeoutSeconds"),
         });
         const maxReceiveCount = requireIntegerInRange(field("maxReceiveCount"), args.maxReceiveCount ?? 3, 1, 1000);
-        const retention = requireIntegerInRange(field("messageRetentionSeconds"), args.messageRetentionSeconds ?? 345600, 60, MAX_RETENTION_SECONDS);
+        const retention = requireIntegerInRange(field("messageRetentionSeconds"), args.messageRetentionSeconds ?? 345600, 60, worker.MAX_RETENTION_SECONDS);
         const messagesPerPoll = requireIntegerInRange(field("messagesPerPoll"), args.messagesPerPoll ?? 1, 1, 10);
-        const range = validateTaskRange(args.minTasks ?? 0, args.maxTasks ?? 10, { minTasks: field("minTasks"), maxTasks: field("maxTasks") });
-        this.minTasks = range.minTasks;
-        this.maxTasks = range.maxTasks;
+        const range = worker.validateTaskRange(args.minTasks ?? 0, args.maxTasks ?? 10, { minTasks: field("minTasks"), maxTasks: field("maxTasks") });
         const target = requireIntegerInRange(field("backlogPerTaskTarget"), args.backlogPerTaskTarget ?? 5, 1, 10000);
         const knownProviders = args.cluster instanceof ProcessingCluster ? PROCESSING_CLUSTER_PROVIDERS : args.cluster.capacityProviders;
-        const strategy = workerCapacityStrategy(args.capacity, knownProviders, {
+        const strategy = worker.workerCapacityStrategy(args.capacity, knownProviders, {
             fargateBase: field("capacity.fargateBase"),
             fargateWeight: field("capacity.fargateWeight"),
             fargateSpotWeight: field("capacity.fargateSpotWeight"),
         });
         const platformVersion = args.platformVersion === undefined ? undefined : validatePlatformVersion(args.platformVersion, field("platformVersion"));
-        this.serviceName = validateServiceName(args.serviceName ?? defaultServiceName(name), field("serviceName"));
+        const serviceName = worker.validateServiceName(args.serviceName ?? defaultServiceName(name), field("serviceName"));
         const feed = args.feed ?? false;
         const suffixes = feed === false ? [] : validateSuffixes(feed.keySuffixes ?? [], field("feed.keySuffixes"));
         const feedBucket = feed === false ? undefined : (feed.bucket ?? args.task.bucket);
@@ -240,55 +254,64 @@ export class QueueWorkerService extends pulumi.ComponentResource {
         const oldestAge =
             alarms === false
                 ? undefined
-                : requireIntegerInRange(field("alarms.oldestMessageAgeSeconds"), alarms.oldestMessageAgeSeconds ?? defaultOldestMessageAgeSeconds(maxJobSeconds), 60, MAX_RETENTION_SECONDS);
-        for (const reserved of WORKER_ENVIRONMENT) {
+                : requireIntegerInRange(field("alarms.oldestMessageAgeSeconds"), alarms.oldestMessageAgeSeconds ?? worker.defaultOldestMessageAgeSeconds(maxJobSeconds), 60, worker.MAX_RETENTION_SECONDS);
+        for (const reserved of worker.WORKER_ENVIRONMENT) {
             const env = args.task.environment;
             if (env !== undefined && reserved in env) {
                 const value = env[reserved];
                 invalid(field(`task.environment.${reserved}`), typeof value === "string" ? value : "<output>", "is set by the queue worker", "choose another variable name");
             }
         }
+        // A task role of the user's gets no queue policy from us either.
+        existingRoleArn(
+            field("task.taskRole"),
+            args.task.taskRole,
+            {
+                [field("transform.queueAccessPolicy")]: args.transform?.queueAccessPolicy,
+                [field("task.transform.taskRole")]: args.task.transform?.taskRole,
+                [field("task.transform.taskPolicy")]: args.task.transform?.taskPolicy,
+            },
+            "the processor reads and writes S3 and consumes the queue with this role",
+        );
+        return { visibilityTimeoutSeconds, maxReceiveCount, retention, messagesPerPoll, range, target, strategy, platformVersion, serviceName, suffixes, feedBucket, oldestAge };
+    }
 
+    /** The work queue and its dead-letter queue (encrypted, TLS only, redrive both ways). */
+    private createQueues(name: string, args: QueueWorkerServiceArgs, maxReceiveCount: number, retention: number): { queue: aws.sqs.Queue; deadLetterQueue: aws.sqs.Queue } {
         const parent = { parent: this };
-        const region = aws.getRegionOutput({}, parent).region;
-
-        // Queues.
-        this.deadLetterQueue = new aws.sqs.Queue(
+        const deadLetterQueue = new aws.sqs.Queue(
             `${name}-dlq`,
-            applyTransform<aws.sqs.QueueArgs>({ ...this.encryption(args.kmsKeyArn), messageRetentionSeconds: MAX_RETENTION_SECONDS }, args.transform?.deadLetterQueue),
+            applyTransform<aws.sqs.QueueArgs>({ ...this.encryption(args.kmsKeyArn), messageRetentionSeconds: worker.MAX_RETENTION_SECONDS }, args.transform?.deadLetterQueue),
             parent,
         );
-        this.queue = new aws.sqs.Queue(
+        const queue = new aws.sqs.Queue(
             `${name}-queue`,
             applyTransform<aws.sqs.QueueArgs>(
                 {
                     ...this.encryption(args.kmsKeyArn),
                     visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
-                    receiveWaitTimeSeconds: RECEIVE_WAIT_SECONDS,
+                    receiveWaitTimeSeconds: worker.RECEIVE_WAIT_SECONDS,
                     messageRetentionSeconds: retention,
-                    redrivePolicy: this.deadLetterQueue.arn.apply((arn) => JSON.stringify(redrivePolicy(arn, maxReceiveCount))),
+                    redrivePolicy: deadLetterQueue.arn.apply((arn) => JSON.stringify(worker.redrivePolicy(arn, maxReceiveCount))),
                 },
                 args.transform?.queue,
             ),
             parent,
         );
-        this.queueUrl = this.queue.url;
-        this.queueArn = this.queue.arn;
-        this.queueName = this.queue.name;
-        this.deadLetterQueueUrl = this.deadLetterQueue.url;
-        this.deadLetterQueueArn = this.deadLetterQueue.arn;
         // A resource of its own: the dead-letter queue naming the work queue, which names it, would be a cycle.
         new aws.sqs.RedriveAllowPolicy(...transformed(args.transform?.deadLetterQueueRedriveAllowPolicy, `${name}-dlq-redrive-allow`, {
-            queueUrl: this.deadLetterQueue.url,
-            redriveAllowPolicy: this.queue.arn.apply((arn) => JSON.stringify(redriveAllowPolicy(arn))),
+            queueUrl: deadLetterQueue.url,
+            redriveAllowPolicy: queue.arn.apply((arn) => JSON.stringify(worker.redriveAllowPolicy(arn))),
         }, parent));
         new aws.sqs.QueuePolicy(...transformed(args.transform?.deadLetterQueuePolicy, `${name}-dlq-policy`, {
-            queueUrl: this.deadLetterQueue.url,
-            policy: this.deadLetterQueue.arn.apply((arn) => JSON.stringify(deadLetterTlsPolicy(arn))),
+            queueUrl: deadLetterQueue.url,
+            policy: deadLetterQueue.arn.apply((arn) => JSON.stringify(worker.deadLetterTlsPolicy(arn))),
         }, parent));
+        return { queue, deadLetterQueue };
+    }
 
-        // Optional feed, and the work queue's policy (which names the feed's rule).
-        this.feedRule = feedBucket === undefined ? undefined : this.createFeedRule(name, feedBucket, suffixes, args);
+    /** The work queue's policy (which names the feed's rule), then the feed's target, which needs it. */
+    private createQueuePolicyAndFeed(name: string, args: QueueWorkerServiceArgs): void {
         const queuePolicy = new aws.sqs.QueuePolicy(
             `${name}-queue-policy`,
             applyTransform<aws.sqs.QueuePolicyArgs>(
@@ -296,11 +319,11 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                     queueUrl: this.queue.url,
                     policy: pulumi
                         .all([this.queue.arn, this.feedRule?.arn])
-                        .apply(([queueArn, feedRuleArn]) => JSON.stringify(workQueuePolicy({ queueArn, feedRuleArn }))),
+                        .apply(([queueArn, feedRuleArn]) => JSON.stringify(worker.workQueuePolicy({ queueArn, feedRuleArn }))),
                 },
                 args.transform?.queuePolicy,
             ),
-            parent,
+            { parent: this },
         );
         if (this.feedRule !== undefined) {
             new aws.cloudwatch.EventTarget(
@@ -310,39 +333,32 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [queuePolicy] },
             );
         }
+    }
 
-        // The worker's task and its queue permissions.
-        this.task = new ProcessorTask(
+    /** The worker's ProcessorTask, in worker mode on this queue. */
+    private createTask(name: string, args: QueueWorkerServiceArgs, messagesPerPoll: number): ProcessorTask {
+        return new ProcessorTask(
             `${name}-processor`,
             {
                 ...args.task,
                 environment: {
                     ...args.task.environment,
-                    ...workerEnvironment<pulumi.Input<string>>({ queueUrl: this.queue.url, bucketName: args.task.bucket.bucketName, messagesPerPoll }),
+                    ...worker.workerEnvironment<pulumi.Input<string>>({ queueUrl: this.queue.url, bucketName: args.task.bucket.bucketName, messagesPerPoll }),
                 },
             },
-            parent,
+            { parent: this },
         );
-        const queueAccess = new aws.iam.RolePolicy(...transformed(args.transform?.queueAccessPolicy, `${name}-queue-access`, {
-            role: this.task.taskRole.id,
+    }
+
+    /** The task role's right to consume the queue (and decrypt its messages under a customer managed key). */
+    private grantQueueAccess(name: string, args: QueueWorkerServiceArgs, taskRole: aws.iam.Role): aws.iam.RolePolicy {
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        return new aws.iam.RolePolicy(...transformed(args.transform?.queueAccessPolicy, `${name}-queue-access`, {
+            role: taskRole.id,
             policy: pulumi
                 .all([this.queue.arn, args.kmsKeyArn, region])
-                .apply(([queueArn, keyArn, r]) => JSON.stringify(workerQueuePolicy({ queueArn, kms: keyArn === undefined ? undefined : { keyArn, region: r } }))),
-        }, parent));
-
-        this.service = this.createService(name, args, strategy, platformVersion, queueAccess);
-        ({ target: this.scalingTarget, policy: this.scalingPolicy } = this.createScaling(name, args, target));
-        if (oldestAge !== undefined) {
-            this.createAlarms(name, args, oldestAge, maxReceiveCount);
-        }
-
-        this.registerOutputs({
-            queueUrl: this.queueUrl,
-            queueArn: this.queueArn,
-            deadLetterQueueUrl: this.deadLetterQueueUrl,
-            serviceName: this.serviceName,
-            taskDefinitionArn: this.task.taskDefinitionArn,
-        });
+                .apply(([queueArn, keyArn, r]) => JSON.stringify(worker.workerQueuePolicy({ queueArn, kms: keyArn === undefined ? undefined : { keyArn, region: r } }))),
+        }, { parent: this }));
     }
 
     /**
@@ -401,12 +417,12 @@ export class QueueWorkerService extends pulumi.ComponentResource {
     private createService(
         name: string,
         args: QueueWorkerServiceArgs,
-        strategy: ReturnType<typeof workerCapacityStrategy>,
+        strategy: ReturnType<typeof worker.workerCapacityStrategy>,
         platformVersion: string | undefined,
-        queueAccess: aws.iam.RolePolicy,
+        queueAccess: aws.iam.RolePolicy | undefined,
     ): aws.ecs.Service {
         // A ProcessingCluster's capacity providers must be attached before a service can use them.
-        const dependsOn: pulumi.Resource[] = [queueAccess];
+        const dependsOn: pulumi.Resource[] = queueAccess === undefined ? [] : [queueAccess];
         if (args.cluster instanceof ProcessingCluster) {
             dependsOn.push(args.cluster);
         }
@@ -472,12 +488,12 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                     resourceId: scalingTarget.resourceId,
                     targetTrackingScalingPolicyConfiguration: {
                         targetValue: target,
-                        scaleOutCooldown: SCALE_OUT_COOLDOWN_SECONDS,
-                        scaleInCooldown: SCALE_IN_COOLDOWN_SECONDS,
+                        scaleOutCooldown: worker.SCALE_OUT_COOLDOWN_SECONDS,
+                        scaleInCooldown: worker.SCALE_IN_COOLDOWN_SECONDS,
                         customizedMetricSpecification: {
                             metrics: pulumi
                                 .all([this.queue.name, clusterName])
-                                .apply(([queueName, cluster]) => backlogPerTaskMetrics({ queueName, clusterName: cluster, serviceName: this.serviceName, target })),
+                                .apply(([queueName, cluster]) => worker.backlogPerTaskMetrics({ queueName, clusterName: cluster, serviceName: this.serviceName, target })),
                         },
                     },
                 },

@@ -9,8 +9,10 @@ import { CapacityProviderStrategyItem } from "./builders";
 export interface TriggeredTask {
     taskDefinitionArn: pulumi.Input<string>;
     containerName: string;
-    executionRole: { arn: pulumi.Input<string> };
-    taskRole: { arn: pulumi.Input<string> };
+    /** The ARN of the task's execution role (passed to ECS with the task role). */
+    executionRoleArn: pulumi.Input<string>;
+    /** The ARN of the task's role. */
+    taskRoleArn: pulumi.Input<string>;
 }
 
 /** Where the task's network interface goes. */

@@ -13,45 +13,42 @@ import {
 } from "./builders";
 import { typeToken } from "./names";
 
-export interface UploadBucketArgs {
+/**
+ * How the bucket keeps and announces objects: the settings the cross-language UploadBucket takes as they are
+ * (so each default is stated in the text, as "Default: …").
+ */
+export interface UploadBucketSettings {
+    /** A customer managed KMS key for server-side encryption (SSE-KMS, with an S3 Bucket Key). Default: SSE-S3 (AES256), which needs no key policy. */
+    kmsKeyArn?: pulumi.Input<string>;
+    /** Keep every version of every object. Default: false. */
+    versioning?: boolean;
+    /**
+     * Delete noncurrent versions this many days after they became noncurrent (needs `versioning`). With
+     * versioning on, delete markers left with no versions behind them are removed as well. Default: 30 when
+     * versioning is on.
+     */
+    expireNoncurrentVersionsAfterDays?: number;
+    /** Let `pulumi destroy` delete a bucket that still holds objects; meant for dev stacks. Default: false. */
+    forceDestroy?: boolean;
+    /**
+     * Send the bucket's object events to EventBridge, which EventBridge rules on uploads need (UploadTrigger, a
+     * fed QueueWorkerService). `false` leaves the bucket's notification configuration to another owner, e.g.
+     * LambdaTrigger (S3 keeps one notification configuration per bucket). Default: true.
+     */
+    eventBridge?: boolean;
+}
+
+export interface UploadBucketArgs extends UploadBucketSettings {
     /**
      * Key prefixes for uploads, processed output and status documents. None may contain another.
      * @default { upload: "uploads/", output: "processed/", status: "status/" }
      */
     prefixes?: Partial<BucketPrefixes>;
     /**
-     * A customer managed KMS key for server-side encryption (SSE-KMS, with an S3 Bucket Key).
-     * @default SSE-S3 (AES256), which needs no key policy
-     */
-    kmsKeyArn?: pulumi.Input<string>;
-    /**
-     * Keep every version of every object.
-     * @default false
-     */
-    versioning?: boolean;
-    /**
      * Delete uploads this many days after they were created (1–3650). `false` keeps them.
      * @default false
      */
     expireUploadsAfterDays?: number | false;
-    /**
-     * Delete noncurrent versions this many days after they became noncurrent (needs `versioning`).
-     * With versioning on, delete markers left with no versions behind them are removed as well.
-     * @default 30 when versioning is on
-     */
-    expireNoncurrentVersionsAfterDays?: number;
-    /**
-     * Let `pulumi destroy` delete a bucket that still holds objects. Meant for dev stacks.
-     * @default false
-     */
-    forceDestroy?: boolean;
-    /**
-     * Send the bucket's object events to EventBridge, which EventBridge rules on uploads need (UploadTrigger).
-     * `false` leaves the bucket's notification configuration to another owner, e.g. LambdaTrigger (S3 keeps one
-     * notification configuration per bucket).
-     * @default true
-     */
-    eventBridge?: boolean;
     /**
      * Overrides for each child resource: a partial arguments object merged over ours, or a function
      * `(args, opts, name)` that edits them (see builders/transform.ts; `bucket`, `policy` and `lifecycle`
@@ -72,6 +69,32 @@ export interface UploadBucketArgs {
 /** Days after which an abandoned multipart upload is cleaned up. */
 const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
 
+/** UploadBucket's arguments, validated (errors name `<name>.<field>`), with defaults applied. */
+function settleUploadBucket(name: string, args: UploadBucketArgs) {
+    const field = (f: string) => `${name}.${f}`;
+    const prefixes = validatePrefixes(
+        { ...DEFAULT_PREFIXES, ...args.prefixes },
+        { upload: field("prefixes.upload"), output: field("prefixes.output"), status: field("prefixes.status") },
+    );
+    const expireUploads = args.expireUploadsAfterDays ?? false;
+    if (expireUploads !== false) {
+        requireIntegerInRange(field("expireUploadsAfterDays"), expireUploads, 1, 3650);
+    }
+    const versioning = args.versioning ?? false;
+    if (!versioning && args.expireNoncurrentVersionsAfterDays !== undefined) {
+        invalid(
+            field("expireNoncurrentVersionsAfterDays"),
+            args.expireNoncurrentVersionsAfterDays,
+            `needs ${field("versioning")}: true`,
+            "turn versioning on or leave it unset",
+        );
+    }
+    const noncurrentDays = versioning
+        ? requireIntegerInRange(field("expireNoncurrentVersionsAfterDays"), args.expireNoncurrentVersionsAfterDays ?? 30, 1, 3650)
+        : undefined;
+    return { prefixes, expireUploads, versioning, noncurrentDays };
+}
+
 /**
  * The bucket files are uploaded to: private (public access block, owner-enforced ownership),
  * encrypted, TLS only, with EventBridge notifications on so uploads can start tasks.
@@ -90,38 +113,29 @@ export class UploadBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: UploadBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("storage", "UploadBucket"), name, {}, opts);
-        const field = (f: string) => `${name}.${f}`;
-        this.prefixes = validatePrefixes(
-            { ...DEFAULT_PREFIXES, ...args.prefixes },
-            { upload: field("prefixes.upload"), output: field("prefixes.output"), status: field("prefixes.status") },
-        );
-        const expireUploads = args.expireUploadsAfterDays ?? false;
-        if (expireUploads !== false) {
-            requireIntegerInRange(field("expireUploadsAfterDays"), expireUploads, 1, 3650);
-        }
-        const versioning = args.versioning ?? false;
-        if (!versioning && args.expireNoncurrentVersionsAfterDays !== undefined) {
-            invalid(
-                field("expireNoncurrentVersionsAfterDays"),
-                args.expireNoncurrentVersionsAfterDays,
-                `needs ${field("versioning")}: true`,
-                "turn versioning on or leave it unset",
-            );
-        }
-        const noncurrentDays = versioning
-            ? requireIntegerInRange(field("expireNoncurrentVersionsAfterDays"), args.expireNoncurrentVersionsAfterDays ?? 30, 1, 3650)
-            : undefined;
+        const s = settleUploadBucket(name, args);
+        this.prefixes = s.prefixes;
         this.kmsKeyArn = args.kmsKeyArn;
-        const parent = { parent: this };
 
         this.bucket = new aws.s3.Bucket(
             `${name}-bucket`,
             applyTransform<aws.s3.BucketArgs>({ forceDestroy: args.forceDestroy ?? false }, args.transform?.bucket),
-            parent,
+            { parent: this },
         );
         this.bucketName = this.bucket.bucket;
         this.bucketArn = this.bucket.arn;
+        this.lockDown(name, args);
+        this.createLifecycle(name, args, s.versioning, s.expireUploads, s.noncurrentDays);
+        if (args.eventBridge ?? true) {
+            new aws.s3.BucketNotification(...transformed(args.transform?.notification, `${name}-notifications`, { bucket: this.bucket.id, eventbridge: true }, { parent: this }));
+        }
 
+        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+    }
+
+    /** No public access, the bucket owner owns every object, encryption at rest, and a TLS-only policy. */
+    private lockDown(name: string, args: UploadBucketArgs): void {
+        const parent = { parent: this };
         const t = args.transform ?? {};
         const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(...transformed(
             t.publicAccessBlock,
@@ -162,27 +176,26 @@ export class UploadBucket extends pulumi.ComponentResource {
             `${name}-policy`,
             applyTransform<aws.s3.BucketPolicyArgs>(
                 { bucket: this.bucket.id, policy: this.bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
-                args.transform?.policy,
+                t.policy,
             ),
             { parent: this, dependsOn: [publicAccessBlock] },
         );
+    }
+
+    /** Versioning when asked for, and the lifecycle rules (which wait for it: rules on versions need it on). */
+    private createLifecycle(name: string, args: UploadBucketArgs, versioning: boolean, expireUploads: number | false, noncurrentDays: number | undefined): void {
+        const t = args.transform ?? {};
         const versioningConfiguration = versioning
-            ? new aws.s3.BucketVersioning(...transformed(t.versioning, `${name}-versioning`, { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }, parent))
+            ? new aws.s3.BucketVersioning(...transformed(t.versioning, `${name}-versioning`, { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }, { parent: this }))
             : undefined;
-        // Rules on versions only make sense once versioning is on, so the lifecycle configuration waits for it.
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
             applyTransform<aws.s3.BucketLifecycleConfigurationArgs>(
                 { bucket: this.bucket.id, rules: this.lifecycleRules(expireUploads, noncurrentDays) },
-                args.transform?.lifecycle,
+                t.lifecycle,
             ),
             { parent: this, dependsOn: versioningConfiguration ? [versioningConfiguration] : [] },
         );
-        if (args.eventBridge ?? true) {
-            new aws.s3.BucketNotification(...transformed(t.notification, `${name}-notifications`, { bucket: this.bucket.id, eventbridge: true }, parent));
-        }
-
-        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
     }
 
     private lifecycleRules(

@@ -14,31 +14,41 @@ import {
     uploadEventPattern,
     validateSuffixes,
 } from "./builders";
+import { ExistingRole, existingRoleArn, useOrCreateRole } from "./overrides";
 import { typeToken } from "./names";
 import { RunTaskTriggerArgs } from "./run-task";
 
-export interface UploadTriggerArgs extends RunTaskTriggerArgs {
+/**
+ * How the rule retries and keeps what it could not deliver: the settings the cross-language UploadTrigger
+ * takes as they are (so each default is stated in the text, as "Default: …").
+ */
+export interface UploadTriggerSettings {
+    /**
+     * Fargate platform version, in the numeric form EventBridge's ECS target takes (such as "1.4.0"; "LATEST"
+     * is refused there). Default: unset: the latest version.
+     */
+    platformVersion?: string;
+    /** How long EventBridge keeps retrying a failed RunTask (60–86400 s). Default: 3600. */
+    maxEventAgeSeconds?: number;
+    /** How many times EventBridge retries a failed RunTask (0–185). Default: 8. */
+    maxRetryAttempts?: number;
+    /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). Default: 1209600 (14 days). */
+    deadLetterRetentionSeconds?: number;
+}
+
+export interface UploadTriggerArgs extends RunTaskTriggerArgs, UploadTriggerSettings {
     /** The bucket uploads land in (an UploadBucket fits). */
     bucket: { bucketName: pulumi.Input<string>; prefixes: BucketPrefixes };
     /**
-     * Fargate platform version, in the numeric form EventBridge's ECS target takes (such as "1.4.0";
-     * "LATEST" is refused there).
-     * @default unset: the latest version
-     */
-    platformVersion?: string;
-    /** How long EventBridge keeps retrying a failed RunTask (60–86400 s). @default 3600 */
-    maxEventAgeSeconds?: number;
-    /** How many times EventBridge retries a failed RunTask (0–185). @default 8 */
-    maxRetryAttempts?: number;
-    /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). @default 1209600 (14 days) */
-    deadLetterRetentionSeconds?: number;
-    /**
      * The role EventBridge assumes to run the task: by default one created here, trusted by this rule only, that
-     * can run this task definition in this cluster and pass the task's two roles. `{ existing }`: a role you
-     * manage instead (it needs the same trust and permissions); no role or role policy is created.
+     * can run this task definition in this cluster and pass the task's two roles. `{ existing: { arn } }`: a role
+     * you manage instead; no role or role policy is created, and yours must trust `events.amazonaws.com` and
+     * allow `ecs:RunTask` on the task definition's family (in the cluster), `iam:PassRole` on the task's two
+     * roles (to `ecs-tasks.amazonaws.com`) and `ecs:TagResource` on the cluster's tasks. Cannot be combined
+     * with `transform.role` or `transform.rolePolicy`. `false` is refused: EventBridge needs a role to call RunTask.
      * @default a role created here
      */
-    role?: { existing: { arn: pulumi.Input<string> } };
+    role?: ExistingRole;
     /**
      * Overrides for each child resource: a partial arguments object merged over ours, or a function
      * `(args, opts, name)` that edits them (see builders/transform.ts; `rule` and `target` get copies of the
@@ -52,6 +62,20 @@ export interface UploadTriggerArgs extends RunTaskTriggerArgs {
         role?: Transform<aws.iam.RoleArgs, pulumi.CustomResourceOptions>;
         rolePolicy?: Transform<aws.iam.RolePolicyArgs, pulumi.CustomResourceOptions>;
     };
+}
+
+/** UploadTrigger's arguments, validated (errors name `<name>.<field>`), with defaults applied. */
+function settleUploadTrigger(name: string, args: UploadTriggerArgs) {
+    const field = (f: string) => `${name}.${f}`;
+    const suffixes = validateSuffixes(args.keySuffixes ?? [], field("keySuffixes"));
+    const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 3600, 60, 86400);
+    const maxAttempts = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 8, 0, 185);
+    const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
+    const platformVersion = args.platformVersion === undefined ? undefined : validateNumericPlatformVersion(args.platformVersion, field("platformVersion"));
+    const t = args.transform ?? {};
+    const existingRole = existingRoleArn(field("role"), args.role, { [field("transform.role")]: t.role, [field("transform.rolePolicy")]: t.rolePolicy }, "EventBridge needs a role to call RunTask");
+    const transformer = runTaskInputTransformer(args.task.containerName);
+    return { suffixes, maxEventAge, maxAttempts, dlqRetention, platformVersion, existingRole, transformer };
 }
 
 /**
@@ -76,15 +100,8 @@ export class UploadTrigger extends pulumi.ComponentResource {
 
     constructor(name: string, args: UploadTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("events", "UploadTrigger"), name, {}, opts);
-        const field = (f: string) => `${name}.${f}`;
-        const suffixes = validateSuffixes(args.keySuffixes ?? [], field("keySuffixes"));
-        const maxEventAge = requireIntegerInRange(field("maxEventAgeSeconds"), args.maxEventAgeSeconds ?? 3600, 60, 86400);
-        const maxAttempts = requireIntegerInRange(field("maxRetryAttempts"), args.maxRetryAttempts ?? 8, 0, 185);
-        const dlqRetention = requireIntegerInRange(field("deadLetterRetentionSeconds"), args.deadLetterRetentionSeconds ?? 1209600, 60, 1209600);
-        const platformVersion = args.platformVersion === undefined ? undefined : validateNumericPlatformVersion(args.platformVersion, field("platformVersion"));
-        const transformer = runTaskInputTransformer(args.task.containerName);
-        const parent = { parent: this };
-        const identity = aws.getCallerIdentityOutput({}, parent);
+        const s = settleUploadTrigger(name, args);
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
         this.rule = new aws.cloudwatch.EventRule(
             `${name}-rule`,
@@ -93,36 +110,45 @@ export class UploadTrigger extends pulumi.ComponentResource {
                     description: `Runs the processor for objects created under ${args.bucket.prefixes.upload}`,
                     eventPattern: pulumi
                         .output(args.bucket.bucketName)
-                        .apply((bucketName) => JSON.stringify(uploadEventPattern({ bucketName, prefix: args.bucket.prefixes.upload, suffixes }))),
+                        .apply((bucketName) => JSON.stringify(uploadEventPattern({ bucketName, prefix: args.bucket.prefixes.upload, suffixes: s.suffixes }))),
                 },
                 args.transform?.rule,
             ),
-            parent,
+            { parent: this },
         );
         this.ruleArn = this.rule.arn;
-
-        // SSE-SQS: a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters.
-        const t = args.transform ?? {};
-        this.deadLetterQueue = new aws.sqs.Queue(
-            ...transformed(t.deadLetterQueue, `${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: dlqRetention }, parent),
-        );
-        const dlqPolicy = new aws.sqs.QueuePolicy(...transformed(t.deadLetterQueuePolicy, `${name}-dlq-policy`, {
-            queueUrl: this.deadLetterQueue.url,
-            policy: pulumi
-                .all([this.deadLetterQueue.arn, this.rule.arn])
-                .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
-        }, parent));
-
+        const dlq = this.createDeadLetterQueue(name, args, s.dlqRetention);
+        this.deadLetterQueue = dlq.queue;
         let rolePolicy: aws.iam.RolePolicy | undefined;
-        if (args.role?.existing !== undefined) {
-            this.roleArn = pulumi.output(args.role.existing.arn);
-        } else {
-            ({ role: this.role, policy: rolePolicy } = this.createRole(name, args, identity.accountId));
-            this.roleArn = this.role.arn;
-        }
+        ({ role: this.role, arn: this.roleArn } = useOrCreateRole(s.existingRole, () => {
+            const created = this.createRole(name, args, accountId);
+            rolePolicy = created.policy;
+            return created.role;
+        }));
+        // The role must be able to run the task before the first event arrives.
+        this.target = this.createTarget(name, args, s, rolePolicy === undefined ? [dlq.policy] : [rolePolicy, dlq.policy]);
+        this.registerOutputs({ ruleArn: this.ruleArn, deadLetterQueueUrl: this.deadLetterQueue.url });
+    }
 
+    /** SSE-SQS (a queue encrypted with the AWS managed KMS key cannot receive EventBridge dead letters), for this rule only. */
+    private createDeadLetterQueue(name: string, args: UploadTriggerArgs, retentionSeconds: number): { queue: aws.sqs.Queue; policy: aws.sqs.QueuePolicy } {
+        const t = args.transform ?? {};
+        const queue = new aws.sqs.Queue(
+            ...transformed(t.deadLetterQueue, `${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: retentionSeconds }, { parent: this }),
+        );
+        const policy = new aws.sqs.QueuePolicy(...transformed(t.deadLetterQueuePolicy, `${name}-dlq-policy`, {
+            queueUrl: queue.url,
+            policy: pulumi
+                .all([queue.arn, this.rule.arn])
+                .apply(([queueArn, ruleArn]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArn }))),
+        }, { parent: this }));
+        return { queue, policy };
+    }
+
+    /** The ECS RunTask target: the task in the cluster with the upload's details in its environment, retries, dead letters. */
+    private createTarget(name: string, args: UploadTriggerArgs, s: ReturnType<typeof settleUploadTrigger>, dependsOn: pulumi.Resource[]): aws.cloudwatch.EventTarget {
         const strategy = args.capacityProviderStrategy ?? [];
-        this.target = new aws.cloudwatch.EventTarget(
+        return new aws.cloudwatch.EventTarget(
             `${name}-target`,
             applyTransform<aws.cloudwatch.EventTargetArgs>(
                 {
@@ -135,8 +161,8 @@ export class UploadTrigger extends pulumi.ComponentResource {
                         // EcsParameters: "If a capacityProviderStrategy is specified, the launchType parameter must be omitted"
                         // (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_EcsParameters.html).
                         launchType: strategy.length === 0 ? "FARGATE" : undefined,
-                        capacityProviderStrategies: strategy.length === 0 ? undefined : strategy.map((s) => ({ ...s })),
-                        platformVersion,
+                        capacityProviderStrategies: strategy.length === 0 ? undefined : strategy.map((item) => ({ ...item })),
+                        platformVersion: s.platformVersion,
                         networkConfiguration: {
                             subnets: args.network.subnetIds,
                             securityGroups: args.network.securityGroupIds,
@@ -145,16 +171,14 @@ export class UploadTrigger extends pulumi.ComponentResource {
                         propagateTags: "TASK_DEFINITION",
                         enableEcsManagedTags: true,
                     },
-                    inputTransformer: transformer,
-                    retryPolicy: { maximumEventAgeInSeconds: maxEventAge, maximumRetryAttempts: maxAttempts },
+                    inputTransformer: s.transformer,
+                    retryPolicy: { maximumEventAgeInSeconds: s.maxEventAge, maximumRetryAttempts: s.maxAttempts },
                     deadLetterConfig: { arn: this.deadLetterQueue.arn },
                 },
                 args.transform?.target,
             ),
-            // The role must be able to run the task before the first event arrives.
-            { parent: this, dependsOn: rolePolicy === undefined ? [dlqPolicy] : [rolePolicy, dlqPolicy] },
+            { parent: this, dependsOn },
         );
-        this.registerOutputs({ ruleArn: this.ruleArn, deadLetterQueueUrl: this.deadLetterQueue.url });
     }
 
     /** The target role (trusted by this rule only) and its policy (run this task definition, pass its two roles). */
@@ -172,7 +196,7 @@ export class UploadTrigger extends pulumi.ComponentResource {
         const policy = new aws.iam.RolePolicy(...transformed(t.rolePolicy, `${name}-role-policy`, {
             role: role.id,
             policy: pulumi
-                .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRole.arn, args.task.taskRole.arn])
+                .all([args.task.taskDefinitionArn, args.cluster.clusterArn, args.task.executionRoleArn, args.task.taskRoleArn])
                 .apply(([taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn]) =>
                     JSON.stringify(targetRolePolicy({ taskDefinitionArn, clusterArn, executionRoleArn, taskRoleArn })),
                 ),

@@ -17,11 +17,39 @@ import { runProgram } from "../policy/offline/program";
 /** Where the last release's URNs are kept. */
 export const RELEASE_URNS_FILE = path.join(ROOT, "tests", "fixtures", "release-urns.json");
 
+/** A stack whose URNs are kept: its name, the stack file it starts from, the settings added, and which of them are secret. */
+export interface UrnStack {
+    stack: string;
+    base: string;
+    extra: Record<string, unknown>;
+    secretKeys?: string[];
+}
+
+/** dev with the Kubernetes pattern on an existing EKS cluster: an Indexed Job of 4 shards and a nightly CronJob. */
+export const KUBERNETES_ON_EXISTING_CLUSTER: UrnStack = {
+    stack: "kubernetes",
+    base: "dev",
+    extra: {
+        kubernetes: {
+            cluster: {
+                existing: {
+                    oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+                    oidcProviderUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+                },
+            },
+            job: { shards: 4 },
+            cronJob: { schedule: "0 2 * * *", timeZone: "Europe/Berlin" },
+        },
+        kubeconfig: "apiVersion: v1\nkind: Config\n",
+    },
+    secretKeys: ["kubeconfig"],
+};
+
 /**
  * The stacks whose URNs are kept: the two stack files, and dev with each optional pattern switched on
  * (the Lambda trigger with the Slack notifier, so both Lambda functions are there).
  */
-export const URN_STACKS: readonly { stack: string; base: string; extra: Record<string, unknown>; secretKeys?: string[] }[] = [
+export const URN_STACKS: readonly UrnStack[] = [
     { stack: "dev", base: "dev", extra: {} },
     { stack: "prod", base: "prod", extra: {} },
     {
@@ -32,24 +60,7 @@ export const URN_STACKS: readonly { stack: string; base: string; extra: Record<s
     },
     { stack: "queue", base: "dev", extra: { trigger: "queue", queueWorker: { maxTasks: 4 } } },
     { stack: "scheduled", base: "dev", extra: { trigger: "none", schedule: { scheduleExpression: "cron(0 3 * * ? *)" } } },
-    {
-        stack: "kubernetes",
-        base: "dev",
-        extra: {
-            kubernetes: {
-                cluster: {
-                    existing: {
-                        oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-                        oidcProviderUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-                    },
-                },
-                job: { shards: 4 },
-                cronJob: { schedule: "0 2 * * *" },
-            },
-            kubeconfig: "apiVersion: v1\nkind: Config\n",
-        },
-        secretKeys: ["kubeconfig"],
-    },
+    KUBERNETES_ON_EXISTING_CLUSTER,
 ];
 
 /** The file's shape: the release the URNs were taken from, and the sorted URNs of each stack. */
@@ -124,8 +135,6 @@ export function identify(req: Registration, mockUrn: string, known: ReadonlyMap<
     aliases.delete(urn);
     return { urn, aliases: [...aliases].sort() };
 }
-
-export type UrnStack = (typeof URN_STACKS)[number];
 
 /** A stack's config and secret keys in `setAllConfig` form: its base stack file with the extra settings. */
 export function urnStackConfig(spec: UrnStack): { config: Record<string, string>; secretKeys: string[] } {

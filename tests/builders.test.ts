@@ -37,28 +37,10 @@ import {
     validateStopTimeout,
     validateSuffixes,
 } from "../components/builders";
+import { objectCreatedEvent } from "./support/s3-events";
 
 /** An S3 "Object Created" event as EventBridge delivers it. */
-function objectCreated(key: string, bucket = "my-bucket", size = 1234): Record<string, unknown> {
-    return {
-        version: "0",
-        id: "17793124-05d4-b198-2fde-7ededc63b103",
-        "detail-type": "Object Created",
-        source: "aws.s3",
-        account: "123456789012",
-        time: "2026-11-23T10:00:00Z",
-        region: "eu-west-1",
-        resources: [`arn:aws:s3:::${bucket}`],
-        detail: {
-            version: "0",
-            bucket: { name: bucket },
-            object: { key, size, etag: "b1946ac92492d2347c6235b4d2611184", sequencer: "00617F08299329D189" },
-            "request-id": "N4N7GDK58NMKJ12R",
-            requester: "123456789012",
-            reason: "PutObject",
-        },
-    };
-}
+const objectCreated = (key: string, bucket = "my-bucket") => objectCreatedEvent(bucket, key, { size: 1234, etag: "b1946ac92492d2347c6235b4d2611184", region: "eu-west-1" });
 
 describe("Fargate size table", () => {
     it("accepts every documented pair, including both ends of each range", () => {

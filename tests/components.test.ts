@@ -359,8 +359,8 @@ describe("UploadTrigger", () => {
     const task = {
         taskDefinitionArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/proc:4`,
         containerName: "processor",
-        executionRole: { arn: `arn:aws:iam::${ACCOUNT}:role/exec` },
-        taskRole: { arn: `arn:aws:iam::${ACCOUNT}:role/task` },
+        executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/exec`,
+        taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/task`,
     };
     const base = {
         bucket: { bucketName: "data-bucket", prefixes: PREFIXES },
@@ -458,7 +458,7 @@ describe("UploadTrigger", () => {
         const [run, pass, tag] = statements(recorder.one("aws:iam/rolePolicy:RolePolicy"));
         assert.equal(run.Resource, `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/proc:*`);
         assert.deepEqual(run.Condition, { ArnEquals: { "ecs:cluster": base.cluster.clusterArn } });
-        assert.deepEqual(pass.Resource, [task.executionRole.arn, task.taskRole.arn]);
+        assert.deepEqual(pass.Resource, [task.executionRoleArn, task.taskRoleArn]);
         assert.deepEqual(pass.Condition, { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
         assert.equal(tag.Resource, `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/proc/*`);
     });

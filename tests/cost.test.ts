@@ -1,31 +1,20 @@
 /**
- * The cost model: arithmetic against hand-computed figures, every default, Spot weighting, ARM
- * prices, rejected inputs with their exact messages, the CLI on the dev and prod stacks, and the
- * processor's measured S3 requests and log volume that the model's constants rest on.
+ * The cost model: arithmetic against hand-computed figures, every default, Spot weighting, ARM prices,
+ * byte-range shards, and rejected inputs with their exact messages. The CLI is in cost-cli.test.ts, the
+ * processor's measured S3 requests and log volume that the model's constants rest on in
+ * cost-measured.test.ts.
  */
 import { strict as assert } from "assert";
-import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
-import * as yaml from "js-yaml";
-import { AddressInfo } from "net";
-import * as os from "os";
 import * as path from "path";
-import { gzipSync } from "zlib";
-import { generateFiles } from "../bench/generate";
 import {
     COST_DEFAULTS,
     COST_PATTERNS,
     COST_PRICES,
-    CostLine,
-    CostPattern,
     CostReport,
     CostWorkload,
     FREE_TIER,
     PRICED_REGIONS,
-    PROCESSOR_LOG,
-    S3_REQUESTS_PER_FILE,
-    StackCostConfig,
     billedTaskSeconds,
     eksFargatePodSize,
     estimateCosts,
@@ -37,57 +26,9 @@ import {
     stackCostConfig,
 } from "../tools/cost";
 import { SINGLE_TASK_WEIGHTS, singleTaskPlacement } from "../components/builders/capacity";
-import { main, parseCostArgs } from "../scripts/cost";
+import { main } from "../scripts/cost";
 import { ROOT } from "./mocks";
-import { CREDENTIALS, startS3 } from "./support/s3";
-import { throwsExactly as exactly } from "./support/assertions";
-
-/** The cost model's errors are ValidationErrors with exactly this message. */
-const throwsExactly = (fn: () => unknown, message: string): void => exactly(fn, message, "ValidationError");
-
-const MONTH_SECONDS = 730 * 3600;
-
-/** A plain stack: us-east-1, 1 vCPU / 2 GB x86, all on-demand, no public IP, uploads never expire. */
-function stack(overrides: Partial<StackCostConfig> = {}): StackCostConfig {
-    return {
-        region: "us-east-1",
-        taskCpu: 1024,
-        taskMemory: 2048,
-        cpuArchitecture: "X86_64",
-        ephemeralStorageGiB: undefined,
-        capacity: { fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 0 },
-        logRetentionDays: 30,
-        assignPublicIp: false,
-        expireUploadsAfterDays: false,
-        ...overrides,
-    };
-}
-
-/** The `config:` map of a stack file in the project. */
-function stackYaml(name: string): Record<string, unknown> {
-    return (yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${name}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
-}
-
-function pattern(report: CostReport, name: CostPattern) {
-    const p = report.patterns.find((x) => x.pattern === name);
-    assert.ok(p, `no ${name} in the report`);
-    return p;
-}
-
-function lineOf(report: CostReport, name: CostPattern, itemStart: string): CostLine {
-    const l = pattern(report, name).lines.find((x) => x.item.startsWith(itemStart));
-    assert.ok(l, `${name} has no line starting "${itemStart}": ${pattern(report, name).lines.map((x) => x.item).join(" | ")}`);
-    return l;
-}
-
-function hasLine(report: CostReport, name: CostPattern, itemStart: string): boolean {
-    return pattern(report, name).lines.some((x) => x.item.startsWith(itemStart));
-}
-
-function near(actual: number, expected: number, what: string, relative = 1e-9): void {
-    const tolerance = Math.max(Math.abs(expected) * relative, 1e-12);
-    assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} ≠ ${expected}`);
-}
+import { MONTH_SECONDS, hasLine, lineOf, near, pattern, stack, stackYaml, throwsExactly } from "./support/cost";
 
 describe("cost model: prices", () => {
     it("has a price table for us-east-1 and eu-west-1 with positive figures", () => {
@@ -528,213 +469,6 @@ describe("cost model: markdown", () => {
     });
 });
 
-describe("cost CLI", function () {
-    this.timeout(60000);
-
-    function run(argv: string[], root?: string): { code: number; out: string; err: string } {
-        let out = "";
-        let err = "";
-        const code = main(argv, { out: (t) => (out += t), err: (t) => (err += t) }, root);
-        return { code, out, err };
-    }
-
-    for (const name of ["dev", "prod"]) {
-        it(`prints a table for every pattern for Pulumi.${name}.yaml`, () => {
-            const r = run(["--stack", name, "--files-per-month", "10000", "--file-size-mb", "100"]);
-            assert.equal(r.code, 0, r.err);
-            assert.match(r.out, new RegExp(`^## Monthly cost by pattern — stack ${name} \\(Pulumi\\.${name}\\.yaml\\)`));
-            assert.match(r.out, /Stack: eu-west-1, /);
-            for (const p of COST_PATTERNS) {
-                assert.match(r.out, new RegExp(`^### ${p} — `, "m"), p);
-            }
-            assert.equal(r.out.match(/^\| \*\*Total\*\* /gm)?.length, 5);
-        });
-    }
-
-    it("reflects each stack's task size, storage and Spot share", () => {
-        for (const name of ["dev", "prod"]) {
-            const raw = stackYaml(name);
-            const key = (k: string) => raw[`s3-fargate-pipeline:${k}`] as number | undefined;
-            const report = JSON.parse(run(["--stack", name, "--files-per-month", "10000", "--file-size-mb", "100", "--json"]).out) as CostReport;
-            assert.equal(report.stack.taskCpu, key("taskCpu"));
-            const capacity = { fargateBase: key("fargateBase") ?? 0, fargateWeight: key("fargateWeight") ?? 1, fargateSpotWeight: key("fargateSpotWeight") ?? 0 };
-            const spot = singleTaskPlacement(capacity) === "FARGATE_SPOT" ? 1 : 0;
-            const notes = pattern(report, "UploadTrigger").notes.join(" ");
-            if (spot > 0) {
-                assert.ok(notes.includes(`${Math.round(spot * 1000) / 10}% of task time on FARGATE_SPOT`), `${name}: ${notes}`);
-            }
-            assert.equal(hasLine(report, "UploadTrigger", "Fargate vCPU-hours, Spot"), spot > 0, name);
-            const extra = (key("ephemeralStorageGiB") ?? 20) - 20;
-            assert.equal(hasLine(report, "UploadTrigger", `Ephemeral storage above 20 GiB (${extra} GiB)`), extra > 0, name);
-        }
-    });
-
-    it("runs as the npm script does: ts-node --transpile-only scripts/cost.ts", () => {
-        const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/cost.ts", "--stack", "dev", "--files-per-month", "10000", "--file-size-mb", "100"], {
-            cwd: ROOT,
-            encoding: "utf8",
-            timeout: 60000,
-        });
-        assert.equal(r.status, 0, r.stderr);
-        for (const p of COST_PATTERNS) {
-            assert.match(r.stdout, new RegExp(`^### ${p} — `, "m"));
-        }
-    });
-
-    it("overrides the region and reads a config file by path", () => {
-        const r = run(["--config", path.join(ROOT, "Pulumi.dev.yaml"), "--region", "us-east-1", "--files-per-month", "100", "--seconds-per-file", "30", "--json"]);
-        assert.equal(r.code, 0, r.err);
-        assert.equal((JSON.parse(r.out) as CostReport).stack.region, "us-east-1");
-    });
-
-    it("parses every workload flag", () => {
-        const o = parseCostArgs([
-            "--stack", "dev", "--files-per-month", "5", "--file-size-mb=2.5", "--rows-per-second-per-vcpu", "1000000", "--bytes-per-row", "90",
-            "--request-seconds-per-file", "1", "--s3-read-mbps", "80", "--task-startup-seconds", "25", "--schedule-hours", "6", "--min-workers", "0",
-            "--max-workers", "4", "--poll-wait-seconds", "10", "--scale-in-seconds", "120", "--lambda-memory-mb", "256", "--lambda-duration-ms", "500",
-            "--lambda-architecture", "ARM64", "--eks-nodes", "2", "--eks-node-hourly-usd", "0.05", "--spot-discount", "0.6", "--free-tier",
-        ]);
-        assert.deepEqual(o.workload, {
-            filesPerMonth: 5, fileSizeMB: 2.5, rowsPerSecondPerVcpu: 1_000_000, bytesPerRow: 90, requestSecondsPerFile: 1, s3ReadMBps: 80,
-            taskStartupSeconds: 25, scheduleHours: 6, minWorkers: 0, maxWorkers: 4, pollWaitSeconds: 10, scaleInSeconds: 120, lambdaMemoryMB: 256,
-            lambdaDurationMs: 500, lambdaArchitecture: "ARM64", eksNodes: 2, eksNodeHourlyUsd: 0.05, spotDiscount: 0.6, applyFreeTier: true,
-        });
-        assert.equal(o.stack, "dev");
-    });
-
-    const rejects: [string, string[], string][] = [
-        ["an unknown option", ["--stack", "dev", "--files", "10"], 'argument: "--files" is not an option; run with --help for the list'],
-        ["a missing file count", ["--stack", "dev", "--file-size-mb", "100"], "--files-per-month: undefined is required; give the files uploaded per month, e.g. --files-per-month 10000"],
-        ["a value that is not a number", ["--stack", "dev", "--files-per-month", "many", "--file-size-mb", "1"], '--files-per-month: "many" is not a number; give a number, e.g. --files-per-month 10'],
-        ["a flag without its value", ["--stack", "dev", "--files-per-month"], "--files-per-month: undefined has no value; give one, e.g. --files-per-month 10"],
-        ["neither stack nor config", ["--files-per-month", "1", "--file-size-mb", "1"], "--stack and --config: neither is set; give a stack name (--stack dev) or a config file (--config Pulumi.dev.yaml)"],
-        ["an unknown region", ["--stack", "dev", "--region", "ap-south-1", "--files-per-month", "1", "--file-size-mb", "1"], '--region: "ap-south-1" has no price table in this cost model; use one of us-east-1, eu-west-1'],
-        ["a workload error, named by its flag", ["--stack", "dev", "--files-per-month", "1", "--file-size-mb", "1", "--seconds-per-file", "2"], "--file-size-mb and --seconds-per-file: [1,2] are both set; give one: the size to derive processing time from, or the measured seconds per file"],
-        ["an unknown Lambda architecture", ["--stack", "dev", "--files-per-month", "1", "--file-size-mb", "1", "--lambda-architecture", "x86"], '--lambda-architecture: "x86" is not a CPU architecture; use one of X86_64, ARM64'],
-    ];
-    for (const [what, argv, message] of rejects) {
-        it(`rejects ${what} with exit code 2 and the message`, () => {
-            const r = run(argv);
-            assert.equal(r.code, 2);
-            assert.equal(r.out, "");
-            assert.ok(r.err.startsWith(`error: ${message}\n\nUsage: npm run cost`), r.err);
-        });
-    }
-
-    it("rejects an unknown stack, listing the stacks that exist", () => {
-        const root = fs.mkdtempSync(path.join(os.tmpdir(), "cost-stacks-"));
-        try {
-            fs.writeFileSync(path.join(root, "Pulumi.alpha.yaml"), "config:\n  aws:region: us-east-1\n");
-            fs.writeFileSync(path.join(root, "Pulumi.beta.yaml"), "config:\n  aws:region: eu-west-1\n");
-            const r = run(["--stack", "qa", "--files-per-month", "1", "--file-size-mb", "1"], root);
-            assert.equal(r.code, 2);
-            assert.ok(r.err.startsWith(`error: --stack: "qa" has no Pulumi.qa.yaml in ${root}; use one of alpha, beta\n`), r.err);
-            const ok = run(["--stack", "alpha", "--files-per-month", "1", "--file-size-mb", "1"], root);
-            assert.equal(ok.code, 0, ok.err);
-        } finally {
-            fs.rmSync(root, { recursive: true, force: true });
-        }
-    });
-
-    it("rejects a stack file with an unpriced region, naming aws:region", () => {
-        const root = fs.mkdtempSync(path.join(os.tmpdir(), "cost-stacks-"));
-        try {
-            fs.writeFileSync(path.join(root, "Pulumi.far.yaml"), "config:\n  aws:region: ap-southeast-2\n");
-            const r = run(["--stack", "far", "--files-per-month", "1", "--file-size-mb", "1"], root);
-            assert.equal(r.code, 2);
-            assert.ok(r.err.startsWith('error: aws:region: "ap-southeast-2" has no price table in this cost model; use one of us-east-1, eu-west-1\n'), r.err);
-        } finally {
-            fs.rmSync(root, { recursive: true, force: true });
-        }
-    });
-
-    it("prints its usage with --help", () => {
-        const r = run(["--help"]);
-        assert.equal(r.code, 0);
-        assert.match(r.out, /^Usage: npm run cost -- /);
-        assert.match(r.out, /--s3-read-mbps/);
-    });
-});
-
-describe("cost model: the processor's measured requests and log volume", function () {
-    this.timeout(120000);
-
-    it("makes 2 GETs and 3 PUTs per file and logs about what PROCESSOR_LOG predicts (real processor, local S3)", async () => {
-        const bucket = "s3-fargate-pipeline-prod-uploads-1a2b3c4";
-        const key = "uploads/2026/11/orders-000123.csv";
-        const taskArn = "arn:aws:ecs:eu-west-1:123456789012:task/s3-fargate-pipeline-prod-cluster-5e6f7a8/0123456789abcdef0123456789abcdef";
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cost-e2e-"));
-        const s3 = await startS3();
-        const requests: string[] = [];
-        let proxy: http.Server | undefined;
-        try {
-            await s3.createBucket(bucket);
-            // The bench's mixed CSV: ~84 bytes per row, the model's default.
-            const file = await generateFiles({ rows: 400_000, seed: 7, plainPath: path.join(dir, "a.csv"), gzipPath: path.join(dir, "a.csv.gz") });
-            const bytesPerRow = file.plain.bytes / file.plain.rows;
-            assert.ok(Math.abs(bytesPerRow - COST_DEFAULTS.bytesPerRow) < 1, `bytes per row ${bytesPerRow}`);
-            await s3.put(bucket, key, fs.readFileSync(file.plain.path));
-
-            // A proxy that counts S3 requests and answers the ECS task metadata endpoint.
-            const upstream = new URL(s3.endpoint);
-            proxy = http.createServer((req, res) => {
-                if (req.url?.startsWith("/metadata/task")) {
-                    res.writeHead(200, { "content-type": "application/json" });
-                    res.end(JSON.stringify({ TaskARN: taskArn }));
-                    return;
-                }
-                requests.push(req.method ?? "");
-                const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-                    res.writeHead(up.statusCode ?? 502, up.headers);
-                    up.pipe(res);
-                });
-                req.pipe(forward);
-            });
-            await new Promise<void>((resolve) => proxy!.listen(0, "127.0.0.1", () => resolve()));
-            const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-
-            const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "app/src/processor/main.ts")], {
-                cwd: ROOT,
-                env: {
-                    PATH: process.env.PATH ?? "",
-                    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-                    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-                    AWS_REGION: "eu-west-1",
-                    S3_ENDPOINT: endpoint,
-                    S3_BUCKET: bucket,
-                    S3_KEY: key,
-                    ECS_CONTAINER_METADATA_URI_V4: `${endpoint}/metadata`,
-                },
-                stdio: ["ignore", "pipe", "pipe"],
-            });
-            let stdout = "";
-            let stderr = "";
-            child.stdout!.on("data", (d) => (stdout += d));
-            child.stderr!.on("data", (d) => (stderr += d));
-            const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-            assert.equal(code, 0, stderr);
-
-            assert.equal(requests.filter((m) => m === "GET").length, S3_REQUESTS_PER_FILE.get);
-            assert.equal(requests.filter((m) => m === "PUT").length, S3_REQUESTS_PER_FILE.put);
-            assert.equal(requests.length, S3_REQUESTS_PER_FILE.get + S3_REQUESTS_PER_FILE.put);
-
-            const lines = stdout.split("\n").filter((l) => l.trim() !== "");
-            assert.ok(lines.some((l) => l.includes(taskArn)), "the lines carry the task ARN");
-            const progressLines = Math.floor(file.plain.bytes / PROCESSOR_LOG.progressEveryBytes) + 1;
-            assert.equal(lines.length, 2 + progressLines + 1, "processing, progress…, succeeded, EMF");
-            const predicted = PROCESSOR_LOG.fixedBytesPerFile + progressLines * PROCESSOR_LOG.progressLineBytes;
-            const measured = Buffer.byteLength(stdout);
-            assert.ok(Math.abs(measured - predicted) / predicted < 0.1, `measured ${measured} bytes, model ${predicted}`);
-            const ratio = gzipSync(stdout, { level: 6 }).length / measured;
-            assert.ok(ratio <= PROCESSOR_LOG.archiveRatio * 1.1, `gzip ratio ${ratio}`);
-        } finally {
-            await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
-            await s3.close();
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
-});
-
 describe("cost model: byte-range shards", () => {
     const big: CostWorkload = { filesPerMonth: 100, fileSizeMB: 100_000, s3ReadMBps: 90 };
     const shardedStack = stack({ sharding: { aboveBytes: 10e9, shardBytes: 10e9, maxShards: 16 } });
@@ -772,4 +506,3 @@ describe("cost model: byte-range shards", () => {
         assert.equal((JSON.parse(out) as CostReport).workload.shards, 5);
     });
 });
-

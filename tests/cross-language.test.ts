@@ -140,6 +140,38 @@ describe("cross-language components", function () {
         assert.ok(policies.some((p) => p.includes("ecs:RunTask") && p.includes("cluster/c")), policies.join("\n"));
     });
 
+    it("passes roles and log groups of the caller's (existing...Arn / existing...Name) through, and creates none of them", async () => {
+        const recorder = await useMocks();
+        const role = (n: string) => `arn:aws:iam::123456789012:role/${n}`;
+        const task = new xl.ProcessorTask("task", {
+            bucketName: "b",
+            bucketArn: "arn:aws:s3:::b",
+            image: "repo:1",
+            existingExecutionRoleArn: role("exec"),
+            existingTaskRoleArn: role("task"),
+            existingLogGroupName: "/shared/task",
+        });
+        const target = { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"], clusterArn: "arn:c", taskDefinitionArn: task.taskDefinitionArn, executionRoleArn: task.executionRoleArn, taskRoleArn: task.taskRoleArn };
+        new xl.UploadTrigger("rule", { ...target, bucketName: "b", existingRoleArn: role("rule") });
+        new xl.LambdaTrigger("fn", { ...target, bucketName: "b", bucketArn: "arn:aws:s3:::b", existingRoleArn: role("fn"), existingLogGroupName: "/shared/fn" });
+        new xl.ScheduledTask("nightly", { ...target, bucketName: "b", scheduleExpression: "rate(1 day)", existingRoleArn: role("scheduler") });
+        new xl.KubernetesJobs("k", { bucketName: "b", bucketArn: "arn:aws:s3:::b", image: "repo:1", job: {}, kubeconfig: "{}", eksClusterName: "c", existingRoleArn: role("pods") });
+        new xl.Observability("m", {
+            clusterName: "c", clusterArn: "arn:c", family: "f", logGroupName: "l", logGroupArn: "arn:l",
+            slackWebhookUrl: "https://hooks.slack.com/services/T/B/x", existingNotifierRoleArn: role("notifier"), existingNotifierLogGroupName: "/shared/notifier",
+        });
+        await settle();
+        assert.deepEqual(["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:cloudwatch/logGroup:LogGroup"].map((t) => recorder.ofType(t).length), [0, 0, 0]);
+        assert.deepEqual([await valueOf(task.taskRoleArn), await valueOf(task.logGroupName)], [role("task"), "/shared/task"]);
+        assert.equal(recorder.one("aws:cloudwatch/eventTarget:EventTarget", "rule-target").inputs.roleArn, role("rule"));
+        assert.equal(recorder.one("aws:scheduler/schedule:Schedule").inputs.target.roleArn, role("scheduler"));
+        assert.equal(recorder.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs.roleArn, role("pods"));
+        assert.deepEqual(
+            recorder.ofType("aws:lambda/function:Function").map((f) => [f.inputs.role, f.inputs.loggingConfig.logGroup]).sort(),
+            [[role("fn"), "/shared/fn"], [role("notifier"), "/shared/notifier"]],
+        );
+    });
+
     const network = { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] };
     const rejected: [string, () => unknown, string][] = [
         [
@@ -156,6 +188,11 @@ describe("cross-language components", function () {
             "a Slack channel label without a webhook",
             () => new xl.Observability("m", { clusterName: "c", clusterArn: "arn:c", family: "f", logGroupName: "l", logGroupArn: "arn:l", slackChannelLabel: "#alerts" }),
             'm.slackChannelLabel: "#alerts" needs m.slackWebhookUrl; give the webhook URL, or leave the label unset',
+        ],
+        [
+            "a notifier role without a webhook",
+            () => new xl.Observability("m", { clusterName: "c", clusterArn: "arn:c", family: "f", logGroupName: "l", logGroupArn: "arn:l", existingNotifierRoleArn: "arn:aws:iam::123456789012:role/n" }),
+            'm.existingNotifierRoleArn: "<set>" needs m.slackWebhookUrl; it is the Slack notifier\'s; give the webhook URL, or leave it unset',
         ],
         [
             "feed suffixes without feeding the uploads",

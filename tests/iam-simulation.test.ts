@@ -17,14 +17,12 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { ACCOUNT, PROJECT, ROOT, Recorder, parseDoc, settle, stackConfig, useMocks } from "./mocks";
 import { sessionOf } from "./support/assertions";
+import { ALLOW_ALL, Context, simulateRequest } from "./support/iam-simulator";
 
 const INDEX = path.join(ROOT, "index.ts");
 const REGION = "eu-west-1";
-
-type Context = Record<string, string | string[]>;
 
 /** A principal as the simulator sees it: the role's session, with the role's inline policy. */
 interface Principal {
@@ -38,9 +36,6 @@ interface Request {
     resource: string;
     context?: Context;
 }
-
-/** Allows everything: the control principal for every denial. */
-const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 
 /** What the program registered, read from the recorder. */
 interface Deployed {
@@ -120,22 +115,7 @@ describe("least privilege, proven with the IAM policy simulator (dev stack)", fu
         const context: Context = { ...(req.context ?? {}) };
         // Requests on the bucket are made over TLS (the bucket policy denies anything else).
         if (resourcePolicy && !("aws:SecureTransport" in context)) context["aws:SecureTransport"] = "true";
-        const simulation: Simulation = {
-            request: { principal: principalArn, action: req.action, resource: { resource: req.resource, accountId: ACCOUNT }, contextVariables: context },
-            identityPolicies: [{ name: "inline", policy }],
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
-            ...(resourcePolicy ? { resourcePolicy } : {}),
-        };
-        const result = await runSimulation(simulation, { simulationMode: "Strict" });
-        const what = `${req.action} on ${req.resource} with ${JSON.stringify(context)}`;
-        if (result.resultType === "error") {
-            assert.fail(`simulator rejected ${what}: ${JSON.stringify(result.errors)}`);
-        }
-        if (result.resultType === "single") {
-            assert.deepEqual(result.result.ignoredContextKeys ?? [], [], `simulator ignored context keys for ${what}`);
-        }
-        return result.overallResult;
+        return simulateRequest({ principal: principalArn, policies: [policy], action: req.action, resource: req.resource, context, resourcePolicy });
     }
 
     async function allowed(who: Principal, req: Request): Promise<void> {

@@ -647,8 +647,8 @@ const PREFIXES = { upload: "uploads/", output: "processed/", status: "status/" }
 const TASK = {
     taskDefinitionArn: TASK_DEFINITION_ARN,
     containerName: "processor",
-    executionRole: { arn: `arn:aws:iam::${ACCOUNT}:role/processor-execution` },
-    taskRole: { arn: `arn:aws:iam::${ACCOUNT}:role/processor-task` },
+    executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/processor-execution`,
+    taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/processor-task`,
 };
 const BASE: LambdaTriggerArgs = {
     bucket: { bucketName: BUCKET, bucketArn: `arn:aws:s3:::${BUCKET}`, prefixes: PREFIXES },
@@ -760,7 +760,7 @@ describe("LambdaTrigger component (under mocks)", () => {
                 Sid: "PassTaskRoles",
                 Effect: "Allow",
                 Action: "iam:PassRole",
-                Resource: [TASK.executionRole.arn, TASK.taskRole.arn],
+                Resource: [TASK.executionRoleArn, TASK.taskRoleArn],
                 Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
             },
             {
@@ -999,8 +999,8 @@ describe("LambdaTrigger's role, proven with the IAM policy simulator", function 
         principal = sessionOf(functionRoleArn);
         clusterArn = recorder.one("aws:ecs/cluster:Cluster").state.arn;
         taskDefinitionArn = await valueOf(task.taskDefinitionArn);
-        executionRoleArn = await valueOf(task.executionRole.arn);
-        taskRoleArn = await valueOf(task.taskRole.arn);
+        executionRoleArn = await valueOf(task.executionRoleArn);
+        taskRoleArn = await valueOf(task.taskRoleArn);
         logGroupArn = recorder.one("aws:cloudwatch/logGroup:LogGroup", "on-upload-logs").state.arn;
         queueArn = recorder.one("aws:sqs/queue:Queue", "on-upload-dlq").state.arn;
     });

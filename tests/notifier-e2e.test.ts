@@ -14,10 +14,10 @@ import * as path from "path";
 import * as ts from "typescript";
 import type { SNSEvent } from "aws-lambda";
 import { createHandler, HandlerDeps } from "../app/src/notifier/handler";
+import { Exited, exited } from "./support/child-process";
+import { NOTIFIER_FIXTURES, fixtureText, snsEvent } from "./support/notifier";
 
 const ROOT = path.join(__dirname, "..");
-const FIXTURES = path.join(__dirname, "fixtures", "notifier");
-const fixtureText = (name: string) => fs.readFileSync(path.join(FIXTURES, name), "utf8");
 const WEBHOOK_PATH = "/services/T0000TEST/B0000TEST/s3cr3tT0k3nValue";
 
 interface Received {
@@ -96,28 +96,6 @@ async function startServer(fallback: (req: Received) => Reply = () => ({ status:
     return state;
 }
 
-function snsEvent(...messages: string[]): SNSEvent {
-    return {
-        Records: messages.map((message, i) => ({
-            EventVersion: "1.0",
-            EventSubscriptionArn: "arn:aws:sns:eu-west-1:123456789012:alerts:2f1e",
-            EventSource: "aws:sns",
-            Sns: {
-                SignatureVersion: "1",
-                Timestamp: "2026-03-14T09:14:43.000Z",
-                Signature: "sig",
-                SigningCertUrl: "https://sns.eu-west-1.amazonaws.com/cert.pem",
-                MessageId: `e2e-${i + 1}`,
-                Message: message,
-                MessageAttributes: {},
-                Type: "Notification",
-                UnsubscribeUrl: "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe",
-                TopicArn: "arn:aws:sns:eu-west-1:123456789012:alerts",
-            },
-        })),
-    };
-}
-
 interface Block {
     type: string;
     text?: { type: string; text: string };
@@ -191,7 +169,7 @@ describe("notifier e2e: handler → real HTTP Slack stand-in", function () {
     });
 
     it("every fixture is posted as valid Slack JSON", async () => {
-        const names = fs.readdirSync(FIXTURES).sort();
+        const names = fs.readdirSync(NOTIFIER_FIXTURES).sort();
         assert.ok(names.length >= 8);
         await make()(snsEvent(...names.map(fixtureText)));
         assert.equal(slack.received.length, names.length);
@@ -296,7 +274,7 @@ function buildBundle(): string {
 }
 
 /** Runs handler.handler in a fresh Node process, invoking it once per event (one execution environment). */
-function runBundle(bundle: string, env: Record<string, string>, events: SNSEvent[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBundle(bundle: string, env: Record<string, string>, events: SNSEvent[]): Promise<Exited> {
     const script = `
         const { handler } = require(${JSON.stringify(path.join(bundle, "handler.js"))});
         const events = JSON.parse(process.env.E2E_EVENTS);
@@ -322,11 +300,7 @@ function runBundle(bundle: string, env: Record<string, string>, events: SNSEvent
         },
         stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+    return exited(child);
 }
 
 describe("notifier e2e: the deployed bundle, with the real AWS SDK against a Secrets Manager stand-in", function () {
@@ -411,7 +385,7 @@ describe("notifier e2e: the deployed bundle, with the real AWS SDK against a Sec
         slack.fallback = () => ({ status: 500, body: "rollup_error" });
         const result = await runBundle(bundle, env(), [snsEvent(fixtureText("malformed.txt"))]);
         assert.equal(result.code, 0, result.stderr);
-        assert.match(result.stdout, /RESULT error Slack notifier: 1 of 1 message\(s\) not delivered — e2e-1: SlackDeliveryError: Slack delivery failed after 2 attempts: HTTP 500 rollup_error/);
+        assert.match(result.stdout, /RESULT error Slack notifier: 1 of 1 message\(s\) not delivered — msg-1: SlackDeliveryError: Slack delivery failed after 2 attempts: HTTP 500 rollup_error/);
         assert.equal(slack.received.length, 2);
         assert.match(JSON.parse(slack.received[0].body).blocks[0].text.text, /Unrecognised notification/);
     });

@@ -4,8 +4,6 @@
  */
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
-import * as fs from "fs";
-import * as path from "path";
 import type { SNSEvent } from "aws-lambda";
 import {
     FormatContext,
@@ -22,9 +20,8 @@ import {
 } from "../app/src/notifier/format";
 import { createHandler, positiveIntFromEnv, secretsManagerWebhookSource, webhookUrlFromSecret } from "../app/src/notifier/handler";
 import { backoffDelay, parseRetryAfter, postToSlack, redactUrls, SlackDeliveryError } from "../app/src/notifier/slack";
+import { fixtureText, snsEvent } from "./support/notifier";
 
-const FIXTURES = path.join(__dirname, "fixtures", "notifier");
-const fixtureText = (name: string) => fs.readFileSync(path.join(FIXTURES, name), "utf8");
 const fixture = (name: string): Record<string, any> => JSON.parse(fixtureText(name));
 
 const CTX: FormatContext = {
@@ -556,29 +553,6 @@ describe("notifier: webhook secret", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-function snsEvent(...messages: Array<{ message: string; subject?: string }>): SNSEvent {
-    return {
-        Records: messages.map((m, i) => ({
-            EventVersion: "1.0",
-            EventSubscriptionArn: "arn:aws:sns:eu-west-1:123456789012:alerts:2f1e",
-            EventSource: "aws:sns",
-            Sns: {
-                SignatureVersion: "1",
-                Timestamp: "2026-03-14T09:14:43.000Z",
-                Signature: "sig",
-                SigningCertUrl: "https://sns.eu-west-1.amazonaws.com/cert.pem",
-                MessageId: `msg-${i + 1}`,
-                Message: m.message,
-                MessageAttributes: {},
-                Type: "Notification",
-                UnsubscribeUrl: "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe",
-                TopicArn: "arn:aws:sns:eu-west-1:123456789012:alerts",
-                Subject: m.subject,
-            },
-        })),
-    };
-}
 
 interface Posted {
     url: string;

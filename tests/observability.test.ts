@@ -70,7 +70,7 @@ describe("Observability", () => {
     let recorder: Recorder;
     const base = {
         cluster: { clusterName: "proc", clusterArn: CLUSTER_ARN },
-        task: { family: FAMILY, containerName: "processor", logGroup: { name: "/ecs/p", arn: `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/ecs/p` } },
+        task: { family: FAMILY, containerName: "processor", logGroupName: "/ecs/p" },
         trigger: { rule: { name: "on-upload-rule" }, deadLetterQueue: { name: "on-upload-dlq" } },
     };
     beforeEach(async () => {

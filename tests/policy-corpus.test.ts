@@ -12,6 +12,7 @@ import * as path from "path";
 import { Finding } from "../policy/offline/engine";
 import { parseOptions, runPolicies } from "../policy/offline/run";
 import { ROOT } from "./mocks";
+import { TS_REGISTER } from "./support/ts-process";
 
 const CORPUS = path.join(ROOT, "tests/fixtures/policy-corpus");
 
@@ -88,7 +89,7 @@ describe("the policy packs over the corpus of small programs", function () {
 
     it("`npm run policy -- --program` exits 1 on an insecure program and 0 on a least-privilege one", () => {
         const run = (file: string) =>
-            spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "policy/offline/run.ts"), "--program", file], { cwd: ROOT, encoding: "utf8", timeout: 120000 });
+            spawnSync(process.execPath, [...TS_REGISTER, path.join(ROOT, "policy/offline/run.ts"), "--program", file], { cwd: ROOT, encoding: "utf8", timeout: 120000 });
         const bad = run(path.join(CORPUS, "insecure/kms-key-policy-public.ts"));
         assert.equal(bad.status, 1, bad.stderr);
         assert.match(bad.stdout, /MANDATORY {2}resource-policy-no-public-access/);

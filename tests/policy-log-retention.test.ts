@@ -10,12 +10,11 @@ import { eksControlPlaneLogGroupManaged, logGroupEncrypted, logGroupRetention, l
 import { LOG_RETENTION_DAYS } from "@s3-fargate-pipeline/policy-lib";
 import { LOG_RETENTION_DAYS as COMPONENT_RETENTION_DAYS } from "../components/builders/retention";
 import { PROJECT, ROOT, settle, stackConfig, useMocks } from "./mocks";
+import { resourceRecord, unknownStringValue } from "./support/policy";
 
 // How the Policy SDK represents a preview-time unknown: deserialize.js passes the engine's
 // unknown sentinel (the string `unknownValue` of @pulumi/pulumi/runtime/rpc) through unchanged,
-// and proxy.js throws UnknownValueError when a rule reads a property holding it.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { unknownStringValue } = require("@pulumi/policy/proxy") as { unknownStringValue: string };
+// and proxy.js throws UnknownValueError when a rule reads a property holding it (unknownStringValue).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { unknownValue } = require("@pulumi/pulumi/runtime/rpc") as { unknownValue: string };
 
@@ -25,23 +24,19 @@ const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 const PACK = "log-retention";
 const ALL_DAYS = LOG_RETENTION_DAYS.join(", ");
 
-function record(type: string, name: string, props: Record<string, unknown>): ResourceRecord {
-    return { type, name, urn: `urn:pulumi:test::${PROJECT}::${type}::${name}`, inputs: props, state: props };
-}
-
 /** A log group; its state carries the group name (as the provider returns it). */
 function logGroup(name: string, props: Record<string, unknown> = {}): ResourceRecord {
-    const r = record(LOG_GROUP, name, props);
+    const r = resourceRecord(LOG_GROUP, name, props);
     return { ...r, state: { name, ...props } };
 }
 
 function lambda(name: string, state: Record<string, unknown>): ResourceRecord {
-    return record(LAMBDA, name, state);
+    return resourceRecord(LAMBDA, name, state);
 }
 
 function taskDefinition(name: string, containers: unknown[] | string): ResourceRecord {
     const containerDefinitions = typeof containers === "string" ? containers : JSON.stringify(containers);
-    return record(TASK_DEFINITION, name, { family: name, containerDefinitions });
+    return resourceRecord(TASK_DEFINITION, name, { family: name, containerDefinitions });
 }
 
 function awslogsContainer(name: string, options: Record<string, string>): Record<string, unknown> {
@@ -122,7 +117,7 @@ describe("log-retention pack", () => {
         });
 
         it("ignores resources that are not log groups", async () => {
-            assert.deepEqual(await messages(logGroupRetention, [record("aws:sqs/queue:Queue", "q", {})]), []);
+            assert.deepEqual(await messages(logGroupRetention, [resourceRecord("aws:sqs/queue:Queue", "q", {})]), []);
         });
     });
 
@@ -233,7 +228,7 @@ describe("log-retention pack", () => {
     });
 
     describe("eks-control-plane-log-group-managed (stack rule)", () => {
-        const cluster = (type: string, name: string, props: Record<string, unknown>) => record(type, name, props);
+        const cluster = (type: string, name: string, props: Record<string, unknown>) => resourceRecord(type, name, props);
         const AWS_EKS = "aws:eks/cluster:Cluster";
         const PULUMI_EKS = "eks:index:Cluster";
 

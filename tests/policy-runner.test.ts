@@ -14,6 +14,7 @@ import { formatText, toSarif } from "../policy/offline/report";
 import { UsageError, parseOptions, runPolicies } from "../policy/offline/run";
 import { PACKS } from "../policy/packs";
 import { ACCOUNT, ROOT, valueOf } from "./mocks";
+import { TS_REGISTER } from "./support/ts-process";
 
 const INSECURE = path.join(ROOT, "tests/fixtures/insecure-stack/index.ts");
 
@@ -51,9 +52,9 @@ const EXPECTED_INSECURE_FINDINGS: [string, string, string, string][] = [
     ["mandatory", "ecs-awslogs-managed-group", "insecure-task", "container app of insecure-task logs to /ecs/self-made, which is not a log group in this stack."],
 ];
 
-/** Runs `npm run policy` the way a user does, without npm: the same ts-node entry. */
+/** Runs `npm run policy` the way a user does, without npm: the same entry (loaded as the tests load TypeScript). */
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "policy/offline/run.ts"), ...args], {
+    const r = spawnSync(process.execPath, [...TS_REGISTER, path.join(ROOT, "policy/offline/run.ts"), ...args], {
         cwd: ROOT,
         encoding: "utf8",
         timeout: 120000,

@@ -11,7 +11,7 @@ import { gzipSync } from "zlib";
 import { excluded, fnv1a32, shardOf } from "../app/src/processor/batch";
 import { ExitCode } from "../app/src/processor/exit-codes";
 import { ProcessorRun as Run, startProcessor as start, until } from "./support/processor";
-import { LocalS3, startProxy, startS3 } from "./support/s3";
+import { LocalS3, readStatus, startProxy, startS3 } from "./support/s3";
 
 const xml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
@@ -129,7 +129,7 @@ describe("processor batch mode against a local S3 server", function () {
     }
     const batchEnv = (b: string, extra: Record<string, string> = {}) => ({ PROCESSOR_MODE: "batch", S3_ENDPOINT: s3.endpoint, S3_BUCKET: b, ...extra });
     const batch = (b: string, extra?: Record<string, string>) => start(batchEnv(b, extra)).done;
-    const status = async (b: string, relative: string) => JSON.parse((await s3.get(b, `status/${relative}.json`)) ?? "null");
+    const status = (b: string, relative: string) => readStatus(s3, b, relative);
 
     it("catches up on unprocessed files, skips those processed for the same ETag (also by event mode), and reprocesses a changed one", async () => {
         const b = await bucket();

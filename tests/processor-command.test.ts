@@ -19,7 +19,7 @@ import { RunResult, processFile } from "../app/src/processor/run";
 import { StatusDocument } from "../app/src/processor/status";
 import { inputFileName } from "../app/src/processor/workspace";
 import { parseEnvAssignments, splitCommand } from "../app/src/local/command-line";
-import { LocalS3, startS3 } from "./support/s3";
+import { LocalS3, readStatus, startS3 } from "./support/s3";
 import { startProcessor, until } from "./support/processor";
 
 const BUCKET = "jobs";
@@ -132,7 +132,7 @@ describe("the job contract against a local S3 server", function () {
         const spec = (argv: string[], more: Partial<CommandSpec> = {}): CommandSpec => ({ argv, stdin: false, graceMs: 2000, env: { PATH: process.env.PATH }, ...more });
         const run = (key: string, argv: string[], more: Partial<CommandSpec> = {}, signal = new AbortController().signal): Promise<RunResult> =>
             processFile(config(key), { key }, { s3: s3.client, log: log(), signal, job: commandJob(spec(argv, more)) });
-        const status = async (relative: string): Promise<StatusDocument> => JSON.parse((await s3.get(BUCKET, `status/${relative}.json`)) ?? "null");
+        const status = (relative: string): Promise<StatusDocument> => readStatus(s3, BUCKET, relative);
         const keysUnder = async (prefix: string) => ((await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!).sort();
         const alive = (pid: number) => {
             try {

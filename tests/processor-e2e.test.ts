@@ -3,48 +3,16 @@
  * upload rule sets, against a real S3-compatible server on loopback.
  */
 import { strict as assert } from "assert";
-import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
-import * as path from "path";
 import { gzipSync } from "zlib";
 import { ExitCode } from "../app/src/processor/exit-codes";
 import { RANGED_MIN_BYTES } from "../app/src/processor/job";
-import { ROOT } from "./mocks";
-import { CREDENTIALS, LocalS3, startProxy, startS3 } from "./support/s3";
+import { startProcessor } from "./support/processor";
+import { LocalS3, readStatus, startProxy, startS3 } from "./support/s3";
 import { summarizeCut } from "./support/summarize-run";
-import { TS_REGISTER } from "./support/ts-process";
 
 const BUCKET = "pipeline";
-const MAIN = path.join(ROOT, "app/src/processor/main.ts");
-
-interface Run {
-    code: number | null;
-    logs: Record<string, any>[];
-    stderr: string;
-}
-
-function start(env: Record<string, string>): { child: ChildProcess; done: Promise<Run> } {
-    const child = spawn(process.execPath, [...TS_REGISTER, MAIN], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d) => (stdout += d));
-    child.stderr!.on("data", (d) => (stderr += d));
-    const done = new Promise<Run>((resolve) =>
-        child.on("exit", (code) => {
-            const logs = stdout
-                .split("\n")
-                .filter((l) => l.trim().startsWith("{"))
-                .map((l) => JSON.parse(l) as Record<string, any>);
-            resolve({ code, logs, stderr });
-        }),
-    );
-    return { child, done };
-}
 
 /** A gzip stream cut in the middle of its compressed data. */
 function truncatedGzip(): Buffer {
@@ -65,8 +33,8 @@ describe("processor end to end against a local S3 server", function () {
     });
 
     const env = (key: string, extra: Record<string, string> = {}) => ({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_KEY: key, ...extra });
-    const run = (key: string, extra?: Record<string, string>) => start(env(key, extra)).done;
-    const status = async (relative: string) => JSON.parse((await s3.get(BUCKET, `status/${relative}.json`)) ?? "null");
+    const run = (key: string, extra?: Record<string, string>) => startProcessor(env(key, extra)).done;
+    const status = (relative: string) => readStatus(s3, BUCKET, relative);
     const summary = async (relative: string) => JSON.parse((await s3.get(BUCKET, `processed/${relative}.summary.json`)) ?? "null");
 
     it("summarises a CSV, writes the summary and a succeeded status, logs JSON with bucket and key, and emits EMF metrics", async () => {
@@ -172,7 +140,7 @@ describe("processor end to end against a local S3 server", function () {
         await new Promise<void>((resolve) => counter.listen(0, "127.0.0.1", resolve));
         try {
             const endpoint = `http://127.0.0.1:${(counter.address() as AddressInfo).port}`;
-            const r = await start({ ...env("uploads/large.csv"), S3_ENDPOINT: endpoint, SUMMARY_PARALLELISM: "2" }).done;
+            const r = await startProcessor({ ...env("uploads/large.csv"), S3_ENDPOINT: endpoint, SUMMARY_PARALLELISM: "2" }).done;
             assert.equal(r.code, ExitCode.OK, r.stderr);
         } finally {
             counter.closeAllConnections();
@@ -251,7 +219,7 @@ describe("processor end to end against a local S3 server", function () {
         const proxy = await startProxy(s3.endpoint, [{ pathIncludes: "uploads/secret.csv", deny: true }]);
         try {
             await s3.put(BUCKET, "uploads/secret.csv", "a,b\n1,2\n");
-            const r = await start({ ...env("uploads/secret.csv"), S3_ENDPOINT: proxy.endpoint }).done;
+            const r = await startProcessor({ ...env("uploads/secret.csv"), S3_ENDPOINT: proxy.endpoint }).done;
             assert.equal(r.code, ExitCode.ACCESS_DENIED, JSON.stringify(r.logs));
             assert.deepEqual([(await status("secret.csv")).state, (await status("secret.csv")).error.class], ["failed", "AccessDenied"]);
         } finally {
@@ -264,7 +232,7 @@ describe("processor end to end against a local S3 server", function () {
         await s3.put(BUCKET, "uploads/slow.csv", big);
         const proxy = await startProxy(s3.endpoint, [{ pathIncludes: "uploads/slow.csv", bytesPer100ms: 4096 }]);
         try {
-            const { child, done } = start({ ...env("uploads/slow.csv"), S3_ENDPOINT: proxy.endpoint, SHUTDOWN_GRACE_MS: "10000" });
+            const { child, done } = startProcessor({ ...env("uploads/slow.csv"), S3_ENDPOINT: proxy.endpoint, SHUTDOWN_GRACE_MS: "10000" });
             await new Promise<void>((resolve) => {
                 child.stdout!.on("data", (d: Buffer) => {
                     if (d.toString().includes('"msg":"processing"')) {
@@ -286,10 +254,10 @@ describe("processor end to end against a local S3 server", function () {
     });
 
     it(`rejects missing settings with exit ${ExitCode.CONFIG} and a message naming the variable`, async () => {
-        const r = await start({ S3_ENDPOINT: s3.endpoint, S3_KEY: "uploads/x.csv" }).done;
+        const r = await startProcessor({ S3_ENDPOINT: s3.endpoint, S3_KEY: "uploads/x.csv" }).done;
         assert.equal(r.code, ExitCode.CONFIG);
         assert.match(r.logs[0].error, /^S3_BUCKET is not set/);
-        const bad = await start({ ...env("uploads/x.csv"), S3_OUTPUT_PREFIX: "uploads/out/" }).done;
+        const bad = await startProcessor({ ...env("uploads/x.csv"), S3_OUTPUT_PREFIX: "uploads/out/" }).done;
         assert.equal(bad.code, ExitCode.CONFIG);
         assert.match(bad.logs[0].error, /S3_OUTPUT_PREFIX: "uploads\/out\/" overlaps S3_UPLOAD_PREFIX "uploads\/"/);
         const outside = await run("elsewhere/x.csv");

@@ -11,7 +11,8 @@ import { AddressInfo } from "net";
 import { ExitCode } from "../app/src/processor/exit-codes";
 import { parseMessage } from "../app/src/processor/messages";
 import { RunningProcessor as Worker, startProcessor as start, until } from "./support/processor";
-import { LocalS3, startProxy, startS3 } from "./support/s3";
+import { LocalS3, readStatus, startProxy, startS3 } from "./support/s3";
+import { objectCreatedEvent } from "./support/s3-events";
 import { LocalSqs, startSqs } from "./support/sqs-server";
 
 const BUCKET = "worker-uploads";
@@ -26,21 +27,6 @@ function s3Record(bucket: string, encodedKey: string, extra: { eTag?: string; si
         eventTime: "2026-11-23T10:00:00.000Z",
         eventName: extra.eventName ?? "ObjectCreated:Put",
         s3: { s3SchemaVersion: "1.0", bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodedKey, size: extra.size ?? 8, eTag: extra.eTag, sequencer: "0055AED6DCD90281E5" } },
-    };
-}
-
-/** An EventBridge "Object Created" event, as a rule delivers it to a queue target. */
-function eventBridgeEvent(bucket: string, key: string, etag?: string) {
-    return {
-        version: "0",
-        id: "17793124-05d4-b198-2fde-7ededc63b103",
-        "detail-type": "Object Created",
-        source: "aws.s3",
-        account: "123456789012",
-        time: "2026-11-23T10:00:00Z",
-        region: "us-east-1",
-        resources: [`arn:aws:s3:::${bucket}`],
-        detail: { version: "0", bucket: { name: bucket }, object: { key, size: 8, etag, sequencer: "00617F08299329D189" }, "request-id": "N4N7GDK58NMKJ12R", requester: "123456789012", reason: "PutObject" },
     };
 }
 
@@ -134,13 +120,13 @@ describe("queue messages the worker accepts", () => {
     });
 
     it("reads an EventBridge Object Created event with its id, time and ETag", () => {
-        assert.deepEqual(parseMessage(JSON.stringify(eventBridgeEvent("b", "uploads/x y.csv", '"e1"'))), {
+        assert.deepEqual(parseMessage(JSON.stringify(objectCreatedEvent("b", "uploads/x y.csv", { etag: '"e1"' }))), {
             kind: "files",
             shape: "eventbridge",
             files: [{ bucket: "b", key: "uploads/x y.csv", size: 8, etag: "e1", eventTime: "2026-11-23T10:00:00Z", eventId: "17793124-05d4-b198-2fde-7ededc63b103" }],
             ignored: [],
         });
-        const deleted = { ...eventBridgeEvent("b", "uploads/x.csv"), "detail-type": "Object Deleted" };
+        const deleted = { ...objectCreatedEvent("b", "uploads/x.csv"), "detail-type": "Object Deleted" };
         assert.deepEqual(parseMessage(JSON.stringify(deleted)), { kind: "files", shape: "eventbridge", files: [], ignored: [{ event: "Object Deleted", key: "uploads/x.csv" }] });
     });
 
@@ -208,7 +194,7 @@ describe("processor worker mode against local SQS and S3 servers", function () {
         const { code, stderr } = await w.done;
         assert.equal(code, ExitCode.OK, `${stderr}\n${JSON.stringify(w.logs)}`);
     }
-    const status = async (relative: string, bucket = BUCKET) => JSON.parse((await s3.get(bucket, `status/${relative}.json`)) ?? "null");
+    const status = (relative: string, bucket = BUCKET) => readStatus(s3, bucket, relative);
     const calls = (q: string, action: string) => sqs.calls.filter((c) => c.action === action && c.input.QueueUrl === sqs.queueUrl(q));
 
     it("processes each message shape, deletes each message on success, and deletes S3's test event", async () => {
@@ -219,7 +205,7 @@ describe("processor worker mode against local SQS and S3 servers", function () {
         }
         const notification = sqs.send(q, JSON.stringify({ Records: [s3Record(BUCKET, "uploads/n1.csv"), s3Record(BUCKET, s3Encode("uploads/with space.csv")), s3Record(BUCKET, "uploads/old.csv", { eventName: "ObjectRemoved:Delete" })] }));
         sqs.send(q, JSON.stringify({ Service: "Amazon S3", Event: "s3:TestEvent", Time: "2026-11-23T10:00:00.000Z", Bucket: BUCKET, RequestId: "R", HostId: "H" }));
-        sqs.send(q, JSON.stringify(eventBridgeEvent(BUCKET, "uploads/eb.csv")));
+        sqs.send(q, JSON.stringify(objectCreatedEvent(BUCKET, "uploads/eb.csv")));
         sqs.send(q, JSON.stringify({ bucket: BUCKET, key: "uploads/plain.csv" }));
         const w = worker(q);
         await until(() => sqs.messages(q).length === 0, "the queue to empty");

@@ -22,6 +22,7 @@ import { pythonInputType, pythonOutputType, snakeCase } from "./support/python-t
 const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; outputs: Record<string, string> }> = {
     KubernetesJobs: {
         inputs: {
+            existing_role_arn: "Optional[pulumi.Input[str]]",
             command: "Optional[Sequence[str]]",
             sharding: "Optional['ShardingArgs']",
             image: "pulumi.Input[str]",
@@ -56,6 +57,8 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     },
     LambdaTrigger: {
         inputs: {
+            existing_role_arn: "Optional[pulumi.Input[str]]",
+            existing_log_group_name: "Optional[pulumi.Input[str]]",
             bucket_arn: "pulumi.Input[str]",
             platform_version: "Optional[str]",
             runtime: "Optional[str]",
@@ -92,6 +95,8 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     },
     Observability: {
         inputs: {
+            existing_notifier_role_arn: "Optional[pulumi.Input[str]]",
+            existing_notifier_log_group_name: "Optional[pulumi.Input[str]]",
             cluster_name: "pulumi.Input[str]",
             cluster_arn: "pulumi.Input[str]",
             family: "str",
@@ -145,6 +150,9 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     },
     ProcessorTask: {
         inputs: {
+            existing_execution_role_arn: "Optional[pulumi.Input[str]]",
+            existing_task_role_arn: "Optional[pulumi.Input[str]]",
+            existing_log_group_name: "Optional[pulumi.Input[str]]",
             sharding: "Optional['TaskShardingArgs']",
             command: "Optional[Sequence[str]]",
             container_name: "Optional[str]",
@@ -180,6 +188,9 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     },
     QueueWorkerService: {
         inputs: {
+            existing_execution_role_arn: "Optional[pulumi.Input[str]]",
+            existing_task_role_arn: "Optional[pulumi.Input[str]]",
+            existing_log_group_name: "Optional[pulumi.Input[str]]",
             command: "Optional[Sequence[str]]",
             sharding: "Optional['TaskShardingArgs']",
             cluster_arn: "pulumi.Input[str]",
@@ -231,6 +242,7 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     },
     ScheduledTask: {
         inputs: {
+            existing_role_arn: "Optional[pulumi.Input[str]]",
             family: "Optional[str]",
             bucket_name: "pulumi.Input[str]",
             schedule_expression: "str",
@@ -282,6 +294,7 @@ const PYTHON_COMPONENTS: Record<string, { inputs: Record<string, string>; output
     },
     UploadTrigger: {
         inputs: {
+            existing_role_arn: "Optional[pulumi.Input[str]]",
             platform_version: "Optional[str]",
             max_event_age_seconds: "Optional[float]",
             max_retry_attempts: "Optional[float]",

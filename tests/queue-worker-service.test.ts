@@ -296,39 +296,26 @@ describe("queue worker builders", () => {
         const metrics = (target: number) => backlogPerTaskMetrics({ queueName: "jobs-q", clusterName: "work", serviceName: "svc", target });
 
         it("queries the queue's waiting and in-flight messages and the service's running tasks, and returns one expression", () => {
-            assert.deepEqual(metrics(5), [
-                {
-                    id: "visible",
-                    label: "Messages waiting",
-                    metricStat: { metric: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: [{ name: "QueueName", value: "jobs-q" }] }, stat: "Average" },
-                    returnData: false,
-                },
-                {
-                    id: "inflight",
-                    label: "Messages being processed",
-                    metricStat: { metric: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesNotVisible", dimensions: [{ name: "QueueName", value: "jobs-q" }] }, stat: "Average" },
-                    returnData: false,
-                },
-                {
-                    id: "running",
-                    label: "Running tasks",
-                    metricStat: {
-                        metric: {
-                            namespace: "ECS/ContainerInsights",
-                            metricName: "RunningTaskCount",
-                            dimensions: [
-                                { name: "ClusterName", value: "work" },
-                                { name: "ServiceName", value: "svc" },
-                            ],
-                        },
-                        stat: "Average",
-                    },
-                    returnData: false,
-                },
-                { id: "backlog", label: "Messages waiting or in progress", expression: "FILL(visible, 0) + FILL(inflight, 0)", returnData: false },
-                { id: "tasks", label: "Running tasks, 0 when none report", expression: "FILL(running, 0)", returnData: false },
-                { id: "backlog_per_task", label: "Messages per running task", expression: "backlog * 6 / IF(tasks > 0, tasks * 6, 1)", returnData: true },
+            // One row per query: id, what it reads (namespace/metric and dimensions, or the expression), and whether it is returned.
+            const rows = metrics(5).map((q) => [
+                q.id,
+                q.metricStat
+                    ? `${q.metricStat.metric.namespace}/${q.metricStat.metric.metricName} ${q.metricStat.metric.dimensions.map((d) => `${d.name}=${d.value}`).join(",")} ${q.metricStat.stat}`
+                    : q.expression,
+                q.returnData,
             ]);
+            assert.deepEqual(rows, [
+                ["visible", "AWS/SQS/ApproximateNumberOfMessagesVisible QueueName=jobs-q Average", false],
+                ["inflight", "AWS/SQS/ApproximateNumberOfMessagesNotVisible QueueName=jobs-q Average", false],
+                ["running", "ECS/ContainerInsights/RunningTaskCount ClusterName=work,ServiceName=svc Average", false],
+                ["backlog", "FILL(visible, 0) + FILL(inflight, 0)", false],
+                ["tasks", "FILL(running, 0)", false],
+                ["backlog_per_task", "backlog * 6 / IF(tasks > 0, tasks * 6, 1)", true],
+            ]);
+            assert.deepEqual(
+                metrics(5).map((q) => q.label),
+                ["Messages waiting", "Messages being processed", "Running tasks", "Messages waiting or in progress", "Running tasks, 0 when none report", "Messages per running task"],
+            );
         });
 
         it("uses ids metric math accepts (start with a lowercase letter; letters, digits, underscores) and only earlier ids", () => {

@@ -53,8 +53,8 @@ function baseArgs(overrides: Partial<ScheduledTaskArgs> = {}): ScheduledTaskArgs
             taskDefinitionArn: TASK_DEFINITION_ARN,
             family: "proc-family",
             containerName: "processor",
-            executionRole: { arn: EXECUTION_ROLE_ARN },
-            taskRole: { arn: TASK_ROLE_ARN },
+            executionRoleArn: EXECUTION_ROLE_ARN,
+            taskRoleArn: TASK_ROLE_ARN,
         },
         network: { subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-1"] },
         bucketName: "data-bucket",
@@ -539,7 +539,7 @@ describe("ScheduledTask (under mocks)", () => {
         const { input, ...target } = s.target;
         assert.deepEqual(target, {
             arn: TARGET_ARN,
-            roleArn: await valueOf(job.role.arn),
+            roleArn: await valueOf(job.roleArn),
             retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
             deadLetterConfig: { arn: await valueOf(job.deadLetterQueue.arn) },
         });
@@ -653,6 +653,7 @@ describe("ScheduledTask (under mocks)", () => {
             ],
         });
         const policy = recorder.one("aws:iam/rolePolicy:RolePolicy");
+        assert.ok(job.role, "the role is created here");
         assert.equal(policy.inputs.role, await valueOf(job.role.id));
         assert.deepEqual(
             parseDoc(policy.inputs.policy),
@@ -873,7 +874,7 @@ describe("ScheduledTask with a ProcessingCluster and a ProcessorTask", () => {
         );
         assert.equal(request.LaunchType, undefined);
         const pass = parseDoc(recorder.one("aws:iam/rolePolicy:RolePolicy", "nightly-role-policy").inputs.policy).Statement.find((st: any) => st.Action === "iam:PassRole");
-        assert.deepEqual(pass.Resource, [await valueOf(task.executionRole.arn), await valueOf(task.taskRole.arn)]);
+        assert.deepEqual(pass.Resource, [await valueOf(task.executionRoleArn), await valueOf(task.taskRoleArn)]);
         assert.ok(job.alarm);
     });
 

@@ -7,6 +7,7 @@ import { strict as assert } from "assert";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import * as path from "path";
+import * as zlib from "zlib";
 import { LocalPipeline, PipelineEvent } from "../app/src/local/pipeline";
 import { readJson } from "../app/src/processor/s3";
 import { readShardConfig } from "../app/src/processor/config";
@@ -251,6 +252,25 @@ describe("byte-range shards on the local pipeline", function () {
         assert.deepEqual(sharded.partials, []);
     });
 
+    it("a gzip upload whose name does not say so is one stream: the first shard summarises it whole, and the summary is the one a task writes", async () => {
+        const gz = zlib.gzipSync(Buffer.from(mixedCsv(6000)));
+        const env = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: String(Math.ceil(gz.length / 4)) };
+        await withPipeline(env, undefined, async (pipeline, events) => {
+            await pipeline.upload("uploads/packed.csv", gz);
+            await pipeline.waitIdle();
+            const summary = await readJson<Summary>(pipeline.s3.client, pipeline.bucket, "processed/packed.csv.summary.json");
+            assert.ok(summary, "no summary");
+            delete summary.generatedAt;
+            delete summary.source;
+            assert.equal(summary.compression, "gzip");
+            assert.equal(JSON.stringify(summary), JSON.stringify(await summarizeStream(Readable.from([gz]))));
+            const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, "status/packed.csv.json");
+            assert.deepEqual([status?.state, status?.shards?.total, status?.shards?.done, status?.shards?.failed], ["succeeded", 4, 4, 0]);
+            assert.equal(events.filter((e) => e.type === "shard-started").length, 3);
+            assert.deepEqual(await listKeys(pipeline, "partials/"), []);
+        });
+    });
+
     it("a range command split into 4 shards gives the unsharded result, one status with the shards, and no partials left", async () => {
         const file = totalsFile(20000);
         await withPipeline({ SHARD_ABOVE_BYTES: "1000", SHARD_BYTES: String(Math.ceil(file.text.length / 4)), COMMAND_ACCEPTS_RANGE: "true" }, RANGE_COMMAND, async (pipeline, events) => {
@@ -349,6 +369,70 @@ describe("byte-range shards on the local pipeline", function () {
         } finally {
             await pipeline.stop();
         }
+    });
+
+    /**
+     * The coordinator's task is interrupted (SIGTERM: it starts shard 0 again as a task and stops watching), and then
+     * shard 2's task dies without a word, so only a watcher can notice it; `killAgain` kills shard 2's second attempt
+     * the same way. Returns the run's events, logs and the file's final status.
+     */
+    async function coordinatorAndShardDie(name: string, file: { text: string }, env: Record<string, string>, killAgain: boolean) {
+        const events: PipelineEvent[] = [];
+        const logs: Record<string, unknown>[] = [];
+        const pipeline = await LocalPipeline.start({ concurrency: 1, runner: "process", command: RANGE_COMMAND, environment: env, onEvent: (e) => events.push(e), onLog: (_k, l) => logs.push(l) });
+        try {
+            await pipeline.upload(`uploads/${name}`, file.text);
+            const commandOf = (shard: number, attempt: number) => logs.find((l) => l.msg === "command started" && l.shard === shard && l.attempt === attempt);
+            const killShard = (attempt: number) => {
+                const task = events.find((e) => e.type === "shard-started" && e.shard === 2 && e.attempt === attempt) as Extract<PipelineEvent, { type: "shard-started" }>;
+                process.kill(task.pid as number, "SIGKILL");
+                process.kill(-(commandOf(2, attempt)?.pid as number), "SIGKILL");
+            };
+            await until(() => commandOf(0, 1) !== undefined && commandOf(2, 1) !== undefined, "shards 0 and 2 running their commands");
+            await until(() => events.filter((e) => e.type === "shard-exited").length === 2, "shards 1 and 3 done");
+            const shardPids = new Set(events.flatMap((e) => (e.type === "shard-started" && e.pid !== undefined ? [e.pid] : [])));
+            const [coordinator] = fs.readdirSync(path.join(pipeline.dataDir, "state", "children")).map(Number).filter((pid) => !shardPids.has(pid));
+            process.kill(coordinator, "SIGTERM");
+            killShard(1);
+            if (killAgain) {
+                await until(() => commandOf(2, 2) !== undefined, "shard 2's second attempt running its command");
+                killShard(2);
+            }
+            await pipeline.waitIdle();
+            const status = await readJson<StatusDocument>(pipeline.s3.client, pipeline.bucket, `status/${name}.json`);
+            const totals = await readJson(pipeline.s3.client, pipeline.bucket, `processed/${name}/totals.json`);
+            return { events, logs, status, totals, partials: await listKeys(pipeline, "partials/") };
+        } finally {
+            await pipeline.stop();
+        }
+    }
+
+    const takeoverEnv = { SHARD_ABOVE_BYTES: "1000", SHARD_MAX: "4", SHARD_BYTES: "1000", COMMAND_ACCEPTS_RANGE: "true", SHARD_STALE_MS: "5000", RANGE_TOTALS_SLOW_MS: "30000" };
+    const tookOver = (logs: Record<string, unknown>[]) => logs.filter((l) => l.msg === "no heartbeat from the shards' watcher: this shard takes the watch over").map((l) => [l.shard, l.attempt, l.generation]);
+    const started = (events: PipelineEvent[]) => events.filter((e) => e.type === "shard-started").map((e) => `${(e as { shard: number }).shard}.${(e as { attempt: number }).attempt}`).sort();
+
+    it("the coordinator stopped (Spot) and then a shard killed without a word: a shard still running takes the watch over when it finishes, runs the dead shard again, and the file succeeds", async () => {
+        const file = totalsFile(8000);
+        const run = await coordinatorAndShardDie("orphan.csv", file, { ...takeoverEnv, RANGE_TOTALS_SLOW: "0.1,2.1" }, false);
+        assert.ok(!run.events.some((e) => e.type === "requeued"), "no event ran again: the shards recovered on their own");
+        assert.deepEqual(tookOver(run.logs), [[0, 2, 1]], "shard 0's new task took the watch over, once");
+        assert.deepEqual(started(run.events), ["0.2", "1.1", "2.1", "2.2", "3.1"]);
+        assert.deepEqual([run.status?.state, run.status?.shards?.done, run.status?.shards?.failed], ["succeeded", 4, 2]);
+        assert.deepEqual(run.totals, { rows: file.rows, sum: file.sum });
+        assert.deepEqual(run.partials, []);
+    });
+
+    it("the coordinator stopped and a shard dying on every attempt: the shard that took the watch over fails the file, naming the shard", async () => {
+        const file = totalsFile(8000);
+        const run = await coordinatorAndShardDie("lost-twice.csv", file, { ...takeoverEnv, SHARD_MAX_ATTEMPTS: "2", RANGE_TOTALS_SLOW: "0.1,2.1,2.2" }, true);
+        assert.deepEqual(tookOver(run.logs), [[0, 2, 1]]);
+        assert.deepEqual(started(run.events), ["0.2", "1.1", "2.1", "2.2", "3.1"]);
+        assert.equal(run.status?.state, "failed");
+        assert.equal(run.status?.error?.class, "ShardFailed:ShardLost");
+        assert.match(run.status?.error?.message ?? "", /^shard 2 of 4 \(bytes \d+–\d+\) failed 2 times; the last: no heartbeat for 5000 ms/);
+        assert.equal(run.totals, undefined, "no output");
+        const watcher = run.events.find((e) => e.type === "shard-exited" && e.shard === 0 && e.attempt === 2) as Extract<PipelineEvent, { type: "shard-exited" }> | undefined;
+        assert.notEqual(watcher?.exitCode, 0, "the task that failed the file exits non-zero, so the task-stopped alert names it");
     });
 
     it("a shard that fails every attempt fails the file after SHARD_MAX_ATTEMPTS, naming the shard and the reason", async () => {

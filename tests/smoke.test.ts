@@ -21,6 +21,7 @@ import { SmokeUsageError, localOutputs, resolveTarget, ruleName } from "../app/s
 import * as pulumi from "@pulumi/pulumi";
 import { runProgram } from "../policy/offline/program";
 import { ROOT, valueOf } from "./mocks";
+import { TS_REGISTER } from "./support/ts-process";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:s3-fargate-pipeline-dev-monitoring-alerts";
 
@@ -322,7 +323,7 @@ function smoke(args: string[]): Promise<Ran> {
 
 /** The smoke check's own process (what `npm run smoke` starts), sent `signal` twice once a line matches. */
 function smokeProcess(args: string[], line: RegExp, signal: NodeJS.Signals): Promise<Ran> {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "app/src/smoke/cli.ts"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...TS_REGISTER, path.join(ROOT, "app/src/smoke/cli.ts"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let seen = "";
     let sent = false;
     child.stdout.on("data", (d: Buffer) => {

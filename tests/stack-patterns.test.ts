@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { evaluatePacks } from "../policy/offline/engine";
 import { runProgram } from "../policy/offline/program";
 import { PACKS } from "../policy/packs";
+import { KUBERNETES_ON_EXISTING_CLUSTER } from "../scripts/release-urns";
 import { PROJECT, Recorder, parseDoc, stackConfig, valueOf } from "./mocks";
 
 // index.ts under mocks with each trigger and the optional patterns switched on through stack config, as
@@ -88,23 +89,7 @@ describe("stack patterns (index.ts with trigger, queueWorker, schedule, kubernet
     });
 
     it("kubernetes on an existing cluster: Job and CronJob with a role scoped like the task's, the kubeconfig from a secret", async () => {
-        const { recorder, program } = await run(
-            "k8s",
-            {
-                kubernetes: {
-                    cluster: {
-                        existing: {
-                            oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-                            oidcProviderUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-                        },
-                    },
-                    job: { shards: 4 },
-                    cronJob: { schedule: "0 2 * * *", timeZone: "Europe/Berlin" },
-                },
-                kubeconfig: "apiVersion: v1\nkind: Config\n",
-            },
-            ["kubeconfig"],
-        );
+        const { recorder, program } = await run("k8s", KUBERNETES_ON_EXISTING_CLUSTER.extra, KUBERNETES_ON_EXISTING_CLUSTER.secretKeys);
         const job = recorder.one("kubernetes:batch/v1:Job").inputs;
         assert.equal(job.spec.completionMode, "Indexed");
         const jobEnv = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));

@@ -16,3 +16,4 @@ export * from "./kubernetes";
 export * from "./schedule";
 export * from "./image";
 export * from "./sharding";
+export * from "./existing";

@@ -9,33 +9,29 @@ import { invalid, requireIntegerInRange, requireOneOf } from "./validation";
 // Arguments
 // ---------------------------------------------------------------------------------------------
 
-/** How each Job runs: one pass over the upload prefix, optionally split into shards. */
+/**
+ * How each Job runs: one pass over the upload prefix, optionally split into shards. The cross-language
+ * components take this very type (as `JobSettings`), so each default is stated in the text, as "Default: …".
+ */
 export interface JobOptions {
     /**
-     * Split the files between this many pods: an Indexed Job with one completion per shard; each
-     * pod gets `BATCH_SHARD_COUNT` and Kubernetes' `JOB_COMPLETION_INDEX` (its shard). 1–1000.
-     * @default no sharding: one pod processes every file
+     * Split the files between this many pods: an Indexed Job with one completion per shard; each pod gets
+     * `BATCH_SHARD_COUNT` and Kubernetes' `JOB_COMPLETION_INDEX` (its shard). 1–1000. Default: no sharding: one
+     * pod processes every file.
      */
     shards?: number;
-    /**
-     * Pods running at once. With `shards`, capped at the shard count.
-     * @default the shard count with `shards`, else 1
-     */
+    /** Pods running at once. With `shards`, capped at the shard count. Default: the shard count with `shards`, else 1. */
     parallelism?: number;
     /**
-     * Successful pods needed without `shards` (each one is a full pass; files already processed for
-     * their ETag are skipped). With `shards` it is the shard count and may only repeat it. 1–1000.
-     * @default 1
+     * Successful pods needed without `shards` (each one is a full pass; files already processed for their ETag
+     * are skipped). With `shards` it is the shard count and may only repeat it. 1–1000. Default: 1.
      */
     completions?: number;
-    /**
-     * Failed pods retried before the Job fails (per shard with `shards`, as `backoffLimitPerIndex`). 0–100.
-     * @default 3
-     */
+    /** Failed pods retried before the Job fails (per shard with `shards`, as `backoffLimitPerIndex`). 0–100. Default: 3. */
     backoffLimit?: number;
-    /** Seconds a finished Job (and its pods and logs) is kept before Kubernetes deletes it. 0–31536000. @default 3600 */
+    /** Seconds a finished Job (and its pods and logs) is kept before Kubernetes deletes it. 0–31536000. Default: 3600. */
     ttlSecondsAfterFinished?: number;
-    /** Seconds after which a running Job is stopped and marked failed. 1–2592000. @default no limit */
+    /** Seconds after which a running Job is stopped and marked failed. 1–2592000. Default: no limit. */
     activeDeadlineSeconds?: number;
 }
 
@@ -78,29 +74,33 @@ export function normaliseJob(options: JobOptions | undefined, field: string): No
 export const CONCURRENCY_POLICIES = ["Forbid", "Allow", "Replace"] as const;
 export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number];
 
-/** When and how a CronJob starts its Jobs. */
-export interface CronJobOptions {
+/**
+ * When a CronJob starts its Jobs and what it keeps: the settings the cross-language components take as they
+ * are (so each default is stated in the text, as "Default: …").
+ */
+export interface CronJobTiming {
     /**
-     * Five-field cron schedule (minute hour day-of-month month day-of-week), or one of `@yearly`,
-     * `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`.
-     * @example "0 2 * * *" (02:00 every day), "*\/15 * * * MON-FRI"
+     * Five-field cron schedule (minute hour day-of-month month day-of-week), or one of `@yearly`, `@annually`,
+     * `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`; e.g. "0 2 * * *" (02:00 every day).
+     * @example "*\/15 * * * MON-FRI"
      */
     schedule: string;
-    /** IANA time zone the schedule is read in. @default "Etc/UTC" */
+    /** IANA time zone the schedule is read in. Default: "Etc/UTC". */
     timeZone?: string;
+    /** Seconds after its scheduled time a missed run may still start (10–86400); later, it is skipped. Default: 300. */
+    startingDeadlineSeconds?: number;
+    /** Finished successful Jobs kept (0–100). Default: 3. */
+    successfulJobsHistoryLimit?: number;
+    /** Finished failed Jobs kept (0–100). Default: 1. */
+    failedJobsHistoryLimit?: number;
+    /** Create the CronJob without starting any run. Default: false. */
+    suspend?: boolean;
+}
+
+/** When and how a CronJob starts its Jobs. */
+export interface CronJobOptions extends CronJobTiming {
     /** What to do when a run is due while the previous one still runs. @default "Forbid" (skip the new run) */
     concurrencyPolicy?: ConcurrencyPolicy;
-    /**
-     * Seconds after its scheduled time a missed run may still start (10–86400); later, it is skipped.
-     * @default 300
-     */
-    startingDeadlineSeconds?: number;
-    /** Finished successful Jobs kept (0–100). @default 3 */
-    successfulJobsHistoryLimit?: number;
-    /** Finished failed Jobs kept (0–100). @default 1 */
-    failedJobsHistoryLimit?: number;
-    /** Create the CronJob without starting any run. @default false */
-    suspend?: boolean;
 }
 
 export interface NormalisedCronJob {

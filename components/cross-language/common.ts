@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BucketPrefixes, CapacityProviderStrategyItem, DEFAULT_PREFIXES, Transform, capacityProviderStrategy, invalid, validatePrefixes } from "../builders";
+import { ExistingLogGroup, ExistingRole } from "../overrides";
 import { PROJECT } from "../names";
 import { ProcessorBucket } from "../processor-task";
 import { TaskNetwork, TriggeredTask } from "../run-task";
@@ -55,6 +56,16 @@ export type ArgsOverride = Record<string, any>;
 /** An override as the TypeScript components' transform: a partial arguments object, merged over the child's. */
 export function override<Args extends object>(values: ArgsOverride | undefined): Transform<Args> | undefined {
     return values as Partial<Args> | undefined;
+}
+
+/** A role of the caller's (an `existing...RoleArn` argument) as the TypeScript components take it. */
+export function existingRole(arn: pulumi.Input<string> | undefined): ExistingRole | undefined {
+    return arn === undefined ? undefined : { existing: { arn } };
+}
+
+/** A log group of the caller's (an `existing...LogGroupName` argument) as the TypeScript components take it. */
+export function existingLogGroup(name: pulumi.Input<string> | undefined): ExistingLogGroup | undefined {
+    return name === undefined ? undefined : { existing: { name } };
 }
 
 /** Prefixes with their defaults, checked as UploadBucket checks them; errors name `<name>.prefixes.<kind>`. */
@@ -172,8 +183,8 @@ export function runTaskTarget(name: string, args: RunTaskArgs): RunTaskTarget {
         task: {
             taskDefinitionArn: args.taskDefinitionArn,
             containerName: args.containerName ?? "processor",
-            executionRole: { arn: args.executionRoleArn },
-            taskRole: { arn: args.taskRoleArn },
+            executionRoleArn: args.executionRoleArn,
+            taskRoleArn: args.taskRoleArn,
         },
         network: { subnetIds: args.subnetIds, securityGroupIds: args.securityGroupIds, assignPublicIp: args.assignPublicIp },
         capacityProviderStrategy: strategyOf(name, args.capacity),

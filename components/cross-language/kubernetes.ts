@@ -2,9 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ControlPlaneLogType, invalid } from "../builders";
+import { ControlPlaneLogType, CronJobTiming, JobOptions, invalid } from "../builders";
 import { ClusterChoice, KubernetesJobs as Jobs } from "../kubernetes-jobs";
-import { ArgsOverride, BucketArgs, Sharding, override, packageToken, processorBucket } from "./common";
+import { ArgsOverride, BucketArgs, Sharding, existingRole, override, packageToken, processorBucket } from "./common";
 
 /** How pods get AWS credentials. */
 export enum PodIdentityMode {
@@ -50,21 +50,8 @@ export interface CreateEksCluster {
     identity?: PodIdentityMode;
 }
 
-/** How each Job runs: one pass over the upload prefix, optionally split into shards. */
-export interface JobSettings {
-    /** Split the files between this many pods (an Indexed Job, 1–1000). Default: no sharding: one pod processes every file. */
-    shards?: number;
-    /** Pods running at once. Default: the shard count with `shards`, else 1. */
-    parallelism?: number;
-    /** Successful pods needed without `shards` (1–1000). Default: 1. */
-    completions?: number;
-    /** Failed pods retried before the Job fails (0–100). Default: 3. */
-    backoffLimit?: number;
-    /** Seconds a finished Job is kept before Kubernetes deletes it (0–31536000). Default: 3600. */
-    ttlSecondsAfterFinished?: number;
-    /** Seconds after which a running Job is stopped and marked failed (1–2592000). Default: no limit. */
-    activeDeadlineSeconds?: number;
-}
+/** How each Job runs: one pass over the upload prefix, optionally split into shards (KubernetesJobs' own `JobOptions`). */
+export interface JobSettings extends JobOptions {}
 
 /** A Job created on deploy. */
 export interface RunOnceJob extends JobSettings {
@@ -83,21 +70,9 @@ export enum ConcurrencyPolicy {
 }
 
 /** A CronJob whose Jobs run the processor on a schedule. */
-export interface CronJobSchedule {
-    /** Five-field cron schedule (minute hour day-of-month month day-of-week) or @daily, @hourly…, e.g. "0 2 * * *". */
-    schedule: string;
-    /** IANA time zone the schedule is read in. Default: "Etc/UTC". */
-    timeZone?: string;
+export interface CronJobSchedule extends CronJobTiming {
     /** What to do when a run is due while the previous one still runs. Default: "Forbid" (skip the new run). */
     concurrencyPolicy?: ConcurrencyPolicy;
-    /** Seconds after its scheduled time a missed run may still start (10–86400). Default: 300. */
-    startingDeadlineSeconds?: number;
-    /** Finished successful Jobs kept (0–100). Default: 3. */
-    successfulJobsHistoryLimit?: number;
-    /** Finished failed Jobs kept (0–100). Default: 1. */
-    failedJobsHistoryLimit?: number;
-    /** Create the CronJob without starting any run. Default: false. */
-    suspend?: boolean;
     /** Settings of the Jobs it starts. Default: the settings of `job`, else the defaults. */
     jobTemplate?: JobSettings;
 }
@@ -155,6 +130,8 @@ export interface KubernetesJobsArgs extends BucketArgs {
     job?: RunOnceJob;
     /** Run on a schedule: a CronJob. Give `job`, `cronJob` or both. Default: no CronJob. */
     cronJob?: CronJobSchedule;
+    /** A role of yours that the pods run as (it must trust the ServiceAccount); no role or policy is created, so it must allow what docs/components.md lists for KubernetesJobs' `role`. Default: a role created here. */
+    existingRoleArn?: pulumi.Input<string>;
     /** Arguments merged over those of the Kubernetes jobs' children. Default: none. */
     transform?: KubernetesJobsTransforms;
 }
@@ -195,6 +172,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
                 sharding: args.sharding,
                 job: args.job,
                 cronJob: args.cronJob,
+                role: existingRole(args.existingRoleArn),
                 transform: {
                     job: override<k8s.batch.v1.JobArgs>(t?.job),
                     cronJob: override<k8s.batch.v1.CronJobArgs>(t?.cronJob),
@@ -207,7 +185,7 @@ export class KubernetesJobs extends pulumi.ComponentResource {
         );
         this.namespace = pulumi.output(jobs.namespace);
         this.serviceAccountName = pulumi.output(jobs.serviceAccountName);
-        this.roleArn = jobs.role.arn;
+        this.roleArn = jobs.roleArn;
         this.clusterName = jobs.clusterName === undefined ? undefined : pulumi.output(jobs.clusterName);
         this.registerOutputs({ namespace: this.namespace, serviceAccountName: this.serviceAccountName, roleArn: this.roleArn, clusterName: this.clusterName });
     }

@@ -1,21 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ProcessingCluster as Cluster } from "../processing-cluster";
-import { ProcessingNetwork as Network } from "../processing-network";
+import { ProcessingNetwork as Network, ProcessingNetworkSettings } from "../processing-network";
 import { ArgsOverride, CapacitySplit, override, packageToken } from "./common";
 
-export interface ProcessingNetworkArgs {
-    /** Existing subnets for the tasks; without them a VPC with public subnets only (no NAT gateway) is created. Default: a new VPC. */
-    subnetIds?: pulumi.Input<string>[];
-    /** Existing security groups for the tasks (needs `subnetIds`). Default: a new outbound-HTTPS-only group. */
-    securityGroupIds?: pulumi.Input<string>[];
-    /** Give tasks a public IP; must be true for public subnets without NAT. Default: true. */
-    assignPublicIp?: boolean;
-    /** CIDR block (a /16) of the VPC created when no subnets are given. Default: "10.20.0.0/16". */
-    vpcCidr?: string;
-    /** Number of public subnets, one per availability zone, in a created VPC (1–6). Default: 2. */
-    availabilityZoneCount?: number;
-}
+/** Where the tasks go (ProcessingNetwork's own settings). */
+export interface ProcessingNetworkArgs extends ProcessingNetworkSettings {}
 
 /**
  * Where the processor's tasks run: given subnets and security groups, or a new VPC with public subnets

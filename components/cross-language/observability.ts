@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../builders";
-import { Observability as Monitoring } from "../observability";
-import { bothOrNeither, packageToken } from "./common";
+import { Observability as Monitoring, ObservabilitySettings } from "../observability";
+import { bothOrNeither, existingLogGroup, existingRole, packageToken } from "./common";
 
 /** When the processor's tasks alarm. */
 export interface AlarmThresholds {
@@ -13,7 +13,7 @@ export interface AlarmThresholds {
     evaluationPeriods?: number;
 }
 
-export interface ObservabilityArgs {
+export interface ObservabilityArgs extends ObservabilitySettings {
     /** The cluster tasks run on (a ProcessingCluster's `clusterName`). */
     clusterName: pulumi.Input<string>;
     /** The cluster's ARN (a ProcessingCluster's `clusterArn`). */
@@ -34,18 +34,14 @@ export interface ObservabilityArgs {
     slackWebhookUrl?: pulumi.Input<string>;
     /** Shown in Slack messages, e.g. "#data-alerts (prod)"; needs `slackWebhookUrl`. Default: none. */
     slackChannelLabel?: string;
-    /** Also notify when a Spot interruption stops a task. Default: false. */
-    notifySpotInterruptions?: boolean;
+    /** A role of yours for the Slack notifier; no role or policy is created, so it must allow what docs/components.md lists for `slack.role`; needs `slackWebhookUrl`. Default: a role created here. */
+    existingNotifierRoleArn?: pulumi.Input<string>;
+    /** A log group of yours (its name) the Slack notifier logs to; needs `slackWebhookUrl`, cannot be combined with `logRetentionDays`. Default: a log group created here. */
+    existingNotifierLogGroupName?: pulumi.Input<string>;
     /** Create the CPU, memory, delivery and dead-letter alarms. Default: true. */
     createAlarms?: boolean;
     /** The CPU and memory alarms' thresholds. Default: { cpuPercent: 80, memoryPercent: 80, evaluationPeriods: 5 }. */
     alarms?: AlarmThresholds;
-    /** Create the CloudWatch dashboard. Default: true. */
-    dashboard?: boolean;
-    /** Retention of the Slack notifier's log group, one of the CloudWatch values. Default: 30. */
-    logRetentionDays?: number;
-    /** The alert topic's name (1–256 letters, digits, hyphens and underscores). Default: "<project>-<stack>-<name>-alerts". */
-    topicName?: string;
 }
 
 /**
@@ -71,6 +67,11 @@ export class Observability extends pulumi.ComponentResource {
         if (args.slackChannelLabel !== undefined && args.slackWebhookUrl === undefined) {
             invalid(`${name}.slackChannelLabel`, args.slackChannelLabel, `needs ${name}.slackWebhookUrl`, "give the webhook URL, or leave the label unset");
         }
+        for (const f of ["existingNotifierRoleArn", "existingNotifierLogGroupName"] as const) {
+            if (args[f] !== undefined && args.slackWebhookUrl === undefined) {
+                invalid(`${name}.${f}`, "<set>", `needs ${name}.slackWebhookUrl`, "it is the Slack notifier's; give the webhook URL, or leave it unset");
+            }
+        }
         if (args.createAlarms === false && args.alarms !== undefined) {
             invalid(`${name}.alarms`, args.alarms, `cannot be combined with ${name}.createAlarms: false`, "leave the thresholds unset, or create the alarms");
         }
@@ -78,9 +79,17 @@ export class Observability extends pulumi.ComponentResource {
             name,
             {
                 cluster: { clusterName: args.clusterName, clusterArn: args.clusterArn },
-                task: { family: args.family, containerName: args.containerName ?? "processor", logGroup: { name: args.logGroupName, arn: args.logGroupArn } },
+                task: { family: args.family, containerName: args.containerName ?? "processor", logGroupName: args.logGroupName },
                 trigger: trigger === undefined ? false : { rule: { name: trigger[0] }, deadLetterQueue: { name: trigger[1] } },
-                slack: args.slackWebhookUrl === undefined ? false : { webhookUrl: args.slackWebhookUrl, channelLabel: args.slackChannelLabel },
+                slack:
+                    args.slackWebhookUrl === undefined
+                        ? false
+                        : {
+                              webhookUrl: args.slackWebhookUrl,
+                              channelLabel: args.slackChannelLabel,
+                              role: existingRole(args.existingNotifierRoleArn),
+                              logGroup: existingLogGroup(args.existingNotifierLogGroupName),
+                          },
                 notifySpotInterruptions: args.notifySpotInterruptions,
                 alarms: args.createAlarms === false ? false : args.alarms,
                 dashboard: args.dashboard,

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../builders";
-import { QueueWorkerService as Workers } from "../queue-worker-service";
+import { QueueWorkerService as Workers, QueueWorkerSettings } from "../queue-worker-service";
 import { ArgsOverride, CapacitySplit, TaskNetworkArgs, override, packageToken } from "./common";
 import { TaskSettings, taskArgs } from "./task";
 
@@ -30,45 +30,23 @@ export interface QueueWorkerServiceTransforms {
 }
 
 /** The worker's task (its own ProcessorTask, run in worker mode), where it runs, its queue and its scaling. */
-export interface QueueWorkerServiceArgs extends TaskSettings, TaskNetworkArgs {
+export interface QueueWorkerServiceArgs extends TaskSettings, TaskNetworkArgs, QueueWorkerSettings {
     /** The cluster to run on (a ProcessingCluster's `clusterArn`). */
     clusterArn: pulumi.Input<string>;
     /** The cluster's name (a ProcessingCluster's `clusterName`); its Container Insights metrics drive the scaling. */
     clusterName: pulumi.Input<string>;
-    /** The longest a job (one message) may take, in seconds. Default: 900. */
-    maxJobSeconds?: number;
-    /** The queue's visibility timeout (1–43200 s), longer than `maxJobSeconds`. Default: maxJobSeconds + 60. */
-    visibilityTimeoutSeconds?: number;
-    /** Receives before a message moves to the dead-letter queue (1–1000). Default: 3. */
-    maxReceiveCount?: number;
-    /** How long the work queue keeps a message (60–1209600 s). Default: 345600 (4 days). */
-    messageRetentionSeconds?: number;
     /** A customer managed KMS key for both queues; with `feedUploads` its key policy must let events.amazonaws.com use it. Default: SSE-SQS. */
     queueKmsKeyArn?: pulumi.Input<string>;
-    /** Messages a worker takes per ReceiveMessage (1–10). Default: 1. */
-    messagesPerPoll?: number;
     /** Queue the bucket's uploads through an EventBridge rule (the bucket must send its events to EventBridge). Default: false, producers send messages themselves. */
     feedUploads?: boolean;
     /** With `feedUploads`: only keys ending in one of these are queued. Default: every key under the upload prefix. */
     feedKeySuffixes?: string[];
-    /** The fewest tasks; 0 lets the service scale to zero while the queue is empty. Default: 0. */
-    minTasks?: number;
-    /** The most tasks (1–5000). Default: 10. */
-    maxTasks?: number;
-    /** Messages per running task the scaling policy holds (1–10000). Default: 5. */
-    backlogPerTaskTarget?: number;
     /** How tasks split between FARGATE and FARGATE_SPOT. Default: { fargateBase: 1, fargateWeight: 30, fargateSpotWeight: 70 }. */
     capacity?: CapacitySplit;
-    /** Fargate platform version: "LATEST" or a version such as "1.4.0". Default: unset: the latest version. */
-    platformVersion?: string;
-    /** The ECS service's name, unique in the cluster; a change replaces the service. Default: "<project>-<stack>-<name>". */
-    serviceName?: string;
     /** Create the queue alarms (dead letters, oldest message's age). Default: true. */
     createAlarms?: boolean;
     /** Alarm when the oldest message has waited longer than this many seconds (60–1209600). Default: 2 × maxJobSeconds, at least 3600. */
     oldestMessageAgeSeconds?: number;
-    /** SNS topic the alarms notify (an Observability's `topicArn`). Default: no notification. */
-    alarmTopicArn?: pulumi.Input<string>;
     /** Arguments merged over those of the queue worker service's children. Default: none. */
     transform?: QueueWorkerServiceTransforms;
 }
@@ -142,7 +120,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
         this.deadLetterQueueUrl = workers.deadLetterQueueUrl;
         this.serviceName = pulumi.output(workers.serviceName);
         this.taskDefinitionArn = workers.task.taskDefinitionArn;
-        this.logGroupName = workers.task.logGroup.name;
+        this.logGroupName = workers.task.logGroupName;
         this.registerOutputs({
             queueUrl: this.queueUrl,
             queueArn: this.queueArn,

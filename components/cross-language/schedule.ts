@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ScheduledTask as Schedule } from "../scheduled-task";
-import { ArgsOverride, RunTaskArgs, override, packageToken, runTaskTarget } from "./common";
+import { ScheduleSettings, ScheduledTask as Schedule } from "../scheduled-task";
+import { ArgsOverride, RunTaskArgs, existingRole, override, packageToken, runTaskTarget } from "./common";
 
 /** Whether a schedule runs. */
 export enum ScheduleState {
@@ -27,36 +27,15 @@ export interface ScheduledTaskTransforms {
     alarm?: ArgsOverride;
 }
 
-export interface ScheduledTaskArgs extends RunTaskArgs {
+export interface ScheduledTaskArgs extends RunTaskArgs, ScheduleSettings {
     /** The task definition family, used in descriptions (a ProcessorTask's `family`). Default: descriptions say "the processor". */
     family?: string;
-    /** The bucket the batch run works on (an UploadBucket's `bucketName`); the task role must already allow it. */
-    bucketName: pulumi.Input<string>;
-    /**
-     * When to run: `cron(minutes hours day-of-month month day-of-week year)`, `rate(N minutes|hours|days)`
-     * or `at(yyyy-mm-ddThh:mm:ss)`, e.g. "cron(0 6 * * ? *)" for 06:00 every day.
-     */
-    scheduleExpression: string;
-    /** IANA time zone the expression is evaluated in. Default: "UTC". */
-    timezone?: string;
     /** Let Scheduler start the run up to this many minutes (1–1440) after the scheduled time. Default: unset, runs on time. */
     flexibleTimeWindowMinutes?: number;
-    /** How many times Scheduler retries a RunTask call that returned an error (0–185). Default: 2. */
-    maxRetryAttempts?: number;
-    /** How long Scheduler keeps retrying an invocation (60–86400 s). Default: 3600. */
-    maxEventAgeSeconds?: number;
-    /** Fargate platform version, numeric form ("1.4.0"). Default: the latest (not sent). */
-    platformVersion?: string;
-    /** Extra environment variables for the batch run's container, besides PROCESSOR_MODE=batch and S3_BUCKET. Default: {}. */
-    environment?: Record<string, string>;
-    /** RunTask's `startedBy` for the tasks this schedule starts (up to 128 letters, digits, hyphens, slashes, underscores). Default: "scheduler/<component name>" (other characters replaced by "-", cut to 128). */
-    startedBy?: string;
     /** Whether the schedule runs. Default: "ENABLED". */
     state?: ScheduleState;
-    /** An existing schedule group for the schedule. Default: "default". */
-    scheduleGroupName?: string;
-    /** SNS topic notified when a run lands in the dead-letter queue (an Observability's `topicArn`). Default: no alarm. */
-    alarmTopicArn?: pulumi.Input<string>;
+    /** A role of yours that Scheduler assumes to run the task; no role or policy is created, so it must allow what docs/components.md lists for ScheduledTask's `role`. Default: a role created here. */
+    existingRoleArn?: pulumi.Input<string>;
     /** Arguments merged over those of the schedule's children. Default: none. */
     transform?: ScheduledTaskTransforms;
 }
@@ -94,6 +73,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
                 state: args.state,
                 scheduleGroupName: args.scheduleGroupName,
                 alarmTopicArn: args.alarmTopicArn,
+                role: existingRole(args.existingRoleArn),
                 transform: {
                     schedule: override<aws.scheduler.ScheduleArgs>(args.transform?.schedule),
                     deadLetterQueue: override<aws.sqs.QueueArgs>(args.transform?.deadLetterQueue),
@@ -107,7 +87,7 @@ export class ScheduledTask extends pulumi.ComponentResource {
         );
         this.scheduleArn = schedule.scheduleArn;
         this.deadLetterQueueUrl = schedule.deadLetterQueue.url;
-        this.roleArn = schedule.role.arn;
+        this.roleArn = schedule.roleArn;
         this.registerOutputs({ scheduleArn: this.scheduleArn, deadLetterQueueUrl: this.deadLetterQueueUrl, roleArn: this.roleArn });
     }
 }

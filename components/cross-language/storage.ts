@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { UploadBucket as Bucket } from "../upload-bucket";
+import { UploadBucket as Bucket, UploadBucketSettings } from "../upload-bucket";
 import { ArgsOverride, Prefixes, override, packageToken } from "./common";
 
 /** Arguments merged over those of the bucket's children. */
@@ -13,21 +13,11 @@ export interface UploadBucketTransforms {
     lifecycle?: ArgsOverride;
 }
 
-export interface UploadBucketArgs {
+export interface UploadBucketArgs extends UploadBucketSettings {
     /** Key prefixes for uploads, processed output and status documents; none may contain another. Default: { upload: "uploads/", output: "processed/", status: "status/" }. */
     prefixes?: Prefixes;
-    /** A customer managed KMS key for server-side encryption (SSE-KMS, with an S3 Bucket Key). Default: SSE-S3 (AES256), which needs no key policy. */
-    kmsKeyArn?: pulumi.Input<string>;
-    /** Keep every version of every object. Default: false. */
-    versioning?: boolean;
     /** Delete uploads this many days after they were created (1–3650). Default: uploads are kept. */
     expireUploadsAfterDays?: number;
-    /** Delete noncurrent versions this many days after they became noncurrent (needs `versioning`). Default: 30 when versioning is on. */
-    expireNoncurrentVersionsAfterDays?: number;
-    /** Let `pulumi destroy` delete a bucket that still holds objects; meant for dev stacks. Default: false. */
-    forceDestroy?: boolean;
-    /** Send the bucket's object events to EventBridge, which UploadTrigger and a fed QueueWorkerService need; false when a LambdaTrigger owns the bucket's notifications. Default: true. */
-    eventBridge?: boolean;
     /** Arguments merged over those of the bucket's children. Default: none. */
     transform?: UploadBucketTransforms;
 }

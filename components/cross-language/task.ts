@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ProcessorTask as Task, ProcessorTaskArgs as TaskArgs } from "../processor-task";
-import { ArgsOverride, BucketArgs, TaskSharding, override, packageToken, processorBucket, taskSharding } from "./common";
+import { ProcessorTask as Task, ProcessorTaskArgs as TaskArgs, ProcessorTaskSettings } from "../processor-task";
+import { ArgsOverride, BucketArgs, TaskSharding, existingLogGroup, existingRole, override, packageToken, processorBucket, taskSharding } from "./common";
 
 /** The CPU architecture the task runs on. */
 export enum CpuArchitecture {
@@ -23,31 +23,21 @@ export interface ImageBuild {
 }
 
 /** What a processor task runs and how big it is; shared by ProcessorTask and QueueWorkerService. */
-export interface TaskSettings extends BucketArgs {
-    /** A prebuilt image URI (`repo:tag` or `repo@sha256:…`); cannot be combined with `build`. Default: built from `build`. */
-    image?: pulumi.Input<string>;
+export interface TaskSettings extends BucketArgs, ProcessorTaskSettings {
     /** Build and push the image from a directory; cannot be combined with `image`. Default: { context: "./app" } when `image` is not given. */
     build?: ImageBuild;
-    /** CPU units (1024 = 1 vCPU), one of the Fargate sizes. Default: 1024. */
-    cpu?: number;
-    /** Memory in MiB; must fit `cpu` in the Fargate table. Default: 2048. */
-    memory?: number;
     /** The CPU architecture. Default: "X86_64". */
     cpuArchitecture?: CpuArchitecture;
     /** Ephemeral storage in GiB (21–200). Default: 20 GiB, included in Fargate's price. */
     ephemeralStorageGib?: number;
-    /** Seconds between SIGTERM and SIGKILL when the task is stopped (2–120). Default: 60. */
-    stopTimeoutSeconds?: number;
-    /** Retention of the task's log group, one of the CloudWatch values. Default: 30. */
-    logRetentionDays?: number;
-    /** KMS key to encrypt the log group with. Default: CloudWatch Logs' own encryption. */
-    logGroupKmsKeyArn?: pulumi.Input<string>;
-    /** Extra environment variables for the container; the pipeline's own (S3_BUCKET, S3_KEY, the prefixes…) cannot be set. Default: none. */
-    environment?: Record<string, pulumi.Input<string>>;
-    /** Your own job for each file (e.g. ["python3", "/app/job/main.py"]): the container's `command`, run by the image's entry point (the processor runtime). Default: the image's CMD: in our image, none (the built-in summariser). */
-    command?: string[];
     /** Split an upload above `sharding.aboveBytes` into byte-range shards run by tasks of this task definition (docs/sharding.md). Default: off: every file is one task. */
     sharding?: TaskSharding;
+    /** A role of yours that ECS starts the task with; no execution role or policy is created, so it must allow what docs/components.md lists for `executionRole`. Default: a role created here. */
+    existingExecutionRoleArn?: pulumi.Input<string>;
+    /** A role of yours that the processor runs as; no task role or policy is created, so it must allow what docs/components.md lists for `taskRole`. Default: a role created here. */
+    existingTaskRoleArn?: pulumi.Input<string>;
+    /** A log group of yours (its name) the container logs to; cannot be combined with `logRetentionDays` or `logGroupKmsKeyArn`. Default: a log group created here. */
+    existingLogGroupName?: pulumi.Input<string>;
 }
 
 /** The TypeScript ProcessorTask's arguments for the shared settings. */
@@ -66,6 +56,9 @@ export function taskArgs(name: string, args: TaskSettings): TaskArgs {
         environment: args.environment,
         command: args.command,
         sharding: taskSharding(name, args.sharding),
+        executionRole: existingRole(args.existingExecutionRoleArn),
+        taskRole: existingRole(args.existingTaskRoleArn),
+        logGroup: existingLogGroup(args.existingLogGroupName),
     };
 }
 
@@ -132,10 +125,10 @@ export class ProcessorTask extends pulumi.ComponentResource {
         this.taskDefinitionArn = task.taskDefinitionArn;
         this.family = pulumi.output(task.family);
         this.containerName = pulumi.output(task.containerName);
-        this.executionRoleArn = task.executionRole.arn;
-        this.taskRoleArn = task.taskRole.arn;
-        this.logGroupName = task.logGroup.name;
-        this.logGroupArn = task.logGroup.arn;
+        this.executionRoleArn = task.executionRoleArn;
+        this.taskRoleArn = task.taskRoleArn;
+        this.logGroupName = task.logGroupName;
+        this.logGroupArn = task.logGroupArn;
         this.imageUri = task.imageUri;
         this.repositoryUrl = task.repository?.repositoryUrl;
         this.registerOutputs({

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LambdaTrigger as Lambda } from "../lambda-trigger";
-import { UploadTrigger as Rule } from "../upload-trigger";
-import { ArgsOverride, Prefixes, RunTaskArgs, bucketPrefixes, override, packageToken, runTaskTarget } from "./common";
+import { LambdaTrigger as Lambda, LambdaTriggerSettings } from "../lambda-trigger";
+import { UploadTrigger as Rule, UploadTriggerSettings } from "../upload-trigger";
+import { ArgsOverride, Prefixes, RunTaskArgs, bucketPrefixes, existingLogGroup, existingRole, override, packageToken, runTaskTarget } from "./common";
 
 /** The bucket uploads land in and the keys that start a task. */
 export interface UploadSource {
@@ -22,15 +22,9 @@ export interface UploadTriggerTransforms {
     target?: ArgsOverride;
 }
 
-export interface UploadTriggerArgs extends RunTaskArgs, UploadSource {
-    /** Fargate platform version in the numeric form EventBridge's ECS target takes, such as "1.4.0". Default: unset: the latest version. */
-    platformVersion?: string;
-    /** How long EventBridge keeps retrying a failed RunTask (60–86400 s). Default: 3600. */
-    maxEventAgeSeconds?: number;
-    /** How many times EventBridge retries a failed RunTask (0–185). Default: 8. */
-    maxRetryAttempts?: number;
-    /** How long an undelivered event stays in the dead-letter queue (60–1209600 s). Default: 1209600 (14 days). */
-    deadLetterRetentionSeconds?: number;
+export interface UploadTriggerArgs extends RunTaskArgs, UploadSource, UploadTriggerSettings {
+    /** A role of yours that EventBridge assumes to run the task; no role or policy is created, so it must allow what docs/components.md lists for UploadTrigger's `role`. Default: a role created here. */
+    existingRoleArn?: pulumi.Input<string>;
     /** Arguments merged over those of the trigger's children. Default: none. */
     transform?: UploadTriggerTransforms;
 }
@@ -65,6 +59,7 @@ export class UploadTrigger extends pulumi.ComponentResource {
                 maxEventAgeSeconds: args.maxEventAgeSeconds,
                 maxRetryAttempts: args.maxRetryAttempts,
                 deadLetterRetentionSeconds: args.deadLetterRetentionSeconds,
+                role: existingRole(args.existingRoleArn),
                 transform: {
                     rule: override<aws.cloudwatch.EventRuleArgs>(args.transform?.rule),
                     target: override<aws.cloudwatch.EventTargetArgs>(args.transform?.target),
@@ -105,31 +100,17 @@ export interface LambdaTriggerTransforms {
     notification?: ArgsOverride;
 }
 
-export interface LambdaTriggerArgs extends RunTaskArgs, UploadSource {
+export interface LambdaTriggerArgs extends RunTaskArgs, UploadSource, LambdaTriggerSettings {
     /** The bucket's ARN (an UploadBucket's `bucketArn`). Create the bucket with `eventBridge: false`: this component owns its notification configuration. */
     bucketArn: pulumi.Input<string>;
-    /** Fargate platform version: "LATEST" or a version such as "1.4.0". Default: unset: the latest version. */
-    platformVersion?: string;
     /** The function's Node.js runtime, nodejs22.x or newer. Default: "nodejs24.x", the newest the AWS provider package knows. */
     runtime?: string;
     /** The function's architecture. Default: "arm64". */
     architecture?: LambdaArchitecture;
-    /** The function's memory in MB (128–10240). Default: 256. */
-    memorySize?: number;
-    /** The function's timeout in seconds (1–900). Default: 60. */
-    timeoutSeconds?: number;
-    /** Concurrent executions reserved for (and capped at) this function (1–10000). Default: unreserved: the account's pool. */
-    reservedConcurrency?: number;
-    /** Retention of the function's log group, one of the CloudWatch values. Default: 30. */
-    logRetentionDays?: number;
-    /** How many times Lambda retries a failed invocation (0–2). Default: 2. */
-    maxRetryAttempts?: number;
-    /** How long Lambda keeps an event for retries, in seconds (60–21600). Default: 21600 (6 hours). */
-    maxEventAgeSeconds?: number;
-    /** How long a failed event stays in the dead-letter queue (60–1209600 s). Default: 1209600 (14 days). */
-    deadLetterRetentionSeconds?: number;
-    /** Alarm on the function's errors and on dead letters, notifying this SNS topic (an Observability's `topicArn`). Default: no alarms. */
-    alarmTopicArn?: pulumi.Input<string>;
+    /** A role of yours for the function; no role or policy is created, so it must allow what docs/components.md lists for LambdaTrigger's `role`. Default: a role created here. */
+    existingRoleArn?: pulumi.Input<string>;
+    /** A log group of yours (its name) the function logs to; cannot be combined with `logRetentionDays`. Default: a log group created here. */
+    existingLogGroupName?: pulumi.Input<string>;
     /** Arguments merged over those of the Lambda trigger's children. Default: none. */
     transform?: LambdaTriggerTransforms;
 }
@@ -170,6 +151,8 @@ export class LambdaTrigger extends pulumi.ComponentResource {
                 maxEventAgeSeconds: args.maxEventAgeSeconds,
                 deadLetterRetentionSeconds: args.deadLetterRetentionSeconds,
                 alarmTopicArn: args.alarmTopicArn,
+                role: existingRole(args.existingRoleArn),
+                logGroup: existingLogGroup(args.existingLogGroupName),
                 transform: {
                     function: override<aws.lambda.FunctionArgs>(args.transform?.function),
                     role: override<aws.iam.RoleArgs>(args.transform?.role),
@@ -183,7 +166,7 @@ export class LambdaTrigger extends pulumi.ComponentResource {
         );
         this.functionName = trigger.functionName;
         this.functionArn = trigger.functionArn;
-        this.roleArn = trigger.role.arn;
+        this.roleArn = trigger.roleArn;
         this.logGroupName = trigger.logGroupName;
         this.deadLetterQueueUrl = trigger.deadLetterQueueUrl;
         this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn, roleArn: this.roleArn, logGroupName: this.logGroupName, deadLetterQueueUrl: this.deadLetterQueueUrl });

@@ -2,7 +2,7 @@
  * The IAM documents of the three roles GitHub Actions assumes through OIDC: a read-only preview role
  * (pull requests), a deploy role (main branch and the `production` environment) and a smoke-check
  * role (`npm run smoke` after the dev deploy, main branch). Pure functions
- * returning plain objects; `render.ts` writes them as JSON, and tests/workflows.test.ts runs the
+ * returning plain objects; `render.ts` writes them as JSON, and tests/workflows-role-*.test.ts run the
  * least-privilege-iam policy pack and an IAM simulator over them.
  *
  * Scope: every resource the program creates is named by Pulumi's auto-naming, `<logical name>-<7

@@ -3,7 +3,7 @@
  *
  *   npx ts-node --transpile-only deploy/github-oidc-role/render.ts
  *       rewrites the templates beside this file (placeholders ${AWS_ACCOUNT_ID}, ${AWS_REGION},
- *       ${GITHUB_REPOSITORY}); tests/workflows.test.ts fails when they are out of date
+ *       ${GITHUB_REPOSITORY}); tests/workflows-role-documents.test.ts fails when they are out of date
  *   npx ts-node --transpile-only deploy/github-oidc-role/render.ts \
  *       --account 123456789012 --region eu-west-1 --repository my-org/s3-fargate-pipeline --out ./ci-roles
  *       writes the documents for one account, ready for `aws iam create-role` / `create-policy`

@@ -5,6 +5,7 @@
 import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import { builtinModules } from "module";
 import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../mocks";
@@ -87,4 +88,26 @@ export function linkFromRepository(nodeModules: string, names: Iterable<string>)
         fs.mkdirSync(path.dirname(link), { recursive: true });
         fs.symlinkSync(path.join(ROOT, "node_modules", name), link, "dir");
     }
+}
+
+/** The specifiers a compiled CommonJS module requires. */
+export function requiresOf(js: string): string[] {
+    return [...js.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
+}
+
+/** The package a bare specifier names: `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
+export function packageName(specifier: string): string {
+    return specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+}
+
+/** Whether a bare specifier is provided at run time: a Node built-in, or a package the manifest declares (dependencies or peerDependencies). */
+export function isProvided(specifier: string, published: Manifest): boolean {
+    const declared = { ...published.dependencies, ...published.peerDependencies };
+    return builtinModules.includes(specifier.replace(/^node:/, "").split("/")[0]) || packageName(specifier) in declared;
+}
+
+/** What `npm publish --dry-run` would upload from `dir` for the package `name`: its id (`name@version`) and files; undefined when npm reports nothing for it. */
+export function publishDryRun(dir: string, name: string): { id: string; files: { path: string }[] } | undefined {
+    const out = execFileSync("npm", ["publish", "--dry-run", "--json", dir], { cwd: os.tmpdir(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return (JSON.parse(out) as Record<string, { id: string; files: { path: string }[] } | undefined>)[name];
 }

@@ -114,6 +114,27 @@ export async function startProxy(upstream: string, rules: ProxyRule[]): Promise<
     };
 }
 
+/**
+ * The status document the processor wrote for the upload `relative` (its key under the upload prefix) in
+ * `bucket`, as parsed JSON (a test reads fields it expects to be there); null when there is none.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function readStatus(s3: LocalS3, bucket: string, relative: string): Promise<any> {
+    return JSON.parse((await s3.get(bucket, `status/${relative}.json`)) ?? "null");
+}
+
+/** Keys S3 accepts that are hostile as file paths: empty and dot segments, over-long segments, NUL, controls and a bidi override. */
+export const PATH_HOSTILE_KEYS: readonly string[] = [
+    "uploads//double//slash.csv",
+    "uploads/./dot.csv",
+    "uploads/..",
+    `uploads/${"x".repeat(300)}.csv`,
+    `uploads/${"d".repeat(250)}/${"e".repeat(250)}/deep.csv`,
+    "uploads/nul\u0000byte.csv",
+    "uploads/new\nline\ttab.csv",
+    "uploads/report\u202evsc.csv",
+];
+
 /** Every key under a prefix, following continuation tokens (pages of `pageSize` keys, S3's default when not given). */
 export async function listAll(client: S3Client, bucket: string, prefix: string, pageSize?: number): Promise<string[]> {
     const keys: string[] = [];

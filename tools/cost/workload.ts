@@ -215,7 +215,7 @@ export const COST_DEFAULTS = {
 /**
  * Processor log volume, measured from its stdout (JSON lines + the EMF document) for a 33.7 MB CSV
  * processed against a local S3 server, with a 40-character bucket name, a 33-character key and a
- * task ARN from the metadata endpoint (tests/cost.test.ts repeats the measurement).
+ * task ARN from the metadata endpoint (tests/cost-measured.test.ts repeats the measurement).
  */
 export const PROCESSOR_LOG = {
     /** "processing" + "succeeded" lines + the EMF metrics document, bytes. */

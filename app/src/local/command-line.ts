@@ -12,6 +12,14 @@ export class UsageError extends Error {}
 /** What `parseOptions` is given: parseArgs's settings less `args` and `strict`. */
 export type OptionsConfig = Omit<ParseArgsConfig, "args" | "strict"> & { options: NonNullable<ParseArgsConfig["options"]> };
 
+/** The options the demo and the conformance check both take: the stack, the job's command, its variables, and help. */
+export const SHARED_OPTIONS = {
+    stack: { type: "string" },
+    command: { type: "string" },
+    env: { type: "string", multiple: true },
+    help: { type: "boolean", short: "h" },
+} as const;
+
 /**
  * `argv` parsed strictly (an unknown option or a missing value is an error) with the given options; an
  * error parseArgs throws becomes a UsageError with the words `describe` makes of it.
@@ -22,6 +30,17 @@ export function parseOptions<C extends OptionsConfig>(argv: string[], config: C,
     } catch (e) {
         throw new UsageError(describe(e as Error & { code?: string }));
     }
+}
+
+/** Runs a command's `main` and exits with the status it returns; an error is printed on stderr and exits 2 for a UsageError, 1 otherwise. */
+export function runMain(main: () => Promise<number>): void {
+    main().then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            process.stderr.write(`${e instanceof UsageError ? "usage" : "error"}: ${(e as Error).message}\n`);
+            process.exit(e instanceof UsageError ? 2 : 1);
+        },
+    );
 }
 
 /** `raw` (or `fallback` when the option is absent) as a whole number from `min` to `max`, or a UsageError naming the option. */

@@ -23,7 +23,7 @@ import { programProblem } from "../processor/command";
 import { defaultCommandGraceMs } from "../processor/config";
 import { readJson } from "../processor/s3";
 import { StatusDocument, statusKey } from "../processor/status";
-import { UsageError, parseEnvAssignments, parseOptions, splitCommand, wholeNumber } from "./command-line";
+import { SHARED_OPTIONS, UsageError, parseEnvAssignments, parseOptions, runMain, splitCommand, wholeNumber } from "./command-line";
 import { LocalPipeline, PipelineEvent } from "./pipeline";
 import { loadStackConfig } from "./stack";
 
@@ -101,14 +101,11 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions | "help
         {
             allowPositionals: false,
             options: {
-                command: { type: "string" },
                 sample: { type: "string" },
-                env: { type: "string", multiple: true },
-                stack: { type: "string" },
                 "grace-ms": { type: "string" },
                 "sigterm-after-ms": { type: "string" },
                 "timeout-s": { type: "string" },
-                help: { type: "boolean", short: "h" },
+                ...SHARED_OPTIONS,
             },
         },
         (e) => `${e.message}; see --help`,
@@ -362,11 +359,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (e: unknown) => {
-            process.stderr.write(`${e instanceof UsageError ? "usage" : "error"}: ${(e as Error).message}\n`);
-            process.exit(e instanceof UsageError ? 2 : 1);
-        },
-    );
+    runMain(main);
 }

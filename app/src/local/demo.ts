@@ -11,7 +11,7 @@ import { Readable } from "stream";
 import { HIDDEN_CHARACTERS, codePointLabel } from "../status-page/page";
 import { startStatusServer } from "../status-page/server";
 import { LocalAlertTopic } from "./alert-topic";
-import { UsageError, parseEnvAssignments, parseOptions, splitCommand, wholeNumber } from "./command-line";
+import { SHARED_OPTIONS, UsageError, parseEnvAssignments, parseOptions, runMain, splitCommand, wholeNumber } from "./command-line";
 import { FailedEvent, LocalPipeline, PipelineEvent, slackToText } from "./pipeline";
 import { loadStackConfig } from "./stack";
 import { brokenFile, sampleCsv, sampleParquet } from "./sample";
@@ -82,7 +82,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
         {
             allowPositionals: true,
             options: {
-                stack: { type: "string" },
+                ...SHARED_OPTIONS,
                 data: { type: "string" },
                 watch: { type: "string" },
                 create: { type: "boolean" },
@@ -90,11 +90,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | "help" {
                 "no-samples": { type: "boolean" },
                 concurrency: { type: "string" },
                 runner: { type: "string" },
-                command: { type: "string" },
-                env: { type: "string", multiple: true },
                 once: { type: "boolean" },
                 alerts: { type: "string" },
-                help: { type: "boolean", short: "h" },
             },
         },
         (error) => {
@@ -378,11 +375,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (e: unknown) => {
-            process.stderr.write(`${e instanceof UsageError ? "usage" : "error"}: ${(e as Error).message}\n`);
-            process.exit(e instanceof UsageError ? 2 : 1);
-        },
-    );
+    runMain(main);
 }

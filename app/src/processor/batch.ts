@@ -10,7 +10,7 @@ import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
 import { Job, summaryJob } from "./job";
 import { Logger } from "./log";
 import { emitBatchMetrics } from "./metrics";
-import { processOne } from "./run";
+import { RunDeps, processOne } from "./run";
 import { shardCount } from "./shard";
 import { readJson, toProcessorError } from "./s3";
 import { StatusDocument, statusKey } from "./status";
@@ -88,16 +88,11 @@ export interface BatchResult {
     limitReached: boolean;
 }
 
-export interface BatchDeps {
-    s3: S3Client;
-    log: Logger;
-    /** Aborted on SIGTERM: the file in progress is recorded `interrupted` and no other starts. */
-    signal: AbortSignal;
-    taskArn?: string;
-    now?: () => number;
-    /** What does the work for each file. @default the summariser */
-    job?: Job;
-}
+/**
+ * What a batch runs with: what `processOne` takes, less the shard, which the batch decides for each file.
+ * The signal is aborted on SIGTERM: the file in progress is recorded `interrupted` and no other starts.
+ */
+export type BatchDeps = Omit<RunDeps, "indexedShard">;
 
 /** Whether the object is split into byte ranges across the batch's shards (sharding on, above the threshold, a job that takes ranges). */
 function rangeSharded(config: BatchConfig, object: ListedObject, job: Job | undefined): boolean {

@@ -10,10 +10,11 @@ import * as path from "path";
 import { CommonConfig, FileRef } from "./config";
 import { Logger } from "./log";
 import { JobReport } from "./outputs";
-import { OpenedObject } from "./s3";
+import { OpenedObject, rangedSource } from "./s3";
 import { commandOutputKey, summaryKey } from "./status";
 import { FileSummary, PartialSummary, mergePartials, resolvePartials, summarizePartial, summarizeStream } from "./summarize";
 import { isParquetInput, peekHead } from "./summarize/parquet/dispatch";
+import { isParquetPartial, mergeParquetPartials, summarizeParquetPartial } from "./summarize/parquet/partial";
 import { summarizeParquet } from "./summarize/parquet/summarize";
 import { summarizeSource } from "./summarize/ranges";
 import { s3RangeReader } from "./summarize/s3-reader";
@@ -98,18 +99,67 @@ function rangeReader(ctx: ShardContext) {
     return s3RangeReader(ctx.s3, ctx.config.bucket, ctx.object.key, ctx.object.etag, ctx.object.size);
 }
 
+/** A shard's part of an input that cannot be cut (gzip): the first shard's holds the whole summary, the others' nothing. */
+interface WholePartial {
+    format: "whole";
+    summary?: FileSummary;
+}
+
+async function* toBuffers(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+    for await (const c of chunks) {
+        yield Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    }
+}
+
+/** The object of a sharded run read at random (Parquet: footer, then column chunks), each ranged GET pinned to its ETag. */
+function randomSource(ctx: ShardContext) {
+    return rangedSource(ctx.s3, { bucket: ctx.config.bucket, ...ctx.object }, ctx.signal);
+}
+
 /**
- * The summariser in shards: each shard summarises the records that start in its range into a
- * partial summary (plain JSON); the merge re-reads only a range whose first record it guessed
- * wrong (a cut inside a multi-line quoted field: resolvePartials) and merges them into exactly the
- * summary one task would have written, bad rows' line numbers included.
+ * The summariser in shards. Text (CSV, TSV, JSON Lines): each shard summarises the records that start in its range
+ * into a partial summary (plain JSON); the merge re-reads only a range whose first record it guessed wrong (a cut
+ * inside a multi-line quoted field: resolvePartials) and merges them into exactly the summary one task would have
+ * written, bad rows' line numbers included. Parquet (by its magic bytes, as a whole file is recognised): each shard
+ * summarises the row groups that start in its range (parquet/partial.ts), and the merge folds them in row-group
+ * order into exactly the summary one task writes. Gzip under another name: the first shard summarises it whole.
  */
 export const summaryShardWork: ShardWork = {
     async partial(ctx) {
+        const source = randomSource(ctx);
+        const head = await source.read(0, Math.min(4, source.size));
+        if (await isParquetInput(head, ctx.object.key, source)) {
+            const partial = await summarizeParquetPartial(source, { start: ctx.start, end: ctx.end }, ctx.config.summary, ctx.signal);
+            return { partial, rows: partial.rows };
+        }
+        if (head[0] === 0x1f && head[1] === 0x8b) {
+            // Gzip by its magic bytes under a name that does not say so (a `.gz` name is never sharded): one stream,
+            // which cannot be cut. The first shard summarises it whole, as one task would; the others have nothing to do.
+            if (ctx.start > 0) {
+                return { partial: { format: "whole" } satisfies WholePartial, rows: 0 };
+            }
+            const reader = rangeReader(ctx);
+            const summary = await summarizeStream(toBuffers(reader.read(0, reader.size, ctx.signal)), ctx.config.summary, ctx.signal);
+            return { partial: { format: "whole", summary } satisfies WholePartial, rows: summary.rows };
+        }
         const partial = await summarizePartial(rangeReader(ctx), { start: ctx.start, end: ctx.end }, ctx.config.summary, ctx.signal);
         return { partial, rows: partial.result.rows };
     },
     async merge(ctx, partials) {
+        const first = partials[0] as Partial<WholePartial> | undefined;
+        if (first?.format === "whole") {
+            if (first.summary === undefined) {
+                throw new Error("the first shard's partial of a gzip stream holds no summary");
+            }
+            return writeSummary(ctx, ctx.object, first.summary);
+        }
+        const parquet = partials.filter(isParquetPartial);
+        if (parquet.length > 0) {
+            if (parquet.length !== partials.length) {
+                throw new Error(`${parquet.length} of the ${partials.length} partials are Parquet, the others text: the shards read different objects`);
+            }
+            return writeSummary(ctx, ctx.object, await mergeParquetPartials(randomSource(ctx), parquet, ctx.config.summary, ctx.signal));
+        }
         const chained = await resolvePartials(rangeReader(ctx), partials as PartialSummary[], ctx.config.summary, ctx.signal);
         return writeSummary(ctx, ctx.object, mergePartials(chained, ctx.config.summary));
     },
@@ -123,8 +173,8 @@ export const summaryJob: Job = {
     kind: "summary",
     outputKey: (config, relative, outputPath) =>
         outputPath === SUMMARY_FILE ? summaryKey(config.outputPrefix, relative) : commandOutputKey(config.outputPrefix, relative, outputPath),
-    // A gzip stream cannot be cut into byte ranges, and a Parquet file is cut by row groups, not bytes: one task reads each.
-    shardWork: (_config, key) => (/\.(gz|parquet)$/i.test(key) ? undefined : summaryShardWork),
+    // A gzip stream cannot be cut into byte ranges: one task reads it. Parquet and gzip are told by their content, shard by shard.
+    shardWork: (_config, key) => (/\.gz$/i.test(key) ? undefined : summaryShardWork),
     async run(ctx: JobContext): Promise<JobReport> {
         const options: SummaryOptions = { ...ctx.config.summary, onProgress: ({ rows, bytes }) => ctx.log.debug("progress", { rows, bytes }) };
         const { object, config } = ctx;

@@ -93,8 +93,14 @@ export async function listMarkers(s3: S3Client, bucket: string, prefix: string):
 
 /** Reads a JSON document that must exist. */
 export async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T> {
+    return (await getJsonTagged<T>(s3, bucket, key)).value;
+}
+
+/** Reads a JSON document that must exist, with its ETag (without quotes: what replaceIfUnchanged takes). */
+export async function getJsonTagged<T>(s3: S3Client, bucket: string, key: string): Promise<{ value: T; etag: string }> {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return JSON.parse(await (res.Body as { transformToString(): Promise<string> }).transformToString()) as T;
+    const value = JSON.parse(await (res.Body as { transformToString(): Promise<string> }).transformToString()) as T;
+    return { value, etag: (res.ETag ?? "").replace(/"/g, "") };
 }
 
 /** Deletes every key under `prefix` (1000 per request). */

@@ -21,6 +21,9 @@
  *   failed/<i>.<a>.json   created once when attempt a failed: the reason. Whoever creates it starts
  *                         attempt a+1, or, after SHARD_MAX_ATTEMPTS, fails the file naming the shard.
  *   merge.json            created once by the shard that merges.
+ *   watch/<g>.json        created once by the shards' watcher of generation g: 0 the coordinator, 1, 2,
+ *                         … a shard task that took the watch over (ShardedFile.standBy).
+ *   watching/<g>.json     the heartbeat of watcher g, rewritten every watcherBeatMs.
  *
  * Why exactly one merge happens, under any interleaving, retries and duplicates. Each shard writes
  * its partial, then creates its done marker, then lists the done markers. S3 is strongly
@@ -36,10 +39,14 @@
  * The coordinator is not needed for the merge: any shard can win it, so a coordinator stopped by a
  * Spot interruption orphans nothing (its own shard is recorded failed and started again). It is
  * needed for one thing: a shard that dies without a word (SIGKILL, out of memory, never started)
- * is noticed by its heartbeat going stale while the coordinator watches. If the coordinator is gone
- * too, the next event for the same ETag (the same bytes uploaded again, an event re-sent) starts
- * nothing new but watches in its place; until then the file stays `running` and the task-stopped
- * alert names the dead tasks.
+ * is noticed by its heartbeat going stale while someone watches. The coordinator watches first; a
+ * shard task that finishes its range without merging does not exit before it has seen the watcher's
+ * heartbeat change, and takes the watch over when it stays unchanged for SHARD_STALE_MS (standBy:
+ * one taker per generation, by a create-once lease). So a coordinator stopped (Spot) and a shard
+ * dying after it leave the file `running` only when no shard task was still running to finish
+ * after them; then the next event for the same ETag (the same bytes uploaded again, an event
+ * re-sent) starts nothing new but watches in its place, and until then the task-stopped alert
+ * names the dead tasks.
  *
  * Progress: the coordinator rewrites the status document with the shards done and failed and the
  * rows so far, each time with If-Match on the version it wrote last, so it can never overwrite the
@@ -51,7 +58,7 @@ import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
 import { Logger } from "./log";
 import { ContractError, JobReport, listOutputs, uploadOutputs } from "./outputs";
 import { ShardLauncher } from "./launcher";
-import { createOnce, deletePrefix, getJson, listMarkers, putJson, replaceIfUnchanged } from "./shard-store";
+import { createOnce, deletePrefix, getJson, getJsonTagged, listMarkers, putJson, replaceIfUnchanged } from "./shard-store";
 import { StatusDocument, StatusError, statusKey } from "./status";
 import { AbortedError } from "./summarize/types";
 import { Workspace, createWorkspace, removeWorkspace } from "./workspace";
@@ -153,9 +160,11 @@ interface Plan {
 }
 
 interface Marker {
-    kind: "launch" | "running" | "done" | "failed" | "partial" | "merge" | "plan";
+    kind: "launch" | "running" | "done" | "failed" | "partial" | "merge" | "plan" | "watch" | "watching";
     index?: number;
     attempt?: number;
+    /** watch/<g>.json, watching/<g>.json: the watcher's generation. */
+    generation?: number;
 }
 
 /** What a key under the base is. */
@@ -169,6 +178,9 @@ function parseMarker(rest: string): Marker | undefined {
     }
     if ((m = /^done\/(\d+)\.json$/.exec(rest))) {
         return { kind: "done", index: Number(m[1]) };
+    }
+    if ((m = /^(watch|watching)\/(\d+)\.json$/.exec(rest))) {
+        return { kind: m[1] as "watch" | "watching", generation: Number(m[2]) };
     }
     if ((m = /^(launch|running|failed)\/(\d+)\.(\d+)(?:\.json)?$/.exec(rest))) {
         return { kind: m[1] as "launch" | "running" | "failed", index: Number(m[2]), attempt: Number(m[3]) };
@@ -418,22 +430,28 @@ class ShardedFile {
     }
 
     /**
-     * The coordinator's watch, until the file has a final status: progress into the status document,
-     * and a shard whose heartbeat stopped changing for SHARD_STALE_MS (or that never started) recorded
-     * as a failed attempt, which starts the next one.
+     * The watch, until the file has a final status: progress into the status document, and a shard
+     * whose heartbeat stopped changing for SHARD_STALE_MS (or that never started) recorded as a failed
+     * attempt, which starts the next one. The coordinator watches as generation 0; a shard that takes
+     * the watch over (standBy) as the generation it won; both beat `watching/<g>.json` so that the
+     * shards still running can tell whether anyone watches. A duplicate event's run watches without a
+     * generation (and without a beat).
      */
-    async watch(plan: Plan, statusEtag: string | undefined, stop: AbortSignal): Promise<StatusDocument | undefined> {
+    async watch(plan: Plan, statusEtag: string | undefined, stop: AbortSignal, generation?: number): Promise<StatusDocument | undefined> {
         const staleMs = this.config.shard.staleMs;
         const seen = new Map<string, { etag: string; since: number }>();
         let etag: string | undefined = statusEtag;
         const signal = AbortSignal.any([this.deps.signal, stop]);
+        const beat = generation === undefined ? undefined : this.watcherBeat(generation);
+        await beat?.();
         while (!signal.aborted) {
             await sleep(watchIntervalMs(staleMs), signal);
             if (signal.aborted) {
                 break;
             }
-            const status = await getJson<StatusDocument>(this.s3, this.config.bucket, this.statusAt).catch(() => undefined);
-            if (status !== undefined && status.etag === plan.etag && status.state !== "running") {
+            await beat?.();
+            const status = await this.isFinal(plan);
+            if (status !== undefined) {
                 return status;
             }
             const listed = await this.list();
@@ -483,6 +501,131 @@ class ShardedFile {
         }
         return undefined;
     }
+
+    /**
+     * The watcher's heartbeat, `watching/<g>.json`, written at most every watcherBeatMs: created by the
+     * first call, then replaced only while it still has the ETag written last (If-Match). Once the merge
+     * has deleted the partials, a late beat fails (404/412) instead of leaving an object behind, and
+     * the beat stops.
+     */
+    private watcherBeat(generation: number): () => Promise<void> {
+        const key = this.key(`watching/${generation}.json`);
+        const every = watcherBeatMs(this.config.shard.staleMs);
+        let last: { etag: string; at: number } | undefined;
+        let beats = 0;
+        let gone = false;
+        return async () => {
+            const now = this.deps.now();
+            if (gone || (last !== undefined && now - last.at < every)) {
+                return;
+            }
+            const value = { generation, beat: beats++, at: new Date(now).toISOString(), taskArn: this.deps.taskArn };
+            try {
+                const etag = last === undefined ? await putJson(this.s3, this.config.bucket, key, value) : await replaceIfUnchanged(this.s3, this.config.bucket, key, last.etag, value);
+                if (etag === undefined) {
+                    gone = true;
+                } else {
+                    last = { etag, at: now };
+                }
+            } catch (e) {
+                this.deps.log.warn("could not write the watcher's heartbeat", { generation, error: (e as Error).message });
+            }
+        };
+    }
+
+    /**
+     * A shard task that finished its range without merging (others are still running) makes sure
+     * someone watches them before it exits: it looks at the newest watcher's heartbeat
+     * (`watching/<g>.json` of the highest `watch/<g>.json`) until it changes (someone watches: exit)
+     * or stays unchanged for SHARD_STALE_MS (the watcher is gone: the coordinator was stopped, or a
+     * shard that took over died). Then it tries to take the watch over by creating `watch/<g+1>.json`
+     * once, and the one task whose write succeeds watches the file to its final status, running
+     * stale shards again within SHARD_MAX_ATTEMPTS.
+     *
+     * Why this is correct under concurrency: S3 lets exactly one `If-None-Match: *` write of a key
+     * succeed (shard-store.ts), so each generation has one watcher, however many shards see the same
+     * stale heartbeat at once; the others see the new generation and wait for its beat. A watcher
+     * that only looked dead (a long pause) may go on watching beside its successor: harmless, since
+     * everything a watch does is claimed once (`failed/<i>.<a>.json` before a failed attempt is
+     * recorded and run again, `launch/<i>.<a>` before a start) or is the same final status, and
+     * progress writes are conditional (If-Match). Staleness is judged on this task's clock from the
+     * heartbeat's ETag not changing, as the watch judges shards: no clocks are compared.
+     */
+    async standBy(plan: Plan, index: number, attempt: number): Promise<ShardOutcome> {
+        const log = this.deps.log.with({ shard: index, attempt });
+        const staleMs = this.config.shard.staleMs;
+        const idle: ShardOutcome = { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
+        let seen: { generation: number; etag: string; since: number } | undefined;
+        while (!this.deps.signal.aborted) {
+            const listed = await this.list();
+            if ((await this.isFinal(plan)) || !listed.some((l) => l.marker.kind === "plan")) {
+                // The file has its final status, or the merge deleted the plan with the partials.
+                return idle;
+            }
+            if (new Set(listed.filter((l) => l.marker.kind === "done").map((l) => l.marker.index)).size >= plan.count) {
+                // Every shard is done: the last one merges (or its merge's outcome is the final status).
+                return idle;
+            }
+            const generation = Math.max(-1, ...listed.filter((l) => l.marker.kind === "watch").map((l) => l.marker.generation ?? 0));
+            const beat = listed.find((l) => l.marker.kind === "watching" && l.marker.generation === generation)?.etag ?? "";
+            const now = this.deps.now();
+            if (seen === undefined || seen.generation !== generation) {
+                seen = { generation, etag: beat, since: now };
+            } else if (seen.etag !== beat) {
+                log.info("another task watches the shards: this shard's part is done", { watcher: generation });
+                return idle;
+            } else if (now - seen.since > staleMs) {
+                const next = generation + 1;
+                if (await createOnce(this.s3, this.config.bucket, this.key(`watch/${next}.json`), { at: new Date(now).toISOString(), by: this.deps.taskArn, shard: index, attempt })) {
+                    return this.takeOver(plan, next, log);
+                }
+            }
+            await sleep(watchIntervalMs(staleMs), this.deps.signal);
+        }
+        return idle;
+    }
+
+    /** Whether the status document holds this version's final status. */
+    private async isFinal(plan: Plan): Promise<StatusDocument | undefined> {
+        const status = await getJson<StatusDocument>(this.s3, this.config.bucket, this.statusAt).catch(() => undefined);
+        return status !== undefined && status.etag === plan.etag && status.state !== "running" ? status : undefined;
+    }
+
+    /** Watches as generation `generation`, won by this shard task in standBy, until the file's final status. */
+    private async takeOver(plan: Plan, generation: number, log: Logger): Promise<ShardOutcome> {
+        log.warn("no heartbeat from the shards' watcher: this shard takes the watch over", { generation, staleMs: this.config.shard.staleMs });
+        // Progress goes on into the status, replacing only the running status read here (If-Match).
+        const current = await getJsonTagged<StatusDocument>(this.s3, this.config.bucket, this.statusAt).catch(() => undefined);
+        const statusEtag = current?.value.state === "running" && current.value.etag === plan.etag ? current.etag : undefined;
+        const final = await this.watch(plan, statusEtag, new AbortController().signal, generation);
+        if (final !== undefined) {
+            // The merge deletes the partials once; this lease and the first beat may have been written after
+            // that (the run ended while this task took over): remove them, so nothing is left behind.
+            for (const rest of [`watch/${generation}.json`, `watching/${generation}.json`]) {
+                await deletePrefix(this.s3, this.config.bucket, this.key(rest)).catch(() => undefined);
+            }
+        }
+        return finalOutcome(this, final, log);
+    }
+}
+
+/** What a watcher's run reports once the watch ended: the final status, counted by the run that wrote it. */
+function finalOutcome(f: ShardedFile, final: StatusDocument | undefined, log: Logger): ShardOutcome {
+    if (final === undefined) {
+        return { exitCode: ExitCode.INTERRUPTED, outcome: "interrupted" };
+    }
+    if (final.state === "succeeded") {
+        log.info("succeeded", { rows: final.rowsProcessed, badRows: final.badRows, outputKeys: (final.outputs ?? []).map((o) => o.key), durationMs: final.durationMs, shards: final.shards, mergedElsewhere: true });
+        return { exitCode: ExitCode.OK, outcome: "succeeded", status: final, partOnly: true };
+    }
+    const outcome = final.state === "interrupted" ? ("interrupted" as const) : ("failed" as const);
+    const failed = { exitCode: (final.error?.exitCode ?? ExitCode.INTERNAL) as ExitCodeValue, outcome, status: final };
+    return f.wroteFinal ? failed : { ...failed, partOnly: true };
+}
+
+/** How often a watcher beats: a quarter of SHARD_STALE_MS, 50 ms to 5 s (a shard that finished waits about this long to see it). */
+export function watcherBeatMs(staleMs: number): number {
+    return Math.max(50, Math.min(5000, Math.floor(staleMs / 4)));
 }
 
 /** How often the coordinator looks at its shards: a twentieth of SHARD_STALE_MS, 50 ms to 1 s (each look is a LIST and a GET). */
@@ -583,8 +726,10 @@ export async function coordinate(run: ShardedRun, count: number, status: StatusD
     }
     const statusEtag = await putJson(run.deps.s3, run.config.bucket, f.statusAt, plan.status);
     log.info("processing in shards", { shards: count, size: plan.size, etag: plan.etag, shardBytes: run.config.shard.shardBytes });
+    // The coordinator is the shards' first watcher (generation 0; see standBy).
+    await createOnce(run.deps.s3, run.config.bucket, f.key("watch/0.json"), { at: new Date(run.deps.now()).toISOString(), by: run.deps.taskArn, coordinator: true });
     const stopWatching = new AbortController();
-    const watching = f.watch(plan, statusEtag, stopWatching.signal);
+    const watching = f.watch(plan, statusEtag, stopWatching.signal, 0);
     await Promise.all(Array.from({ length: count - 1 }, (_, k) => f.launch(plan, k + 1, 1)));
     if (await createOnce(run.deps.s3, run.config.bucket, f.key("launch/0.1"), { at: new Date(run.deps.now()).toISOString(), by: run.deps.taskArn, inCoordinator: true })) {
         const own = await f.runRange(plan, 0, 1);
@@ -600,17 +745,7 @@ export async function coordinate(run: ShardedRun, count: number, status: StatusD
             return own;
         }
     }
-    const final = await watching;
-    if (final === undefined) {
-        return { exitCode: ExitCode.INTERRUPTED, outcome: "interrupted" };
-    }
-    if (final.state === "succeeded") {
-        log.info("succeeded", { rows: final.rowsProcessed, badRows: final.badRows, outputKeys: (final.outputs ?? []).map((o) => o.key), durationMs: final.durationMs, shards: final.shards, mergedElsewhere: true });
-        return { exitCode: ExitCode.OK, outcome: "succeeded", status: final, partOnly: true };
-    }
-    const outcome = final.state === "interrupted" ? ("interrupted" as const) : ("failed" as const);
-    const failed = { exitCode: (final.error?.exitCode ?? ExitCode.INTERNAL) as ExitCodeValue, outcome, status: final };
-    return f.wroteFinal ? failed : { ...failed, partOnly: true };
+    return finalOutcome(f, await watching, log);
 }
 
 /** A shard task (SHARD_INDEX set): runs its range unless the file is finished or the shard done, then merges if last. */
@@ -622,11 +757,16 @@ export async function runShardTask(run: ShardedRun, index: number, attempt: numb
         return { exitCode: ExitCode.OK, outcome: "skipped" };
     }
     const listed = await f.list();
+    let outcome: ShardOutcome;
     if (listed.some((l) => l.marker.kind === "done" && l.marker.index === index)) {
         run.deps.log.info("this shard is already done: nothing to do", { shard: index, attempt });
-        return f.mergeIfLast(plan);
+        outcome = await f.mergeIfLast(plan);
+    } else {
+        outcome = await f.runRange(plan, index, attempt);
     }
-    return f.runRange(plan, index, attempt);
+    // Its part done and no merge of its own: before exiting, make sure the others are watched.
+    const partDone = outcome.outcome === "succeeded" && outcome.status === undefined;
+    return partDone ? f.standBy(plan, index, attempt) : outcome;
 }
 
 /**

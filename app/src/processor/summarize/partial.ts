@@ -81,7 +81,7 @@ function decNum(x: JsonNumber): number {
     return typeof x === "number" ? x : x === "-0" ? -0 : Number(x);
 }
 
-const b64 = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
+export const b64 = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 
 function unb64(s: string): Buffer {
     return Buffer.from(s, "base64");
@@ -225,7 +225,7 @@ async function firstLineStart(reader: RangeReader, start: number, eol: number, s
     return reader.size;
 }
 
-function checkRange(size: number, range: ByteRange): void {
+export function checkRange(size: number, range: ByteRange): void {
     const { start, end, entry } = range;
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > size) {
         throw new RangeError(`a range must be whole bytes with 0 <= start <= end <= ${size} (the input's size), got [${start}, ${end})`);

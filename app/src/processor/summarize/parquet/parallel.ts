@@ -119,9 +119,17 @@ function request(worker: WorkerType, message: ToWorker, signal: AbortSignal | un
     });
 }
 
+/** A part of the file's row groups, whose sample candidates the caller keeps (a shard's: parquet/partial.ts). */
+export interface RowGroupSubset {
+    /** The row groups to fold in, ascending. */
+    rowGroups: number[];
+    /** Called at the end, in the order of `rowGroups`, with each one's sample candidates per leaf column (not merged into the state). */
+    onSamples: (r: number, samples: (SampleCandidates | undefined)[]) => void;
+}
+
 /**
- * Folds every row group of `state` in on `threads` worker threads; false (nothing done) when threads cannot be
- * started here, so the caller runs on one thread.
+ * Folds every row group of `state` (or those of `subset`) in on `threads` worker threads; false (nothing done) when
+ * threads cannot be started here, so the caller runs on one thread.
  */
 export async function summarizeRowGroupsInWorkers(
     state: ParquetState,
@@ -130,8 +138,9 @@ export async function summarizeRowGroupsInWorkers(
     sampleSize: number | undefined,
     signal: AbortSignal | undefined,
     onProgress: ((progress: { rows: number; bytes: number }) => void) | undefined,
+    subset?: RowGroupSubset,
 ): Promise<boolean> {
-    const groups = state.metadata.row_groups;
+    const groups = subset?.rowGroups ?? state.metadata.row_groups.map((_, r) => r);
     const workers: WorkerType[] = [];
     try {
         for (let i = 0; i < Math.min(threads, groups.length); i++) {
@@ -145,25 +154,30 @@ export async function summarizeRowGroupsInWorkers(
         let next = 0;
         const run = async (worker: WorkerType): Promise<void> => {
             while (next < groups.length) {
-                const r = next++;
+                const k = next++;
+                const r = groups[k];
                 if (signal?.aborted) {
                     throw new AbortedError();
                 }
                 const { needed, start, end } = rowGroupRange(state, r);
-                // A copy the thread owns (the source's bytes may be a view of a larger buffer).
-                const bytes = needed.length > 0 ? (await source.read(start, end)).slice() : new Uint8Array(0);
+                // A copy the thread owns (the source's bytes may be a view of a larger buffer; a Buffer's own slice()
+                // would be another view of it, so Uint8Array's copies).
+                const bytes = needed.length > 0 ? Uint8Array.prototype.slice.call(await source.read(start, end)) : new Uint8Array(0);
                 state.bytes += bytes.length;
                 const reply = await request(worker, { r, start, bytes }, signal);
                 if (!("r" in reply)) {
                     throw new Error("internal: a Parquet summary thread answered out of turn");
                 }
-                samples[r] = reply.samples;
-                state.rows += Number(groups[r].num_rows);
+                samples[k] = reply.samples;
+                state.rows += Number(state.metadata.row_groups[r].num_rows);
                 onProgress?.({ rows: state.rows, bytes: state.bytes });
             }
         };
         await Promise.all(workers.map(run));
-        for (const blockSamples of samples) {
+        if (subset !== undefined) {
+            groups.forEach((r, k) => subset.onSamples(r, samples[k]));
+        }
+        for (const blockSamples of subset === undefined ? samples : []) {
             blockSamples.forEach((c, l) => c !== undefined && state.leaves[l].column.mergeSamples(c));
         }
         for (const worker of workers) {
