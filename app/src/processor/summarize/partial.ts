@@ -277,6 +277,25 @@ export async function summarizePartial(
     return { ...base, entry, exit, result: core.rangeResult(), columns: core.finalStates().map(encodeState) };
 }
 
+/**
+ * Claims indexes below `count` one at a time from a counter that threads share (Atomics.add on counter[0]) and runs
+ * each, until none is left. On an error the other threads stop claiming too, and the error is thrown.
+ */
+export async function claimEach(counter: Int32Array, count: number, run: (index: number) => Promise<void>): Promise<void> {
+    for (;;) {
+        const index = Atomics.add(counter, 0, 1);
+        if (index >= count) {
+            return;
+        }
+        try {
+            await run(index);
+        } catch (e) {
+            Atomics.store(counter, 0, count);
+            throw e;
+        }
+    }
+}
+
 /** The index of the first partial whose entry is not the previous one's exit (-1 if they chain). */
 export function firstUnchained(partials: PartialSummary[]): number {
     for (let i = 1; i < partials.length; i++) {

@@ -11,17 +11,19 @@
  */
 import type { Worker as WorkerType } from "node:worker_threads";
 import { ExitCode, ExitCodeValue, ProcessorError } from "../exit-codes";
-import { ByteRange, detectLayout, firstUnchained, isGzipInput, mergePartials, PartialSummary, summarizePartial } from "./partial";
+import { ByteRange, claimEach, detectLayout, firstUnchained, isGzipInput, mergePartials, PartialSummary, summarizePartial } from "./partial";
 import type { BlockConfig } from "./summarizer";
 import { ErrorInfo, parallelSettings, rebuildError, startWorker } from "./parallel";
 import type { RangeReader } from "./reader";
-import type { RangeReply, RangeWorkerInit } from "./range-worker";
+import type { RangeBatch, RangeReply, RangeWorkerInit } from "./range-worker";
 import { openSource, RangeSource } from "./source";
 import { raceAbort, summarizeStream } from "./stream";
 import { AbortedError, FileSummary, SummaryOptions } from "./types";
 
 const MiB = 1048576;
 const DEFAULT_MIN = 8 * MiB;
+const MIN_RANGE = 4 * MiB;
+const MAX_RANGE = 64 * MiB;
 
 /** The reader's bytes as a stream of Buffers (in order). */
 async function* streamOf(reader: RangeReader, signal?: AbortSignal): AsyncGenerator<Buffer> {
@@ -38,15 +40,22 @@ function rebuild(e: ErrorInfo): Error {
     return e.name === "AbortedError" ? new AbortedError() : rebuildError(e);
 }
 
-/** The ranges of an input of `size` bytes for `threads` threads. */
+/**
+ * The ranges of an input of `size` bytes for `threads` threads: `rangeBytes` each, or by default each range a share
+ * of what is left (1 / (2 × threads), 4 to 64 MiB), so that ranges shrink towards the end and the threads finish
+ * close together.
+ */
 export function cutRanges(size: number, threads: number, rangeBytes?: number): ByteRange[] {
-    const step = rangeBytes ?? Math.min(64 * MiB, Math.max(4 * MiB, Math.ceil(size / (4 * threads))));
-    if (!Number.isInteger(step) || step < 1) {
+    if (rangeBytes !== undefined && (!Number.isInteger(rangeBytes) || rangeBytes < 1)) {
         throw new RangeError("parallelRangeBytes must be an integer >= 1");
     }
     const out: ByteRange[] = [];
-    for (let start = 0; start < size || out.length === 0; start += step) {
-        out.push({ start, end: Math.min(size, start + step) });
+    for (let start = 0; start < size || out.length === 0; ) {
+        const step = rangeBytes ?? Math.min(MAX_RANGE, Math.max(MIN_RANGE, Math.ceil((size - start) / (2 * threads))));
+        // No sliver at the end: a last piece under MIN_RANGE joins the range before it.
+        const end = rangeBytes === undefined && size - (start + step) < MIN_RANGE ? size : Math.min(size, start + step);
+        out.push({ start, end });
+        start = end;
     }
     return out;
 }
@@ -54,26 +63,31 @@ export function cutRanges(size: number, threads: number, rangeBytes?: number): B
 /** Counters for tests and diagnostics (not part of the API): ranges summarised by workers and by the calling thread, and ranges summarised again. */
 export const rangeStats = { byWorkers: 0, byCaller: 0, again: 0 };
 
+/**
+ * Tests only: the calling thread claims ranges only once every worker has summarised one, so that an input small
+ * enough for the calling thread to finish before the workers have started still reaches them.
+ */
+export const rangeTesting = { callerWaits: false };
+
 /** The calling thread's own ranges: its reader, and what every range is summarised with. */
 interface LocalRunner {
     reader: RangeReader;
     options: SummaryOptions;
-    layout: BlockConfig | null;
     signal?: AbortSignal;
 }
 
 /**
- * Threads that summarise ranges, one range per thread at a time: `workers` worker threads, and the calling thread
- * itself whenever every worker is busy (one isolate fewer; it reads its own ranges too).
+ * `workers` worker threads and the calling thread summarise batches of ranges: each thread claims the next range from
+ * a counter they share (claimEach) as soon as it is free, so no thread hands ranges out or waits for one.
  */
 class RangePool {
     private readonly workers: WorkerType[] = [];
-    private readonly idle: WorkerType[] = [];
-    private readonly waiting = new Map<number, { resolve(p: PartialSummary): void; reject(e: Error): void }>();
-    private readonly queue: { id: number; range: ByteRange }[] = [];
+    private batch: { id: number; partials: (PartialSummary | undefined)[]; left: number; settle(e?: Error): void } | undefined;
+    /** The workers that replied in this batch, and what waits for all of them (rangeTesting.callerWaits). */
+    private replied = new Set<WorkerType>();
+    private allReplied: (() => void) | undefined;
     private failure: Error | undefined;
-    private nextId = 0;
-    private localBusy = false;
+    private nextBatch = 0;
 
     constructor(
         init: RangeWorkerInit,
@@ -90,19 +104,49 @@ class RangePool {
                 }
             });
             this.workers.push(w);
-            this.idle.push(w);
         }
     }
 
-    run(range: ByteRange): Promise<PartialSummary> {
+    /** Summarises the ranges on every thread; calls onPartial as each is done. Resolves with the partials in range order. */
+    async run(ranges: ByteRange[], layout: BlockConfig | null, onPartial: (p: PartialSummary) => void): Promise<PartialSummary[]> {
         if (this.failure !== undefined) {
-            return Promise.reject(this.failure);
+            throw this.failure;
         }
-        const id = this.nextId++;
-        const p = new Promise<PartialSummary>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-        this.queue.push({ id, range });
-        this.dispatch();
-        return p;
+        const id = this.nextBatch++;
+        const counter = new Int32Array(new SharedArrayBuffer(4));
+        const done = new Promise<void>((resolve, reject) => {
+            this.batch = { id, partials: ranges.map(() => undefined), left: ranges.length, settle: (e) => (e === undefined ? resolve() : reject(e)) };
+        });
+        done.catch(() => undefined);
+        const batch = this.batch!;
+        const take = (index: number, partial: PartialSummary): void => {
+            batch.partials[index] = partial;
+            onPartial(partial);
+            if (--batch.left === 0) {
+                batch.settle();
+            }
+        };
+        this.onPartial = take;
+        this.replied.clear();
+        const message: RangeBatch = { batch: id, ranges, layout, counter: counter.buffer as SharedArrayBuffer };
+        for (const w of this.workers) {
+            w.postMessage(message);
+        }
+        const l = this.local;
+        if (rangeTesting.callerWaits && this.workers.length > 0) {
+            await Promise.race([done, new Promise<void>((resolve) => (this.allReplied = resolve))]).catch(() => undefined);
+        }
+        try {
+            await claimEach(counter, ranges.length, async (index) => {
+                const partial = await summarizePartial(l.reader, ranges[index], l.options, l.signal, layout);
+                rangeStats.byCaller++;
+                take(index, partial);
+            });
+        } catch (e) {
+            this.fail(e as Error);
+        }
+        await done;
+        return batch.partials as PartialSummary[];
     }
 
     destroy(): void {
@@ -114,50 +158,27 @@ class RangePool {
         }
     }
 
-    private dispatch(): void {
-        while (this.idle.length > 0 && this.queue.length > 0) {
-            this.idle.pop()!.postMessage(this.queue.shift()!);
-            rangeStats.byWorkers++;
-        }
-        if (!this.localBusy && this.queue.length > 0 && this.failure === undefined) {
-            const { id, range } = this.queue.shift()!;
-            this.localBusy = true;
-            rangeStats.byCaller++;
-            const l = this.local;
-            summarizePartial(l.reader, range, l.options, l.signal, l.layout)
-                .then(
-                    (partial) => this.settle(id, partial, undefined),
-                    (e: unknown) => this.settle(id, undefined, e as Error),
-                )
-                .finally(() => {
-                    this.localBusy = false;
-                    this.dispatch();
-                });
-        }
-    }
-
-    private settle(id: number, partial: PartialSummary | undefined, error: Error | undefined): void {
-        const waiter = this.waiting.get(id);
-        this.waiting.delete(id);
-        if (error !== undefined) {
-            waiter?.reject(error);
-        } else {
-            waiter?.resolve(partial!);
-        }
-    }
+    private onPartial: (index: number, partial: PartialSummary) => void = () => undefined;
 
     private onReply(w: WorkerType, m: RangeReply): void {
-        this.idle.push(w);
-        this.settle(m.id, m.partial, m.error === undefined ? undefined : rebuild(m.error));
-        this.dispatch();
+        if (this.batch === undefined || m.batch !== this.batch.id) {
+            return;
+        }
+        this.replied.add(w);
+        if (this.replied.size === this.workers.length) {
+            this.allReplied?.();
+        }
+        if (m.error !== undefined) {
+            this.fail(rebuild(m.error));
+        } else if (m.partial !== undefined && m.index !== undefined) {
+            rangeStats.byWorkers++;
+            this.onPartial(m.index, m.partial);
+        }
     }
 
     private fail(e: Error): void {
         this.failure ??= e;
-        for (const w of this.waiting.values()) {
-            w.reject(e);
-        }
-        this.waiting.clear();
+        this.batch?.settle(this.failure);
     }
 }
 
@@ -182,29 +203,19 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
             return await summarizeStream(streamOf(reader, signal), options, signal);
         }
         const ranges = cutRanges(reader.size, threads, options.parallelRangeBytes);
+        const rangeOptions = { ...options, onProgress: undefined };
+        const init: RangeWorkerInit = { source, options: rangeOptions, threads };
+        // The workers start while the calling thread (one of the threads) detects the layout.
+        pool = new RangePool(init, Math.min(threads, ranges.length) - 1, { reader, options: rangeOptions, signal });
         const layout = (await raceAbort(detectLayout(reader, options, signal), signal)) ?? null;
-        const init: RangeWorkerInit = {
-            source,
-            options: { ...options, onProgress: undefined },
-            layout,
-            threads,
-        };
-        // The calling thread is one of the threads.
-        pool = new RangePool(init, Math.min(threads, ranges.length) - 1, { reader, options: init.options, layout, signal });
-        const p = pool;
         let rows = 0;
         let bytes = 0;
         const partials = await raceAbort(
-            Promise.all(
-                ranges.map((r) =>
-                    p.run(r).then((partial) => {
-                        rows += partial.result.rows;
-                        bytes += partial.exit - partial.entry;
-                        options.onProgress?.({ rows, bytes });
-                        return partial;
-                    }),
-                ),
-            ),
+            pool.run(ranges, layout, (partial) => {
+                rows += partial.result.rows;
+                bytes += partial.exit - partial.entry;
+                options.onProgress?.({ rows, bytes });
+            }),
             signal,
         );
         // Ranges that started inside a multi-line quoted field: again from the right record start. Each round fixes
@@ -218,7 +229,11 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
             }
             rangeStats.again += redo.length;
             const again = await raceAbort(
-                Promise.all(redo.map((i) => p.run({ start: partials[i].start, end: partials[i].end, entry: partials[i - 1].exit }))),
+                pool.run(
+                    redo.map((i) => ({ start: partials[i].start, end: partials[i].end, entry: partials[i - 1].exit })),
+                    layout,
+                    () => undefined,
+                ),
                 signal,
             );
             redo.forEach((i, k) => {
