@@ -14,7 +14,7 @@ const SLICE = 1048576;
 /** ...and the event loop gets a turn at least this often (ms), so an abort is seen promptly. */
 const YIELD_EVERY_MS = 25;
 /** Inflated bytes buffered ahead of the summariser (see the gzip path). */
-const INFLATE_AHEAD = 4 * 1048576;
+const INFLATE_AHEAD = 2 * 1048576;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
