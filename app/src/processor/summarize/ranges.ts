@@ -2,9 +2,10 @@
  * Range-parallel summarising of an input that can be read at any offset (a local file, an S3 object): the calling
  * thread and `parallelism` - 1 worker threads each open their own reader and summarise whole byte ranges
  * (summarizePartial: pread, or ranged GETs on their own connections), so no thread reads, cuts or copies for the
- * others. The calling thread also detects the layout once (the first bytes), hands out ranges, and merges the
- * partials (mergePartials), exactly as one pass would summarise. A range whose start fell inside a multi-line quoted field is summarised again from the right record
- * start (see partial.ts).
+ * others. Each thread claims its next range from a counter they share as soon as it is free (no thread hands ranges
+ * out). The calling thread also detects the layout once (the first bytes) and merges the partials (mergePartials),
+ * exactly as one pass would summarise. A range whose start fell inside a multi-line quoted field is summarised again
+ * from the right record start (see partial.ts).
  *
  * gzip cannot be cut into ranges: one stream of the reader feeds one inflater, and the existing block path
  * (summarizeStream with parallelism) parses behind it. One thread, or a small input, is read as one stream too.
