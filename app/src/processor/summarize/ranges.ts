@@ -83,7 +83,8 @@ interface LocalRunner {
  */
 class RangePool {
     private readonly workers: WorkerType[] = [];
-    private batch: { id: number; partials: (PartialSummary | undefined)[]; left: number; settle(e?: Error): void } | undefined;
+    /** The batch being summarised: take() files a range's partial, fail() ends the batch. */
+    private batch: { id: number; take(index: number, partial: PartialSummary): void; fail(e: Error): void } | undefined;
     /** The workers that replied in this batch, and what waits for all of them (rangeTesting.callerWaits). */
     private replied = new Set<WorkerType>();
     private allReplied: (() => void) | undefined;
@@ -113,21 +114,28 @@ class RangePool {
         if (this.failure !== undefined) {
             throw this.failure;
         }
+        if (ranges.length === 0) {
+            return [];
+        }
         const id = this.nextBatch++;
         const counter = new Int32Array(new SharedArrayBuffer(4));
+        const partials: (PartialSummary | undefined)[] = ranges.map(() => undefined);
+        let left = ranges.length;
         const done = new Promise<void>((resolve, reject) => {
-            this.batch = { id, partials: ranges.map(() => undefined), left: ranges.length, settle: (e) => (e === undefined ? resolve() : reject(e)) };
+            this.batch = {
+                id,
+                take: (index, partial) => {
+                    partials[index] = partial;
+                    onPartial(partial);
+                    if (--left === 0) {
+                        resolve();
+                    }
+                },
+                fail: reject,
+            };
         });
         done.catch(() => undefined);
         const batch = this.batch!;
-        const take = (index: number, partial: PartialSummary): void => {
-            batch.partials[index] = partial;
-            onPartial(partial);
-            if (--batch.left === 0) {
-                batch.settle();
-            }
-        };
-        this.onPartial = take;
         this.replied.clear();
         const message: RangeBatch = { batch: id, ranges, layout, counter: counter.buffer as SharedArrayBuffer };
         for (const w of this.workers) {
@@ -141,13 +149,13 @@ class RangePool {
             await claimEach(counter, ranges.length, async (index) => {
                 const partial = await summarizePartial(l.reader, ranges[index], l.options, l.signal, layout);
                 rangeStats.byCaller++;
-                take(index, partial);
+                batch.take(index, partial);
             });
         } catch (e) {
             this.fail(e as Error);
         }
         await done;
-        return batch.partials as PartialSummary[];
+        return partials as PartialSummary[];
     }
 
     destroy(): void {
@@ -158,8 +166,6 @@ class RangePool {
             void w.terminate().catch(() => undefined);
         }
     }
-
-    private onPartial: (index: number, partial: PartialSummary) => void = () => undefined;
 
     private onReply(w: WorkerType, m: RangeReply): void {
         if (this.batch === undefined || m.batch !== this.batch.id) {
@@ -173,13 +179,13 @@ class RangePool {
             this.fail(rebuild(m.error));
         } else if (m.partial !== undefined && m.index !== undefined) {
             rangeStats.byWorkers++;
-            this.onPartial(m.index, m.partial);
+            this.batch.take(m.index, m.partial);
         }
     }
 
     private fail(e: Error): void {
         this.failure ??= e;
-        this.batch?.settle(this.failure);
+        this.batch?.fail(this.failure);
     }
 }
 
