@@ -69,8 +69,9 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
     }
 
     it("shares the ranges between the worker threads and the calling thread, and summarises again a range cut inside a quoted field", async () => {
-        // Every record spans two lines: a cut at a line start inside a record needs a second pass.
-        const text = Buffer.from(["id,note", ...Array.from({ length: 5000 }, (_, i) => `${i},"first ${i}\nsecond"`)].join("\n") + "\n");
+        // Every record spans two lines, and its second line reads as a record too: a range cut inside a record starts
+        // at that line, and is summarised again from the right record start.
+        const text = Buffer.from(["id,note", ...Array.from({ length: 5000 }, (_, i) => `${i},"first ${i}\n${i},second"`)].join("\n") + "\n");
         const before = { ...rangeStats };
         const summary = await withWorkers(() => same(text, { parallelism: 3, parallelMinBytes: 0, parallelRangeBytes: 997 }, "shared"));
         assert.equal(summary?.rows, 5000);

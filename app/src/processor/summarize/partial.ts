@@ -5,13 +5,14 @@
  * Every range detects the layout (format, delimiter, header, line ends, field count) from the input's first bytes,
  * so all agree. The first range (start 0) is read like the whole input, stopping at the first record start at or
  * after its end. Any other range starts at its entry: a record start. Unless the caller knows it (`entry`, the
- * previous range's `exit`), the entry is guessed as the first line start at or after `start`: the sequential scanner
- * starts a record at every line start except those inside a multi-line quoted record (a record's fate is decided
- * within maxLineBytes of its start, and a bad record costs exactly its first line), so the guess is right unless
- * `start` falls inside a quoted field that spans lines. A range reads past its end to finish the record that
- * straddles it, and reports where the next record starts (`exit`). Consecutive partials chain when each entry is the
- * previous exit; a range whose guess was wrong is summarised again from the right entry (resolvePartials), which
- * only happens with multi-line quoted fields.
+ * previous range's `exit`), the entry is guessed: the sequential scanner starts a record at every line start except
+ * those inside a multi-line quoted record (a record's fate is decided within maxLineBytes of its start, and a bad
+ * record costs exactly its first line), so the first line start at or after `start` is right unless `start` falls
+ * inside a record with a quoted field that spans lines. guessEntry also tries the record ends after `start` in both
+ * quote states, and takes the first candidate whose next records are well-formed. A range reads past its end to
+ * finish the record that straddles it, and reports where the next record starts (`exit`). Consecutive partials chain
+ * when each entry is the previous exit; a range whose guess was wrong is summarised again from the right entry
+ * (resolvePartials), which only happens with multi-line quoted fields.
  */
 import { CoreSummarizer, BlockConfig, BlockResult, RangeHead } from "./summarizer";
 import type { ColumnState } from "./columns";
@@ -225,6 +226,39 @@ async function firstLineStart(reader: RangeReader, start: number, eol: number, s
     return reader.size;
 }
 
+/** Bytes read at a range's start to guess its entry. */
+const GUESS_BYTES = 65536;
+/** Records read from each candidate entry to tell which quote state a range starts in (guessEntry). */
+const GUESS_RECORDS = 8;
+
+/**
+ * A range's first record start (start > 0), guessed from both quote states at `start`. Candidates, in order: the
+ * first line start at or after it; the record end after `start` if it is outside quotes (a quoted field may open later
+ * on its line); the record end after the quoted field it is in. The first whose next records are well-formed is
+ * taken, else the first line start. A wrong guess is still found when the ranges are chained (resolvePartials), so
+ * this only saves summarising a range twice.
+ */
+async function guessEntry(core: CoreSummarizer, reader: RangeReader, start: number, cfg: BlockConfig, signal?: AbortSignal): Promise<number> {
+    const lineStart = await firstLineStart(reader, start, cfg.eol, signal);
+    if (cfg.format === "jsonl" || !cfg.quotes || lineStart >= reader.size) {
+        return lineStart;
+    }
+    // From the byte before start (it tells whether start is at a field start).
+    const from = start - 1;
+    const parts: Buffer[] = [];
+    for await (const c of reader.read(from, Math.min(reader.size, from + GUESS_BYTES), signal)) {
+        parts.push(toBuffer(c));
+    }
+    const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    const candidates = [lineStart - from, core.recordEndFrom(buf, 1, false), core.recordEndFrom(buf, 1, true)];
+    for (const c of candidates) {
+        if (c > 0 && c < buf.length && core.wellFormed(buf, c, GUESS_RECORDS)) {
+            return from + c;
+        }
+    }
+    return lineStart;
+}
+
 function checkRange(size: number, range: ByteRange): void {
     const { start, end, entry } = range;
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > size) {
@@ -268,9 +302,9 @@ export async function summarizePartial(
         // The first record reaches the end of the input: the first range has every record.
         return { ...base, entry: size, exit: size, result: { rows: 0, lines: 0, blank: 0, bad: { count: 0, first: [], byReason: {} }, skipping: false, samples: [] }, columns: [] };
     }
-    const entry = range.entry ?? (await firstLineStart(reader, range.start, cfg.eol, signal));
     const core = new CoreSummarizer(opts);
     core.initBlocks(cfg);
+    const entry = range.entry ?? (await guessEntry(core, reader, range.start, cfg, signal));
     // The entry orders the ranges' blocks (the earliest wins a tie of extremes); the first range is block -1.
     core.beginRange(entry, entry, range.end);
     const exit = await readToExit(core, reader, entry, range.end, signal);
