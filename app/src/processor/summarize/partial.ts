@@ -15,7 +15,7 @@
  * (resolvePartials), which only happens with multi-line quoted fields.
  */
 import { CoreSummarizer, BlockConfig, BlockResult, RangeHead } from "./summarizer";
-import type { ColumnState } from "./columns";
+import { Column, type ColumnState } from "./columns";
 import type { RangeReader } from "./reader";
 import { AbortedError, FileSummary, SummaryOptions } from "./types";
 
@@ -358,6 +358,65 @@ export async function resolvePartials(reader: RangeReader, partials: PartialSumm
     return out;
 }
 
+/** Why `p`, the partial at `index`, cannot follow `prev` (undefined if it can). */
+function chainError(prev: PartialSummary, p: PartialSummary, index: number): string | undefined {
+    if (p.size !== prev.size || p.start !== prev.end) {
+        return `partial ${index} covers [${p.start}, ${p.end}) of ${p.size} bytes; it must start where partial ${index - 1} ends (${prev.end}), in one input`;
+    }
+    if (p.entry !== prev.exit) {
+        return `partial ${index} starts at byte ${p.entry}, but the previous range's records end at ${prev.exit}: summarise that range again with entry ${prev.exit} (resolvePartials does)`;
+    }
+    return undefined;
+}
+
+/**
+ * Merges the partials of consecutive ranges one at a time, in range order, as they become known (summarizeSource
+ * merges each while the other threads still work): a range's block is merged and its column states folded as soon
+ * as it is added, so little is left for end().
+ */
+export class PartialMerger {
+    private readonly core: CoreSummarizer;
+    private readonly folded: Column[] = [];
+    private last: PartialSummary;
+    private count = 1;
+
+    /** Starts with the partial of the range that starts at 0. */
+    constructor(first: PartialSummary, options: SummaryOptions = {}) {
+        if (first.head === undefined || first.start !== 0) {
+            throw new RangeError("the first partial must be that of the range starting at byte 0 (in range order)");
+        }
+        this.core = new CoreSummarizer(layoutOptions(options));
+        this.core.restoreHead(first.head, first.size);
+        this.last = first;
+        this.fold(first);
+    }
+
+    /** The partial of the next range; it must chain (see resolvePartials). */
+    add(p: PartialSummary): void {
+        const err = chainError(this.last, p, this.count);
+        if (err !== undefined) {
+            throw new RangeError(err);
+        }
+        this.last = p;
+        this.count++;
+        this.fold(p);
+    }
+
+    /** The summary of the whole input (the partials added must cover it). */
+    end(): FileSummary {
+        if (this.last.end !== this.last.size) {
+            throw new RangeError(`the partials end at byte ${this.last.end}, not at the input's end (${this.last.size})`);
+        }
+        this.core.mergeFolded(this.folded);
+        return { ...this.core.end(), compression: "none" };
+    }
+
+    private fold(p: PartialSummary): void {
+        this.core.mergeBlock(p.result);
+        this.core.foldStates(this.folded, p.columns.map(decodeState));
+    }
+}
+
 /**
  * Merges the partials of consecutive ranges that cover the input, in range order, into the summary of the whole
  * input: the same as summarising it in one pass (the mean up to the last digits). The options must be those the
@@ -371,29 +430,20 @@ export function mergePartials(partials: PartialSummary[], options: SummaryOption
     if (first.head === undefined || first.start !== 0) {
         throw new RangeError("the first partial must be that of the range starting at byte 0 (in range order)");
     }
+    // Coverage first, then the chain: the clearest error for partials that are not those of one input.
     for (let i = 1; i < partials.length; i++) {
         const p = partials[i];
         if (p.size !== first.size || p.start !== partials[i - 1].end) {
-            throw new RangeError(`partial ${i} covers [${p.start}, ${p.end}) of ${p.size} bytes; it must start where partial ${i - 1} ends (${partials[i - 1].end}), in one input`);
+            throw new RangeError(chainError(partials[i - 1], p, i));
         }
     }
     const last = partials[partials.length - 1];
     if (last.end !== first.size) {
         throw new RangeError(`the partials end at byte ${last.end}, not at the input's end (${first.size})`);
     }
-    const bad = firstUnchained(partials);
-    if (bad >= 0) {
-        throw new RangeError(
-            `partial ${bad} starts at byte ${partials[bad].entry}, but the previous range's records end at ${partials[bad - 1].exit}: summarise that range again with entry ${partials[bad - 1].exit} (resolvePartials does)`,
-        );
+    const merger = new PartialMerger(first, options);
+    for (let i = 1; i < partials.length; i++) {
+        merger.add(partials[i]);
     }
-    const core = new CoreSummarizer(layoutOptions(options));
-    core.restoreHead(first.head, first.size);
-    for (const p of partials) {
-        core.mergeBlock(p.result);
-    }
-    for (const p of partials) {
-        core.mergeFinal(p.columns.map(decodeState));
-    }
-    return { ...core.end(), compression: "none" };
+    return merger.end();
 }

@@ -12,7 +12,7 @@
  */
 import type { Worker as WorkerType } from "node:worker_threads";
 import { ExitCode, ExitCodeValue, ProcessorError } from "../exit-codes";
-import { ByteRange, claimEach, detectLayout, firstUnchained, isGzipInput, mergePartials, PartialSummary, summarizePartial } from "./partial";
+import { ByteRange, claimEach, detectLayout, isGzipInput, PartialMerger, PartialSummary, summarizePartial } from "./partial";
 import type { BlockConfig } from "./summarizer";
 import { ErrorInfo, parallelSettings, rebuildError, startWorker } from "./parallel";
 import type { RangeReader } from "./reader";
@@ -110,7 +110,7 @@ class RangePool {
     }
 
     /** Summarises the ranges on every thread; calls onPartial as each is done. Resolves with the partials in range order. */
-    async run(ranges: ByteRange[], layout: BlockConfig | null, onPartial: (p: PartialSummary) => void): Promise<PartialSummary[]> {
+    async run(ranges: ByteRange[], layout: BlockConfig | null, onPartial: (index: number, p: PartialSummary) => void): Promise<PartialSummary[]> {
         if (this.failure !== undefined) {
             throw this.failure;
         }
@@ -126,7 +126,7 @@ class RangePool {
                 id,
                 take: (index, partial) => {
                     partials[index] = partial;
-                    onPartial(partial);
+                    onPartial(index, partial);
                     if (--left === 0) {
                         resolve();
                     }
@@ -217,27 +217,53 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
         const layout = (await raceAbort(detectLayout(reader, options, signal), signal)) ?? null;
         let rows = 0;
         let bytes = 0;
-        const partials = await raceAbort(
-            pool.run(ranges, layout, (partial) => {
+        // Each partial is merged as soon as the ones before it are, and it chains with them (while the other threads
+        // still work); one that does not chain waits to be summarised again.
+        const partials: (PartialSummary | undefined)[] = ranges.map(() => undefined);
+        let merger: PartialMerger | undefined;
+        let merged = 0;
+        /** A failure to merge, kept to be thrown from here (not from a worker's message handler). */
+        let mergeError: unknown;
+        const mergeReady = (): void => {
+            for (let p = partials[merged]; p !== undefined && (merged === 0 || p.entry === partials[merged - 1]!.exit); p = partials[merged]) {
+                if (merger === undefined) {
+                    merger = new PartialMerger(p, rangeOptions);
+                } else {
+                    merger.add(p);
+                }
+                merged++;
+            }
+        };
+        await raceAbort(
+            pool.run(ranges, layout, (index, partial) => {
                 rows += partial.result.rows;
                 bytes += partial.exit - partial.entry;
                 options.onProgress?.({ rows, bytes });
+                partials[index] = partial;
+                try {
+                    mergeReady();
+                } catch (e) {
+                    mergeError ??= e;
+                }
             }),
             signal,
         );
+        if (mergeError !== undefined) {
+            throw mergeError;
+        }
         // Ranges that started inside a multi-line quoted field: again from the right record start. Each round fixes
         // at least the first of them (the ranges before it are right), so this ends.
-        for (let first = firstUnchained(partials); first >= 0; first = firstUnchained(partials)) {
+        while (merged < partials.length) {
             const redo: number[] = [];
-            for (let i = first; i < partials.length; i++) {
-                if (partials[i].entry !== partials[i - 1].exit) {
+            for (let i = merged; i < partials.length; i++) {
+                if (partials[i]!.entry !== partials[i - 1]!.exit) {
                     redo.push(i);
                 }
             }
             rangeStats.again += redo.length;
             const again = await raceAbort(
                 pool.run(
-                    redo.map((i) => ({ start: partials[i].start, end: partials[i].end, entry: partials[i - 1].exit })),
+                    redo.map((i) => ({ start: partials[i]!.start, end: partials[i]!.end, entry: partials[i - 1]!.exit })),
                     layout,
                     () => undefined,
                 ),
@@ -246,8 +272,9 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
             redo.forEach((i, k) => {
                 partials[i] = again[k];
             });
+            mergeReady();
         }
-        return mergePartials(partials, options);
+        return merger!.end();
     } finally {
         pool?.destroy();
         await opened.close().catch(() => undefined);

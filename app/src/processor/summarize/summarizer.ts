@@ -361,6 +361,30 @@ export class CoreSummarizer extends DetectingSummarizer {
         }
     }
 
+    /**
+     * Main side, in input order, after mergeBlock of the same range: folds that range's column states into `acc`
+     * (columns kept apart from this summariser's, whose exact sets must hold only the samples until every block is
+     * merged; same indexes and precision). mergeFolded(acc) at the end gives what mergeFinal of every range's states
+     * would (the mean up to the last digits).
+     */
+    foldStates(acc: Column[], states: ColumnState[]): void {
+        const jsonl = this.format === "jsonl";
+        for (let f = 0; f < states.length; f++) {
+            const st = states[f];
+            const idx = jsonl ? this.jsonIndex.get(st.name) : f;
+            if (idx === undefined || idx >= this.columns.length) {
+                throw new Error(`internal: a range's column ${JSON.stringify(st.name)} was never merged`);
+            }
+            acc[idx] ??= new Column(st.name, this.sampleSize, this.columns[idx].hll.precision);
+            acc[idx].mergeState(st);
+        }
+    }
+
+    /** Main side, after the last block: folds in the states that foldStates gathered. */
+    mergeFolded(acc: Column[]): void {
+        acc.forEach((c, idx) => this.columns[idx].mergeState(c.state()));
+    }
+
     /** Main side: the column of a JSON Lines key, created if new. */
     private jsonColumn(key: string): Column {
         return this.columns[this.jsonColumnIndex(key)];
