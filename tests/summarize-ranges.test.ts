@@ -40,14 +40,14 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
         }
     }
 
-    // These inputs are small enough for the calling thread to summarise every range before a worker has started:
-    // it waits for each worker's first range, so that the workers' partials are checked too.
+    // These inputs are small enough for the calling thread to summarise every range before a worker has started: the
+    // workers take the even-numbered ranges and the calling thread the odd-numbered ones, so that both are checked.
     async function withWorkers<T>(run: () => Promise<T>): Promise<T> {
-        rangeTesting.callerWaits = true;
+        rangeTesting.split = true;
         try {
             return await run();
         } finally {
-            rangeTesting.callerWaits = false;
+            rangeTesting.split = false;
         }
     }
 

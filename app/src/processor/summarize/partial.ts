@@ -239,17 +239,18 @@ const GUESS_RECORDS = 8;
  * this only saves summarising a range twice.
  */
 async function guessEntry(core: CoreSummarizer, reader: RangeReader, start: number, cfg: BlockConfig, signal?: AbortSignal): Promise<number> {
-    const lineStart = await firstLineStart(reader, start, cfg.eol, signal);
-    if (cfg.format === "jsonl" || !cfg.quotes || lineStart >= reader.size) {
-        return lineStart;
-    }
-    // From the byte before start (it tells whether start is at a field start).
+    // From the byte before start (a line end there makes start a line start; a delimiter, a field start).
     const from = start - 1;
     const parts: Buffer[] = [];
     for await (const c of reader.read(from, Math.min(reader.size, from + GUESS_BYTES), signal)) {
         parts.push(toBuffer(c));
     }
     const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    const eol = buf.indexOf(cfg.eol);
+    const lineStart = eol >= 0 ? from + eol + 1 : await firstLineStart(reader, from + buf.length, cfg.eol, signal);
+    if (cfg.format === "jsonl" || !cfg.quotes || lineStart >= reader.size) {
+        return lineStart;
+    }
     const candidates = [lineStart - from, core.recordEndFrom(buf, 1, false), core.recordEndFrom(buf, 1, true)];
     for (const c of candidates) {
         if (c > 0 && c < buf.length && core.wellFormed(buf, c, GUESS_RECORDS)) {
@@ -312,12 +313,13 @@ export async function summarizePartial(
 }
 
 /**
- * Claims indexes below `count` one at a time from a counter that threads share (Atomics.add on counter[0]) and runs
- * each, until none is left. On an error the other threads stop claiming too, and the error is thrown.
+ * Claims indexes below `count` one at a time from a counter that threads share (Atomics.add on counter[0]; the k-th
+ * claim is index first + k × step) and runs each, until none is left. On an error the other threads on the counter
+ * stop claiming too, and the error is thrown.
  */
-export async function claimEach(counter: Int32Array, count: number, run: (index: number) => Promise<void>): Promise<void> {
+export async function claimEach(counter: Int32Array, count: number, run: (index: number) => Promise<void>, first = 0, step = 1): Promise<void> {
     for (;;) {
-        const index = Atomics.add(counter, 0, 1);
+        const index = first + step * Atomics.add(counter, 0, 1);
         if (index >= count) {
             return;
         }

@@ -27,6 +27,9 @@ export interface RangeBatch {
     /** The layout the calling thread detected (null: the input has no record). */
     layout: BlockConfig | null;
     counter: SharedArrayBuffer;
+    /** The indexes the workers claim: first, first + step, … (see claimEach). */
+    first: number;
+    step: number;
 }
 
 export interface RangeReply {
@@ -55,7 +58,7 @@ function run(): void {
                 await claimEach(new Int32Array(b.counter), b.ranges.length, async (index) => {
                     const partial = await summarizePartial(o.reader, b.ranges[index], init.options, undefined, b.layout);
                     port.postMessage({ batch: b.batch, index, partial } satisfies RangeReply);
-                });
+                }, b.first, b.step);
             } catch (e) {
                 // The other threads stop claiming.
                 Atomics.store(new Int32Array(b.counter), 0, b.ranges.length);

@@ -65,10 +65,10 @@ export function cutRanges(size: number, threads: number, rangeBytes?: number): B
 export const rangeStats = { byWorkers: 0, byCaller: 0, again: 0 };
 
 /**
- * Tests only: the calling thread claims ranges only once every worker has summarised one, so that an input small
- * enough for the calling thread to finish before the workers have started still reaches them.
+ * Tests only: the workers claim the even-numbered ranges and the calling thread the odd-numbered ones, so that both
+ * summarise ranges even of an input small enough for the calling thread to finish before the workers have started.
  */
-export const rangeTesting = { callerWaits: false };
+export const rangeTesting = { split: false };
 
 /** The calling thread's own ranges: its reader, and what every range is summarised with. */
 interface LocalRunner {
@@ -85,9 +85,6 @@ class RangePool {
     private readonly workers: WorkerType[] = [];
     /** The batch being summarised: take() files a range's partial, fail() ends the batch. */
     private batch: { id: number; take(index: number, partial: PartialSummary): void; fail(e: Error): void } | undefined;
-    /** The workers that replied in this batch, and what waits for all of them (rangeTesting.callerWaits). */
-    private replied = new Set<WorkerType>();
-    private allReplied: (() => void) | undefined;
     private failure: Error | undefined;
     private nextBatch = 0;
 
@@ -98,7 +95,7 @@ class RangePool {
     ) {
         for (let i = 0; i < workers; i++) {
             const w = startWorker("range-worker.js", init);
-            w.on("message", (m: RangeReply) => this.onReply(w, m));
+            w.on("message", (m: RangeReply) => this.onReply(m));
             w.on("error", (e: Error) => this.fail(e));
             w.once("exit", (code: number) => {
                 if (this.workers.includes(w)) {
@@ -136,21 +133,26 @@ class RangePool {
         });
         done.catch(() => undefined);
         const batch = this.batch!;
-        this.replied.clear();
-        const message: RangeBatch = { batch: id, ranges, layout, counter: counter.buffer as SharedArrayBuffer };
+        // The calling thread claims from the same counter, or with rangeTesting.split the odd indexes from its own.
+        const split = rangeTesting.split && this.workers.length > 0;
+        const message: RangeBatch = { batch: id, ranges, layout, counter: counter.buffer as SharedArrayBuffer, first: 0, step: split ? 2 : 1 };
         for (const w of this.workers) {
             w.postMessage(message);
         }
         const l = this.local;
-        if (rangeTesting.callerWaits && this.workers.length > 0) {
-            await Promise.race([done, new Promise<void>((resolve) => (this.allReplied = resolve))]).catch(() => undefined);
-        }
         try {
-            await claimEach(counter, ranges.length, async (index) => {
-                const partial = await summarizePartial(l.reader, ranges[index], l.options, l.signal, layout);
-                rangeStats.byCaller++;
-                batch.take(index, partial);
-            });
+            const own = split ? new Int32Array(new SharedArrayBuffer(4)) : counter;
+            await claimEach(
+                own,
+                ranges.length,
+                async (index) => {
+                    const partial = await summarizePartial(l.reader, ranges[index], l.options, l.signal, layout);
+                    rangeStats.byCaller++;
+                    batch.take(index, partial);
+                },
+                split ? 1 : 0,
+                split ? 2 : 1,
+            );
         } catch (e) {
             this.fail(e as Error);
         }
@@ -167,13 +169,9 @@ class RangePool {
         }
     }
 
-    private onReply(w: WorkerType, m: RangeReply): void {
+    private onReply(m: RangeReply): void {
         if (this.batch === undefined || m.batch !== this.batch.id) {
             return;
-        }
-        this.replied.add(w);
-        if (this.replied.size === this.workers.length) {
-            this.allReplied?.();
         }
         if (m.error !== undefined) {
             this.fail(rebuild(m.error));
