@@ -5,6 +5,7 @@
 
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { FileTruth } from "./generate";
 import { RESULT_PREFIX, type ChildResult, type SummaryFigures } from "./protocol";
@@ -40,9 +41,24 @@ export interface ProcessRun {
     outerWallSec: number;
     maxRssKiB?: number;
     cpuSec?: number;
+    /** CPU the whole machine spent during the run (all processes, ours included), in cores busy on average. */
+    machineBusyCores?: number;
 }
 
 let timeFileCounter = 0;
+
+/** Busy and total CPU time of the whole machine so far, in clock ticks (Linux /proc/stat), or undefined elsewhere. */
+function machineTicks(): { busy: number; total: number } | undefined {
+    try {
+        const line = fs.readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+        const v = line.trim().split(/\s+/).slice(1).map(Number);
+        // user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+        const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+        return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
+    } catch {
+        return undefined;
+    }
+}
 
 export function runProcess(tools: Tools, tmp: string, cmd: readonly string[], pin: boolean | string, env?: NodeJS.ProcessEnv): ProcessRun {
     const timeFile = path.join(tmp, `time-${++timeFileCounter}.txt`);
@@ -51,6 +67,7 @@ export function runProcess(tools: Tools, tmp: string, cmd: readonly string[], pi
         ...(pin !== false && tools.taskset ? ["taskset", "-c", pin === true ? "0" : pin] : []),
         ...cmd,
     ];
+    const ticksBefore = machineTicks();
     const started = performance.now();
     const r = spawnSync(argv[0]!, argv.slice(1), {
         encoding: "utf8",
@@ -59,6 +76,7 @@ export function runProcess(tools: Tools, tmp: string, cmd: readonly string[], pi
         stdio: ["ignore", "pipe", "pipe"],
     });
     const outerWallSec = (performance.now() - started) / 1000;
+    const ticksAfter = machineTicks();
     if (r.error) throw r.error;
     const run: ProcessRun = {
         status: r.status,
@@ -67,6 +85,11 @@ export function runProcess(tools: Tools, tmp: string, cmd: readonly string[], pi
         stderr: r.stderr,
         outerWallSec,
     };
+    if (ticksBefore !== undefined && ticksAfter !== undefined && ticksAfter.total > ticksBefore.total) {
+        // The share of all CPU time that was busy, times the cores.
+        const share = (ticksAfter.busy - ticksBefore.busy) / (ticksAfter.total - ticksBefore.total);
+        run.machineBusyCores = share * os.availableParallelism();
+    }
     if (tools.time && fs.existsSync(timeFile)) {
         const text = fs.readFileSync(timeFile, "utf8");
         const field = (label: string): number | undefined => {
@@ -100,6 +123,10 @@ export interface Measurement {
     bytes: number;
     wallSec: number;
     cpuSec?: number;
+    /** The whole process's wall time (cpuSec's companion). */
+    outerWallSec?: number;
+    /** See ProcessRun.machineBusyCores. */
+    machineBusyCores?: number;
     rssMiB?: number;
     summary?: SummaryFigures;
     notes: string[];
@@ -166,6 +193,8 @@ export function measureNode(
         if (result.wallSec < m.wallSec) {
             m.wallSec = result.wallSec;
             m.cpuSec = run.cpuSec;
+            m.outerWallSec = run.outerWallSec;
+            m.machineBusyCores = run.machineBusyCores;
             m.rows = result.summary.rows;
             m.bytes = result.bytes;
             m.summary = result.summary;
@@ -205,11 +234,42 @@ export function measureShell(
         if (run.outerWallSec < m.wallSec) {
             m.wallSec = run.outerWallSec;
             m.cpuSec = run.cpuSec;
+            m.outerWallSec = run.outerWallSec;
+            m.machineBusyCores = run.machineBusyCores;
         }
         progress(`${label}: ${run.outerWallSec.toFixed(2)} s (run ${i + 1}/${repeat})`);
     }
     if (repeat > 1) m.notes.push(`best of ${repeat}`);
     return m;
+}
+
+const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    const k = s.length >> 1;
+    return s.length % 2 === 1 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
+};
+
+/**
+ * One measurement from runs of the same thing (each a Measurement of one run): the median of the wall times, CPU
+ * and machine load, the highest peak RSS; crashed or unavailable if any run was.
+ */
+export function medianOf(runs: Measurement[]): Measurement {
+    const failed = runs.find((r) => r.status !== "ok");
+    if (failed !== undefined || runs.length === 0) return failed ?? runs[0]!;
+    const pick = (f: (m: Measurement) => number | undefined): number | undefined => {
+        const xs = runs.map(f).filter((x): x is number => x !== undefined);
+        return xs.length === runs.length ? median(xs) : undefined;
+    };
+    const first = runs[0]!;
+    return {
+        ...first,
+        wallSec: pick((m) => m.wallSec)!,
+        cpuSec: pick((m) => m.cpuSec),
+        outerWallSec: pick((m) => m.outerWallSec),
+        machineBusyCores: pick((m) => m.machineBusyCores),
+        rssMiB: runs.some((m) => m.rssMiB !== undefined) ? Math.max(...runs.map((m) => m.rssMiB ?? 0)) : undefined,
+        notes: [...first.notes.filter((n) => !n.startsWith("best of")), `median of ${runs.length}`],
+    };
 }
 
 export function unavailable(label: string, input: string, truth: FileTruth, reason: string): Measurement {

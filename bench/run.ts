@@ -514,11 +514,8 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
     const rep = args.repeat;
     const csvIn = "1× csv";
     const gzIn = "1× csv.gz";
-    const catPlain = measureShell(ctx, "`cat > /dev/null` (I/O floor)", csvIn, plain, catCmd(plain.path), undefined, rep);
-    const wcPlain = measureShell(ctx, "`wc -l`", csvIn, plain, ["wc", "-l", plain.path], plain.lines, rep);
     const zcatCmd = ["sh", "-c", 'zcat "$1" | wc -l', "sh", gz];
-    const zcat = measureShell(ctx, "`zcat | wc -l` (gzip floor)", gzIn, plain, zcatCmd, plain.lines, rep);
-    const scaling = summarizerExists ? scalingSection(ctx, plain, gz, zcat) : { lines: [], measurements: [] };
+    const scaling = summarizerExists ? scalingSection(ctx, plain, gz, zcatCmd) : { lines: [], measurements: [] };
     const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
     if (args.scalingOnly) {
         const report = [
@@ -534,6 +531,9 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
         process.stdout.write(report);
         return scaling.measurements.some((m) => m.status === "crashed") ? 1 : 0;
     }
+    const catPlain = measureShell(ctx, "`cat > /dev/null` (I/O floor)", csvIn, plain, catCmd(plain.path), undefined, rep);
+    const wcPlain = measureShell(ctx, "`wc -l`", csvIn, plain, ["wc", "-l", plain.path], plain.lines, rep);
+    const zcat = measureShell(ctx, "`zcat | wc -l` (gzip floor)", gzIn, plain, zcatCmd, plain.lines, rep);
 
     const summarizer = (label: string, input: string, truth: FileTruth, mode: string, file: string, pin: boolean, repeat: number): Measurement =>
         summarizerExists

@@ -145,6 +145,23 @@ describe("summarize: ranges merged == serial", function () {
         await assert.rejects(summarizePartial(reader, { start: 3, end: 2 }), /0 <= start <= end/);
     });
 
+    it("starts a range cut inside a record with a multi-line quoted field at the next record, when the line after the cut is not a record", async () => {
+        // The second line of every record is `second",N`: 2 fields of 3, so it cannot start a record.
+        const bytes = Buffer.from(["id,note,n", ...Array.from({ length: 200 }, (_, i) => `${i},"first ${i}\nsecond",${i}`)].join("\n") + "\n");
+        const reader = bufferRangeReader(bytes, 256);
+        const text = bytes.toString("latin1");
+        // Cuts inside `"first 120` (inside quotes) and inside `120,` (outside quotes, before the quoted field opens on
+        // that line): either way the range's first record is 121.
+        for (const cut of [text.indexOf('"first 120') + 3, text.indexOf("\n120,") + 2]) {
+            const parts = [await summarizePartial(reader, { start: 0, end: cut }), await summarizePartial(reader, { start: cut, end: bytes.length })];
+            assert.equal(parts[1].entry, text.indexOf("\n121,") + 1, `cut at ${cut}`);
+            assert.equal(parts[1].entry, parts[0].exit);
+            const resolved = await resolvePartials(reader, parts);
+            assert.ok(resolved.every((p, i) => p === parts[i]), "no range was summarised again");
+            assert.deepEqual(mergePartials(resolved), summarizeCut(bytes, {}));
+        }
+    });
+
     it("refuses gzip input", async () => {
         const reader = bufferRangeReader(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]));
         await assert.rejects(summarizePartial(reader, { start: 0, end: 6 }), /gzip input cannot be read in ranges/);

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { AbortedError, FileSummary, SummaryOptions } from "../app/src/processor/summarize";
-import { cutRanges, rangeStats, summarizeSource } from "../app/src/processor/summarize/ranges";
+import { cutRanges, rangeStats, rangeTesting, summarizeSource } from "../app/src/processor/summarize/ranges";
 import { assertSame, csvCase, jsonCase, sameAsSerial } from "./support/summarize-cases";
 import { LocalS3, startS3 } from "./support/s3";
 import { summarizeCut } from "./support/summarize-run";
@@ -40,8 +40,19 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
         }
     }
 
+    // These inputs are small enough for the calling thread to summarise every range before a worker has started: the
+    // workers take the even-numbered ranges and the calling thread the odd-numbered ones, so that both are checked.
+    async function withWorkers<T>(run: () => Promise<T>): Promise<T> {
+        rangeTesting.split = true;
+        try {
+            return await run();
+        } finally {
+            rangeTesting.split = false;
+        }
+    }
+
     for (const threads of [1, 2, 4, 8]) {
-        it(`on generated CSV and JSON Lines with ${threads} thread(s) and tiny ranges`, async () => {
+        it(`on generated CSV and JSON Lines with ${threads} thread(s) and tiny ranges`, () => withWorkers(async () => {
             await fc.assert(
                 fc.asyncProperty(csvCase(","), fc.integer({ min: 16, max: 4000 }), async (c, rangeBytes) => {
                     await same(c.text, { ...c.options, parallelism: threads, parallelMinBytes: 0, parallelRangeBytes: rangeBytes }, `csv ${threads}`);
@@ -54,14 +65,15 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
                 }),
                 { numRuns: 6 },
             );
-        });
+        }));
     }
 
     it("shares the ranges between the worker threads and the calling thread, and summarises again a range cut inside a quoted field", async () => {
-        // Every record spans two lines: a cut at a line start inside a record needs a second pass.
-        const text = Buffer.from(["id,note", ...Array.from({ length: 5000 }, (_, i) => `${i},"first ${i}\nsecond"`)].join("\n") + "\n");
+        // Every record spans two lines, and its second line reads as a record too: a range cut inside a record starts
+        // at that line, and is summarised again from the right record start.
+        const text = Buffer.from(["id,note", ...Array.from({ length: 5000 }, (_, i) => `${i},"first ${i}\n${i},second"`)].join("\n") + "\n");
         const before = { ...rangeStats };
-        const summary = await same(text, { parallelism: 3, parallelMinBytes: 0, parallelRangeBytes: 997 }, "shared");
+        const summary = await withWorkers(() => same(text, { parallelism: 3, parallelMinBytes: 0, parallelRangeBytes: 997 }, "shared"));
         assert.equal(summary?.rows, 5000);
         assert.ok(rangeStats.byWorkers > before.byWorkers, "workers summarised ranges");
         assert.ok(rangeStats.byCaller > before.byCaller, "the calling thread summarised ranges");
@@ -97,8 +109,23 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
             { start: 8, end: 10 },
         ]);
         assert.deepEqual(cutRanges(0, 4), [{ start: 0, end: 0 }]);
-        const big = cutRanges(1000 * 1048576, 4);
-        assert.equal(big.length, 16);
+        // By default, ranges shrink towards the end (a share of what is left), 4 to 64 MiB, and cover the input.
+        const MiB = 1048576;
+        const big = cutRanges(1000 * MiB, 4);
+        assert.deepEqual(big[0], { start: 0, end: 64 * MiB });
+        big.forEach((r, i) => {
+            assert.equal(r.start, i === 0 ? 0 : big[i - 1].end, `range ${i} starts where the one before ends`);
+            assert.ok(r.end - r.start >= 4 * MiB && r.end - r.start <= 64 * MiB, `range ${i}: ${r.end - r.start} bytes`);
+            if (i > 0 && i < big.length - 1) {
+                assert.ok(r.end - r.start <= big[i - 1].end - big[i - 1].start, `range ${i} is no longer than the one before`);
+            }
+        });
+        assert.equal(big[big.length - 1].end, 1000 * MiB);
+        assert.equal(big[big.length - 2].end - big[big.length - 2].start, 4 * MiB);
+        assert.deepEqual(cutRanges(10 * MiB, 2), [
+            { start: 0, end: 4 * MiB },
+            { start: 4 * MiB, end: 10 * MiB },
+        ]);
         assert.throws(() => cutRanges(10, 2, 0), /parallelRangeBytes/);
     });
 

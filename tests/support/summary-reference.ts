@@ -2,6 +2,7 @@
  * A straightforward reference for the summariser's statistics: given parsed records (header first), the per-column
  * summary the summariser must produce, computed with regular expressions, Number() and Sets.
  */
+import type { ColumnFigures } from "../../bench/protocol";
 
 const INT = /^[+-]?\d+$/;
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -67,15 +68,8 @@ function merge(a: string, b: string): string {
     return "string";
 }
 
-export interface RefColumn {
-    name: string;
-    nonEmpty: number;
-    empty: number;
-    type: string;
-    min?: number | string;
-    max?: number | string;
-    mean?: number;
-    distinct: number;
+/** A column's figures as the bench's contenders report them (exact distinct count), and its samples. */
+export interface RefColumn extends Omit<ColumnFigures, "distinctCapped"> {
     samples: string[];
 }
 

@@ -46,6 +46,9 @@ export function fmix32(h: number): number {
     return h >>> 0;
 }
 
+/** 2^-r for every register value r (exact), so that estimate() runs fast even before it is optimised: it runs once. */
+const INV_POW2 = Float64Array.from({ length: 64 }, (_, r) => 2 ** -r);
+
 /** Registers for precision p (2^p registers of one byte each). */
 export class HyperLogLog {
     readonly registers: Uint8Array;
@@ -81,10 +84,8 @@ export class HyperLogLog {
             const r = regs[i];
             if (r === 0) {
                 zeros++;
-                sum += 1;
-            } else {
-                sum += 1 / 2 ** r;
             }
+            sum += INV_POW2[r];
         }
         if (zeros === m) {
             return 0;

@@ -5,16 +5,17 @@
  * Every range detects the layout (format, delimiter, header, line ends, field count) from the input's first bytes,
  * so all agree. The first range (start 0) is read like the whole input, stopping at the first record start at or
  * after its end. Any other range starts at its entry: a record start. Unless the caller knows it (`entry`, the
- * previous range's `exit`), the entry is guessed as the first line start at or after `start`: the sequential scanner
- * starts a record at every line start except those inside a multi-line quoted record (a record's fate is decided
- * within maxLineBytes of its start, and a bad record costs exactly its first line), so the guess is right unless
- * `start` falls inside a quoted field that spans lines. A range reads past its end to finish the record that
- * straddles it, and reports where the next record starts (`exit`). Consecutive partials chain when each entry is the
- * previous exit; a range whose guess was wrong is summarised again from the right entry (resolvePartials), which
- * only happens with multi-line quoted fields.
+ * previous range's `exit`), the entry is guessed: the sequential scanner starts a record at every line start except
+ * those inside a multi-line quoted record (a record's fate is decided within maxLineBytes of its start, and a bad
+ * record costs exactly its first line), so the first line start at or after `start` is right unless `start` falls
+ * inside a record with a quoted field that spans lines. guessEntry also tries the record ends after `start` in both
+ * quote states, and takes the first candidate whose next records are well-formed. A range reads past its end to
+ * finish the record that straddles it, and reports where the next record starts (`exit`). Consecutive partials chain
+ * when each entry is the previous exit; a range whose guess was wrong is summarised again from the right entry
+ * (resolvePartials), which only happens with multi-line quoted fields.
  */
 import { CoreSummarizer, BlockConfig, BlockResult, RangeHead } from "./summarizer";
-import type { ColumnState } from "./columns";
+import { Column, type ColumnState } from "./columns";
 import type { RangeReader } from "./reader";
 import { AbortedError, FileSummary, SummaryOptions } from "./types";
 
@@ -225,6 +226,40 @@ async function firstLineStart(reader: RangeReader, start: number, eol: number, s
     return reader.size;
 }
 
+/** Bytes read at a range's start to guess its entry. */
+const GUESS_BYTES = 65536;
+/** Records read from each candidate entry to tell which quote state a range starts in (guessEntry). */
+const GUESS_RECORDS = 8;
+
+/**
+ * A range's first record start (start > 0), guessed from both quote states at `start`. Candidates, in order: the
+ * first line start at or after it; the record end after `start` if it is outside quotes (a quoted field may open later
+ * on its line); the record end after the quoted field it is in. The first whose next records are well-formed is
+ * taken, else the first line start. A wrong guess is still found when the ranges are chained (resolvePartials), so
+ * this only saves summarising a range twice.
+ */
+async function guessEntry(core: CoreSummarizer, reader: RangeReader, start: number, cfg: BlockConfig, signal?: AbortSignal): Promise<number> {
+    // From the byte before start (a line end there makes start a line start; a delimiter, a field start).
+    const from = start - 1;
+    const parts: Buffer[] = [];
+    for await (const c of reader.read(from, Math.min(reader.size, from + GUESS_BYTES), signal)) {
+        parts.push(toBuffer(c));
+    }
+    const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    const eol = buf.indexOf(cfg.eol);
+    const lineStart = eol >= 0 ? from + eol + 1 : await firstLineStart(reader, from + buf.length, cfg.eol, signal);
+    if (cfg.format === "jsonl" || !cfg.quotes || lineStart >= reader.size) {
+        return lineStart;
+    }
+    const candidates = [lineStart - from, core.recordEndFrom(buf, 1, false), core.recordEndFrom(buf, 1, true)];
+    for (const c of candidates) {
+        if (c > 0 && c < buf.length && core.wellFormed(buf, c, GUESS_RECORDS)) {
+            return from + c;
+        }
+    }
+    return lineStart;
+}
+
 export function checkRange(size: number, range: ByteRange): void {
     const { start, end, entry } = range;
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > size) {
@@ -268,13 +303,33 @@ export async function summarizePartial(
         // The first record reaches the end of the input: the first range has every record.
         return { ...base, entry: size, exit: size, result: { rows: 0, lines: 0, blank: 0, bad: { count: 0, first: [], byReason: {} }, skipping: false, samples: [] }, columns: [] };
     }
-    const entry = range.entry ?? (await firstLineStart(reader, range.start, cfg.eol, signal));
     const core = new CoreSummarizer(opts);
     core.initBlocks(cfg);
+    const entry = range.entry ?? (await guessEntry(core, reader, range.start, cfg, signal));
     // The entry orders the ranges' blocks (the earliest wins a tie of extremes); the first range is block -1.
     core.beginRange(entry, entry, range.end);
     const exit = await readToExit(core, reader, entry, range.end, signal);
     return { ...base, entry, exit, result: core.rangeResult(), columns: core.finalStates().map(encodeState) };
+}
+
+/**
+ * Claims indexes below `count` one at a time from a counter that threads share (Atomics.add on counter[0]; the k-th
+ * claim is index first + k × step) and runs each, until none is left. On an error the other threads on the counter
+ * stop claiming too, and the error is thrown.
+ */
+export async function claimEach(counter: Int32Array, count: number, run: (index: number) => Promise<void>, first = 0, step = 1): Promise<void> {
+    for (;;) {
+        const index = first + step * Atomics.add(counter, 0, 1);
+        if (index >= count) {
+            return;
+        }
+        try {
+            await run(index);
+        } catch (e) {
+            Atomics.store(counter, 0, count);
+            throw e;
+        }
+    }
 }
 
 /** The index of the first partial whose entry is not the previous one's exit (-1 if they chain). */
@@ -305,6 +360,65 @@ export async function resolvePartials(reader: RangeReader, partials: PartialSumm
     return out;
 }
 
+/** Why `p`, the partial at `index`, cannot follow `prev` (undefined if it can). */
+function chainError(prev: PartialSummary, p: PartialSummary, index: number): string | undefined {
+    if (p.size !== prev.size || p.start !== prev.end) {
+        return `partial ${index} covers [${p.start}, ${p.end}) of ${p.size} bytes; it must start where partial ${index - 1} ends (${prev.end}), in one input`;
+    }
+    if (p.entry !== prev.exit) {
+        return `partial ${index} starts at byte ${p.entry}, but the previous range's records end at ${prev.exit}: summarise that range again with entry ${prev.exit} (resolvePartials does)`;
+    }
+    return undefined;
+}
+
+/**
+ * Merges the partials of consecutive ranges one at a time, in range order, as they become known (summarizeSource
+ * merges each while the other threads still work): a range's block is merged and its column states folded as soon
+ * as it is added, so little is left for end().
+ */
+export class PartialMerger {
+    private readonly core: CoreSummarizer;
+    private readonly folded: Column[] = [];
+    private last: PartialSummary;
+    private count = 1;
+
+    /** Starts with the partial of the range that starts at 0. */
+    constructor(first: PartialSummary, options: SummaryOptions = {}) {
+        if (first.head === undefined || first.start !== 0) {
+            throw new RangeError("the first partial must be that of the range starting at byte 0 (in range order)");
+        }
+        this.core = new CoreSummarizer(layoutOptions(options));
+        this.core.restoreHead(first.head, first.size);
+        this.last = first;
+        this.fold(first);
+    }
+
+    /** The partial of the next range; it must chain (see resolvePartials). */
+    add(p: PartialSummary): void {
+        const err = chainError(this.last, p, this.count);
+        if (err !== undefined) {
+            throw new RangeError(err);
+        }
+        this.last = p;
+        this.count++;
+        this.fold(p);
+    }
+
+    /** The summary of the whole input (the partials added must cover it). */
+    end(): FileSummary {
+        if (this.last.end !== this.last.size) {
+            throw new RangeError(`the partials end at byte ${this.last.end}, not at the input's end (${this.last.size})`);
+        }
+        this.core.mergeFolded(this.folded);
+        return { ...this.core.end(), compression: "none" };
+    }
+
+    private fold(p: PartialSummary): void {
+        this.core.mergeBlock(p.result);
+        this.core.foldStates(this.folded, p.columns.map(decodeState));
+    }
+}
+
 /**
  * Merges the partials of consecutive ranges that cover the input, in range order, into the summary of the whole
  * input: the same as summarising it in one pass (the mean up to the last digits). The options must be those the
@@ -318,29 +432,20 @@ export function mergePartials(partials: PartialSummary[], options: SummaryOption
     if (first.head === undefined || first.start !== 0) {
         throw new RangeError("the first partial must be that of the range starting at byte 0 (in range order)");
     }
+    // Coverage first, then the chain: the clearest error for partials that are not those of one input.
     for (let i = 1; i < partials.length; i++) {
         const p = partials[i];
         if (p.size !== first.size || p.start !== partials[i - 1].end) {
-            throw new RangeError(`partial ${i} covers [${p.start}, ${p.end}) of ${p.size} bytes; it must start where partial ${i - 1} ends (${partials[i - 1].end}), in one input`);
+            throw new RangeError(chainError(partials[i - 1], p, i));
         }
     }
     const last = partials[partials.length - 1];
     if (last.end !== first.size) {
         throw new RangeError(`the partials end at byte ${last.end}, not at the input's end (${first.size})`);
     }
-    const bad = firstUnchained(partials);
-    if (bad >= 0) {
-        throw new RangeError(
-            `partial ${bad} starts at byte ${partials[bad].entry}, but the previous range's records end at ${partials[bad - 1].exit}: summarise that range again with entry ${partials[bad - 1].exit} (resolvePartials does)`,
-        );
+    const merger = new PartialMerger(first, options);
+    for (let i = 1; i < partials.length; i++) {
+        merger.add(partials[i]);
     }
-    const core = new CoreSummarizer(layoutOptions(options));
-    core.restoreHead(first.head, first.size);
-    for (const p of partials) {
-        core.mergeBlock(p.result);
-    }
-    for (const p of partials) {
-        core.mergeFinal(p.columns.map(decodeState));
-    }
-    return { ...core.end(), compression: "none" };
+    return merger.end();
 }

@@ -2,26 +2,29 @@
  * Range-parallel summarising of an input that can be read at any offset (a local file, an S3 object): the calling
  * thread and `parallelism` - 1 worker threads each open their own reader and summarise whole byte ranges
  * (summarizePartial: pread, or ranged GETs on their own connections), so no thread reads, cuts or copies for the
- * others. The calling thread also detects the layout once (the first bytes), hands out ranges, and merges the
- * partials (mergePartials), exactly as one pass would summarise. A range whose start fell inside a multi-line quoted field is summarised again from the right record
- * start (see partial.ts).
+ * others. Each thread claims its next range from a counter they share as soon as it is free (no thread hands ranges
+ * out). The calling thread also detects the layout once (the first bytes) and merges the partials (mergePartials),
+ * exactly as one pass would summarise. A range whose start fell inside a multi-line quoted field is summarised again
+ * from the right record start (see partial.ts).
  *
  * gzip cannot be cut into ranges: one stream of the reader feeds one inflater, and the existing block path
  * (summarizeStream with parallelism) parses behind it. One thread, or a small input, is read as one stream too.
  */
 import type { Worker as WorkerType } from "node:worker_threads";
 import { ExitCode, ExitCodeValue, ProcessorError } from "../exit-codes";
-import { ByteRange, detectLayout, firstUnchained, isGzipInput, mergePartials, PartialSummary, summarizePartial } from "./partial";
+import { ByteRange, claimEach, detectLayout, isGzipInput, PartialMerger, PartialSummary, summarizePartial } from "./partial";
 import type { BlockConfig } from "./summarizer";
 import { ErrorInfo, parallelSettings, rebuildError, startWorker } from "./parallel";
 import type { RangeReader } from "./reader";
-import type { RangeReply, RangeWorkerInit } from "./range-worker";
+import type { RangeBatch, RangeReply, RangeWorkerInit } from "./range-worker";
 import { openSource, RangeSource } from "./source";
 import { raceAbort, summarizeStream } from "./stream";
 import { AbortedError, FileSummary, SummaryOptions } from "./types";
 
 const MiB = 1048576;
 const DEFAULT_MIN = 8 * MiB;
+const MIN_RANGE = 4 * MiB;
+const MAX_RANGE = 64 * MiB;
 
 /** The reader's bytes as a stream of Buffers (in order). */
 async function* streamOf(reader: RangeReader, signal?: AbortSignal): AsyncGenerator<Buffer> {
@@ -38,15 +41,22 @@ function rebuild(e: ErrorInfo): Error {
     return e.name === "AbortedError" ? new AbortedError() : rebuildError(e);
 }
 
-/** The ranges of an input of `size` bytes for `threads` threads. */
+/**
+ * The ranges of an input of `size` bytes for `threads` threads: `rangeBytes` each, or by default each range a share
+ * of what is left (1 / (2 × threads), 4 to 64 MiB), so that ranges shrink towards the end and the threads finish
+ * close together.
+ */
 export function cutRanges(size: number, threads: number, rangeBytes?: number): ByteRange[] {
-    const step = rangeBytes ?? Math.min(64 * MiB, Math.max(4 * MiB, Math.ceil(size / (4 * threads))));
-    if (!Number.isInteger(step) || step < 1) {
+    if (rangeBytes !== undefined && (!Number.isInteger(rangeBytes) || rangeBytes < 1)) {
         throw new RangeError("parallelRangeBytes must be an integer >= 1");
     }
     const out: ByteRange[] = [];
-    for (let start = 0; start < size || out.length === 0; start += step) {
-        out.push({ start, end: Math.min(size, start + step) });
+    for (let start = 0; start < size || out.length === 0; ) {
+        const step = rangeBytes ?? Math.min(MAX_RANGE, Math.max(MIN_RANGE, Math.ceil((size - start) / (2 * threads))));
+        // No sliver at the end: a last piece under MIN_RANGE joins the range before it.
+        const end = rangeBytes === undefined && size - (start + step) < MIN_RANGE ? size : Math.min(size, start + step);
+        out.push({ start, end });
+        start = end;
     }
     return out;
 }
@@ -54,26 +64,29 @@ export function cutRanges(size: number, threads: number, rangeBytes?: number): B
 /** Counters for tests and diagnostics (not part of the API): ranges summarised by workers and by the calling thread, and ranges summarised again. */
 export const rangeStats = { byWorkers: 0, byCaller: 0, again: 0 };
 
+/**
+ * Tests only: the workers claim the even-numbered ranges and the calling thread the odd-numbered ones, so that both
+ * summarise ranges even of an input small enough for the calling thread to finish before the workers have started.
+ */
+export const rangeTesting = { split: false };
+
 /** The calling thread's own ranges: its reader, and what every range is summarised with. */
 interface LocalRunner {
     reader: RangeReader;
     options: SummaryOptions;
-    layout: BlockConfig | null;
     signal?: AbortSignal;
 }
 
 /**
- * Threads that summarise ranges, one range per thread at a time: `workers` worker threads, and the calling thread
- * itself whenever every worker is busy (one isolate fewer; it reads its own ranges too).
+ * `workers` worker threads and the calling thread summarise batches of ranges: each thread claims the next range from
+ * a counter they share (claimEach) as soon as it is free, so no thread hands ranges out or waits for one.
  */
 class RangePool {
     private readonly workers: WorkerType[] = [];
-    private readonly idle: WorkerType[] = [];
-    private readonly waiting = new Map<number, { resolve(p: PartialSummary): void; reject(e: Error): void }>();
-    private readonly queue: { id: number; range: ByteRange }[] = [];
+    /** The batch being summarised: take() files a range's partial, fail() ends the batch. */
+    private batch: { id: number; take(index: number, partial: PartialSummary): void; fail(e: Error): void } | undefined;
     private failure: Error | undefined;
-    private nextId = 0;
-    private localBusy = false;
+    private nextBatch = 0;
 
     constructor(
         init: RangeWorkerInit,
@@ -82,7 +95,7 @@ class RangePool {
     ) {
         for (let i = 0; i < workers; i++) {
             const w = startWorker("range-worker.js", init);
-            w.on("message", (m: RangeReply) => this.onReply(w, m));
+            w.on("message", (m: RangeReply) => this.onReply(m));
             w.on("error", (e: Error) => this.fail(e));
             w.once("exit", (code: number) => {
                 if (this.workers.includes(w)) {
@@ -90,19 +103,61 @@ class RangePool {
                 }
             });
             this.workers.push(w);
-            this.idle.push(w);
         }
     }
 
-    run(range: ByteRange): Promise<PartialSummary> {
+    /** Summarises the ranges on every thread; calls onPartial as each is done. Resolves with the partials in range order. */
+    async run(ranges: ByteRange[], layout: BlockConfig | null, onPartial: (index: number, p: PartialSummary) => void): Promise<PartialSummary[]> {
         if (this.failure !== undefined) {
-            return Promise.reject(this.failure);
+            throw this.failure;
         }
-        const id = this.nextId++;
-        const p = new Promise<PartialSummary>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-        this.queue.push({ id, range });
-        this.dispatch();
-        return p;
+        if (ranges.length === 0) {
+            return [];
+        }
+        const id = this.nextBatch++;
+        const counter = new Int32Array(new SharedArrayBuffer(4));
+        const partials: (PartialSummary | undefined)[] = ranges.map(() => undefined);
+        let left = ranges.length;
+        const done = new Promise<void>((resolve, reject) => {
+            this.batch = {
+                id,
+                take: (index, partial) => {
+                    partials[index] = partial;
+                    onPartial(index, partial);
+                    if (--left === 0) {
+                        resolve();
+                    }
+                },
+                fail: reject,
+            };
+        });
+        done.catch(() => undefined);
+        const batch = this.batch!;
+        // The calling thread claims from the same counter, or with rangeTesting.split the odd indexes from its own.
+        const split = rangeTesting.split && this.workers.length > 0;
+        const message: RangeBatch = { batch: id, ranges, layout, counter: counter.buffer as SharedArrayBuffer, first: 0, step: split ? 2 : 1 };
+        for (const w of this.workers) {
+            w.postMessage(message);
+        }
+        const l = this.local;
+        try {
+            const own = split ? new Int32Array(new SharedArrayBuffer(4)) : counter;
+            await claimEach(
+                own,
+                ranges.length,
+                async (index) => {
+                    const partial = await summarizePartial(l.reader, ranges[index], l.options, l.signal, layout);
+                    rangeStats.byCaller++;
+                    batch.take(index, partial);
+                },
+                split ? 1 : 0,
+                split ? 2 : 1,
+            );
+        } catch (e) {
+            this.fail(e as Error);
+        }
+        await done;
+        return partials as PartialSummary[];
     }
 
     destroy(): void {
@@ -114,50 +169,21 @@ class RangePool {
         }
     }
 
-    private dispatch(): void {
-        while (this.idle.length > 0 && this.queue.length > 0) {
-            this.idle.pop()!.postMessage(this.queue.shift()!);
+    private onReply(m: RangeReply): void {
+        if (this.batch === undefined || m.batch !== this.batch.id) {
+            return;
+        }
+        if (m.error !== undefined) {
+            this.fail(rebuild(m.error));
+        } else if (m.partial !== undefined && m.index !== undefined) {
             rangeStats.byWorkers++;
+            this.batch.take(m.index, m.partial);
         }
-        if (!this.localBusy && this.queue.length > 0 && this.failure === undefined) {
-            const { id, range } = this.queue.shift()!;
-            this.localBusy = true;
-            rangeStats.byCaller++;
-            const l = this.local;
-            summarizePartial(l.reader, range, l.options, l.signal, l.layout)
-                .then(
-                    (partial) => this.settle(id, partial, undefined),
-                    (e: unknown) => this.settle(id, undefined, e as Error),
-                )
-                .finally(() => {
-                    this.localBusy = false;
-                    this.dispatch();
-                });
-        }
-    }
-
-    private settle(id: number, partial: PartialSummary | undefined, error: Error | undefined): void {
-        const waiter = this.waiting.get(id);
-        this.waiting.delete(id);
-        if (error !== undefined) {
-            waiter?.reject(error);
-        } else {
-            waiter?.resolve(partial!);
-        }
-    }
-
-    private onReply(w: WorkerType, m: RangeReply): void {
-        this.idle.push(w);
-        this.settle(m.id, m.partial, m.error === undefined ? undefined : rebuild(m.error));
-        this.dispatch();
     }
 
     private fail(e: Error): void {
         this.failure ??= e;
-        for (const w of this.waiting.values()) {
-            w.reject(e);
-        }
-        this.waiting.clear();
+        this.batch?.fail(this.failure);
     }
 }
 
@@ -182,50 +208,71 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
             return await summarizeStream(streamOf(reader, signal), options, signal);
         }
         const ranges = cutRanges(reader.size, threads, options.parallelRangeBytes);
+        const rangeOptions = { ...options, onProgress: undefined };
+        const init: RangeWorkerInit = { source, options: rangeOptions, threads };
+        // The workers start while the calling thread (one of the threads) detects the layout.
+        pool = new RangePool(init, Math.min(threads, ranges.length) - 1, { reader, options: rangeOptions, signal });
         const layout = (await raceAbort(detectLayout(reader, options, signal), signal)) ?? null;
-        const init: RangeWorkerInit = {
-            source,
-            options: { ...options, onProgress: undefined },
-            layout,
-            threads,
-        };
-        // The calling thread is one of the threads.
-        pool = new RangePool(init, Math.min(threads, ranges.length) - 1, { reader, options: init.options, layout, signal });
-        const p = pool;
         let rows = 0;
         let bytes = 0;
-        const partials = await raceAbort(
-            Promise.all(
-                ranges.map((r) =>
-                    p.run(r).then((partial) => {
-                        rows += partial.result.rows;
-                        bytes += partial.exit - partial.entry;
-                        options.onProgress?.({ rows, bytes });
-                        return partial;
-                    }),
-                ),
-            ),
+        // Each partial is merged as soon as the ones before it are, and it chains with them (while the other threads
+        // still work); one that does not chain waits to be summarised again.
+        const partials: (PartialSummary | undefined)[] = ranges.map(() => undefined);
+        let merger: PartialMerger | undefined;
+        let merged = 0;
+        /** A failure to merge, kept to be thrown from here (not from a worker's message handler). */
+        let mergeError: unknown;
+        const mergeReady = (): void => {
+            for (let p = partials[merged]; p !== undefined && (merged === 0 || p.entry === partials[merged - 1]!.exit); p = partials[merged]) {
+                if (merger === undefined) {
+                    merger = new PartialMerger(p, rangeOptions);
+                } else {
+                    merger.add(p);
+                }
+                merged++;
+            }
+        };
+        await raceAbort(
+            pool.run(ranges, layout, (index, partial) => {
+                rows += partial.result.rows;
+                bytes += partial.exit - partial.entry;
+                options.onProgress?.({ rows, bytes });
+                partials[index] = partial;
+                try {
+                    mergeReady();
+                } catch (e) {
+                    mergeError ??= e;
+                }
+            }),
             signal,
         );
+        if (mergeError !== undefined) {
+            throw mergeError;
+        }
         // Ranges that started inside a multi-line quoted field: again from the right record start. Each round fixes
         // at least the first of them (the ranges before it are right), so this ends.
-        for (let first = firstUnchained(partials); first >= 0; first = firstUnchained(partials)) {
+        while (merged < partials.length) {
             const redo: number[] = [];
-            for (let i = first; i < partials.length; i++) {
-                if (partials[i].entry !== partials[i - 1].exit) {
+            for (let i = merged; i < partials.length; i++) {
+                if (partials[i]!.entry !== partials[i - 1]!.exit) {
                     redo.push(i);
                 }
             }
             rangeStats.again += redo.length;
             const again = await raceAbort(
-                Promise.all(redo.map((i) => p.run({ start: partials[i].start, end: partials[i].end, entry: partials[i - 1].exit }))),
+                pool.run(
+                    redo.map((i) => ({ start: partials[i]!.start, end: partials[i]!.end, entry: partials[i - 1]!.exit })),
+                    layout,
+                    () => undefined,
+                ),
                 signal,
             );
             redo.forEach((i, k) => {
                 partials[i] = again[k];
             });
+            mergeReady();
         }
-        return mergePartials(partials, options);
+        return merger!.end();
     } finally {
         pool?.destroy();
         await opened.close().catch(() => undefined);

@@ -467,10 +467,11 @@ export abstract class Scanner extends ScanState {
             }
             const s = i;
             let c = 0;
-            // Two-lane FNV-1a (see laneHash), unrolled by two bytes.
-            let ha = FNV_SEED;
-            let hb = FNV_SEED_B;
+            let h: number;
             if (i <= safe) {
+                // Two-lane FNV-1a (see laneHash), unrolled by two bytes.
+                let ha = FNV_SEED;
+                let hb = FNV_SEED_B;
                 for (;;) {
                     c = buf[i];
                     if (c === d || c === eol) {
@@ -485,29 +486,18 @@ export abstract class Scanner extends ScanState {
                     hb = Math.imul(hb ^ c, FNV_PRIME);
                     i++;
                 }
+                h = joinLanes(ha, hb);
             } else {
-                for (;;) {
-                    if (i >= limit) {
-                        break;
-                    }
+                // A field that may reach the limit (the last record of a chunk, a carried record): rare, so plainly.
+                while (i < limit) {
                     c = buf[i];
                     if (c === d || c === eol) {
                         break;
                     }
-                    ha = Math.imul(ha ^ c, FNV_PRIME);
-                    i++;
-                    if (i >= limit) {
-                        break;
-                    }
-                    c = buf[i];
-                    if (c === d || c === eol) {
-                        break;
-                    }
-                    hb = Math.imul(hb ^ c, FNV_PRIME);
                     i++;
                 }
+                h = laneHash(buf, s, i);
             }
-            const h = joinLanes(ha, hb);
             if (i >= limit) {
                 this.recLines = lines;
                 if (!eof) {

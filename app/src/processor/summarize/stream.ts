@@ -3,6 +3,7 @@
  * cancellation.
  */
 import { once } from "node:events";
+import type { TransformOptions } from "node:stream";
 import * as zlib from "node:zlib";
 import { ParallelDriver, parallelSettings } from "./parallel";
 import { CoreSummarizer } from "./summarizer";
@@ -12,6 +13,8 @@ import { AbortedError, FileSummary, InputError, SummaryOptions } from "./types";
 const SLICE = 1048576;
 /** ...and the event loop gets a turn at least this often (ms), so an abort is seen promptly. */
 const YIELD_EVERY_MS = 25;
+/** Inflated bytes buffered ahead of the summariser (see the gzip path). */
+const INFLATE_AHEAD = 2 * 1048576;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -142,7 +145,11 @@ export async function summarizeStream(source: AsyncIterable<Buffer>, options?: S
             return { ...(await summarizer.end()), compression: "none" };
         }
 
-        const gz = zlib.createGunzip({ chunkSize: 256 * 1024 });
+        // Up to INFLATE_AHEAD bytes of output are buffered, so that the inflater (on libuv's thread pool) goes on while
+        // this thread summarises a block itself (with Node's default of 16 KiB it stops after one chunk). The options
+        // reach the stream.Transform underneath.
+        const gzOptions: zlib.ZlibOptions & TransformOptions = { chunkSize: 256 * 1024, readableHighWaterMark: INFLATE_AHEAD };
+        const gz = zlib.createGunzip(gzOptions);
         gunzip = gz;
         /** An error from the source (or an abort) while feeding the decompressor: reported as is. */
         let sourceError: unknown;

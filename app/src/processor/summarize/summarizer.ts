@@ -6,7 +6,7 @@
 
 import { Column, ColumnState } from "./columns";
 import { SummaryOptions } from "./types";
-import { PROGRESS_EVERY, CR, QUOTE, NEED_MORE, MALFORMED, BlockConfig, BlockSamples, BlockResult, RangeHead, Summarizer } from "./scan-state";
+import { PROGRESS_EVERY, CR, QUOTE, NEED_MORE, MALFORMED, F_QUOTED, F_START, F_UNQUOTED, BlockConfig, BlockSamples, BlockResult, RangeHead, Summarizer } from "./scan-state";
 import { DetectingSummarizer } from "./detecting";
 
 export { MAX_COLUMNS } from "./scan-state";
@@ -90,6 +90,40 @@ export class CoreSummarizer extends DetectingSummarizer {
         }
         const e = buf.indexOf(this.eol, r);
         return e < 0 ? -2 : e + 1;
+    }
+
+    /**
+     * Range side, after initBlocks (see partial.ts): whether the records from r in buf, `count` of them or as many as
+     * end in buf (at least one), are well-formed: each ends within the window with the first row's field count (a
+     * blank line passes).
+     */
+    wellFormed(buf: Uint8Array, r: number, count: number): boolean {
+        for (let k = 0; k < count; k++) {
+            const limit = buf.length - r > this.window ? r + this.window : buf.length;
+            const end = this.scanRecord(buf, r, limit, false, -1);
+            if (end < 0) {
+                return end === NEED_MORE && limit - r < this.window && k > 0;
+            }
+            const blank = this.nf === 1 && this.ff[0] === 0 && this.fe[0] === this.fs[0];
+            if (this.nf !== this.expected && !blank) {
+                return false;
+            }
+            r = end;
+        }
+        return true;
+    }
+
+    /**
+     * Range side: where the next record starts after buf[from] (from ≥ 1), if buf[from] is inside a quoted field, or
+     * else outside quotes in the record that buf[from - 1] is part of (a quote opens a field only at a field start; ""
+     * inside is a quote); -1 if that is not within buf, or text follows a closing quote.
+     */
+    recordEndFrom(buf: Uint8Array, from: number, inQuotes: boolean): number {
+        const before = buf[from - 1];
+        this.fstate = inQuotes ? F_QUOTED : before === this.delim || before === this.eol ? F_START : F_UNQUOTED;
+        const r = this.find(buf, from, buf.length);
+        this.fstate = F_START;
+        return r >= 0 ? r : -1;
     }
 
     /** Worker side: sets the detected configuration up once. */
@@ -325,6 +359,30 @@ export class CoreSummarizer extends DetectingSummarizer {
             }
             this.columns[idx].mergeState(st);
         }
+    }
+
+    /**
+     * Main side, in input order, after mergeBlock of the same range: folds that range's column states into `acc`
+     * (columns kept apart from this summariser's, whose exact sets must hold only the samples until every block is
+     * merged; same indexes and precision). mergeFolded(acc) at the end gives what mergeFinal of every range's states
+     * would (the mean up to the last digits).
+     */
+    foldStates(acc: Column[], states: ColumnState[]): void {
+        const jsonl = this.format === "jsonl";
+        for (let f = 0; f < states.length; f++) {
+            const st = states[f];
+            const idx = jsonl ? this.jsonIndex.get(st.name) : f;
+            if (idx === undefined || idx >= this.columns.length) {
+                throw new Error(`internal: a range's column ${JSON.stringify(st.name)} was never merged`);
+            }
+            acc[idx] ??= new Column(st.name, this.sampleSize, this.columns[idx].hll.precision);
+            acc[idx].mergeState(st);
+        }
+    }
+
+    /** Main side, after the last block: folds in the states that foldStates gathered. */
+    mergeFolded(acc: Column[]): void {
+        acc.forEach((c, idx) => this.columns[idx].mergeState(c.state()));
     }
 
     /** Main side: the column of a JSON Lines key, created if new. */

@@ -43,7 +43,8 @@ export interface SummaryOptions {
     parallelMinBytes?: number;
     /**
      * summarizeSource only (tuning, tests): bytes per range when worker threads summarise ranges of an uncompressed
-     * input. @default the input split into 4 ranges per thread, each 4 to 64 MiB
+     * input. @default each range a share of what is left (1 / (2 × parallelism), 4 to 64 MiB): ranges shrink
+     * towards the end
      */
     parallelRangeBytes?: number;
     /** Called now and then with progress, for logs and the demo. */
