@@ -32,7 +32,7 @@ import { PoolRunner, ProcessRunner, ProcessorRunner, RunResult, signalOfExitCode
 import { LOCAL_CREDENTIALS, LocalS3Server, ObjectCreatedRecord, startLocalS3 } from "./s3-server";
 import { REPO_ROOT, loadStackConfig } from "./stack";
 import { PipelineState, QueuedFile, queueId } from "./state";
-import { childNodePath, transpileTree } from "./transpile";
+import { childNodePath, transpileTree } from "../transpile";
 import { LocalEcs, StartedTask, startLocalEcs } from "./ecs-server";
 
 const CONTAINER = "processor";

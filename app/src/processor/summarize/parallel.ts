@@ -13,9 +13,8 @@
  * summary of sequential processing (the mean up to rounding) with no per-block garbage, so memory stays flat.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { Worker as WorkerType } from "node:worker_threads";
+import type { WorkerOptions, Worker as WorkerType } from "node:worker_threads";
 import { CutFormat, findCut, CUT_NONE, CUT_SKIP } from "./split";
 import { BlockConfig, CoreSummarizer } from "./summarizer";
 import { FileSummary, InputError, InputErrorCode, SummaryOptions } from "./types";
@@ -68,81 +67,38 @@ export function parallelSettings(options?: SummaryOptions): ParallelSettings | u
     return { workers, blockBytes, minBytes };
 }
 
-let transpiledDir: string | undefined;
-
-/** The node_modules directory that the package holding `dir` resolves bare imports from. */
-function nodeModulesOf(dir: string): string | undefined {
-    for (let d = dir; ; d = path.dirname(d)) {
-        const nm = path.join(d, "node_modules");
-        if (fs.existsSync(nm)) {
-            return nm;
-        }
-        if (path.dirname(d) === d) {
-            return undefined;
-        }
-    }
-}
-
-/**
- * Running from TypeScript sources (ts-node: tests, scripts): transpiles this directory (and the S3 helpers a range
- * worker may load from the directory above) once per process to a temporary directory, so that workers start on
- * plain JS (loading ts-node in every worker takes a second). Bare imports (the AWS SDK) resolve through a link to
- * node_modules.
- */
-function transpileWorkers(): string {
-    if (transpiledDir !== undefined && fs.existsSync(transpiledDir)) {
-        return transpiledDir;
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ts = require("typescript") as typeof import("typescript");
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-worker-"));
-    process.once("exit", () => fs.rmSync(root, { recursive: true, force: true }));
-    const dir = path.join(root, "processor", "summarize");
-    fs.mkdirSync(dir, { recursive: true });
-    const emit = (from: string, to: string): void => {
-        const out = ts.transpileModule(fs.readFileSync(from, "utf8"), {
-            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-            fileName: path.basename(from),
-        }).outputText;
-        fs.writeFileSync(to, out);
-    };
-    for (const f of fs.readdirSync(__dirname)) {
-        if (f.endsWith(".ts") && !f.endsWith(".d.ts")) {
-            emit(path.join(__dirname, f), path.join(dir, f.replace(/\.ts$/, ".js")));
-        }
-    }
-    for (const f of ["s3.ts", "exit-codes.ts"]) {
-        const from = path.join(__dirname, "..", f);
-        if (fs.existsSync(from)) {
-            emit(from, path.join(root, "processor", f.replace(/\.ts$/, ".js")));
-        }
-    }
-    const nm = nodeModulesOf(__dirname);
-    if (nm !== undefined) {
-        fs.symlinkSync(nm, path.join(root, "node_modules"), "dir");
-    }
-    transpiledDir = dir;
-    return dir;
-}
-
-/** Starts a worker on `script` (worker.js, range-worker.js) compiled next to this file (dist/, the bench build) or on a transpiled copy. */
-export function startWorker(script: string, data: unknown): WorkerType {
-    const { Worker } = loadWorkerThreads()!;
-    const js = path.join(__dirname, script);
-    if (fs.existsSync(js)) {
-        return new Worker(js, { workerData: data });
-    }
-    // Plain JS: no need for preloads such as ts-node/register, which workers would otherwise inherit.
-    const execArgv: string[] = [];
-    const args = process.execArgv;
+/** `execArgv` without preloads (`-r`/`--require`, such as a TypeScript loader), which a worker on plain JavaScript does not need. */
+function withoutPreloads(args: readonly string[]): string[] {
+    const out: string[] = [];
     for (let i = 0; i < args.length; i++) {
         if (args[i] === "-r" || args[i] === "--require") {
             i++;
         } else if (!args[i].startsWith("--require=")) {
-            execArgv.push(args[i]);
+            out.push(args[i]);
         }
     }
-    return new Worker(path.join(transpileWorkers(), script), { workerData: data, execArgv });
+    return out;
+}
+
+/**
+ * Starts a worker on `script` (such as worker.js) of the folder `dir`: the compiled file there (dist/, the bench
+ * build), or, running from TypeScript sources (tests, `ts-node`), its .ts transpiled once per process with what it
+ * imports (app/src/transpile.ts), so workers start on plain JavaScript instead of loading a TypeScript loader each.
+ */
+export function startWorkerIn(dir: string, script: string, options: WorkerOptions): WorkerType {
+    const { Worker } = loadWorkerThreads()!;
+    const js = path.join(dir, script);
+    if (fs.existsSync(js)) {
+        return new Worker(js, options);
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { transpiledWorker } = require("../../transpile") as typeof import("../../transpile");
+    return new Worker(transpiledWorker(js.replace(/\.js$/, ".ts")), { ...options, execArgv: withoutPreloads(process.execArgv) });
+}
+
+/** Starts a worker on `script` (worker.js, range-worker.js) of this folder. */
+export function startWorker(script: string, data: unknown): WorkerType {
+    return startWorkerIn(__dirname, script, { workerData: data });
 }
 
 /** Whether worker threads can be started here. */

@@ -6,11 +6,11 @@
  * thread gives (distinct counts: the same HyperLogLog registers; means: equal up to rounding).
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { Worker as WorkerType } from "node:worker_threads";
 import type { SampleCandidates } from "../columns";
 import { AbortedError, InputError, InputErrorCode } from "../types";
+import { startWorkerIn } from "../parallel";
 import { LeafTransfer, mergeLeaf } from "./leaf";
 import { ParquetState, rowGroupRange } from "./summarize";
 import { RandomAccessSource } from "./source";
@@ -29,56 +29,15 @@ export type FromWorker =
     | { final: LeafTransfer[]; chunksSkipped: number }
     | { error: { name: string; code?: InputErrorCode; message: string; aborted: boolean } };
 
-let transpiled: string | undefined;
-
 /**
- * The worker's script: worker.js next to this file (the compiled processor), or, running from TypeScript sources
- * (ts-node: tests, the bench), this folder and the one above transpiled once per process to a temporary folder;
- * undefined when neither exists (then the summary runs on one thread).
+ * A worker on worker.js of this folder (the compiled processor) or on worker.ts transpiled (running from TypeScript
+ * sources: tests, the bench); undefined when neither exists (then the summary runs on one thread).
  */
-function workerScript(): { file: string; nodePath?: string } | undefined {
-    const js = path.join(__dirname, "worker.js");
-    if (fs.existsSync(js)) {
-        return { file: js };
-    }
-    if (!fs.existsSync(path.join(__dirname, "worker.ts"))) {
-        return undefined;
-    }
-    // Packages resolve from the repository's node_modules (NODE_PATH), since the copy lives elsewhere.
-    const nodePath = path.resolve(require.resolve("hyparquet"), "..", "..", "..");
-    if (transpiled === undefined || !fs.existsSync(transpiled)) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const ts = require("typescript") as typeof import("typescript");
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-parquet-worker-"));
-        process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-        for (const [from, to] of [[path.dirname(__dirname), dir], [__dirname, path.join(dir, "parquet")]]) {
-            fs.mkdirSync(to, { recursive: true });
-            for (const f of fs.readdirSync(from)) {
-                if (f.endsWith(".ts") && !f.endsWith(".d.ts")) {
-                    const out = ts.transpileModule(fs.readFileSync(path.join(from, f), "utf8"), {
-                        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-                        fileName: f,
-                    }).outputText;
-                    fs.writeFileSync(path.join(to, f.replace(/\.ts$/, ".js")), out);
-                }
-            }
-        }
-        transpiled = path.join(dir, "parquet", "worker.js");
-    }
-    return { file: transpiled, nodePath };
-}
-
 function startWorker(init: WorkerInit): WorkerType | undefined {
-    const script = workerScript();
-    if (script === undefined) {
+    if (!fs.existsSync(path.join(__dirname, "worker.js")) && !fs.existsSync(path.join(__dirname, "worker.ts"))) {
         return undefined;
     }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
-    // Plain JS: no preloads such as ts-node/register, which workers would otherwise inherit.
-    const execArgv = process.execArgv.filter((a, i, all) => !(a === "-r" || a === "--require" || a.startsWith("--require=") || all[i - 1] === "-r" || all[i - 1] === "--require"));
-    const env = script.nodePath === undefined ? undefined : { ...process.env, NODE_PATH: [script.nodePath, process.env.NODE_PATH].filter(Boolean).join(path.delimiter) };
-    return new Worker(script.file, { workerData: init, execArgv, ...(env === undefined ? {} : { env }) });
+    return startWorkerIn(__dirname, "worker.js", { workerData: init });
 }
 
 /** One request to a worker and its reply (a worker has at most one in flight). */

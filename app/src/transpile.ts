@@ -12,6 +12,7 @@
 
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type * as TypeScript from "typescript";
 
@@ -112,4 +113,24 @@ export function transpileTree(root: string, entries: readonly string[], outDir: 
 /** NODE_PATH for the children: the repository's node_modules (and the app's, if it has one). */
 export function childNodePath(root: string): string {
     return [path.join(root, "app", "node_modules"), path.join(root, "node_modules")].join(path.delimiter);
+}
+
+const workerBuilds = new Map<string, string>();
+
+/**
+ * A worker thread's script when the code runs from TypeScript sources (tests, the bench's parent, `ts-node`):
+ * `entry` and what it imports, transpiled once per process into a temporary folder (removed when the process
+ * exits) that links this repository's node_modules, so the worker starts on plain JavaScript with no loader.
+ */
+export function transpiledWorker(entry: string): string {
+    let out = workerBuilds.get(entry);
+    if (out === undefined || !fs.existsSync(out)) {
+        const root = path.resolve(__dirname, "..", "..");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "worker-"));
+        process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+        fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+        out = transpileTree(root, [entry], dir).get(entry) as string;
+        workerBuilds.set(entry, out);
+    }
+    return out;
 }
