@@ -27,11 +27,15 @@ const COMPILER_OPTIONS = { module: "commonjs", target: "es2022", esModuleInterop
 const OPTIONS_KEY = JSON.stringify([TS_VERSION, COMPILER_OPTIONS]);
 
 let ts;
+let options;
 
 function transpile(source, filename) {
-    ts = ts || require("typescript");
-    const { options, errors } = ts.convertCompilerOptionsFromJson(COMPILER_OPTIONS, ROOT);
-    if (errors.length > 0) throw new Error(ts.flattenDiagnosticMessageText(errors[0].messageText, "\n"));
+    if (ts === undefined) {
+        ts = require("typescript");
+        const converted = ts.convertCompilerOptionsFromJson(COMPILER_OPTIONS, ROOT);
+        if (converted.errors.length > 0) throw new Error(ts.flattenDiagnosticMessageText(converted.errors[0].messageText, "\n"));
+        options = converted.options;
+    }
     const out = ts.transpileModule(source, { compilerOptions: options, fileName: filename, reportDiagnostics: true });
     const syntax = (out.diagnostics || []).find((d) => d.category === ts.DiagnosticCategory.Error);
     if (syntax !== undefined) {
