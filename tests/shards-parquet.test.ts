@@ -292,7 +292,8 @@ describe("Parquet shards in a Kubernetes Indexed Job (batch mode, JOB_COMPLETION
                 SHARD_BYTES: String(Math.ceil(bytes.length / 4)),
             });
             const runs = await Promise.all([0, 1, 2, 3].map((i) => startProcessor(env(i)).done));
-            assert.deepEqual(runs.map((r) => r.code), [0, 0, 0, 0], runs.map((r) => r.stderr).join("\n"));
+            const failures = runs.flatMap((r, i) => (r.code === 0 ? [] : [`pod ${i} exited ${r.code}: ${JSON.stringify(r.logs.filter((l) => l.level !== "info" && l.level !== "debug"))} ${r.stderr}`]));
+            assert.deepEqual(runs.map((r) => r.code), [0, 0, 0, 0], failures.join("\n"));
             const summary = JSON.parse((await s3.get("indexed-parquet", "processed/big.parquet.summary.json")) as string) as Record<string, unknown>;
             delete summary.generatedAt;
             delete summary.source;

@@ -24,7 +24,7 @@ export interface RunningProcessor {
 export function startProcessor(env: Record<string, string>, args: readonly string[] = []): RunningProcessor {
     const child = spawn(process.execPath, [...TS_REGISTER, MAIN, ...args], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ...env },
+        env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: "us-east-1", ...env },
         stdio: ["ignore", "pipe", "pipe"],
     });
     const logs: Record<string, any>[] = [];
