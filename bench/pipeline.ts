@@ -22,9 +22,9 @@ import { LocalPipeline } from "../app/src/local/pipeline";
 import { readJson } from "../app/src/processor/s3";
 import type { StatusDocument } from "../app/src/processor/status";
 
-const TARGET_FILES = 1000;
-const TARGET_SECONDS = 60;
-const MIB = 1024;
+/** The target: this many files from upload to final status within this many seconds. */
+const TARGET = { files: 1000, seconds: 60 } as const;
+const KIB_PER_MIB = 1024;
 
 interface Options {
     files: number;
@@ -158,9 +158,9 @@ async function measure(files: number, runner: "pool" | "process", concurrency: n
             filesPerSecond: files / seconds,
             succeeded,
             cpuSeconds: cpuAfter.self - cpuBefore.self + (cpuAfter.children - cpuBefore.children),
-            peakTreeMiB: peak === undefined ? undefined : peak / MIB,
-            pipelineMaxRssMiB: process.resourceUsage().maxRSS / MIB,
-            processorMaxRssMiB: runner === "pool" ? pipeline.runner.peakChildRssKiB() / MIB : undefined,
+            peakTreeMiB: peak === undefined ? undefined : peak / KIB_PER_MIB,
+            pipelineMaxRssMiB: process.resourceUsage().maxRSS / KIB_PER_MIB,
+            processorMaxRssMiB: runner === "pool" ? pipeline.runner.peakChildRssKiB() / KIB_PER_MIB : undefined,
         };
     } finally {
         clearInterval(sampler);
@@ -197,10 +197,10 @@ export async function runPipelineBench(argv: readonly string[]): Promise<number>
                 : `Ratio: ${options.runner} runner ${ratio}× the files/s of a new process per file (same run, same machine).`,
         );
     }
-    const projected = TARGET_FILES / main.filesPerSecond;
+    const projected = TARGET.files / main.filesPerSecond;
     say(
-        `Target: ${TARGET_FILES} files from upload to final status in ≤ ${TARGET_SECONDS} s (≥ ${(TARGET_FILES / TARGET_SECONDS).toFixed(1)} files/s): ` +
-            `${main.filesPerSecond.toFixed(1)} files/s, ${projected.toFixed(1)} s for ${TARGET_FILES} — ${projected <= TARGET_SECONDS ? "PASS" : "FAIL"} (informational)`,
+        `Target: ${TARGET.files} files from upload to final status in ≤ ${TARGET.seconds} s (≥ ${(TARGET.files / TARGET.seconds).toFixed(1)} files/s): ` +
+            `${main.filesPerSecond.toFixed(1)} files/s, ${projected.toFixed(1)} s for ${TARGET.files} — ${projected <= TARGET.seconds ? "PASS" : "FAIL"} (informational)`,
     );
     say("CPU s per file counts the pipeline process and the processors that have exited (the pool's hosts exit at the end of the run).");
     const failed = [main, baseline].filter((f): f is RunFigures => f !== undefined && f.succeeded !== f.files);

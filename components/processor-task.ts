@@ -247,9 +247,11 @@ export class ProcessorTask extends pulumi.ComponentResource {
     public readonly repository?: aws.ecr.Repository;
     /** The content tag of the image built here (see `ImageBuild`). */
     public readonly imageTag?: string;
-    /** Validated size. */
+    /** The task's CPU units, as validated (1024 = one vCPU). */
     public readonly cpu: number;
+    /** The task's memory in MiB, as validated against `cpu`. */
     public readonly memory: number;
+    /** Seconds between SIGTERM and SIGKILL when the task is stopped. */
     public readonly stopTimeoutSeconds: number;
 
     constructor(name: string, args: ProcessorTaskArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -185,9 +185,11 @@ export class QueueWorkerService extends pulumi.ComponentResource {
     public readonly alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
     /** The rule feeding uploads to the queue, when there is a feed. */
     public readonly feedRule?: aws.cloudwatch.EventRule;
-    /** Validated settings. */
+    /** The work queue's visibility timeout in seconds: `visibilityTimeoutSeconds` as given, else the longest job plus a margin. */
     public readonly visibilityTimeoutSeconds: number;
+    /** The fewest tasks the service scales in to. */
     public readonly minTasks: number;
+    /** The most tasks the service scales out to. */
     public readonly maxTasks: number;
 
     constructor(name: string, args: QueueWorkerServiceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -441,10 +443,7 @@ export class QueueWorkerService extends pulumi.ComponentResource {
                         securityGroups: args.network.securityGroupIds,
                         assignPublicIp: args.network.assignPublicIp ?? true,
                     },
-                    // Start new tasks before stopping old ones; roll back a deployment whose tasks keep failing.
-                    deploymentMinimumHealthyPercent: 100,
-                    deploymentMaximumPercent: 200,
-                    deploymentCircuitBreaker: { enable: true, rollback: true },
+                    ...worker.WORKER_DEPLOYMENT,
                     propagateTags: "SERVICE",
                     enableEcsManagedTags: true,
                     enableExecuteCommand: false,

@@ -70,6 +70,16 @@ export interface TaskRangeFields {
 /** ECS's quota of tasks per service. */
 export const MAX_SERVICE_TASKS = 5000;
 
+/**
+ * How the worker service replaces its tasks: new tasks start before old ones stop, and a deployment whose tasks keep
+ * failing is rolled back (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+ */
+export const WORKER_DEPLOYMENT = {
+    deploymentMinimumHealthyPercent: 100,
+    deploymentMaximumPercent: 200,
+    deploymentCircuitBreaker: { enable: true, rollback: true },
+} as const;
+
 /** Validates the service's task range: 0 ≤ min ≤ max, 1 ≤ max ≤ 5000. */
 export function validateTaskRange(
     minTasks: number,
