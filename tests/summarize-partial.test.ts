@@ -129,6 +129,75 @@ describe("summarize: ranges merged == serial", function () {
         }
     });
 
+    it("reads a file into two buffers that take turns when asked to reuse them, and gives a read at the same time its own", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "partial-"));
+        try {
+            const file = path.join(dir, "bytes.bin");
+            const bytes = Buffer.alloc(5 * 1048576 + 123);
+            for (let i = 0; i < bytes.length; i++) {
+                bytes[i] = (i * 31 + (i >> 13)) & 0xff;
+            }
+            fs.writeFileSync(file, bytes);
+            const reader = await openFileRange(file);
+            try {
+                /** Reads [start, end), copying each chunk before asking for the next; the ArrayBuffers it came in. */
+                const readAll = async (iter: AsyncIterable<Uint8Array>): Promise<{ copy: Buffer; memory: Set<ArrayBufferLike> }> => {
+                    const parts: Buffer[] = [];
+                    const memory = new Set<ArrayBufferLike>();
+                    for await (const c of iter) {
+                        parts.push(Buffer.from(c));
+                        memory.add(c.buffer);
+                    }
+                    return { copy: Buffer.concat(parts), memory };
+                };
+                const reused = await readAll(reader.read(7, bytes.length, undefined, true));
+                assert.ok(reused.copy.equals(bytes.subarray(7)));
+                assert.equal(reused.memory.size, 2, "six chunks in two buffers");
+                const fresh = await readAll(reader.read(7, bytes.length));
+                assert.ok(fresh.copy.equals(bytes.subarray(7)));
+                assert.ok(fresh.memory.size >= 6, `a buffer per chunk without reuse, got ${fresh.memory.size}`);
+                // Two reads with reuse at once: each has the right bytes (the second does not share the first's buffers).
+                const [a, b] = await Promise.all([readAll(reader.read(0, 3 * 1048576, undefined, true)), readAll(reader.read(1048576, bytes.length, undefined, true))]);
+                assert.ok(a.copy.equals(bytes.subarray(0, 3 * 1048576)));
+                assert.ok(b.copy.equals(bytes.subarray(1048576)));
+                assert.equal([...a.memory].filter((m) => b.memory.has(m)).length, 0);
+                // The reader's buffers serve the next read once the first ends.
+                const again = await readAll(reader.read(0, 2 * 1048576 + 1, undefined, true));
+                assert.ok(again.copy.equals(bytes.subarray(0, 2 * 1048576 + 1)));
+                assert.ok([...again.memory].every((m) => reused.memory.has(m)));
+            } finally {
+                await reader.close();
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("summarises ranges of a multi-MiB file read in reused buffers exactly as the whole input, with ranges read at once", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "partial-"));
+        try {
+            const file = path.join(dir, "in.csv");
+            // Records of every length up to ~3 KiB, quoted fields with line ends: many records span chunk boundaries.
+            const lines = ["id,text,n"];
+            for (let i = 0; i < 12000; i++) {
+                lines.push(`${i},"${"x".repeat((i * 37) % 900)}\n${"é".repeat(i % 5)}""q""",${(i * 7919) % 10007}.${i % 10}`);
+            }
+            const text = Buffer.from(lines.join("\n") + "\n");
+            assert.ok(text.length > 5 * 1048576, String(text.length));
+            fs.writeFileSync(file, text);
+            const reader = await openFileRange(file);
+            try {
+                const { summary } = await byRanges(reader, [1048575, 2 * 1048576 + 3, 4 * 1048576 - 1], {});
+                assertSame(summary, summarizeCut(text, {}), "reused buffers");
+                assert.equal(summary.rows, 12000);
+            } finally {
+                await reader.close();
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("refuses partials that do not chain, or do not cover the input", async () => {
         const bytes = Buffer.from('a,b\n1,"x\n2,y"\n3,z\n4,w\n');
         const reader = bufferRangeReader(bytes);

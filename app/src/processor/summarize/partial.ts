@@ -131,12 +131,12 @@ export function decodeState(s: EncodedColumnState): ColumnState {
 const toBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 
 /** The bytes from pos to the end of the input: [pos, end) first, then on past end in growing steps. */
-async function* readFrom(reader: RangeReader, pos: number, end: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
+async function* readFrom(reader: RangeReader, pos: number, end: number, signal?: AbortSignal, reuse = false): AsyncGenerator<Buffer> {
     let to = Math.max(pos, Math.min(end, reader.size));
     let step = 65536;
     while (pos < reader.size) {
         if (to > pos) {
-            for await (const c of reader.read(pos, to, signal)) {
+            for await (const c of reader.read(pos, to, signal, reuse)) {
                 if (signal?.aborted) {
                     throw new AbortedError();
                 }
@@ -201,7 +201,8 @@ function layoutOptions(o: SummaryOptions): SummaryOptions {
  * `end`) or the input ends; returns where it stopped (the range's exit).
  */
 async function readToExit(core: CoreSummarizer, reader: RangeReader, from: number, end: number, signal?: AbortSignal): Promise<number> {
-    for await (const c of readFrom(reader, from, end, signal)) {
+    // core.write copies what it keeps of a chunk (a record that spans chunks), so the reader may reuse its buffers.
+    for await (const c of readFrom(reader, from, end, signal, true)) {
         core.write(c);
         if (core.exit >= 0) {
             break;

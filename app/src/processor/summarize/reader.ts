@@ -9,8 +9,12 @@ import { AbortedError } from "./types";
 /** Random access to an input of known size. */
 export interface RangeReader {
     readonly size: number;
-    /** The bytes [start, end), in order, in chunks; stopping the iteration early stops the reading. */
-    read(start: number, end: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+    /**
+     * The bytes [start, end), in order, in chunks; stopping the iteration early stops the reading. With `reuse`, a
+     * chunk is valid only until the next one is asked for: the reader may read into its memory again (a caller that
+     * copies what it keeps saves an allocation per chunk).
+     */
+    read(start: number, end: number, signal?: AbortSignal, reuse?: boolean): AsyncIterable<Uint8Array>;
 }
 
 /** Bytes per read of a local file. */
@@ -39,8 +43,8 @@ export function bufferRangeReader(bytes: Uint8Array, chunk = 65536): RangeReader
 export async function openFileRange(path: string): Promise<RangeReader & { close(): Promise<void> }> {
     const fh = await fs.promises.open(path, "r");
     const size = (await fh.stat()).size;
-    const readAt = async (pos: number, len: number): Promise<Uint8Array> => {
-        const buf = Buffer.allocUnsafe(len);
+    const readAt = async (pos: number, len: number, into?: Buffer): Promise<Uint8Array> => {
+        const buf = into === undefined ? Buffer.allocUnsafe(len) : into.subarray(0, len);
         let got = 0;
         while (got < len) {
             const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
@@ -51,18 +55,27 @@ export async function openFileRange(path: string): Promise<RangeReader & { close
         }
         return buf;
     };
+    /** The buffers of a `reuse` read (one at a time; another at the same time gets fresh ones). */
+    let spare: Buffer[] | undefined;
+    let spareInUse = false;
     return {
         size,
-        async *read(start: number, end: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+        async *read(start: number, end: number, signal?: AbortSignal, reuse = false): AsyncGenerator<Uint8Array> {
             checkRange(size, start, end);
+            // With reuse, the reader's two buffers take turns: one is read ahead while the caller has the other.
+            const buffers = reuse && !spareInUse ? (spare ??= [Buffer.allocUnsafeSlow(FILE_CHUNK), Buffer.allocUnsafeSlow(FILE_CHUNK)]) : undefined;
+            if (buffers !== undefined) {
+                spareInUse = true;
+            }
+            let turn = 0;
+            const next = (at: number): Promise<Uint8Array> => readAt(at, Math.min(FILE_CHUNK, end - at), buffers?.[turn++ & 1]);
             let pos = start;
             let ahead: Promise<Uint8Array> | undefined;
             try {
                 while (pos < end) {
-                    const cur = ahead ?? readAt(pos, Math.min(FILE_CHUNK, end - pos));
-                    const len = Math.min(FILE_CHUNK, end - pos);
-                    pos += len;
-                    ahead = pos < end ? readAt(pos, Math.min(FILE_CHUNK, end - pos)) : undefined;
+                    const cur = ahead ?? next(pos);
+                    pos += Math.min(FILE_CHUNK, end - pos);
+                    ahead = pos < end ? next(pos) : undefined;
                     ahead?.catch(() => undefined);
                     const chunk = await cur;
                     if (signal?.aborted) {
@@ -72,6 +85,9 @@ export async function openFileRange(path: string): Promise<RangeReader & { close
                 }
             } finally {
                 await ahead?.catch(() => undefined);
+                if (buffers !== undefined) {
+                    spareInUse = false;
+                }
             }
         },
         close: () => fh.close(),
