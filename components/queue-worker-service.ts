@@ -177,6 +177,12 @@ export class QueueWorkerService extends pulumi.ComponentResource {
     public readonly service: aws.ecs.Service;
     /** The ECS service's name. */
     public readonly serviceName: string;
+    /** The work queue's visibility timeout in seconds: `visibilityTimeoutSeconds` as given, else the longest job plus a margin. */
+    public readonly visibilityTimeoutSeconds: number;
+    /** The fewest tasks the service scales in to. */
+    public readonly minTasks: number;
+    /** The most tasks the service scales out to. */
+    public readonly maxTasks: number;
     /** The scalable target (the service's desired count). */
     public readonly scalingTarget: aws.appautoscaling.Target;
     /** The target-tracking policy on messages per running task. */
@@ -185,12 +191,6 @@ export class QueueWorkerService extends pulumi.ComponentResource {
     public readonly alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
     /** The rule feeding uploads to the queue, when there is a feed. */
     public readonly feedRule?: aws.cloudwatch.EventRule;
-    /** The work queue's visibility timeout in seconds: `visibilityTimeoutSeconds` as given, else the longest job plus a margin. */
-    public readonly visibilityTimeoutSeconds: number;
-    /** The fewest tasks the service scales in to. */
-    public readonly minTasks: number;
-    /** The most tasks the service scales out to. */
-    public readonly maxTasks: number;
 
     constructor(name: string, args: QueueWorkerServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super(typeToken("compute", "QueueWorkerService"), name, {}, opts);
