@@ -5,40 +5,11 @@
  */
 import { strict as assert } from "assert";
 import { readConfig } from "../app/src/processor/config";
-import {
-    CONFIG_ERROR_EXIT_CODE,
-    JOB_DEFAULTS,
-    ProcessorPodArgs,
-    batchEnvironment,
-    controlPlaneLogGroupName,
-    cronJobSpec,
-    defaultClusterName,
-    irsaTrustPolicy,
-    jobSpec,
-    normaliseCronJob,
-    normaliseJob,
-    podIdentityTrustPolicy,
-    processorPodTemplate,
-    validateCidrs,
-    validateCronSchedule,
-    validateLogTypes,
-    validatePodSize,
-    validateTimeZone,
-} from "../components/builders/kubernetes";
+import { batchEnvironment, processorPodTemplate, validatePodSize } from "../components/builders/kubernetes";
+import { CONFIG_ERROR_EXIT_CODE, JOB_DEFAULTS, cronJobSpec, jobSpec, normaliseCronJob, normaliseJob, validateCronSchedule, validateTimeZone } from "../components/builders/kubernetes";
+import { controlPlaneLogGroupName, defaultClusterName, irsaTrustPolicy, podIdentityTrustPolicy, validateCidrs, validateLogTypes } from "../components/builders/kubernetes";
 import { throwsExactly } from "./support/assertions";
-import { IMAGE, ISSUER, OIDC_ARN, PREFIXES, envOf } from "./support/kubernetes";
-
-/** The processor's pod: 2 vCPU, 4 GiB, 1 GiB of scratch space, 90 s to stop. */
-const POD: ProcessorPodArgs = {
-    containerName: "processor",
-    image: IMAGE,
-    serviceAccountName: "processor",
-    bucketName: "data-bucket",
-    region: "eu-west-1",
-    prefixes: PREFIXES,
-    size: { cpu: 2000, memory: 4096, scratchSizeMiB: 1024, terminationGracePeriodSeconds: 90 },
-    labels: { "app.kubernetes.io/name": "processor" },
-};
+import { IMAGE, ISSUER, OIDC_ARN, POD, envOf } from "./support/kubernetes";
 
 describe("Kubernetes builders", () => {
     describe("pod template", () => {

@@ -19,7 +19,7 @@ import { evaluatePacks } from "../policy/offline/engine";
 import { PACKS } from "../policy/packs";
 import { ACCOUNT, PROJECT, Recorded, Recorder, settle, valueOf } from "./mocks";
 import { assertParented, inputDoc, throwsExactly } from "./support/assertions";
-import { IMAGE, ISSUER, OIDC_ARN, PREFIXES, envOf } from "./support/kubernetes";
+import { IMAGE, ISSUER, OIDC_ARN, POD, PREFIXES, envOf } from "./support/kubernetes";
 
 const TYPE = `${PROJECT}:kubernetes:KubernetesJobs`;
 const BUCKET = { bucketName: "data-bucket", bucketArn: "arn:aws:s3:::data-bucket", prefixes: PREFIXES };
@@ -149,16 +149,7 @@ describe("KubernetesJobs on an existing cluster with IRSA", () => {
         assert.deepEqual(job.metadata.annotations, { "pulumi.com/skipAwait": "true" });
         const labels = processorLabels("batch", PROJECT);
         assert.deepEqual(job.metadata.labels, labels);
-        const template = processorPodTemplate({
-            containerName: "processor",
-            image: IMAGE,
-            serviceAccountName: "processor",
-            bucketName: "data-bucket",
-            region: "eu-west-1",
-            prefixes: PREFIXES,
-            size: { cpu: 1000, memory: 2048, scratchSizeMiB: 2048, terminationGracePeriodSeconds: 60 },
-            labels,
-        });
+        const template = processorPodTemplate({ ...POD, size: { cpu: 1000, memory: 2048, scratchSizeMiB: 2048, terminationGracePeriodSeconds: 60 }, labels });
         assert.deepEqual(job.spec, jobSpec(template, normaliseJob({}, "batch.job")));
         const env = envOf(job.spec.template.spec.containers[0]);
         assert.deepEqual(

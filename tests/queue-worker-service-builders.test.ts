@@ -4,23 +4,9 @@
  * metric math its scaling tracks, evaluated datapoint by datapoint (tests/support/metric-math.ts).
  */
 import { strict as assert } from "assert";
-import {
-    DEFAULT_WORKER_CAPACITY,
-    backlogPerTaskExpression,
-    backlogPerTaskMetrics,
-    deadLetterTlsPolicy,
-    defaultOldestMessageAgeSeconds,
-    idleBacklogFactor,
-    queueVisibilityTimeout,
-    redriveAllowPolicy,
-    redrivePolicy,
-    validateServiceName,
-    validateTaskRange,
-    workQueuePolicy,
-    workerCapacityStrategy,
-    workerEnvironment,
-    workerQueuePolicy,
-} from "../components/builders/queue-worker";
+import { DEFAULT_WORKER_CAPACITY, queueVisibilityTimeout, validateServiceName, validateTaskRange, workerCapacityStrategy, workerEnvironment } from "../components/builders/queue-worker";
+import { deadLetterTlsPolicy, redriveAllowPolicy, redrivePolicy, workQueuePolicy, workerQueuePolicy } from "../components/builders/queue-worker";
+import { backlogPerTaskExpression, backlogPerTaskMetrics, defaultOldestMessageAgeSeconds, idleBacklogFactor } from "../components/builders/queue-worker";
 import { backlogPerTask, evaluateMath } from "./support/metric-math";
 import { KEY_ARN, REGION, TLS_DENY } from "./support/queue-worker";
 
