@@ -35,3 +35,12 @@ export function sessionOf(roleArn: string): string {
     assert.ok(m, `not a role ARN: ${roleArn}`);
     return `arn:aws:sts::${m[1]}:assumed-role/${m[2]}/simulated-session`;
 }
+
+/** Recursively freezes a value, so a component that writes into the caller's args throws. */
+export function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value as object)) deepFreeze(v);
+    }
+    return value;
+}
