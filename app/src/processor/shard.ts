@@ -58,6 +58,7 @@ import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
 import { Logger } from "./log";
 import { ContractError, JobReport, listOutputs, uploadOutputs } from "./outputs";
 import { ShardLauncher } from "./launcher";
+import { readJson } from "./s3";
 import { createOnce, deletePrefix, getJson, getJsonTagged, listMarkers, putJson, replaceIfUnchanged } from "./shard-store";
 import { StatusDocument, StatusError, statusKey } from "./status";
 import { AbortedError } from "./summarize/types";
@@ -372,16 +373,66 @@ class ShardedFile {
         return { config: this.config, file: this.file, object: this.object, s3: this.s3, workspace, log, signal: this.deps.signal, now: this.deps.now, count: plan.count };
     }
 
+    /** Whether every shard of the plan has its done marker. */
+    private async allDone(plan: Plan): Promise<boolean> {
+        const done = new Set((await this.list()).flatMap((l) => (l.marker.kind === "done" && (l.marker.index ?? plan.count) < plan.count ? [l.marker.index] : [])));
+        return done.size >= plan.count;
+    }
+
+    /**
+     * What a merge.json this task has just created stands for. If-None-Match asks only whether the key
+     * exists when the write arrives (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html),
+     * so a task that listed every shard done and then paused while another task merged and deleted
+     * everything under the base, merge.json included, creates merge.json again:
+     * - "merged": that merge wrote the file's final status before it deleted anything, and S3 reads are
+     *   strongly consistent (shard-store.ts), so the status read now shows it;
+     * - "replanned": the run this task listed is over in another way (the file failed, and a new run for
+     *   the same ETag deleted the base and started over): the plan is missing or cuts other ranges;
+     * - "unfinished": the same ranges are planned, but not every shard is done (a new run's, as above);
+     * - "merge": the plan and every done marker are there: this task merges.
+     */
+    private async claimed(plan: Plan): Promise<"merge" | "merged" | "replanned" | "unfinished"> {
+        const status = await readJson<StatusDocument>(this.s3, this.config.bucket, this.statusAt);
+        if (status?.state === "succeeded" && status.etag === plan.etag) {
+            return "merged";
+        }
+        const [current, allDone] = await Promise.all([readJson<Plan>(this.s3, this.config.bucket, this.key("plan.json")), this.allDone(plan)]);
+        if (current?.count !== plan.count || current.size !== plan.size) {
+            return "replanned";
+        }
+        return allDone ? "merge" : "unfinished";
+    }
+
     /** Merges when every shard is done and this task wins merge.json (see the comment at the top). */
     async mergeIfLast(plan: Plan): Promise<ShardOutcome> {
-        const done = new Set((await this.list()).filter((l) => l.marker.kind === "done").map((l) => l.marker.index));
-        if (done.size < plan.count) {
-            return { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
-        }
-        if (!(await createOnce(this.s3, this.config.bucket, this.key("merge.json"), { at: new Date(this.deps.now()).toISOString(), by: this.deps.taskArn }))) {
-            return { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
-        }
+        const partOnly: ShardOutcome = { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
         const log = this.deps.log.with({ shards: plan.count });
+        for (;;) {
+            if (!(await this.allDone(plan))) {
+                return partOnly;
+            }
+            if (!(await createOnce(this.s3, this.config.bucket, this.key("merge.json"), { at: new Date(this.deps.now()).toISOString(), by: this.deps.taskArn }))) {
+                return partOnly;
+            }
+            const claim = await this.claimed(plan);
+            if (claim === "merge") {
+                break;
+            }
+            if (claim === "merged") {
+                // What is left under the base (this claim, a late heartbeat) belongs to a finished run.
+                log.info("another task merged this file and removed its partials already: not merging again", { etag: plan.etag });
+                await deletePrefix(this.s3, this.config.bucket, this.base);
+                return partOnly;
+            }
+            // Not this task's to merge: give the claim back. With the same ranges planned, look again: a shard
+            // that finished while this task held merge.json lost its claim to it, and its done marker is in the
+            // next listing, so this task merges in its place.
+            log.info("the shards' run this task listed is over (its plan or a done marker is gone): giving the merge back", { etag: plan.etag, found: claim });
+            await deletePrefix(this.s3, this.config.bucket, this.key("merge.json"));
+            if (claim === "replanned") {
+                return partOnly;
+            }
+        }
         log.info("every shard is done: merging");
         let workspace: Workspace | undefined;
         try {

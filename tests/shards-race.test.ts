@@ -1,0 +1,173 @@
+/**
+ * Byte-range shards under interleavings that timing alone rarely produces (docs/sharding.md): each pod of a
+ * Kubernetes Indexed Job runs in this process with its own S3 client, and a middleware on a client holds one of
+ * its requests until another pod has reached a given point. No sleeps and no clocks: the order is forced.
+ */
+import { strict as assert } from "assert";
+import { S3Client } from "@aws-sdk/client-s3";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { localS3Client } from "../app/src/local/s3-server";
+import { readBatchConfig } from "../app/src/processor/config";
+import { createLogger } from "../app/src/processor/log";
+import { RunResult, processFile } from "../app/src/processor/run";
+import type { StatusDocument } from "../app/src/processor/status";
+import { summarizeStream } from "../app/src/processor/summarize";
+import { LocalS3, listAll, startS3 } from "./support/s3";
+
+const BUCKET = "race";
+const KEY = "uploads/race.csv";
+
+/** A CSV of `rows` rows, well above the sharding threshold used here. */
+function csv(rows: number): string {
+    const lines = ["id,amount,city"];
+    for (let i = 0; i < rows; i++) {
+        lines.push(`${i},${(i * 7919) % 100003},city-${i % 37}`);
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+/** A request of one S3 command, as the middleware sees it. */
+interface Request {
+    command: string;
+    key?: string;
+    prefix?: string;
+}
+
+/**
+ * A pod's own S3 client whose requests pass through `gate` first: it resolves when the request may go on, and
+ * `after` is told once the request has completed (answered or failed).
+ */
+function podClient(endpoint: string, gate: (r: Request) => Promise<void>, after: (r: Request) => void = () => undefined): S3Client {
+    const client = localS3Client(endpoint);
+    client.middlewareStack.add(
+        (next, context) => async (args) => {
+            const input = args.input as { Key?: string; Prefix?: string };
+            const request = { command: String(context.commandName), key: input.Key, prefix: input.Prefix };
+            await gate(request);
+            try {
+                return await next(args);
+            } finally {
+                after(request);
+            }
+        },
+        { step: "initialize", name: "orderRequests" },
+    );
+    return client;
+}
+
+/** A promise with its resolve function, to release a held request. */
+function latch(): { promise: Promise<void>; open: () => void } {
+    let open!: () => void;
+    const promise = new Promise<void>((resolve) => (open = resolve));
+    return { promise, open };
+}
+
+/** Runs pod `index` of `count` on the file, as a batch pod does for a file above SHARD_ABOVE_BYTES; its log lines are kept. */
+function runPod(s3: LocalS3, client: S3Client, index: number, count: number, size: number, scratch: string, lines: Record<string, unknown>[]): Promise<RunResult> {
+    const config = readBatchConfig({
+        PROCESSOR_MODE: "batch",
+        S3_BUCKET: BUCKET,
+        S3_ENDPOINT: s3.endpoint,
+        BATCH_SHARD_COUNT: String(count),
+        JOB_COMPLETION_INDEX: String(index),
+        SHARD_ABOVE_BYTES: "1000",
+        SHARD_BYTES: String(Math.ceil(size / count)),
+        SCRATCH_DIR: scratch,
+    });
+    const log = createLogger({ pod: index }, (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
+    return processFile(config, { key: KEY, size, exactKey: true }, { s3: client, log, signal: new AbortController().signal, indexedShard: { index, count } });
+}
+
+describe("byte-range shards: forced interleavings of an Indexed Job's pods (local S3 server)", function () {
+    this.timeout(120000);
+    let s3: LocalS3;
+    let scratch: string;
+
+    beforeEach(async () => {
+        s3 = await startS3();
+        await s3.createBucket(BUCKET);
+        scratch = fs.mkdtempSync(path.join(os.tmpdir(), "shards-race-"));
+    });
+
+    afterEach(async () => {
+        await s3.close();
+        fs.rmSync(scratch, { recursive: true, force: true });
+    });
+
+    it("a pod that saw every shard done but claims the merge after another pod merged and removed the partials does not merge again", async () => {
+        // Both pods write their done marker before either lists them (so both see every shard done and both try to
+        // claim merge.json); pod 0's claim reaches S3 only after pod 1 has merged, written the final status and
+        // deleted everything under the partials prefix, merge.json included. S3 then lets pod 0 create merge.json
+        // again: If-None-Match only asks whether the key exists at the time of the write.
+        const text = csv(3000);
+        await s3.put(BUCKET, KEY, text);
+        const done = [latch(), latch()];
+        const pod1Finished = latch();
+        let claimHeld = false;
+        const markerOf = (r: Request): number | undefined => {
+            const m = r.command === "PutObjectCommand" && r.key !== undefined ? /\/done\/(\d+)\.json$/.exec(r.key) : null;
+            return m ? Number(m[1]) : undefined;
+        };
+        const wroteDone = [false, false];
+        const clientFor = (pod: number) =>
+            podClient(
+                s3.endpoint,
+                async (r) => {
+                    if (r.command === "ListObjectsV2Command" && wroteDone[pod]) {
+                        // Listing the done markers: not before the other pod's done marker is there.
+                        await done[1 - pod].promise;
+                    }
+                    if (pod === 0 && r.command === "PutObjectCommand" && r.key?.endsWith("/merge.json") && !claimHeld) {
+                        claimHeld = true;
+                        await pod1Finished.promise;
+                    }
+                },
+                (r) => {
+                    const marker = markerOf(r);
+                    if (marker !== undefined) {
+                        wroteDone[pod] = true;
+                        done[marker].open();
+                    }
+                },
+            );
+        const lines: Record<string, unknown>[] = [];
+        const clients = [clientFor(0), clientFor(1)];
+        try {
+            const pod1 = runPod(s3, clients[1], 1, 2, text.length, scratch, lines).finally(() => pod1Finished.open());
+            const pod0 = runPod(s3, clients[0], 0, 2, text.length, scratch, lines);
+            const results = await Promise.all([pod0, pod1]);
+            assert.ok(claimHeld, "pod 0 tried to claim the merge (it saw both shards done)");
+            const problems = lines.filter((l) => l.level === "warn" || l.level === "error");
+            assert.deepEqual(
+                results.map((r) => [r.outcome, r.exitCode]),
+                [
+                    ["succeeded", 0],
+                    ["succeeded", 0],
+                ],
+                JSON.stringify(problems),
+            );
+            assert.deepEqual(
+                lines.filter((l) => l.msg === "every shard is done: merging" || String(l.msg).startsWith("another task merged")).map((l) => [l.pod, l.msg]),
+                [
+                    [1, "every shard is done: merging"],
+                    [0, "another task merged this file and removed its partials already: not merging again"],
+                ],
+            );
+            const status = JSON.parse((await s3.get(BUCKET, "status/race.csv.json")) ?? "null") as StatusDocument | null;
+            assert.equal(status?.state, "succeeded", JSON.stringify(status?.error));
+            assert.deepEqual(status?.shards, { total: 2, done: 2, failed: 0, rows: 3000 });
+            const summary = JSON.parse((await s3.get(BUCKET, "processed/race.csv.summary.json")) ?? "null") as Record<string, unknown>;
+            delete summary.generatedAt;
+            delete summary.source;
+            const whole = await summarizeStream((async function* () {
+                yield Buffer.from(text);
+            })());
+            assert.equal(JSON.stringify(summary), JSON.stringify(whole));
+            assert.deepEqual(await listAll(s3.client, BUCKET, "partials/"), [], "nothing is left under the partials prefix");
+        } finally {
+            clients.forEach((c) => c.destroy());
+        }
+    });
+});
