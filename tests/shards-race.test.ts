@@ -65,7 +65,16 @@ function latch(): { promise: Promise<void>; open: () => void } {
 }
 
 /** Runs pod `index` of `count` on the file, as a batch pod does for a file above SHARD_ABOVE_BYTES; its log lines are kept. */
-function runPod(s3: LocalS3, client: S3Client, index: number, count: number, size: number, scratch: string, lines: Record<string, unknown>[]): Promise<RunResult> {
+function runPod(
+    s3: LocalS3,
+    client: S3Client,
+    index: number,
+    count: number,
+    size: number,
+    scratch: string,
+    lines: Record<string, unknown>[],
+    env: Record<string, string> = {},
+): Promise<RunResult> {
     const config = readBatchConfig({
         PROCESSOR_MODE: "batch",
         S3_BUCKET: BUCKET,
@@ -75,9 +84,27 @@ function runPod(s3: LocalS3, client: S3Client, index: number, count: number, siz
         SHARD_ABOVE_BYTES: "1000",
         SHARD_BYTES: String(Math.ceil(size / count)),
         SCRATCH_DIR: scratch,
+        ...env,
     });
     const log = createLogger({ pod: index }, (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
     return processFile(config, { key: KEY, size, exactKey: true }, { s3: client, log, signal: new AbortController().signal, indexedShard: { index, count } });
+}
+
+/** The file's final status is `succeeded` with every shard, its summary is the one a single task writes, and nothing is left under partials/. */
+async function assertSucceeded(s3: LocalS3, text: string, rows: number): Promise<void> {
+    const status = JSON.parse((await s3.get(BUCKET, "status/race.csv.json")) ?? "null") as StatusDocument | null;
+    assert.equal(status?.state, "succeeded", JSON.stringify(status?.error));
+    assert.deepEqual(status?.shards, { total: 2, done: 2, failed: 0, rows });
+    const summary = JSON.parse((await s3.get(BUCKET, "processed/race.csv.summary.json")) ?? "null") as Record<string, unknown>;
+    delete summary.generatedAt;
+    delete summary.source;
+    const whole = await summarizeStream(
+        (async function* () {
+            yield Buffer.from(text);
+        })(),
+    );
+    assert.equal(JSON.stringify(summary), JSON.stringify(whole));
+    assert.deepEqual(await listAll(s3.client, BUCKET, "partials/"), [], "nothing is left under the partials prefix");
 }
 
 describe("byte-range shards: forced interleavings of an Indexed Job's pods (local S3 server)", function () {
@@ -155,19 +182,64 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
                     [0, "another task merged this file and removed its partials already: not merging again"],
                 ],
             );
-            const status = JSON.parse((await s3.get(BUCKET, "status/race.csv.json")) ?? "null") as StatusDocument | null;
-            assert.equal(status?.state, "succeeded", JSON.stringify(status?.error));
-            assert.deepEqual(status?.shards, { total: 2, done: 2, failed: 0, rows: 3000 });
-            const summary = JSON.parse((await s3.get(BUCKET, "processed/race.csv.summary.json")) ?? "null") as Record<string, unknown>;
-            delete summary.generatedAt;
-            delete summary.source;
-            const whole = await summarizeStream((async function* () {
-                yield Buffer.from(text);
-            })());
-            assert.equal(JSON.stringify(summary), JSON.stringify(whole));
-            assert.deepEqual(await listAll(s3.client, BUCKET, "partials/"), [], "nothing is left under the partials prefix");
+            await assertSucceeded(s3, text, 3000);
         } finally {
             clients.forEach((c) => c.destroy());
+        }
+    });
+
+    it("a shard's heartbeat still in flight when its range is done reaches S3 before the done marker, so no beat lands after the merge removed the partials", async () => {
+        // Pod 0's partial is written only once a heartbeat (every 50 ms with SHARD_STALE_MS 100) is on its way, and
+        // that beat is held until the partial is written: the beat is in flight as the shard finishes its range.
+        const text = csv(3000);
+        await s3.put(BUCKET, KEY, text);
+        const beatSent = latch();
+        const partialWritten = latch();
+        let beatsInFlight = 0;
+        let doneSentDuringBeat: boolean | undefined;
+        const isBeat = (r: Request) => r.command === "PutObjectCommand" && /\/running\/0\.\d+\.json$/.test(r.key ?? "");
+        const isPartial = (r: Request) => r.command === "PutObjectCommand" && /\/0\.json$/.test(r.key ?? "") && !/\/(running|done|failed)\//.test(r.key ?? "");
+        let partialHeld = false;
+        let partialDone = false;
+        const pod0Client = podClient(
+            s3.endpoint,
+            async (r) => {
+                if (isBeat(r)) {
+                    beatsInFlight++;
+                    if (partialHeld && !partialDone) {
+                        beatSent.open();
+                        await partialWritten.promise;
+                    }
+                }
+                if (isPartial(r)) {
+                    partialHeld = true;
+                    await beatSent.promise;
+                }
+                if (r.command === "PutObjectCommand" && /\/done\/0\.json$/.test(r.key ?? "")) {
+                    doneSentDuringBeat = beatsInFlight > 0;
+                }
+            },
+            (r) => {
+                if (isBeat(r)) {
+                    beatsInFlight--;
+                }
+                if (isPartial(r)) {
+                    partialDone = true;
+                    partialWritten.open();
+                }
+            },
+        );
+        const pod1Client = podClient(s3.endpoint, async () => undefined);
+        const lines: Record<string, unknown>[] = [];
+        const env = { SHARD_STALE_MS: "100" };
+        try {
+            const results = await Promise.all([runPod(s3, pod0Client, 0, 2, text.length, scratch, lines, env), runPod(s3, pod1Client, 1, 2, text.length, scratch, lines, env)]);
+            assert.deepEqual(results.map((r) => r.exitCode), [0, 0], JSON.stringify(lines.filter((l) => l.level === "warn" || l.level === "error")));
+            assert.equal(doneSentDuringBeat, false, "pod 0 sent its done marker while a heartbeat was still on its way");
+            await assertSucceeded(s3, text, 3000);
+        } finally {
+            pod0Client.destroy();
+            pod1Client.destroy();
         }
     });
 });

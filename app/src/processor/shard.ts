@@ -33,6 +33,11 @@
  * or more may see all N when they finish together, or a retried shard may finish again; the merge
  * itself is claimed with a create-once write of merge.json, which exactly one caller wins (S3
  * answers 412 to the others). The partials it reads exist: each was written before its done marker.
+ * Create-once holds only while the key exists, and the merge ends by deleting everything under the
+ * base, merge.json included: a shard that listed all N before that deletion and claims after it
+ * creates merge.json again. So the winner first reads the status and the plan (ShardedFile.claimed):
+ * the merge wrote the final status before deleting anything, so a late winner sees it and stands
+ * down instead of merging partials that are gone.
  * A shard retried after its first attempt only looked lost (it was slow, not dead) writes the same
  * partial again and finds its done marker present: harmless.
  *
@@ -330,12 +335,22 @@ class ShardedFile {
         const log = this.deps.log.with({ shard: index, attempt });
         const { start, end } = shardRange(plan.size, plan.count, index);
         let beat = 0;
-        const heartbeat = () =>
-            putJson(this.s3, this.config.bucket, this.key(`running/${index}.${attempt}.json`), { beat: beat++, at: new Date(this.deps.now()).toISOString(), taskArn: this.deps.taskArn }).catch((e: unknown) =>
-                log.warn("could not write the shard's heartbeat", { error: (e as Error).message }),
-            );
+        // One beat in flight at a time, and stopBeating() waits for it: no beat reaches S3 after this shard's
+        // done marker, which may let a merge delete the base (a beat landing after that would be left behind).
+        let inFlight: Promise<void> | undefined;
+        const heartbeat = (): Promise<void> =>
+            (inFlight ??= putJson(this.s3, this.config.bucket, this.key(`running/${index}.${attempt}.json`), { beat: beat++, at: new Date(this.deps.now()).toISOString(), taskArn: this.deps.taskArn })
+                .then(
+                    () => undefined,
+                    (e: unknown) => log.warn("could not write the shard's heartbeat", { error: (e as Error).message }),
+                )
+                .finally(() => (inFlight = undefined)));
         await heartbeat();
         const timer = setInterval(() => void heartbeat(), Math.max(50, Math.floor(this.config.shard.staleMs / 4)));
+        const stopBeating = async (): Promise<void> => {
+            clearInterval(timer);
+            await inFlight;
+        };
         let workspace: Workspace | undefined;
         let rows: number;
         try {
@@ -347,8 +362,10 @@ class ShardedFile {
             }
             rows = result.rows;
             await putJson(this.s3, this.config.bucket, this.key(`${index}.json`), { index, start, end, attempt, rows, partial: result.partial });
+            await stopBeating();
             await createOnce(this.s3, this.config.bucket, this.key(`done/${index}.json`), { attempt, rows });
         } catch (e) {
+            await stopBeating();
             const error = describeError(e, this.deps.signal);
             log.error("the shard failed", { errorClass: error.class, error: error.message });
             const final = await this.recordFailure(plan, index, attempt, error).catch((err: unknown) => {
@@ -360,7 +377,7 @@ class ShardedFile {
             // The file fails once, with the run that wrote its final status; an attempt that is run again is only a part.
             return final === undefined ? { exitCode, outcome: interrupted ? "interrupted" : "failed", partOnly: true } : { exitCode, outcome: "failed", status: final };
         } finally {
-            clearInterval(timer);
+            await stopBeating();
             if (workspace !== undefined) {
                 await removeWorkspace(workspace).catch(() => undefined);
             }
