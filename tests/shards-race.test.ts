@@ -242,4 +242,42 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
             pod1Client.destroy();
         }
     });
+
+    it("a merge claim whose answer was lost after S3 stored it (a reset connection, re-sent by the SDK) is still the claimer's: the file is merged", async () => {
+        // Pod 1 finishes first and does not merge; pod 0, the last, claims merge.json. Its first PUT is stored,
+        // then the connection resets before the answer arrives; the SDK sends the PUT again and that gets 412.
+        const text = csv(3000);
+        await s3.put(BUCKET, KEY, text);
+        const lines: Record<string, unknown>[] = [];
+        const pod1Client = podClient(s3.endpoint, async () => undefined);
+        const pod0Client = podClient(s3.endpoint, async () => undefined);
+        const claims: string[] = [];
+        pod0Client.middlewareStack.add(
+            (next, context) => async (args) => {
+                const input = args.input as { Key?: string };
+                if (context.commandName !== "PutObjectCommand" || !input.Key?.endsWith("/merge.json")) {
+                    return next(args);
+                }
+                // Below the deserializer (added after it, in the same step): each attempt's raw HTTP answer.
+                const result = await next(args);
+                const status = (result.response as { statusCode?: number }).statusCode;
+                claims.push(String(status));
+                if (claims.length === 1 && status === 200) {
+                    throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+                }
+                return result;
+            },
+            { step: "deserialize", name: "loseFirstClaimAnswer" },
+        );
+        try {
+            const first = await runPod(s3, pod1Client, 1, 2, text.length, scratch, lines);
+            const last = await runPod(s3, pod0Client, 0, 2, text.length, scratch, lines);
+            assert.deepEqual(claims, ["200", "412"], "the claim was stored, its answer lost, and the re-sent PUT refused");
+            assert.deepEqual([first.exitCode, last.exitCode, last.status?.state], [0, 0, "succeeded"], JSON.stringify(lines.filter((l) => l.level === "warn" || l.level === "error")));
+            await assertSucceeded(s3, text, 3000);
+        } finally {
+            pod0Client.destroy();
+            pod1Client.destroy();
+        }
+    });
 });
