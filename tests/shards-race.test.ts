@@ -1,10 +1,10 @@
 /**
  * Byte-range shards under interleavings that timing alone rarely produces (docs/sharding.md): each pod of a
  * Kubernetes Indexed Job runs in this process with its own S3 client, and a middleware on a client holds one of
- * its requests until another pod has reached a given point. No sleeps and no clocks: the order is forced.
+ * its requests until another pod has reached a given point. No sleeps and no timing assertions: the order is forced.
  */
 import { strict as assert } from "assert";
-import { S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -278,6 +278,63 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
         } finally {
             pod0Client.destroy();
             pod1Client.destroy();
+        }
+    });
+
+    it("a claim from a run that failed meanwhile, landing in the new run's prefix, gives the merge back and merges once the new run's shards are all done", async () => {
+        // The old run: pod 1 finishes first; pod 0 lists both shards done, and its claim is held. Meanwhile the file
+        // fails and a new run starts over (it deletes the prefix and plans the same ranges); its pod 1 finishes. Pod 0's
+        // claim then lands in the new run's prefix: shard 0 is not done there, so it gives the claim back, and that
+        // give-back is held until the new run's pod 0 has finished and lost its own claim to it. Pod 0 of the old run
+        // looks again, finds every shard done, and merges the new run's partials.
+        const text = csv(3000);
+        await s3.put(BUCKET, KEY, text);
+        const etag = ((await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: KEY }))).ETag ?? "").replace(/"/g, "");
+        const lines: Record<string, unknown>[] = [];
+        const claimHeld = latch();
+        const restarted = latch();
+        const giveBackHeld = latch();
+        const newPod0Finished = latch();
+        let claims = 0;
+        let deletes = 0;
+        const oldPod0 = podClient(s3.endpoint, async (r) => {
+            if (r.command === "PutObjectCommand" && r.key?.endsWith("/merge.json") && claims++ === 0) {
+                claimHeld.open();
+                await restarted.promise;
+            }
+            if (r.command === "DeleteObjectsCommand" && deletes++ === 0) {
+                giveBackHeld.open();
+                await newPod0Finished.promise;
+            }
+        });
+        const plain = () => podClient(s3.endpoint, async () => undefined);
+        const clients = [oldPod0, plain(), plain(), plain()];
+        try {
+            const oldPod1 = await runPod(s3, clients[1], 1, 2, text.length, scratch, lines);
+            const oldPod0Run = runPod(s3, oldPod0, 0, 2, text.length, scratch, lines);
+            await claimHeld.promise;
+            // The file fails (its final status), and the Job runs again: the new run's pod 1 starts it over.
+            await s3.put(BUCKET, "status/race.csv.json", JSON.stringify({ schemaVersion: 1, state: "failed", bucket: BUCKET, key: KEY, etag, attempt: 1, startedAt: new Date().toISOString() }));
+            const newPod1 = await runPod(s3, clients[2], 1, 2, text.length, scratch, lines);
+            restarted.open();
+            const first = await Promise.race([giveBackHeld.promise.then(() => "gave the claim back"), oldPod0Run.then(() => "finished")]);
+            assert.equal(first, "gave the claim back", JSON.stringify(lines.filter((l) => l.level === "warn" || l.level === "error")));
+            const newPod0 = await runPod(s3, clients[3], 0, 2, text.length, scratch, lines);
+            newPod0Finished.open();
+            const merged = await oldPod0Run;
+            const problems = JSON.stringify(lines.filter((l) => l.level === "warn" || l.level === "error"));
+            assert.deepEqual([oldPod1.exitCode, newPod1.exitCode, newPod0.exitCode, merged.exitCode], [0, 0, 0, 0], problems);
+            assert.equal(merged.status?.state, "succeeded", "the old run's pod 0 merged");
+            assert.deepEqual(
+                lines.filter((l) => l.msg === "every shard is done: merging" || String(l.msg).startsWith("the shards' run this task listed is over")).map((l) => [l.pod, l.msg, l.found]),
+                [
+                    [0, "the shards' run this task listed is over (its plan or a done marker is gone): giving the merge back", "unfinished"],
+                    [0, "every shard is done: merging", undefined],
+                ],
+            );
+            await assertSucceeded(s3, text, 3000);
+        } finally {
+            clients.forEach((c) => c.destroy());
         }
     });
 });
