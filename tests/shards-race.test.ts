@@ -19,14 +19,9 @@ import { LocalS3, listAll, startS3 } from "./support/s3";
 const BUCKET = "race";
 const KEY = "uploads/race.csv";
 
-/** A CSV of `rows` rows, well above the sharding threshold used here. */
-function csv(rows: number): string {
-    const lines = ["id,amount,city"];
-    for (let i = 0; i < rows; i++) {
-        lines.push(`${i},${(i * 7919) % 100003},city-${i % 37}`);
-    }
-    return `${lines.join("\n")}\n`;
-}
+const ROWS = 3000;
+/** The upload: a CSV well above the sharding threshold used here. */
+const TEXT = `${["id,amount,city", ...Array.from({ length: ROWS }, (_, i) => `${i},${(i * 7919) % 100003},city-${i % 37}`)].join("\n")}\n`;
 
 /** A request of one S3 command, as the middleware sees it. */
 interface Request {
@@ -64,43 +59,22 @@ function latch(): { promise: Promise<void>; open: () => void } {
     return { promise, open };
 }
 
-/** Runs pod `index` of `count` on the file, as a batch pod does for a file above SHARD_ABOVE_BYTES; its log lines are kept. */
-function runPod(
-    s3: LocalS3,
-    client: S3Client,
-    index: number,
-    count: number,
-    size: number,
-    scratch: string,
-    lines: Record<string, unknown>[],
-    env: Record<string, string> = {},
-): Promise<RunResult> {
-    const config = readBatchConfig({
-        PROCESSOR_MODE: "batch",
-        S3_BUCKET: BUCKET,
-        S3_ENDPOINT: s3.endpoint,
-        BATCH_SHARD_COUNT: String(count),
-        JOB_COMPLETION_INDEX: String(index),
-        SHARD_ABOVE_BYTES: "1000",
-        SHARD_BYTES: String(Math.ceil(size / count)),
-        SCRATCH_DIR: scratch,
-        ...env,
-    });
-    const log = createLogger({ pod: index }, (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
-    return processFile(config, { key: KEY, size, exactKey: true }, { s3: client, log, signal: new AbortController().signal, indexedShard: { index, count } });
+/** Its warnings and errors, to name in a failed assertion. */
+function problems(lines: Record<string, unknown>[]): string {
+    return JSON.stringify(lines.filter((l) => l.level === "warn" || l.level === "error"));
 }
 
-/** The file's final status is `succeeded` with every shard, its summary is the one a single task writes, and nothing is left under partials/. */
-async function assertSucceeded(s3: LocalS3, text: string, rows: number): Promise<void> {
+/** The file's final status is `succeeded` with both shards, its summary is the one a single task writes, and nothing is left under partials/. */
+async function assertSucceeded(s3: LocalS3): Promise<void> {
     const status = JSON.parse((await s3.get(BUCKET, "status/race.csv.json")) ?? "null") as StatusDocument | null;
     assert.equal(status?.state, "succeeded", JSON.stringify(status?.error));
-    assert.deepEqual(status?.shards, { total: 2, done: 2, failed: 0, rows });
+    assert.deepEqual(status?.shards, { total: 2, done: 2, failed: 0, rows: ROWS });
     const summary = JSON.parse((await s3.get(BUCKET, "processed/race.csv.summary.json")) ?? "null") as Record<string, unknown>;
     delete summary.generatedAt;
     delete summary.source;
     const whole = await summarizeStream(
         (async function* () {
-            yield Buffer.from(text);
+            yield Buffer.from(TEXT);
         })(),
     );
     assert.equal(JSON.stringify(summary), JSON.stringify(whole));
@@ -111,36 +85,60 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
     this.timeout(120000);
     let s3: LocalS3;
     let scratch: string;
+    let clients: S3Client[];
+    /** Every pod's log lines. */
+    let lines: Record<string, unknown>[];
 
     beforeEach(async () => {
         s3 = await startS3();
         await s3.createBucket(BUCKET);
+        await s3.put(BUCKET, KEY, TEXT);
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "shards-race-"));
+        clients = [];
+        lines = [];
     });
 
     afterEach(async () => {
+        clients.forEach((c) => c.destroy());
         await s3.close();
         fs.rmSync(scratch, { recursive: true, force: true });
     });
+
+    /** A pod's own S3 client (see podClient), destroyed after the test. */
+    function client(gate: (r: Request) => Promise<void> = async () => undefined, after?: (r: Request) => void): S3Client {
+        const made = podClient(s3.endpoint, gate, after);
+        clients.push(made);
+        return made;
+    }
+
+    /** Runs pod `index` of 2 on the upload, as a batch pod does for a file above SHARD_ABOVE_BYTES (a failed file makes a batch pod exit 3). */
+    function runPod(podS3: S3Client, index: number, env: Record<string, string> = {}): Promise<RunResult> {
+        const config = readBatchConfig({
+            PROCESSOR_MODE: "batch",
+            S3_BUCKET: BUCKET,
+            S3_ENDPOINT: s3.endpoint,
+            BATCH_SHARD_COUNT: "2",
+            JOB_COMPLETION_INDEX: String(index),
+            SHARD_ABOVE_BYTES: "1000",
+            SHARD_BYTES: String(Math.ceil(TEXT.length / 2)),
+            SCRATCH_DIR: scratch,
+            ...env,
+        });
+        const log = createLogger({ pod: index }, (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
+        return processFile(config, { key: KEY, size: TEXT.length, exactKey: true }, { s3: podS3, log, signal: new AbortController().signal, indexedShard: { index, count: 2 } });
+    }
 
     it("a pod that saw every shard done but claims the merge after another pod merged and removed the partials does not merge again", async () => {
         // Both pods write their done marker before either lists them (so both see every shard done and both try to
         // claim merge.json); pod 0's claim reaches S3 only after pod 1 has merged, written the final status and
         // deleted everything under the partials prefix, merge.json included. S3 then lets pod 0 create merge.json
         // again: If-None-Match only asks whether the key exists at the time of the write.
-        const text = csv(3000);
-        await s3.put(BUCKET, KEY, text);
         const done = [latch(), latch()];
+        const wroteDone = [false, false];
         const pod1Finished = latch();
         let claimHeld = false;
-        const markerOf = (r: Request): number | undefined => {
-            const m = r.command === "PutObjectCommand" && r.key !== undefined ? /\/done\/(\d+)\.json$/.exec(r.key) : null;
-            return m ? Number(m[1]) : undefined;
-        };
-        const wroteDone = [false, false];
-        const clientFor = (pod: number) =>
-            podClient(
-                s3.endpoint,
+        const podS3 = (pod: number) =>
+            client(
                 async (r) => {
                     if (r.command === "ListObjectsV2Command" && wroteDone[pod]) {
                         // Listing the done markers: not before the other pod's done marker is there.
@@ -152,57 +150,45 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
                     }
                 },
                 (r) => {
-                    const marker = markerOf(r);
-                    if (marker !== undefined) {
+                    if (r.command === "PutObjectCommand" && r.key?.endsWith(`/done/${pod}.json`)) {
                         wroteDone[pod] = true;
-                        done[marker].open();
+                        done[pod].open();
                     }
                 },
             );
-        const lines: Record<string, unknown>[] = [];
-        const clients = [clientFor(0), clientFor(1)];
-        try {
-            const pod1 = runPod(s3, clients[1], 1, 2, text.length, scratch, lines).finally(() => pod1Finished.open());
-            const pod0 = runPod(s3, clients[0], 0, 2, text.length, scratch, lines);
-            const results = await Promise.all([pod0, pod1]);
-            assert.ok(claimHeld, "pod 0 tried to claim the merge (it saw both shards done)");
-            const problems = lines.filter((l) => l.level === "warn" || l.level === "error");
-            assert.deepEqual(
-                results.map((r) => [r.outcome, r.exitCode]),
-                [
-                    ["succeeded", 0],
-                    ["succeeded", 0],
-                ],
-                JSON.stringify(problems),
-            );
-            assert.deepEqual(
-                lines.filter((l) => l.msg === "every shard is done: merging" || String(l.msg).startsWith("another task merged")).map((l) => [l.pod, l.msg]),
-                [
-                    [1, "every shard is done: merging"],
-                    [0, "another task merged this file and removed its partials already: not merging again"],
-                ],
-            );
-            await assertSucceeded(s3, text, 3000);
-        } finally {
-            clients.forEach((c) => c.destroy());
-        }
+        const pod1 = runPod(podS3(1), 1).finally(() => pod1Finished.open());
+        const results = await Promise.all([runPod(podS3(0), 0), pod1]);
+        assert.ok(claimHeld, "pod 0 tried to claim the merge (it saw both shards done)");
+        assert.deepEqual(
+            results.map((r) => [r.outcome, r.exitCode]),
+            [
+                ["succeeded", 0],
+                ["succeeded", 0],
+            ],
+            problems(lines),
+        );
+        assert.deepEqual(
+            lines.filter((l) => l.msg === "every shard is done: merging" || String(l.msg).startsWith("another task merged")).map((l) => [l.pod, l.msg]),
+            [
+                [1, "every shard is done: merging"],
+                [0, "another task merged this file and removed its partials already: not merging again"],
+            ],
+        );
+        await assertSucceeded(s3);
     });
 
     it("a shard's heartbeat still in flight when its range is done reaches S3 before the done marker, so no beat lands after the merge removed the partials", async () => {
         // Pod 0's partial is written only once a heartbeat (every 50 ms with SHARD_STALE_MS 100) is on its way, and
         // that beat is held until the partial is written: the beat is in flight as the shard finishes its range.
-        const text = csv(3000);
-        await s3.put(BUCKET, KEY, text);
         const beatSent = latch();
         const partialWritten = latch();
+        let partialHeld = false;
+        let partialDone = false;
         let beatsInFlight = 0;
         let doneSentDuringBeat: boolean | undefined;
         const isBeat = (r: Request) => r.command === "PutObjectCommand" && /\/running\/0\.\d+\.json$/.test(r.key ?? "");
         const isPartial = (r: Request) => r.command === "PutObjectCommand" && /\/0\.json$/.test(r.key ?? "") && !/\/(running|done|failed)\//.test(r.key ?? "");
-        let partialHeld = false;
-        let partialDone = false;
-        const pod0Client = podClient(
-            s3.endpoint,
+        const pod0 = client(
             async (r) => {
                 if (isBeat(r)) {
                     beatsInFlight++;
@@ -215,7 +201,7 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
                     partialHeld = true;
                     await beatSent.promise;
                 }
-                if (r.command === "PutObjectCommand" && /\/done\/0\.json$/.test(r.key ?? "")) {
+                if (r.command === "PutObjectCommand" && r.key?.endsWith("/done/0.json")) {
                     doneSentDuringBeat = beatsInFlight > 0;
                 }
             },
@@ -229,30 +215,23 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
                 }
             },
         );
-        const pod1Client = podClient(s3.endpoint, async () => undefined);
-        const lines: Record<string, unknown>[] = [];
         const env = { SHARD_STALE_MS: "100" };
-        try {
-            const results = await Promise.all([runPod(s3, pod0Client, 0, 2, text.length, scratch, lines, env), runPod(s3, pod1Client, 1, 2, text.length, scratch, lines, env)]);
-            assert.deepEqual(results.map((r) => r.exitCode), [0, 0], JSON.stringify(lines.filter((l) => l.level === "warn" || l.level === "error")));
-            assert.equal(doneSentDuringBeat, false, "pod 0 sent its done marker while a heartbeat was still on its way");
-            await assertSucceeded(s3, text, 3000);
-        } finally {
-            pod0Client.destroy();
-            pod1Client.destroy();
-        }
+        const results = await Promise.all([runPod(pod0, 0, env), runPod(client(), 1, env)]);
+        assert.deepEqual(
+            results.map((r) => r.exitCode),
+            [0, 0],
+            problems(lines),
+        );
+        assert.equal(doneSentDuringBeat, false, "pod 0 sent its done marker while a heartbeat was still on its way");
+        await assertSucceeded(s3);
     });
 
     it("a merge claim whose answer was lost after S3 stored it (a reset connection, re-sent by the SDK) is still the claimer's: the file is merged", async () => {
         // Pod 1 finishes first and does not merge; pod 0, the last, claims merge.json. Its first PUT is stored,
         // then the connection resets before the answer arrives; the SDK sends the PUT again and that gets 412.
-        const text = csv(3000);
-        await s3.put(BUCKET, KEY, text);
-        const lines: Record<string, unknown>[] = [];
-        const pod1Client = podClient(s3.endpoint, async () => undefined);
-        const pod0Client = podClient(s3.endpoint, async () => undefined);
+        const pod0 = client();
         const claims: string[] = [];
-        pod0Client.middlewareStack.add(
+        pod0.middlewareStack.add(
             (next, context) => async (args) => {
                 const input = args.input as { Key?: string };
                 if (context.commandName !== "PutObjectCommand" || !input.Key?.endsWith("/merge.json")) {
@@ -269,16 +248,11 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
             },
             { step: "deserialize", name: "loseFirstClaimAnswer" },
         );
-        try {
-            const first = await runPod(s3, pod1Client, 1, 2, text.length, scratch, lines);
-            const last = await runPod(s3, pod0Client, 0, 2, text.length, scratch, lines);
-            assert.deepEqual(claims, ["200", "412"], "the claim was stored, its answer lost, and the re-sent PUT refused");
-            assert.deepEqual([first.exitCode, last.exitCode, last.status?.state], [0, 0, "succeeded"], JSON.stringify(lines.filter((l) => l.level === "warn" || l.level === "error")));
-            await assertSucceeded(s3, text, 3000);
-        } finally {
-            pod0Client.destroy();
-            pod1Client.destroy();
-        }
+        const first = await runPod(client(), 1);
+        const last = await runPod(pod0, 0);
+        assert.deepEqual(claims, ["200", "412"], "the claim was stored, its answer lost, and the re-sent PUT refused");
+        assert.deepEqual([first.exitCode, last.exitCode, last.status?.state], [0, 0, "succeeded"], problems(lines));
+        await assertSucceeded(s3);
     });
 
     it("a claim from a run that failed meanwhile, landing in the new run's prefix, gives the merge back and merges once the new run's shards are all done", async () => {
@@ -287,17 +261,14 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
         // claim then lands in the new run's prefix: shard 0 is not done there, so it gives the claim back, and that
         // give-back is held until the new run's pod 0 has finished and lost its own claim to it. Pod 0 of the old run
         // looks again, finds every shard done, and merges the new run's partials.
-        const text = csv(3000);
-        await s3.put(BUCKET, KEY, text);
         const etag = ((await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: KEY }))).ETag ?? "").replace(/"/g, "");
-        const lines: Record<string, unknown>[] = [];
         const claimHeld = latch();
         const restarted = latch();
         const giveBackHeld = latch();
         const newPod0Finished = latch();
         let claims = 0;
         let deletes = 0;
-        const oldPod0 = podClient(s3.endpoint, async (r) => {
+        const oldPod0 = client(async (r) => {
             if (r.command === "PutObjectCommand" && r.key?.endsWith("/merge.json") && claims++ === 0) {
                 claimHeld.open();
                 await restarted.promise;
@@ -307,34 +278,27 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
                 await newPod0Finished.promise;
             }
         });
-        const plain = () => podClient(s3.endpoint, async () => undefined);
-        const clients = [oldPod0, plain(), plain(), plain()];
-        try {
-            const oldPod1 = await runPod(s3, clients[1], 1, 2, text.length, scratch, lines);
-            const oldPod0Run = runPod(s3, oldPod0, 0, 2, text.length, scratch, lines);
-            await claimHeld.promise;
-            // The file fails (its final status), and the Job runs again: the new run's pod 1 starts it over.
-            await s3.put(BUCKET, "status/race.csv.json", JSON.stringify({ schemaVersion: 1, state: "failed", bucket: BUCKET, key: KEY, etag, attempt: 1, startedAt: new Date().toISOString() }));
-            const newPod1 = await runPod(s3, clients[2], 1, 2, text.length, scratch, lines);
-            restarted.open();
-            const first = await Promise.race([giveBackHeld.promise.then(() => "gave the claim back"), oldPod0Run.then(() => "finished")]);
-            assert.equal(first, "gave the claim back", JSON.stringify(lines.filter((l) => l.level === "warn" || l.level === "error")));
-            const newPod0 = await runPod(s3, clients[3], 0, 2, text.length, scratch, lines);
-            newPod0Finished.open();
-            const merged = await oldPod0Run;
-            const problems = JSON.stringify(lines.filter((l) => l.level === "warn" || l.level === "error"));
-            assert.deepEqual([oldPod1.exitCode, newPod1.exitCode, newPod0.exitCode, merged.exitCode], [0, 0, 0, 0], problems);
-            assert.equal(merged.status?.state, "succeeded", "the old run's pod 0 merged");
-            assert.deepEqual(
-                lines.filter((l) => l.msg === "every shard is done: merging" || String(l.msg).startsWith("the shards' run this task listed is over")).map((l) => [l.pod, l.msg, l.found]),
-                [
-                    [0, "the shards' run this task listed is over (its plan or a done marker is gone): giving the merge back", "unfinished"],
-                    [0, "every shard is done: merging", undefined],
-                ],
-            );
-            await assertSucceeded(s3, text, 3000);
-        } finally {
-            clients.forEach((c) => c.destroy());
-        }
+        const oldPod1 = await runPod(client(), 1);
+        const oldPod0Run = runPod(oldPod0, 0);
+        await claimHeld.promise;
+        // The file fails (its final status), and the Job runs again: the new run's pod 1 starts it over.
+        await s3.put(BUCKET, "status/race.csv.json", JSON.stringify({ schemaVersion: 1, state: "failed", bucket: BUCKET, key: KEY, etag, attempt: 1, startedAt: new Date().toISOString() }));
+        const newPod1 = await runPod(client(), 1);
+        restarted.open();
+        const first = await Promise.race([giveBackHeld.promise.then(() => "gave the claim back"), oldPod0Run.then(() => "finished")]);
+        assert.equal(first, "gave the claim back", problems(lines));
+        const newPod0 = await runPod(client(), 0);
+        newPod0Finished.open();
+        const merged = await oldPod0Run;
+        assert.deepEqual([oldPod1.exitCode, newPod1.exitCode, newPod0.exitCode, merged.exitCode], [0, 0, 0, 0], problems(lines));
+        assert.equal(merged.status?.state, "succeeded", "the old run's pod 0 merged");
+        assert.deepEqual(
+            lines.filter((l) => l.msg === "every shard is done: merging" || String(l.msg).startsWith("the shards' run this task listed is over")).map((l) => [l.pod, l.msg, l.found]),
+            [
+                [0, "the shards' run this task listed is over (its plan or a done marker is gone): giving the merge back", "unfinished"],
+                [0, "every shard is done: merging", undefined],
+            ],
+        );
+        await assertSucceeded(s3);
     });
 });
