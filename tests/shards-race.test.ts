@@ -52,11 +52,19 @@ function podClient(endpoint: string, gate: (r: Request) => Promise<void>, after:
     return client;
 }
 
-/** A promise with its resolve function, to release a held request. */
-function latch(): { promise: Promise<void>; open: () => void } {
-    let open!: () => void;
-    const promise = new Promise<void>((resolve) => (open = resolve));
-    return { promise, open };
+/** A promise with its resolve function, to release a held request; `opened` once it was called. */
+function latch(): { promise: Promise<void>; open: () => void; opened: boolean } {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    const l = {
+        promise,
+        opened: false,
+        open: () => {
+            l.opened = true;
+            resolve();
+        },
+    };
+    return l;
 }
 
 /** Its warnings and errors, to name in a failed assertion. */
@@ -299,6 +307,76 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
                 [0, "every shard is done: merging", undefined],
             ],
         );
+        await assertSucceeded(s3);
+    });
+
+    it("after a failed status, the pods run again start the file over once: a pod that read the failed status late does not delete the plan another pod made", async () => {
+        // The previous run failed and left its plan and a done marker. Both pods find plan.json (412) and read the
+        // failed status before either acts on it. Pod 0 starts the file over first; pod 1 acts only once pod 0 has
+        // created the new plan, and pod 0 goes on only once pod 1 has deleted that plan (or finished without it).
+        const etag = ((await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: KEY }))).ETag ?? "").replace(/"/g, "");
+        const base = `partials/race.csv/${etag}/`;
+        const oldStatus = { schemaVersion: 1, state: "running", bucket: BUCKET, key: KEY, etag, attempt: 1, startedAt: "2026-01-01T00:00:00.000Z" };
+        await s3.put(BUCKET, `${base}plan.json`, JSON.stringify({ count: 2, size: TEXT.length, etag, key: KEY, maxAttempts: 3, env: {}, status: oldStatus }));
+        await s3.put(BUCKET, `${base}done/1.json`, JSON.stringify({ attempt: 1, rows: 1 }));
+        await s3.put(BUCKET, "status/race.csv.json", JSON.stringify({ ...oldStatus, state: "failed", error: { class: "ShardFailed:Error", message: "shard 0 failed", exitCode: 70 } }));
+        const readStatus = [latch(), latch()];
+        const pod0Replanned = latch();
+        const pod1Deleted = latch();
+        const finished = [latch(), latch()];
+        // Per pod: PUTs of plan.json sent (a 409 while the other pod's is in flight is sent again), whether it has
+        // read the failed status after them, and whether its next request was held.
+        const pods = [0, 1].map(() => ({ planPuts: 0, read: false, held: false }));
+        let pod0AfterPlan = false;
+        const isPlan = (r: Request) => r.command === "PutObjectCommand" && r.key === `${base}plan.json`;
+        const podS3 = (pod: number) =>
+            client(
+                async (r) => {
+                    const me = pods[pod];
+                    if (me.read && !me.held) {
+                        // The first thing the pod does about the failed status it read.
+                        me.held = true;
+                        await Promise.all(readStatus.map((l) => l.promise));
+                        if (pod === 1) {
+                            await pod0Replanned.promise;
+                        }
+                    }
+                    if (pod === 0 && me.read && pod0Replanned.opened && !pod0AfterPlan) {
+                        pod0AfterPlan = true;
+                        await Promise.race([pod1Deleted.promise, finished[1].promise]);
+                    }
+                    if (pod === 1 && isPlan(r) && me.read) {
+                        // Pod 1 creating the plan again (it deleted pod 0's).
+                        await finished[0].promise;
+                    }
+                },
+                (r) => {
+                    const me = pods[pod];
+                    if (isPlan(r)) {
+                        me.planPuts++;
+                        if (pod === 0 && me.read) {
+                            pod0Replanned.open();
+                        }
+                    }
+                    if (r.command === "GetObjectCommand" && r.key === "status/race.csv.json" && me.planPuts > 0 && !me.read) {
+                        me.read = true;
+                        readStatus[pod].open();
+                    }
+                    if (pod === 1 && r.command === "DeleteObjectsCommand") {
+                        pod1Deleted.open();
+                    }
+                },
+            );
+        const results = await Promise.all([0, 1].map((pod) => runPod(podS3(pod), pod).finally(() => finished[pod].open())));
+        assert.deepEqual(
+            results.map((r) => [r.outcome, r.exitCode]),
+            [
+                ["succeeded", 0],
+                ["succeeded", 0],
+            ],
+            problems(lines),
+        );
+        assert.equal(lines.filter((l) => l.msg === "every shard is done: merging").length, 1);
         await assertSucceeded(s3);
     });
 });

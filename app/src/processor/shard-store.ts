@@ -84,14 +84,16 @@ export async function putJson(s3: S3Client, bucket: string, key: string, value: 
 
 /**
  * Replaces `key` only while it still has `etag`: the new ETag, or undefined when someone else wrote
- * it since (412). How the coordinator's progress updates never overwrite the merge's final status.
+ * it since (412), or is writing it now (409 ConditionalRequestConflict: S3's answer while another
+ * write of the key is in flight; that write is the newer version). How the coordinator's progress
+ * updates never overwrite the merge's final status, and how one task claims a failed file's restart.
  */
 export async function replaceIfUnchanged(s3: S3Client, bucket: string, key: string, etag: string, value: unknown): Promise<string | undefined> {
     try {
         const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body(value), ContentType: "application/json", IfMatch: `"${etag}"` }));
         return (res.ETag ?? "").replace(/"/g, "");
     } catch (e) {
-        if (classify(e) === "precondition-failed" || classify(e) === "not-found") {
+        if (classify(e) === "precondition-failed" || classify(e) === "not-found" || isConflict(e)) {
             return undefined;
         }
         throw e;

@@ -759,20 +759,85 @@ function makePlan(run: ShardedRun, count: number, status: StatusDocument): Plan 
 }
 
 /**
- * Creates plan.json once for this version of the file: false when another task did (a duplicate
- * event, or another pod of an Indexed Job). After a final `failed` status (or an interrupted merge)
- * for this version, the old plan and partials are removed and the file starts over.
+ * Creates plan.json once for this version of the file: "created" by this call, "exists" when another
+ * task did (a duplicate event, or another pod of an Indexed Job), "done" when this version has
+ * succeeded meanwhile.
+ *
+ * After a final `failed` status (or an interrupted merge) for this version the file starts over: the
+ * task whose write replaces that status with `running` (If-Match on the ETag it read) removes the old
+ * plan and partials and creates the plan. Every pod of an Indexed Job run again finds the failed
+ * status at once; If-Match lets one of them replace it and answers the others 412
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html), so no task deletes
+ * a plan another has just created.
+ *
+ * The merge deletes plan.json after it has written the final status, so a task that created the plan
+ * after that deletion reads `succeeded` now, and takes its plan back.
  */
-async function createPlan(f: ShardedFile, run: ShardedRun, plan: Plan): Promise<boolean> {
-    if (await createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan)) {
-        return true;
+async function createPlan(f: ShardedFile, run: ShardedRun, plan: Plan): Promise<"created" | "exists" | "done"> {
+    const { s3 } = run.deps;
+    const bucket = run.config.bucket;
+    if (!(await createOnce(s3, bucket, f.key("plan.json"), plan))) {
+        const previous = await getJsonTagged<StatusDocument>(s3, bucket, f.statusAt).catch(() => undefined);
+        const state = previous?.value.state;
+        if (previous === undefined || (state !== "failed" && state !== "interrupted") || previous.value.etag !== plan.etag) {
+            return "exists";
+        }
+        if ((await replaceIfUnchanged(s3, bucket, f.statusAt, previous.etag, plan.status)) === undefined) {
+            // Another task is starting the file over.
+            return "exists";
+        }
+        await deletePrefix(s3, bucket, f.base);
+        if (!(await createOnce(s3, bucket, f.key("plan.json"), plan))) {
+            return "exists";
+        }
     }
-    const previous = await getJson<StatusDocument>(run.deps.s3, run.config.bucket, f.statusAt).catch(() => undefined);
-    if ((previous?.state !== "failed" && previous?.state !== "interrupted") || previous.etag !== plan.etag) {
-        return false;
+    if (await succeeded(f, plan.etag)) {
+        await deletePrefix(s3, bucket, f.key("plan.json"));
+        return "done";
     }
-    await deletePrefix(run.deps.s3, run.config.bucket, f.base);
-    return createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan);
+    return "created";
+}
+
+/** Whether the file's status says this version succeeded. */
+async function succeeded(f: ShardedFile, etag: string): Promise<boolean> {
+    const status = await readJson<StatusDocument>(f.s3, f.config.bucket, f.statusAt);
+    return status?.state === "succeeded" && status.etag === etag;
+}
+
+/**
+ * The plan another task created, or undefined when this version has succeeded meanwhile. While a task
+ * starts the file over (its `running` status has replaced the failed one; it deletes the old run's
+ * keys, then creates the plan), plan.json is still the old run's, or missing: this waits, up to
+ * SHARD_STALE_MS, for the plan whose status start is the one recorded, so that nothing is written for
+ * the old run and then deleted.
+ */
+async function awaitPlan(f: ShardedFile, run: ShardedRun): Promise<Plan | undefined> {
+    const { s3, signal } = run.deps;
+    const staleMs = run.config.shard.staleMs;
+    const since = run.deps.now();
+    for (;;) {
+        // The status first: a plan read after it is at least as new (S3 reads are strongly consistent).
+        const status = await readJson<StatusDocument>(s3, run.config.bucket, f.statusAt);
+        if (status?.state === "succeeded" && status.etag === run.object.etag) {
+            return undefined;
+        }
+        const plan = await readJson<Plan>(s3, run.config.bucket, f.key("plan.json"));
+        const startingOver = status?.state === "running" && status.etag === run.object.etag && status.startedAt !== plan?.status.startedAt;
+        if (plan !== undefined && !startingOver) {
+            return plan;
+        }
+        if (signal.aborted) {
+            throw new AbortedError();
+        }
+        if (run.deps.now() - since > staleMs) {
+            throw new ProcessorError(
+                `s3://${run.config.bucket}/${f.key("plan.json")} is ${plan === undefined ? "missing" : "still the previous run's"} ${staleMs} ms after another task began to start the file over (SHARD_STALE_MS)`,
+                ExitCode.TRANSIENT,
+                "ShardPlanMissing",
+            );
+        }
+        await sleep(watchIntervalMs(staleMs), signal);
+    }
 }
 
 /**
@@ -784,11 +849,16 @@ export async function coordinate(run: ShardedRun, count: number, status: StatusD
     const f = new ShardedFile(run.config, run.file, run.object, run.relative, run.work, run.deps);
     const log = run.deps.log;
     const plan = makePlan(run, count, status);
-    if (!(await createPlan(f, run, plan))) {
+    const created = await createPlan(f, run, plan);
+    if (created === "done") {
+        log.info("this version of the file was processed in shards meanwhile (same ETag); nothing to do", { etag: plan.etag });
+        return { exitCode: ExitCode.OK, outcome: "skipped" };
+    }
+    if (created === "exists") {
         // A duplicate event (or a re-drive after the coordinator died): start nothing, but watch the run
         // to its end, so that shards that died with no one watching are run again (after SHARD_STALE_MS).
         log.info("this version of the file is already being processed in shards (same ETag); this duplicate event starts nothing and watches it", { etag: plan.etag, shards: count });
-        const existing = await getJson<Plan>(run.deps.s3, run.config.bucket, f.key("plan.json")).catch(() => undefined);
+        const existing = await awaitPlan(f, run).catch(() => undefined);
         const final = existing === undefined ? undefined : await f.watch(existing, undefined, new AbortController().signal);
         return { exitCode: ExitCode.OK, outcome: "skipped", status: final, partOnly: true };
     }
@@ -846,10 +916,15 @@ export async function runShardTask(run: ShardedRun, index: number, attempt: numb
 export async function runIndexedShard(run: ShardedRun, index: number, count: number, status: StatusDocument): Promise<ShardOutcome> {
     const f = new ShardedFile(run.config, run.file, run.object, run.relative, run.work, run.deps);
     const planned = makePlan(run, count, status);
-    if (await createPlan(f, run, planned)) {
+    const created = await createPlan(f, run, planned);
+    if (created === "created") {
         await putJson(run.deps.s3, run.config.bucket, f.statusAt, planned.status);
     }
-    const plan = await getJson<Plan>(run.deps.s3, run.config.bucket, f.key("plan.json"));
+    const plan = created === "created" ? planned : created === "exists" ? await awaitPlan(f, run) : undefined;
+    if (plan === undefined) {
+        run.deps.log.info("this version of the file was processed in shards meanwhile (same ETag); nothing to do", { etag: planned.etag, shard: index });
+        return { exitCode: ExitCode.OK, outcome: "skipped" };
+    }
     if (index >= plan.count) {
         return { exitCode: ExitCode.OK, outcome: "skipped" };
     }
