@@ -409,8 +409,7 @@ class ShardedFile {
      * - "merge": the plan and every done marker are there: this task merges.
      */
     private async claimed(plan: Plan): Promise<"merge" | "merged" | "replanned" | "unfinished"> {
-        const status = await readJson<StatusDocument>(this.s3, this.config.bucket, this.statusAt);
-        if (status?.state === "succeeded" && status.etag === plan.etag) {
+        if (await succeeded(this, plan.etag)) {
             return "merged";
         }
         const [current, allDone] = await Promise.all([readJson<Plan>(this.s3, this.config.bucket, this.key("plan.json")), this.allDone(plan)]);
