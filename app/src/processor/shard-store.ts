@@ -13,7 +13,8 @@
  * S3 is strongly consistent: a successful PUT is visible to every later GET and LIST
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel).
  */
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { randomUUID } from "crypto";
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { classify } from "./s3";
 
 /** A key under a file's partials prefix, as listed. */
@@ -30,21 +31,43 @@ function body(value: unknown): string {
  * Creates `key` with `value` only when no object has that key: true when this call created it,
  * false when one existed (412). A 409 (a concurrent conditional write in flight) is retried until
  * it resolves to one or the other.
+ *
+ * The SDK re-sends a PUT whose answer never came (a reset connection, a timeout, a 5xx: its
+ * "transient" errors, https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html),
+ * although S3 may have stored the first one; the re-sent conditional write then finds that object
+ * and gets 412. So each call tags its object with a random token (user metadata), and a 412 on an
+ * object that carries this call's token is this call's own creation.
  */
 export async function createOnce(s3: S3Client, bucket: string, key: string, value: unknown): Promise<boolean> {
+    const token = randomUUID();
     for (let attempt = 0; ; attempt++) {
         try {
-            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body(value), ContentType: "application/json", IfNoneMatch: "*" }));
+            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body(value), ContentType: "application/json", IfNoneMatch: "*", Metadata: { [CREATED_BY]: token } }));
             return true;
         } catch (e) {
             if (classify(e) === "precondition-failed") {
-                return false;
+                return (await creationToken(s3, bucket, key)) === token;
             }
             if (!isConflict(e) || attempt >= 20) {
                 throw e;
             }
             await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
         }
+    }
+}
+
+/** The user metadata (x-amz-meta-created-by) that tells which createOnce call made an object. */
+const CREATED_BY = "created-by";
+
+/** The token createOnce tagged `key` with; undefined when the object is gone or has none. */
+async function creationToken(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+    try {
+        return (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata?.[CREATED_BY];
+    } catch (e) {
+        if (classify(e) === "not-found") {
+            return undefined;
+        }
+        throw e;
     }
 }
 
@@ -61,14 +84,16 @@ export async function putJson(s3: S3Client, bucket: string, key: string, value: 
 
 /**
  * Replaces `key` only while it still has `etag`: the new ETag, or undefined when someone else wrote
- * it since (412). How the coordinator's progress updates never overwrite the merge's final status.
+ * it since (412), or is writing it now (409 ConditionalRequestConflict: S3's answer while another
+ * write of the key is in flight; that write is the newer version). How the coordinator's progress
+ * updates never overwrite the merge's final status, and how one task claims a failed file's restart.
  */
 export async function replaceIfUnchanged(s3: S3Client, bucket: string, key: string, etag: string, value: unknown): Promise<string | undefined> {
     try {
         const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body(value), ContentType: "application/json", IfMatch: `"${etag}"` }));
         return (res.ETag ?? "").replace(/"/g, "");
     } catch (e) {
-        if (classify(e) === "precondition-failed" || classify(e) === "not-found") {
+        if (classify(e) === "precondition-failed" || classify(e) === "not-found" || isConflict(e)) {
             return undefined;
         }
         throw e;

@@ -33,6 +33,11 @@
  * or more may see all N when they finish together, or a retried shard may finish again; the merge
  * itself is claimed with a create-once write of merge.json, which exactly one caller wins (S3
  * answers 412 to the others). The partials it reads exist: each was written before its done marker.
+ * Create-once holds only while the key exists, and the merge ends by deleting everything under the
+ * base, merge.json included: a shard that listed all N before that deletion and claims after it
+ * creates merge.json again. So the winner first reads the status and the plan (ShardedFile.claimed):
+ * the merge wrote the final status before deleting anything, so a late winner sees it and stands
+ * down instead of merging partials that are gone.
  * A shard retried after its first attempt only looked lost (it was slow, not dead) writes the same
  * partial again and finds its done marker present: harmless.
  *
@@ -58,6 +63,7 @@ import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
 import { Logger } from "./log";
 import { ContractError, JobReport, listOutputs, uploadOutputs } from "./outputs";
 import { ShardLauncher } from "./launcher";
+import { readJson } from "./s3";
 import { createOnce, deletePrefix, getJson, getJsonTagged, listMarkers, putJson, replaceIfUnchanged } from "./shard-store";
 import { StatusDocument, StatusError, statusKey } from "./status";
 import { AbortedError } from "./summarize/types";
@@ -329,12 +335,22 @@ class ShardedFile {
         const log = this.deps.log.with({ shard: index, attempt });
         const { start, end } = shardRange(plan.size, plan.count, index);
         let beat = 0;
-        const heartbeat = () =>
-            putJson(this.s3, this.config.bucket, this.key(`running/${index}.${attempt}.json`), { beat: beat++, at: new Date(this.deps.now()).toISOString(), taskArn: this.deps.taskArn }).catch((e: unknown) =>
-                log.warn("could not write the shard's heartbeat", { error: (e as Error).message }),
-            );
+        // One beat in flight at a time, and stopBeating() waits for it: no beat reaches S3 after this shard's
+        // done marker, which may let a merge delete the base (a beat landing after that would be left behind).
+        let inFlight: Promise<void> | undefined;
+        const heartbeat = (): Promise<void> =>
+            (inFlight ??= putJson(this.s3, this.config.bucket, this.key(`running/${index}.${attempt}.json`), { beat: beat++, at: new Date(this.deps.now()).toISOString(), taskArn: this.deps.taskArn })
+                .then(
+                    () => undefined,
+                    (e: unknown) => log.warn("could not write the shard's heartbeat", { error: (e as Error).message }),
+                )
+                .finally(() => (inFlight = undefined)));
         await heartbeat();
         const timer = setInterval(() => void heartbeat(), Math.max(50, Math.floor(this.config.shard.staleMs / 4)));
+        const stopBeating = async (): Promise<void> => {
+            clearInterval(timer);
+            await inFlight;
+        };
         let workspace: Workspace | undefined;
         let rows: number;
         try {
@@ -346,8 +362,10 @@ class ShardedFile {
             }
             rows = result.rows;
             await putJson(this.s3, this.config.bucket, this.key(`${index}.json`), { index, start, end, attempt, rows, partial: result.partial });
+            await stopBeating();
             await createOnce(this.s3, this.config.bucket, this.key(`done/${index}.json`), { attempt, rows });
         } catch (e) {
+            await stopBeating();
             const error = describeError(e, this.deps.signal);
             log.error("the shard failed", { errorClass: error.class, error: error.message });
             const final = await this.recordFailure(plan, index, attempt, error).catch((err: unknown) => {
@@ -359,7 +377,7 @@ class ShardedFile {
             // The file fails once, with the run that wrote its final status; an attempt that is run again is only a part.
             return final === undefined ? { exitCode, outcome: interrupted ? "interrupted" : "failed", partOnly: true } : { exitCode, outcome: "failed", status: final };
         } finally {
-            clearInterval(timer);
+            await stopBeating();
             if (workspace !== undefined) {
                 await removeWorkspace(workspace).catch(() => undefined);
             }
@@ -372,16 +390,65 @@ class ShardedFile {
         return { config: this.config, file: this.file, object: this.object, s3: this.s3, workspace, log, signal: this.deps.signal, now: this.deps.now, count: plan.count };
     }
 
+    /** Whether every shard of the plan has its done marker. */
+    private async allDone(plan: Plan): Promise<boolean> {
+        const done = new Set((await this.list()).flatMap((l) => (l.marker.kind === "done" && (l.marker.index ?? plan.count) < plan.count ? [l.marker.index] : [])));
+        return done.size >= plan.count;
+    }
+
+    /**
+     * What a merge.json this task has just created stands for. If-None-Match asks only whether the key
+     * exists when the write arrives (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html),
+     * so a task that listed every shard done and then paused while another task merged and deleted
+     * everything under the base, merge.json included, creates merge.json again:
+     * - "merged": that merge wrote the file's final status before it deleted anything, and S3 reads are
+     *   strongly consistent (shard-store.ts), so the status read now shows it;
+     * - "replanned": the run this task listed is over in another way (the file failed, and a new run for
+     *   the same ETag deleted the base and started over): the plan is missing or cuts other ranges;
+     * - "unfinished": the same ranges are planned, but not every shard is done (a new run's, as above);
+     * - "merge": the plan and every done marker are there: this task merges.
+     */
+    private async claimed(plan: Plan): Promise<"merge" | "merged" | "replanned" | "unfinished"> {
+        if (await succeeded(this, plan.etag)) {
+            return "merged";
+        }
+        const [current, allDone] = await Promise.all([readJson<Plan>(this.s3, this.config.bucket, this.key("plan.json")), this.allDone(plan)]);
+        if (current?.count !== plan.count || current.size !== plan.size) {
+            return "replanned";
+        }
+        return allDone ? "merge" : "unfinished";
+    }
+
     /** Merges when every shard is done and this task wins merge.json (see the comment at the top). */
     async mergeIfLast(plan: Plan): Promise<ShardOutcome> {
-        const done = new Set((await this.list()).filter((l) => l.marker.kind === "done").map((l) => l.marker.index));
-        if (done.size < plan.count) {
-            return { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
-        }
-        if (!(await createOnce(this.s3, this.config.bucket, this.key("merge.json"), { at: new Date(this.deps.now()).toISOString(), by: this.deps.taskArn }))) {
-            return { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
-        }
+        const partOnly: ShardOutcome = { exitCode: ExitCode.OK, outcome: "succeeded", partOnly: true };
         const log = this.deps.log.with({ shards: plan.count });
+        for (;;) {
+            if (!(await this.allDone(plan))) {
+                return partOnly;
+            }
+            if (!(await createOnce(this.s3, this.config.bucket, this.key("merge.json"), { at: new Date(this.deps.now()).toISOString(), by: this.deps.taskArn }))) {
+                return partOnly;
+            }
+            const claim = await this.claimed(plan);
+            if (claim === "merge") {
+                break;
+            }
+            if (claim === "merged") {
+                // What is left under the base (this claim, a late heartbeat) belongs to a finished run.
+                log.info("another task merged this file and removed its partials already: not merging again", { etag: plan.etag });
+                await deletePrefix(this.s3, this.config.bucket, this.base);
+                return partOnly;
+            }
+            // Not this task's to merge: give the claim back. With the same ranges planned, look again: a shard
+            // that finished while this task held merge.json lost its claim to it, and its done marker is in the
+            // next listing, so this task merges in its place.
+            log.info("the shards' run this task listed is over (its plan or a done marker is gone): giving the merge back", { etag: plan.etag, found: claim });
+            await deletePrefix(this.s3, this.config.bucket, this.key("merge.json"));
+            if (claim === "replanned") {
+                return partOnly;
+            }
+        }
         log.info("every shard is done: merging");
         let workspace: Workspace | undefined;
         try {
@@ -691,20 +758,85 @@ function makePlan(run: ShardedRun, count: number, status: StatusDocument): Plan 
 }
 
 /**
- * Creates plan.json once for this version of the file: false when another task did (a duplicate
- * event, or another pod of an Indexed Job). After a final `failed` status (or an interrupted merge)
- * for this version, the old plan and partials are removed and the file starts over.
+ * Creates plan.json once for this version of the file: "created" by this call, "exists" when another
+ * task did (a duplicate event, or another pod of an Indexed Job), "done" when this version has
+ * succeeded meanwhile.
+ *
+ * After a final `failed` status (or an interrupted merge) for this version the file starts over: the
+ * task whose write replaces that status with `running` (If-Match on the ETag it read) removes the old
+ * plan and partials and creates the plan. Every pod of an Indexed Job run again finds the failed
+ * status at once; If-Match lets one of them replace it and answers the others 412
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html), so no task deletes
+ * a plan another has just created.
+ *
+ * The merge deletes plan.json after it has written the final status, so a task that created the plan
+ * after that deletion reads `succeeded` now, and takes its plan back.
  */
-async function createPlan(f: ShardedFile, run: ShardedRun, plan: Plan): Promise<boolean> {
-    if (await createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan)) {
-        return true;
+async function createPlan(f: ShardedFile, run: ShardedRun, plan: Plan): Promise<"created" | "exists" | "done"> {
+    const { s3 } = run.deps;
+    const bucket = run.config.bucket;
+    if (!(await createOnce(s3, bucket, f.key("plan.json"), plan))) {
+        const previous = await getJsonTagged<StatusDocument>(s3, bucket, f.statusAt).catch(() => undefined);
+        const state = previous?.value.state;
+        if (previous === undefined || (state !== "failed" && state !== "interrupted") || previous.value.etag !== plan.etag) {
+            return "exists";
+        }
+        if ((await replaceIfUnchanged(s3, bucket, f.statusAt, previous.etag, plan.status)) === undefined) {
+            // Another task is starting the file over.
+            return "exists";
+        }
+        await deletePrefix(s3, bucket, f.base);
+        if (!(await createOnce(s3, bucket, f.key("plan.json"), plan))) {
+            return "exists";
+        }
     }
-    const previous = await getJson<StatusDocument>(run.deps.s3, run.config.bucket, f.statusAt).catch(() => undefined);
-    if ((previous?.state !== "failed" && previous?.state !== "interrupted") || previous.etag !== plan.etag) {
-        return false;
+    if (await succeeded(f, plan.etag)) {
+        await deletePrefix(s3, bucket, f.key("plan.json"));
+        return "done";
     }
-    await deletePrefix(run.deps.s3, run.config.bucket, f.base);
-    return createOnce(run.deps.s3, run.config.bucket, f.key("plan.json"), plan);
+    return "created";
+}
+
+/** Whether the file's status says this version succeeded. */
+async function succeeded(f: ShardedFile, etag: string): Promise<boolean> {
+    const status = await readJson<StatusDocument>(f.s3, f.config.bucket, f.statusAt);
+    return status?.state === "succeeded" && status.etag === etag;
+}
+
+/**
+ * The plan another task created, or undefined when this version has succeeded meanwhile. While a task
+ * starts the file over (its `running` status has replaced the failed one; it deletes the old run's
+ * keys, then creates the plan), plan.json is still the old run's, or missing: this waits, up to
+ * SHARD_STALE_MS, for the plan whose status start is the one recorded, so that nothing is written for
+ * the old run and then deleted.
+ */
+async function awaitPlan(f: ShardedFile, run: ShardedRun): Promise<Plan | undefined> {
+    const { s3, signal } = run.deps;
+    const staleMs = run.config.shard.staleMs;
+    const since = run.deps.now();
+    for (;;) {
+        // The status first: a plan read after it is at least as new (S3 reads are strongly consistent).
+        const status = await readJson<StatusDocument>(s3, run.config.bucket, f.statusAt);
+        if (status?.state === "succeeded" && status.etag === run.object.etag) {
+            return undefined;
+        }
+        const plan = await readJson<Plan>(s3, run.config.bucket, f.key("plan.json"));
+        const startingOver = status?.state === "running" && status.etag === run.object.etag && status.startedAt !== plan?.status.startedAt;
+        if (plan !== undefined && !startingOver) {
+            return plan;
+        }
+        if (signal.aborted) {
+            throw new AbortedError();
+        }
+        if (run.deps.now() - since > staleMs) {
+            throw new ProcessorError(
+                `s3://${run.config.bucket}/${f.key("plan.json")} is ${plan === undefined ? "missing" : "still the previous run's"} ${staleMs} ms after another task began to start the file over (SHARD_STALE_MS)`,
+                ExitCode.TRANSIENT,
+                "ShardPlanMissing",
+            );
+        }
+        await sleep(watchIntervalMs(staleMs), signal);
+    }
 }
 
 /**
@@ -716,11 +848,16 @@ export async function coordinate(run: ShardedRun, count: number, status: StatusD
     const f = new ShardedFile(run.config, run.file, run.object, run.relative, run.work, run.deps);
     const log = run.deps.log;
     const plan = makePlan(run, count, status);
-    if (!(await createPlan(f, run, plan))) {
+    const created = await createPlan(f, run, plan);
+    if (created === "done") {
+        log.info("this version of the file was processed in shards meanwhile (same ETag); nothing to do", { etag: plan.etag });
+        return { exitCode: ExitCode.OK, outcome: "skipped" };
+    }
+    if (created === "exists") {
         // A duplicate event (or a re-drive after the coordinator died): start nothing, but watch the run
         // to its end, so that shards that died with no one watching are run again (after SHARD_STALE_MS).
         log.info("this version of the file is already being processed in shards (same ETag); this duplicate event starts nothing and watches it", { etag: plan.etag, shards: count });
-        const existing = await getJson<Plan>(run.deps.s3, run.config.bucket, f.key("plan.json")).catch(() => undefined);
+        const existing = await awaitPlan(f, run).catch(() => undefined);
         const final = existing === undefined ? undefined : await f.watch(existing, undefined, new AbortController().signal);
         return { exitCode: ExitCode.OK, outcome: "skipped", status: final, partOnly: true };
     }
@@ -778,10 +915,15 @@ export async function runShardTask(run: ShardedRun, index: number, attempt: numb
 export async function runIndexedShard(run: ShardedRun, index: number, count: number, status: StatusDocument): Promise<ShardOutcome> {
     const f = new ShardedFile(run.config, run.file, run.object, run.relative, run.work, run.deps);
     const planned = makePlan(run, count, status);
-    if (await createPlan(f, run, planned)) {
+    const created = await createPlan(f, run, planned);
+    if (created === "created") {
         await putJson(run.deps.s3, run.config.bucket, f.statusAt, planned.status);
     }
-    const plan = await getJson<Plan>(run.deps.s3, run.config.bucket, f.key("plan.json"));
+    const plan = created === "created" ? planned : created === "exists" ? await awaitPlan(f, run) : undefined;
+    if (plan === undefined) {
+        run.deps.log.info("this version of the file was processed in shards meanwhile (same ETag); nothing to do", { etag: planned.etag, shard: index });
+        return { exitCode: ExitCode.OK, outcome: "skipped" };
+    }
     if (index >= plan.count) {
         return { exitCode: ExitCode.OK, outcome: "skipped" };
     }
