@@ -3,13 +3,14 @@
  * order across pages, whole-or-nothing writes, and no request that can take the server down.
  */
 import { strict as assert } from "assert";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PassThrough } from "stream";
 import * as fc from "fast-check";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { MAX_KEY_BYTES, keyToPathComponents, pathComponentsToKey } from "../app/src/local/object-paths";
-import { LocalS3Server, startLocalS3 } from "../app/src/local/s3-server";
+import { LocalS3Server, localS3Client, startLocalS3 } from "../app/src/local/s3-server";
 import { PATH_HOSTILE_KEYS, listAll } from "./support/s3";
 
 const BUCKET = "local-test";
@@ -143,6 +144,81 @@ describe("local S3 server", function () {
         assert.equal((JSON.parse(await get(s3.client, "status/doc.json")) as { n: number }).n, 20);
         assert.deepEqual(
             walk(path.join(root, "data", BUCKET, "status")).filter((f) => f.includes(".~tmp.")),
+            [],
+            "no temporary files left",
+        );
+    });
+
+    /** The HTTP status of a request's failure (undefined when it succeeded). */
+    const statusOf = (p: Promise<unknown>): Promise<number | undefined> =>
+        p.then(
+            () => undefined,
+            (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode,
+        );
+
+    /**
+     * Starts a conditional PUT of `key` whose body is held back until the returned `finish` is called; resolves once
+     * the server is receiving its body (its temporary file is there: the condition was checked and is being watched).
+     */
+    /** The SDK warns of each failed request with a streamed body (it cannot send it again). */
+    const sdkWarnings: string[] = [];
+    let heldClient: S3Client;
+    before(() => {
+        heldClient = localS3Client(s3.endpoint, { debug: () => undefined, info: () => undefined, warn: (m: string) => sdkWarnings.push(m), error: () => undefined });
+    });
+    after(() => heldClient.destroy());
+
+    async function heldConditionalPut(key: string, condition: { IfMatch?: string; IfNoneMatch?: string }, text: string): Promise<{ finish(): Promise<number | undefined> }> {
+        const folder = path.join(root, "data", BUCKET, path.dirname(key));
+        const receiving = (): boolean => fs.existsSync(folder) && walk(folder).some((f) => f.includes(".~tmp."));
+        assert.equal(receiving(), false);
+        const body = new PassThrough();
+        body.write(Buffer.from(text).subarray(0, 10));
+        const sent = statusOf(heldClient.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentLength: Buffer.byteLength(text), ...condition })));
+        let answered: number | undefined | "pending" = "pending";
+        void sent.then((status) => (answered = status));
+        while (!receiving()) {
+            assert.equal(answered, "pending", `the held PUT of ${key} was answered before its body was sent`);
+            await new Promise((r) => setTimeout(r, 5));
+        }
+        return {
+            finish: () => {
+                body.end(Buffer.from(text).subarray(10));
+                return sent;
+            },
+        };
+    }
+
+    it("answers 409 ConditionalRequestConflict to a conditional PUT when another write or delete of the key applied while its body was sent, and keeps that write", async () => {
+        await put(s3.client, "cond/a.json", "first");
+        const etag = (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "cond/a.json" }))).ETag!;
+        // If-Match on the current ETag, but an unconditional PUT lands first: the conditional one must not overwrite it.
+        const held = await heldConditionalPut("cond/a.json", { IfMatch: etag }, "conditional write, held back");
+        await put(s3.client, "cond/a.json", "unconditional");
+        assert.equal(await held.finish(), 409);
+        assert.equal(await get(s3.client, "cond/a.json"), "unconditional");
+
+        // If-None-Match on a missing key, created meanwhile.
+        const create = await heldConditionalPut("cond/b.json", { IfNoneMatch: "*" }, "create once, held back");
+        await put(s3.client, "cond/b.json", "created meanwhile");
+        assert.equal(await create.finish(), 409);
+        assert.equal(await get(s3.client, "cond/b.json"), "created meanwhile");
+
+        // A delete meanwhile: the conditional write does not bring the key back.
+        const etagB = (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "cond/b.json" }))).ETag!;
+        const replace = await heldConditionalPut("cond/b.json", { IfMatch: etagB }, "replace, held back");
+        await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "cond/b.json" }));
+        assert.equal(await replace.finish(), 409);
+        assert.equal(await statusOf(get(s3.client, "cond/b.json")), 404);
+
+        assert.deepEqual(sdkWarnings, Array(3).fill("An error was encountered in a non-retryable streaming request."));
+
+        // Nothing meanwhile: the held write applies, and its condition is checked then.
+        const quiet = await heldConditionalPut("cond/a.json", { IfMatch: (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "cond/a.json" }))).ETag! }, "replaced in turn");
+        assert.equal(await quiet.finish(), undefined);
+        assert.equal(await get(s3.client, "cond/a.json"), "replaced in turn");
+        assert.deepEqual(
+            walk(path.join(root, "data", BUCKET, "cond")).filter((f) => f.includes(".~tmp.")),
             [],
             "no temporary files left",
         );

@@ -7,13 +7,13 @@
  * a request becomes that request's 500 and is logged; a listener that throws is logged and the
  * others still run.
  */
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import S3rver from "s3rver";
-import { SafeStore, listing } from "./s3-store";
+import { SafeStore, conditionalConflict, failedCondition, listing, preconditionFailed } from "./s3-store";
 
 /** s3rver accepts these fixed credentials. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -86,15 +86,8 @@ async function exactKeysAndListPages(ctx: KoaContext, next: () => Promise<void>)
     }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3Error = require("s3rver/lib/models/error") as new (code: string, message: string, detail?: Record<string, string>) => Error & { code: string; headers: Record<string, string> };
-
 /** Keys with a conditional PUT in flight: a second one at the same time gets 409, as S3 answers. */
 const conditionalWrites = new Set<string>();
-
-function preconditionFailed(condition: string): Error {
-    return new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: condition });
-}
 
 /**
  * S3's conditional requests, which s3rver lacks, as AWS documents them
@@ -103,6 +96,8 @@ function preconditionFailed(condition: string): Error {
  * - PutObject with `If-None-Match: *`: 412 when the key exists; 409 ConditionalRequestConflict
  *   while another conditional write of the key is in flight;
  * - PutObject with `If-Match: <etag>`: 412 unless the key exists with that ETag;
+ * - both checked on arrival and again when the write applies, one write or delete of a key at a
+ *   time: 409 if another write or delete of the key applied meanwhile (SafeStore);
  * - GetObject / HeadObject with `If-Match: <etag>`: 412 unless the object has that ETag.
  * Runs after exactKeysAndListPages, so the path holds the key as one encoded segment.
  */
@@ -115,16 +110,10 @@ async function conditionalRequests(ctx: KoaContext, next: () => Promise<void>): 
     }
     const bucket = match[1];
     const key = decodeURIComponent(match[2]);
-    const store = ctx.store;
-    const currentEtag = async (): Promise<string | undefined> => {
-        if (!(await store.existsObject(bucket, key))) {
-            return undefined;
-        }
-        return String((await store.getMetadata(bucket, key)).etag ?? "").replace(/"/g, "");
-    };
+    const store = ctx.store as SafeStore;
     if (ctx.method !== "PUT") {
         // A missing object is the GET's own 404; `*` matches any existing one.
-        const etag = ifMatch === "*" ? undefined : await currentEtag();
+        const etag = ifMatch === "*" ? undefined : await store.currentEtag(bucket, key);
         if (etag !== undefined && etag !== ifMatch.replace(/"/g, "")) {
             throw preconditionFailed("If-Match");
         }
@@ -132,21 +121,18 @@ async function conditionalRequests(ctx: KoaContext, next: () => Promise<void>): 
     }
     const id = `${bucket}/${key}`;
     if (conditionalWrites.has(id)) {
-        const conflict = new S3Error("OperationAborted", "A conditional request to this object is in progress; retry it");
-        conflict.code = "ConditionalRequestConflict";
-        conflict.headers["x-amz-error-code"] = conflict.code;
-        throw conflict;
+        throw conditionalConflict();
     }
     conditionalWrites.add(id);
     try {
-        const etag = await currentEtag();
-        if (ifNoneMatch === "*" && etag !== undefined) {
-            throw preconditionFailed("If-None-Match");
-        }
-        if (ifMatch !== "" && (etag === undefined || (ifMatch !== "*" && etag !== ifMatch.replace(/"/g, "")))) {
-            throw preconditionFailed("If-Match");
-        }
-        await next();
+        await store.watch(bucket, key, ifMatch, ifNoneMatch, async () => {
+            // Checked now, before the body is read, and again when the write applies (SafeStore.putObject).
+            const failed = failedCondition(await store.currentEtag(bucket, key), ifMatch, ifNoneMatch);
+            if (failed !== undefined) {
+                throw preconditionFailed(failed);
+            }
+            await next();
+        });
     } finally {
         conditionalWrites.delete(id);
     }
@@ -162,9 +148,10 @@ function decodedPath(p: string): string {
 
 const LIST_PARAMETERS = new Set(["prefix", "delimiter", "max-keys", "continuation-token", "start-after", "marker", "encoding-type", "fetch-owner", "x-id"]);
 
-/** An S3 client for a local, path-style endpoint. */
-export function localS3Client(endpoint: string): S3Client {
+/** An S3 client for a local, path-style endpoint (with `logger`, the SDK's warnings go there). */
+export function localS3Client(endpoint: string, logger?: S3ClientConfig["logger"]): S3Client {
     return new S3Client({
+        logger,
         region: "us-east-1",
         endpoint,
         forcePathStyle: true,

@@ -7,7 +7,13 @@
  * - a PUT appears whole or not at all: the body is written to a temporary file, then renamed over
  *   the object (readers never see half a status document, a failed upload leaves nothing behind);
  * - a listing is in UTF-8 byte order across pages, as S3's is (s3rver lists in directory order, so a
- *   continuation token skipped or repeated keys).
+ *   continuation token skipped or repeated keys);
+ * - the writes and deletes of a key apply one at a time, each whole, and a conditional PUT's condition
+ *   is checked when its write applies: 412 if it does not hold then, 409 ConditionalRequestConflict if
+ *   another write or delete of the key applied while its body was being sent. AWS: "If a conflicting
+ *   operation occurs during the upload S3 returns a 409 ConditionalRequestConflict response"
+ *   (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html,
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
  */
 import { AsyncLocalStorage } from "async_hooks";
 import { createHash, randomBytes } from "crypto";
@@ -36,6 +42,39 @@ function s3Error(e: KeyError): S3Error {
     return new S3Error(e.code, e.message);
 }
 
+/** S3's 409 for a conditional write that met another write of the key. */
+export function conditionalConflict(): S3Error {
+    const conflict = new S3Error("OperationAborted", "A conditional request to this object is in progress; retry it") as S3Error & { headers: Record<string, string> };
+    conflict.code = "ConditionalRequestConflict";
+    conflict.headers["x-amz-error-code"] = conflict.code;
+    return conflict;
+}
+
+export function preconditionFailed(condition: string): S3Error {
+    return new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: condition });
+}
+
+/** A conditional PUT in flight: its headers, and whether another write or delete of its key applied since it arrived. */
+export interface WriteCondition {
+    ifMatch: string;
+    ifNoneMatch: string;
+    conflicted: boolean;
+}
+
+/** Set by the server around a conditional PUT (see `watch`); putObject checks it when the write applies. */
+export const writeCondition = new AsyncLocalStorage<WriteCondition>();
+
+/** Whether an object with ETag `etag` (undefined: none) meets the condition; the header that fails it, if not. */
+export function failedCondition(etag: string | undefined, ifMatch: string, ifNoneMatch: string): string | undefined {
+    if (ifNoneMatch === "*" && etag !== undefined) {
+        return "If-None-Match";
+    }
+    if (ifMatch !== "" && (etag === undefined || (ifMatch !== "*" && etag !== ifMatch.replace(/"/g, "")))) {
+        return "If-Match";
+    }
+    return undefined;
+}
+
 /** Writes `data` to `file` through a temporary file in the same folder and a rename. */
 async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
     const tmp = path.join(path.dirname(file), `${TEMPORARY}${randomBytes(6).toString("hex")}`);
@@ -54,6 +93,67 @@ function byteOrder(a: string, b: string): number {
 }
 
 export class SafeStore extends FilesystemStore {
+    /** Per key (bucket/key): the last of its queued writes and deletes, and the conditional PUTs in flight. */
+    private readonly keys = new Map<string, { tail: Promise<void>; watchers: Set<WriteCondition> }>();
+
+    private entry(bucket: string, key: string): { tail: Promise<void>; watchers: Set<WriteCondition> } {
+        const id = `${bucket}/${key}`;
+        let e = this.keys.get(id);
+        if (e === undefined) {
+            e = { tail: Promise.resolve(), watchers: new Set() };
+            this.keys.set(id, e);
+        }
+        return e;
+    }
+
+    /** Runs a write or delete of the key alone, after those queued before it; it then conflicts with the key's conditional PUTs in flight. */
+    private async exclusive<T>(bucket: string, key: string, fn: () => Promise<T>, own?: WriteCondition): Promise<T> {
+        const e = this.entry(bucket, key);
+        const before = e.tail;
+        let release = (): void => undefined;
+        const mine = new Promise<void>((r) => (release = r));
+        e.tail = mine;
+        await before;
+        try {
+            const result = await fn();
+            for (const w of e.watchers) {
+                w.conflicted ||= w !== own;
+            }
+            return result;
+        } finally {
+            release();
+            if (e.tail === mine && e.watchers.size === 0) {
+                this.keys.delete(`${bucket}/${key}`);
+            }
+        }
+    }
+
+    /** Runs a conditional PUT's request with its condition watched: see `writeCondition`. */
+    async watch<T>(bucket: string, key: string, ifMatch: string, ifNoneMatch: string, run: () => Promise<T>): Promise<T> {
+        const condition: WriteCondition = { ifMatch, ifNoneMatch, conflicted: false };
+        const e = this.entry(bucket, key);
+        e.watchers.add(condition);
+        try {
+            return await writeCondition.run(condition, run);
+        } finally {
+            e.watchers.delete(condition);
+            if (e.watchers.size === 0 && this.keys.get(`${bucket}/${key}`) === e) {
+                await e.tail;
+                if (e.watchers.size === 0 && this.keys.get(`${bucket}/${key}`) === e) {
+                    this.keys.delete(`${bucket}/${key}`);
+                }
+            }
+        }
+    }
+
+    /** The object's ETag without quotes, undefined when there is none. */
+    async currentEtag(bucket: string, key: string): Promise<string | undefined> {
+        if (!(await this.existsObject(bucket, key))) {
+            return undefined;
+        }
+        return String((await this.getMetadata(bucket, key)).etag ?? "").replace(/"/g, "");
+    }
+
     getResourcePath(bucket: string, key: string | undefined, resource: string): string {
         if (key === undefined || key === "") {
             return super.getResourcePath(bucket, key, resource);
@@ -109,8 +209,25 @@ export class SafeStore extends FilesystemStore {
                 fs.createWriteStream(tmp),
             );
             const md5 = hash.digest("hex");
-            await this.putMetadata(object.bucket, object.key, object.metadata, md5);
-            await fs.promises.rename(tmp, objectPath);
+            const condition = writeCondition.getStore();
+            await this.exclusive(
+                object.bucket,
+                object.key,
+                async () => {
+                    if (condition !== undefined) {
+                        if (condition.conflicted) {
+                            throw conditionalConflict();
+                        }
+                        const failed = failedCondition(await this.currentEtag(object.bucket, object.key), condition.ifMatch, condition.ifNoneMatch);
+                        if (failed !== undefined) {
+                            throw preconditionFailed(failed);
+                        }
+                    }
+                    await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+                    await fs.promises.rename(tmp, objectPath);
+                },
+                condition,
+            );
             return { size, md5 };
         } catch (e) {
             await fs.promises.rm(tmp, { force: true });
@@ -159,9 +276,9 @@ export class SafeStore extends FilesystemStore {
 
     async deleteObject(bucket: string, key: string): Promise<void> {
         const objectPath = this.getResourcePath(bucket, key, "object");
-        await Promise.all(
-            ["object", "object.md5", "metadata.json"].map((r) => fs.promises.rm(this.getResourcePath(bucket, key, r), { force: true })),
-        );
+        await this.exclusive(bucket, key, async () => {
+            await Promise.all(["object", "object.md5", "metadata.json"].map((r) => fs.promises.rm(this.getResourcePath(bucket, key, r), { force: true })));
+        });
         // Remove the folders the key left empty (a concurrent PUT may have refilled one: leave it then).
         const bucketPath = this.getBucketPath(bucket);
         for (let dir = path.dirname(objectPath); dir.startsWith(`${bucketPath}${path.sep}`); dir = path.dirname(dir)) {
