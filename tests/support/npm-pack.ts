@@ -24,31 +24,62 @@ export function manifest(dir: string): Manifest {
     return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Manifest;
 }
 
+/** Takes the lock directory if it is free (or left by a killed process ten minutes ago); false while another process holds it. */
+function tryLock(lock: string): boolean {
+    try {
+        fs.mkdirSync(lock);
+        return true;
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+            throw e;
+        }
+        const held = fs.statSync(lock, { throwIfNoEntry: false });
+        if (held !== undefined && Date.now() - held.mtimeMs > 600000) {
+            fs.rmSync(lock, { recursive: true, force: true });
+        }
+        return false;
+    }
+}
+
+function lockPath(name: string): { lock: string; waitUntil: number } {
+    return { lock: path.join(os.tmpdir(), `${name}.lock`), waitUntil: Date.now() + 300000 };
+}
+
+function waited(name: string): Error {
+    return new Error(`waited five minutes for the lock ${name}`);
+}
+
 /**
  * Runs `fn` holding a lock named `name` (a directory created atomically under the temporary directory),
  * waiting while another process holds it. A lock left by a killed test process (what it guards takes
  * seconds) is taken over after ten minutes.
  */
 export function withLock<T>(name: string, fn: () => T): T {
-    const lock = path.join(os.tmpdir(), `${name}.lock`);
-    const waitUntil = Date.now() + 300000;
-    for (;;) {
-        try {
-            fs.mkdirSync(lock);
-            break;
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EEXIST" || Date.now() > waitUntil) {
-                throw e;
-            }
-            const held = fs.statSync(lock, { throwIfNoEntry: false });
-            if (held !== undefined && Date.now() - held.mtimeMs > 600000) {
-                fs.rmSync(lock, { recursive: true, force: true });
-            }
-            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    const { lock, waitUntil } = lockPath(name);
+    while (!tryLock(lock)) {
+        if (Date.now() > waitUntil) {
+            throw waited(name);
         }
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
     try {
         return fn();
+    } finally {
+        fs.rmdirSync(lock);
+    }
+}
+
+/** `withLock` for work that is asynchronous: the process keeps running its event loop while it waits. */
+export async function withLockAsync<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const { lock, waitUntil } = lockPath(name);
+    while (!tryLock(lock)) {
+        if (Date.now() > waitUntil) {
+            throw waited(name);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    try {
+        return await fn();
     } finally {
         fs.rmdirSync(lock);
     }
