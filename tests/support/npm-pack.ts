@@ -97,6 +97,60 @@ export function npmPack(dir: string, into: string): string {
     });
 }
 
+/** A package folder built by the repository's packaging script, and its tarball, in `dir`. */
+export interface PackedPackage {
+    dir: string;
+    dist: string;
+    tarball: string;
+}
+
+/** A hash of the files under `inputs` (tracked or not yet added, as they are now) and of the compiler's version. */
+function inputsHash(inputs: readonly string[]): string {
+    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...inputs], { cwd: ROOT, encoding: "utf8" }).split("\0").filter((f) => f !== "");
+    const hash = createHash("sha256").update(require("typescript/package.json").version as string);
+    for (const file of files.sort()) {
+        const full = path.join(ROOT, file);
+        if (fs.existsSync(full)) {
+            hash.update(`\0${file}\0`).update(fs.readFileSync(full));
+        }
+    }
+    return hash.digest("hex").slice(0, 24);
+}
+
+/** Removes builds in `cache` of other sources that no process has used for ten minutes. */
+function removeStaleBuilds(cache: string): void {
+    for (const entry of fs.existsSync(cache) ? fs.readdirSync(cache) : []) {
+        const full = path.join(cache, entry);
+        if (Date.now() - fs.statSync(full).mtimeMs > 600000) {
+            fs.rmSync(full, { recursive: true, force: true });
+        }
+    }
+}
+
+/**
+ * A package built with `build` (into the folder it is given; returns it) and packed with `npm pack`,
+ * once per hash of its `inputs`: kept in node_modules/.cache/s3-fargate-pipeline/<name>/<hash>, so the
+ * test processes of a run, and later runs with the same sources, build it once. The first process builds
+ * it holding a lock, in a folder renamed into place when complete; the others wait, then find it.
+ */
+export function packedOnce(name: string, inputs: readonly string[], build: (outDir: string) => string): PackedPackage {
+    const cache = path.join(ROOT, "node_modules", ".cache", "s3-fargate-pipeline", name);
+    const key = inputsHash(inputs);
+    const dir = path.join(cache, key);
+    return withLock(`${name}-${key}`, () => {
+        if (!fs.existsSync(path.join(dir, "tarball"))) {
+            removeStaleBuilds(cache);
+            const staging = `${dir}.${process.pid}.tmp`;
+            const dist = build(path.join(staging, "dist"));
+            fs.writeFileSync(path.join(staging, "tarball"), path.basename(npmPack(dist, staging)));
+            fs.renameSync(staging, dir);
+        }
+        const now = new Date();
+        fs.utimesSync(dir, now, now);
+        return { dir, dist: path.join(dir, "dist"), tarball: path.join(dir, fs.readFileSync(path.join(dir, "tarball"), "utf8")) };
+    });
+}
+
 /** The files of a tarball, relative to the package, sorted. */
 export function tarList(tarball: string): string[] {
     return execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })

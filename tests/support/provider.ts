@@ -107,7 +107,7 @@ export function servedSchema(): Promise<Served> {
             process.once("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
             const pluginDir = path.join(tmp, PACKAGE);
             installProvider(pluginDir);
-            const packageDir = path.dirname(packedComponents().tarball);
+            const packageDir = packedComponents().dir;
             const answerFile = path.join(packageDir, `served-provider-${process.version}.json`);
             const answer = await withLockAsync(`served-provider-${path.basename(packageDir)}`, async (): Promise<Omit<Served, "pluginDir">> => {
                 if (fs.existsSync(answerFile)) {
