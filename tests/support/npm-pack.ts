@@ -1,6 +1,7 @@
 /**
  * Packing and installing packages as npm does, without a registry: `npm pack` a folder, list or unpack
- * the tarball, and link dependencies from this repository's node_modules into an install.
+ * the tarball, and link dependencies from this repository's node_modules into an install; and a build
+ * (a package, the processor's compiled output) made once per hash of its sources and kept in the cache.
  */
 import { execFileSync } from "child_process";
 import { createHash } from "crypto";
@@ -128,27 +129,36 @@ function removeStaleBuilds(cache: string): void {
 }
 
 /**
- * A package built with `build` (into the folder it is given; returns it) and packed with `npm pack`,
- * once per hash of its `inputs`: kept in node_modules/.cache/s3-fargate-pipeline/<name>/<hash>, so the
- * test processes of a run, and later runs with the same sources, build it once. The first process builds
- * it holding a lock, in a folder renamed into place when complete; the others wait, then find it.
+ * A folder filled by `fill` (given the folder to write), once per hash of its `inputs`: kept in
+ * node_modules/.cache/s3-fargate-pipeline/<name>/<hash>, so the test processes of a run, and later runs
+ * with the same sources, build it once. The first process builds it holding a lock, in a folder renamed
+ * into place when complete; the others wait, then find it. Returns the folder.
  */
-export function packedOnce(name: string, inputs: readonly string[], build: (outDir: string) => string): PackedPackage {
+export function builtOnce(name: string, inputs: readonly string[], fill: (dir: string) => void): string {
     const cache = path.join(ROOT, "node_modules", ".cache", "s3-fargate-pipeline", name);
     const key = inputsHash(inputs);
     const dir = path.join(cache, key);
     return withLock(`${name}-${key}`, () => {
-        if (!fs.existsSync(path.join(dir, "tarball"))) {
+        if (!fs.existsSync(dir)) {
             removeStaleBuilds(cache);
             const staging = `${dir}.${process.pid}.tmp`;
-            const dist = build(path.join(staging, "dist"));
-            fs.writeFileSync(path.join(staging, "tarball"), path.basename(npmPack(dist, staging)));
+            fs.rmSync(staging, { recursive: true, force: true });
+            fill(staging);
             fs.renameSync(staging, dir);
         }
         const now = new Date();
         fs.utimesSync(dir, now, now);
-        return { dir, dist: path.join(dir, "dist"), tarball: path.join(dir, fs.readFileSync(path.join(dir, "tarball"), "utf8")) };
+        return dir;
     });
+}
+
+/** A package built with `build` (into the folder it is given; returns it) and packed with `npm pack`, once per hash of its `inputs` (builtOnce). */
+export function packedOnce(name: string, inputs: readonly string[], build: (outDir: string) => string): PackedPackage {
+    const dir = builtOnce(name, inputs, (staging) => {
+        const dist = build(path.join(staging, "dist"));
+        fs.writeFileSync(path.join(staging, "tarball"), path.basename(npmPack(dist, staging)));
+    });
+    return { dir, dist: path.join(dir, "dist"), tarball: path.join(dir, fs.readFileSync(path.join(dir, "tarball"), "utf8")) };
 }
 
 /** The files of a tarball, relative to the package, sorted. */
