@@ -8,9 +8,11 @@
  * name only. The packed tarball is unpacked into the folder's node_modules and the package's declared
  * dependencies are linked from this repository's (no registry needed); nothing else is there, so a
  * file missing from the package, or a dependency it does not declare, fails. The program is
- * type-checked against the package's declarations (as `pulumi up` does) and run under mocks in a
- * process of its own (its index.ts transpiled as mocha's workers do, tests/support/register.js), with each stack's config: it must create the same resources, with the same
- * inputs, as this repository's program.
+ * type-checked against the package's declarations (as `pulumi up` does; incremental, with tsc's build
+ * info kept between runs: tests/support/type-check.ts) and run under mocks in a process of its own
+ * (its index.ts transpiled as mocha's workers do, tests/support/register.js; one process runs each
+ * stack in turn), with each stack's config: it must create the same resources, with the same inputs,
+ * as this repository's program.
  */
 import { strict as assert } from "assert";
 import { SpawnSyncReturns, execFileSync, spawnSync } from "child_process";
@@ -28,6 +30,7 @@ import { COMPONENTS_PACKAGE, installComponents, packedComponents } from "./suppo
 import { isProvided, manifest, publishDryRun, requiresOf, tarList } from "./support/npm-pack";
 import { PlainResource, ProgramRequest, plainResources } from "./support/program-under-mocks";
 import { TS_REGISTER } from "./support/ts-process";
+import { typeCheck } from "./support/type-check";
 
 /** The modules tsconfig.build.json compiles, and those it leaves out of the package (source-tree only). */
 function buildConfig(): { modules: string[]; excluded: string[] } {
@@ -53,18 +56,37 @@ function expectedFiles(): string[] {
 
 
 
-/** Runs a program folder's index.ts under mocks in a process of its own (tests/support/program-under-mocks.ts); returns its resources. */
-function runInOwnProcess(programDir: string, spec: (typeof URN_STACKS)[number]): PlainResource[] {
-    const { config, secretKeys } = urnStackConfig(spec);
-    const request: ProgramRequest = { program: path.join(programDir, "index.ts"), stack: spec.stack, config, secretKeys, out: path.join(programDir, `${spec.stack}.json`) };
-    fs.writeFileSync(path.join(programDir, "request.json"), JSON.stringify(request));
-    const child: SpawnSyncReturns<string> = spawnSync(
-        process.execPath,
-        [...TS_REGISTER, path.join(__dirname, "support", "program-under-mocks.ts"), path.join(programDir, "request.json")],
-        { cwd: programDir, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_NO_WARNINGS: "1" } },
-    );
-    assert.equal(child.status, 0, child.stderr);
-    return JSON.parse(fs.readFileSync(request.out, "utf8")) as PlainResource[];
+/** Each program folder's resources by stack, from its one run in a process of its own. */
+const runsInOwnProcess = new Map<string, Map<string, PlainResource[]>>();
+
+/**
+ * A program folder's index.ts under mocks in a process of its own (tests/support/program-under-mocks.ts),
+ * for `spec`'s stack; returns its resources. The first call runs every stack of `specs` in that process.
+ */
+function runInOwnProcess(programDir: string, spec: (typeof URN_STACKS)[number], specs: readonly (typeof URN_STACKS)[number][]): PlainResource[] {
+    let byStack = runsInOwnProcess.get(programDir);
+    if (byStack === undefined) {
+        const requests = specs.map((s): ProgramRequest => {
+            const { config, secretKeys } = urnStackConfig(s);
+            return { program: path.join(programDir, "index.ts"), stack: s.stack, config, secretKeys, out: path.join(programDir, `${s.stack}.json`) };
+        });
+        const files = requests.map((request) => {
+            const file = path.join(programDir, `request-${request.stack}.json`);
+            fs.writeFileSync(file, JSON.stringify(request));
+            return file;
+        });
+        const child: SpawnSyncReturns<string> = spawnSync(process.execPath, [...TS_REGISTER, path.join(__dirname, "support", "program-under-mocks.ts"), ...files], {
+            cwd: programDir,
+            encoding: "utf8",
+            env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_NO_WARNINGS: "1" },
+        });
+        assert.equal(child.status, 0, child.stderr);
+        byStack = new Map(requests.map((request) => [request.stack, JSON.parse(fs.readFileSync(request.out, "utf8")) as PlainResource[]]));
+        runsInOwnProcess.set(programDir, byStack);
+    }
+    const resources = byStack.get(spec.stack);
+    assert.ok(resources, `no run of the ${spec.stack} stack`);
+    return resources;
 }
 
 /** This repository's program under mocks, in this process, in the same form. */
@@ -169,13 +191,13 @@ describe("the component library as an npm package", function () {
         });
 
         it("type-checks against the package's declarations, as `pulumi up` does", () => {
-            const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", program, "--noEmit"], { encoding: "utf8" });
+            const tsc = typeCheck(program, "components-user-program");
             assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
         });
 
         for (const spec of URN_STACKS) {
             it(`creates the same resources with the same inputs as this repository's program, for the ${spec.stack} stack`, async () => {
-                const installed = runInOwnProcess(program, spec);
+                const installed = runInOwnProcess(program, spec, URN_STACKS);
                 const ours = await ourResources(spec);
                 assert.deepEqual(installed.map((r) => r.urn), ours.map((r) => r.urn));
                 assert.deepEqual(installed, ours);
@@ -231,9 +253,10 @@ describe("the component library as an npm package", function () {
             assert.ok(config.fileNames.includes(path.join(clone, "index.ts").split(path.sep).join("/")), "the program's tsconfig.json includes index.ts");
         });
 
-        for (const spec of URN_STACKS.filter((s) => s.stack === "dev" || s.stack === "lambda")) {
+        const cloneStacks = URN_STACKS.filter((s) => s.stack === "dev" || s.stack === "lambda");
+        for (const spec of cloneStacks) {
             it(`creates this repository's resources for the ${spec.stack} stack, the Lambda code transpiled from the sources`, async () => {
-                assert.deepEqual(runInOwnProcess(clone, spec), await ourResources(spec));
+                assert.deepEqual(runInOwnProcess(clone, spec, cloneStacks), await ourResources(spec));
             });
         }
     });

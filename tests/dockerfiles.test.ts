@@ -8,9 +8,9 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ROOT } from "./mocks";
+import { builtOnce } from "./support/npm-pack";
 
 interface Instruction {
     op: string;
@@ -131,19 +131,16 @@ describe("the processor's image (app/Dockerfile)", function () {
         assert.equal(finalStage(ins).find((i) => i.op === "WORKDIR")?.args, "/app");
         // The build stage compiles into /build/dist, which the final stage copies to /app/dist.
         assert.equal(copiedTo(copies(finalStage(ins)), "build", "/build/dist/processor/main.js"), "dist/processor/main.js");
-        // Compile app/ as the image's build does, and find the entry point in the output.
+        // Compile app/ as the image's build does (once per hash of what it compiles), and find the entry point in the output.
         const tsconfig = JSON.parse(app("tsconfig.json"));
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "app-build-"));
-        try {
-            execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "app", "tsconfig.json"), "--outDir", out], { stdio: "pipe" });
-            const relative = path.relative("/app", entrypoint![1]);
-            assert.equal(relative, path.join(tsconfig.compilerOptions.outDir, "processor", "main.js"));
-            assert.ok(fs.existsSync(path.join(out, "processor", "main.js")), "the build output has processor/main.js");
-            for (const f of ["command.js", "job.js", "outputs.js", "workspace.js", "redact.js"]) {
-                assert.ok(fs.existsSync(path.join(out, "processor", f)), `the build output has processor/${f}`);
-            }
-        } finally {
-            fs.rmSync(out, { recursive: true, force: true });
+        const out = builtOnce("app-build", ["app", "package-lock.json"], (dir) => {
+            execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "app", "tsconfig.json"), "--outDir", dir], { stdio: "pipe" });
+        });
+        const relative = path.relative("/app", entrypoint![1]);
+        assert.equal(relative, path.join(tsconfig.compilerOptions.outDir, "processor", "main.js"));
+        assert.ok(fs.existsSync(path.join(out, "processor", "main.js")), "the build output has processor/main.js");
+        for (const f of ["command.js", "job.js", "outputs.js", "workspace.js", "redact.js"]) {
+            assert.ok(fs.existsSync(path.join(out, "processor", f)), `the build output has processor/${f}`);
         }
     });
 });

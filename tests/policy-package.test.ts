@@ -14,9 +14,10 @@ import * as path from "path";
 import * as ts from "typescript";
 import { Finding } from "../policy/offline/engine";
 import { runPolicies } from "../policy/offline/run";
-import { COMMAND, POLICY_LAYOUT, RUNNER_DIR, buildPolicyPackage } from "../scripts/package-policy";
+import { COMMAND, POLICY_LAYOUT, RUNNER_DIR } from "../scripts/package-policy";
 import { ROOT } from "./mocks";
 import { isProvided, linkFromRepository, manifest, npmPack, publishDryRun, requiresOf, tarList, unpack } from "./support/npm-pack";
+import { packedPolicyPackage } from "./support/policy-package";
 
 const PACKAGE = "@s3-fargate-pipeline/policy-packs";
 const LIB = "@s3-fargate-pipeline/policy-lib";
@@ -43,8 +44,7 @@ describe("the policy packs and their runner as an npm package", function () {
     let tarball: string;
     before(() => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "policy-package-"));
-        dist = buildPolicyPackage(path.join(tmp, "dist"));
-        tarball = npmPack(dist, tmp);
+        ({ dist, tarball } = packedPolicyPackage());
         files = tarList(tarball);
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));

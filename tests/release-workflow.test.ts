@@ -10,11 +10,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildComponents } from "../scripts/package-components";
-import { buildPolicyPackage } from "../scripts/package-policy";
 import { changelogSection } from "../scripts/release-version";
 import { ROOT } from "./mocks";
+import { packedComponents } from "./support/component-package";
 import { manifest, tarList } from "./support/npm-pack";
+import { packedPolicyPackage } from "./support/policy-package";
 import { PROVIDER_FILES } from "./support/provider";
 import { Job, Step, loadWorkflow } from "./support/workflows";
 
@@ -106,8 +106,9 @@ describe("release.yml", function () {
         const values = { "secrets.NPM_TOKEN": "npm-token", "secrets.PULUMI_ACCESS_TOKEN": "pulumi-token", "vars.PULUMI_ORG": "acme", "github.repository": "acme/s3-fargate-pipeline", "github.token": "gh-token", "github.ref_name": TAG };
         before(() => {
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), "release-"));
-            buildComponents(path.join(tmp, "components", "dist"));
-            buildPolicyPackage(path.join(tmp, "policy", "offline", "dist"));
+            // The packages as scripts/package-components.ts and scripts/package-policy.ts build them (built once per set of sources).
+            fs.cpSync(packedComponents().dist, path.join(tmp, "components", "dist"), { recursive: true });
+            fs.cpSync(packedPolicyPackage().dist, path.join(tmp, "policy", "offline", "dist"), { recursive: true });
             fs.mkdirSync(path.join(tmp, "policy", "lib"), { recursive: true });
             fs.copyFileSync(path.join(ROOT, "policy", "lib", "package.json"), path.join(tmp, "policy", "lib", "package.json"));
             fs.mkdirSync(path.join(tmp, "components", "provider"), { recursive: true });

@@ -5,65 +5,22 @@
  *
  * The build and the tarball are kept in node_modules/.cache/s3-fargate-pipeline/components-package,
  * under a hash of everything they are made from (the library, the Lambda sources, the packaging
- * scripts, the changelog, the manifests and the lock file), so the test processes of a run, and later
- * runs with the same sources, build it once. The first process builds it holding a lock; the others wait.
+ * scripts, the changelog, the manifests, the compiler options and the lock file), so the test
+ * processes of a run, and later runs with the same sources, build it once (packedOnce in npm-pack.ts).
  */
-import { execFileSync } from "child_process";
-import { createHash } from "crypto";
-import * as fs from "fs";
 import * as path from "path";
 import { buildComponents } from "../../scripts/package-components";
-import { ROOT } from "../mocks";
-import { Manifest, linkFromRepository, manifest, npmPack, unpack, withLock } from "./npm-pack";
+import { Manifest, PackedPackage, linkFromRepository, manifest, packedOnce, unpack } from "./npm-pack";
 
 export const COMPONENTS_PACKAGE = "@s3-fargate-pipeline/components";
 
-const CACHE = path.join(ROOT, "node_modules", ".cache", "s3-fargate-pipeline", "components-package");
-const INPUTS = ["components", "app/src", "scripts", "CHANGELOG.md", "package.json", "package-lock.json"];
+const INPUTS = ["components", "app/src", "scripts", "CHANGELOG.md", "package.json", "package-lock.json", "tsconfig.json"];
 
-let packed: { dist: string; tarball: string } | undefined;
+let packed: PackedPackage | undefined;
 
-/** A hash of the files the package is built from (tracked or not yet added, as they are now). */
-function inputsHash(): string {
-    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...INPUTS], { cwd: ROOT, encoding: "utf8" }).split("\0").filter((f) => f !== "");
-    const hash = createHash("sha256").update(require("typescript/package.json").version as string);
-    for (const file of files.sort()) {
-        const full = path.join(ROOT, file);
-        if (fs.existsSync(full)) {
-            hash.update(`\0${file}\0`).update(fs.readFileSync(full));
-        }
-    }
-    return hash.digest("hex").slice(0, 24);
-}
-
-/** Removes builds of other sources that no process has used for ten minutes. */
-function removeStaleBuilds(): void {
-    for (const entry of fs.existsSync(CACHE) ? fs.readdirSync(CACHE) : []) {
-        const full = path.join(CACHE, entry);
-        if (Date.now() - fs.statSync(full).mtimeMs > 600000) {
-            fs.rmSync(full, { recursive: true, force: true });
-        }
-    }
-}
-
-/** The built package folder and its tarball (built on first use, or found in the cache). */
-export function packedComponents(): { dist: string; tarball: string } {
-    if (packed === undefined) {
-        const key = inputsHash();
-        const dir = path.join(CACHE, key);
-        packed = withLock(`components-package-${key}`, () => {
-            if (!fs.existsSync(path.join(dir, "tarball"))) {
-                removeStaleBuilds();
-                const staging = `${dir}.${process.pid}.tmp`;
-                const dist = buildComponents(path.join(staging, "dist"));
-                fs.writeFileSync(path.join(staging, "tarball"), path.basename(npmPack(dist, staging)));
-                fs.renameSync(staging, dir);
-            }
-            const now = new Date();
-            fs.utimesSync(dir, now, now);
-            return { dist: path.join(dir, "dist"), tarball: path.join(dir, fs.readFileSync(path.join(dir, "tarball"), "utf8")) };
-        });
-    }
+/** The built package folder and its tarball (built on first use, or found in the cache); `dir` holds both. */
+export function packedComponents(): PackedPackage {
+    packed ??= packedOnce("components-package", INPUTS, buildComponents);
     return packed;
 }
 

@@ -3,10 +3,12 @@
  * user's program: cwd is the program's folder and every package the program loads comes from that
  * folder's node_modules (nothing falls back to this repository's, unlike policy/offline/program.ts).
  *
- *   node -r ./tests/support/register.js tests/support/program-under-mocks.ts <request.json>
+ *   node -r ./tests/support/register.js tests/support/program-under-mocks.ts <request.json>...
  *
- * The request names the program, the stack and its config; the resources it registered are written,
- * in the form `plainResources` gives, to the request's `out` file.
+ * A request names the program, the stack and its config; the resources it registered are written,
+ * in the form `plainResources` gives, to the request's `out` file. Several requests (the stacks of one
+ * program) run one after the other in the one process, each loading the program afresh under mocks set
+ * up for its stack, as policy/offline/program.ts runs the stacks of this repository's program.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -72,18 +74,25 @@ export async function plainResources(resources: readonly Recorded[]): Promise<Pl
     return out.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
 }
 
-async function main(requestFile: string): Promise<void> {
-    const request = JSON.parse(fs.readFileSync(requestFile, "utf8")) as ProgramRequest;
-    const dir = path.dirname(request.program);
-    const recorder = await useMocks({ stack: request.stack, project: projectIn(dir), config: request.config, secretKeys: request.secretKeys });
-    require(request.program);
-    await settle();
-    fs.writeFileSync(request.out, JSON.stringify(await plainResources(recorder.all())));
+async function main(requestFiles: string[]): Promise<void> {
+    for (const requestFile of requestFiles) {
+        const request = JSON.parse(fs.readFileSync(requestFile, "utf8")) as ProgramRequest;
+        try {
+            const dir = path.dirname(request.program);
+            const recorder = await useMocks({ stack: request.stack, project: projectIn(dir), config: request.config, secretKeys: request.secretKeys });
+            delete require.cache[request.program];
+            require(request.program);
+            await settle();
+            fs.writeFileSync(request.out, JSON.stringify(await plainResources(recorder.all())));
+        } catch (e) {
+            throw new Error(`the ${request.stack} stack of ${request.program}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        }
+    }
 }
 
 if (require.main === module) {
-    main(process.argv[2]).catch((e: unknown) => {
-        console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    main(process.argv.slice(2)).catch((e: unknown) => {
+        console.error(e instanceof Error ? e.message : e);
         process.exit(1);
     });
 }

@@ -14,8 +14,8 @@ import * as path from "path";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { PACKAGE_NAME } from "../../components/cross-language";
 import { ROOT } from "../mocks";
-import { COMPONENTS_PACKAGE, installComponents } from "./component-package";
-import { Manifest, manifest } from "./npm-pack";
+import { COMPONENTS_PACKAGE, installComponents, packedComponents } from "./component-package";
+import { Manifest, manifest, withLockAsync } from "./npm-pack";
 import { startPlugin, stopPlugin } from "./plugin-process";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -92,9 +92,13 @@ export interface Served {
 let served: Promise<Served> | undefined;
 
 /**
- * Installs the plugin into a temporary folder (removed when the test process exits), starts it as the CLI
- * does from an empty consumer folder (a Python program's, say), asks for its version and schema, and
- * stops it. Done once per test process.
+ * Installs the plugin into a temporary folder (removed when the test process exits) and returns the
+ * version and schema it serves when started as the CLI does from an empty consumer folder (a Python
+ * program's, say). The plugin is started once per packed library: the first process to ask starts it,
+ * holding a lock, asks for its version and schema, stops it and keeps the answer beside the packed
+ * library (tests/support/component-package.ts: node_modules/.cache, under the hash of every source the
+ * package and the plugin folder are made from and of the lock file); the other test processes of the
+ * run, and later runs with the same sources, read it from there.
  */
 export function servedSchema(): Promise<Served> {
     if (served === undefined) {
@@ -103,14 +107,26 @@ export function servedSchema(): Promise<Served> {
             process.once("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
             const pluginDir = path.join(tmp, PACKAGE);
             installProvider(pluginDir);
-            const consumer = path.join(tmp, "consumer");
-            fs.mkdirSync(consumer);
-            const running = await startProvider(pluginDir, consumer);
-            try {
-                return { pluginDir, version: await providerVersion(running), schema: await providerSchema(running) };
-            } finally {
-                stopProvider(running);
-            }
+            const packageDir = packedComponents().dir;
+            const answerFile = path.join(packageDir, `served-provider-${process.version}.json`);
+            const answer = await withLockAsync(`served-provider-${path.basename(packageDir)}`, async (): Promise<Omit<Served, "pluginDir">> => {
+                if (fs.existsSync(answerFile)) {
+                    return JSON.parse(fs.readFileSync(answerFile, "utf8")) as Omit<Served, "pluginDir">;
+                }
+                const consumer = path.join(tmp, "consumer");
+                fs.mkdirSync(consumer);
+                const running = await startProvider(pluginDir, consumer);
+                try {
+                    const fresh = { version: await providerVersion(running), schema: await providerSchema(running) };
+                    const partial = `${answerFile}.${process.pid}.tmp`;
+                    fs.writeFileSync(partial, JSON.stringify(fresh));
+                    fs.renameSync(partial, answerFile);
+                    return fresh;
+                } finally {
+                    stopProvider(running);
+                }
+            });
+            return { pluginDir, ...answer };
         })();
     }
     return served;

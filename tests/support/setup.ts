@@ -1,5 +1,5 @@
 /**
- * Loaded by mocha before the tests (.mocharc.json `require`), in every worker process.
+ * Loaded by mocha before the tests (.mocharc.js `require`), in every worker process.
  *
  * The AWS SDK for JavaScript v3 warns once per process that its releases after the first week of
  * January 2027 need Node 22 (`NodeVersionSupportWarning`); the tests run on Node 20 and start dozens of
