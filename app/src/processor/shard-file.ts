@@ -327,11 +327,24 @@ export class ShardedFile {
      * generation (and without a beat).
      */
     async watch(plan: Plan, statusEtag: string | undefined, stop: AbortSignal, generation?: number): Promise<StatusDocument | undefined> {
+        const beat = generation === undefined ? undefined : this.watcherBeat(generation);
+        try {
+            return await this.watchUntilFinal(plan, statusEtag, stop, beat);
+        } finally {
+            // The merge deletes the partials once, and the first beat is a plain PUT: one that landed after that
+            // deletion (a slow request, or one the SDK sent again) would be left behind. Every beat has been
+            // answered by now, so once the file is final this watcher removes its own.
+            if (generation !== undefined && (await this.isFinal(plan).catch(() => undefined)) !== undefined) {
+                await deletePrefix(this.s3, this.config.bucket, this.key(`watching/${generation}.json`)).catch(() => undefined);
+            }
+        }
+    }
+
+    private async watchUntilFinal(plan: Plan, statusEtag: string | undefined, stop: AbortSignal, beat: (() => Promise<void>) | undefined): Promise<StatusDocument | undefined> {
         const staleMs = this.config.shard.staleMs;
         const seen = new Map<string, { etag: string; since: number }>();
         let etag: string | undefined = statusEtag;
         const signal = AbortSignal.any([this.deps.signal, stop]);
-        const beat = generation === undefined ? undefined : this.watcherBeat(generation);
         await beat?.();
         while (!signal.aborted) {
             await sleep(watchIntervalMs(staleMs), signal);
@@ -488,11 +501,9 @@ export class ShardedFile {
         const statusEtag = current?.value.state === "running" && current.value.etag === plan.etag ? current.etag : undefined;
         const final = await this.watch(plan, statusEtag, new AbortController().signal, generation);
         if (final !== undefined) {
-            // The merge deletes the partials once; this lease and the first beat may have been written after
-            // that (the run ended while this task took over): remove them, so nothing is left behind.
-            for (const rest of [`watch/${generation}.json`, `watching/${generation}.json`]) {
-                await deletePrefix(this.s3, this.config.bucket, this.key(rest)).catch(() => undefined);
-            }
+            // The merge deletes the partials once; this lease may have been written after that (the run ended
+            // while this task took over): remove it, so nothing is left behind (watch removed the beat).
+            await deletePrefix(this.s3, this.config.bucket, this.key(`watch/${generation}.json`)).catch(() => undefined);
         }
         return finalOutcome(this, final, log);
     }
