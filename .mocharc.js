@@ -9,6 +9,7 @@ const path = require("path");
 
 const LONGEST_FIRST = [
     "shards",
+    "shards-failures",
     "smoke",
     "component-package",
     "processor-e2e",
