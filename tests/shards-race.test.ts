@@ -185,6 +185,53 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
         await assertSucceeded(s3);
     });
 
+    it("a pod whose S3 requests fail after another pod merged leaves the file's succeeded status as it is, and exits non-zero", async () => {
+        // Pod 0 writes its partial and done marker; its listing of the done markers waits until pod 1 has merged (pod 1
+        // lists only once pod 0's marker is there), then fails as an unreachable S3 would. Its failure is its own: the
+        // file has its result already.
+        let wroteDone0 = false;
+        const done0 = latch();
+        let wroteDone1 = false;
+        const pod1Finished = latch();
+        let failed = false;
+        const pod0 = client(
+            async (r) => {
+                if (r.command === "ListObjectsV2Command" && wroteDone0) {
+                    await pod1Finished.promise;
+                    failed = true;
+                    throw Object.assign(new Error("connect ECONNREFUSED (S3 unreachable)"), { name: "Error" });
+                }
+            },
+            (r) => {
+                if (r.command === "PutObjectCommand" && r.key?.endsWith("/done/0.json")) {
+                    wroteDone0 = true;
+                    done0.open();
+                }
+            },
+        );
+        const pod1S3 = client(
+            async (r) => {
+                if (r.command === "ListObjectsV2Command" && wroteDone1) {
+                    await done0.promise;
+                }
+            },
+            (r) => {
+                if (r.command === "PutObjectCommand" && r.key?.endsWith("/done/1.json")) {
+                    wroteDone1 = true;
+                }
+            },
+        );
+        const pod1 = runPod(pod1S3, 1).finally(() => pod1Finished.open());
+        const [r0, r1] = await Promise.all([runPod(pod0, 0), pod1]);
+        assert.ok(failed, "pod 0's listing failed after pod 1 finished");
+        assert.deepEqual([r1.outcome, r1.exitCode], ["succeeded", 0], problems(lines));
+        assert.equal(r0.outcome, "failed");
+        assert.notEqual(r0.exitCode, 0);
+        assert.equal(r0.partOnly, true, "pod 0's failure is a part: the file is counted once, by the pod that merged");
+        assert.ok(lines.some((l) => l.pod === 0 && l.msg === "the file has its final status from another task already: this task's failure is left out of it"), problems(lines));
+        await assertSucceeded(s3);
+    });
+
     it("a shard's heartbeat still in flight when its range is done reaches S3 before the done marker, so no beat lands after the merge removed the partials", async () => {
         // Pod 0's partial is written only once a heartbeat (every 50 ms with SHARD_STALE_MS 100) is on its way, and
         // that beat is held until the partial is written: the beat is in flight as the shard finishes its range.

@@ -22,6 +22,7 @@ import { AbortedError, InputError } from "./summarize/types";
 import { Workspace, createWorkspace, removeWorkspace } from "./workspace";
 import { ecsLauncher } from "./launcher";
 import { ShardedRun, coordinate, runIndexedShard, runShardTask, shardCount } from "./shard";
+import { createOnce, getJsonTagged, replaceIfUnchanged } from "./shard-store";
 
 export interface RunDeps {
     s3: S3Client;
@@ -154,9 +155,12 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
         attempt: 1,
         startedAt: new Date(started).toISOString(),
     };
-    const finish = async (state: StatusState, extra: Partial<StatusDocument>): Promise<StatusDocument> => {
+    const finalDoc = (state: StatusState, extra: Partial<StatusDocument>): StatusDocument => {
         const completed = now();
-        const doc: StatusDocument = { ...base, ...extra, state, completedAt: new Date(completed).toISOString(), durationMs: completed - started };
+        return { ...base, ...extra, state, completedAt: new Date(completed).toISOString(), durationMs: completed - started };
+    };
+    const finish = async (state: StatusState, extra: Partial<StatusDocument>): Promise<StatusDocument> => {
+        const doc = finalDoc(state, extra);
         try {
             await writeJson(deps.s3, config.bucket, statusKey(config.statusPrefix, relative), doc);
         } catch (e) {
@@ -164,11 +168,47 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
         }
         return doc;
     };
-    const fail = async (e: unknown, msg?: string): Promise<RunResult> => {
+    const described = (e: unknown, msg?: string): Described => {
         const d = describe(deps.signal.aborted && !(e instanceof JobInterrupted) ? new AbortedError() : normalise(e));
         log.error(msg ?? (d.state === "interrupted" ? "interrupted" : "failed"), { errorClass: d.error.class, error: d.error.message, exitCode: d.exitCode });
+        return d;
+    };
+    const fail = async (e: unknown, msg?: string): Promise<RunResult> => {
+        const d = described(e, msg);
         const status = await finish(d.state, { error: d.error });
         return { exitCode: d.exitCode, outcome: d.state === "interrupted" ? "interrupted" : "failed", status };
+    };
+    /**
+     * A sharded run's error. Other tasks share the file (its shards, the other pods of an Indexed Job), and one of
+     * them may have written its final status already, or write it meanwhile: this task's failure is written only over
+     * a status that is not final for this version, with If-Match on the version read (or If-None-Match when there is
+     * none), so it never replaces the result another task wrote.
+     */
+    const failSharded = async (e: unknown, statusAt: string): Promise<RunResult> => {
+        const d = described(e);
+        const outcome = d.state === "interrupted" ? ("interrupted" as const) : ("failed" as const);
+        for (let attempt = 0; attempt < 3; attempt++) {
+            let current: { value: StatusDocument; etag: string } | undefined;
+            try {
+                current = await getJsonTagged<StatusDocument>(deps.s3, config.bucket, statusAt);
+            } catch (err) {
+                if (classify(err) !== "not-found") {
+                    break;
+                }
+            }
+            if (current !== undefined && current.value.etag === base.etag && (current.value.state === "succeeded" || current.value.state === "failed")) {
+                log.warn("the file has its final status from another task already: this task's failure is left out of it", { state: current.value.state });
+                return { exitCode: d.exitCode, outcome, partOnly: true };
+            }
+            const status = finalDoc(d.state, { error: d.error });
+            const written = current === undefined ? await createOnce(deps.s3, config.bucket, statusAt, status) : (await replaceIfUnchanged(deps.s3, config.bucket, statusAt, current.etag, status)) !== undefined;
+            if (written) {
+                return { exitCode: d.exitCode, outcome, status };
+            }
+        }
+        // S3 did not let the status be read or written: the failure is in this task's log, metrics and exit code.
+        log.error("could not write the status document", { state: d.state });
+        return { exitCode: d.exitCode, outcome };
     };
 
     let object: OpenedObject | "superseded";
@@ -237,7 +277,7 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
             try {
                 return indexed === undefined ? await coordinate(run, shards, base) : await runIndexedShard(run, indexed.index, shards, base);
             } catch (e) {
-                return fail(e);
+                return failSharded(e, statusAt);
             }
         }
         try {
