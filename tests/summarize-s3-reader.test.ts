@@ -78,6 +78,29 @@ describe("summarize: S3 ranged reader", function () {
         }
     });
 
+    it("cuts a range shorter than `concurrency` parts into smaller ones, down to 1 MiB, so that every connection reads", async () => {
+        const MiB = 1048576;
+        const bytes = Buffer.alloc(5 * MiB, 7);
+        await s3.put(bucket, "parts.bin", bytes);
+        const ranges: string[] = [];
+        const counting = {
+            send: (cmd: GetObjectCommand, opts?: { abortSignal?: AbortSignal }) => {
+                ranges.push(cmd.input.Range ?? "");
+                return s3.client.send(cmd, opts);
+            },
+        } as unknown as S3Client;
+        const reader = s3RangeReader(counting, bucket, "parts.bin", await etagOf("parts.bin"), bytes.length, { partBytes: 8 * MiB, concurrency: 4 });
+        assert.deepEqual(await collect(reader.read(0, 4 * MiB)), bytes.subarray(0, 4 * MiB));
+        assert.deepEqual(ranges, [0, 1, 2, 3].map((k) => `bytes=${k * MiB}-${(k + 1) * MiB - 1}`), "four parts of 1 MiB, not one of 4 MiB");
+        ranges.length = 0;
+        assert.deepEqual(await collect(reader.read(10, 3 * MiB)), bytes.subarray(10, 3 * MiB));
+        assert.deepEqual(ranges, [`bytes=10-${MiB + 9}`, `bytes=${MiB + 10}-${2 * MiB + 9}`, `bytes=${2 * MiB + 10}-${3 * MiB - 1}`], "no part under 1 MiB but the last");
+        ranges.length = 0;
+        const big = s3RangeReader(counting, bucket, "parts.bin", await etagOf("parts.bin"), bytes.length, { partBytes: 2 * MiB, concurrency: 2 });
+        assert.deepEqual(await collect(big.read(0, 5 * MiB)), bytes);
+        assert.deepEqual(ranges.length, 3, "a long range keeps parts of partBytes");
+    });
+
     it("fails clearly when the object changed (412 on If-Match)", async () => {
         await s3.put(bucket, "d.csv", text);
         const etag = await etagOf("d.csv");

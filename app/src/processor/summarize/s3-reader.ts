@@ -19,13 +19,14 @@ export interface S3RangeOptions {
 }
 
 /**
- * Defaults for `threads` readers sharing one task: 2 GETs in flight per vCPU (4 to 16 in all), parts of 8 MiB
+ * Defaults for `threads` readers sharing one task: 2 GETs in flight per vCPU (8 to 16 in all: S3's throughput is per
+ * connection, so a task on few vCPUs still reads on several), parts of 8 MiB
  * (AWS's guidance for byte-range fetches: "typical sizes for byte-range requests are 8 MB or 16 MB",
  * https://docs.aws.amazon.com/whitepapers/latest/s3-optimizing-performance-best-practices/use-byte-range-fetches.html),
  * smaller when the parts in flight would take more than 1/8 of the memory (the cgroup limit where there is one).
  */
 export function s3RangeDefaults(threads = 1): Required<Pick<S3RangeOptions, "partBytes" | "concurrency">> {
-    const total = Math.min(16, Math.max(4, 2 * os.availableParallelism()));
+    const total = Math.min(16, Math.max(8, 2 * os.availableParallelism()));
     const concurrency = Math.max(2, Math.ceil(total / Math.max(1, threads)));
     const limit = process.constrainedMemory?.() || os.totalmem();
     const budget = limit / 8 / Math.max(1, threads);
@@ -99,9 +100,12 @@ export function s3RangeReader(s3: S3Client, bucket: string, key: string, etag: s
             signal?.addEventListener("abort", onAbort, { once: true });
             const inFlight: Promise<Uint8Array>[] = [];
             let next = start;
+            // A range shorter than `concurrency` parts is cut into smaller ones (down to 1 MiB), so that it still has
+            // every connection reading, and its first bytes come sooner.
+            const step = Math.min(partBytes, Math.max(MiB, Math.ceil((end - start) / concurrency)));
             const fill = () => {
                 while (inFlight.length < concurrency && next < end) {
-                    const b = Math.min(end, next + partBytes);
+                    const b = Math.min(end, next + step);
                     const p = fetchPart(next, b, stop.signal);
                     p.catch(() => undefined);
                     inFlight.push(p);
