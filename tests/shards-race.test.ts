@@ -12,6 +12,8 @@ import { localS3Client } from "../app/src/local/s3-server";
 import { readBatchConfig } from "../app/src/processor/config";
 import { createLogger } from "../app/src/processor/log";
 import { RunResult, processFile } from "../app/src/processor/run";
+import { ShardedFile } from "../app/src/processor/shard-file";
+import type { Plan, ShardWork } from "../app/src/processor/shard-plan";
 import type { StatusDocument } from "../app/src/processor/status";
 import { summarizeStream } from "../app/src/processor/summarize";
 import { LocalS3, listAll, startS3 } from "./support/s3";
@@ -230,6 +232,29 @@ describe("byte-range shards: forced interleavings of an Indexed Job's pods (loca
         assert.equal(r0.partOnly, true, "pod 0's failure is a part: the file is counted once, by the pod that merged");
         assert.ok(lines.some((l) => l.pod === 0 && l.msg === "the file has its final status from another task already: this task's failure is left out of it"), problems(lines));
         await assertSucceeded(s3);
+    });
+
+    it("a watcher whose first heartbeat lands after the merge removed the partials removes it once it sees the final status", async () => {
+        // The file is final already (the merge wrote its status and deleted the partials) when the coordinator's watch
+        // beats for the first time: that beat is a plain PUT, so it lands; the watch must not leave it behind.
+        const etag = (await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: KEY }))).ETag!.replace(/"/g, "");
+        const config = readBatchConfig({ PROCESSOR_MODE: "batch", S3_BUCKET: BUCKET, S3_ENDPOINT: s3.endpoint, SHARD_STALE_MS: "400", SCRATCH_DIR: scratch });
+        const status: StatusDocument = { schemaVersion: 1, state: "succeeded", bucket: BUCKET, key: KEY, etag, size: TEXT.length, attempt: 1, startedAt: new Date().toISOString() };
+        await s3.put(BUCKET, "status/race.csv.json", JSON.stringify(status));
+        const notUsed = (): Promise<never> => Promise.reject(new Error("a watch does not process ranges"));
+        const work: ShardWork = { partial: notUsed, merge: notUsed };
+        const log = createLogger({}, (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
+        const file = new ShardedFile(config, { key: KEY, size: TEXT.length }, { key: KEY, etag, size: TEXT.length }, "race.csv", work, {
+            s3: client(),
+            log,
+            signal: new AbortController().signal,
+            now: Date.now,
+            outputKey: (p) => p,
+        });
+        const plan: Plan = { count: 2, size: TEXT.length, etag, key: KEY, maxAttempts: 3, env: {}, status: { ...status, state: "running" } };
+        const final = await file.watch(plan, undefined, new AbortController().signal, 0);
+        assert.equal(final?.state, "succeeded");
+        assert.deepEqual(await listAll(s3.client, BUCKET, "partials/"), [], "the watcher's heartbeat is not left behind");
     });
 
     it("a shard's heartbeat still in flight when its range is done reaches S3 before the done marker, so no beat lands after the merge removed the partials", async () => {
