@@ -335,7 +335,9 @@ export class ShardedFile {
             // deletion (a slow request, or one the SDK sent again) would be left behind. Every beat has been
             // answered by now, so once the file is final this watcher removes its own.
             if (generation !== undefined && (await this.isFinal(plan).catch(() => undefined)) !== undefined) {
-                await deletePrefix(this.s3, this.config.bucket, this.key(`watching/${generation}.json`)).catch(() => undefined);
+                await deletePrefix(this.s3, this.config.bucket, this.key(`watching/${generation}.json`)).catch((e: unknown) =>
+                    this.deps.log.warn("could not remove the watcher's heartbeat; it stays under the partials prefix", { generation, error: (e as Error).message }),
+                );
             }
         }
     }
@@ -503,7 +505,9 @@ export class ShardedFile {
         if (final !== undefined) {
             // The merge deletes the partials once; this lease may have been written after that (the run ended
             // while this task took over): remove it, so nothing is left behind (watch removed the beat).
-            await deletePrefix(this.s3, this.config.bucket, this.key(`watch/${generation}.json`)).catch(() => undefined);
+            await deletePrefix(this.s3, this.config.bucket, this.key(`watch/${generation}.json`)).catch((e: unknown) =>
+                log.warn("could not remove the watcher's lease; it stays under the partials prefix", { generation, error: (e as Error).message }),
+            );
         }
         return finalOutcome(this, final, log);
     }
