@@ -4,15 +4,16 @@
  * AWS_ENDPOINT_URL_ECS, as it would in Lambda, against a stand-in for the ECS API on loopback.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_SOURCE_DIR, lambdaCode } from "../components/lambda-code";
 import { transpileLambdaSources } from "../components/lambda-build";
-import { ACCOUNT, ROOT } from "./mocks";
+import { ACCOUNT } from "./mocks";
+import type { Exited } from "./support/child-process";
 import { EcsServer, runTaskFailure, startEcsServer } from "./support/ecs-server";
+import { runLambdaBundle } from "./support/lambda-bundle";
 import { ENV, KEYS, REGION, TEST_EVENT, event, expectedRunTask, s3Record, withoutToken } from "./support/lambda-trigger";
 
 /** The component's code archive, written out file by file. */
@@ -25,40 +26,16 @@ async function writeBundle(): Promise<string> {
     return dir;
 }
 
-/** Runs handler.handler in a fresh Node process (one execution environment), once per event. */
-function runBundle(bundle: string, env: Record<string, string>, events: unknown[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const script = `
-        const { handler } = require(${JSON.stringify(path.join(bundle, "handler.js"))});
-        const events = JSON.parse(process.env.E2E_EVENTS);
-        (async () => {
-            for (const e of events) {
-                try { console.log("RESULT ok " + JSON.stringify(await handler(e, { awsRequestId: "bundle-req" }))); }
-                catch (err) { console.log("RESULT error " + err.name + ": " + err.message); }
-            }
-        })();`;
-    const child = spawn(process.execPath, ["-e", script], {
-        cwd: bundle,
-        env: {
-            PATH: process.env.PATH ?? "",
-            NODE_PATH: path.join(ROOT, "node_modules"), // the Lambda runtime provides the AWS SDK
-            NODE_NO_WARNINGS: "1",
-            AWS_REGION: REGION,
-            AWS_ACCESS_KEY_ID: "AKIDBUNDLETEST",
-            AWS_SECRET_ACCESS_KEY: "bundle-secret",
-            AWS_CONFIG_FILE: path.join(bundle, "no-config"),
-            AWS_SHARED_CREDENTIALS_FILE: path.join(bundle, "no-credentials"),
-            AWS_EC2_METADATA_DISABLED: "true",
-            AWS_LAMBDA_FUNCTION_NAME: "s3-fargate-pipeline-dev-trigger",
-            E2E_EVENTS: JSON.stringify(events),
-            ...env,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
+/** Runs the trigger's bundle once per event (see runLambdaBundle). */
+function runBundle(bundle: string, env: Record<string, string>, events: unknown[]): Promise<Exited> {
+    return runLambdaBundle(bundle, {
+        region: REGION,
+        accessKeyId: "AKIDBUNDLETEST",
+        context: `{ awsRequestId: "bundle-req" }`,
+        detailed: true,
+        env: { NODE_NO_WARNINGS: "1", AWS_LAMBDA_FUNCTION_NAME: "s3-fargate-pipeline-dev-trigger", ...env },
+        events,
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
 }
 
 const results = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("RESULT"));

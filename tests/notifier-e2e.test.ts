@@ -5,7 +5,6 @@
  * Observability component packages them), loaded by a plain Node process with the real AWS SDK.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -14,7 +13,8 @@ import * as path from "path";
 import * as ts from "typescript";
 import type { SNSEvent } from "aws-lambda";
 import { createHandler, HandlerDeps } from "../app/src/notifier/handler";
-import { Exited, exited } from "./support/child-process";
+import type { Exited } from "./support/child-process";
+import { runLambdaBundle } from "./support/lambda-bundle";
 import { NOTIFIER_FIXTURES, fixtureText, snsEvent } from "./support/notifier";
 
 const ROOT = path.join(__dirname, "..");
@@ -273,34 +273,9 @@ function buildBundle(): string {
     return out;
 }
 
-/** Runs handler.handler in a fresh Node process, invoking it once per event (one execution environment). */
+/** Runs the notifier's bundle once per event (see runLambdaBundle). */
 function runBundle(bundle: string, env: Record<string, string>, events: SNSEvent[]): Promise<Exited> {
-    const script = `
-        const { handler } = require(${JSON.stringify(path.join(bundle, "handler.js"))});
-        const events = JSON.parse(process.env.E2E_EVENTS);
-        (async () => {
-            for (const e of events) {
-                try { await handler(e, { getRemainingTimeInMillis: () => 30000 }); console.log("RESULT ok"); }
-                catch (err) { console.log("RESULT error " + err.message); }
-            }
-        })();`;
-    const child = spawn(process.execPath, ["-e", script], {
-        cwd: bundle,
-        env: {
-            PATH: process.env.PATH ?? "",
-            NODE_PATH: path.join(ROOT, "node_modules"), // the Lambda runtime provides the AWS SDK
-            AWS_REGION: "eu-west-1",
-            AWS_ACCESS_KEY_ID: "AKIDE2ETEST",
-            AWS_SECRET_ACCESS_KEY: "e2e-secret",
-            AWS_CONFIG_FILE: path.join(bundle, "no-config"),
-            AWS_SHARED_CREDENTIALS_FILE: path.join(bundle, "no-credentials"),
-            AWS_EC2_METADATA_DISABLED: "true",
-            E2E_EVENTS: JSON.stringify(events),
-            ...env,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    return exited(child);
+    return runLambdaBundle(bundle, { region: "eu-west-1", accessKeyId: "AKIDE2ETEST", context: "{ getRemainingTimeInMillis: () => 30000 }", detailed: false, env, events });
 }
 
 describe("notifier e2e: the deployed bundle, with the real AWS SDK against a Secrets Manager stand-in", function () {
