@@ -1,16 +1,21 @@
-// The whole suite (`npm test`): every test file under tests/, two at a time in separate processes.
-// Mocha hands the files to its two workers in the order of `spec`, so the files that take longest
+// The whole suite (`npm test`): every test file under tests/ (the type check among them:
+// tests/typecheck.test.ts), in separate processes, two per core (at least 4, at most 8): many files
+// spend much of their time waiting (on timers, child processes, a browser), and a core left idle by
+// one file's wait runs another's work.
+// Mocha hands the files to its workers in the order of `spec`, so the files that take longest
 // (by their measured time: timers and child processes) go first, and the short ones fill in at the
-// end, so that both workers finish together. Every other *.test.ts follows in name order; a file
+// end, so that the workers finish together. Every other *.test.ts follows in name order; a file
 // missing from the list only starts later.
 "use strict";
 const fs = require("fs");
+const os = require("os");
 const path = require("path");
 
 const LONGEST_FIRST = [
     "shards",
     "shards-failures",
     "smoke",
+    "typecheck",
     "component-package",
     "processor-e2e",
     "demo",
@@ -51,6 +56,6 @@ module.exports = {
     spec: [...first, ...all.filter((file) => !first.includes(file))],
     timeout: 20000,
     parallel: true,
-    jobs: 2,
+    jobs: Math.min(8, Math.max(4, 2 * os.availableParallelism())),
     reporter: "tests/summary-reporter.js",
 };

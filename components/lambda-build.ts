@@ -15,6 +15,9 @@ export const LAMBDA_COMPILER_OPTIONS: ts.CompilerOptions = {
     esModuleInterop: true,
 };
 
+/** Each source's JavaScript, by file name and source text: a program (or a test run) that builds several stacks transpiles a source once. */
+const transpiled = new Map<string, string>();
+
 /**
  * The `.ts` files of one directory (not its subdirectories, not `.d.ts`), each transpiled on its own
  * to CommonJS, by output name (`handler.ts` → `handler.js`), in name order. The sources may import
@@ -30,11 +33,14 @@ export function transpileLambdaSources(sourceDir: string): Record<string, string
     }
     const out: Record<string, string> = {};
     for (const file of files) {
-        const result = ts.transpileModule(fs.readFileSync(path.join(sourceDir, file), "utf8"), {
-            compilerOptions: LAMBDA_COMPILER_OPTIONS,
-            fileName: file,
-        });
-        out[file.replace(/\.ts$/, ".js")] = result.outputText;
+        const source = fs.readFileSync(path.join(sourceDir, file), "utf8");
+        const key = `${file}\0${source}`;
+        let js = transpiled.get(key);
+        if (js === undefined) {
+            js = ts.transpileModule(source, { compilerOptions: LAMBDA_COMPILER_OPTIONS, fileName: file }).outputText;
+            transpiled.set(key, js);
+        }
+        out[file.replace(/\.ts$/, ".js")] = js;
     }
     return out;
 }

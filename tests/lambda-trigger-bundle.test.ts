@@ -69,6 +69,20 @@ describe("trigger: the deployed bundle in a plain Node process, finding ECS thro
         }
     });
 
+    it("transpiles a source again when its text changes (each text is transpiled once per process)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-sources-"));
+        try {
+            fs.writeFileSync(path.join(dir, "handler.ts"), "export const answer: number = 1;\n");
+            const first = transpileLambdaSources(dir)["handler.js"];
+            assert.match(first, /exports\.answer = 1;/);
+            assert.equal(transpileLambdaSources(dir)["handler.js"], first);
+            fs.writeFileSync(path.join(dir, "handler.ts"), "export const answer: number = 2;\n");
+            assert.match(transpileLambdaSources(dir)["handler.js"], /exports\.answer = 2;/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("starts the task through the endpoint in AWS_ENDPOINT_URL_ECS, signed for the function's region, and ignores the test event", async () => {
         const result = await runBundle(bundle, { ...ENV, STARTED_BY: "", AWS_ENDPOINT_URL_ECS: server.endpoint }, [TEST_EVENT, event(s3Record(KEYS[4].encoded))]);
         assert.equal(result.code, 0, result.stderr);

@@ -13,6 +13,7 @@ import * as path from "path";
 import * as ts from "typescript";
 import { ROOT } from "./mocks";
 import { packagesLoadedBy } from "./support/imports";
+import { npmTestTypeChecks } from "./support/workflows";
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
     dependencies: Record<string, string>;
@@ -62,7 +63,7 @@ describe("run-time dependencies of the Pulumi program", () => {
         const missing = program.include.filter((p) => !tests.include.includes(`../${p}`));
         assert.deepEqual(missing, [], "tests/tsconfig.json includes every path of tsconfig.json, so one compiler run checks both");
         assert.equal(manifest.scripts.typecheck, "tsc --noEmit -p tests");
-        assert.match(manifest.scripts.test, /^npm run typecheck && mocha/);
+        assert.ok(npmTestTypeChecks(), "npm test runs tests/typecheck.test.ts (npm run typecheck) beside the other files");
     });
 });
 
