@@ -1,0 +1,73 @@
+/**
+ * The tests' TypeScript loader (tests/support/register.js): stack traces name the line and column in the .ts source,
+ * though the JavaScript that runs has other lines (types and interfaces are gone), and frames elsewhere read as V8
+ * writes them.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const SOURCE = `interface Shape {
+    name: string;
+    sides: number;
+}
+
+type Named = Pick<Shape, "name">;
+
+export function fail(shape: Named): never {
+    const label: string = shape.name;
+    throw new Error(\`no \${label}\`);
+}
+
+export function failLater(): Promise<never> {
+    return Promise.resolve().then(() => fail({ name: "later" }));
+}
+`;
+
+describe("the tests' TypeScript loader", () => {
+    let dir: string;
+    let file: string;
+    let mod: { fail(shape: { name: string }): never; failLater(): Promise<never> };
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "register-"));
+        file = path.join(dir, "shapes.ts");
+        fs.writeFileSync(file, SOURCE);
+        mod = require(file) as typeof mod;
+    });
+    after(() => {
+        delete require.cache[file];
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("names the .ts line and column of each frame in a transpiled file", () => {
+        const err = (() => {
+            try {
+                mod.fail({ name: "circle" });
+            } catch (e) {
+                return e as Error;
+            }
+            return undefined;
+        })();
+        const lines = err?.stack?.split("\n") ?? [];
+        assert.equal(lines[0], "Error: no circle");
+        assert.equal(lines[1], `    at Object.fail (${file}:10:11)`);
+        // The call in this file: V8 places a method call at the method's name.
+        const here = fs.readFileSync(__filename, "utf8").split("\n");
+        const line = here.findIndex((l) => l.includes('mod.fail({ name: "circle" })'));
+        assert.equal(lines[2], `    at ${__filename}:${line + 1}:${here[line].indexOf("fail") + 1}`);
+    });
+
+    it("maps the frames of a rejection in a later tick, and the awaiting (async) frame", async () => {
+        const err = await mod.failLater().catch((e: Error) => e);
+        const lines = err.stack?.split("\n") ?? [];
+        assert.deepEqual(lines.slice(0, 3), ["Error: no later", `    at fail (${file}:10:11)`, `    at ${file}:14:41`]);
+        assert.match(lines[3], /^ {4}at async Context\.<anonymous> \(.*tests\/register\.test\.ts:\d+:\d+\)$/);
+    });
+
+    it("writes the stack of an object given to Error.captureStackTrace", () => {
+        const holder = { name: "Probe", message: "captured" } as { name: string; message: string; stack?: string };
+        Error.captureStackTrace(holder);
+        assert.match(holder.stack ?? "", /^Probe: captured\n {4}at .*tests\/register\.test\.ts:\d+:\d+/);
+    });
+});
