@@ -1,7 +1,7 @@
 /**
  * The dev and prod stacks under mocks, resource for resource: each resource's type, name, parent chain
  * and inputs, compared with the snapshot committed in tests/snapshots/. A refactor must leave it identical;
- * a change that means to alter the stacks re-records it with `UPDATE_SNAPSHOTS=1 npx mocha tests/stack-snapshot.test.ts`
+ * a change that means to alter the stacks re-records it with `UPDATE_SNAPSHOTS=1 npm run test:one -- tests/stack-snapshot.test.ts`
  * and the diff of the snapshot shows, in review, what the deploy would change.
  */
 import { strict as assert } from "assert";
