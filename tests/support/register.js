@@ -59,7 +59,12 @@ function sourceMapOf(filename) {
     if (map === undefined) {
         const js = loaded.get(filename);
         const at = js.lastIndexOf(INLINE_MAP);
-        map = at < 0 ? null : new SourceMap(JSON.parse(Buffer.from(js.slice(at + INLINE_MAP.length).trim(), "base64").toString("utf8")));
+        try {
+            map = at < 0 ? null : new SourceMap(JSON.parse(Buffer.from(js.slice(at + INLINE_MAP.length).trim(), "base64").toString("utf8")));
+        } catch {
+            // A map that cannot be read: the file's frames are written as V8 writes them.
+            map = null;
+        }
         sourceMaps.set(filename, map);
     }
     return map;
