@@ -52,7 +52,7 @@ const all = testFiles("tests");
 const first = LONGEST_FIRST.map((name) => path.join("tests", `${name}.test.ts`)).filter((file) => all.includes(file));
 
 module.exports = {
-    require: ["./tests/support/register.js", "tests/support/setup.ts"],
+    require: ["./scripts/register.js", "tests/support/setup.ts"],
     spec: [...first, ...all.filter((file) => !first.includes(file))],
     timeout: 20000,
     parallel: true,

@@ -3,7 +3,7 @@
  * as markdown tables (or JSON with --json).
  *
  *   npm run cost -- --stack dev --files-per-month 10000 --file-size-mb 100
- *   ts-node --transpile-only scripts/cost.ts --stack prod --files-per-month 10000 --seconds-per-file 45
+ *   node -r ./scripts/register.js scripts/cost.ts --stack prod --files-per-month 10000 --seconds-per-file 45
  *
  * The stack's `Pulumi.<stack>.yaml` gives the task size, architecture, ephemeral storage, capacity
  * split, log retention, public IP and region; the flags give the workload and the assumptions.

@@ -10,7 +10,7 @@
  * file missing from the package, or a dependency it does not declare, fails. The program is
  * type-checked against the package's declarations (as `pulumi up` does; incremental, with tsc's build
  * info kept between runs: tests/support/type-check.ts) and run under mocks in a process of its own
- * (its index.ts transpiled as mocha's workers do, tests/support/register.js; one process runs each
+ * (its index.ts transpiled as mocha's workers do, scripts/register.js; one process runs each
  * stack in turn), with each stack's config: it must create the same resources, with the same inputs,
  * as this repository's program.
  */

@@ -9,6 +9,7 @@ import { singleTaskPlacement } from "../components/builders/capacity";
 import { main, parseCostArgs } from "../scripts/cost";
 import { ROOT } from "./mocks";
 import { hasLine, pattern, stackYaml } from "./support/cost";
+import { npmScriptArgs } from "./support/ts-process";
 
 describe("cost CLI", function () {
     this.timeout(60000);
@@ -51,8 +52,8 @@ describe("cost CLI", function () {
         }
     });
 
-    it("runs as the npm script does: ts-node --transpile-only scripts/cost.ts", () => {
-        const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/cost.ts", "--stack", "dev", "--files-per-month", "10000", "--file-size-mb", "100"], {
+    it("runs as the npm script does (npm run cost)", () => {
+        const r = spawnSync(process.execPath, [...npmScriptArgs("cost"), "--stack", "dev", "--files-per-month", "10000", "--file-size-mb", "100"], {
             cwd: ROOT,
             encoding: "utf8",
             timeout: 60000,

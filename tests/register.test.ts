@@ -1,5 +1,5 @@
 /**
- * The tests' TypeScript loader (tests/support/register.js): stack traces name the line and column in the .ts source,
+ * The repository's TypeScript loader (scripts/register.js): stack traces name the line and column in the .ts source,
  * though the JavaScript that runs has other lines (types and interfaces are gone), and frames elsewhere read as V8
  * writes them.
  */
@@ -25,7 +25,7 @@ export function failLater(): Promise<never> {
 }
 `;
 
-describe("the tests' TypeScript loader", () => {
+describe("the repository's TypeScript loader", () => {
     let dir: string;
     let file: string;
     let mod: { fail(shape: { name: string }): never; failLater(): Promise<never> };

@@ -13,6 +13,7 @@ import * as path from "path";
 import * as ts from "typescript";
 import { ROOT } from "./mocks";
 import { packagesLoadedBy } from "./support/imports";
+import { TS_REGISTER } from "./support/ts-process";
 import { npmTestTypeChecks } from "./support/workflows";
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
@@ -64,6 +65,15 @@ describe("run-time dependencies of the Pulumi program", () => {
         assert.deepEqual(missing, [], "tests/tsconfig.json includes every path of tsconfig.json, so one compiler run checks both");
         assert.equal(manifest.scripts.typecheck, "tsc --noEmit -p tests");
         assert.ok(npmTestTypeChecks(), "npm test runs tests/typecheck.test.ts (npm run typecheck) beside the other files");
+    });
+
+    it("runs the npm scripts' TypeScript through scripts/register.js, as the tests and the processes they start do", () => {
+        const scripts = Object.entries(manifest.scripts).filter(([, command]) => command.endsWith(".ts"));
+        assert.ok(scripts.length >= 10, `${scripts.length} scripts run a .ts file`);
+        for (const [name, command] of scripts) {
+            assert.match(command, /^node (--[\w-]+ )*-r \.\/scripts\/register\.js \S+\.ts$/, `npm run ${name}`);
+        }
+        assert.deepEqual(TS_REGISTER, ["-r", path.join(ROOT, "scripts", "register.js")]);
     });
 });
 

@@ -3,7 +3,7 @@
  * user's program: cwd is the program's folder and every package the program loads comes from that
  * folder's node_modules (nothing falls back to this repository's, unlike policy/offline/program.ts).
  *
- *   node -r ./tests/support/register.js tests/support/program-under-mocks.ts <request.json>...
+ *   node -r ./scripts/register.js tests/support/program-under-mocks.ts <request.json>...
  *
  * A request names the program, the stack and its config; the resources it registered are written,
  * in the form `plainResources` gives, to the request's `out` file. Several requests (the stacks of one

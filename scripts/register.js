@@ -1,9 +1,10 @@
 /**
- * Runs the repository's TypeScript in the tests and in every process the tests start, transpiled once.
+ * Runs the repository's TypeScript, transpiled once: the npm scripts (`npm run demo`, `npm run policy`, …), the
+ * tests, and every process the tests start.
  *
- * `node -r ./tests/support/register.js file.ts` (and mocha's `require`) load `.ts` files as ts-node's
+ * `node -r ./scripts/register.js file.ts` (and mocha's `require`) load `.ts` files as ts-node's
  * transpile-only mode does (TypeScript's own `transpileModule`, the compiler options of tsconfig.json,
- * no type checking: `npm run typecheck` does that), with two differences that make a test run cheap:
+ * no type checking: `npm run typecheck` does that), with two differences that make a start cheap:
  * - the JavaScript is kept in node_modules/.cache/ts-transpile, keyed by the source, its file name,
  *   the options and the compiler's version, so a file is transpiled once for all the processes of a
  *   run and for later runs, instead of once in every process that loads it (a copy of a file in a
@@ -23,7 +24,7 @@ const fs = require("fs");
 const path = require("path");
 const { SourceMap } = require("module");
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "ts-transpile");
 const TS_VERSION = require("typescript/package.json").version;
 // The emit options of tsconfig.json ("strict" makes every module strict, as tsc does).
