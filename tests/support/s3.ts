@@ -25,7 +25,8 @@ export async function startS3(): Promise<LocalS3> {
         endpoint: server.endpoint,
         client,
         put: async (bucket, key, body) => {
-            await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+            // As bytes: the SDK gives an empty string no Content-Length, and warns about a stream of unknown length.
+            await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: typeof body === "string" ? Buffer.from(body) : body }));
         },
         get: async (bucket, key) => {
             try {

@@ -255,7 +255,8 @@ export class LocalPipeline {
             await new Upload({ client: this.s3.client, params: { Bucket: this.bucket, Key: key, Body: body }, queueSize: 1, leavePartsOnError: false }).done();
             return;
         }
-        await this.s3.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body }));
+        // As bytes: the SDK sends an empty string without a Content-Length and warns about a stream of unknown length.
+        await this.s3.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: typeof body === "string" ? Buffer.from(body) : body }));
     }
 
     /** Resolves when nothing is queued or running. */
