@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./mocks";
 import { exited } from "./support/child-process";
+import { manifest } from "./support/npm-pack";
 
 const BUILD_INFO = path.join(ROOT, "node_modules", ".cache", "tsc", "tests.tsbuildinfo");
 const INSTALLED = path.join(ROOT, "node_modules", ".package-lock.json");
@@ -24,8 +25,7 @@ describe("the type check (npm run typecheck)", function () {
     this.timeout(300000);
 
     it("finds no type error in the program, the policy packs, the scripts and the tests", async () => {
-        const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
-        assert.equal(manifest.scripts.typecheck, "tsc --noEmit -p tests");
+        assert.equal(manifest(ROOT).scripts?.typecheck, "tsc --noEmit -p tests");
         const args = fs.existsSync(BUILD_INFO) && modified(BUILD_INFO) > modified(INSTALLED) ? ["-b", "tests", "--noEmit"] : ["--noEmit", "-p", "tests"];
         const tsc = spawn(process.execPath, [require.resolve("typescript/bin/tsc"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
         const { code, stdout, stderr } = await exited(tsc);

@@ -2,8 +2,8 @@
  * Where a program declares each resource, for SARIF locations. While a program runs under the
  * runner, the Pulumi SDK's registerResource is wrapped to keep the call stack the SDK itself
  * captures for the engine (its `stackTrace` argument: file URIs, lines mapped through source maps
- * by the TypeScript loader, scripts/register.js or ts-node); the first frame outside node_modules and outside this runner is the declaring line
- * (a component's file for its children). When no frame qualifies, the program's source is searched
+ * by the TypeScript loader, scripts/register.js or ts-node); the first frame outside node_modules
+ * and outside this runner is the declaring line (a component's file for its children). When no frame qualifies, the program's source is searched
  * for the resource's name as a string literal.
  */
 import * as fs from "fs";

@@ -19,6 +19,7 @@ export interface Manifest {
     private?: boolean;
     dependencies?: Record<string, string>;
     peerDependencies?: Record<string, string>;
+    scripts?: Record<string, string>;
 }
 
 export function manifest(dir: string): Manifest {

@@ -7,14 +7,14 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT } from "../../deploy/github-oidc-role/policies";
 import { ROOT, stackConfig } from "../mocks";
+import { manifest } from "./npm-pack";
 
 export const WORKFLOWS_DIR = path.join(ROOT, ".github", "workflows");
 
 /** Whether `npm test` type-checks: it is mocha, and the suite's files include tests/typecheck.test.ts (`npm run typecheck`). */
 export function npmTestTypeChecks(): boolean {
-    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
     const suite = require(path.join(ROOT, ".mocharc.js")) as { spec: string[] };
-    return manifest.scripts.test === "mocha" && suite.spec.includes(path.join("tests", "typecheck.test.ts"));
+    return manifest(ROOT).scripts?.test === "mocha" && suite.spec.includes(path.join("tests", "typecheck.test.ts"));
 }
 
 export interface Step {
