@@ -129,7 +129,7 @@ describe("summarize: ranges merged == serial", function () {
         }
     });
 
-    it("reads a file into two buffers that take turns when asked to reuse them, and gives a read at the same time its own", async () => {
+    it("reads a file into three buffers that take turns when asked to reuse them, and gives a read at the same time its own", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "partial-"));
         try {
             const file = path.join(dir, "bytes.bin");
@@ -152,7 +152,19 @@ describe("summarize: ranges merged == serial", function () {
                 };
                 const reused = await readAll(reader.read(7, bytes.length, undefined, true));
                 assert.ok(reused.copy.equals(bytes.subarray(7)));
-                assert.equal(reused.memory.size, 2, "six chunks in two buffers");
+                assert.equal(reused.memory.size, 3, "six chunks in three buffers");
+                // A chunk stays as it was while the caller asks for the next one (summarizeStream reads one ahead).
+                const iter = reader.read(7, bytes.length, undefined, true)[Symbol.asyncIterator]();
+                let at = 7;
+                for (let cur = await iter.next(); !cur.done; ) {
+                    const ahead = await iter.next();
+                    // The read after `ahead` is in flight now, into the third buffer.
+                    await new Promise((resolve) => setImmediate(resolve));
+                    assert.ok(Buffer.from(cur.value).equals(bytes.subarray(at, at + cur.value.length)), `the chunk at ${at}`);
+                    at += cur.value.length;
+                    cur = ahead;
+                }
+                assert.equal(at, bytes.length);
                 const fresh = await readAll(reader.read(7, bytes.length));
                 assert.ok(fresh.copy.equals(bytes.subarray(7)));
                 assert.ok(fresh.memory.size >= 6, `a buffer per chunk without reuse, got ${fresh.memory.size}`);

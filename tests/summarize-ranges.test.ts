@@ -80,6 +80,18 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
         assert.ok(rangeStats.again > before.again, "some ranges were summarised again");
     });
 
+    it("on one thread, streams a multi-MiB file through reused buffers exactly as the whole input", async () => {
+        // Records up to ~3 KiB with quoted line ends: many span the reader's 1 MiB chunks.
+        const lines = ["id,text,n"];
+        for (let i = 0; i < 12000; i++) {
+            lines.push(`${i},"${"y".repeat((i * 41) % 900)}\n${"é".repeat(i % 4)}""q""",${(i * 7919) % 10007}.${i % 10}`);
+        }
+        const text = Buffer.from(lines.join("\n") + "\n");
+        assert.ok(text.length > 5 * 1048576, String(text.length));
+        const summary = await same(text, { parallelism: 1 }, "one thread");
+        assert.equal(summary?.rows, 12000);
+    });
+
     it("reads gzip as one stream, parsed behind one inflater", async () => {
         const text = Buffer.from(["a,b", ...Array.from({ length: 20000 }, (_, i) => `${i},"x${i % 97}\ny"`)].join("\n"));
         const file = fileOf(zlib.gzipSync(text));

@@ -26,9 +26,9 @@ const DEFAULT_MIN = 8 * MiB;
 const MIN_RANGE = 4 * MiB;
 const MAX_RANGE = 64 * MiB;
 
-/** The reader's bytes as a stream of Buffers (in order). */
-async function* streamOf(reader: RangeReader, signal?: AbortSignal): AsyncGenerator<Buffer> {
-    for await (const c of reader.read(0, reader.size, signal)) {
+/** The reader's bytes as a stream of Buffers (in order); see RangeReader.read for `reuse`. */
+async function* streamOf(reader: RangeReader, signal?: AbortSignal, reuse = false): AsyncGenerator<Buffer> {
+    for await (const c of reader.read(0, reader.size, signal, reuse)) {
         yield Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
     }
 }
@@ -204,8 +204,12 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
     let pool: RangePool | undefined;
     try {
         const minBytes = options.parallelMinBytes ?? DEFAULT_MIN;
-        if (threads < 2 || reader.size < minBytes || (await isGzipInput(reader, signal))) {
-            return await summarizeStream(streamOf(reader, signal), options, signal);
+        const gzip = await isGzipInput(reader, signal);
+        if (threads < 2 || reader.size < minBytes || gzip) {
+            // On one thread, plain input goes straight to the core, which copies what it keeps of a chunk, while
+            // summarizeStream asks for one chunk ahead: the reader may reuse its buffers (an inflater or the block
+            // path may hold on to more).
+            return await summarizeStream(streamOf(reader, signal, threads < 2 && !gzip), options, signal);
         }
         const ranges = cutRanges(reader.size, threads, options.parallelRangeBytes);
         const rangeOptions = { ...options, onProgress: undefined };

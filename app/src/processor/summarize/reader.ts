@@ -11,14 +11,17 @@ export interface RangeReader {
     readonly size: number;
     /**
      * The bytes [start, end), in order, in chunks; stopping the iteration early stops the reading. With `reuse`, a
-     * chunk is valid only until the next one is asked for: the reader may read into its memory again (a caller that
-     * copies what it keeps saves an allocation per chunk).
+     * chunk is valid only until two more have been asked for: the reader may then read into its memory again. A caller
+     * that copies what it keeps, and asks for at most one chunk ahead of the one it works on, saves an allocation (and
+     * fresh pages) per chunk.
      */
     read(start: number, end: number, signal?: AbortSignal, reuse?: boolean): AsyncIterable<Uint8Array>;
 }
 
 /** Bytes per read of a local file. */
 const FILE_CHUNK = 1048576;
+/** Buffers a `reuse` read of a local file takes turns with (see RangeReader.read). */
+const REUSED_BUFFERS = 3;
 
 export function checkRange(size: number, start: number, end: number): void {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > size) {
@@ -55,20 +58,21 @@ export async function openFileRange(path: string): Promise<RangeReader & { close
         }
         return buf;
     };
-    /** The buffers of a `reuse` read (one at a time; another at the same time gets fresh ones). */
+    /** The buffers of a `reuse` read (one read at a time; another at the same time gets fresh ones). */
     let spare: Buffer[] | undefined;
     let spareInUse = false;
     return {
         size,
         async *read(start: number, end: number, signal?: AbortSignal, reuse = false): AsyncGenerator<Uint8Array> {
             checkRange(size, start, end);
-            // With reuse, the reader's two buffers take turns: one is read ahead while the caller has the other.
-            const buffers = reuse && !spareInUse ? (spare ??= [Buffer.allocUnsafeSlow(FILE_CHUNK), Buffer.allocUnsafeSlow(FILE_CHUNK)]) : undefined;
+            // With reuse, the reader's three buffers take turns: the caller works on one and has asked for the next,
+            // while the one after that is read ahead.
+            const buffers = reuse && !spareInUse ? (spare ??= Array.from({ length: REUSED_BUFFERS }, () => Buffer.allocUnsafeSlow(FILE_CHUNK))) : undefined;
             if (buffers !== undefined) {
                 spareInUse = true;
             }
             let turn = 0;
-            const next = (at: number): Promise<Uint8Array> => readAt(at, Math.min(FILE_CHUNK, end - at), buffers?.[turn++ & 1]);
+            const next = (at: number): Promise<Uint8Array> => readAt(at, Math.min(FILE_CHUNK, end - at), buffers?.[turn++ % REUSED_BUFFERS]);
             let pos = start;
             let ahead: Promise<Uint8Array> | undefined;
             try {
