@@ -5,6 +5,7 @@ import { AbortedError, createSummarizer, FileSummary, InputError, summarizeStrea
 import { parallelStats } from "../app/src/processor/summarize/parallel";
 import { findCut, CUT_NONE, CUT_SKIP } from "../app/src/processor/summarize/split";
 import { CoreSummarizer } from "../app/src/processor/summarize/summarizer";
+import { stopIdleWorkers, warmStats } from "../app/src/processor/summarize/workers";
 import { assertSame, csvCase, jsonCase } from "./support/summarize-cases";
 
 // Parallel summarizeStream (worker threads over blocks of whole records) must give exactly the sequential summary.
@@ -185,10 +186,26 @@ describe("summarize: parallel == serial", function () {
         // It stops reading at once: at most the block being read when the signal came.
         assert.ok(pulledAfterAbort <= 1, `read ${pulledAfterAbort} blocks after the abort`);
         assert.equal(parallelStats.runs, runs + 1, "ran in parallel");
-        for (let i = 0; i < 50 && parallelStats.liveWorkers > 0; i++) {
+        assert.equal(parallelStats.liveWorkers, 0, "no run holds a worker");
+        for (let i = 0; i < 50 && warmStats.alive > warmStats.idle; i++) {
             await new Promise((r) => setTimeout(r, 20));
         }
-        assert.equal(parallelStats.liveWorkers, 0, "workers terminated");
+        assert.equal(warmStats.alive, warmStats.idle, "the run's workers were stopped, not kept");
+    });
+
+    it("keeps its workers warm for the next run", async () => {
+        const text = Buffer.from(["a,b", ...Array.from({ length: 40000 }, (_, i) => `${i},"x${i % 7}\ny"`)].join("\n"));
+        const options = { parallelism: 3, parallelMinBytes: 1000, parallelBlockBytes: 20000 };
+        const expected = serial(text);
+        await stopIdleWorkers();
+        const before = { ...warmStats };
+        assertSame(await summarizeStream(chunksOf(text, 5000), options), expected, "first run");
+        assert.equal(warmStats.started - before.started, 2);
+        assert.equal(warmStats.idle, 2);
+        const again = { ...warmStats };
+        assertSame(await summarizeStream(chunksOf(zlib.gzipSync(text), 5000), options), { ...expected, compression: "gzip" }, "second run");
+        assert.equal(warmStats.started, again.started, "no worker started");
+        assert.equal(warmStats.reused - again.reused, 2);
     });
 });
 

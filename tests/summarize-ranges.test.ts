@@ -5,10 +5,16 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { AbortedError, FileSummary, SummaryOptions } from "../app/src/processor/summarize";
+import { spawnSync } from "child_process";
 import { cutRanges, rangeStats, rangeTesting, summarizeSource } from "../app/src/processor/summarize/ranges";
+import { stopIdleWorkers, warmStats } from "../app/src/processor/summarize/workers";
 import { assertSame, csvCase, jsonCase, sameAsSerial } from "./support/summarize-cases";
 import { LocalS3, startS3 } from "./support/s3";
 import { summarizeCut } from "./support/summarize-run";
+import { TS_REGISTER } from "./support/ts-process";
+
+const RANGES = require.resolve("../app/src/processor/summarize/ranges");
+const WORKERS = require.resolve("../app/src/processor/summarize/workers");
 
 // summarizeSource: worker threads summarise byte ranges that they read themselves; the merged summary must be the
 // sequential one, whatever the thread count and however tiny the ranges.
@@ -112,6 +118,47 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
         const run = summarizeSource({ kind: "file", path: file }, { parallelism: 2, parallelMinBytes: 0, parallelRangeBytes: 50000 }, ac.signal);
         setTimeout(() => ac.abort(), 5);
         await assert.rejects(run, (e: unknown) => e instanceof AbortedError);
+    });
+
+    it("keeps its workers warm for the next run, and stops those of a run that did not end well", async () => {
+        const text = Buffer.from(["a,b,c", ...Array.from({ length: 30000 }, (_, i) => `${i},"v${i % 101}\nw",${(i * 13) % 997}.5`)].join("\n") + "\n");
+        const file = fileOf(text);
+        const options = { parallelism: 3, parallelMinBytes: 0, parallelRangeBytes: 40000 };
+        const serial = summarizeCut(text, {});
+        await stopIdleWorkers();
+        const first = { ...warmStats };
+        assertSame(await withWorkers(() => summarizeSource({ kind: "file", path: file }, options)), serial, "first run");
+        assert.equal(warmStats.started - first.started, 2, "two workers started");
+        assert.equal(warmStats.idle, 2, "both wait for the next run");
+        // The next run (another file) takes them: nothing starts, and the summary is the same.
+        const second = { ...warmStats };
+        const copy = fileOf(text);
+        assertSame(await withWorkers(() => summarizeSource({ kind: "file", path: copy }, options)), serial, "second run");
+        assert.equal(warmStats.started, second.started, "no worker started");
+        assert.equal(warmStats.reused - second.reused, 2, "both workers served again");
+        // An aborted run's workers may still be working: they are stopped, not kept.
+        const ac = new AbortController();
+        // Aborted as the first range is done, with the others being summarised.
+        const aborted = summarizeSource({ kind: "file", path: file }, { ...options, onProgress: () => ac.abort() }, ac.signal);
+        await assert.rejects(aborted, (e: unknown) => e instanceof AbortedError);
+        for (let i = 0; i < 100 && warmStats.alive > warmStats.idle; i++) {
+            await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(warmStats.alive, warmStats.idle, "no worker of the aborted run is left");
+        assert.equal(warmStats.idle, 0);
+        assertSame(await withWorkers(() => summarizeSource({ kind: "file", path: copy }, options)), serial, "after the abort");
+    });
+
+    it("lets a process end while its warm workers wait", () => {
+        const text = ["a,b", ...Array.from({ length: 20000 }, (_, i) => `${i},v${i}`)].join("\n");
+        const file = fileOf(Buffer.from(text));
+        const code = `require(${JSON.stringify(RANGES)}).summarizeSource({ kind: "file", path: ${JSON.stringify(file)} }, { parallelism: 2, parallelMinBytes: 0, parallelRangeBytes: 10000 })
+            .then((s) => console.log(s.rows, require(${JSON.stringify(WORKERS)}).warmStats.idle));`;
+        // The idle workers stop after a minute; the process must end long before.
+        const run = spawnSync(process.execPath, [...TS_REGISTER, "-e", code], { encoding: "utf8", timeout: 30000 });
+        assert.equal(run.error, undefined, `the process did not end: ${String(run.error)}`);
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(run.stdout.trim(), "20000 1");
     });
 
     it("cuts an input into ranges that cover it", () => {

@@ -12,14 +12,13 @@
  * merged in input order as results come in. The column states are merged once, at the end. That gives exactly the
  * summary of sequential processing (the mean up to rounding) with no per-block garbage, so memory stays flat.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import type { WorkerOptions, Worker as WorkerType } from "node:worker_threads";
+import type { Worker as WorkerType } from "node:worker_threads";
 import { CutFormat, findCut, CUT_NONE, CUT_SKIP } from "./split";
 import { BlockConfig, CoreSummarizer } from "./summarizer";
 import { FileSummary, InputError, InputErrorCode, SummaryOptions } from "./types";
 import type { ColumnState } from "./columns";
-import type { BlockMessage, BlockReply, WorkerInit } from "./worker";
+import type { BlockMessage, BlockReply, BlockWorkerMessage, WorkerInit } from "./worker";
+import { giveBack, stopWorker, takeWorker, workersAvailable } from "./workers";
 
 const DEFAULT_BLOCK = 1048576;
 const DEFAULT_MIN = 8 * 1048576;
@@ -41,69 +40,16 @@ function checkInt(name: string, v: number | undefined, min: number, dflt: number
     return v;
 }
 
-let workerThreads: typeof import("node:worker_threads") | null | undefined;
-
-function loadWorkerThreads(): typeof import("node:worker_threads") | null {
-    if (workerThreads === undefined) {
-        try {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            workerThreads = require("node:worker_threads") as typeof import("node:worker_threads");
-        } catch {
-            workerThreads = null;
-        }
-    }
-    return workerThreads;
-}
-
 /** The parallel settings for these options, or undefined for the single-threaded path. */
 export function parallelSettings(options?: SummaryOptions): ParallelSettings | undefined {
     // With the default 1, everything stays on the calling thread (see SummaryOptions.parallelism).
     const workers = checkInt("parallelism", options?.parallelism, 1, 1);
     const blockBytes = checkInt("parallelBlockBytes", options?.parallelBlockBytes, 1, DEFAULT_BLOCK);
     const minBytes = checkInt("parallelMinBytes", options?.parallelMinBytes, 0, DEFAULT_MIN);
-    if (workers < 2 || loadWorkerThreads() === null) {
+    if (workers < 2 || !workersAvailable()) {
         return undefined;
     }
     return { workers, blockBytes, minBytes };
-}
-
-/** `execArgv` without preloads (`-r`/`--require`, such as a TypeScript loader), which a worker on plain JavaScript does not need. */
-function withoutPreloads(args: readonly string[]): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-        if (args[i] === "-r" || args[i] === "--require") {
-            i++;
-        } else if (!args[i].startsWith("--require=")) {
-            out.push(args[i]);
-        }
-    }
-    return out;
-}
-
-/**
- * Starts a worker on `script` (such as worker.js) of the folder `dir`: the compiled file there (dist/, the bench
- * build), or, running from TypeScript sources (tests, `ts-node`), its .ts transpiled once per process with what it
- * imports (app/src/transpile.ts), so workers start on plain JavaScript instead of loading a TypeScript loader each.
- */
-export function startWorkerIn(dir: string, script: string, options: WorkerOptions): WorkerType {
-    const { Worker } = loadWorkerThreads()!;
-    const js = path.join(dir, script);
-    if (fs.existsSync(js)) {
-        return new Worker(js, options);
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { transpiledWorker } = require("../../transpile") as typeof import("../../transpile");
-    return new Worker(transpiledWorker(js.replace(/\.js$/, ".ts")), { ...options, execArgv: withoutPreloads(process.execArgv) });
-}
-
-/** Starts a worker on `script` (worker.js, range-worker.js) of this folder. */
-export function startWorker(script: string, data: unknown): WorkerType {
-    return startWorkerIn(__dirname, script, { workerData: data });
-}
-
-/** Whether worker threads can be started here. */
-export function workersAvailable(): boolean {
-    return loadWorkerThreads() !== null;
 }
 
 /** A worker's error, described as plain data (structured-clone friendly). */
@@ -130,7 +76,7 @@ export function rebuildError(e: ErrorInfo): Error {
     return err;
 }
 
-/** Counters for tests and diagnostics (not part of the API). */
+/** Counters for tests and diagnostics (not part of the API); liveWorkers: the workers runs hold now. */
 export const parallelStats = { runs: 0, blocks: 0, liveWorkers: 0 };
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -170,6 +116,8 @@ export class ParallelDriver {
     private skipping = false;
     private readonly pool: ArrayBuffer[] = [];
     private destroyed = false;
+    /** Whether end() merged every worker's final states (the workers are free). */
+    private ended = false;
     /** Summarises blocks on the calling thread. */
     private local: CoreSummarizer | undefined;
     /** The workers' final column states (end()). */
@@ -249,20 +197,25 @@ export class ParallelDriver {
                 this.core.mergeFinal(this.finals[i]!);
                 this.finals[i] = undefined;
             }
+            // Every worker has answered every message: each can serve another run.
+            this.ended = true;
         }
         return this.core.end();
     }
 
-    /** Stops the workers (idempotent). */
+    /** Gives the workers back after a run that ended well, else stops them (idempotent). */
     destroy(): void {
         if (this.destroyed) {
             return;
         }
         this.destroyed = true;
         for (const w of this.workers) {
-            w.removeAllListeners("message");
-            w.on("error", () => undefined);
-            void w.terminate().catch(() => undefined);
+            parallelStats.liveWorkers--;
+            if (this.ended) {
+                giveBack("worker.js", w);
+            } else {
+                stopWorker(w);
+            }
         }
         this.workers = [];
         this.results.clear();
@@ -291,17 +244,18 @@ export class ParallelDriver {
         this.local.initBlocks(cfg);
         // The calling thread is one of the `workers` threads (it takes a block whenever the workers are busy).
         for (let i = 0; i < this.settings.workers - 1; i++) {
-            const w = startWorker("worker.js", init);
-            parallelStats.liveWorkers++;
-            w.once("exit", () => parallelStats.liveWorkers--);
             const index = i;
-            w.on("message", (m: BlockReply) => this.onReply(index, m));
-            w.on("error", (e: Error) => this.fail(e));
-            w.once("exit", (code: number) => {
-                if (!this.destroyed) {
-                    this.fail(new Error(`a summariser worker stopped (exit code ${code})`));
-                }
+            const w = takeWorker("worker.js", {
+                message: (m) => this.onReply(index, m as BlockReply),
+                error: (e) => this.fail(e),
+                exit: (code) => {
+                    if (!this.destroyed) {
+                        this.fail(new Error(`a summariser worker stopped (exit code ${code})`));
+                    }
+                },
             });
+            parallelStats.liveWorkers++;
+            w.postMessage({ init } satisfies BlockWorkerMessage);
             this.workers.push(w);
             this.inFlight.push(0);
             this.sentKeys.push(0);

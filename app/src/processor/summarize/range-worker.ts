@@ -1,13 +1,15 @@
 /**
- * Worker thread entry for range-parallel summarising (ranges.ts): opens its own reader on the source once, then, for
- * each batch of ranges it is given, claims ranges one at a time from a counter shared by every thread (the calling
+ * Worker thread entry for range-parallel summarising (ranges.ts): opens its own reader on a run's source once, then,
+ * for each batch of ranges it is given, claims ranges one at a time from a counter shared by every thread (the calling
  * thread included) and summarises them into PartialSummaries (plain JSON), until none is left. No thread hands out
- * ranges, so a thread that finishes one starts the next at once.
+ * ranges, so a thread that finishes one starts the next at once. The worker is kept warm for the next run
+ * (workers.ts).
  *
- * workerData: RangeWorkerInit. Messages in: RangeBatch; out: RangeReply, one per range summarised ({ batch, index,
- * partial }), or the error that stopped it ({ batch, error }).
+ * Messages in (RangeWorkerMessage), for each run: { open: RangeWorkerInit }, RangeBatch…, { close: true }, handled one
+ * after another; out: RangeReply, one per range summarised ({ batch, index, partial }), or the error that stopped a
+ * batch ({ batch, error }).
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { ByteRange, claimEach, PartialSummary, summarizePartial } from "./partial";
 import { OpenedSource, openSource, RangeSource } from "./source";
 import type { BlockConfig } from "./summarizer";
@@ -32,6 +34,8 @@ export interface RangeBatch {
     step: number;
 }
 
+export type RangeWorkerMessage = { open: RangeWorkerInit } | RangeBatch | { close: true };
+
 export interface RangeReply {
     batch: number;
     /** The index in the batch of the range summarised (with partial). */
@@ -45,18 +49,40 @@ function run(): void {
     if (port === null) {
         return;
     }
-    const init = workerData as RangeWorkerInit;
-    // Opened while the calling thread detects the layout.
-    const opened: Promise<OpenedSource> = openSource(init.source, init.threads);
-    opened.catch(() => undefined);
-    // Batches run one after another.
+    /** The run's settings and source, opened while the calling thread detects the layout. */
+    let init: RangeWorkerInit | undefined;
+    let opened: Promise<OpenedSource> | undefined;
+    const close = async (): Promise<void> => {
+        const o = opened;
+        opened = undefined;
+        await (await o?.catch(() => undefined))?.close().catch(() => undefined);
+    };
+    // Messages are handled one after another.
     let queue = Promise.resolve();
-    port.on("message", (b: RangeBatch) => {
+    port.on("message", (m: RangeWorkerMessage) => {
+        if ("open" in m) {
+            queue = queue.then(async () => {
+                await close();
+                init = m.open;
+                opened = openSource(m.open.source, m.open.threads);
+                opened.catch(() => undefined);
+            });
+            return;
+        }
+        if ("close" in m) {
+            queue = queue.then(close);
+            return;
+        }
+        const b = m;
         queue = queue.then(async () => {
             try {
+                const run = init;
+                if (run === undefined || opened === undefined) {
+                    throw new Error("internal: a batch of ranges came before its source");
+                }
                 const o = await opened;
                 await claimEach(new Int32Array(b.counter), b.ranges.length, async (index) => {
-                    const partial = await summarizePartial(o.reader, b.ranges[index], init.options, undefined, b.layout);
+                    const partial = await summarizePartial(o.reader, b.ranges[index], run.options, undefined, b.layout);
                     port.postMessage({ batch: b.batch, index, partial } satisfies RangeReply);
                 }, b.first, b.step);
             } catch (e) {

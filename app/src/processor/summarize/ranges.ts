@@ -14,12 +14,13 @@ import type { Worker as WorkerType } from "node:worker_threads";
 import { ExitCode, ExitCodeValue, ProcessorError } from "../exit-codes";
 import { ByteRange, claimEach, detectLayout, isGzipInput, PartialMerger, PartialSummary, summarizePartial } from "./partial";
 import type { BlockConfig } from "./summarizer";
-import { ErrorInfo, parallelSettings, rebuildError, startWorker } from "./parallel";
+import { ErrorInfo, parallelSettings, rebuildError } from "./parallel";
 import type { RangeReader } from "./reader";
-import type { RangeBatch, RangeReply, RangeWorkerInit } from "./range-worker";
+import type { RangeBatch, RangeReply, RangeWorkerInit, RangeWorkerMessage } from "./range-worker";
 import { openSource, RangeSource } from "./source";
 import { raceAbort, summarizeStream } from "./stream";
 import { AbortedError, FileSummary, SummaryOptions } from "./types";
+import { giveBack, stopWorker, takeWorker } from "./workers";
 
 const MiB = 1048576;
 const DEFAULT_MIN = 8 * MiB;
@@ -70,6 +71,9 @@ export const rangeStats = { byWorkers: 0, byCaller: 0, again: 0 };
  */
 export const rangeTesting = { split: false };
 
+/** Batch numbers, unique in the process (a worker serves one pool after another). */
+let nextBatch = 0;
+
 /** The calling thread's own ranges: its reader, and what every range is summarised with. */
 interface LocalRunner {
     reader: RangeReader;
@@ -86,7 +90,8 @@ class RangePool {
     /** The batch being summarised: take() files a range's partial, fail() ends the batch. */
     private batch: { id: number; take(index: number, partial: PartialSummary): void; fail(e: Error): void } | undefined;
     private failure: Error | undefined;
-    private nextBatch = 0;
+    /** Whether a batch is being summarised (run() has not returned). */
+    private running = false;
 
     constructor(
         init: RangeWorkerInit,
@@ -94,14 +99,12 @@ class RangePool {
         private readonly local: LocalRunner,
     ) {
         for (let i = 0; i < workers; i++) {
-            const w = startWorker("range-worker.js", init);
-            w.on("message", (m: RangeReply) => this.onReply(m));
-            w.on("error", (e: Error) => this.fail(e));
-            w.once("exit", (code: number) => {
-                if (this.workers.includes(w)) {
-                    this.fail(new Error(`a range summariser worker stopped (exit code ${code})`));
-                }
+            const w = takeWorker("range-worker.js", {
+                message: (m) => this.onReply(m as RangeReply),
+                error: (e) => this.fail(e),
+                exit: (code) => this.fail(new Error(`a range summariser worker stopped (exit code ${code})`)),
             });
+            w.postMessage({ open: init } satisfies RangeWorkerMessage);
             this.workers.push(w);
         }
     }
@@ -114,7 +117,8 @@ class RangePool {
         if (ranges.length === 0) {
             return [];
         }
-        const id = this.nextBatch++;
+        this.running = true;
+        const id = nextBatch++;
         const counter = new Int32Array(new SharedArrayBuffer(4));
         const partials: (PartialSummary | undefined)[] = ranges.map(() => undefined);
         let left = ranges.length;
@@ -157,15 +161,20 @@ class RangePool {
             this.fail(e as Error);
         }
         await done;
+        this.running = false;
         return partials as PartialSummary[];
     }
 
+    /** Gives the workers back when every batch ended well (they are free), else stops them. */
     destroy(): void {
-        const ws = this.workers.splice(0);
-        for (const w of ws) {
-            w.removeAllListeners("message");
-            w.on("error", () => undefined);
-            void w.terminate().catch(() => undefined);
+        const free = this.failure === undefined && !this.running;
+        for (const w of this.workers.splice(0)) {
+            if (free) {
+                w.postMessage({ close: true } satisfies RangeWorkerMessage);
+                giveBack("range-worker.js", w);
+            } else {
+                stopWorker(w);
+            }
         }
     }
 

@@ -2,11 +2,12 @@
  * Worker thread entry: summarises blocks of whole records for the parallel driver (parallel.ts) into one persistent
  * set of column states for the whole run.
  *
- * workerData: { options, config }. Messages in: { seq, buf: ArrayBuffer, len, skipping, eof, keysFrom?, keys?, known? }
- * (a block), then { seq: -1, finish: true }; out: { seq, buf, result } or { seq, buf, error: { name, code?, message } }
- * per block (the block's buffer goes back for reuse), and { seq: -1, final: column states } at the end.
+ * Messages in, for each run (a worker is kept warm for the next run, workers.ts): { init: { options, config } }, then
+ * { seq, buf: ArrayBuffer, len, skipping, eof, keysFrom?, keys?, known? } (a block), then { seq: -1, finish: true };
+ * out: { seq, buf, result } or { seq, buf, error: { name, code?, message } } per block (the block's buffer goes back for
+ * reuse), and { seq: -1, final: column states } at the end.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import type { ColumnState } from "./columns";
 import { BlockConfig, BlockResult, CoreSummarizer } from "./summarizer";
 import type { SummaryOptions } from "./types";
@@ -39,15 +40,23 @@ export interface WorkerInit {
     config: BlockConfig;
 }
 
+/** A run's first message (its settings), then its blocks. */
+export type BlockWorkerMessage = { init: WorkerInit } | BlockMessage;
+
 function run(): void {
     const port = parentPort;
     if (port === null) {
         return;
     }
-    const init = workerData as WorkerInit;
-    const core = new CoreSummarizer(init.options);
-    core.initBlocks(init.config);
-    port.on("message", (m: BlockMessage) => {
+    /** The run's summariser (a new one for each run). */
+    let core = new CoreSummarizer();
+    port.on("message", (message: BlockWorkerMessage) => {
+        if ("init" in message) {
+            core = new CoreSummarizer(message.init.options);
+            core.initBlocks(message.init.config);
+            return;
+        }
+        const m = message;
         let reply: BlockReply;
         const transfer: ArrayBuffer[] = [];
         try {

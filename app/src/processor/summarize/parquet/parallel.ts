@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { Worker as WorkerType } from "node:worker_threads";
 import type { SampleCandidates } from "../columns";
 import { AbortedError, InputError, InputErrorCode } from "../types";
-import { startWorkerIn } from "../parallel";
+import { startWorkerIn } from "../workers";
 import { LeafTransfer, mergeLeaf } from "./leaf";
 import { ParquetState, rowGroupRange } from "./summarize";
 import { RandomAccessSource } from "./source";
