@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ProcessorError } from "../app/src/processor/exit-codes";
 import { mergePartials, resolvePartials, summarizePartial } from "../app/src/processor/summarize";
+import { claimEach, prefetchRanges } from "../app/src/processor/summarize/partial";
 import { s3RangeDefaults, s3RangeReader } from "../app/src/processor/summarize/s3-reader";
 import { assertSame } from "./support/summarize-cases";
 import { LocalS3, startS3 } from "./support/s3";
@@ -99,6 +100,85 @@ describe("summarize: S3 ranged reader", function () {
         const big = s3RangeReader(counting, bucket, "parts.bin", await etagOf("parts.bin"), bytes.length, { partBytes: 2 * MiB, concurrency: 2 });
         assert.deepEqual(await collect(big.read(0, 5 * MiB)), bytes);
         assert.deepEqual(ranges.length, 3, "a long range keeps parts of partBytes");
+    });
+
+    it("fetches a range ahead when told it comes next, and a read takes those parts instead of fetching them again", async () => {
+        const MiB = 1048576;
+        const bytes = Buffer.alloc(12 * MiB);
+        for (let i = 0; i < bytes.length; i += 4) {
+            bytes.writeUInt32LE(i, i);
+        }
+        await s3.put(bucket, "ahead.bin", bytes);
+        const ranges: string[] = [];
+        const counting = {
+            send: (cmd: GetObjectCommand, opts?: { abortSignal?: AbortSignal }) => {
+                ranges.push(cmd.input.Range ?? "");
+                return s3.client.send(cmd, opts);
+            },
+        } as unknown as S3Client;
+        const reader = s3RangeReader(counting, bucket, "ahead.bin", await etagOf("ahead.bin"), bytes.length, { partBytes: MiB, concurrency: 2 });
+        assert.ok(reader.prefetch !== undefined);
+        // The first `concurrency` parts of the range start at once.
+        reader.prefetch(MiB - 1, 6 * MiB);
+        assert.deepEqual(ranges, [`bytes=${MiB - 1}-${2 * MiB - 2}`, `bytes=${2 * MiB - 1}-${3 * MiB - 2}`]);
+        ranges.length = 0;
+        // A read inside them and one across them and on: only the bytes not fetched ahead are fetched.
+        assert.deepEqual(await collect(reader.read(MiB - 1, MiB + 65535)), bytes.subarray(MiB - 1, MiB + 65535));
+        assert.deepEqual(ranges, []);
+        assert.deepEqual(await collect(reader.read(MiB + 10, 4 * MiB)), bytes.subarray(MiB + 10, 4 * MiB));
+        assert.deepEqual(ranges, [`bytes=${3 * MiB - 1}-${4 * MiB - 1}`]);
+        ranges.length = 0;
+        // Read to their ends, the parts are dropped: reading them again fetches them again.
+        assert.deepEqual(await collect(reader.read(MiB, 2 * MiB)), bytes.subarray(MiB, 2 * MiB));
+        assert.equal(ranges.length, 1);
+        ranges.length = 0;
+        // Prefetches of ranges never read keep at most 2 × concurrency parts: the oldest go.
+        for (const start of [0, 3 * MiB, 6 * MiB]) {
+            reader.prefetch(start, start + 2 * MiB);
+        }
+        ranges.length = 0;
+        assert.deepEqual(await collect(reader.read(6 * MiB, 8 * MiB)), bytes.subarray(6 * MiB, 8 * MiB));
+        assert.deepEqual(await collect(reader.read(3 * MiB, 5 * MiB)), bytes.subarray(3 * MiB, 5 * MiB));
+        assert.deepEqual(ranges, [], "the last two ranges' parts are kept");
+        assert.deepEqual(await collect(reader.read(0, 2 * MiB)), bytes.subarray(0, 2 * MiB));
+        assert.equal(ranges.length, 2, "the first range's parts were dropped");
+    });
+
+    it("fails a read with the error of a part fetched ahead", async () => {
+        await s3.put(bucket, "gone.csv", text);
+        const failing = {
+            send: () => Promise.reject(Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } })),
+        } as unknown as S3Client;
+        const reader = s3RangeReader(failing, bucket, "gone.csv", await etagOf("gone.csv"), text.length, { partBytes: 50000, concurrency: 2 });
+        reader.prefetch!(0, 80000);
+        await assert.rejects(collect(reader.read(0, 80000)), (e: unknown) => {
+            assert.ok(e instanceof ProcessorError, String(e));
+            assert.match(e.message, /reading bytes 0-49999 of s3:\/\/ranges\/gone\.csv/);
+            return true;
+        });
+    });
+
+    it("claims each range before the one before it is summarised, so that its bytes can be fetched meanwhile", async () => {
+        const counter = new Int32Array(new SharedArrayBuffer(4));
+        const events: string[] = [];
+        await claimEach(
+            counter,
+            4,
+            async (i) => {
+                events.push(`run ${i}`);
+                await new Promise((r) => setImmediate(r));
+            },
+            0,
+            1,
+            (i) => events.push(`ahead ${i}`),
+        );
+        assert.deepEqual(events, ["ahead 1", "run 0", "ahead 2", "run 1", "ahead 3", "run 2", "run 3"]);
+        // Without `ahead`, one claim at a time (a local file is read at once: claiming early would only unbalance).
+        const plain = new Int32Array(new SharedArrayBuffer(4));
+        const runs: number[] = [];
+        await claimEach(plain, 3, async (i) => void runs.push(i));
+        assert.deepEqual(runs, [0, 1, 2]);
+        assert.equal(prefetchRanges({ size: 10, read: () => (async function* () {})() }, [{ start: 0, end: 10 }]), undefined);
     });
 
     it("fails clearly when the object changed (412 on If-Match)", async () => {

@@ -315,14 +315,23 @@ export async function summarizePartial(
 
 /**
  * Claims indexes below `count` one at a time from a counter that threads share (Atomics.add on counter[0]; the k-th
- * claim is index first + k × step) and runs each, until none is left. On an error the other threads on the counter
- * stop claiming too, and the error is thrown.
+ * claim is index first + k × step) and runs each, until none is left. With `ahead`, each index is claimed before the
+ * one before it runs, and ahead(index) is called then (to fetch its input meanwhile). On an error the other threads
+ * on the counter stop claiming too, and the error is thrown.
  */
-export async function claimEach(counter: Int32Array, count: number, run: (index: number) => Promise<void>, first = 0, step = 1): Promise<void> {
-    for (;;) {
-        const index = first + step * Atomics.add(counter, 0, 1);
-        if (index >= count) {
-            return;
+export async function claimEach(
+    counter: Int32Array,
+    count: number,
+    run: (index: number) => Promise<void>,
+    first = 0,
+    step = 1,
+    ahead?: (index: number) => void,
+): Promise<void> {
+    const claim = (): number => first + step * Atomics.add(counter, 0, 1);
+    for (let index = claim(); index < count; ) {
+        const next = ahead !== undefined ? claim() : -1;
+        if (next >= 0 && next < count) {
+            ahead!(next);
         }
         try {
             await run(index);
@@ -330,7 +339,15 @@ export async function claimEach(counter: Int32Array, count: number, run: (index:
             Atomics.store(counter, 0, count);
             throw e;
         }
+        index = next >= 0 ? next : claim();
     }
+}
+
+/** claimEach's `ahead` for ranges read through `reader`: undefined unless the reader prefetches (S3). */
+export function prefetchRanges(reader: RangeReader, ranges: ByteRange[]): ((index: number) => void) | undefined {
+    const prefetch = reader.prefetch?.bind(reader);
+    // From the byte before the start: a range's first record is found from there (guessEntry).
+    return prefetch === undefined ? undefined : (i) => prefetch(Math.max(0, ranges[i].start - 1), ranges[i].end);
 }
 
 /** The index of the first partial whose entry is not the previous one's exit (-1 if they chain). */

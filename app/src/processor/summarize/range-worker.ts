@@ -10,7 +10,7 @@
  * batch ({ batch, error }).
  */
 import { parentPort } from "node:worker_threads";
-import { ByteRange, claimEach, PartialSummary, summarizePartial } from "./partial";
+import { ByteRange, claimEach, PartialSummary, prefetchRanges, summarizePartial } from "./partial";
 import { OpenedSource, openSource, RangeSource } from "./source";
 import type { BlockConfig } from "./summarizer";
 import type { SummaryOptions } from "./types";
@@ -84,7 +84,7 @@ function run(): void {
                 await claimEach(new Int32Array(b.counter), b.ranges.length, async (index) => {
                     const partial = await summarizePartial(o.reader, b.ranges[index], run.options, undefined, b.layout);
                     port.postMessage({ batch: b.batch, index, partial } satisfies RangeReply);
-                }, b.first, b.step);
+                }, b.first, b.step, prefetchRanges(o.reader, b.ranges));
             } catch (e) {
                 // The other threads stop claiming.
                 Atomics.store(new Int32Array(b.counter), 0, b.ranges.length);

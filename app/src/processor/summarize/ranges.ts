@@ -12,7 +12,7 @@
  */
 import type { Worker as WorkerType } from "node:worker_threads";
 import { ExitCode, ExitCodeValue, ProcessorError } from "../exit-codes";
-import { ByteRange, claimEach, detectLayout, isGzipInput, PartialMerger, PartialSummary, summarizePartial } from "./partial";
+import { ByteRange, claimEach, detectLayout, isGzipInput, PartialMerger, PartialSummary, prefetchRanges, summarizePartial } from "./partial";
 import type { BlockConfig } from "./summarizer";
 import { ErrorInfo, parallelSettings, rebuildError } from "./parallel";
 import type { RangeReader } from "./reader";
@@ -156,6 +156,7 @@ class RangePool {
                 },
                 split ? 1 : 0,
                 split ? 2 : 1,
+                prefetchRanges(l.reader, ranges),
             );
         } catch (e) {
             this.fail(e as Error);

@@ -16,6 +16,8 @@ export interface RangeReader {
      * fresh pages) per chunk.
      */
     read(start: number, end: number, signal?: AbortSignal, reuse?: boolean): AsyncIterable<Uint8Array>;
+    /** A hint that [start, end) will be read next: a reader whose reads wait on the network starts fetching it. */
+    prefetch?(start: number, end: number): void;
 }
 
 /** Bytes per read of a local file. */

@@ -23,14 +23,15 @@ export interface S3RangeOptions {
  * connection, so a task on few vCPUs still reads on several), parts of 8 MiB
  * (AWS's guidance for byte-range fetches: "typical sizes for byte-range requests are 8 MB or 16 MB",
  * https://docs.aws.amazon.com/whitepapers/latest/s3-optimizing-performance-best-practices/use-byte-range-fetches.html),
- * smaller when the parts in flight would take more than 1/8 of the memory (the cgroup limit where there is one).
+ * smaller when the parts a reader may hold (3 × concurrency, see s3RangeReader) would take more than 1/8 of the memory
+ * (the cgroup limit where there is one).
  */
 export function s3RangeDefaults(threads = 1): Required<Pick<S3RangeOptions, "partBytes" | "concurrency">> {
     const total = Math.min(16, Math.max(8, 2 * os.availableParallelism()));
     const concurrency = Math.max(2, Math.ceil(total / Math.max(1, threads)));
     const limit = process.constrainedMemory?.() || os.totalmem();
     const budget = limit / 8 / Math.max(1, threads);
-    const partBytes = Math.max(MiB, Math.min(8 * MiB, Math.floor(budget / concurrency / MiB) * MiB));
+    const partBytes = Math.max(MiB, Math.min(8 * MiB, Math.floor(budget / (3 * concurrency) / MiB) * MiB));
     return { partBytes, concurrency };
 }
 
@@ -53,7 +54,10 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * replaced object fails with 412 Precondition Failed ("Return the object only if its entity tag (ETag) is the same as
  * the one specified in this header; otherwise, return a 412 Precondition Failed error",
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), which is reported as objectChanged. A failed
- * part is retried alone; parts are yielded in order, at most `concurrency` in flight.
+ * part is retried alone; parts are yielded in order, at most `concurrency` in flight for a read. prefetch() starts the
+ * first `concurrency` parts of a range that will be read next, so that its bytes arrive while the thread still works
+ * on the range before (each range would otherwise start by waiting for its first part); a read takes them from there.
+ * So a reader holds at most 3 × concurrency parts: a read's own, and those fetched ahead for two ranges.
  */
 export function s3RangeReader(s3: S3Client, bucket: string, key: string, etag: string, size: number, options: S3RangeOptions = {}): RangeReader {
     const dflt = s3RangeDefaults();
@@ -91,6 +95,14 @@ export function s3RangeReader(s3: S3Client, bucket: string, key: string, etag: s
             }
         }
     };
+    // A range shorter than `concurrency` parts is cut into smaller ones (down to 1 MiB), so that it still has every
+    // connection reading, and its first bytes come sooner.
+    const stepFor = (bytes: number): number => Math.min(partBytes, Math.max(MiB, Math.ceil(bytes / concurrency)));
+    /** Parts fetched ahead (prefetch), oldest first, each kept until a read passes its end; at most 2 × concurrency. */
+    const ahead: Part[] = [];
+    /** A part fetched ahead serves any read, so no read's abort stops it: it ends with its GET (or the client). */
+    const aheadStop = new AbortController();
+    const aheadAt = (pos: number): Part | undefined => ahead.find((p) => p.start <= pos && pos < p.end);
     return {
         size,
         async *read(start: number, end: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
@@ -98,31 +110,76 @@ export function s3RangeReader(s3: S3Client, bucket: string, key: string, etag: s
             const stop = new AbortController();
             const onAbort = () => stop.abort();
             signal?.addEventListener("abort", onAbort, { once: true });
-            const inFlight: Promise<Uint8Array>[] = [];
+            /** The pieces of [start, end) in order: a part fetched ahead where there is one, else a GET of this read. */
+            const pieces: { from: Part; start: number; end: number; own: boolean }[] = [];
+            let own = 0;
             let next = start;
-            // A range shorter than `concurrency` parts is cut into smaller ones (down to 1 MiB), so that it still has
-            // every connection reading, and its first bytes come sooner.
-            const step = Math.min(partBytes, Math.max(MiB, Math.ceil((end - start) / concurrency)));
+            const step = stepFor(end - start);
             const fill = () => {
-                while (inFlight.length < concurrency && next < end) {
-                    const b = Math.min(end, next + step);
-                    const p = fetchPart(next, b, stop.signal);
-                    p.catch(() => undefined);
-                    inFlight.push(p);
+                while (next < end) {
+                    const got = aheadAt(next);
+                    if (got !== undefined) {
+                        const b = Math.min(end, got.end);
+                        pieces.push({ from: got, start: next, end: b, own: false });
+                        next = b;
+                        continue;
+                    }
+                    if (own >= concurrency) {
+                        return;
+                    }
+                    // Up to the next part fetched ahead, which is not fetched again; with no sliver of under half a
+                    // part left before it.
+                    const later = ahead.reduce((m, p) => (p.start > next && p.start < m ? p.start : m), end);
+                    const b = later - (next + step) < step / 2 ? later : next + step;
+                    const bytes = fetchPart(next, b, stop.signal);
+                    bytes.catch(() => undefined);
+                    pieces.push({ from: { start: next, end: b, bytes }, start: next, end: b, own: true });
+                    own++;
                     next = b;
                 }
             };
             try {
                 fill();
-                while (inFlight.length > 0) {
-                    const part = await inFlight.shift()!;
+                while (pieces.length > 0) {
+                    const piece = pieces.shift()!;
+                    const bytes = await piece.from.bytes;
+                    if (signal?.aborted) {
+                        throw new AbortedError();
+                    }
+                    if (piece.own) {
+                        own--;
+                    } else if (piece.end === piece.from.end && ahead.includes(piece.from)) {
+                        // Read to its end: the reading has passed it.
+                        ahead.splice(ahead.indexOf(piece.from), 1);
+                    }
                     fill();
-                    yield part;
+                    yield piece.start === piece.from.start && piece.end === piece.from.end ? bytes : bytes.subarray(piece.start - piece.from.start, piece.end - piece.from.start);
                 }
             } finally {
                 signal?.removeEventListener("abort", onAbort);
                 stop.abort();
             }
         },
+        prefetch(start: number, end: number): void {
+            checkRange(size, start, end);
+            // The first `concurrency` parts of the range; the rest comes as it is read.
+            const step = stepFor(end - start);
+            for (let a = start; a < end && a < start + concurrency * step; a += step) {
+                if (aheadAt(a) === undefined) {
+                    const bytes = fetchPart(a, Math.min(end, a + step), aheadStop.signal);
+                    bytes.catch(() => undefined);
+                    ahead.push({ start: a, end: Math.min(end, a + step), bytes });
+                }
+            }
+            // The oldest go first (a range that was not read after all; its parts are fetched again if it is).
+            ahead.splice(0, Math.max(0, ahead.length - 2 * concurrency));
+        },
     };
+}
+
+/** Bytes [start, end) of the object, being fetched or fetched. */
+interface Part {
+    start: number;
+    end: number;
+    bytes: Promise<Uint8Array>;
 }
