@@ -181,16 +181,18 @@ describe("summarize: parallel == serial", function () {
             }
         }
         const runs = parallelStats.runs;
+        await stopIdleWorkers();
         setTimeout(() => controller.abort(), 300);
         await assert.rejects(summarizeStream(endless(), { parallelism: 2, parallelMinBytes: 1 << 20, parallelBlockBytes: 1 << 20 }, controller.signal), (e: unknown) => e instanceof AbortedError);
         // It stops reading at once: at most the block being read when the signal came.
         assert.ok(pulledAfterAbort <= 1, `read ${pulledAfterAbort} blocks after the abort`);
         assert.equal(parallelStats.runs, runs + 1, "ran in parallel");
         assert.equal(parallelStats.liveWorkers, 0, "no run holds a worker");
-        for (let i = 0; i < 50 && warmStats.alive > warmStats.idle; i++) {
+        assert.equal(warmStats.idle, 0, "the run's workers were not kept");
+        for (let i = 0; i < 50 && warmStats.alive > 0; i++) {
             await new Promise((r) => setTimeout(r, 20));
         }
-        assert.equal(warmStats.alive, warmStats.idle, "the run's workers were stopped, not kept");
+        assert.equal(warmStats.alive, 0, "the run's workers were stopped");
     });
 
     it("keeps its workers warm for the next run", async () => {

@@ -21,6 +21,7 @@ import { isParquetInput, peekHead } from "../app/src/processor/summarize/parquet
 import { classify, formatTimestamp, valueText } from "../app/src/processor/summarize/parquet/logical";
 import { TimestampWriter, writeShortDouble } from "../app/src/processor/summarize/parquet/text";
 import { summarizeRowGroupsInWorkers } from "../app/src/processor/summarize/parquet/parallel";
+import { stopIdleWorkers, warmStats } from "../app/src/processor/summarize/workers";
 import { createState, readFooter } from "../app/src/processor/summarize/parquet/summarize";
 import { bufferSource, fileSource, ParquetColumnSummary, RandomAccessSource, summarizeParquet } from "../app/src/processor/summarize/parquet";
 import { InputError } from "../app/src/processor/summarize/types";
@@ -334,7 +335,11 @@ describe("summarizeParquet: nesting, row groups, codecs", () => {
         );
         const one = await summarizeParquet(bufferSource(bytes));
         const progress: number[] = [];
+        await stopIdleWorkers();
+        const before = { ...warmStats };
         const three = await summarizeParquet(bufferSource(bytes), { parallelism: 3, onProgress: ({ rows }) => progress.push(rows) });
+        assert.equal(warmStats.started - before.started, 3);
+        assert.equal(warmStats.idle, 3, "the threads wait for the next run");
         const withoutMean = (s: typeof one) => s.columns.map((c) => ({ ...c, mean: c.mean === undefined ? undefined : Math.round(c.mean * 1e9) / 1e9 }));
         assert.deepEqual(withoutMean(three), withoutMean(one));
         assert.deepEqual([three.rows, three.bytes, three.parquet], [one.rows, one.bytes, one.parquet]);
@@ -343,6 +348,7 @@ describe("summarizeParquet: nesting, row groups, codecs", () => {
         const state = createState((await readFooter(source)).metadata, bytes.length);
         assert.equal(await summarizeRowGroupsInWorkers(state, source, 2, undefined, undefined, undefined), true);
         assert.equal(state.rows, n);
+        assert.equal(warmStats.started - before.started, 3, "the next run started no thread");
         assert.equal(progress.length, 16);
         assert.equal(progress[15], n);
         await assert.rejects(summarizeParquet(bufferSource(bytes), { parallelism: 0 }), { message: "parallelism must be an integer >= 1" });
@@ -353,12 +359,19 @@ describe("summarizeParquet: nesting, row groups, codecs", () => {
         const chunk = parquetMetadata(bytes).row_groups[2].columns[0].meta_data!;
         const start = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
         bytes.fill(0xee, start + 12, start + Number(chunk.total_compressed_size));
+        await stopIdleWorkers();
         await assert.rejects(summarizeParquet(bufferSource(new Uint8Array(bytes)), { parallelism: 2 }), (e: unknown) => {
             assert.ok(e instanceof InputError);
             assert.equal(e.code, "parquet-corrupt");
             assert.match(e.message, /^row group 2, column a: /);
             return true;
         });
+        // The failed run's threads are stopped, not kept for the next run.
+        assert.equal(warmStats.idle, 0);
+        for (let i = 0; i < 100 && warmStats.alive > 0; i++) {
+            await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(warmStats.alive, 0);
     });
 
     it("reads a file DuckDB wrote (version-1 pages, dictionary pages, exact string statistics, lists and structs)", async () => {

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { Worker as WorkerType } from "node:worker_threads";
 import type { SampleCandidates } from "../columns";
 import { AbortedError, InputError, InputErrorCode } from "../types";
-import { startWorkerIn } from "../workers";
+import { giveBack, stopWorker, takeWorker } from "../workers";
 import { LeafTransfer, mergeLeaf } from "./leaf";
 import { ParquetState, rowGroupRange } from "./summarize";
 import { RandomAccessSource } from "./source";
@@ -22,60 +22,64 @@ export interface WorkerInit {
     sampleSize: number | undefined;
 }
 
-export type ToWorker = { end?: false; r: number; start: number; bytes: Uint8Array } | { end: true };
+/** A run's first message (its settings), then its row groups, then the end. */
+export type ToWorker = { init: WorkerInit } | { r: number; start: number; bytes: Uint8Array } | { end: true };
 
 export type FromWorker =
     | { r: number; samples: (SampleCandidates | undefined)[] }
     | { final: LeafTransfer[]; chunksSkipped: number }
     | { error: { name: string; code?: InputErrorCode; message: string; aborted: boolean } };
 
-/**
- * A worker on worker.js of this folder (the compiled processor) or on worker.ts transpiled (running from TypeScript
- * sources: tests, the bench); undefined when neither exists (then the summary runs on one thread).
- */
-function startWorker(init: WorkerInit): WorkerType | undefined {
-    if (!fs.existsSync(path.join(__dirname, "worker.js")) && !fs.existsSync(path.join(__dirname, "worker.ts"))) {
-        return undefined;
-    }
-    return startWorkerIn(__dirname, "worker.js", { workerData: init });
-}
+/** Whether a worker script is here: worker.js (the compiled processor) or worker.ts (running from sources). */
+const hasWorker = (): boolean => fs.existsSync(path.join(__dirname, "worker.js")) || fs.existsSync(path.join(__dirname, "worker.ts"));
 
-/** One request to a worker and its reply (a worker has at most one in flight). */
-function request(worker: WorkerType, message: ToWorker, signal: AbortSignal | undefined): Promise<FromWorker> {
-    return new Promise<FromWorker>((resolve, reject) => {
-        const done = () => {
-            worker.off("message", onMessage);
-            worker.off("error", onError);
-            worker.off("exit", onExit);
-            signal?.removeEventListener("abort", onAbort);
-        };
-        const onMessage = (m: FromWorker) => {
-            done();
-            if ("error" in m) {
-                const e = m.error;
-                reject(e.aborted ? new AbortedError() : e.code !== undefined ? new InputError(e.code, e.message) : Object.assign(new Error(e.message), { name: e.name }));
-            } else {
-                resolve(m);
-            }
-        };
-        const onError = (e: Error) => {
-            done();
-            reject(e);
-        };
-        const onExit = (code: number) => {
-            done();
-            reject(new Error(`a Parquet summary thread stopped (exit code ${code})`));
-        };
-        const onAbort = () => {
-            done();
-            reject(new AbortedError());
-        };
-        worker.on("message", onMessage);
-        worker.on("error", onError);
-        worker.on("exit", onExit);
-        signal?.addEventListener("abort", onAbort, { once: true });
-        worker.postMessage(message, message.end ? [] : [message.bytes.buffer as ArrayBuffer]);
-    });
+const SCRIPT = path.join("parquet", "worker.js");
+
+/** A worker thread of a run (kept warm for the next run, ../workers.ts), with at most one request in flight. */
+class RowGroupThread {
+    readonly worker: WorkerType;
+    private pending: { resolve(m: FromWorker): void; reject(e: Error): void } | undefined;
+
+    constructor(init: WorkerInit) {
+        this.worker = takeWorker(SCRIPT, {
+            message: (m) => this.settle((p) => p.resolve(m as FromWorker)),
+            error: (e) => this.settle((p) => p.reject(e)),
+            exit: (code) => this.settle((p) => p.reject(new Error(`a Parquet summary thread stopped (exit code ${code})`))),
+        });
+        this.worker.postMessage({ init } satisfies ToWorker);
+    }
+
+    /** One request and its reply. */
+    request(message: ToWorker, signal: AbortSignal | undefined): Promise<FromWorker> {
+        return new Promise<FromWorker>((resolve, reject) => {
+            const onAbort = () => this.settle((p) => p.reject(new AbortedError()));
+            signal?.addEventListener("abort", onAbort, { once: true });
+            this.pending = {
+                resolve: (m) => {
+                    signal?.removeEventListener("abort", onAbort);
+                    if ("error" in m) {
+                        const e = m.error;
+                        reject(e.aborted ? new AbortedError() : e.code !== undefined ? new InputError(e.code, e.message) : Object.assign(new Error(e.message), { name: e.name }));
+                    } else {
+                        resolve(m);
+                    }
+                },
+                reject: (e) => {
+                    signal?.removeEventListener("abort", onAbort);
+                    reject(e);
+                },
+            };
+            this.worker.postMessage(message, "bytes" in message ? [message.bytes.buffer as ArrayBuffer] : []);
+        });
+    }
+
+    private settle(how: (p: { resolve(m: FromWorker): void; reject(e: Error): void }) => void): void {
+        const p = this.pending;
+        this.pending = undefined;
+        if (p !== undefined) {
+            how(p);
+        }
+    }
 }
 
 /** A part of the file's row groups, whose sample candidates the caller keeps (a shard's: parquet/partial.ts). */
@@ -100,18 +104,18 @@ export async function summarizeRowGroupsInWorkers(
     subset?: RowGroupSubset,
 ): Promise<boolean> {
     const groups = subset?.rowGroups ?? state.metadata.row_groups.map((_, r) => r);
-    const workers: WorkerType[] = [];
+    if (!hasWorker()) {
+        return false;
+    }
+    const workers: RowGroupThread[] = [];
+    let ended = false;
     try {
         for (let i = 0; i < Math.min(threads, groups.length); i++) {
-            const w = startWorker({ metadata: state.metadata, size: source.size, sampleSize });
-            if (w === undefined) {
-                return false;
-            }
-            workers.push(w);
+            workers.push(new RowGroupThread({ metadata: state.metadata, size: source.size, sampleSize }));
         }
         const samples: (SampleCandidates | undefined)[][] = new Array(groups.length);
         let next = 0;
-        const run = async (worker: WorkerType): Promise<void> => {
+        const run = async (worker: RowGroupThread): Promise<void> => {
             while (next < groups.length) {
                 const k = next++;
                 const r = groups[k];
@@ -123,7 +127,7 @@ export async function summarizeRowGroupsInWorkers(
                 // would be another view of it, so Uint8Array's copies).
                 const bytes = needed.length > 0 ? Uint8Array.prototype.slice.call(await source.read(start, end)) : new Uint8Array(0);
                 state.bytes += bytes.length;
-                const reply = await request(worker, { r, start, bytes }, signal);
+                const reply = await worker.request({ r, start, bytes }, signal);
                 if (!("r" in reply)) {
                     throw new Error("internal: a Parquet summary thread answered out of turn");
                 }
@@ -140,17 +144,23 @@ export async function summarizeRowGroupsInWorkers(
             blockSamples.forEach((c, l) => c !== undefined && state.leaves[l].column.mergeSamples(c));
         }
         for (const worker of workers) {
-            const reply = await request(worker, { end: true }, signal);
+            const reply = await worker.request({ end: true }, signal);
             if (!("final" in reply)) {
                 throw new Error("internal: a Parquet summary thread answered out of turn");
             }
             reply.final.forEach((t, l) => mergeLeaf(state.leaves[l], t));
             state.chunksSkipped += reply.chunksSkipped;
         }
+        // Every thread has answered every request: each can serve another run.
+        ended = true;
         return true;
     } finally {
-        for (const w of workers) {
-            void w.terminate();
+        for (const { worker } of workers) {
+            if (ended) {
+                giveBack(SCRIPT, worker);
+            } else {
+                stopWorker(worker);
+            }
         }
     }
 }

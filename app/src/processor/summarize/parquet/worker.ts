@@ -1,21 +1,26 @@
 /**
- * A worker thread of a parallel Parquet summary (parallel.ts): it keeps one state per leaf column for the whole run,
- * folds the row groups it is handed (their column chunks' bytes, read by the main thread), answers each with the
- * row group's sample candidates, and at the end sends its states.
+ * A worker thread of a parallel Parquet summary (parallel.ts): given a run's settings ({ init }), it keeps one state
+ * per leaf column for the whole run, folds the row groups it is handed (their column chunks' bytes, read by the main
+ * thread), answers each with the row group's sample candidates, and at the end sends its states. Then it waits for
+ * the next run (it is kept warm, ../workers.ts).
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import type { FileMetaData } from "hyparquet";
 import { AbortedError, InputError } from "../types";
 import { leafTransfer } from "./leaf";
-import { createState, summarizeRowGroup } from "./summarize";
+import { createState, ParquetState, summarizeRowGroup } from "./summarize";
 import type { ToWorker, WorkerInit, FromWorker } from "./parallel";
 
-const init = workerData as WorkerInit;
-const state = createState(init.metadata as FileMetaData, init.size, { sampleSize: init.sampleSize });
 const port = parentPort!;
+/** The run's settings and state. */
+let run: { init: WorkerInit; state: ParquetState } | undefined;
 
-async function handle(m: ToWorker): Promise<FromWorker> {
-    if (m.end) {
+async function handle(m: Exclude<ToWorker, { init: WorkerInit }>): Promise<FromWorker> {
+    if (run === undefined) {
+        throw new Error("internal: a Parquet summary thread was given work before its settings");
+    }
+    const { init, state } = run;
+    if ("end" in m) {
         return { final: state.leaves.map(leafTransfer), chunksSkipped: state.chunksSkipped };
     }
     for (const leaf of state.leaves) {
@@ -27,6 +32,10 @@ async function handle(m: ToWorker): Promise<FromWorker> {
 }
 
 port.on("message", (m: ToWorker) => {
+    if ("init" in m) {
+        run = { init: m.init, state: createState(m.init.metadata as FileMetaData, m.init.size, { sampleSize: m.init.sampleSize }) };
+        return;
+    }
     handle(m).then(
         (reply) => port.postMessage(reply),
         (e: unknown) => {
