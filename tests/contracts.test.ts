@@ -13,6 +13,7 @@ import {
     EXIT_CODES,
     METRICS_NAMESPACE,
     PROJECT,
+    RANGED_READ,
     STATUS_SCHEMA_VERSION,
     STATUS_STATES,
     StatusState,
@@ -23,6 +24,8 @@ import { PROCESSOR_METRICS_NAMESPACE } from "../components/observability";
 import { EXIT_CODE_MEANINGS } from "../app/src/notifier/format";
 import { readConfig } from "../app/src/processor/config";
 import { ExitCode } from "../app/src/processor/exit-codes";
+import { RANGED_MIN_BYTES } from "../app/src/processor/job";
+import { PART_BYTES } from "../app/src/processor/summarize/s3-reader";
 import { METRICS_NAMESPACE as PROCESSOR_NAMESPACE } from "../app/src/processor/metrics";
 import * as processorStatus from "../app/src/processor/status";
 import { PROJECT as MOCKS_PROJECT } from "../policy/offline/mocks";
@@ -51,6 +54,11 @@ describe("the contracts shared by the layers", () => {
         assert.deepEqual({ ...ExitCode }, processorCodes, "app/src/processor/exit-codes.ts ExitCode");
         const meanings = Object.fromEntries(Object.values(EXIT_CODES).map((c) => [c.code, c.meaning]));
         assert.deepEqual({ ...EXIT_CODE_MEANINGS }, meanings, "app/src/notifier/format.ts EXIT_CODE_MEANINGS");
+    });
+
+    it("the processor reads a large object in the ranged GETs the cost tool counts", () => {
+        assert.equal(RANGED_MIN_BYTES, RANGED_READ.minBytes, "app/src/processor/job.ts RANGED_MIN_BYTES");
+        assert.equal(PART_BYTES, RANGED_READ.partBytes, "app/src/processor/summarize/s3-reader.ts PART_BYTES");
     });
 
     it("the processor's default prefixes are the stack's", () => {

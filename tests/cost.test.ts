@@ -27,6 +27,7 @@ import {
 } from "../tools/cost";
 import { SINGLE_TASK_WEIGHTS, singleTaskPlacement } from "../components/builders/capacity";
 import { main } from "../scripts/cost";
+import { rangedReadGets } from "../components/builders/contracts";
 import { ROOT } from "./mocks";
 import { MONTH_SECONDS, hasLine, lineOf, near, pattern, stack, stackYaml, throwsExactly } from "./support/cost";
 
@@ -240,6 +241,13 @@ describe("cost model: arithmetic", () => {
         near(events.monthlyUsd, 0.0004, "events"); // 400 × $1 / 1M
         near(lineOf(r, "UploadTrigger", "S3 PUT").monthlyUsd, 0.0015, "PUT"); // 300 × $0.005 / 1,000
         near(lineOf(r, "UploadTrigger", "S3 GET").monthlyUsd, 0.00008, "GET"); // 200 × $0.0004 / 1,000
+        // A file of at least 8 MiB is read in ranged parts of up to 8 MiB, one per GET in flight at least (8 on 1 vCPU).
+        const sized = (mb: number) => lineOf(estimateCosts(stack(), { filesPerMonth: 100, fileSizeMB: mb }), "UploadTrigger", "S3 GET");
+        assert.equal(sized(8).quantity, 200, "under 8 MiB: the opened stream");
+        assert.equal(sized(34).quantity, 100 * (2 + 8), "8 parts of 4.25 MB");
+        assert.equal(sized(1000).quantity, 100 * (2 + 119), "1 GB: 119 parts of 8 MiB, the last with the rest (1.7 MB)");
+        assert.match(sized(1000).item, /8 MiB ranged parts/);
+        assert.deepEqual([rangedReadGets(8 * 1048576, 1), rangedReadGets(100 * 1048576, 4), rangedReadGets(100 * 1048576, 16)], [8, 13, 16]);
         // 1,520 + 342 bytes per file (one progress line when the size is unknown) × 100 = 186,200 bytes.
         near(lineOf(r, "UploadTrigger", "CloudWatch Logs ingestion").monthlyUsd, 0.0000931, "ingestion"); // 0.0001862 GB × $0.50
         // 0.0001862 GB × 30 / 30.4167 days × 0.25 compressed × $0.03.

@@ -115,48 +115,51 @@ describe("processor end to end against a local S3 server", function () {
         assert.deepEqual([s.rows, s.compression], [2, "gzip"]);
     });
 
-    it("summarises a large object with parallel ranged GETs pinned to its ETag, the same as one pass", async () => {
-        const rows = Array.from({ length: 400000 }, (_, i) => `${i},"n${i % 1000}\nsecond",${(i * 0.37).toFixed(2)},2026-11-${String((i % 28) + 1).padStart(2, "0")}`);
-        const csv = Buffer.from(`id,name,amount,day\n${rows.join("\n")}\n`);
-        assert.ok(csv.length >= RANGED_MIN_BYTES);
-        await s3.put(BUCKET, "uploads/large.csv", csv);
-        // Counts the GETs of the object, and which of them were ranged and pinned.
-        const upstream = new URL(s3.endpoint);
-        const gets: { range?: string; ifMatch?: string }[] = [];
-        const counter = http.createServer((req, res) => {
-            if (req.method === "GET" && (req.url ?? "").includes("large.csv")) {
-                gets.push({ range: req.headers.range, ifMatch: req.headers["if-match"] as string | undefined });
-            }
-            // No keep-alive to the server: its close must not wait for this front's idle connections.
-            const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
-                res.writeHead(up.statusCode ?? 502, up.headers);
-                up.pipe(res);
+    for (const threads of [1, 2]) {
+        it(`summarises a large object with parallel ranged GETs pinned to its ETag on ${threads} thread(s), the same as one pass`, async () => {
+            const name = `large-${threads}.csv`;
+            const rows = Array.from({ length: 400000 }, (_, i) => `${i},"n${i % 1000}\nsecond",${(i * 0.37).toFixed(2)},2026-11-${String((i % 28) + 1).padStart(2, "0")}`);
+            const csv = Buffer.from(`id,name,amount,day\n${rows.join("\n")}\n`);
+            assert.ok(csv.length >= RANGED_MIN_BYTES);
+            await s3.put(BUCKET, `uploads/${name}`, csv);
+            // Counts the GETs of the object, and which of them were ranged and pinned.
+            const upstream = new URL(s3.endpoint);
+            const gets: { range?: string; ifMatch?: string }[] = [];
+            const counter = http.createServer((req, res) => {
+                if (req.method === "GET" && (req.url ?? "").includes(name)) {
+                    gets.push({ range: req.headers.range, ifMatch: req.headers["if-match"] as string | undefined });
+                }
+                // No keep-alive to the server: its close must not wait for this front's idle connections.
+                const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
+                    res.writeHead(up.statusCode ?? 502, up.headers);
+                    up.pipe(res);
+                });
+                forward.on("error", () => res.destroy());
+                // A client that stops reading (the processor drops its first, whole-object GET) ends the upstream request too.
+                res.on("close", () => forward.destroy());
+                req.pipe(forward);
             });
-            forward.on("error", () => res.destroy());
-            // A client that stops reading (the processor drops its first, whole-object GET) ends the upstream request too.
-            res.on("close", () => forward.destroy());
-            req.pipe(forward);
+            await new Promise<void>((resolve) => counter.listen(0, "127.0.0.1", resolve));
+            try {
+                const endpoint = `http://127.0.0.1:${(counter.address() as AddressInfo).port}`;
+                const r = await startProcessor({ ...env(`uploads/${name}`), S3_ENDPOINT: endpoint, SUMMARY_PARALLELISM: String(threads) }).done;
+                assert.equal(r.code, ExitCode.OK, r.stderr);
+            } finally {
+                counter.closeAllConnections();
+                await new Promise<void>((resolve) => counter.close(() => resolve()));
+            }
+            const s = await summary(name);
+            const expected = summarizeCut(csv, {});
+            assert.deepEqual(
+                { rows: s.rows, bytes: s.bytes, accounting: s.accounting, columns: s.columns.map((c: any) => ({ ...c, mean: undefined })) },
+                { rows: expected.rows, bytes: expected.bytes, accounting: expected.accounting, columns: expected.columns.map((c) => ({ ...c, mean: undefined })) },
+            );
+            const ranged = gets.filter((g) => g.range !== undefined);
+            assert.ok(ranged.length >= 2, JSON.stringify(gets));
+            const etag = (await status(name)).etag;
+            assert.ok(ranged.every((g) => g.ifMatch === `"${etag}"`), JSON.stringify(ranged.slice(0, 3)));
         });
-        await new Promise<void>((resolve) => counter.listen(0, "127.0.0.1", resolve));
-        try {
-            const endpoint = `http://127.0.0.1:${(counter.address() as AddressInfo).port}`;
-            const r = await startProcessor({ ...env("uploads/large.csv"), S3_ENDPOINT: endpoint, SUMMARY_PARALLELISM: "2" }).done;
-            assert.equal(r.code, ExitCode.OK, r.stderr);
-        } finally {
-            counter.closeAllConnections();
-            await new Promise<void>((resolve) => counter.close(() => resolve()));
-        }
-        const s = await summary("large.csv");
-        const expected = summarizeCut(csv, {});
-        assert.deepEqual(
-            { rows: s.rows, bytes: s.bytes, accounting: s.accounting, columns: s.columns.map((c: any) => ({ ...c, mean: undefined })) },
-            { rows: expected.rows, bytes: expected.bytes, accounting: expected.accounting, columns: expected.columns.map((c) => ({ ...c, mean: undefined })) },
-        );
-        const ranged = gets.filter((g) => g.range !== undefined);
-        assert.ok(ranged.length >= 2, JSON.stringify(gets));
-        const etag = (await status("large.csv")).etag;
-        assert.ok(ranged.every((g) => g.ifMatch === `"${etag}"`), JSON.stringify(ranged.slice(0, 3)));
-    });
+    }
 
     it("counts bad rows (ragged, invalid UTF-8) and still succeeds", async () => {
         await s3.put(BUCKET, "uploads/ragged.csv", Buffer.concat([Buffer.from("a,b\n1,2\n1,2,3\n"), Buffer.from([0x78, 0xff, 0x2c, 0x31, 0x0a]), Buffer.from("4,5\n")]));

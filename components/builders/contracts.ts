@@ -25,6 +25,33 @@ export interface BucketPrefixes {
 /** The prefixes used when none are given (the processor's S3_*_PREFIX defaults are the same). */
 export const DEFAULT_PREFIXES: Readonly<BucketPrefixes> = { upload: "uploads/", output: "processed/", status: "status/" };
 
+/**
+ * How the processor reads a large object: one of at least `minBytes` with parallel ranged GETs pinned to its ETag,
+ * whatever the thread count (app/src/processor/job.ts RANGED_MIN_BYTES), in parts of at most `partBytes`
+ * (app/src/processor/summarize/s3-reader.ts PART_BYTES), with 2 GETs in flight per vCPU, 8 to 16 in all
+ * (s3RangeDefaults there). The cost tool counts those GETs (rangedReadGets).
+ */
+export const RANGED_READ = { minBytes: 8 * 1048576, partBytes: 8 * 1048576, minPartBytes: 1048576, inFlight: { perVcpu: 2, min: 8, max: 16 } } as const;
+
+/**
+ * The ranged GETs of one thread reading a whole object of `bytes` on a task of `vcpus` (s3-reader.ts): parts of up to
+ * partBytes, smaller (down to minPartBytes) so that every GET in flight has one, and the last part takes a rest of under
+ * half a part. 0 below minBytes (the object is read through the one opened stream).
+ */
+export function rangedReadGets(bytes: number, vcpus: number): number {
+    if (bytes < RANGED_READ.minBytes) {
+        return 0;
+    }
+    const { perVcpu, min, max } = RANGED_READ.inFlight;
+    const inFlight = Math.min(max, Math.max(min, perVcpu * Math.ceil(vcpus)));
+    const step = Math.min(RANGED_READ.partBytes, Math.max(RANGED_READ.minPartBytes, Math.ceil(bytes / inFlight)));
+    let gets = 0;
+    for (let next = 0; next < bytes; gets++) {
+        next = bytes - (next + step) < step / 2 ? bytes : next + step;
+    }
+    return gets;
+}
+
 /** The CloudWatch namespace of the processor's Embedded Metric Format metrics (app/src/processor/metrics.ts). */
 export const METRICS_NAMESPACE = "S3FargatePipeline";
 

@@ -2,6 +2,7 @@
 import { CapacitySplit, SINGLE_TASK_WEIGHTS, singleTaskPlacement } from "../../components/builders/capacity";
 import { CpuArchitecture, FARGATE_SIZES } from "../../components/builders/fargate";
 import { invalid } from "../../components/builders/validation";
+import { RANGED_READ, rangedReadGets } from "../../components/builders/contracts";
 import { BATCH_RUN_METRICS, CostWorkload, CostWorkloadFields, DEFAULT_FIELDS, OBJECTS_WRITTEN_PER_FILE, PROCESSOR_LOG, PROCESSOR_METRICS_PER_FILE, ResolvedWorkload, S3_REQUESTS_PER_FILE, StackCostConfig, resolveWorkload } from "./workload";
 import { formatUsd } from "./markdown";
 import { COST_HOURS_PER_MONTH, DAYS_PER_MONTH, EKS_FARGATE_POD_OVERHEAD_MIB, FARGATE_INCLUDED_STORAGE_GIB, FARGATE_MINIMUM_BILLED_SECONDS, FREE_TIER, RegionPrices, SECONDS_PER_MONTH, pricesFor } from "./prices";
@@ -165,10 +166,22 @@ function metricLine(metrics: number, activeHourFraction: number, prices: RegionP
     return line(`CloudWatch custom metrics (EMF, ${metrics} metrics)`, metrics * Math.min(1, activeHourFraction), "metric-month", prices.metricMonth, 1, freeTier ? FREE_TIER.metrics : 0);
 }
 
-function s3Lines(files: number, listRequests: number, prices: RegionPrices): CostLine[] {
+/**
+ * Ranged GETs per file a task adds when it reads a whole file of at least RANGED_READ.minBytes (app/src/processor/job.ts;
+ * rangedReadGets: parts of up to 8 MiB); 0 for a smaller file. With SUMMARY_PARALLELISM above 1, each range of a thread
+ * adds one or two small GETs (its first record's guess, the record that straddles its end), not counted here: at
+ * $0.0004 per 1,000 GETs, a few cents per million files.
+ */
+export function rangedGetsPerFile(w: ResolvedWorkload, stack: StackCostConfig): number {
+    return rangedReadGets((w.fileSizeMB ?? 0) * 1e6, stack.taskCpu / 1024);
+}
+
+/** `rangedGets`: per file (rangedGetsPerFile; 0 where shards read the file, which their own line counts). */
+function s3Lines(files: number, listRequests: number, prices: RegionPrices, rangedGets: number): CostLine[] {
+    const what = rangedGets > 0 ? `the file in ${RANGED_READ.partBytes / 1_048_576} MiB ranged parts, the previous status` : "the file, the previous status";
     return [
         line(`S3 PUT/LIST (status ×2, summary${listRequests > 0 ? ", listing" : ""})`, files * S3_REQUESTS_PER_FILE.put + listRequests, "requests", prices.s3.putPer1000, 1000),
-        line("S3 GET (the file, the previous status)", files * S3_REQUESTS_PER_FILE.get, "requests", prices.s3.getPer1000, 1000),
+        line(`S3 GET (${what})`, files * (S3_REQUESTS_PER_FILE.get + rangedGets), "requests", prices.s3.getPer1000, 1000),
     ];
 }
 
@@ -195,7 +208,7 @@ function seconds(n: number): string {
 }
 
 /** Bytes per ranged GET of a shard (s3-reader.ts's default part). */
-export const SHARD_RANGE_GET_MIB = 8;
+export const SHARD_RANGE_GET_MIB = RANGED_READ.partBytes / 1_048_576;
 /** How often the coordinator looks at its shards (app/src/processor/shard.ts, with the default SHARD_STALE_MS). */
 export const SHARD_WATCH_SECONDS = 1;
 
@@ -304,7 +317,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             [
                 ...compute.lines,
                 line(`EventBridge S3 events (${s3EventsPerFile} per file: upload, 3 result writes${stack.expireUploadsAfterDays === false ? "" : ", expiry"})`, files * s3EventsPerFile, "events", prices.eventBridgeEventPerMillion, 1e6),
-                ...s3Lines(files, 0, prices),
+                ...s3Lines(files, 0, prices, sharded.shards > 1 ? 0 : rangedGetsPerFile(w, stack)),
                 ...(sharded.shards > 1
                     ? [
                           line(`S3 PUT/LIST of the shards (markers, partials, the coordinator's polling)`, files * sharded.putAndList, "requests", prices.s3.putPer1000, 1000),
@@ -336,7 +349,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             [
                 ...compute.lines,
                 line("EventBridge Scheduler invocations", runs, "invocations", prices.schedulerInvocationPerMillion, 1e6, free ? FREE_TIER.schedulerInvocations : 0),
-                ...s3Lines(files, listRequests, prices),
+                ...s3Lines(files, listRequests, prices, rangedGetsPerFile(w, stack)),
                 ...logLines(files * logBytesPerFile + runs * PROCESSOR_LOG.runBytes, stack, prices, free),
                 metricLine(PROCESSOR_METRICS_PER_FILE + BATCH_RUN_METRICS, runActiveHours, prices, free),
             ],
@@ -378,7 +391,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
                 line(`EventBridge S3 events (${s3EventsPerFile} per file, rule → SQS)`, files * s3EventsPerFile, "events", prices.eventBridgeEventPerMillion, 1e6),
                 line("SQS requests: send, receive, delete per file", files * 3, "requests", prices.sqsRequestPerMillion, 1e6, free ? FREE_TIER.sqsRequests : 0),
                 line(`SQS empty receives (${w.pollWaitSeconds} s long polls by idle workers)`, emptyReceives, "requests", prices.sqsRequestPerMillion, 1e6, free ? Math.max(0, FREE_TIER.sqsRequests - files * 3) : 0),
-                ...s3Lines(files, 0, prices),
+                ...s3Lines(files, 0, prices, rangedGetsPerFile(w, stack)),
                 ...logLines(files * logBytesPerFile + (taskSeconds_ / SECONDS_PER_MONTH) * PROCESSOR_LOG.runBytes, stack, prices, free),
                 metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
             ],
@@ -405,7 +418,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
                 ...compute.lines,
                 line("Lambda requests", files, "requests", prices.lambda.requestPerMillion, 1e6, free ? FREE_TIER.lambdaRequests : 0),
                 line(`Lambda duration (${w.lambdaMemoryMB} MB × ${w.lambdaDurationMs} ms, ${w.lambdaArchitecture === "ARM64" ? "Arm" : "x86"})`, gbSeconds, "GB-s", gbSecondPrice, 1, free ? FREE_TIER.lambdaGbSeconds : 0),
-                ...s3Lines(files, 0, prices),
+                ...s3Lines(files, 0, prices, rangedGetsPerFile(w, stack)),
                 ...logLines(files * (logBytesPerFile + PROCESSOR_LOG.lambdaBytesPerInvocation), stack, prices, free),
                 metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
             ],
@@ -443,7 +456,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             [
                 control,
                 ...compute,
-                ...s3Lines(files, listRequests, prices),
+                ...s3Lines(files, listRequests, prices, rangedGetsPerFile(w, stack)),
                 ...logLines(files * logBytesPerFile + runs * PROCESSOR_LOG.runBytes, stack, prices, free),
                 metricLine(PROCESSOR_METRICS_PER_FILE + BATCH_RUN_METRICS, runActiveHours, prices, free),
             ],

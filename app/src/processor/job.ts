@@ -66,9 +66,11 @@ export class JobInterrupted extends Error {
 export const SUMMARY_FILE = "summary.json";
 
 /**
- * With SUMMARY_PARALLELISM of 2 or more, objects at least this large (one ranged GET part) are summarised with
- * parallel ranged GETs pinned to the ETag, each thread reading its own ranges (summarize/ranges.ts), rather than
- * through the one opened stream. (One thread keeps the opened stream: one GET per file, as the cost model counts.)
+ * Objects at least this large (one ranged GET part) are read with parallel ranged GETs pinned to the ETag rather than
+ * through the one opened stream, whose connection would cap the read (S3's throughput is per connection): with
+ * SUMMARY_PARALLELISM of 2 or more each thread reads its own ranges (summarize/ranges.ts); one thread reads the
+ * parts in order, several in flight. (A copy of components/builders/contracts.ts RANGED_READ.minBytes: the cost tool
+ * counts these GETs.)
  */
 export const RANGED_MIN_BYTES = 8 * 1048576;
 
@@ -184,8 +186,8 @@ export const summaryJob: Job = {
         if (object.ranged !== undefined && (await isParquetInput(head, object.key, object.ranged))) {
             object.destroy();
             summary = await summarizeParquet(object.ranged, options, ctx.signal);
-        } else if ((config.summary.parallelism ?? 1) >= 2 && object.size !== undefined && object.size >= RANGED_MIN_BYTES && object.etag) {
-            // Every thread reads its own ranges: the opened stream is not needed.
+        } else if (object.size !== undefined && object.size >= RANGED_MIN_BYTES && object.etag) {
+            // Ranged GETs (every thread its own ranges, or one thread the parts in order): the opened stream is not needed.
             object.destroy();
             const source = {
                 kind: "s3" as const,

@@ -214,12 +214,13 @@ export async function summarizeSource(source: RangeSource, options: SummaryOptio
     let pool: RangePool | undefined;
     try {
         const minBytes = options.parallelMinBytes ?? DEFAULT_MIN;
-        const gzip = await isGzipInput(reader, signal);
-        if (threads < 2 || reader.size < minBytes || gzip) {
+        if (threads < 2 || reader.size < minBytes || (await isGzipInput(reader, signal))) {
             // On one thread, plain input goes straight to the core, which copies what it keeps of a chunk, while
-            // summarizeStream asks for one chunk ahead: the reader may reuse its buffers (an inflater or the block
-            // path may hold on to more).
-            return await summarizeStream(streamOf(reader, signal, threads < 2 && !gzip), options, signal);
+            // summarizeStream asks for one chunk ahead: a reader may reuse its buffers (an inflater or the block path
+            // may hold on to more). Only a reader that reuses them needs to know (an S3 reader is not asked: that
+            // would be one more GET).
+            const reuse = threads < 2 && reader.reusesBuffers === true && !(await isGzipInput(reader, signal));
+            return await summarizeStream(streamOf(reader, signal, reuse), options, signal);
         }
         const ranges = cutRanges(reader.size, threads, options.parallelRangeBytes);
         const rangeOptions = { ...options, onProgress: undefined };

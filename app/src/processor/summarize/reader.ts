@@ -18,6 +18,8 @@ export interface RangeReader {
     read(start: number, end: number, signal?: AbortSignal, reuse?: boolean): AsyncIterable<Uint8Array>;
     /** A hint that [start, end) will be read next: a reader whose reads wait on the network starts fetching it. */
     prefetch?(start: number, end: number): void;
+    /** Whether read(…, reuse) reads into memory it reuses (a reader without it ignores `reuse`). */
+    readonly reusesBuffers?: boolean;
 }
 
 /** Bytes per read of a local file. */
@@ -65,6 +67,7 @@ export async function openFileRange(path: string): Promise<RangeReader & { close
     let spareInUse = false;
     return {
         size,
+        reusesBuffers: true,
         async *read(start: number, end: number, signal?: AbortSignal, reuse = false): AsyncGenerator<Uint8Array> {
             checkRange(size, start, end);
             // With reuse, the reader's three buffers take turns: the caller works on one and has asked for the next,

@@ -8,6 +8,8 @@ import { checkRange, RangeReader } from "./reader";
 import { AbortedError } from "./types";
 
 const MiB = 1048576;
+/** The largest part of a ranged GET by default (a copy of components/builders/contracts.ts RANGED_READ.partBytes). */
+export const PART_BYTES = 8 * MiB;
 
 export interface S3RangeOptions {
     /** Bytes per ranged GET. @default from the memory and vCPUs (see s3RangeDefaults) */
@@ -31,7 +33,7 @@ export function s3RangeDefaults(threads = 1): Required<Pick<S3RangeOptions, "par
     const concurrency = Math.max(2, Math.ceil(total / Math.max(1, threads)));
     const limit = process.constrainedMemory?.() || os.totalmem();
     const budget = limit / 8 / Math.max(1, threads);
-    const partBytes = Math.max(MiB, Math.min(8 * MiB, Math.floor(budget / (3 * concurrency) / MiB) * MiB));
+    const partBytes = Math.max(MiB, Math.min(PART_BYTES, Math.floor(budget / (3 * concurrency) / MiB) * MiB));
     return { partBytes, concurrency };
 }
 
