@@ -12,7 +12,7 @@ import { COST_DEFAULTS, PROCESSOR_LOG, S3_REQUESTS_PER_FILE } from "../tools/cos
 import { rangedReadGets } from "../components/builders/contracts";
 import { ROOT } from "./mocks";
 import { exited } from "./support/child-process";
-import { CREDENTIALS, startS3 } from "./support/s3";
+import { CREDENTIALS, relay, startS3 } from "./support/s3";
 import { TS_REGISTER } from "./support/ts-process";
 
 describe("cost model: the processor's measured requests and log volume", function () {
@@ -43,15 +43,7 @@ describe("cost model: the processor's measured requests and log volume", functio
                     return;
                 }
                 requests.push(req.method ?? "");
-                // No keep-alive to the server: its close must not wait for this front's idle connections.
-                const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
-                    res.writeHead(up.statusCode ?? 502, up.headers);
-                    up.pipe(res);
-                });
-                forward.on("error", () => res.destroy());
-                // A client that stops reading (the processor drops the opened GET of a large object) ends the upstream request too.
-                res.on("close", () => forward.destroy());
-                req.pipe(forward);
+                relay(upstream, req, res);
             });
             await new Promise<void>((resolve) => proxy!.listen(0, "127.0.0.1", () => resolve()));
             const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;

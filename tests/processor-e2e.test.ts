@@ -9,7 +9,7 @@ import { gzipSync } from "zlib";
 import { ExitCode } from "../app/src/processor/exit-codes";
 import { RANGED_MIN_BYTES } from "../app/src/processor/job";
 import { startProcessor } from "./support/processor";
-import { LocalS3, readStatus, startProxy, startS3 } from "./support/s3";
+import { LocalS3, readStatus, relay, startProxy, startS3 } from "./support/s3";
 import { summarizeCut } from "./support/summarize-run";
 
 const BUCKET = "pipeline";
@@ -129,15 +129,7 @@ describe("processor end to end against a local S3 server", function () {
                 if (req.method === "GET" && (req.url ?? "").includes(name)) {
                     gets.push({ range: req.headers.range, ifMatch: req.headers["if-match"] as string | undefined });
                 }
-                // No keep-alive to the server: its close must not wait for this front's idle connections.
-                const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
-                    res.writeHead(up.statusCode ?? 502, up.headers);
-                    up.pipe(res);
-                });
-                forward.on("error", () => res.destroy());
-                // A client that stops reading (the processor drops its first, whole-object GET) ends the upstream request too.
-                res.on("close", () => forward.destroy());
-                req.pipe(forward);
+                relay(upstream, req, res);
             });
             await new Promise<void>((resolve) => counter.listen(0, "127.0.0.1", resolve));
             try {

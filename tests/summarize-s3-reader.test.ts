@@ -30,6 +30,16 @@ describe("summarize: S3 ranged reader", function () {
         await s3?.close();
     });
 
+    /** The local server's client, noting the Range of each GET in `ranges`. */
+    function countingClient(ranges: string[]): S3Client {
+        return {
+            send: (cmd: GetObjectCommand, opts?: { abortSignal?: AbortSignal }) => {
+                ranges.push(cmd.input.Range ?? "");
+                return s3.client.send(cmd, opts);
+            },
+        } as unknown as S3Client;
+    }
+
     async function etagOf(key: string): Promise<string> {
         const head = await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
         return head.ETag!.replace(/"/g, "");
@@ -84,12 +94,7 @@ describe("summarize: S3 ranged reader", function () {
         const bytes = Buffer.alloc(5 * MiB, 7);
         await s3.put(bucket, "parts.bin", bytes);
         const ranges: string[] = [];
-        const counting = {
-            send: (cmd: GetObjectCommand, opts?: { abortSignal?: AbortSignal }) => {
-                ranges.push(cmd.input.Range ?? "");
-                return s3.client.send(cmd, opts);
-            },
-        } as unknown as S3Client;
+        const counting = countingClient(ranges);
         const reader = s3RangeReader(counting, bucket, "parts.bin", await etagOf("parts.bin"), bytes.length, { partBytes: 8 * MiB, concurrency: 4 });
         assert.deepEqual(await collect(reader.read(0, 4 * MiB)), bytes.subarray(0, 4 * MiB));
         assert.deepEqual(ranges, [0, 1, 2, 3].map((k) => `bytes=${k * MiB}-${(k + 1) * MiB - 1}`), "four parts of 1 MiB, not one of 4 MiB");
@@ -110,12 +115,7 @@ describe("summarize: S3 ranged reader", function () {
         }
         await s3.put(bucket, "ahead.bin", bytes);
         const ranges: string[] = [];
-        const counting = {
-            send: (cmd: GetObjectCommand, opts?: { abortSignal?: AbortSignal }) => {
-                ranges.push(cmd.input.Range ?? "");
-                return s3.client.send(cmd, opts);
-            },
-        } as unknown as S3Client;
+        const counting = countingClient(ranges);
         const reader = s3RangeReader(counting, bucket, "ahead.bin", await etagOf("ahead.bin"), bytes.length, { partBytes: MiB, concurrency: 2 });
         assert.ok(reader.prefetch !== undefined);
         // The first `concurrency` parts of the range start at once.

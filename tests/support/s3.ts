@@ -44,6 +44,21 @@ export async function startS3(): Promise<LocalS3> {
     };
 }
 
+/**
+ * Relays one request to `upstream`, without keep-alive (so that the server's close does not wait for this front's idle
+ * connections); a client that stops reading (the processor drops the opened GET of a large object) ends the upstream
+ * request too.
+ */
+export function relay(upstream: URL, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+    });
+    forward.on("error", () => res.destroy());
+    res.on("close", () => forward.destroy());
+    req.pipe(forward);
+}
+
 export interface ProxyRule {
     /** Requests whose decoded path contains this text are affected. */
     pathIncludes: string;
