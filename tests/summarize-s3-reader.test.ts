@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ProcessorError } from "../app/src/processor/exit-codes";
 import { mergePartials, resolvePartials, summarizePartial } from "../app/src/processor/summarize";
-import { claimEach, prefetchRanges } from "../app/src/processor/summarize/partial";
+import { claimEach, isGzipInput, prefetchRanges } from "../app/src/processor/summarize/partial";
 import { s3RangeDefaults, s3RangeReader } from "../app/src/processor/summarize/s3-reader";
 import { assertSame } from "./support/summarize-cases";
 import { LocalS3, startS3 } from "./support/s3";
@@ -98,6 +98,10 @@ describe("summarize: S3 ranged reader", function () {
         const reader = s3RangeReader(counting, bucket, "parts.bin", await etagOf("parts.bin"), bytes.length, { partBytes: 8 * MiB, concurrency: 4 });
         assert.deepEqual(await collect(reader.read(0, 4 * MiB)), bytes.subarray(0, 4 * MiB));
         assert.deepEqual(ranges, [0, 1, 2, 3].map((k) => `bytes=${k * MiB}-${(k + 1) * MiB - 1}`), "four parts of 1 MiB, not one of 4 MiB");
+        ranges.length = 0;
+        // Whether it is gzip is asked by the caller, the layout's detection and the first range: one GET answers all.
+        assert.deepEqual([await isGzipInput(reader), await isGzipInput(reader)], [false, false]);
+        assert.deepEqual(ranges, ["bytes=0-1"]);
         ranges.length = 0;
         assert.deepEqual(await collect(reader.read(10, 3 * MiB)), bytes.subarray(10, 3 * MiB));
         assert.deepEqual(ranges, [`bytes=10-${MiB + 9}`, `bytes=${MiB + 10}-${2 * MiB + 9}`, `bytes=${2 * MiB + 10}-${3 * MiB - 1}`], "no part under 1 MiB but the last");

@@ -149,17 +149,23 @@ async function* readFrom(reader: RangeReader, pos: number, end: number, signal?:
     }
 }
 
+/** Each reader's answer, once it has one: the caller, the layout and the first range all ask (each a GET on S3). */
+const gzipInputs = new WeakMap<RangeReader, boolean>();
+
 /** Whether the input starts with the gzip magic (a gzip stream cannot be cut into ranges). */
 export async function isGzipInput(reader: RangeReader, signal?: AbortSignal): Promise<boolean> {
-    if (reader.size < 2) {
-        return false;
+    const known = gzipInputs.get(reader);
+    if (known !== undefined || reader.size < 2) {
+        return known ?? false;
     }
     const head: Buffer[] = [];
     for await (const c of reader.read(0, 2, signal)) {
         head.push(toBuffer(c));
     }
     const b = Buffer.concat(head);
-    return b[0] === 0x1f && b[1] === 0x8b;
+    const gzip = b[0] === 0x1f && b[1] === 0x8b;
+    gzipInputs.set(reader, gzip);
+    return gzip;
 }
 
 /**
