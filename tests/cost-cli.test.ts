@@ -21,6 +21,41 @@ describe("cost CLI", function () {
         return { code, out, err };
     }
 
+    /** Each pattern's monthly total as the docs write it (2 decimals), from the CLI's --json. */
+    function totals(argv: string[]): Map<string, string> {
+        const r = run([...argv, "--json"]);
+        assert.equal(r.code, 0, r.err);
+        return new Map((JSON.parse(r.out) as CostReport).patterns.map((p) => [p.pattern, p.totalUsd.toFixed(2)]));
+    }
+
+    /** The cells of the table row in `doc` whose first cell starts with `first`. */
+    function docRow(doc: string, first: string): string[] {
+        const row = fs
+            .readFileSync(path.join(ROOT, "docs", doc), "utf8")
+            .split("\n")
+            .find((l) => l.startsWith(`| ${first}`));
+        assert.ok(row, `docs/${doc} has no row "${first}"`);
+        return row.split("|").slice(2, -1).map((c) => c.trim());
+    }
+
+    it("gives the figures the docs' cost tables show (docs/patterns.md, docs/sharding.md)", () => {
+        const workload = ["--files-per-month", "10000", "--file-size-mb", "100"];
+        const [dev, prod] = [totals(["--stack", "dev", ...workload]), totals(["--stack", "prod", ...workload])];
+        const rows: [string, string][] = [
+            ["UploadTrigger", "UploadTrigger"],
+            ["LambdaTrigger", "LambdaTrigger"],
+            ["QueueWorkerService (", "QueueWorkerService"],
+            ["ScheduledTask (", "ScheduledTask"],
+            ["KubernetesJobs (", "KubernetesJobs"],
+        ];
+        for (const [first, p] of rows) {
+            assert.deepEqual(docRow("patterns.md", first), [dev.get(p), prod.get(p)], `docs/patterns.md ${p}`);
+        }
+        const large = ["--stack", "prod", "--files-per-month", "100", "--file-size-mb", "100000", "--s3-read-mbps", "90"];
+        const shards = totals([...large, "--shard-above-mb", "10000", "--shard-mb", "10000"]);
+        assert.deepEqual(docRow("sharding.md", "UploadTrigger USD / month"), [totals(large).get("UploadTrigger"), shards.get("UploadTrigger")], "docs/sharding.md");
+    });
+
     for (const name of ["dev", "prod"]) {
         it(`prints a table for every pattern for Pulumi.${name}.yaml`, () => {
             const r = run(["--stack", name, "--files-per-month", "10000", "--file-size-mb", "100"]);
