@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ProcessorError } from "../app/src/processor/exit-codes";
-import { mergePartials, resolvePartials, summarizePartial } from "../app/src/processor/summarize";
+import { AbortedError, mergePartials, resolvePartials, summarizePartial } from "../app/src/processor/summarize";
 import { claimEach, isGzipInput, prefetchRanges } from "../app/src/processor/summarize/partial";
 import { s3RangeDefaults, s3RangeReader } from "../app/src/processor/summarize/s3-reader";
 import { assertSame } from "./support/summarize-cases";
@@ -160,6 +160,24 @@ describe("summarize: S3 ranged reader", function () {
             assert.match(e.message, /reading bytes 0-49999 of s3:\/\/ranges\/gone\.csv/);
             return true;
         });
+    });
+
+    it("stops a read on abort while a part fetched ahead is still on its way", async () => {
+        await s3.put(bucket, "slow.csv", text);
+        let answer: (() => void) | undefined;
+        const slow = {
+            // Each GET answers only when told to.
+            send: (cmd: GetObjectCommand, opts?: { abortSignal?: AbortSignal }) => new Promise<void>((resolve) => (answer = resolve)).then(() => s3.client.send(cmd, opts)),
+        } as unknown as S3Client;
+        const reader = s3RangeReader(slow, bucket, "slow.csv", await etagOf("slow.csv"), text.length, { partBytes: 50000, concurrency: 1 });
+        reader.prefetch!(0, 50000);
+        const ac = new AbortController();
+        const read = collect(reader.read(0, 50000, ac.signal));
+        setImmediate(() => ac.abort());
+        await assert.rejects(read, AbortedError);
+        // The part is still fetched and serves the next read.
+        answer!();
+        assert.deepEqual(await collect(reader.read(0, 50000)), text.subarray(0, 50000));
     });
 
     it("claims each range before the one before it is summarised, so that its bytes can be fetched meanwhile", async () => {

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { classify, objectChanged, toProcessorError } from "../s3";
 import { checkRange, RangeReader } from "./reader";
+import { raceAbort } from "./stream";
 import { AbortedError } from "./types";
 
 const MiB = 1048576;
@@ -144,7 +145,9 @@ export function s3RangeReader(s3: S3Client, bucket: string, key: string, etag: s
                 fill();
                 while (pieces.length > 0) {
                     const piece = pieces.shift()!;
-                    const bytes = await piece.from.bytes;
+                    // A part fetched ahead is not stopped by this read's abort (another read may take it): the read
+                    // stops waiting for it.
+                    const bytes = await (piece.own ? piece.from.bytes : raceAbort(piece.from.bytes, signal));
                     if (signal?.aborted) {
                         throw new AbortedError();
                     }
