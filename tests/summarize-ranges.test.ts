@@ -147,6 +147,11 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
         }
         assert.equal(warmStats.alive, 0, "the aborted run's workers were stopped");
         assertSame(await withWorkers(() => summarizeSource({ kind: "file", path: copy }, options)), serial, "after the abort");
+        // Runs at the same time each take their own workers: the 2 kept, and 2 new ones.
+        const together = { ...warmStats };
+        const both = await withWorkers(() => Promise.all([file, copy].map((f) => summarizeSource({ kind: "file", path: f }, options))));
+        both.forEach((summary, i) => assertSame(summary, serial, `run ${i} of two at once`));
+        assert.deepEqual([warmStats.reused - together.reused, warmStats.started - together.started, warmStats.idle], [2, 2, 4]);
     });
 
     it("lets a process end while its warm workers wait", () => {
