@@ -146,6 +146,13 @@ describe("summarize: S3 ranged reader", function () {
         assert.deepEqual(ranges, [], "the last two ranges' parts are kept");
         assert.deepEqual(await collect(reader.read(0, 2 * MiB)), bytes.subarray(0, 2 * MiB));
         assert.equal(ranges.length, 2, "the first range's parts were dropped");
+        // The next range starts a byte inside the last part fetched ahead: its own parts start where that one ends.
+        reader.prefetch(9 * MiB, 10 * MiB);
+        ranges.length = 0;
+        reader.prefetch(10 * MiB - 1, 12 * MiB);
+        assert.deepEqual(ranges, [`bytes=${10 * MiB}-${11 * MiB - 1}`, `bytes=${11 * MiB}-${12 * MiB - 1}`]);
+        assert.deepEqual(await collect(reader.read(10 * MiB - 1, 12 * MiB)), bytes.subarray(10 * MiB - 1, 12 * MiB));
+        assert.equal(ranges.length, 2, "every byte of it was fetched ahead");
     });
 
     it("fails a read with the error of a part fetched ahead", async () => {

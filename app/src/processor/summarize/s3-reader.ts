@@ -71,7 +71,8 @@ export function s3RangeReader(s3: S3Client, bucket: string, key: string, etag: s
         throw new RangeError("partBytes and concurrency must be integers >= 1, retries an integer >= 0");
     }
     const ifMatch = `"${etag.replace(/"/g, "")}"`;
-    const fetchPart = async (a: number, b: number, signal: AbortSignal): Promise<Uint8Array> => {
+    /** Bytes [a, b) with retries; `signal` stops a read's own part (a part fetched ahead has none: any read may take it). */
+    const fetchPart = async (a: number, b: number, signal?: AbortSignal): Promise<Uint8Array> => {
         for (let attempt = 0; ; attempt++) {
             try {
                 const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${a}-${b - 1}`, IfMatch: ifMatch }), {
@@ -84,7 +85,7 @@ export function s3RangeReader(s3: S3Client, bucket: string, key: string, etag: s
                 }
                 return bytes;
             } catch (e) {
-                if (signal.aborted) {
+                if (signal?.aborted) {
                     throw new AbortedError();
                 }
                 const kind = classify(e);
@@ -103,8 +104,6 @@ export function s3RangeReader(s3: S3Client, bucket: string, key: string, etag: s
     const stepFor = (bytes: number): number => Math.min(partBytes, Math.max(MiB, Math.ceil(bytes / concurrency)));
     /** Parts fetched ahead (prefetch), oldest first, each kept until a read passes its end; at most 2 × concurrency. */
     const ahead: Part[] = [];
-    /** A part fetched ahead serves any read, so no read's abort stops it: it ends with its GET (or the client). */
-    const aheadStop = new AbortController();
     const aheadAt = (pos: number): Part | undefined => ahead.find((p) => p.start <= pos && pos < p.end);
     return {
         size,
@@ -167,14 +166,19 @@ export function s3RangeReader(s3: S3Client, bucket: string, key: string, etag: s
         },
         prefetch(start: number, end: number): void {
             checkRange(size, start, end);
-            // The first `concurrency` parts of the range; the rest comes as it is read.
+            // The first `concurrency` parts of the range (the rest comes as it is read), from the end of any part
+            // already fetched ahead that covers a byte of them (the range before's last part holds its first byte).
             const step = stepFor(end - start);
-            for (let a = start; a < end && a < start + concurrency * step; a += step) {
-                if (aheadAt(a) === undefined) {
-                    const bytes = fetchPart(a, Math.min(end, a + step), aheadStop.signal);
+            const until = Math.min(end, start + concurrency * step);
+            for (let a = start; a < until; ) {
+                const got = aheadAt(a);
+                const b = got?.end ?? Math.min(end, a + step);
+                if (got === undefined) {
+                    const bytes = fetchPart(a, b);
                     bytes.catch(() => undefined);
-                    ahead.push({ start: a, end: Math.min(end, a + step), bytes });
+                    ahead.push({ start: a, end: b, bytes });
                 }
+                a = b;
             }
             // The oldest go first (a range that was not read after all; its parts are fetched again if it is).
             ahead.splice(0, Math.max(0, ahead.length - 2 * concurrency));
