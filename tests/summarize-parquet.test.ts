@@ -20,7 +20,7 @@ import { rangedSource } from "../app/src/processor/s3";
 import { isParquetInput, peekHead } from "../app/src/processor/summarize/parquet/dispatch";
 import { classify, formatTimestamp, valueText } from "../app/src/processor/summarize/parquet/logical";
 import { TimestampWriter, writeShortDouble } from "../app/src/processor/summarize/parquet/text";
-import { summarizeRowGroupsInWorkers } from "../app/src/processor/summarize/parquet/parallel";
+import { RowGroupThread, summarizeRowGroupsInWorkers } from "../app/src/processor/summarize/parquet/parallel";
 import { stopIdleWorkers, warmStats } from "../app/src/processor/summarize/workers";
 import { createState, readFooter } from "../app/src/processor/summarize/parquet/summarize";
 import { bufferSource, fileSource, ParquetColumnSummary, RandomAccessSource, summarizeParquet } from "../app/src/processor/summarize/parquet";
@@ -352,6 +352,13 @@ describe("summarizeParquet: nesting, row groups, codecs", () => {
         assert.equal(progress.length, 16);
         assert.equal(progress[15], n);
         await assert.rejects(summarizeParquet(bufferSource(bytes), { parallelism: 0 }), { message: "parallelism must be an integer >= 1" });
+    });
+
+    it("fails a request to a row-group thread that stopped between requests, instead of waiting for a reply", async () => {
+        const thread = new RowGroupThread({ metadata: {}, size: 0, sampleSize: undefined });
+        await thread.worker.terminate();
+        await new Promise((r) => setImmediate(r));
+        await assert.rejects(thread.request({ end: true }, undefined), /a Parquet summary thread stopped/);
     });
 
     it("on worker threads, a corrupt page still names its row group and column", async () => {

@@ -35,22 +35,27 @@ const hasWorker = (): boolean => fs.existsSync(path.join(__dirname, "worker.js")
 
 const SCRIPT = path.join("parquet", "worker.js");
 
-/** A worker thread of a run (kept warm for the next run, ../workers.ts), with at most one request in flight. */
-class RowGroupThread {
+/** A worker thread of a run (kept warm for the next run, ../workers.ts), with at most one request in flight. Exported for tests. */
+export class RowGroupThread {
     readonly worker: WorkerType;
     private pending: { resolve(m: FromWorker): void; reject(e: Error): void } | undefined;
+    /** Why the thread stopped (an error or its exit), even between requests: every later request fails with it. */
+    private stopped: Error | undefined;
 
     constructor(init: WorkerInit) {
         this.worker = takeWorker(SCRIPT, {
             message: (m) => this.settle((p) => p.resolve(m as FromWorker)),
-            error: (e) => this.settle((p) => p.reject(e)),
-            exit: (code) => this.settle((p) => p.reject(new Error(`a Parquet summary thread stopped (exit code ${code})`))),
+            error: (e) => this.stop(e),
+            exit: (code) => this.stop(new Error(`a Parquet summary thread stopped (exit code ${code})`)),
         });
         this.worker.postMessage({ init } satisfies ToWorker);
     }
 
     /** One request and its reply. */
     request(message: ToWorker, signal: AbortSignal | undefined): Promise<FromWorker> {
+        if (this.stopped !== undefined) {
+            return Promise.reject(this.stopped);
+        }
         return new Promise<FromWorker>((resolve, reject) => {
             const onAbort = () => this.settle((p) => p.reject(new AbortedError()));
             signal?.addEventListener("abort", onAbort, { once: true });
@@ -71,6 +76,11 @@ class RowGroupThread {
             };
             this.worker.postMessage(message, "bytes" in message ? [message.bytes.buffer as ArrayBuffer] : []);
         });
+    }
+
+    private stop(e: Error): void {
+        this.stopped ??= e;
+        this.settle((p) => p.reject(e));
     }
 
     private settle(how: (p: { resolve(m: FromWorker): void; reject(e: Error): void }) => void): void {
