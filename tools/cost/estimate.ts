@@ -249,6 +249,7 @@ function uploadShards(w: ResolvedWorkload): { shards: number; taskSeconds: numbe
 export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fields: Partial<CostWorkloadFields> = {}): CostReport {
     const prices = pricesFor(stack.region);
     const w = resolveWorkload(workload, stack, fields);
+    const rangedGets = rangedGetsPerFile(w, stack);
     const f: CostWorkloadFields = { ...DEFAULT_FIELDS, ...fields };
     const files = w.filesPerMonth;
     const free = w.applyFreeTier;
@@ -317,7 +318,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             [
                 ...compute.lines,
                 line(`EventBridge S3 events (${s3EventsPerFile} per file: upload, 3 result writes${stack.expireUploadsAfterDays === false ? "" : ", expiry"})`, files * s3EventsPerFile, "events", prices.eventBridgeEventPerMillion, 1e6),
-                ...s3Lines(files, 0, prices, sharded.shards > 1 ? 0 : rangedGetsPerFile(w, stack)),
+                ...s3Lines(files, 0, prices, sharded.shards > 1 ? 0 : rangedGets),
                 ...(sharded.shards > 1
                     ? [
                           line(`S3 PUT/LIST of the shards (markers, partials, the coordinator's polling)`, files * sharded.putAndList, "requests", prices.s3.putPer1000, 1000),
@@ -349,7 +350,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             [
                 ...compute.lines,
                 line("EventBridge Scheduler invocations", runs, "invocations", prices.schedulerInvocationPerMillion, 1e6, free ? FREE_TIER.schedulerInvocations : 0),
-                ...s3Lines(files, listRequests, prices, rangedGetsPerFile(w, stack)),
+                ...s3Lines(files, listRequests, prices, rangedGets),
                 ...logLines(files * logBytesPerFile + runs * PROCESSOR_LOG.runBytes, stack, prices, free),
                 metricLine(PROCESSOR_METRICS_PER_FILE + BATCH_RUN_METRICS, runActiveHours, prices, free),
             ],
@@ -391,7 +392,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
                 line(`EventBridge S3 events (${s3EventsPerFile} per file, rule → SQS)`, files * s3EventsPerFile, "events", prices.eventBridgeEventPerMillion, 1e6),
                 line("SQS requests: send, receive, delete per file", files * 3, "requests", prices.sqsRequestPerMillion, 1e6, free ? FREE_TIER.sqsRequests : 0),
                 line(`SQS empty receives (${w.pollWaitSeconds} s long polls by idle workers)`, emptyReceives, "requests", prices.sqsRequestPerMillion, 1e6, free ? Math.max(0, FREE_TIER.sqsRequests - files * 3) : 0),
-                ...s3Lines(files, 0, prices, rangedGetsPerFile(w, stack)),
+                ...s3Lines(files, 0, prices, rangedGets),
                 ...logLines(files * logBytesPerFile + (taskSeconds_ / SECONDS_PER_MONTH) * PROCESSOR_LOG.runBytes, stack, prices, free),
                 metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
             ],
@@ -418,7 +419,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
                 ...compute.lines,
                 line("Lambda requests", files, "requests", prices.lambda.requestPerMillion, 1e6, free ? FREE_TIER.lambdaRequests : 0),
                 line(`Lambda duration (${w.lambdaMemoryMB} MB × ${w.lambdaDurationMs} ms, ${w.lambdaArchitecture === "ARM64" ? "Arm" : "x86"})`, gbSeconds, "GB-s", gbSecondPrice, 1, free ? FREE_TIER.lambdaGbSeconds : 0),
-                ...s3Lines(files, 0, prices, rangedGetsPerFile(w, stack)),
+                ...s3Lines(files, 0, prices, rangedGets),
                 ...logLines(files * (logBytesPerFile + PROCESSOR_LOG.lambdaBytesPerInvocation), stack, prices, free),
                 metricLine(PROCESSOR_METRICS_PER_FILE, activeHours, prices, free),
             ],
@@ -456,7 +457,7 @@ export function estimateCosts(stack: StackCostConfig, workload: CostWorkload, fi
             [
                 control,
                 ...compute,
-                ...s3Lines(files, listRequests, prices, rangedGetsPerFile(w, stack)),
+                ...s3Lines(files, listRequests, prices, rangedGets),
                 ...logLines(files * logBytesPerFile + runs * PROCESSOR_LOG.runBytes, stack, prices, free),
                 metricLine(PROCESSOR_METRICS_PER_FILE + BATCH_RUN_METRICS, runActiveHours, prices, free),
             ],

@@ -49,17 +49,21 @@ function run(): void {
         return;
     }
     /** The run's summariser (a new one for each run). */
-    let core = new CoreSummarizer();
+    let run: CoreSummarizer | undefined;
     port.on("message", (message: BlockWorkerMessage) => {
         if ("init" in message) {
-            core = new CoreSummarizer(message.init.options);
-            core.initBlocks(message.init.config);
+            run = new CoreSummarizer(message.init.options);
+            run.initBlocks(message.init.config);
             return;
         }
         const m = message;
         let reply: BlockReply;
         const transfer: ArrayBuffer[] = [];
         try {
+            const core = run;
+            if (core === undefined) {
+                throw new Error("internal: a summariser thread was given a block before its settings");
+            }
             if (m.finish === true) {
                 const final = core.finalStates();
                 for (const c of final) {
