@@ -355,7 +355,8 @@ describe("summarizeParquet: nesting, row groups, codecs", () => {
     });
 
     it("fails a request to a row-group thread that stopped between requests, instead of waiting for a reply", async () => {
-        const thread = new RowGroupThread({ metadata: {}, size: 0, sampleSize: undefined });
+        const bytes = write([{ name: "a", data: [1, 2, 3], type: "INT32" }], {});
+        const thread = new RowGroupThread({ metadata: (await readFooter(bufferSource(bytes))).metadata, size: bytes.length, sampleSize: undefined });
         await thread.worker.terminate();
         await new Promise((r) => setImmediate(r));
         await assert.rejects(thread.request({ end: true }, undefined), /a Parquet summary thread stopped/);

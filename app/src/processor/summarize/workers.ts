@@ -1,7 +1,7 @@
 /**
- * Summariser worker threads: started on plain JavaScript (startWorkerIn), and kept warm between runs. A run takes its workers here (an idle one left by an earlier
- * run, else a new one) and gives them back when it ends well; a worker of a run that failed or was aborted is
- * stopped instead, since it may still be working. So a process that summarises file after file (the batch and
+ * Summariser worker threads: started on plain JavaScript (startWorker), and kept warm between runs. A run takes its
+ * workers here (an idle one left by an earlier run, else a new one) and gives them back when it ends well; a worker of
+ * a run that failed or was aborted is stopped instead, since it may still be working. So a process that summarises file after file (the batch and
  * queue-worker modes, the tests) starts each thread's isolate, loads its modules and compiles its hot code once,
  * not once per file: about 0.3 CPU s per extra thread and file (see docs/performance-parallel.md).
  *
@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { WorkerOptions, Worker as WorkerType } from "node:worker_threads";
+import type { Worker as WorkerType } from "node:worker_threads";
 
 let workerThreads: typeof import("node:worker_threads") | null | undefined;
 
@@ -41,27 +41,21 @@ function withoutPreloads(args: readonly string[]): string[] {
 }
 
 /**
- * Starts a worker on `script` (such as worker.js) of the folder `dir`: the compiled file there (dist/, the bench
- * build), or, running from TypeScript sources (tests, `ts-node`), its .ts transpiled once per process with what it
- * imports (app/src/transpile.ts), so workers start on plain JavaScript instead of loading a TypeScript loader each.
+ * Starts a worker on `script` (worker.js, range-worker.js, parquet/worker.js) of this folder: the compiled file there
+ * (dist/, the bench build), or, running from TypeScript sources (tests, `ts-node`), its .ts transpiled once per process
+ * with what it imports (app/src/transpile.ts), so workers start on plain JavaScript instead of loading a TypeScript
+ * loader each. It shares the process's environment (not a copy made at its start), so that a warm worker reads S3 with
+ * the credentials and settings of the run it serves.
  */
-export function startWorkerIn(dir: string, script: string, options: WorkerOptions): WorkerType {
-    const { Worker } = loadWorkerThreads()!;
-    const js = path.join(dir, script);
+function startWorker(script: string): WorkerType {
+    const threads = loadWorkerThreads()!;
+    const js = path.join(__dirname, script);
     if (fs.existsSync(js)) {
-        return new Worker(js, options);
+        return new threads.Worker(js, { env: threads.SHARE_ENV });
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { transpiledWorker } = require("../../transpile") as typeof import("../../transpile");
-    return new Worker(transpiledWorker(js.replace(/\.js$/, ".ts")), { ...options, execArgv: withoutPreloads(process.execArgv) });
-}
-
-/**
- * Starts a worker on `script` (worker.js, range-worker.js) of this folder. It shares the process's environment (not a
- * copy made at its start), so that a warm worker reads S3 with the credentials and settings of the run it serves.
- */
-function startWorker(script: string): WorkerType {
-    return startWorkerIn(__dirname, script, { env: loadWorkerThreads()!.SHARE_ENV });
+    return new threads.Worker(transpiledWorker(js.replace(/\.js$/, ".ts")), { env: threads.SHARE_ENV, execArgv: withoutPreloads(process.execArgv) });
 }
 
 /** Whether worker threads can be started here. */
