@@ -49,7 +49,9 @@ export function bufferRangeReader(bytes: Uint8Array, chunk = 65536): RangeReader
 /** A local file, read at positions with one read ahead. Close it when done. */
 export async function openFileRange(path: string): Promise<RangeReader & { close(): Promise<void> }> {
     const fh = await fs.promises.open(path, "r");
-    const size = (await fh.stat()).size;
+    // fstat's size is a heap double even when it is a small integer; Math.trunc gives the same value as a small
+    // integer, the form offsets computed from it keep (and the summariser's counter fields expect: see restoreHead).
+    const size = Math.trunc((await fh.stat()).size);
     const readAt = async (pos: number, len: number, into?: Buffer): Promise<Uint8Array> => {
         const buf = into === undefined ? Buffer.allocUnsafe(len) : into.subarray(0, len);
         let got = 0;

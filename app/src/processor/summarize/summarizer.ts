@@ -306,7 +306,10 @@ export class CoreSummarizer extends DetectingSummarizer {
         this.header = head.header;
         this.headerRecords = head.headerRecords;
         this.expected = head.expected;
-        this.bytes = bytes;
+        // As a small integer where it is one (see openFileRange): a size read from fstat is a heap double, and one
+        // stored here would turn the counter's field into a double field for every summariser of the thread, which
+        // deoptimises the scanning code compiled for the summarisers made before.
+        this.bytes = Math.trunc(bytes);
         const precision = head.expected <= 1000 ? 14 : 12;
         for (const c of head.columns ?? []) {
             const col = new Column(c.name, this.sampleSize, precision);
