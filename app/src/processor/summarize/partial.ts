@@ -111,16 +111,28 @@ export function decodeState(s: EncodedColumnState): ColumnState {
         exact = new Int32Array(b.length / 4);
         Buffer.from(exact.buffer).set(b);
     }
+    // Every field named, in one order (not a spread of the message), so that every decoded state has the same shape
+    // and the merge's compiled code serves them all.
     return {
-        ...s,
+        name: s.name,
+        nonEmpty: s.nonEmpty,
+        kind: s.kind,
         min: decNum(s.min),
         max: decNum(s.max),
+        minText: s.minText,
+        maxText: s.maxText,
+        minBlock: s.minBlock,
+        maxBlock: s.maxBlock,
         sum: decNum(s.sum),
         comp: decNum(s.comp),
+        scale: s.scale,
         tsMin: decNum(s.tsMin),
         tsMax: decNum(s.tsMax),
+        tsMinBlock: s.tsMinBlock,
+        tsMaxBlock: s.tsMaxBlock,
         tsMinText: new Uint8Array(unb64(s.tsMinText)),
         tsMaxText: new Uint8Array(unb64(s.tsMaxText)),
+        precision: s.precision,
         registers: new Uint8Array(unb64(s.registers)),
         exact,
     };
