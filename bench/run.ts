@@ -13,8 +13,9 @@
  *   --keep       keep the temporary directory (generated files, transpiled children)
  *   --write      also write the report to bench/results.md
  *   --baseline DIR  instead of the contenders: the summariser against another copy of its directory (e.g. the
- *                previous commit's, from `git archive`), one core and two threads, run alternately --repeat
- *                times each on the same file; prints medians and the ratio (the figures to compare a change by)
+ *                previous commit's, from `git archive` of the whole tree): one core, the two-thread block path, and summarizeSource on
+ *                one and two threads, run alternately --repeat times each on the same file; prints medians and the
+ *                ratio (the figures to compare a change by)
  *
  *   --scaling    only the thread-scaling table (bench/scaling.ts; also part of the full run); no 4× file
  *
@@ -407,16 +408,23 @@ function median(xs: readonly number[]): number {
 }
 
 /**
- * `--baseline DIR`: this summariser against the one in DIR on the same file, one core (pinned) and two threads, the
- * two run alternately (the order swapped every round) so that other load on the machine hits both alike.
+ * `--baseline DIR`: this summariser against the one in DIR on the same file, one core (pinned), the two-thread block
+ * path, and the range path (summarizeSource) on one core and on two, the two trees run alternately (the order
+ * swapped every round) so that other load on the machine hits both alike.
  */
 async function compareWithBaseline(args: Args, tools: Tools, tmp: string): Promise<number> {
     const baseline = args.baseline!;
     const child = path.join(__dirname, "measure-summarizer.ts");
-    const outputs = transpileTree(ROOT, [child, SUMMARIZER_INDEX, path.join(path.dirname(SUMMARIZER_INDEX), "worker.ts")], path.join(tmp, "build"));
+    // The entry points of each tree: its index, and the scripts its worker threads start on.
+    const entries = (dir: string): string[] => ["index.ts", "worker.ts", "ranges.ts", "range-worker.ts"].map((f) => path.join(dir, f));
+    const outputs = transpileTree(ROOT, [child, ...entries(path.dirname(SUMMARIZER_INDEX))], path.join(tmp, "build"));
     const script = outputs.get(child)!;
-    const baseRoot = path.dirname(baseline);
-    const baseOut = transpileTree(baseRoot, [path.join(baseline, "index.ts"), path.join(baseline, "worker.ts")], path.join(tmp, "baseline"));
+    // The baseline's repository: the nearest folder above DIR with a package.json (what it imports stays inside).
+    let baseRoot = path.dirname(baseline);
+    while (!fs.existsSync(path.join(baseRoot, "package.json")) && path.dirname(baseRoot) !== baseRoot) {
+        baseRoot = path.dirname(baseRoot);
+    }
+    const baseOut = transpileTree(baseRoot, entries(baseline), path.join(tmp, "baseline"));
     const baseModule = path.dirname(baseOut.get(path.join(baseline, "index.ts"))!);
     const nodeEnv = { ...process.env, NODE_PATH: childNodePath(ROOT) };
     progress(`generating ${fmtInt(args.rows)} rows in ${tmp}`);
@@ -428,8 +436,10 @@ async function compareWithBaseline(args: Args, tools: Tools, tmp: string): Promi
         { name: `baseline ${baseline}`, extra: ["--module", baseModule] },
     ];
     const modes = [
-        { name: "1 core (createSummarizer, pinned)", mode: "plain", pin: true },
-        { name: "2 threads (summarizeStream)", mode: "stream", pin: false },
+        { name: "1 core (createSummarizer, pinned)", mode: "plain", pin: true, extra: [] as string[] },
+        { name: "2 threads (summarizeStream)", mode: "stream", pin: false, extra: [] as string[] },
+        { name: "1 thread (summarizeSource, pinned)", mode: "ranges", pin: true, extra: ["--threads", "1"] },
+        { name: "2 threads (summarizeSource, ranges)", mode: "ranges", pin: false, extra: ["--threads", "2"] },
     ];
     const walls = modes.map(() => trees.map(() => [] as number[]));
     const rows = modes.map(() => trees.map(() => -1));
@@ -437,7 +447,7 @@ async function compareWithBaseline(args: Args, tools: Tools, tmp: string): Promi
         for (let m = 0; m < modes.length; m++) {
             const order = round % 2 === 0 ? [0, 1] : [1, 0];
             for (const t of order) {
-                const cmd = [process.execPath, script, "--mode", modes[m]!.mode, "--file", file, ...trees[t]!.extra];
+                const cmd = [process.execPath, script, "--mode", modes[m]!.mode, "--file", file, ...modes[m]!.extra, ...trees[t]!.extra];
                 const run = runProcess(tools, tmp, cmd, modes[m]!.pin, nodeEnv);
                 const result = lastResult(run.stdout);
                 if (result === undefined || !result.ok) {
