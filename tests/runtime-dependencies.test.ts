@@ -25,7 +25,8 @@ const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "ut
 describe("run-time dependencies of the Pulumi program", () => {
     const program = packagesLoadedBy(path.join(ROOT, "index.ts"), ROOT).static;
     // The component library is a workspace of this repository: here it runs from its sources.
-    const library = packagesLoadedBy(path.join(ROOT, "components", "index.ts"), ROOT).static;
+    const libraryLoads = packagesLoadedBy(path.join(ROOT, "components", "index.ts"), ROOT);
+    const library = new Map([...libraryLoads.static, ...libraryLoads.dynamic]);
     const libraryManifest = JSON.parse(fs.readFileSync(path.join(ROOT, "components", "package.json"), "utf8")) as {
         dependencies: Record<string, string>;
         peerDependencies: Record<string, string>;
@@ -45,6 +46,7 @@ describe("run-time dependencies of the Pulumi program", () => {
             .filter(([name]) => libraryManifest.dependencies[name] === undefined && libraryManifest.peerDependencies[name] === undefined)
             .map(([name, file]) => `${name} (loaded by ${file})`);
         assert.deepEqual(undeclared, ["typescript (loaded by components/lambda-build.ts)"]);
+        assert.ok(libraryLoads.dynamic.has("typescript"), "the compiler is loaded when the Lambda code is built, not when the library is");
     });
 
     it("lists the compiler and Node's typings under dependencies: Pulumi type-checks the program with them", () => {
@@ -93,5 +95,24 @@ describe("run-time dependencies of the smoke check", () => {
         const missing = [...loaded.static].filter(([name]) => manifest.dependencies[name] === undefined).map(([name, file]) => `${name} (loaded by ${file})`);
         assert.deepEqual(missing, []);
         assert.deepEqual([...loaded.dynamic.keys()], ["s3rver"], "loaded only against the local pipeline, where development dependencies are installed");
+    });
+});
+
+// Each file is processed by a new task (a new process): what the processor loads at its start, every task compiles.
+describe("run-time dependencies of the processor", () => {
+    const loaded = packagesLoadedBy(path.join(ROOT, "app", "src", "processor", "main.ts"), ROOT);
+    const appManifest = JSON.parse(fs.readFileSync(path.join(ROOT, "app", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    const onDemand = ["@aws-sdk/client-ecs", "@aws-sdk/client-sqs", "hyparquet", "hyparquet-compressors"];
+
+    it("loads the Parquet reader, the ECS client and the SQS client only on the paths that use them (Parquet input, starting shards, worker mode)", () => {
+        assert.ok(loaded.static.has("@aws-sdk/client-s3"), "the S3 client is loaded at start");
+        assert.deepEqual(onDemand.filter((name) => loaded.static.has(name)), [], `loaded at start: ${JSON.stringify([...loaded.static])}`);
+        assert.deepEqual(onDemand.filter((name) => loaded.dynamic.has(name)), onDemand);
+    });
+
+    it("lists everything it loads, at start or later, under the image's dependencies (the compiler only to start worker threads from TypeScript sources)", () => {
+        const missing = [...loaded.static, ...loaded.dynamic].filter(([name]) => appManifest.dependencies[name] === undefined).map(([name, file]) => `${name} (loaded by ${file})`);
+        // In the image the worker threads' scripts are compiled JavaScript next to the code (summarize/workers.ts).
+        assert.deepEqual(missing, ["typescript (loaded by app/src/transpile.ts)"]);
     });
 });

@@ -1,7 +1,8 @@
 /**
  * What a TypeScript entry point loads at run time: the packages required by it and by every file it
  * reaches through relative imports, after compilation (type-only imports are erased, as at run time).
- * Dynamic `import()`s are loaded only when their code runs; they are listed apart.
+ * Dynamic `import()`s, and `require()` calls in a function's code, are loaded only when their code runs; they are
+ * listed apart.
  */
 import { strict as assert } from "assert";
 import { builtinModules } from "module";
@@ -23,8 +24,10 @@ function requires(file: string): { static: string[]; dynamic: string[] } {
     }).outputText;
     const out = { static: [] as string[], dynamic: [] as string[] };
     for (const line of js.split("\n")) {
+        // What the compiler makes of an import statement: a require of its own at the start of a line.
+        const atLoad = /^(?:(?:const|var|let) [\w$]+ = )?(?:__importStar\(|__importDefault\()?require\("[^"]+"\)\)?;$/.test(line);
         for (const m of line.matchAll(/\brequire\("([^"]+)"\)/g)) {
-            (line.includes("Promise.resolve().then(") ? out.dynamic : out.static).push(m[1]);
+            (atLoad ? out.static : out.dynamic).push(m[1]);
         }
     }
     return out;

@@ -13,9 +13,7 @@ import { JobReport } from "./outputs";
 import { OpenedObject, rangedSource } from "./s3";
 import { commandOutputKey, summaryKey } from "./status";
 import { FileSummary, PartialSummary, mergePartials, resolvePartials, summarizePartial, summarizeStream } from "./summarize";
-import { isParquetInput, peekHead } from "./summarize/parquet/dispatch";
-import { isParquetPartial, mergeParquetPartials, summarizeParquetPartial } from "./summarize/parquet/partial";
-import { summarizeParquet } from "./summarize/parquet/summarize";
+import { isParquetInput, isParquetPartial, peekHead } from "./summarize/parquet/dispatch";
 import { summarizeSource } from "./summarize/ranges";
 import { s3RangeReader } from "./summarize/s3-reader";
 import { AbortedError, SummaryOptions } from "./summarize/types";
@@ -113,6 +111,13 @@ async function* toBuffers(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buf
     }
 }
 
+// The Parquet reader (hyparquet and its codecs) is loaded for a Parquet input only: a text file or a command's run never
+// needs it, and each task is a new process that would compile it (about 30 ms of CPU at every start).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const parquetSummarizer = () => require("./summarize/parquet/summarize") as typeof import("./summarize/parquet/summarize");
+const parquetPartials = () => require("./summarize/parquet/partial") as typeof import("./summarize/parquet/partial");
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** The object of a sharded run read at random (Parquet: footer, then column chunks), each ranged GET pinned to its ETag. */
 function randomSource(ctx: ShardContext) {
     return rangedSource(ctx.s3, { bucket: ctx.config.bucket, ...ctx.object }, ctx.signal);
@@ -131,7 +136,7 @@ export const summaryShardWork: ShardWork = {
         const source = randomSource(ctx);
         const head = await source.read(0, Math.min(4, source.size));
         if (await isParquetInput(head, ctx.object.key, source)) {
-            const partial = await summarizeParquetPartial(source, { start: ctx.start, end: ctx.end }, ctx.config.summary, ctx.signal);
+            const partial = await parquetPartials().summarizeParquetPartial(source, { start: ctx.start, end: ctx.end }, ctx.config.summary, ctx.signal);
             return { partial, rows: partial.rows };
         }
         if (head[0] === 0x1f && head[1] === 0x8b) {
@@ -160,7 +165,7 @@ export const summaryShardWork: ShardWork = {
             if (parquet.length !== partials.length) {
                 throw new Error(`${parquet.length} of the ${partials.length} partials are Parquet, the others text: the shards read different objects`);
             }
-            return writeSummary(ctx, ctx.object, await mergeParquetPartials(randomSource(ctx), parquet, ctx.config.summary, ctx.signal));
+            return writeSummary(ctx, ctx.object, await parquetPartials().mergeParquetPartials(randomSource(ctx), parquet, ctx.config.summary, ctx.signal));
         }
         const chained = await resolvePartials(rangeReader(ctx), partials as PartialSummary[], ctx.config.summary, ctx.signal);
         return writeSummary(ctx, ctx.object, mergePartials(chained, ctx.config.summary));
@@ -185,7 +190,7 @@ export const summaryJob: Job = {
         let summary: FileSummary;
         if (object.ranged !== undefined && (await isParquetInput(head, object.key, object.ranged))) {
             object.destroy();
-            summary = await summarizeParquet(object.ranged, options, ctx.signal);
+            summary = await parquetSummarizer().summarizeParquet(object.ranged, options, ctx.signal);
         } else if (object.size !== undefined && object.size >= RANGED_MIN_BYTES && object.etag) {
             // Ranged GETs (every thread its own ranges, or one thread the parts in order): the opened stream is not needed.
             object.destroy();

@@ -18,8 +18,6 @@ import { runBatch } from "./batch";
 import { fetchTaskArn } from "./metadata";
 import { processOne } from "./run";
 import { createS3Client } from "./s3";
-import { createSqsClient } from "./sqs";
-import { runWorker } from "./worker";
 
 function eventFile(config: ProcessorConfig): FileRef {
     return { key: config.key, size: config.size, etag: config.etag, eventTime: config.eventTime, eventId: config.eventId };
@@ -73,6 +71,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env, command: readon
             case "batch":
                 return (await runBatch(settings.config, { s3, log, signal: controller.signal, taskArn, job })).exitCode;
             case "worker": {
+                // The SQS client is loaded in worker mode only (event and batch tasks never need it).
+                /* eslint-disable @typescript-eslint/no-require-imports */
+                const { createSqsClient } = require("./sqs") as typeof import("./sqs");
+                const { runWorker } = require("./worker") as typeof import("./worker");
+                /* eslint-enable @typescript-eslint/no-require-imports */
                 const sqs = createSqsClient(settings.config);
                 try {
                     return await runWorker(settings.config, { s3, sqs, log, signal: controller.signal, taskArn, job });

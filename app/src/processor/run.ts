@@ -20,7 +20,6 @@ import { OpenedObject, classify, openObject, readJson, toProcessorError, writeJs
 import { StatusDocument, StatusError, StatusState, statusKey } from "./status";
 import { AbortedError, InputError } from "./summarize/types";
 import { Workspace, createWorkspace, removeWorkspace } from "./workspace";
-import { ecsLauncher } from "./launcher";
 import { ShardedRun, coordinate, runIndexedShard, runShardTask, shardCount } from "./shard";
 import { createOnce, getJsonTagged, replaceIfUnchanged } from "./shard-store";
 
@@ -269,7 +268,9 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
                 signal: deps.signal,
                 now,
                 taskArn: deps.taskArn,
-                launcher: indexed === undefined ? () => ecsLauncher(config.shard, config.metadataUri, config.region) : undefined,
+                // The ECS client is loaded by the task that starts shards, when it starts them (not at every task's start).
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                launcher: indexed === undefined ? () => (require("./launcher") as typeof import("./launcher")).ecsLauncher(config.shard, config.metadataUri, config.region) : undefined,
                 outputKey: (outputPath) => job.outputKey(config, relative, outputPath),
             },
         };

@@ -8,7 +8,7 @@ import { CommonConfig, FileRef } from "./config";
 import { ExitCode, ExitCodeValue, ProcessorError } from "./exit-codes";
 import { Logger } from "./log";
 import { ContractError, JobReport, listOutputs, uploadOutputs } from "./outputs";
-import { ShardLauncher } from "./launcher";
+import type { ShardLauncher } from "./launcher";
 import { readJson } from "./s3";
 import { createOnce, deletePrefix, getJson, getJsonTagged, listMarkers, putJson, replaceIfUnchanged } from "./shard-store";
 import { StatusDocument, StatusError, statusKey } from "./status";

@@ -7,7 +7,7 @@ import { CommonConfig, FileRef, ShardConfig } from "./config";
 import { ExitCodeValue } from "./exit-codes";
 import { Logger } from "./log";
 import { JobReport } from "./outputs";
-import { ShardLauncher } from "./launcher";
+import type { ShardLauncher } from "./launcher";
 import { StatusDocument } from "./status";
 import { Workspace } from "./workspace";
 

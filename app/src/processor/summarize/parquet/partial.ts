@@ -59,10 +59,6 @@ export interface ParquetPartial {
     leaves: EncodedLeaf[];
 }
 
-export function isParquetPartial(p: unknown): p is ParquetPartial {
-    return typeof p === "object" && p !== null && (p as { format?: unknown }).format === "parquet";
-}
-
 /**
  * Where row group `rg` starts, the offset that decides its shard: its first column chunk's dictionary page offset
  * when it has a dictionary page, else its first data page offset (the first page a reader of the chunk reads: a

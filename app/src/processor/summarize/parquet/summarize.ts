@@ -18,13 +18,9 @@ import { AbortedError, ColumnSummary, FileSummary, InputError, SummaryOptions } 
 import { addChunk, addStatistics, allNull, LeafState, MinMaxType } from "./leaf";
 import { classify, Leaf, UnsupportedType, valueText } from "./logical";
 import { summarizeRowGroupsInWorkers } from "./parallel";
+import { isParquetMagic } from "./dispatch";
 import { RandomAccessSource } from "./source";
 
-
-/** Whether bytes [at, at+4) are "PAR1", the magic bytes at the start and the end of every Parquet file. */
-export function isParquetMagic(bytes: Uint8Array, at = 0): boolean {
-    return bytes.length >= at + 4 && bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
-}
 
 /** The first read of the footer: the file's last 64 KiB, which holds the metadata of most files. */
 const TAIL_BYTES = 65536;
