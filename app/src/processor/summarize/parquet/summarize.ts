@@ -21,7 +21,6 @@ import { summarizeRowGroupsInWorkers } from "./parallel";
 import { isParquetMagic } from "./dispatch";
 import { RandomAccessSource } from "./source";
 
-
 /** The first read of the footer: the file's last 64 KiB, which holds the metadata of most files. */
 const TAIL_BYTES = 65536;
 
