@@ -110,6 +110,13 @@ describe("run-time dependencies of the processor", () => {
         assert.deepEqual(onDemand.filter((name) => loaded.dynamic.has(name)), onDemand);
     });
 
+    it("loads the summariser only for a task that runs it: a task that runs a stack's own command never compiles it", () => {
+        const summariser = ["app/src/processor/summary-job.ts", "app/src/processor/summarize/summarizer.ts", "app/src/processor/summarize/stream.ts"];
+        assert.deepEqual(summariser.filter((file) => loaded.staticFiles.has(file)), []);
+        assert.ok(loaded.staticFiles.has("app/src/processor/command.ts"), "the command job is loaded at start");
+        assert.ok(packagesLoadedBy(path.join(ROOT, "app", "src", "processor", "summary-job.ts"), ROOT).staticFiles.has("app/src/processor/summarize/summarizer.ts"));
+    });
+
     it("lists everything it loads, at start or later, under the image's dependencies (the compiler only to start worker threads from TypeScript sources)", () => {
         const missing = [...loaded.static, ...loaded.dynamic].filter(([name]) => appManifest.dependencies[name] === undefined).map(([name, file]) => `${name} (loaded by ${file})`);
         // In the image the worker threads' scripts are compiled JavaScript next to the code (summarize/workers.ts).

@@ -45,10 +45,12 @@ export interface LoadedPackages {
     static: Map<string, string>;
     /** Packages reached only through a dynamic import somewhere on the way. */
     dynamic: Map<string, string>;
+    /** The repository's files (relative to `root`) loaded when the entry point is loaded. */
+    staticFiles: Set<string>;
 }
 
 export function packagesLoadedBy(entry: string, root: string): LoadedPackages {
-    const result: LoadedPackages = { static: new Map(), dynamic: new Map() };
+    const result: LoadedPackages = { static: new Map(), dynamic: new Map(), staticFiles: new Set() };
     const seen = new Set<string>();
     const pending: { file: string; dynamic: boolean }[] = [{ file: entry, dynamic: false }];
     while (pending.length > 0) {
@@ -58,6 +60,9 @@ export function packagesLoadedBy(entry: string, root: string): LoadedPackages {
             continue;
         }
         seen.add(id);
+        if (!dynamic) {
+            result.staticFiles.add(path.relative(root, file));
+        }
         const found = requires(file);
         for (const [specifier, isDynamic] of [...found.static.map((s) => [s, dynamic] as const), ...found.dynamic.map((s) => [s, true] as const)]) {
             if (specifier.startsWith(".")) {

@@ -96,7 +96,7 @@ export type BatchDeps = Omit<RunDeps, "indexedShard">;
 
 /** Whether the object is split into byte ranges across the batch's shards (sharding on, above the threshold, a job that takes ranges). */
 function rangeSharded(config: BatchConfig, object: ListedObject, job: Job | undefined): boolean {
-    return object.size !== undefined && shardCount(object.size, config.shard) > 1 && (job ?? summaryJob).shardWork?.(config, object.key) !== undefined;
+    return object.size !== undefined && shardCount(object.size, config.shard) > 1 && (job ?? summaryJob()).shardWork?.(config, object.key) !== undefined;
 }
 
 /** Whether the status document says this version was already processed (the check event mode makes). */

@@ -37,7 +37,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, command: readon
             validateCommand(command, env);
         }
         const c = settings.config;
-        job = command.length > 0 ? commandJob({ argv: [...command], stdin: c.commandStdin, graceMs: c.commandGraceMs, env: { ...env } }) : summaryJob;
+        job = command.length > 0 ? commandJob({ argv: [...command], stdin: c.commandStdin, graceMs: c.commandGraceMs, env: { ...env } }) : summaryJob();
     } catch (e) {
         const exitCode = e instanceof ProcessorError ? e.exitCode : ExitCode.INTERNAL;
         log.error("invalid settings", { error: (e as Error).message, exitCode });

@@ -135,7 +135,7 @@ export async function processFile(config: CommonConfig, file: FileRef, deps: Run
     const now = deps.now ?? Date.now;
     const started = now();
     const log = deps.log;
-    const job = deps.job ?? summaryJob;
+    const job = deps.job ?? summaryJob();
 
     // The status location is known from the event's key even when the object is missing.
     const keys = file.exactKey ? [file.key] : candidateKeys(file.key);

@@ -18,8 +18,8 @@ import { ErrorInfo, parallelSettings, rebuildError } from "./parallel";
 import type { RangeReader } from "./reader";
 import type { RangeBatch, RangeReply, RangeWorkerInit, RangeWorkerMessage } from "./range-worker";
 import { openSource, RangeSource } from "./source";
-import { raceAbort, summarizeStream } from "./stream";
-import { AbortedError, FileSummary, SummaryOptions } from "./types";
+import { summarizeStream } from "./stream";
+import { AbortedError, FileSummary, raceAbort, SummaryOptions } from "./types";
 import { giveBack, stopWorker, takeWorker } from "./workers";
 
 const MiB = 1048576;

@@ -5,8 +5,7 @@ import * as os from "node:os";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { classify, objectChanged, toProcessorError } from "../s3";
 import { checkRange, RangeReader } from "./reader";
-import { raceAbort } from "./stream";
-import { AbortedError } from "./types";
+import { AbortedError, raceAbort } from "./types";
 
 const MiB = 1048576;
 /** The largest part of a ranged GET by default (a copy of components/builders/contracts.ts RANGED_READ.partBytes). */

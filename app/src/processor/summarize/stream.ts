@@ -7,7 +7,7 @@ import type { TransformOptions } from "node:stream";
 import * as zlib from "node:zlib";
 import { ParallelDriver, parallelSettings } from "./parallel";
 import { CoreSummarizer } from "./summarizer";
-import { AbortedError, FileSummary, InputError, SummaryOptions } from "./types";
+import { AbortedError, FileSummary, InputError, raceAbort, SummaryOptions } from "./types";
 
 /** Work is split into slices of at most this many bytes... */
 const SLICE = 1048576;
@@ -24,34 +24,6 @@ function gzipError(e: unknown): InputError {
         return new InputError("truncated-gzip", `the gzip stream ends early (truncated file): ${err.message}`);
     }
     return new InputError("invalid-gzip", `the gzip stream is corrupt: ${err?.message ?? String(e)}`);
-}
-
-/**
- * p, or an AbortedError as soon as the signal aborts. (A fresh listener per call: racing against one long-lived
- * promise would keep every settled value alive.)
- */
-export function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (!signal) {
-        return p;
-    }
-    if (signal.aborted) {
-        p.catch(() => undefined);
-        return Promise.reject(new AbortedError());
-    }
-    return new Promise<T>((resolve, reject) => {
-        const onAbort = () => reject(new AbortedError());
-        signal.addEventListener("abort", onAbort, { once: true });
-        p.then(
-            (v) => {
-                signal.removeEventListener("abort", onAbort);
-                resolve(v);
-            },
-            (e: unknown) => {
-                signal.removeEventListener("abort", onAbort);
-                reject(e);
-            },
-        );
-    });
 }
 
 export async function summarizeStream(source: AsyncIterable<Buffer>, options?: SummaryOptions, signal?: AbortSignal): Promise<FileSummary> {

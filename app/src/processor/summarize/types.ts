@@ -175,3 +175,31 @@ export class AbortedError extends Error {
         this.name = "AbortedError";
     }
 }
+
+/**
+ * p, or an AbortedError as soon as the signal aborts. (A fresh listener per call: racing against one long-lived
+ * promise would keep every settled value alive.)
+ */
+export function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (!signal) {
+        return p;
+    }
+    if (signal.aborted) {
+        p.catch(() => undefined);
+        return Promise.reject(new AbortedError());
+    }
+    return new Promise<T>((resolve, reject) => {
+        const onAbort = () => reject(new AbortedError());
+        signal.addEventListener("abort", onAbort, { once: true });
+        p.then(
+            (v) => {
+                signal.removeEventListener("abort", onAbort);
+                resolve(v);
+            },
+            (e: unknown) => {
+                signal.removeEventListener("abort", onAbort);
+                reject(e);
+            },
+        );
+    });
+}
