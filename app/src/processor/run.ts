@@ -1,7 +1,7 @@
 /**
  * One file, start to finish, whatever does the work: find the object (raw or URL-encoded key), skip
  * it if this ETag was already processed, record `running`, make the file's workspace, run the job
- * (the built-in summariser, or the stack's command: job.ts, command.ts), upload what it wrote to
+ * (the built-in summariser, or the stack's command: summary-job.ts, command.ts), upload what it wrote to
  * OUTPUT_DIR, record the outcome with the outputs listed (the manifest, written last: outputs.ts),
  * emit metrics, remove the workspace. Never modifies the input object.
  *
