@@ -30,19 +30,21 @@ function eventFile(config: ProcessorConfig): FileRef {
 export async function main(env: NodeJS.ProcessEnv = process.env, command: readonly string[] = process.argv.slice(2)): Promise<number> {
     let log = createLogger({ service: "processor" });
     let settings: Settings;
-    let job: Job;
+    let ownCommand: Job | undefined;
     try {
         settings = readSettings(env);
         if (command.length > 0) {
             validateCommand(command, env);
+            const c = settings.config;
+            ownCommand = commandJob({ argv: [...command], stdin: c.commandStdin, graceMs: c.commandGraceMs, env: { ...env } });
         }
-        const c = settings.config;
-        job = command.length > 0 ? commandJob({ argv: [...command], stdin: c.commandStdin, graceMs: c.commandGraceMs, env: { ...env } }) : summaryJob();
     } catch (e) {
         const exitCode = e instanceof ProcessorError ? e.exitCode : ExitCode.INTERNAL;
         log.error("invalid settings", { error: (e as Error).message, exitCode });
         return exitCode;
     }
+    // Loaded after the settings check: a summariser that cannot be loaded is an internal error, not invalid settings.
+    const job: Job = ownCommand ?? summaryJob();
     const { mode, config } = settings;
     // Worker mode is stopped by scale-in and deployments: not a failure, even when the grace period runs out.
     const exitAfterGrace: ExitCodeValue = mode === "worker" ? ExitCode.OK : ExitCode.INTERRUPTED;
