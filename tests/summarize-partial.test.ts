@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { FileSummary, mergePartials, PartialSummary, resolvePartials, summarizePartial, SummaryOptions } from "../app/src/processor/summarize";
 import { bufferRangeReader, openFileRange, RangeReader } from "../app/src/processor/summarize/reader";
+import { AbortedError } from "../app/src/processor/summarize/types";
 import { assertSame, csvCase, jsonCase, sameAsSerial } from "./support/summarize-cases";
 import { summarizeCut } from "./support/summarize-run";
 import { TS_REGISTER } from "./support/ts-process";
@@ -166,7 +167,7 @@ describe("summarize: ranges merged == serial", function () {
         }
     });
 
-    it("reads a file into three buffers that take turns when asked to reuse them, and gives a read at the same time its own", async () => {
+    it("reads a file into two buffers that take turns when asked to reuse them, and gives a read at the same time its own", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "partial-"));
         try {
             const file = path.join(dir, "bytes.bin");
@@ -189,13 +190,13 @@ describe("summarize: ranges merged == serial", function () {
                 };
                 const reused = await readAll(reader.read(7, bytes.length, undefined, true));
                 assert.ok(reused.copy.equals(bytes.subarray(7)));
-                assert.equal(reused.memory.size, 3, "six chunks in three buffers");
+                assert.equal(reused.memory.size, 2, "six chunks in two buffers");
                 // A chunk stays as it was while the caller asks for the next one (summarizeStream reads one ahead).
                 const iter = reader.read(7, bytes.length, undefined, true)[Symbol.asyncIterator]();
                 let at = 7;
                 for (let cur = await iter.next(); !cur.done; ) {
                     const ahead = await iter.next();
-                    // The read after `ahead` is in flight now, into the third buffer.
+                    // Other work runs meanwhile (the reader reads nothing until it is asked for the next chunk).
                     await new Promise((resolve) => setImmediate(resolve));
                     assert.ok(Buffer.from(cur.value).equals(bytes.subarray(at, at + cur.value.length)), `the chunk at ${at}`);
                     at += cur.value.length;
@@ -214,6 +215,32 @@ describe("summarize: ranges merged == serial", function () {
                 const again = await readAll(reader.read(0, 2 * 1048576 + 1, undefined, true));
                 assert.ok(again.copy.equals(bytes.subarray(0, 2 * 1048576 + 1)));
                 assert.ok([...again.memory].every((m) => reused.memory.has(m)));
+            } finally {
+                await reader.close();
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("lets the event loop run between the chunks of a file it reads, so that an abort from a timer stops a long read", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "partial-"));
+        try {
+            const file = path.join(dir, "bytes.bin");
+            fs.writeFileSync(file, Buffer.alloc(6 * 1048576, 0x61));
+            const reader = await openFileRange(file);
+            try {
+                const ac = new AbortController();
+                // Fires at the first turn of the event loop: only if the reader lets it run between chunks.
+                setImmediate(() => ac.abort());
+                let chunks = 0;
+                await assert.rejects(async () => {
+                    for await (const c of reader.read(0, reader.size, ac.signal, true)) {
+                        assert.equal(c.length, 1048576);
+                        chunks++;
+                    }
+                }, AbortedError);
+                assert.ok(chunks < 6, `stopped after ${chunks} of 6 chunks`);
             } finally {
                 await reader.close();
             }

@@ -25,7 +25,7 @@ export interface RangeReader {
 /** Bytes per read of a local file. */
 const FILE_CHUNK = 1048576;
 /** Buffers a `reuse` read of a local file takes turns with (see RangeReader.read). */
-const REUSED_BUFFERS = 3;
+const REUSED_BUFFERS = 2;
 
 export function checkRange(size: number, start: number, end: number): void {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > size) {
@@ -46,17 +46,28 @@ export function bufferRangeReader(bytes: Uint8Array, chunk = 65536): RangeReader
     };
 }
 
-/** A local file, read at positions with one read ahead. Close it when done. */
+/** Lets the event loop run (I/O callbacks, timers, a worker's messages, signals) between two chunks. */
+const turnOfLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A local file, read at positions (pread). Close it when done.
+ *
+ * Each chunk is read on the thread that asked for it (readSync), just before that thread summarises it, not ahead on
+ * libuv's thread pool: the bytes are then in the cache of the core that scans them, not in another core's. On the
+ * bench's 1 GB file that took 1–4% less CPU with 2 threads and about 1% with one (docs/performance-parallel.md). A file
+ * read in order still has its next bytes fetched from disk meanwhile, by the kernel's readahead. Between chunks the
+ * reader lets the event loop run, so that an abort, a signal or a worker's message is not held up by a long read.
+ */
 export async function openFileRange(path: string): Promise<RangeReader & { close(): Promise<void> }> {
     const fh = await fs.promises.open(path, "r");
     // fstat's size is a heap double even when it is a small integer; Math.trunc gives the same value as a small
     // integer, the form offsets computed from it keep (and the summariser's counter fields expect: see restoreHead).
     const size = Math.trunc((await fh.stat()).size);
-    const readAt = async (pos: number, len: number, into?: Buffer): Promise<Uint8Array> => {
+    const readAt = (pos: number, len: number, into?: Buffer): Buffer => {
         const buf = into === undefined ? Buffer.allocUnsafe(len) : into.subarray(0, len);
         let got = 0;
         while (got < len) {
-            const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+            const bytesRead = fs.readSync(fh.fd, buf, got, len - got, pos + got);
             if (bytesRead === 0) {
                 throw new Error(`${path} is shorter than ${size} bytes: it changed while it was being read`);
             }
@@ -72,30 +83,23 @@ export async function openFileRange(path: string): Promise<RangeReader & { close
         reusesBuffers: true,
         async *read(start: number, end: number, signal?: AbortSignal, reuse = false): AsyncGenerator<Uint8Array> {
             checkRange(size, start, end);
-            // With reuse, the reader's three buffers take turns: the caller works on one and has asked for the next,
-            // while the one after that is read ahead.
+            // With reuse, the reader's buffers take turns: the caller may work on one chunk and have asked for the next.
             const buffers = reuse && !spareInUse ? (spare ??= Array.from({ length: REUSED_BUFFERS }, () => Buffer.allocUnsafeSlow(FILE_CHUNK))) : undefined;
             if (buffers !== undefined) {
                 spareInUse = true;
             }
-            let turn = 0;
-            const next = (at: number): Promise<Uint8Array> => readAt(at, Math.min(FILE_CHUNK, end - at), buffers?.[turn++ % REUSED_BUFFERS]);
-            let pos = start;
-            let ahead: Promise<Uint8Array> | undefined;
             try {
-                while (pos < end) {
-                    const cur = ahead ?? next(pos);
-                    pos += Math.min(FILE_CHUNK, end - pos);
-                    ahead = pos < end ? next(pos) : undefined;
-                    ahead?.catch(() => undefined);
-                    const chunk = await cur;
+                for (let pos = start, turn = 0; pos < end; turn++) {
+                    await turnOfLoop();
                     if (signal?.aborted) {
                         throw new AbortedError();
                     }
+                    const len = Math.min(FILE_CHUNK, end - pos);
+                    const chunk = readAt(pos, len, buffers?.[turn % REUSED_BUFFERS]);
+                    pos += len;
                     yield chunk;
                 }
             } finally {
-                await ahead?.catch(() => undefined);
                 if (buffers !== undefined) {
                     spareInUse = false;
                 }
