@@ -4,21 +4,10 @@
  */
 import { fmix32, HyperLogLog, laneHash } from "./hll";
 import { ColumnSummary } from "./types";
-import {
-    isBoolean,
-    mergeKind,
-    K_BOOLEAN,
-    K_EMPTY,
-    K_FLOAT,
-    K_INTEGER,
-    K_STRING,
-    K_TIMESTAMP,
-    KIND_NAMES,
-    parsed,
-    parseNumber,
-    parseTimestamp,
-    POW10,
-} from "./values";
+import { isBoolean, mergeKind, parsed, parseNumber, parseTimestamp } from "./values";
+import * as values from "./values";
+// The constants this module's hot code uses, bound here: see the note in scan-state.ts.
+const { K_BOOLEAN, K_EMPTY, K_FLOAT, K_INTEGER, K_STRING, K_TIMESTAMP, KIND_NAMES, POW10 } = values;
 
 /**
  * Distinct counts up to this are exact (barring 32-bit hash collisions, which also decide whether a value is new for

@@ -5,8 +5,11 @@
 
 import { detectDelimiter, detectHeader, detectLineEnding, firstNonSpace, isOneColumn, LineEnding, looksBinary, parseRecords, wideEncoding } from "./detect";
 import { FileSummary, InputError } from "./types";
-import { DETECT_LINES, DETECT_MIN_BYTES, DETECT_MAX_BYTES, MAX_LEADING_SPACE, PROGRESS_EVERY, LF, CR, QUOTE, Summarizer, detectionEnd } from "./scan-state";
+import { Summarizer, detectionEnd } from "./scan-state";
+import * as scanState from "./scan-state";
 import { RecordSummarizer } from "./records";
+// The constants this module's hot code uses, bound here: see the note in scan-state.ts.
+const { DETECT_LINES, DETECT_MIN_BYTES, DETECT_MAX_BYTES, MAX_LEADING_SPACE, PROGRESS_EVERY, LF, CR, QUOTE } = scanState;
 
 export abstract class DetectingSummarizer extends RecordSummarizer implements Summarizer {
     write(chunk: Buffer): void {

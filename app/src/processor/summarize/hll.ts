@@ -2,10 +2,13 @@
  * Byte hashing and a HyperLogLog sketch for approximate distinct counts.
  */
 
-export const FNV_SEED = 0x811c9dc5;
+const FNV_SEED = 0x811c9dc5;
 /** The seed of the second lane (odd byte offsets). */
-export const FNV_SEED_B = 0x75ea5c23;
-export const FNV_PRIME = 0x01000193;
+const FNV_SEED_B = 0x75ea5c23;
+const FNV_PRIME = 0x01000193;
+
+// Exported as a list of plain consts, not `export const`: see the note in scan-state.ts.
+export { FNV_SEED, FNV_SEED_B, FNV_PRIME };
 
 /**
  * Joins the two FNV-1a lanes of a value: lane A hashes the bytes at even offsets, lane B those at odd offsets. Two

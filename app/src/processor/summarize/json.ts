@@ -7,18 +7,21 @@
  * LF, CR; strings hold no unescaped control character).
  */
 
-export const J_STRING = 1;
-export const J_NUMBER = 2;
-export const J_TRUE = 3;
-export const J_FALSE = 4;
-export const J_NULL = 5;
+const J_STRING = 1;
+const J_NUMBER = 2;
+const J_TRUE = 3;
+const J_FALSE = 4;
+const J_NULL = 5;
 /** An object or array: the range is its raw text. */
-export const J_NESTED = 6;
+const J_NESTED = 6;
 
-export const JSON_OK = 0;
-export const JSON_INVALID = 1;
+const JSON_OK = 0;
+const JSON_INVALID = 1;
 /** Valid JSON, but not an object. */
-export const JSON_NOT_OBJECT = 2;
+const JSON_NOT_OBJECT = 2;
+
+// Exported as a list of plain consts, not `export const`: see the note in scan-state.ts.
+export { J_STRING, J_NUMBER, J_TRUE, J_FALSE, J_NULL, J_NESTED, JSON_OK, JSON_INVALID, JSON_NOT_OBJECT };
 
 const QUOTE = 34;
 const BACKSLASH = 92;

@@ -13,12 +13,15 @@
  * summary of sequential processing (the mean up to rounding) with no per-block garbage, so memory stays flat.
  */
 import type { Worker as WorkerType } from "node:worker_threads";
-import { CutFormat, findCut, CUT_NONE, CUT_SKIP } from "./split";
+import { CutFormat, findCut } from "./split";
+import * as split from "./split";
 import { BlockConfig, CoreSummarizer } from "./summarizer";
 import { FileSummary, InputError, InputErrorCode, SummaryOptions } from "./types";
 import type { ColumnState } from "./columns";
 import type { BlockMessage, BlockReply, BlockWorkerMessage, WorkerInit } from "./worker";
 import { giveBack, stopWorker, takeWorker, workersAvailable } from "./workers";
+// The constants this module's hot code uses, bound here: see the note in scan-state.ts.
+const { CUT_NONE, CUT_SKIP } = split;
 
 const DEFAULT_BLOCK = 1048576;
 const DEFAULT_MIN = 8 * 1048576;

@@ -4,11 +4,16 @@
 import { isUtf8 } from "node:buffer";
 import { Column } from "./columns";
 import { firstNonSpace } from "./detect";
-import { J_FALSE, J_NESTED, J_NULL, J_NUMBER, J_STRING, J_TRUE, JSON_INVALID, JSON_NOT_OBJECT, minifyJson } from "./json";
+import { minifyJson } from "./json";
+import * as json from "./json";
 import { InputError } from "./types";
-import { K_STRING } from "./values";
-import { MAX_COLUMNS, QUOTE } from "./scan-state";
+import * as values from "./values";
+import * as scanState from "./scan-state";
 import { Scanner } from "./scanner";
+// The constants this module's hot code uses, bound here: see the note in scan-state.ts.
+const { J_FALSE, J_NESTED, J_NULL, J_NUMBER, J_STRING, J_TRUE, JSON_INVALID, JSON_NOT_OBJECT } = json;
+const { K_STRING } = values;
+const { MAX_COLUMNS, QUOTE } = scanState;
 
 export abstract class RecordSummarizer extends Scanner {
     /**

@@ -9,7 +9,10 @@ import { AbortedError, raceAbort } from "./types";
 
 const MiB = 1048576;
 /** The largest part of a ranged GET by default (a copy of components/builders/contracts.ts RANGED_READ.partBytes). */
-export const PART_BYTES = 8 * MiB;
+const PART_BYTES = 8 * MiB;
+
+// Exported as a list of plain consts, not `export const`: see the note in scan-state.ts.
+export { PART_BYTES };
 
 export interface S3RangeOptions {
     /** Bytes per ranged GET. @default from the memory and vCPUs (see s3RangeDefaults) */

@@ -11,34 +11,43 @@ import { LineEnding } from "./detect";
 import { JsonRecordScanner } from "./json";
 import { FileSummary, InputFormat, SummaryOptions } from "./types";
 
-export const MAX_COLUMNS = 10000;
-export const DEFAULT_MAX_LINE = 1048576;
+const MAX_COLUMNS = 10000;
+const DEFAULT_MAX_LINE = 1048576;
 /** Detection waits for this many line ends (and at least DETECT_MIN_BYTES), or the end, or DETECT_MAX_BYTES. */
-export const DETECT_LINES = 24;
-export const DETECT_MIN_BYTES = 4096;
-export const DETECT_MAX_BYTES = 2 * 1048576;
+const DETECT_LINES = 24;
+const DETECT_MIN_BYTES = 4096;
+const DETECT_MAX_BYTES = 2 * 1048576;
 /** Whitespace before the first record kept to prefix it (beyond this, it is dropped as blank). */
-export const MAX_LEADING_SPACE = 65536;
-export const PROGRESS_EVERY = 16 * 1048576;
+const MAX_LEADING_SPACE = 65536;
+const PROGRESS_EVERY = 16 * 1048576;
 
-export const LF = 10;
-export const CR = 13;
-export const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
 
 // scanRecord's results besides a record end.
 /** The record does not end before the limit. */
-export const NEED_MORE = -1;
+const NEED_MORE = -1;
 /** A quoted field is still open at the end of input. */
-export const UNCLOSED = -2;
+const UNCLOSED = -2;
 /** Text after a closing quote. */
-export const MALFORMED = -3;
+const MALFORMED = -3;
 
 // Finder states for a CSV record that spans chunks (mirrors scanRecord).
-export const F_START = 0;
-export const F_UNQUOTED = 1;
-export const F_QUOTED = 2;
-export const F_QUOTE_IN_QUOTED = 3;
-export const F_CR_AFTER_QUOTE = 4;
+const F_START = 0;
+const F_UNQUOTED = 1;
+const F_QUOTED = 2;
+const F_QUOTE_IN_QUOTED = 3;
+const F_CR_AFTER_QUOTE = 4;
+
+// A note on constants. `npm run build` (tsc) and the tests compile these modules to CommonJS, where an exported
+// `const` becomes a property of the module's exports object that is written twice (`exports.X = void 0` first): V8
+// cannot treat it as a constant, so every use of it, in this module or through an import, is a property load. In the
+// scanner's hot loops that cost about 8% of the one-thread time on the bench's 1 GB file (docs/performance.md). So
+// the summariser's modules declare constants as plain `const`s exported with a list, and a module that uses another's
+// constants binds them once (`import * as scanState from "./scan-state"; const { QUOTE } = scanState;`).
+// tests/summarize-constants.test.ts checks the compiled output.
+export { MAX_COLUMNS, DEFAULT_MAX_LINE, DETECT_LINES, DETECT_MIN_BYTES, DETECT_MAX_BYTES, MAX_LEADING_SPACE, PROGRESS_EVERY, LF, CR, QUOTE, NEED_MORE, UNCLOSED, MALFORMED, F_START, F_UNQUOTED, F_QUOTED, F_QUOTE_IN_QUOTED, F_CR_AFTER_QUOTE };
 
 /** What a worker needs to know to summarise blocks of a detected input. */
 export interface BlockConfig {

@@ -11,9 +11,14 @@
  * next line as if the quote had not been there. So a stray quote costs the record it is in, never the records after
  * it, and every record boundary is decided within maxLineBytes of the record's start.
  */
-import { FNV_PRIME, FNV_SEED, FNV_SEED_B, joinLanes, laneHash } from "./hll";
+import { joinLanes, laneHash } from "./hll";
+import * as hll from "./hll";
 import { BadRowCode } from "./types";
-import { QUOTE, NEED_MORE, UNCLOSED, MALFORMED, F_START, F_UNQUOTED, F_QUOTED, F_QUOTE_IN_QUOTED, F_CR_AFTER_QUOTE, cleanText, ScanState } from "./scan-state";
+import { cleanText, ScanState } from "./scan-state";
+import * as scanState from "./scan-state";
+// The constants this module's hot code uses, bound here: see the note in scan-state.ts.
+const { FNV_PRIME, FNV_SEED, FNV_SEED_B } = hll;
+const { QUOTE, NEED_MORE, UNCLOSED, MALFORMED, F_START, F_UNQUOTED, F_QUOTED, F_QUOTE_IN_QUOTED, F_CR_AFTER_QUOTE } = scanState;
 
 export abstract class Scanner extends ScanState {
     /** A scanned CSV/TSV record (see records.ts); returns where the next record starts. */

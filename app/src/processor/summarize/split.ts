@@ -11,9 +11,12 @@
  */
 
 /** No record ends in the block (and it is not known to be a bad line): the block must grow. */
-export const CUT_NONE = 0;
+const CUT_NONE = 0;
 /** The block ends inside a bad line that is being skipped: cut at the end, the next block skips. */
-export const CUT_SKIP = -1;
+const CUT_SKIP = -1;
+
+// Exported as a list of plain consts, not `export const`: see the note in scan-state.ts.
+export { CUT_NONE, CUT_SKIP };
 
 export interface CutFormat {
     jsonl: boolean;

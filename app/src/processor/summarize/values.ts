@@ -2,20 +2,23 @@
  * Value recognisers over bytes: numbers, booleans, ISO-8601 timestamps. No strings are built on the fast paths.
  */
 
-export const K_EMPTY = 0;
-export const K_INTEGER = 1;
-export const K_FLOAT = 2;
-export const K_BOOLEAN = 3;
-export const K_TIMESTAMP = 4;
-export const K_STRING = 5;
+const K_EMPTY = 0;
+const K_INTEGER = 1;
+const K_FLOAT = 2;
+const K_BOOLEAN = 3;
+const K_TIMESTAMP = 4;
+const K_STRING = 5;
 
-export const KIND_NAMES = ["empty", "integer", "float", "boolean", "timestamp", "string"] as const;
+const KIND_NAMES = ["empty", "integer", "float", "boolean", "timestamp", "string"] as const;
 
 /** Exact powers of ten, 10^0 … 10^22. */
-export const POW10: number[] = [];
+const POW10: number[] = [];
 for (let i = 0; i <= 22; i++) {
     POW10.push(Number(`1e${i}`));
 }
+
+// Exported as a list of plain consts, not `export const`: see the note in scan-state.ts.
+export { K_EMPTY, K_INTEGER, K_FLOAT, K_BOOLEAN, K_TIMESTAMP, K_STRING, KIND_NAMES, POW10 };
 
 /** The value of the last successful parseNumber / parseTimestamp (epoch milliseconds). */
 export const parsed = { value: 0 };

@@ -12,7 +12,7 @@ import { parquetMetadata } from "hyparquet";
 import type { ColumnMetaData, DecodedArray, FileMetaData, ParquetParsers, RowGroup, SchemaTree } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { readColumn } from "hyparquet/src/column.js";
-import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
+import * as convert from "hyparquet/src/convert.js";
 import { getSchemaPath } from "hyparquet/src/schema.js";
 import { AbortedError, ColumnSummary, FileSummary, InputError, SummaryOptions } from "../types";
 import { addChunk, addStatistics, allNull, LeafState, MinMaxType } from "./leaf";
@@ -20,6 +20,8 @@ import { classify, Leaf, UnsupportedType, valueText } from "./logical";
 import { summarizeRowGroupsInWorkers } from "./parallel";
 import { isParquetMagic } from "./dispatch";
 import { RandomAccessSource } from "./source";
+// Bound here, not read from the package's exports object: see the note on constants in ../scan-state.ts.
+const { DEFAULT_PARSERS } = convert;
 
 /** The first read of the footer: the file's last 64 KiB, which holds the metadata of most files. */
 const TAIL_BYTES = 65536;
