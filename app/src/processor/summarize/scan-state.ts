@@ -43,7 +43,7 @@ const F_CR_AFTER_QUOTE = 4;
 // A note on constants. `npm run build` (tsc) and the tests compile these modules to CommonJS, where an exported
 // `const` becomes a property of the module's exports object that is written twice (`exports.X = void 0` first): V8
 // cannot treat it as a constant, so every use of it, in this module or through an import, is a property load. In the
-// scanner's hot loops that cost about 8% of the one-thread time on the bench's 1 GB file (docs/performance.md). So
+// scanner's hot loops that cost about 9% of the one-thread time on the bench's 1 GB file (docs/performance.md). So
 // the summariser's modules declare constants as plain `const`s exported with a list, and a module that uses another's
 // constants binds them once (`import * as scanState from "./scan-state"; const { QUOTE } = scanState;`).
 // tests/summarize-constants.test.ts checks the compiled output.
