@@ -173,18 +173,19 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
             { start: 8, end: 10 },
         ]);
         assert.deepEqual(cutRanges(0, 4), [{ start: 0, end: 0 }]);
-        // By default, ranges shrink towards the end (a share of what is left), 4 to 64 MiB, and cover the input.
+        // By default, ranges shrink towards the end (a share of what is left), 4 to 256 MiB, and cover the input.
         const MiB = 1048576;
-        const big = cutRanges(1000 * MiB, 4);
-        assert.deepEqual(big[0], { start: 0, end: 64 * MiB });
+        const big = cutRanges(4000 * MiB, 4);
+        assert.deepEqual(big[0], { start: 0, end: 256 * MiB });
+        assert.deepEqual(cutRanges(1000 * MiB, 4)[0], { start: 0, end: 125 * MiB });
         big.forEach((r, i) => {
             assert.equal(r.start, i === 0 ? 0 : big[i - 1].end, `range ${i} starts where the one before ends`);
-            assert.ok(r.end - r.start >= 4 * MiB && r.end - r.start <= 64 * MiB, `range ${i}: ${r.end - r.start} bytes`);
+            assert.ok(r.end - r.start >= 4 * MiB && r.end - r.start <= 256 * MiB, `range ${i}: ${r.end - r.start} bytes`);
             if (i > 0 && i < big.length - 1) {
                 assert.ok(r.end - r.start <= big[i - 1].end - big[i - 1].start, `range ${i} is no longer than the one before`);
             }
         });
-        assert.equal(big[big.length - 1].end, 1000 * MiB);
+        assert.equal(big[big.length - 1].end, 4000 * MiB);
         assert.equal(big[big.length - 2].end - big[big.length - 2].start, 4 * MiB);
         assert.deepEqual(cutRanges(10 * MiB, 2), [
             { start: 0, end: 4 * MiB },

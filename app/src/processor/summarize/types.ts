@@ -43,7 +43,7 @@ export interface SummaryOptions {
     parallelMinBytes?: number;
     /**
      * summarizeSource only (tuning, tests): bytes per range when worker threads summarise ranges of an uncompressed
-     * input. @default each range a share of what is left (1 / (2 × parallelism), 4 to 64 MiB): ranges shrink
+     * input. @default each range a share of what is left (1 / (2 × parallelism), 4 to 256 MiB): ranges shrink
      * towards the end
      */
     parallelRangeBytes?: number;
