@@ -7,18 +7,10 @@
  * LF, CR; strings hold no unescaped control character).
  */
 
-const J_STRING = 1;
-const J_NUMBER = 2;
-const J_TRUE = 3;
-const J_FALSE = 4;
-const J_NULL = 5;
-/** An object or array: the range is its raw text. */
-const J_NESTED = 6;
-
-const JSON_OK = 0;
-const JSON_INVALID = 1;
-/** Valid JSON, but not an object. */
-const JSON_NOT_OBJECT = 2;
+/** A JSON value's kind (J_NESTED: an object or array, whose range is its raw text). */
+const J_STRING = 1, J_NUMBER = 2, J_TRUE = 3, J_FALSE = 4, J_NULL = 5, J_NESTED = 6;
+/** What a JSON Lines record is (JSON_NOT_OBJECT: valid JSON, but not an object). */
+const JSON_OK = 0, JSON_INVALID = 1, JSON_NOT_OBJECT = 2;
 
 // Exported as a list of plain consts, not `export const`: see the note in scan-state.ts.
 export { J_STRING, J_NUMBER, J_TRUE, J_FALSE, J_NULL, J_NESTED, JSON_OK, JSON_INVALID, JSON_NOT_OBJECT };

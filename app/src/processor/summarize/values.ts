@@ -2,13 +2,8 @@
  * Value recognisers over bytes: numbers, booleans, ISO-8601 timestamps. No strings are built on the fast paths.
  */
 
-const K_EMPTY = 0;
-const K_INTEGER = 1;
-const K_FLOAT = 2;
-const K_BOOLEAN = 3;
-const K_TIMESTAMP = 4;
-const K_STRING = 5;
-
+/** A column's kind (mergeKind joins two); KIND_NAMES[kind] is its name in a summary. */
+const K_EMPTY = 0, K_INTEGER = 1, K_FLOAT = 2, K_BOOLEAN = 3, K_TIMESTAMP = 4, K_STRING = 5;
 const KIND_NAMES = ["empty", "integer", "float", "boolean", "timestamp", "string"] as const;
 
 /** Exact powers of ten, 10^0 … 10^22. */
