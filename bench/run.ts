@@ -6,7 +6,7 @@
  *
  * Options:
  *   --rows N     rows of the 1× file (default 5,000,000; 12,000,000 with --scaling, ~1 GB, where a thread's start-up
- *                is small beside its work)
+ *                is small beside its work); without it, the full run's scaling table has a 12,000,000-row file of its own
  *   --no-4x      skip the 4× file and the memory-flatness check
  *   --repeat N   runs of each fast measurement, best wall kept (default 3; the JS parsers and the 4× run once)
  *   --seed N     generator seed (default 20240601)
@@ -34,7 +34,7 @@ import { DISTINCT_CAP } from "./baseline-stats";
 import { childNodePath, transpileTree } from "./build";
 import { runPipelineBench } from "./pipeline";
 import { runS3Bench } from "./s3";
-import { scalingSection } from "./scaling";
+import { scalingSection, type ScalingResult } from "./scaling";
 import { COLUMN_NAMES, generateFiles, type FileTruth, type GenerateResult } from "./generate";
 import { errorText, type SummaryFigures } from "./protocol";
 import { detectTools, lastResult, measureNode, measureShell, progress, runProcess, tail, unavailable, type Context, type Measurement, type Status, type Tools } from "./children";
@@ -69,11 +69,13 @@ interface Args {
     keep: boolean;
     write: boolean;
     scalingOnly: boolean;
+    /** Rows of the scaling table's input: the 1× file's when --rows is given or --scaling, else SCALING_ROWS. */
+    scalingRows: number;
     baseline?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-    const args: Args = { rows: 5_000_000, fourX: true, repeat: 3, seed: 20240601, keep: false, write: false, scalingOnly: false };
+    const args: Args = { rows: 5_000_000, fourX: true, repeat: 3, seed: 20240601, keep: false, write: false, scalingOnly: false, scalingRows: SCALING_ROWS };
     const int = (name: string, v: string | undefined, min: number): number => {
         const n = Number((v ?? "").replace(/_/g, ""));
         if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} needs an integer ≥ ${min}, got ${String(v)}`);
@@ -124,6 +126,7 @@ function parseArgs(argv: readonly string[]): Args {
         }
     }
     args.rows = rows ?? (args.scalingOnly ? SCALING_ROWS : args.rows);
+    args.scalingRows = rows ?? SCALING_ROWS;
     args.fourX &&= !args.scalingOnly;
     return args;
 }
@@ -484,6 +487,38 @@ async function compareWithBaseline(args: Args, tools: Tools, tmp: string): Promi
     return 0;
 }
 
+/**
+ * The thread-scaling table (bench/scaling.ts) on the file its targets were set on: the 1× file when it has
+ * args.scalingRows rows (`--scaling`, or `--rows` given), else a file of that many rows generated for it, with the
+ * same seed. A second thread's fixed cost (a worker's start, its code compiled again) is a larger share of a smaller
+ * file's work, so the table is only comparable with the targets on their file.
+ */
+async function scalingTable(args: Args, ctx: Context, gen: GenerateResult, zcatCmd: (f: string) => string[]): Promise<ScalingResult> {
+    let input = gen;
+    if (gen.plain.rows !== args.scalingRows) {
+        progress(`generating ${fmtInt(args.scalingRows)} rows for the scaling table`);
+        input = await generateFiles({
+            rows: args.scalingRows,
+            seed: args.seed,
+            plainPath: path.join(ctx.tmp, "scaling.csv"),
+            gzipPath: path.join(ctx.tmp, "scaling.csv.gz"),
+        });
+        for (const f of [input.plain.path, input.gzip.path]) runProcess(ctx.tools, ctx.tmp, ["sh", "-c", 'cat "$1" > /dev/null', "sh", f], false);
+    }
+    const table = scalingSection(ctx, input.plain, input.gzip.path, zcatCmd(input.gzip.path));
+    const what = input === gen ? "the 1× file" : "a file generated for this table (the size its targets were set on)";
+    table.lines.splice(
+        2,
+        0,
+        `Input: ${fmtInt(input.plain.rows)} rows, ${(input.plain.bytes / 1e6).toFixed(1)} MB (gzip ${(input.gzip.bytes / 1e6).toFixed(1)} MB), ${what}.`,
+        "",
+    );
+    if (input !== gen) {
+        for (const f of [input.plain.path, input.gzip.path]) fs.rmSync(f, { force: true });
+    }
+    return table;
+}
+
 async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
     if (args.baseline !== undefined) {
         return compareWithBaseline(args, tools, tmp);
@@ -537,8 +572,8 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
     const rep = args.repeat;
     const csvIn = "1× csv";
     const gzIn = "1× csv.gz";
-    const zcatCmd = ["sh", "-c", 'zcat "$1" | wc -l', "sh", gz];
-    const scaling = summarizerExists ? scalingSection(ctx, plain, gz, zcatCmd) : { lines: [], measurements: [] };
+    const zcatCmd = (f: string): string[] => ["sh", "-c", 'zcat "$1" | wc -l', "sh", f];
+    const scaling = summarizerExists ? await scalingTable(args, ctx, gen, zcatCmd) : { lines: [], measurements: [] };
     const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
     if (args.scalingOnly) {
         const report = [
@@ -556,7 +591,7 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
     }
     const catPlain = measureShell(ctx, "`cat > /dev/null` (I/O floor)", csvIn, plain, catCmd(plain.path), undefined, rep);
     const wcPlain = measureShell(ctx, "`wc -l`", csvIn, plain, ["wc", "-l", plain.path], plain.lines, rep);
-    const zcat = measureShell(ctx, "`zcat | wc -l` (gzip floor)", gzIn, plain, zcatCmd, plain.lines, rep);
+    const zcat = measureShell(ctx, "`zcat | wc -l` (gzip floor)", gzIn, plain, zcatCmd(gz), plain.lines, rep);
 
     const summarizer = (label: string, input: string, truth: FileTruth, mode: string, file: string, pin: boolean, repeat: number): Measurement =>
         summarizerExists
