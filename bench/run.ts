@@ -433,7 +433,7 @@ async function compareWithBaseline(args: Args, tools: Tools, tmp: string): Promi
     progress(`generating ${fmtInt(args.rows)} rows in ${tmp}`);
     const gen = await generateFiles({ rows: args.rows, seed: args.seed, plainPath: path.join(tmp, "data.csv"), gzipPath: path.join(tmp, "data.csv.gz") });
     const file = gen.plain.path;
-    runProcess(tools, tmp, ["sh", "-c", 'cat "$1" > /dev/null', "sh", file], false);
+    runProcess(tools, tmp, catCmd(file), false);
     const trees = [
         { name: "this tree", extra: [] as string[] },
         { name: `baseline ${baseline}`, extra: ["--module", baseModule] },
@@ -487,13 +487,17 @@ async function compareWithBaseline(args: Args, tools: Tools, tmp: string): Promi
     return 0;
 }
 
+/** `cat FILE > /dev/null` (the I/O floor; also warms the page cache) and `zcat FILE | wc -l` (the gzip floor). */
+const catCmd = (f: string): string[] => ["sh", "-c", 'cat "$1" > /dev/null', "sh", f];
+const zcatCmd = (f: string): string[] => ["sh", "-c", 'zcat "$1" | wc -l', "sh", f];
+
 /**
  * The thread-scaling table (bench/scaling.ts) on the file its targets were set on: the 1× file when it has
  * args.scalingRows rows (`--scaling`, or `--rows` given), else a file of that many rows generated for it, with the
  * same seed. A second thread's fixed cost (a worker's start, its code compiled again) is a larger share of a smaller
  * file's work, so the table is only comparable with the targets on their file.
  */
-async function scalingTable(args: Args, ctx: Context, gen: GenerateResult, zcatCmd: (f: string) => string[]): Promise<ScalingResult> {
+async function scalingTable(args: Args, ctx: Context, gen: GenerateResult): Promise<ScalingResult> {
     let input = gen;
     if (gen.plain.rows !== args.scalingRows) {
         progress(`generating ${fmtInt(args.scalingRows)} rows for the scaling table`);
@@ -503,7 +507,7 @@ async function scalingTable(args: Args, ctx: Context, gen: GenerateResult, zcatC
             plainPath: path.join(ctx.tmp, "scaling.csv"),
             gzipPath: path.join(ctx.tmp, "scaling.csv.gz"),
         });
-        for (const f of [input.plain.path, input.gzip.path]) runProcess(ctx.tools, ctx.tmp, ["sh", "-c", 'cat "$1" > /dev/null', "sh", f], false);
+        for (const f of [input.plain.path, input.gzip.path]) runProcess(ctx.tools, ctx.tmp, catCmd(f), false);
     }
     const table = scalingSection(ctx, input.plain, input.gzip.path, zcatCmd(input.gzip.path));
     const what = input === gen ? "the 1× file" : "a file generated for this table (the size its targets were set on)";
@@ -565,15 +569,13 @@ async function bench(args: Args, tools: Tools, tmp: string): Promise<number> {
         `generated in ${gen.seconds.toFixed(1)} s: ${(plain.bytes / 1e6).toFixed(1)} MB, gzip ${(gen.gzip.bytes / 1e6).toFixed(1)} MB` +
             (gen.fourX ? `, 4× ${(gen.fourX.bytes / 1e6).toFixed(1)} MB` : ""),
     );
-    const catCmd = (f: string): string[] => ["sh", "-c", 'cat "$1" > /dev/null', "sh", f];
     // Warm the page cache so that every contender reads from memory.
     for (const f of [plain.path, gz]) runProcess(tools, tmp, catCmd(f), false);
 
     const rep = args.repeat;
     const csvIn = "1× csv";
     const gzIn = "1× csv.gz";
-    const zcatCmd = (f: string): string[] => ["sh", "-c", 'zcat "$1" | wc -l', "sh", f];
-    const scaling = summarizerExists ? await scalingTable(args, ctx, gen, zcatCmd) : { lines: [], measurements: [] };
+    const scaling = summarizerExists ? await scalingTable(args, ctx, gen) : { lines: [], measurements: [] };
     const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
     if (args.scalingOnly) {
         const report = [

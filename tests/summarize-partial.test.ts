@@ -5,10 +5,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FileSummary, mergePartials, PartialSummary, resolvePartials, summarizePartial, SummaryOptions } from "../app/src/processor/summarize";
-import { bufferRangeReader, openFileRange, RangeReader } from "../app/src/processor/summarize/reader";
+import { bufferRangeReader, RangeReader } from "../app/src/processor/summarize/reader";
 import { AbortedError } from "../app/src/processor/summarize/types";
 import { assertSame, csvCase, jsonCase, sameAsSerial } from "./support/summarize-cases";
-import { summarizeCut } from "./support/summarize-run";
+import { summarizeCut, withFileReader } from "./support/summarize-run";
 import { TS_REGISTER } from "./support/ts-process";
 
 // Range summaries (summarizePartial over consecutive ranges, then mergePartials) must give exactly the sequential
@@ -112,24 +112,14 @@ describe("summarize: ranges merged == serial", function () {
     });
 
     it("reads a local file at positions", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "partial-"));
-        try {
-            const file = path.join(dir, "in.csv");
-            const text = ["id,name,when", ...Array.from({ length: 5000 }, (_, i) => `${i},"n ""${i}""\nsecond line",2021-01-01`)].join("\r\n");
-            fs.writeFileSync(file, text);
-            const reader = await openFileRange(file);
-            try {
-                const options = {};
-                const cuts = [100, 3000, 50000, 70001];
-                const { summary } = await byRanges(reader, cuts, options);
-                assertSame(summary, summarizeCut(Buffer.from(text), options), "file");
-                assert.equal(summary.rows, 5000);
-            } finally {
-                await reader.close();
-            }
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        const text = Buffer.from(["id,name,when", ...Array.from({ length: 5000 }, (_, i) => `${i},"n ""${i}""\nsecond line",2021-01-01`)].join("\r\n"));
+        await withFileReader(text, async (reader) => {
+            const options = {};
+            const cuts = [100, 3000, 50000, 70001];
+            const { summary } = await byRanges(reader, cuts, options);
+            assertSame(summary, summarizeCut(text, options), "file");
+            assert.equal(summary.rows, 5000);
+        });
     });
 
     it("keeps the summarisers' field layout when a file's size comes from fstat (a heap double), so the scanning code compiled for one range serves the next", () => {
@@ -168,110 +158,80 @@ describe("summarize: ranges merged == serial", function () {
     });
 
     it("reads a file into two buffers that take turns when asked to reuse them, and gives a read at the same time its own", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "partial-"));
-        try {
-            const file = path.join(dir, "bytes.bin");
-            const bytes = Buffer.alloc(5 * 1048576 + 123);
-            for (let i = 0; i < bytes.length; i++) {
-                bytes[i] = (i * 31 + (i >> 13)) & 0xff;
-            }
-            fs.writeFileSync(file, bytes);
-            const reader = await openFileRange(file);
-            try {
-                /** Reads [start, end), copying each chunk before asking for the next; the ArrayBuffers it came in. */
-                const readAll = async (iter: AsyncIterable<Uint8Array>): Promise<{ copy: Buffer; memory: Set<ArrayBufferLike> }> => {
-                    const parts: Buffer[] = [];
-                    const memory = new Set<ArrayBufferLike>();
-                    for await (const c of iter) {
-                        parts.push(Buffer.from(c));
-                        memory.add(c.buffer);
-                    }
-                    return { copy: Buffer.concat(parts), memory };
-                };
-                const reused = await readAll(reader.read(7, bytes.length, undefined, true));
-                assert.ok(reused.copy.equals(bytes.subarray(7)));
-                assert.equal(reused.memory.size, 2, "six chunks in two buffers");
-                // A chunk stays as it was while the caller asks for the next one (summarizeStream reads one ahead).
-                const iter = reader.read(7, bytes.length, undefined, true)[Symbol.asyncIterator]();
-                let at = 7;
-                for (let cur = await iter.next(); !cur.done; ) {
-                    const ahead = await iter.next();
-                    // Other work runs meanwhile (the reader reads nothing until it is asked for the next chunk).
-                    await new Promise((resolve) => setImmediate(resolve));
-                    assert.ok(Buffer.from(cur.value).equals(bytes.subarray(at, at + cur.value.length)), `the chunk at ${at}`);
-                    at += cur.value.length;
-                    cur = ahead;
-                }
-                assert.equal(at, bytes.length);
-                const fresh = await readAll(reader.read(7, bytes.length));
-                assert.ok(fresh.copy.equals(bytes.subarray(7)));
-                assert.ok(fresh.memory.size >= 6, `a buffer per chunk without reuse, got ${fresh.memory.size}`);
-                // Two reads with reuse at once: each has the right bytes (the second does not share the first's buffers).
-                const [a, b] = await Promise.all([readAll(reader.read(0, 3 * 1048576, undefined, true)), readAll(reader.read(1048576, bytes.length, undefined, true))]);
-                assert.ok(a.copy.equals(bytes.subarray(0, 3 * 1048576)));
-                assert.ok(b.copy.equals(bytes.subarray(1048576)));
-                assert.equal([...a.memory].filter((m) => b.memory.has(m)).length, 0);
-                // The reader's buffers serve the next read once the first ends.
-                const again = await readAll(reader.read(0, 2 * 1048576 + 1, undefined, true));
-                assert.ok(again.copy.equals(bytes.subarray(0, 2 * 1048576 + 1)));
-                assert.ok([...again.memory].every((m) => reused.memory.has(m)));
-            } finally {
-                await reader.close();
-            }
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
+        const bytes = Buffer.alloc(5 * 1048576 + 123);
+        for (let i = 0; i < bytes.length; i++) {
+            bytes[i] = (i * 31 + (i >> 13)) & 0xff;
         }
+        await withFileReader(bytes, async (reader) => {
+            /** Reads [start, end), copying each chunk before asking for the next; the ArrayBuffers it came in. */
+            const readAll = async (iter: AsyncIterable<Uint8Array>): Promise<{ copy: Buffer; memory: Set<ArrayBufferLike> }> => {
+                const parts: Buffer[] = [];
+                const memory = new Set<ArrayBufferLike>();
+                for await (const c of iter) {
+                    parts.push(Buffer.from(c));
+                    memory.add(c.buffer);
+                }
+                return { copy: Buffer.concat(parts), memory };
+            };
+            const reused = await readAll(reader.read(7, bytes.length, undefined, true));
+            assert.ok(reused.copy.equals(bytes.subarray(7)));
+            assert.equal(reused.memory.size, 2, "six chunks in two buffers");
+            // A chunk stays as it was while the caller asks for the next one (summarizeStream reads one ahead).
+            const iter = reader.read(7, bytes.length, undefined, true)[Symbol.asyncIterator]();
+            let at = 7;
+            for (let cur = await iter.next(); !cur.done; ) {
+                const ahead = await iter.next();
+                // Other work runs meanwhile (the reader reads nothing until it is asked for the next chunk).
+                await new Promise((resolve) => setImmediate(resolve));
+                assert.ok(Buffer.from(cur.value).equals(bytes.subarray(at, at + cur.value.length)), `the chunk at ${at}`);
+                at += cur.value.length;
+                cur = ahead;
+            }
+            assert.equal(at, bytes.length);
+            const fresh = await readAll(reader.read(7, bytes.length));
+            assert.ok(fresh.copy.equals(bytes.subarray(7)));
+            assert.ok(fresh.memory.size >= 6, `a buffer per chunk without reuse, got ${fresh.memory.size}`);
+            // Two reads with reuse at once: each has the right bytes (the second does not share the first's buffers).
+            const [a, b] = await Promise.all([readAll(reader.read(0, 3 * 1048576, undefined, true)), readAll(reader.read(1048576, bytes.length, undefined, true))]);
+            assert.ok(a.copy.equals(bytes.subarray(0, 3 * 1048576)));
+            assert.ok(b.copy.equals(bytes.subarray(1048576)));
+            assert.equal([...a.memory].filter((m) => b.memory.has(m)).length, 0);
+            // The reader's buffers serve the next read once the first ends.
+            const again = await readAll(reader.read(0, 2 * 1048576 + 1, undefined, true));
+            assert.ok(again.copy.equals(bytes.subarray(0, 2 * 1048576 + 1)));
+            assert.ok([...again.memory].every((m) => reused.memory.has(m)));
+        });
     });
 
     it("lets the event loop run between the chunks of a file it reads, so that an abort from a timer stops a long read", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "partial-"));
-        try {
-            const file = path.join(dir, "bytes.bin");
-            fs.writeFileSync(file, Buffer.alloc(6 * 1048576, 0x61));
-            const reader = await openFileRange(file);
-            try {
-                const ac = new AbortController();
-                // Fires at the first turn of the event loop: only if the reader lets it run between chunks.
-                setImmediate(() => ac.abort());
-                let chunks = 0;
-                await assert.rejects(async () => {
-                    for await (const c of reader.read(0, reader.size, ac.signal, true)) {
-                        assert.equal(c.length, 1048576);
-                        chunks++;
-                    }
-                }, AbortedError);
-                assert.ok(chunks < 6, `stopped after ${chunks} of 6 chunks`);
-            } finally {
-                await reader.close();
-            }
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        await withFileReader(Buffer.alloc(6 * 1048576, 0x61), async (reader) => {
+            const ac = new AbortController();
+            // Fires at the first turn of the event loop: only if the reader lets it run between chunks.
+            setImmediate(() => ac.abort());
+            let chunks = 0;
+            await assert.rejects(async () => {
+                for await (const c of reader.read(0, reader.size, ac.signal, true)) {
+                    assert.equal(c.length, 1048576);
+                    chunks++;
+                }
+            }, AbortedError);
+            assert.ok(chunks < 6, `stopped after ${chunks} of 6 chunks`);
+        });
     });
 
     it("summarises ranges of a multi-MiB file read in reused buffers exactly as the whole input, with ranges read at once", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "partial-"));
-        try {
-            const file = path.join(dir, "in.csv");
-            // Records of every length up to ~3 KiB, quoted fields with line ends: many records span chunk boundaries.
-            const lines = ["id,text,n"];
-            for (let i = 0; i < 12000; i++) {
-                lines.push(`${i},"${"x".repeat((i * 37) % 900)}\n${"é".repeat(i % 5)}""q""",${(i * 7919) % 10007}.${i % 10}`);
-            }
-            const text = Buffer.from(lines.join("\n") + "\n");
-            assert.ok(text.length > 5 * 1048576, String(text.length));
-            fs.writeFileSync(file, text);
-            const reader = await openFileRange(file);
-            try {
-                const { summary } = await byRanges(reader, [1048575, 2 * 1048576 + 3, 4 * 1048576 - 1], {});
-                assertSame(summary, summarizeCut(text, {}), "reused buffers");
-                assert.equal(summary.rows, 12000);
-            } finally {
-                await reader.close();
-            }
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
+        // Records of every length up to ~3 KiB, quoted fields with line ends: many records span chunk boundaries.
+        const lines = ["id,text,n"];
+        for (let i = 0; i < 12000; i++) {
+            lines.push(`${i},"${"x".repeat((i * 37) % 900)}\n${"é".repeat(i % 5)}""q""",${(i * 7919) % 10007}.${i % 10}`);
         }
+        const text = Buffer.from(lines.join("\n") + "\n");
+        assert.ok(text.length > 5 * 1048576, String(text.length));
+        await withFileReader(text, async (reader) => {
+            const { summary } = await byRanges(reader, [1048575, 2 * 1048576 + 3, 4 * 1048576 - 1], {});
+            assertSame(summary, summarizeCut(text, {}), "reused buffers");
+            assert.equal(summary.rows, 12000);
+        });
     });
 
     it("refuses partials that do not chain, or do not cover the input", async () => {
