@@ -16,8 +16,8 @@ import { Finding } from "../policy/offline/engine";
 import { runPolicies } from "../policy/offline/run";
 import { COMMAND, POLICY_LAYOUT, RUNNER_DIR } from "../scripts/package-policy";
 import { ROOT } from "./mocks";
-import { isProvided, linkFromRepository, manifest, npmPack, publishDryRun, requiresOf, tarList, unpack } from "./support/npm-pack";
-import { packedPolicyPackage } from "./support/policy-package";
+import { isProvided, linkFromRepository, manifest, publishDryRun, requiresOf, tarList, unpack } from "./support/npm-pack";
+import { packedPolicyLibrary, packedPolicyPackage } from "./support/policy-package";
 
 const PACKAGE = "@s3-fargate-pipeline/policy-packs";
 const LIB = "@s3-fargate-pipeline/policy-lib";
@@ -99,7 +99,7 @@ describe("the policy packs and their runner as an npm package", function () {
         fs.copyFileSync(PROGRAM, path.join(project, "index.ts"));
         fs.writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true } }));
         unpack(tarball, path.join(nodeModules, PACKAGE));
-        unpack(npmPack(path.join(ROOT, "policy", "lib"), tmp), path.join(nodeModules, LIB));
+        unpack(packedPolicyLibrary(), path.join(nodeModules, LIB));
         const published = manifest(dist);
         const lib = manifest(path.join(nodeModules, LIB));
         const needed = new Set([...Object.keys(published.dependencies ?? {}), ...Object.keys(published.peerDependencies ?? {}), ...Object.keys(lib.dependencies ?? {})]);

@@ -1,6 +1,6 @@
 /**
  * The packs as `pulumi policy publish` ships them: each pack folder and the shared policy library are
- * packed with `npm pack`; the pack's tarball is unpacked into an empty temporary folder (as the CLI
+ * packed with `npm pack` (the library's tarball once per hash of its sources: tests/support/policy-package.ts); the pack's tarball is unpacked into an empty temporary folder (as the CLI
  * installs a published pack), the library's tarball into its node_modules, and every other
  * dependency the two package.json files declare is linked from this repository's node_modules (no
  * registry needed). The pack is then started through the entry the Pulumi CLI uses,
@@ -9,7 +9,6 @@
  * a file outside the pack, fails here.
  */
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,13 +18,8 @@ import { PACKS } from "../policy/packs";
 import { ROOT, Recorded } from "./mocks";
 import { Served, analyzeAll, analyzerInfo, insecureStacks, offlineRows, startPack, stopPack } from "./support/analyzer";
 import { linkFromRepository, manifest, npmPack, tarList, unpack } from "./support/npm-pack";
+import { LIB_DIR, gitChanges, packedPolicyLibrary } from "./support/policy-package";
 
-const LIB_DIR = path.join(ROOT, "policy/lib");
-
-/** Files git sees as changed or new under a folder (empty when packing left nothing behind). */
-function gitChanges(dir: string): string {
-    return execFileSync("git", ["status", "--porcelain", "--untracked-files=all", "--", dir], { cwd: ROOT, encoding: "utf8" });
-}
 
 describe("publishable policy packs", function () {
     this.timeout(240000);
@@ -35,7 +29,7 @@ describe("publishable policy packs", function () {
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "policy-publish-"));
-        libTarball = npmPack(LIB_DIR, tmp);
+        libTarball = packedPolicyLibrary();
         stacks = await insecureStacks();
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
