@@ -116,6 +116,23 @@ function compile(filename) {
     return js;
 }
 
+/**
+ * Fills the cache for `files` (absolute .ts paths) in this process, so that the processes started after it
+ * find every file there instead of each loading the compiler and transpiling the same files. A file that
+ * does not parse is left for the process that loads it to report.
+ */
+function warmCache(files) {
+    for (const filename of files) {
+        try {
+            compile(filename);
+        } catch {
+            // Reported where the file is loaded.
+        }
+    }
+}
+
+exports.warmCache = warmCache;
+
 require.extensions[".ts"] = function loadTypeScript(module, filename) {
     const js = compile(filename);
     loaded.set(filename, js);

@@ -65,6 +65,13 @@ function cachedTranspile(source: string, file: string): Transpiled {
     }
 }
 
+/** Fills the cache for `files` (absolute .ts paths), so that later builds of trees that hold them only copy. */
+export function warmTranspileCache(files: readonly string[]): void {
+    for (const file of files) {
+        cachedTranspile(fs.readFileSync(file, "utf8"), file);
+    }
+}
+
 function resolveRelative(fromFile: string, spec: string): string | undefined {
     const base = path.resolve(path.dirname(fromFile), spec);
     const candidates = [base, `${base}.ts`, `${base}.tsx`, path.join(base, "index.ts")];
