@@ -49,7 +49,8 @@ export function unchangedSince(buildInfo: string, project: string): boolean {
         return false;
     }
     const info = JSON.parse(fs.readFileSync(buildInfo, "utf8")) as BuildInfo;
-    if (info.version !== ts.version || info.errors === true || (info.semanticDiagnosticsPerFile ?? []).length > 0 || info.fileNames === undefined || info.fileInfos === undefined) {
+    const { fileNames, fileInfos } = info;
+    if (info.version !== ts.version || info.errors === true || (info.semanticDiagnosticsPerFile ?? []).length > 0 || fileNames === undefined || fileInfos === undefined) {
         return false;
     }
     const config = ts.getParsedCommandLineOfConfigFile(path.join(project, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
@@ -58,8 +59,8 @@ export function unchangedSince(buildInfo: string, project: string): boolean {
     if (config === undefined || config.errors.length > 0 || JSON.stringify(roots) !== JSON.stringify(rootsOf(info, dir))) {
         return false;
     }
-    return info.fileNames.every((name, i) => {
-        const entry = (info.fileInfos as BuildInfo["fileInfos"] & object)[i];
+    return fileNames.every((name, i) => {
+        const entry = fileInfos[i];
         const recorded = typeof entry === "string" ? entry : entry?.version;
         const file = path.resolve(dir, name);
         return recorded !== undefined && fs.existsSync(file) && fileVersion(ts.sys, fs.readFileSync(file, "utf8")) === recorded;
