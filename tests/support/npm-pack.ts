@@ -10,6 +10,7 @@ import { builtinModules } from "module";
 import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../mocks";
+import { repositoryFiles } from "./repository";
 
 export interface Manifest {
     name: string;
@@ -108,7 +109,7 @@ export interface PackedPackage {
 
 /** A hash of the files under `inputs` (tracked or not yet added, as they are now) and of the compiler's version. */
 function inputsHash(inputs: readonly string[]): string {
-    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...inputs], { cwd: ROOT, encoding: "utf8" }).split("\0").filter((f) => f !== "");
+    const files = repositoryFiles(inputs);
     const hash = createHash("sha256").update(require("typescript/package.json").version as string);
     for (const file of files.sort()) {
         const full = path.join(ROOT, file);

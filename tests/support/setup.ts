@@ -6,20 +6,17 @@
  * processes, so the warning would fill the test output. The SDK's own switch turns it off here and in
  * every process a test starts with this environment; the product keeps the warning.
  */
-import { execFileSync } from "child_process";
 import * as path from "path";
 import { warmTranspileCache } from "../../app/src/transpile";
+import { REPOSITORY_ROOT, repositoryFiles } from "./repository";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-
 /** The repository's TypeScript files (tracked, or new and not ignored), declarations left out, as absolute paths. */
 function typeScriptFiles(): string[] {
-    return execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.ts"], { cwd: ROOT, encoding: "utf8" })
-        .split("\0")
+    return repositoryFiles(["*.ts"])
         .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
-        .map((f) => path.join(ROOT, f));
+        .map((f) => path.join(REPOSITORY_ROOT, f));
 }
 
 /**
@@ -39,5 +36,5 @@ export function mochaGlobalSetup(): void {
         return;
     }
     (require("../../scripts/register.js") as { warmCache(files: string[]): void }).warmCache(files);
-    warmTranspileCache(files.filter((f) => f.startsWith(path.join(ROOT, "app", "src") + path.sep)));
+    warmTranspileCache(files.filter((f) => f.startsWith(path.join(REPOSITORY_ROOT, "app", "src") + path.sep)));
 }
