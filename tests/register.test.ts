@@ -23,12 +23,21 @@ export function fail(shape: Named): never {
 export function failLater(): Promise<never> {
     return Promise.resolve().then(() => fail({ name: "later" }));
 }
+
+export function tracked(wrap: (p: Promise<number>, ctx: string) => Promise<number>): { given: Promise<number>; returned: Promise<number> } {
+    const given = Promise.resolve(1);
+    return { given, returned: wrap(given, "a shape") };
+}
 `;
 
 describe("the repository's TypeScript loader", () => {
     let dir: string;
     let file: string;
-    let mod: { fail(shape: { name: string }): never; failLater(): Promise<never> };
+    let mod: {
+        fail(shape: { name: string }): never;
+        failLater(): Promise<never>;
+        tracked(wrap: (p: Promise<number>, ctx: string) => Promise<number>): { given: Promise<number>; returned: Promise<number> };
+    };
     before(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "register-"));
         file = path.join(dir, "shapes.ts");
@@ -63,6 +72,25 @@ describe("the repository's TypeScript loader", () => {
         const lines = err.stack?.split("\n") ?? [];
         assert.deepEqual(lines.slice(0, 3), ["Error: no later", `    at fail (${file}:10:11)`, `    at ${file}:14:41`]);
         assert.match(lines[3], /^ {4}at async Context\.<anonymous> \(.*tests\/register\.test\.ts:\d+:\d+\)$/);
+    });
+
+    it("writes the stack the Pulumi SDK keeps for each promise only when it is read, with the .ts lines", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+            debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
+            promiseDebugString(p: Promise<unknown>): string;
+        };
+        const { given, returned } = mod.tracked(debuggable.debuggablePromise);
+        assert.equal(await returned, 1);
+        const kept = given as unknown as { _debugId: number; _debugStackTrace: unknown };
+        assert.notEqual(typeof kept._debugStackTrace, "string", "written when taken");
+        // What PULUMI_DEBUG_PROMISE_LEAKS prints for a promise left pending.
+        const lines = debuggable.promiseDebugString(given).split("\n");
+        assert.deepEqual(lines.slice(0, 3), [`CONTEXT(${kept._debugId}): a shape`, "STACK_TRACE:", "Error"]);
+        assert.match(lines[3], /^ {4}at debuggablePromise \(.*@pulumi\/pulumi\/runtime\/debuggable\.js:\d+:\d+\)$/);
+        const source = SOURCE.split("\n");
+        const call = source.findIndex((l) => l.includes("wrap(given"));
+        assert.equal(lines[4], `    at Object.tracked (${file}:${call + 1}:${source[call].indexOf("wrap(given") + 1})`);
     });
 
     it("writes the stack of an object given to Error.captureStackTrace", () => {
