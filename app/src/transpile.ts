@@ -65,6 +65,11 @@ function cachedTranspile(source: string, file: string): Transpiled {
     }
 }
 
+/** The JavaScript `transpileTree` writes for `file` (an absolute .ts path), through the cache. */
+export function transpiledJavaScript(file: string): string {
+    return cachedTranspile(fs.readFileSync(file, "utf8"), file).js;
+}
+
 /** Fills the cache for `files` (absolute .ts paths), so that later builds of trees that hold them only copy. */
 export function warmTranspileCache(files: readonly string[]): void {
     for (const file of files) {

@@ -8,7 +8,7 @@ import { strict as assert } from "assert";
 import { builtinModules } from "module";
 import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
+import { transpiledJavaScript } from "../../app/src/transpile";
 
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
 export function packageName(specifier: string): string {
@@ -16,12 +16,9 @@ export function packageName(specifier: string): string {
     return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
-/** The specifiers a file requires once compiled, static ones and dynamic ones apart. */
+/** The specifiers a file requires once compiled (as the processor's build compiles it), static ones and dynamic ones apart. */
 function requires(file: string): { static: string[]; dynamic: string[] } {
-    const js = ts.transpileModule(fs.readFileSync(file, "utf8"), {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-        fileName: file,
-    }).outputText;
+    const js = transpiledJavaScript(file);
     const out = { static: [] as string[], dynamic: [] as string[] };
     for (const line of js.split("\n")) {
         // What the compiler makes of an import statement: a require of its own at the start of a line.
