@@ -166,6 +166,17 @@ describe("summarize: range-parallel summarizeSource == serial", function () {
         assert.equal(run.stdout.trim(), "20000 1");
     });
 
+    it("starts its worker threads from the TypeScript sources in a process run with V8 flags (node --expose-gc --max-semi-space-size=32)", () => {
+        const text = ["a,b", ...Array.from({ length: 20000 }, (_, i) => `${i},v${i}`)].join("\n");
+        const file = fileOf(Buffer.from(text));
+        const code = `require(${JSON.stringify(RANGES)}).summarizeSource({ kind: "file", path: ${JSON.stringify(file)} }, { parallelism: 2, parallelMinBytes: 0, parallelRangeBytes: 10000 })
+            .then((s) => { console.log(s.rows, require(${JSON.stringify(WORKERS)}).warmStats.started, typeof gc); process.exit(0); });`;
+        const run = spawnSync(process.execPath, ["--expose-gc", "--max-semi-space-size=32", ...TS_REGISTER, "-e", code], { encoding: "utf8", timeout: 30000 });
+        assert.equal(run.status, 0, run.stderr);
+        // Every row, through a worker thread; the flags held in the process.
+        assert.equal(run.stdout.trim(), "20000 1 function");
+    });
+
     it("cuts an input into ranges that cover it", () => {
         assert.deepEqual(cutRanges(10, 2, 4), [
             { start: 0, end: 4 },

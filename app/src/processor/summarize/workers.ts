@@ -27,19 +27,6 @@ function loadWorkerThreads(): typeof import("node:worker_threads") | null {
     return workerThreads;
 }
 
-/** `execArgv` without preloads (`-r`/`--require`, such as a TypeScript loader), which a worker on plain JavaScript does not need. */
-function withoutPreloads(args: readonly string[]): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-        if (args[i] === "-r" || args[i] === "--require") {
-            i++;
-        } else if (!args[i].startsWith("--require=")) {
-            out.push(args[i]);
-        }
-    }
-    return out;
-}
-
 /**
  * Starts a worker on `script` (worker.js, range-worker.js, parquet/worker.js) of this folder: the compiled file there
  * (dist/, the bench build), or, running from TypeScript sources (tests, `ts-node`), its .ts transpiled once per process
@@ -55,7 +42,10 @@ function startWorker(script: string): WorkerType {
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { transpiledWorker } = require("../../transpile") as typeof import("../../transpile");
-    return new threads.Worker(transpiledWorker(js.replace(/\.js$/, ".ts")), { env: threads.SHARE_ENV, execArgv: withoutPreloads(process.execArgv) });
+    // No execArgv: not the process's preloads (a TypeScript loader, which plain JavaScript does not need), and not its
+    // V8 flags (--expose-gc, --max-semi-space-size), which Node refuses in a worker's execArgv ("invalid execArgv flags")
+    // and which hold for every thread of the process anyway.
+    return new threads.Worker(transpiledWorker(js.replace(/\.js$/, ".ts")), { env: threads.SHARE_ENV, execArgv: [] });
 }
 
 /** Whether worker threads can be started here. */
