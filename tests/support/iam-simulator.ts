@@ -22,8 +22,32 @@ export interface SimulatedRequest {
 /** Allows everything: the control principal's policy, which shows that a denial comes from the policy under test. */
 export const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 
-/** Runs one request in strict mode in the account of the mocks; fails the test when the simulator rejects it or ignores a context key. */
-export async function simulateRequest(req: SimulatedRequest): Promise<Outcome> {
+/** Each document list's JSON, written once per list. */
+const documentsJson = new WeakMap<unknown[], string>();
+/** Outcomes by request: the simulator is a pure function of the request, the policies and the resource policy. */
+const outcomes = new Map<string, Promise<Outcome>>();
+
+/**
+ * Runs one request in strict mode in the account of the mocks; fails the test when the simulator rejects it or ignores a
+ * context key. A request made before (the same principal, policies, action, resource, context and resource policy: the
+ * stacks share most of them) gets the outcome the simulator gave then.
+ */
+export function simulateRequest(req: SimulatedRequest): Promise<Outcome> {
+    let policies = documentsJson.get(req.policies);
+    if (policies === undefined) {
+        policies = JSON.stringify(req.policies);
+        documentsJson.set(req.policies, policies);
+    }
+    const key = `${policies}\0${JSON.stringify([req.principal, req.action, req.resource, req.context ?? {}, req.resourcePolicy ?? null])}`;
+    let outcome = outcomes.get(key);
+    if (outcome === undefined) {
+        outcome = simulateOnce(req);
+        outcomes.set(key, outcome);
+    }
+    return outcome;
+}
+
+async function simulateOnce(req: SimulatedRequest): Promise<Outcome> {
     const simulation: Simulation = {
         request: { principal: req.principal, action: req.action, resource: { resource: req.resource, accountId: ACCOUNT }, contextVariables: req.context ?? {} },
         identityPolicies: req.policies.map((policy, i) => ({ name: `policy-${i}`, policy })),
