@@ -11,7 +11,7 @@
  * the retention). Giving `existing` together with an argument that only applies to a created child (its
  * `transform`, its policy's `transform`, its retention) is an error naming both.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Transform, checkExistingChoice, logGroupArn } from "./builders";
 

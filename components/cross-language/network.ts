@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ProcessingCluster as Cluster } from "../processing-cluster";
 import { ProcessingNetwork as Network, ProcessingNetworkSettings } from "../processing-network";

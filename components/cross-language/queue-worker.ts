@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws";
 import * as pulumi from "@pulumi/pulumi";
 import { invalid } from "../builders";
 import { QueueWorkerService as Workers, QueueWorkerSettings } from "../queue-worker-service";

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ProcessorTask as Task, ProcessorTaskArgs as TaskArgs, ProcessorTaskSettings } from "../processor-task";
 import { ArgsOverride, BucketArgs, TaskSharding, existingLogGroup, existingRole, override, packageToken, processorBucket, taskSharding } from "./common";

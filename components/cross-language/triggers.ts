@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LambdaTrigger as Lambda, LambdaTriggerSettings } from "../lambda-trigger";
 import { UploadTrigger as Rule, UploadTriggerSettings } from "../upload-trigger";
