@@ -1,9 +1,10 @@
 /**
- * The parts of the AWS provider SDK the components use, each from its own module. `import * as aws from "@pulumi/aws"`
- * would make every TypeScript program that reads the components' declarations (the component library's build, a
- * user's program, the Pulumi package's schema analysis) parse the declarations of every AWS service: about 2,700
- * files, 1.5 CPU s of each type check. The components read `aws.s3.BucketV2` and the rest through this module, as
- * they would through the SDK's index; at run time each service module is loaded as the SDK's index loads it.
+ * The parts of the AWS provider SDK the components use, each from its own module. With `import * as aws from
+ * "@pulumi/aws"`, every TypeScript program that reads the components' declarations (a user's program against the
+ * published package, the Pulumi package's schema analysis) parses the declarations of every AWS service: 2,714 files,
+ * against 523 for these services, and 4.1 CPU s against 2.6 s to create the schema analysis's program. The components
+ * read `aws.s3.BucketV2` and the rest through this module as they would through the SDK's index; at run time each
+ * service module is loaded as the SDK's index loads it.
  */
 export * as appautoscaling from "@pulumi/aws/appautoscaling";
 export * as cloudwatch from "@pulumi/aws/cloudwatch";
