@@ -97,6 +97,14 @@ describe("the import rules between the layers", () => {
         );
     });
 
+    it("components/ imports the AWS SDK by service, through components/aws.ts, never its index (every service's declarations)", () => {
+        assert.deepEqual(
+            violations("components", (f, s) => s !== "@pulumi/aws" || path.relative(ROOT, f) === "components/aws.ts"),
+            [],
+        );
+        assert.ok(importsOf(path.join(ROOT, "components/aws.ts")).every((s) => s.startsWith("@pulumi/aws/")));
+    });
+
     it("the unit tier (tests/unit-tier.json) starts no server, browser or child process", () => {
         const { files } = JSON.parse(fs.readFileSync(path.join(__dirname, "unit-tier.json"), "utf8")) as { files: string[] };
         const starters = /^(child_process|http|https|net|worker_threads|playwright-core|s3rver)$|^\.\/support\/(s3|sqs-server|ecs-server|processor|demo-cli|plugin-process|npm-pack|component-package|provider|analyzer|summarize-run|python-types)$/;
