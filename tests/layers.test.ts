@@ -102,7 +102,10 @@ describe("the import rules between the layers", () => {
             violations("components", (f, s) => s !== "@pulumi/aws" || path.relative(ROOT, f) === "components/aws.ts"),
             [],
         );
-        assert.ok(importsOf(path.join(ROOT, "components/aws.ts")).every((s) => s.startsWith("@pulumi/aws/")));
+        // Its one require() of the index (for the run time's registrations) is not read by the type checker.
+        const source = fs.readFileSync(path.join(ROOT, "components/aws.ts"), "utf8");
+        const staticImports = ts.preProcessFile(source, true, false).importedFiles.map((f) => f.fileName);
+        assert.ok(staticImports.length > 0 && staticImports.every((s) => s.startsWith("@pulumi/aws/")), staticImports.join(", "));
     });
 
     it("the unit tier (tests/unit-tier.json) starts no server, browser or child process", () => {
