@@ -241,7 +241,7 @@ describe("byte-range shards on the local pipeline", function () {
         });
     });
 
-    it("a range command split into 4 shards gives the unsharded result, one status with the shards, and no partials left", async () => {
+    it("a range command split into 4 shards gives the unsharded result, one status with the shards, and no partials left; the next file's shards run in the same warm hosts", async () => {
         const file = totalsFile(20000);
         await withPipeline({ SHARD_ABOVE_BYTES: "1000", SHARD_BYTES: String(Math.ceil(file.text.length / 4)), COMMAND_ACCEPTS_RANGE: "true" }, RANGE_COMMAND, async (pipeline, events) => {
             await pipeline.upload("uploads/big.csv", file.text);
@@ -257,6 +257,15 @@ describe("byte-range shards on the local pipeline", function () {
                 [1, 2, 3],
             );
             assert.deepEqual(await listKeys(pipeline, "partials/"), []);
+            // The pool runs shard tasks as it runs files: a host that finished a shard takes the next.
+            const hosts = (from: number) => events.slice(from).flatMap((e) => (e.type === "shard-started" && e.pid !== undefined ? [e.pid] : []));
+            const first = new Set(hosts(0));
+            const seen = events.length;
+            await pipeline.upload("uploads/again.csv", file.text.replace(/^row-0-/, "row-zero-"));
+            await pipeline.waitIdle();
+            assert.deepEqual(await readJson(pipeline.s3.client, pipeline.bucket, "processed/again.csv/totals.json"), { rows: file.rows, sum: file.sum });
+            assert.equal(hosts(seen).length, 3);
+            assert.ok(hosts(seen).some((pid) => first.has(pid)), `shards of the first file in ${[...first].join(", ")}, of the second in ${hosts(seen).join(", ")}`);
         });
     });
 });

@@ -55,7 +55,7 @@ export type PipelineEvent =
     /** Killed by a signal mid-file; its `running` status has a dead owner, so it runs again. */
     | { type: "requeued"; key: string; exitCode: number; signal?: string }
     | { type: "failed"; key: string; exitCode: number; signal?: string; errorClass: string; message: string; statusKey: string; slack: SlackMessage; taskStopped: Record<string, unknown> }
-    /** A shard task a coordinator started with RunTask (docs/sharding.md), as a local process. */
+    /** A shard task a coordinator started with RunTask (docs/sharding.md); `pid`: the process that runs it. */
     | { type: "shard-started"; key: string; shard: number; attempt: number; taskArn: string; pid?: number }
     | { type: "shard-exited"; key: string; shard: number; attempt: number; taskArn: string; exitCode: number; signal?: string };
 
@@ -153,9 +153,9 @@ export class LocalPipeline {
     private stopped?: Promise<{ pending: number }>;
     private readonly route: Route;
     private readonly taskEnv: Record<string, string>;
-    /** With sharding on: RunTask and the task metadata endpoint, and the runner of shard tasks (a process each). */
+    /** With sharding on: RunTask and the task metadata endpoint, and the runner of shard tasks (of the files' kind, its own processes). */
     private ecs?: LocalEcs;
-    private shardRunner?: ProcessRunner;
+    private shardRunner?: ProcessorRunner;
     private readonly shardTasks = new Set<Promise<void>>();
 
     private constructor(
@@ -219,13 +219,13 @@ export class LocalPipeline {
                 onExit: (pid: number) => state.childExited(pid),
             };
             const command = options.command ?? [];
-            const runner: ProcessorRunner =
-                options.runner === "process"
-                    ? new ProcessRunner(options.processorCommand ?? [process.execPath, built.main, ...command], runnerOptions)
-                    : new PoolRunner(built.host, { ...runnerOptions, command });
+            const newRunner = (processCommand: readonly string[]): ProcessorRunner =>
+                options.runner === "process" ? new ProcessRunner(processCommand, runnerOptions) : new PoolRunner(built.host, { ...runnerOptions, command });
+            const runner = newRunner(options.processorCommand ?? [process.execPath, built.main, ...command]);
             const pipeline = new LocalPipeline(s3, bucket, config, stack, concurrency, runner, dataDir, owned, state, options.environment ?? {}, options.onEvent ?? (() => undefined), options.onLog);
             if (pipeline.taskEnv.SHARD_ABOVE_BYTES !== undefined) {
-                pipeline.shardRunner = new ProcessRunner([process.execPath, built.main, ...command], runnerOptions);
+                // Shard tasks run as the files do (warm hosts or a process each), apart from them: a shard never waits for a file's processor.
+                pipeline.shardRunner = newRunner([process.execPath, built.main, ...command]);
                 pipeline.ecs = await startLocalEcs({ family: `${stack}-processor`, container: CONTAINER, onRunTask: (task) => pipeline.runShardTask(task) });
             }
             await pipeline.resume(leftoverProcesses);
@@ -437,7 +437,7 @@ export class LocalPipeline {
         return this.ecs && task ? { ECS_ENDPOINT: this.ecs.endpoint, ECS_CONTAINER_METADATA_URI_V4: task.metadataUri } : {};
     }
 
-    /** A shard task a coordinator started: the task's environment with the call's overrides, as a new process. */
+    /** A shard task a coordinator started: the task's environment with the call's overrides, run as a file is. */
     private runShardTask(task: StartedTask): void {
         const key = task.environment.S3_KEY ?? "";
         const shard = Number(task.environment.SHARD_INDEX);

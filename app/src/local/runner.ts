@@ -20,7 +20,7 @@ export interface RunRequest {
     env: Record<string, string>;
     /** Called for each JSON log line the processor writes. */
     onLog?: (entry: Record<string, unknown>) => void;
-    /** Called with the process's id when it starts (the process runner only: pool hosts run many files). */
+    /** Called with the id of the process that runs this file (a pool host's while it runs it), as the file starts. */
     onStart?: (pid: number) => void;
 }
 
@@ -263,6 +263,9 @@ export class PoolRunner implements ProcessorRunner {
             return Promise.resolve({ exitCode: signalExitCode("SIGTERM"), signal: "SIGTERM", stderr: "", startError: "the pipeline is stopping" });
         }
         const host = this.idle.pop() ?? this.spawnHost();
+        if (host.child.pid !== undefined) {
+            request.onStart?.(host.child.pid);
+        }
         return host.run(request).then((result) => {
             this.peakRss = Math.max(this.peakRss, host.maxRssKiB);
             if (!host.exited && !this.stopping) {

@@ -15,6 +15,7 @@
 import { AssignPublicIp, ECSClient, LaunchType, RunTaskCommand, RunTaskCommandInput } from "@aws-sdk/client-ecs";
 import { ShardConfig } from "./config";
 import { ExitCode, ProcessorError } from "./exit-codes";
+import { getJson } from "./metadata";
 
 /** Starts one task running the same processor with these extra variables; resolves with its ARN. */
 export interface ShardLauncher {
@@ -31,13 +32,7 @@ export interface TaskIdentity {
 
 /** Reads the cluster, task definition and container name from the ECS task metadata endpoint v4. */
 export async function readTaskIdentity(metadataUri: string, timeoutMs = 2000): Promise<TaskIdentity> {
-    const get = async (url: string): Promise<Record<string, unknown>> => {
-        const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-        if (!res.ok) {
-            throw new Error(`${url} answered ${res.status}`);
-        }
-        return (await res.json()) as Record<string, unknown>;
-    };
+    const get = async (url: string): Promise<Record<string, unknown>> => ((await getJson(url, timeoutMs)) ?? {}) as Record<string, unknown>;
     const [container, task] = await Promise.all([get(metadataUri), get(`${metadataUri}/task`)]);
     const { Cluster, Family, Revision } = task;
     if (typeof Cluster !== "string" || typeof Family !== "string" || (typeof Revision !== "string" && typeof Revision !== "number") || typeof container.Name !== "string") {
