@@ -1,7 +1,8 @@
 /**
  * The processor's batch mode (PROCESSOR_MODE=batch) end to end, as a scheduled task or a Kubernetes
- * Indexed Job runs it: a child process against a real S3-compatible server on loopback. Plus the pure
- * sharding function every run agrees on.
+ * Indexed Job runs it: a child process against a real S3-compatible server on loopback (warm hosts, as the
+ * local pipeline runs files, one run at a time each; the SIGTERM test starts a process of its own). Plus
+ * the pure sharding function every run agrees on.
  */
 import { strict as assert } from "assert";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -10,7 +11,7 @@ import { AddressInfo } from "net";
 import { gzipSync } from "zlib";
 import { excluded, fnv1a32, shardOf } from "../app/src/processor/batch";
 import { ExitCode } from "../app/src/processor/exit-codes";
-import { ProcessorRun as Run, startProcessor as start, until } from "./support/processor";
+import { ProcessorRun as Run, runProcessor, startProcessor as start, stopProcessorHosts, until } from "./support/processor";
 import { LocalS3, readStatus, startProxy, startS3 } from "./support/s3";
 
 const xml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -118,6 +119,7 @@ describe("processor batch mode against a local S3 server", function () {
         s3 = await startS3();
     });
     after(async () => {
+        await stopProcessorHosts();
         await s3.close();
     });
 
@@ -128,7 +130,7 @@ describe("processor batch mode against a local S3 server", function () {
         return name;
     }
     const batchEnv = (b: string, extra: Record<string, string> = {}) => ({ PROCESSOR_MODE: "batch", S3_ENDPOINT: s3.endpoint, S3_BUCKET: b, ...extra });
-    const batch = (b: string, extra?: Record<string, string>) => start(batchEnv(b, extra)).done;
+    const batch = (b: string, extra?: Record<string, string>) => runProcessor(batchEnv(b, extra));
     const status = (b: string, relative: string) => readStatus(s3, b, relative);
 
     it("catches up on unprocessed files, skips those processed for the same ETag (also by event mode), and reprocesses a changed one", async () => {
@@ -136,7 +138,7 @@ describe("processor batch mode against a local S3 server", function () {
         for (const name of ["a", "b", "c"]) {
             await s3.put(b, `uploads/${name}.csv`, "x,y\n1,2\n");
         }
-        const event = await start({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: b, S3_KEY: "uploads/b.csv" }).done;
+        const event = await runProcessor({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: b, S3_KEY: "uploads/b.csv" });
         assert.equal(event.code, ExitCode.OK, event.stderr);
         const before = await status(b, "b.csv");
 

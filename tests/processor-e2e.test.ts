@@ -1,6 +1,8 @@
 /**
  * The processor end to end, as the container runs it: a child process with the environment the
- * upload rule sets, against a real S3-compatible server on loopback.
+ * upload rule sets, against a real S3-compatible server on loopback. Each file runs in a warm host, as
+ * the local pipeline runs them (one host runs them all, so nothing may leak from one file to the next);
+ * the SIGTERM test starts a process of its own.
  */
 import { strict as assert } from "assert";
 import * as http from "http";
@@ -8,7 +10,7 @@ import { AddressInfo } from "net";
 import { gzipSync } from "zlib";
 import { ExitCode } from "../app/src/processor/exit-codes";
 import { RANGED_MIN_BYTES } from "../app/src/processor/job";
-import { startProcessor } from "./support/processor";
+import { runProcessor, startProcessor, stopProcessorHosts } from "./support/processor";
 import { LocalS3, readStatus, relay, startProxy, startS3 } from "./support/s3";
 import { summarizeCut } from "./support/summarize-run";
 
@@ -29,11 +31,12 @@ describe("processor end to end against a local S3 server", function () {
         await s3.createBucket(BUCKET);
     });
     after(async () => {
+        await stopProcessorHosts();
         await s3.close();
     });
 
     const env = (key: string, extra: Record<string, string> = {}) => ({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: BUCKET, S3_KEY: key, ...extra });
-    const run = (key: string, extra?: Record<string, string>) => startProcessor(env(key, extra)).done;
+    const run = (key: string, extra?: Record<string, string>) => runProcessor(env(key, extra));
     const status = (relative: string) => readStatus(s3, BUCKET, relative);
     const summary = async (relative: string) => JSON.parse((await s3.get(BUCKET, `processed/${relative}.summary.json`)) ?? "null");
 
@@ -134,7 +137,7 @@ describe("processor end to end against a local S3 server", function () {
             await new Promise<void>((resolve) => counter.listen(0, "127.0.0.1", resolve));
             try {
                 const endpoint = `http://127.0.0.1:${(counter.address() as AddressInfo).port}`;
-                const r = await startProcessor({ ...env(`uploads/${name}`), S3_ENDPOINT: endpoint, SUMMARY_PARALLELISM: String(threads) }).done;
+                const r = await runProcessor({ ...env(`uploads/${name}`), S3_ENDPOINT: endpoint, SUMMARY_PARALLELISM: String(threads) });
                 assert.equal(r.code, ExitCode.OK, r.stderr);
             } finally {
                 counter.closeAllConnections();
@@ -214,7 +217,7 @@ describe("processor end to end against a local S3 server", function () {
         const proxy = await startProxy(s3.endpoint, [{ pathIncludes: "uploads/secret.csv", deny: true }]);
         try {
             await s3.put(BUCKET, "uploads/secret.csv", "a,b\n1,2\n");
-            const r = await startProcessor({ ...env("uploads/secret.csv"), S3_ENDPOINT: proxy.endpoint }).done;
+            const r = await runProcessor({ ...env("uploads/secret.csv"), S3_ENDPOINT: proxy.endpoint });
             assert.equal(r.code, ExitCode.ACCESS_DENIED, JSON.stringify(r.logs));
             assert.deepEqual([(await status("secret.csv")).state, (await status("secret.csv")).error.class], ["failed", "AccessDenied"]);
         } finally {
@@ -249,10 +252,10 @@ describe("processor end to end against a local S3 server", function () {
     });
 
     it(`rejects missing settings with exit ${ExitCode.CONFIG} and a message naming the variable`, async () => {
-        const r = await startProcessor({ S3_ENDPOINT: s3.endpoint, S3_KEY: "uploads/x.csv" }).done;
+        const r = await runProcessor({ S3_ENDPOINT: s3.endpoint, S3_KEY: "uploads/x.csv" });
         assert.equal(r.code, ExitCode.CONFIG);
         assert.match(r.logs[0].error, /^S3_BUCKET is not set/);
-        const bad = await startProcessor({ ...env("uploads/x.csv"), S3_OUTPUT_PREFIX: "uploads/out/" }).done;
+        const bad = await runProcessor({ ...env("uploads/x.csv"), S3_OUTPUT_PREFIX: "uploads/out/" });
         assert.equal(bad.code, ExitCode.CONFIG);
         assert.match(bad.logs[0].error, /S3_OUTPUT_PREFIX: "uploads\/out\/" overlaps S3_UPLOAD_PREFIX "uploads\/"/);
         const outside = await run("elsewhere/x.csv");

@@ -130,7 +130,7 @@ export function childNodePath(root: string): string {
 const workerBuilds = new Map<string, string>();
 
 /**
- * A worker thread's script when the code runs from TypeScript sources (tests, the bench's parent, `ts-node`):
+ * A worker thread's (or a child process's) script when the code runs from TypeScript sources (tests, the bench's parent, `ts-node`):
  * `entry` and what it imports, transpiled once per process into a temporary folder (removed when the process
  * exits) that links this repository's node_modules, so the worker starts on plain JavaScript with no loader.
  */
