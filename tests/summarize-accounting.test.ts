@@ -3,11 +3,10 @@ import { spawnSync } from "child_process";
 import { parse as csvParse } from "csv-parse/sync";
 import fc from "fast-check";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import * as ts from "typescript";
 import { createSummarizer, FileSummary, InputError, summarizeStream, SummaryOptions } from "../app/src/processor/summarize";
 import { looksBinary } from "../app/src/processor/summarize/detect";
+import { transpiledWorker } from "../app/src/transpile";
 import { referenceStats } from "./support/summary-reference";
 import { chunksOf, summarizeCut as run } from "./support/summarize-run";
 
@@ -285,30 +284,20 @@ describe("summarize: every record accounted for (hostile inputs)", function () {
         this.timeout(180000);
         // A child with a 32 MiB heap summarises 48 MiB without a line end (building strings per character, detection
         // once needed about 300 MB for this).
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-heap-"));
-        try {
-            const src = path.join(__dirname, "..", "app", "src", "processor", "summarize");
-            for (const f of fs.readdirSync(src).filter((x) => x.endsWith(".ts"))) {
-                const js = ts.transpileModule(fs.readFileSync(path.join(src, f), "utf8"), {
-                    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-                }).outputText;
-                fs.writeFileSync(path.join(dir, f.replace(/\.ts$/, ".js")), js);
-            }
-            const script = `
-                const { createSummarizer } = require(${JSON.stringify(path.join(dir, "index.js"))});
-                const s = createSummarizer();
-                const chunk = Buffer.from("abc,".repeat(16384));
-                for (let i = 0; i < 768; i++) s.write(chunk);
-                const r = s.end();
-                process.stdout.write(JSON.stringify({ accounting: r.accounting, first: r.badRows.first }));`;
-            const r = spawnSync(process.execPath, ["--max-old-space-size=32", "-e", script], { encoding: "utf8" });
-            assert.equal(r.status, 0, r.stderr.slice(-2000));
-            const out = JSON.parse(r.stdout) as { accounting: FileSummary["accounting"]; first: FileSummary["badRows"]["first"] };
-            assert.deepEqual(out.accounting, { lines: 1, blankLines: 0, headerRecords: 0, records: 1, rows: 0, badRows: 1 });
-            assert.equal(out.first[0].code, "line-too-long");
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        // The summariser as the processor's build has it (plain JavaScript from the transpile cache).
+        const index = transpiledWorker(path.join(__dirname, "..", "app", "src", "processor", "summarize", "index.ts"));
+        const script = `
+            const { createSummarizer } = require(${JSON.stringify(index)});
+            const s = createSummarizer();
+            const chunk = Buffer.from("abc,".repeat(16384));
+            for (let i = 0; i < 768; i++) s.write(chunk);
+            const r = s.end();
+            process.stdout.write(JSON.stringify({ accounting: r.accounting, first: r.badRows.first }));`;
+        const r = spawnSync(process.execPath, ["--max-old-space-size=32", "-e", script], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr.slice(-2000));
+        const out = JSON.parse(r.stdout) as { accounting: FileSummary["accounting"]; first: FileSummary["badRows"]["first"] };
+        assert.deepEqual(out.accounting, { lines: 1, blankLines: 0, headerRecords: 0, records: 1, rows: 0, badRows: 1 });
+        assert.equal(out.first[0].code, "line-too-long");
     });
 });
 

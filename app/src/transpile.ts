@@ -31,11 +31,15 @@ interface Transpiled {
     imports: string[];
 }
 
+/** The options of every file transpiled here: the image's (app/tsconfig.json: `npm run build` for the container), less its source maps. */
+export function compilerOptions(ts: typeof TypeScript): TypeScript.CompilerOptions {
+    return { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false };
+}
+
 function transpileFile(source: string, file: string): Transpiled {
     const ts = typescript();
-    const compilerOptions: TypeScript.CompilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false };
     return {
-        js: ts.transpileModule(source, { compilerOptions, fileName: file }).outputText,
+        js: ts.transpileModule(source, { compilerOptions: compilerOptions(ts), fileName: file }).outputText,
         imports: ts.preProcessFile(source, true, true).importedFiles.map((i) => i.fileName).filter((f) => f.startsWith(".")),
     };
 }
