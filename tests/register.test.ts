@@ -74,23 +74,35 @@ describe("the repository's TypeScript loader", () => {
         assert.match(lines[3], /^ {4}at async Context\.<anonymous> \(.*tests\/register\.test\.ts:\d+:\d+\)$/);
     });
 
-    it("writes the stack the Pulumi SDK keeps for each promise only when it is read, with the .ts lines", async () => {
+    it("takes the stack the Pulumi SDK keeps for each promise with no frames, unless PULUMI_DEBUG_PROMISE_LEAKS would print it", async () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
             debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
             promiseDebugString(p: Promise<unknown>): string;
+            debugPromiseLeaks: boolean;
         };
-        const { given, returned } = mod.tracked(debuggable.debuggablePromise);
-        assert.equal(await returned, 1);
-        const kept = given as unknown as { _debugId: number; _debugStackTrace: unknown };
-        assert.notEqual(typeof kept._debugStackTrace, "string", "written when taken");
-        // What PULUMI_DEBUG_PROMISE_LEAKS prints for a promise left pending.
-        const lines = debuggable.promiseDebugString(given).split("\n");
-        assert.deepEqual(lines.slice(0, 3), [`CONTEXT(${kept._debugId}): a shape`, "STACK_TRACE:", "Error"]);
-        assert.match(lines[3], /^ {4}at debuggablePromise \(.*@pulumi\/pulumi\/runtime\/debuggable\.js:\d+:\d+\)$/);
-        const source = SOURCE.split("\n");
-        const call = source.findIndex((l) => l.includes("wrap(given"));
-        assert.equal(lines[4], `    at Object.tracked (${file}:${call + 1}:${source[call].indexOf("wrap(given") + 1})`);
+        const limit = Error.stackTraceLimit;
+        const kept = (p: Promise<number>) => p as unknown as { _debugId: number; _debugStackTrace: unknown };
+        const quiet = mod.tracked(debuggable.debuggablePromise);
+        assert.equal(await quiet.returned, 1);
+        assert.equal(kept(quiet.given)._debugStackTrace, "Error", "no frames taken");
+        assert.equal(Error.stackTraceLimit, limit, "the process's stack trace limit is left as it was");
+
+        const was = debuggable.debugPromiseLeaks;
+        debuggable.debugPromiseLeaks = true;
+        try {
+            const { given, returned } = mod.tracked(debuggable.debuggablePromise);
+            assert.equal(await returned, 1);
+            // What PULUMI_DEBUG_PROMISE_LEAKS prints for a promise left pending.
+            const lines = debuggable.promiseDebugString(given).split("\n");
+            assert.deepEqual(lines.slice(0, 3), [`CONTEXT(${kept(given)._debugId}): a shape`, "STACK_TRACE:", "Error"]);
+            assert.match(lines[3], /^ {4}at debuggablePromise \(.*@pulumi\/pulumi\/runtime\/debuggable\.js:\d+:\d+\)$/);
+            const source = SOURCE.split("\n");
+            const call = source.findIndex((l) => l.includes("wrap(given"));
+            assert.ok(lines.includes(`    at Object.tracked (${file}:${call + 1}:${source[call].indexOf("wrap(given") + 1})`), lines.join("\n"));
+        } finally {
+            debuggable.debugPromiseLeaks = was;
+        }
     });
 
     it("writes the stack of an object given to Error.captureStackTrace", () => {
