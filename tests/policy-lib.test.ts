@@ -153,3 +153,18 @@ describe("isUnscoped: a Resource element as broad as \"*\"", () => {
         assert.equal(parseArn("*"), undefined);
     });
 });
+
+describe("expandAction: the actions an Action element grants", () => {
+    it("matches wildcards case-insensitively against AWS's list of actions; a pattern is expanded once, its frozen result shared", async () => {
+        const get = await expandAction("S3:get*");
+        assert.ok(get.actions.length > 20, `${get.actions.length} actions`);
+        assert.ok(get.actions.every((a) => /^s3:Get/.test(a.name)), get.actions.map((a) => a.name).join(", "));
+        assert.ok(get.actions.some((a) => a.name === "s3:GetObject"));
+        assert.equal(await expandAction("S3:get*"), get);
+        assert.ok(Object.isFrozen(get) && Object.isFrozen(get.actions));
+        assert.deepEqual((await expandAction("s3:Get?bject")).actions.map((a) => a.name), ["s3:GetObject"]);
+        for (const nothing of ["nosuchservice:*", "s3", "s3:"]) {
+            assert.deepEqual((await expandAction(nothing)).actions, [], nothing);
+        }
+    });
+});

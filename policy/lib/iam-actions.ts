@@ -23,7 +23,7 @@ export interface Expansion {
     /** The pattern as written. */
     pattern: string;
     /** Every action it grants. */
-    actions: ActionInfo[];
+    readonly actions: readonly ActionInfo[];
 }
 
 const serviceActions = new Map<string, Promise<string[]>>();
@@ -57,16 +57,28 @@ function info(service: string, action: string): Promise<ActionInfo> {
     return found;
 }
 
+const expansions = new Map<string, Promise<Expansion>>();
+
 /**
  * Every action an Action element grants: `*`, `s3:*`, `s3:Get*`, `s3:GetObject`, `*:Describe*`.
  * A pattern that matches nothing (a typo, an unknown service) expands to an empty list.
+ * Each pattern is expanded once per process, and its callers share the (frozen) result.
  */
-export async function expandAction(pattern: string): Promise<Expansion> {
+export function expandAction(pattern: string): Promise<Expansion> {
+    let found = expansions.get(pattern);
+    if (found === undefined) {
+        found = expand(pattern);
+        expansions.set(pattern, found);
+    }
+    return found;
+}
+
+async function expand(pattern: string): Promise<Expansion> {
     const colon = pattern.indexOf(":");
     const servicePattern = pattern === "*" ? "*" : colon < 0 ? "" : pattern.slice(0, colon);
     const actionPattern = pattern === "*" ? "*" : colon < 0 ? "" : pattern.slice(colon + 1);
     if (servicePattern === "" || actionPattern === "") {
-        return { pattern, actions: [] };
+        return Object.freeze({ pattern, actions: Object.freeze([]) });
     }
     const services = /[*?]/.test(servicePattern)
         ? (await iamServiceKeys()).filter((s) => iamPatternMatches(servicePattern, s))
@@ -79,7 +91,7 @@ export async function expandAction(pattern: string): Promise<Expansion> {
             }
         }
     }
-    return { pattern, actions };
+    return Object.freeze({ pattern, actions: Object.freeze(actions) });
 }
 
 /** Expands a list of patterns, keeping each pattern's own expansion. */

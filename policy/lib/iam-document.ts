@@ -141,8 +141,16 @@ export function conditionKeys(s: Statement): Set<string> {
     return keys;
 }
 
+/** Each pattern's expression, compiled once: an action pattern is matched against every action of its service. */
+const compiledPatterns = new Map<string, RegExp>();
+
 /** Matches an IAM-style pattern (`*` any run, `?` one character), case-insensitively. */
 export function iamPatternMatches(pattern: string, value: string): boolean {
-    const re = pattern.replace(/[.+^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-    return new RegExp(`^${re}$`, "i").test(value);
+    let re = compiledPatterns.get(pattern);
+    if (re === undefined) {
+        const source = pattern.replace(/[.+^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+        re = new RegExp(`^${source}$`, "i");
+        compiledPatterns.set(pattern, re);
+    }
+    return re.test(value);
 }
