@@ -13,7 +13,7 @@ import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import S3rver from "s3rver";
-import { SafeStore, conditionalConflict, failedCondition, listing, preconditionFailed } from "./s3-store";
+import { SafeStore, conditionalConflict, failedCondition, preconditionFailed } from "./s3-store";
 
 /** s3rver accepts these fixed credentials. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -42,7 +42,7 @@ interface ListBucketBody {
  * - the key part of the path is passed as one encoded segment, so the router hands the controllers
  *   the exact key even when it starts with `/` or holds `//` (keys S3 accepts; s3rver answered 404);
  * - ListObjects pages: a continuation token is the last key of the page (base64url), read back as
- *   StartAfter; the store says whether the page was cut (see `listing`).
+ *   StartAfter; the store says whether the page was cut (RequestScope in s3-store.ts).
  */
 async function exactKeysAndListPages(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
     const match = /^\/([^/]+)\/(.+)$/s.exec(ctx.path);
@@ -66,7 +66,8 @@ async function exactKeysAndListPages(ctx: KoaContext, next: () => Promise<void>)
         ctx.query = query as KoaContext["query"];
     }
     const state = { truncated: false };
-    await listing.run(state, next);
+    ctx.store = (ctx.store as SafeStore).forRequest({ listing: state });
+    await next();
     const result = (ctx.body as ListBucketBody | undefined)?.ListBucketResult;
     if (result === undefined) {
         return;
@@ -125,12 +126,13 @@ async function conditionalRequests(ctx: KoaContext, next: () => Promise<void>): 
     }
     conditionalWrites.add(id);
     try {
-        await store.watch(bucket, key, ifMatch, ifNoneMatch, async () => {
+        await store.watch(bucket, key, ifMatch, ifNoneMatch, async (condition) => {
             // Checked now, before the body is read, and again when the write applies (SafeStore.putObject).
             const failed = failedCondition(await store.currentEtag(bucket, key), ifMatch, ifNoneMatch);
             if (failed !== undefined) {
                 throw preconditionFailed(failed);
             }
+            ctx.store = store.forRequest({ condition });
             await next();
         });
     } finally {

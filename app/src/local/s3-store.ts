@@ -15,7 +15,6 @@
  *   (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html,
  *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
  */
-import { AsyncLocalStorage } from "async_hooks";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -32,11 +31,18 @@ const OBJECT_SUFFIX = `${S3RVER_SUFFIX}object`;
 const TEMPORARY = ".~tmp.";
 
 /**
- * Set by the server around a list request: the store reports there whether the listing was cut at
- * MaxKeys, and answers s3rver "not truncated", because s3rver's own continuation tokens use a cipher
- * OpenSSL 3 no longer has (every truncated listing was a 500). The server writes its own token.
+ * What the server tells the store about one request, through the request's view of it (`forRequest`):
+ * - `listing`, around a list request: the store reports there whether the listing was cut at MaxKeys,
+ *   and answers s3rver "not truncated", because s3rver's own continuation tokens use a cipher OpenSSL 3
+ *   no longer has (every truncated listing was a 500). The server writes its own token.
+ * - `condition`, around a conditional PUT (see `watch`): putObject checks it when the write applies.
+ * A view rather than async context (AsyncLocalStorage): that turns on Node's promise hooks for the
+ * whole process, and every promise of the demo and of the processes that host the server pays for them.
  */
-export const listing = new AsyncLocalStorage<{ truncated: boolean }>();
+export interface RequestScope {
+    listing?: { truncated: boolean };
+    condition?: WriteCondition;
+}
 
 function s3Error(e: KeyError): S3Error {
     return new S3Error(e.code, e.message);
@@ -61,8 +67,6 @@ export interface WriteCondition {
     conflicted: boolean;
 }
 
-/** Set by the server around a conditional PUT (see `watch`); putObject checks it when the write applies. */
-export const writeCondition = new AsyncLocalStorage<WriteCondition>();
 
 /** Whether an object with ETag `etag` (undefined: none) meets the condition; the header that fails it, if not. */
 export function failedCondition(etag: string | undefined, ifMatch: string, ifNoneMatch: string): string | undefined {
@@ -95,6 +99,13 @@ function byteOrder(a: string, b: string): number {
 export class SafeStore extends FilesystemStore {
     /** Per key (bucket/key): the last of its queued writes and deletes, and the conditional PUTs in flight. */
     private readonly keys = new Map<string, { tail: Promise<void>; watchers: Set<WriteCondition> }>();
+    /** The request this view of the store serves (none: the store itself). */
+    private readonly scope: RequestScope = {};
+
+    /** This store as one request sees it: the same objects and queues, with what the server knows of the request. */
+    forRequest(scope: RequestScope): SafeStore {
+        return Object.create(this, { scope: { value: scope } }) as SafeStore;
+    }
 
     private entry(bucket: string, key: string): { tail: Promise<void>; watchers: Set<WriteCondition> } {
         const id = `${bucket}/${key}`;
@@ -128,13 +139,13 @@ export class SafeStore extends FilesystemStore {
         }
     }
 
-    /** Runs a conditional PUT's request with its condition watched: see `writeCondition`. */
-    async watch<T>(bucket: string, key: string, ifMatch: string, ifNoneMatch: string, run: () => Promise<T>): Promise<T> {
+    /** Runs a conditional PUT's request with its condition watched; `run` hands the condition to the store's view of the request. */
+    async watch<T>(bucket: string, key: string, ifMatch: string, ifNoneMatch: string, run: (condition: WriteCondition) => Promise<T>): Promise<T> {
         const condition: WriteCondition = { ifMatch, ifNoneMatch, conflicted: false };
         const e = this.entry(bucket, key);
         e.watchers.add(condition);
         try {
-            return await writeCondition.run(condition, run);
+            return await run(condition);
         } finally {
             e.watchers.delete(condition);
             if (e.watchers.size === 0 && this.keys.get(`${bucket}/${key}`) === e) {
@@ -209,7 +220,7 @@ export class SafeStore extends FilesystemStore {
                 fs.createWriteStream(tmp),
             );
             const md5 = hash.digest("hex");
-            const condition = writeCondition.getStore();
+            const condition = this.scope.condition;
             await this.exclusive(
                 object.bucket,
                 object.key,
@@ -352,7 +363,7 @@ export class SafeStore extends FilesystemStore {
             ),
         );
         const objects = listed.filter((o): o is S3Object => o !== undefined);
-        const request = listing.getStore();
+        const request = this.scope.listing;
         if (request !== undefined) {
             request.truncated = isTruncated;
         }
