@@ -15,7 +15,8 @@
  * maps the frames in those files (and only those) through it. Node's own source-map support is off: it reads and
  * parses the source map of every package module that names one (the Pulumi SDK's do) and maps every frame of every
  * stack, and the Pulumi SDK takes a stack for each promise it makes, so it cost a third of a stack test's CPU time.
- * Those promise stacks are taken with no frames unless they can be printed (withoutUnreadStacks).
+ * Those promise stacks are taken with no frames unless they can be printed (withoutUnreadStacks), and the
+ * compiler the Pulumi runtime loads at start for closure serialization is loaded only if used (loadOnFirstUse).
  * Cache entries are written to a temporary name and renamed, so concurrent processes never read a
  * partial file.
  */
@@ -127,8 +128,46 @@ function withoutUnreadStacks(debuggable) {
     };
 }
 
+/** The Pulumi SDK's module that loads the TypeScript compiler for closure serialization, when its runtime loads. */
+const PULUMI_TYPESCRIPT_SHIM = path.join("@pulumi", "pulumi", "typescript-shim.js");
+
+/**
+ * `module`'s exports, loaded from `filename` on first use: the Pulumi runtime loads the compiler (about 0.15 CPU s)
+ * at start to serialize functions as Lambda code (`pulumi.runtime.serializeFunction`), which this project never does.
+ */
+function loadOnFirstUse(module, filename) {
+    let real;
+    const exports = () => {
+        if (real === undefined) {
+            const inner = new module.constructor(filename, module);
+            inner.filename = filename;
+            inner.paths = module.paths;
+            loadJavaScript(inner, filename);
+            real = inner.exports;
+        }
+        return real;
+    };
+    module.exports = new Proxy(
+        {},
+        {
+            get: (_, key) => Reflect.get(exports(), key),
+            has: (_, key) => Reflect.has(exports(), key),
+            ownKeys: () => Reflect.ownKeys(exports()),
+            // Reported configurable: the stand-in object holds none of them (a proxy may not report otherwise).
+            getOwnPropertyDescriptor: (_, key) => {
+                const found = Reflect.getOwnPropertyDescriptor(exports(), key);
+                return found && { ...found, configurable: true };
+            },
+        },
+    );
+}
+
 const loadJavaScript = require.extensions[".js"];
 require.extensions[".js"] = function loadJavaScriptFile(module, filename) {
+    if (filename.endsWith(PULUMI_TYPESCRIPT_SHIM)) {
+        loadOnFirstUse(module, filename);
+        return;
+    }
     loadJavaScript(module, filename);
     if (filename.endsWith(PULUMI_DEBUGGABLE)) {
         withoutUnreadStacks(module.exports);

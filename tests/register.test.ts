@@ -105,6 +105,25 @@ describe("the repository's TypeScript loader", () => {
         }
     });
 
+    it("loads the module the Pulumi SDK loads the compiler through (typescript-shim.js) only when it is first used", () => {
+        // A stand-in at the path the loader watches: its top level counts its loads.
+        const shim = path.join(dir, "node_modules", "@pulumi", "pulumi", "typescript-shim.js");
+        fs.mkdirSync(path.dirname(shim), { recursive: true });
+        fs.writeFileSync(shim, "globalThis.shimLoads = (globalThis.shimLoads || 0) + 1;\nmodule.exports = { version: '5.9.3', createSourceFile() { return 'parsed'; } };\n");
+        const loads = () => (globalThis as { shimLoads?: number }).shimLoads ?? 0;
+        try {
+            const ts = require(shim) as { version: string; createSourceFile(): string };
+            assert.equal(loads(), 0, "not loaded when required");
+            assert.equal(ts.createSourceFile(), "parsed");
+            assert.equal(loads(), 1, "loaded on first use");
+            assert.deepEqual([ts.version, "version" in ts, Object.keys(ts), loads()], ["5.9.3", true, ["version", "createSourceFile"], 1]);
+            assert.equal(Object.getOwnPropertyDescriptor(ts, "missing"), undefined);
+        } finally {
+            delete require.cache[shim];
+            delete (globalThis as { shimLoads?: number }).shimLoads;
+        }
+    });
+
     it("writes the stack of an object given to Error.captureStackTrace", () => {
         const holder = { name: "Probe", message: "captured" } as { name: string; message: string; stack?: string };
         Error.captureStackTrace(holder);

@@ -45,7 +45,8 @@ describe("run-time dependencies of the Pulumi program", () => {
         const undeclared = [...library]
             .filter(([name]) => libraryManifest.dependencies[name] === undefined && libraryManifest.peerDependencies[name] === undefined)
             .map(([name, file]) => `${name} (loaded by ${file})`);
-        assert.deepEqual(undeclared, ["typescript (loaded by components/lambda-build.ts)"]);
+        // components/lambda-build.ts (source tree only) transpiles through the cache, which loads the compiler on a miss.
+        assert.deepEqual(undeclared, ["typescript (loaded by app/src/transpile.ts)"]);
         assert.ok(libraryLoads.dynamic.has("typescript"), "the compiler is loaded when the Lambda code is built, not when the library is");
     });
 
