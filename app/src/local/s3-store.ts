@@ -67,7 +67,6 @@ export interface WriteCondition {
     conflicted: boolean;
 }
 
-
 /** Whether an object with ETag `etag` (undefined: none) meets the condition; the header that fails it, if not. */
 export function failedCondition(etag: string | undefined, ifMatch: string, ifNoneMatch: string): string | undefined {
     if (ifNoneMatch === "*" && etag !== undefined) {
