@@ -16,7 +16,8 @@
  * parses the source map of every package module that names one (the Pulumi SDK's do) and maps every frame of every
  * stack, and the Pulumi SDK takes a stack for each promise it makes, so it cost a third of a stack test's CPU time.
  * Those promise stacks are taken with no frames unless they can be printed (withoutUnreadStacks), and the
- * compiler the Pulumi runtime loads at start for closure serialization is loaded only if used (loadOnFirstUse).
+ * compiler and npm's Arborist, which the Pulumi runtime loads at start for closure serialization, are loaded only if
+ * used (loadOnFirstUse, withArboristOnFirstUse).
  * Cache entries are written to a temporary name and renamed, so concurrent processes never read a
  * partial file.
  */
@@ -165,10 +166,36 @@ function loadOnFirstUse(module, filename) {
     );
 }
 
+/** The Pulumi SDK's module that finds the packages a serialized function needs, with npm's Arborist. */
+const PULUMI_CODE_PATHS = path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js");
+
+/**
+ * The Pulumi runtime loads npm's Arborist (and pacote, sigstore and the rest of npm's install machinery) at start, for
+ * `computeCodePaths`: packaging the dependencies of a function serialized as Lambda code, which this project never
+ * does. That was about half of what loading the SDK cost (0.50 CPU s against 0.24). `codePaths.js` gets, for
+ * `@npmcli/arborist`, an object whose `Arborist` (the only member it uses) loads the package when first constructed.
+ */
+function withArboristOnFirstUse(module) {
+    const required = module.require;
+    let arborist;
+    const lazy = {
+        Arborist: function Arborist(...args) {
+            arborist ??= required.call(module, "@npmcli/arborist");
+            return new arborist.Arborist(...args);
+        },
+    };
+    module.require = function require(id) {
+        return id === "@npmcli/arborist" ? lazy : required.call(this, id);
+    };
+}
+
 require.extensions[".js"] = function loadJavaScriptFile(module, filename) {
     if (filename.endsWith(PULUMI_TYPESCRIPT_SHIM)) {
         loadOnFirstUse(module, filename);
         return;
+    }
+    if (filename.endsWith(PULUMI_CODE_PATHS)) {
+        withArboristOnFirstUse(module);
     }
     loadJavaScript(module, filename);
     if (filename.endsWith(PULUMI_DEBUGGABLE)) {

@@ -124,6 +124,42 @@ describe("the repository's TypeScript loader", () => {
         }
     });
 
+    it("gives the Pulumi SDK's codePaths.js an Arborist that loads @npmcli/arborist when first constructed", () => {
+        // Stand-ins at the paths the loader watches: the SDK's module as the SDK compiles it (an __importStar that
+        // copies every member), and a package whose top level counts its loads.
+        const codePaths = path.join(dir, "node_modules", "@pulumi", "pulumi", "runtime", "closure", "codePaths.js");
+        const arboristPackage = path.join(dir, "node_modules", "@npmcli", "arborist", "index.js");
+        fs.mkdirSync(path.dirname(codePaths), { recursive: true });
+        fs.mkdirSync(path.dirname(arboristPackage), { recursive: true });
+        fs.writeFileSync(
+            codePaths,
+            [
+                "var __importStar = function (mod) { if (mod && mod.__esModule) return mod; var result = {}; if (mod != null) for (var k in mod) if (Object.hasOwnProperty.call(mod, k)) result[k] = mod[k]; result.default = mod; return result; };",
+                'const arborist = __importStar(require("@npmcli/arborist"));',
+                'exports.tree = (root) => new arborist.Arborist({ path: root });',
+                'exports.sibling = () => require("./sibling").name;',
+            ].join("\n"),
+        );
+        fs.writeFileSync(path.join(path.dirname(codePaths), "sibling.js"), 'exports.name = "sibling";\n');
+        fs.writeFileSync(arboristPackage, "globalThis.arboristLoads = (globalThis.arboristLoads || 0) + 1;\nclass Arborist { constructor(options) { this.options = options; } }\nmodule.exports = { Arborist };\n");
+        const loads = () => (globalThis as { arboristLoads?: number }).arboristLoads ?? 0;
+        try {
+            const sdk = require(codePaths) as { tree(root: string): { options: { path: string } }; sibling(): string };
+            assert.equal(loads(), 0, "not loaded when the SDK's module loads");
+            const tree = sdk.tree("/workspace");
+            assert.equal(loads(), 1, "loaded on the first construction");
+            assert.ok(tree instanceof (require(arboristPackage) as { Arborist: new () => unknown }).Arborist, "an instance of the package's own class");
+            assert.deepEqual(tree.options, { path: "/workspace" });
+            sdk.tree("/other");
+            assert.equal(loads(), 1, "loaded once");
+            assert.equal(sdk.sibling(), "sibling", "the module's other requires are left as they were");
+        } finally {
+            delete require.cache[codePaths];
+            delete require.cache[arboristPackage];
+            delete (globalThis as { arboristLoads?: number }).arboristLoads;
+        }
+    });
+
     it("writes the stack of an object given to Error.captureStackTrace", () => {
         const holder = { name: "Probe", message: "captured" } as { name: string; message: string; stack?: string };
         Error.captureStackTrace(holder);
