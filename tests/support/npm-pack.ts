@@ -9,8 +9,7 @@ import * as fs from "fs";
 import { builtinModules } from "module";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../mocks";
-import { repositoryFiles } from "./repository";
+import { REPOSITORY_ROOT as ROOT, repositoryFiles } from "./repository";
 
 export interface Manifest {
     name: string;

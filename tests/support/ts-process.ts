@@ -1,4 +1,4 @@
-import { ROOT } from "../mocks";
+import { REPOSITORY_ROOT as ROOT } from "./repository";
 import { manifest } from "./npm-pack";
 
 /**

@@ -16,7 +16,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
-import { ROOT } from "../mocks";
+import { REPOSITORY_ROOT as ROOT } from "./repository";
 import { TS_REGISTER } from "./ts-process";
 
 const CACHE = path.join(ROOT, "node_modules", ".cache", "tsc");
