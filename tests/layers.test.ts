@@ -35,6 +35,18 @@ function sourcesUnder(dir: string): string[] {
     return out.sort();
 }
 
+/** The folders of the repository that hold its TypeScript sources; the program's index.ts is the one beside them. */
+const SOURCE_FOLDERS = ["app", "bench", "components", "deploy", "policy", "scripts", "tests", "tools"];
+const MAX_LINES = 700;
+
+/** The files of `files` with more than `limit` lines, as "path: N lines". */
+function longerThan(limit: number, files: readonly string[]): string[] {
+    return files.flatMap((file) => {
+        const lines = (fs.readFileSync(file, "utf8").match(/\n/g) ?? []).length;
+        return lines > limit ? [`${path.relative(ROOT, file)}: ${lines} lines`] : [];
+    });
+}
+
 /** A file's imports (import, export … from, require, import()) as written. */
 function importsOf(file: string): string[] {
     return ts.preProcessFile(fs.readFileSync(file, "utf8"), true, true).importedFiles.map((f) => f.fileName);
@@ -116,11 +128,16 @@ describe("the import rules between the layers", () => {
         assert.ok(files.every((f) => fs.existsSync(path.join(__dirname, `${f}.test.ts`))), "every listed file exists");
     });
 
+    it("no source file is over 700 lines (tests and benchmarks included)", () => {
+        assert.deepEqual(longerThan(MAX_LINES, [path.join(ROOT, "index.ts"), ...SOURCE_FOLDERS.flatMap(sourcesUnder)]), []);
+    });
+
     it("a rule can fail: an import that breaks it is reported with its file", () => {
         const file = path.join(ROOT, "app/src/local/stack.ts");
         assert.equal(target(file, "../../../components/names"), "components/names");
         assert.equal(target(file, "../../../components/builders/contracts"), "components/builders/contracts");
         assert.ok(importsOf(file).includes("../../../components/stack-config"));
         assert.ok(!isBuiltin("@pulumi/pulumi") && isBuiltin("fs") && isBuiltin("node:path"));
+        assert.match(longerThan(10, [file])[0] ?? "", /^app\/src\/local\/stack\.ts: \d+ lines$/);
     });
 });
