@@ -31,10 +31,13 @@ interface CheckRecord {
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
-/** The root files of `project`'s tsconfig.json, relative to it and sorted; undefined when it does not parse. */
+/** Root files as a tsconfig.json in `project` lists them, relative to it and sorted. */
+const relativeRoots = (project: string, fileNames: readonly string[]): string[] => fileNames.map((f) => path.relative(project, path.resolve(project, f))).sort();
+
+/** The root files of `project`'s tsconfig.json (relativeRoots); undefined when it does not parse. */
 function rootsOf(project: string): string[] | undefined {
     const config = ts.getParsedCommandLineOfConfigFile(path.join(project, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
-    return config === undefined || config.errors.length > 0 ? undefined : config.fileNames.map((f) => path.relative(project, path.resolve(project, f))).sort();
+    return config === undefined || config.errors.length > 0 ? undefined : relativeRoots(project, config.fileNames);
 }
 
 /** Whether the passing check recorded in `record` still holds for `project`: the same compiler, the same root files, and every file it read unchanged. */
@@ -94,7 +97,7 @@ function check(project: string, record: string, packages: readonly string[]): nu
     }
     const passed: CheckRecord = {
         compiler: ts.version,
-        roots: config.fileNames.map((f) => path.relative(project, path.resolve(project, f))).sort(),
+        roots: relativeRoots(project, config.fileNames),
         files: program.getSourceFiles().map((file) => [path.relative(project, file.fileName), sha256(fs.readFileSync(file.fileName, "utf8"))]),
     };
     fs.mkdirSync(path.dirname(record), { recursive: true });
