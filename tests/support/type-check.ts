@@ -74,11 +74,15 @@ export function typeCheck(project: string, name: string, packages: readonly stri
     return spawnSync(process.execPath, [...TS_REGISTER, __filename, project, record, JSON.stringify(packages)], { encoding: "utf8" });
 }
 
-/** The check itself, in the process `typeCheck` starts; records it when it passes. */
-function check(project: string, record: string, packages: readonly string[]): number {
-    const config = ts.getParsedCommandLineOfConfigFile(path.join(project, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => process.stdout.write(ts.formatDiagnostic(d, FORMAT)) });
+/**
+ * The check itself (in the process `typeCheck` starts; in this one for a small project): its status and
+ * diagnostics, as `typeCheck` returns them. A passing check is recorded in `record`.
+ */
+export function checkProject(project: string, record: string, packages: readonly string[]): { status: number; stdout: string } {
+    let unrecoverable = "";
+    const config = ts.getParsedCommandLineOfConfigFile(path.join(project, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => (unrecoverable = ts.formatDiagnostic(d, FORMAT)) });
     if (config === undefined) {
-        return 2;
+        return { status: 2, stdout: unrecoverable };
     }
     const program = ts.createProgram({ rootNames: config.fileNames, options: { ...config.options, noEmit: true }, configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(config) });
     const checked = (file: ts.SourceFile): boolean => {
@@ -92,8 +96,7 @@ function check(project: string, record: string, packages: readonly string[]): nu
         ...program.getSourceFiles().flatMap((file) => [...program.getSyntacticDiagnostics(file), ...(checked(file) ? program.getSemanticDiagnostics(file) : [])]),
     ];
     if (diagnostics.length > 0) {
-        process.stdout.write(ts.formatDiagnostics(diagnostics, FORMAT));
-        return 1;
+        return { status: 1, stdout: ts.formatDiagnostics(diagnostics, FORMAT) };
     }
     const passed: CheckRecord = {
         compiler: ts.version,
@@ -104,12 +107,14 @@ function check(project: string, record: string, packages: readonly string[]): nu
     const partial = `${record}.${process.pid}.tmp`;
     fs.writeFileSync(partial, JSON.stringify(passed));
     fs.renameSync(partial, record);
-    return 0;
+    return { status: 0, stdout: "" };
 }
 
 const FORMAT: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => "\n" };
 
 if (require.main === module) {
     const [project, record, packages] = process.argv.slice(2);
-    process.exitCode = check(project, record, JSON.parse(packages) as string[]);
+    const { status, stdout } = checkProject(project, record, JSON.parse(packages) as string[]);
+    process.stdout.write(stdout);
+    process.exitCode = status;
 }
