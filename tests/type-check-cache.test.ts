@@ -90,7 +90,12 @@ describe("the type check of a program of its own (tests/support/type-check.ts)",
         assert.equal(unchangedSince(record, project), true);
     });
 
-    it("does not hold without a record", () => {
+    it("does not hold without a record, or with one that does not parse", () => {
         assert.equal(unchangedSince(path.join(project, "missing.json"), project), false);
+        const torn = path.join(project, "torn.json");
+        fs.writeFileSync(torn, fs.readFileSync(record, "utf8").slice(0, 40));
+        assert.equal(unchangedSince(torn, project), false);
+        fs.writeFileSync(torn, "{}");
+        assert.equal(unchangedSince(torn, project), false);
     });
 });

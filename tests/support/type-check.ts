@@ -42,11 +42,14 @@ function rootsOf(project: string): string[] | undefined {
 
 /** Whether the passing check recorded in `record` still holds for `project`: the same compiler, the same root files, and every file it read unchanged. */
 export function unchangedSince(record: string, project: string): boolean {
-    if (!fs.existsSync(record)) {
+    let recorded: CheckRecord;
+    try {
+        recorded = JSON.parse(fs.readFileSync(record, "utf8")) as CheckRecord;
+    } catch {
+        // No record, or one that does not parse: the check runs, and records again if it passes.
         return false;
     }
-    const recorded = JSON.parse(fs.readFileSync(record, "utf8")) as CheckRecord;
-    if (recorded.compiler !== ts.version || JSON.stringify(rootsOf(project)) !== JSON.stringify(recorded.roots)) {
+    if (recorded.compiler !== ts.version || !Array.isArray(recorded.files) || JSON.stringify(rootsOf(project)) !== JSON.stringify(recorded.roots)) {
         return false;
     }
     return recorded.files.every(([name, hash]) => {
