@@ -25,7 +25,7 @@ const CACHE = path.join(ROOT, "node_modules", ".cache", "tsc");
 interface CheckRecord {
     compiler: string;
     roots: string[];
-    /** [path relative to the project, SHA-256 of its text] for every file of the program. */
+    /** [path relative to the project, SHA-256 of its text as the compiler read it] for every file of the program. */
     files: [string, string][];
 }
 
@@ -34,9 +34,13 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
 /** Root files as a tsconfig.json in `project` lists them, relative to it and sorted. */
 const relativeRoots = (project: string, fileNames: readonly string[]): string[] => fileNames.map((f) => path.relative(project, path.resolve(project, f))).sort();
 
+/** `project`'s tsconfig.json, parsed; undefined, with the error given to `onError`, when it cannot be read. */
+const readConfig = (project: string, onError: (d: ts.Diagnostic) => void = () => undefined): ts.ParsedCommandLine | undefined =>
+    ts.getParsedCommandLineOfConfigFile(path.join(project, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: onError });
+
 /** The root files of `project`'s tsconfig.json (relativeRoots); undefined when it does not parse. */
 function rootsOf(project: string): string[] | undefined {
-    const config = ts.getParsedCommandLineOfConfigFile(path.join(project, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    const config = readConfig(project);
     return config === undefined || config.errors.length > 0 ? undefined : relativeRoots(project, config.fileNames);
 }
 
@@ -53,8 +57,9 @@ export function unchangedSince(record: string, project: string): boolean {
         return false;
     }
     return recorded.files.every(([name, hash]) => {
-        const file = path.resolve(project, name);
-        return fs.existsSync(file) && sha256(fs.readFileSync(file, "utf8")) === hash;
+        // Read as the compiler reads it (a byte-order mark dropped), as the recorded hash was taken.
+        const text = ts.sys.readFile(path.resolve(project, name));
+        return text !== undefined && sha256(text) === hash;
     });
 }
 
@@ -83,7 +88,7 @@ export function typeCheck(project: string, name: string, packages: readonly stri
  */
 export function checkProject(project: string, record: string, packages: readonly string[]): { status: number; stdout: string } {
     let unrecoverable = "";
-    const config = ts.getParsedCommandLineOfConfigFile(path.join(project, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => (unrecoverable = ts.formatDiagnostic(d, FORMAT)) });
+    const config = readConfig(project, (d) => (unrecoverable = ts.formatDiagnostic(d, FORMAT)));
     if (config === undefined) {
         return { status: 2, stdout: unrecoverable };
     }
@@ -104,7 +109,7 @@ export function checkProject(project: string, record: string, packages: readonly
     const passed: CheckRecord = {
         compiler: ts.version,
         roots: relativeRoots(project, config.fileNames),
-        files: program.getSourceFiles().map((file) => [path.relative(project, file.fileName), sha256(fs.readFileSync(file.fileName, "utf8"))]),
+        files: program.getSourceFiles().map((file) => [path.relative(project, file.fileName), sha256(file.text)]),
     };
     fs.mkdirSync(path.dirname(record), { recursive: true });
     const partial = `${record}.${process.pid}.tmp`;
