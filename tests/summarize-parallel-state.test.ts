@@ -1,5 +1,8 @@
 import { strict as assert } from "assert";
+import fc from "fast-check";
 import { createSummarizer, FileSummary, summarizeStream, SummaryOptions } from "../app/src/processor/summarize";
+import { mergeRegisters } from "../app/src/processor/summarize/columns";
+import { HyperLogLog } from "../app/src/processor/summarize/hll";
 import { parallelStats } from "../app/src/processor/summarize/parallel";
 
 // The parallel path keeps one persistent state per column per thread and merges the states once at the end; these
@@ -87,5 +90,49 @@ describe("summarize: parallel per-thread column state", function () {
             const o: SummaryOptions = { parallelism, parallelMinBytes: 500, parallelBlockBytes: 700, sampleSize: 4 };
             assert.deepEqual(withoutMean(await summarizeStream(chunksOf(text, 3000), o)), withoutMean(serial(text, o)), `parallelism ${parallelism}`);
         }
+    });
+});
+
+describe("summarize: HyperLogLog registers merged from a column state", () => {
+    /** A column's sketch of `hashes` at `precision`, with its exact set as the column keeps it (hash 0 as key 1), or none. */
+    function state(hashes: number[], precision: number, exact: boolean) {
+        const hll = new HyperLogLog(precision);
+        const table = new Int32Array(1024);
+        for (const h of hashes) {
+            hll.add(h);
+            const key = h === 0 ? 1 : h | 0;
+            let slot = key & (table.length - 1);
+            while (table[slot] !== 0 && table[slot] !== key) {
+                slot = (slot + 1) & (table.length - 1);
+            }
+            table[slot] = key;
+        }
+        return { precision, registers: hll.registers, exact: exact ? table : null };
+    }
+
+    function sketch(hashes: number[], precision: number): Uint8Array {
+        const hll = new HyperLogLog(precision);
+        hashes.forEach((h) => hll.add(h));
+        return hll.registers;
+    }
+
+    // Hash 0 and hashes whose index bits are all 0 or all 1 share registers with the keys the exact set stores for them.
+    const hash = fc.oneof(fc.constantFrom(0, 1, 0xffffffff, 0x80000000, 0x0003ffff), fc.integer({ min: 0, max: 0xffffffff }));
+    const hashes = fc.array(hash, { maxLength: 300 });
+
+    it("gives the sketch of both columns' values, with or without the exact set, at the same precision and from p+2", () => {
+        fc.assert(
+            fc.property(hashes, hashes, fc.constantFrom(4, 10, 14), fc.boolean(), fc.boolean(), (mine, theirs, p, exact, finer) => {
+                const into = new HyperLogLog(p);
+                mine.forEach((h) => into.add(h));
+                mergeRegisters(into, state(theirs, finer ? p + 2 : p, exact));
+                assert.deepEqual(into.registers, sketch([...mine, ...theirs], p));
+            }),
+            { numRuns: 300 },
+        );
+    });
+
+    it("refuses a precision it cannot convert", () => {
+        assert.throws(() => mergeRegisters(new HyperLogLog(14), state([1], 12, true)), /cannot merge HyperLogLog precision 12 into 14/);
     });
 });

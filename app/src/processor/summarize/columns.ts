@@ -78,6 +78,63 @@ export interface SampleCandidates {
     keys: number[];
 }
 
+/**
+ * Folds o's HyperLogLog registers into `hll` (register-wise maximum; from precision p+2, the exact
+ * down-conversion). While o's exact set exists, every hash o counted is one of its keys (a key keeps
+ * its hash's index bits, hash 0 included), so only the registers those keys index can be non-zero:
+ * the merge visits those (at most the set's slots) instead of all 2^p.
+ */
+export function mergeRegisters(hll: HyperLogLog, o: Pick<ColumnState, "precision" | "registers" | "exact">): void {
+    const regs = hll.registers;
+    const src = o.registers;
+    const keys = o.exact;
+    if (o.precision === hll.precision) {
+        if (keys === null) {
+            for (let i = 0; i < regs.length; i++) {
+                if (src[i] > regs[i]) {
+                    regs[i] = src[i];
+                }
+            }
+            return;
+        }
+        const shift = 32 - o.precision;
+        for (let j = 0; j < keys.length; j++) {
+            const i = keys[j] >>> shift;
+            if (keys[j] !== 0 && src[i] > regs[i]) {
+                regs[i] = src[i];
+            }
+        }
+    } else if (o.precision === hll.precision + 2) {
+        // Exact down-conversion (p+2 → p): the 2 index bits dropped lead the rank.
+        const down = (i: number) => {
+            const r = src[i];
+            if (r === 0) {
+                return;
+            }
+            const low = i & 3;
+            const v = low === 0 ? r + 2 : low >= 2 ? 1 : 2;
+            const k = i >>> 2;
+            if (v > regs[k]) {
+                regs[k] = v;
+            }
+        };
+        if (keys === null) {
+            for (let i = 0; i < src.length; i++) {
+                down(i);
+            }
+            return;
+        }
+        const shift = 32 - o.precision;
+        for (let j = 0; j < keys.length; j++) {
+            if (keys[j] !== 0) {
+                down(keys[j] >>> shift);
+            }
+        }
+    } else {
+        throw new Error(`internal: cannot merge HyperLogLog precision ${o.precision} into ${hll.precision}`);
+    }
+}
+
 /** `buf[start, start + n)` copied into `dst`, or into a new buffer when `dst` is too small; returns the buffer written. */
 function keepBytes(dst: Buffer, buf: Uint8Array, start: number, n: number): Buffer {
     const out = dst.length < n ? Buffer.allocUnsafe(Math.max(64, n)) : dst;
@@ -570,31 +627,7 @@ export class Column {
             this.tsMaxBytes = Buffer.from(o.tsMaxText);
             this.tsMaxLen = o.tsMaxText.length;
         }
-        const regs = this.hll.registers;
-        const src = o.registers;
-        if (o.precision === this.hll.precision) {
-            for (let i = 0; i < regs.length; i++) {
-                if (src[i] > regs[i]) {
-                    regs[i] = src[i];
-                }
-            }
-        } else if (o.precision === this.hll.precision + 2) {
-            // Exact down-conversion (p+2 → p): the 2 index bits dropped lead the rank.
-            for (let i = 0; i < src.length; i++) {
-                const r = src[i];
-                if (r === 0) {
-                    continue;
-                }
-                const low = i & 3;
-                const v = low === 0 ? r + 2 : low >= 2 ? 1 : 2;
-                const k = i >>> 2;
-                if (v > regs[k]) {
-                    regs[k] = v;
-                }
-            }
-        } else {
-            throw new Error(`internal: cannot merge HyperLogLog precision ${o.precision} into ${this.hll.precision}`);
-        }
+        mergeRegisters(this.hll, o);
         if (this.exact === null) {
             return;
         }
