@@ -102,6 +102,19 @@ describe("summarize: CSV", () => {
         assert.equal(col(s, "b").type, "string");
     });
 
+    it("keeps summarisers fed chunk by chunk in turn apart (records spanning chunks, different layouts)", () => {
+        const inputs = [
+            Buffer.from('a,b,c\n"x, y","say ""hi""","line1\nline2"\n1,2,3\n4,"5",six\n'),
+            Buffer.from("k\tv\n1\talpha\n2\t\"be\ttab\"\n3\tgamma\n"),
+            Buffer.from('{"id": 1, "name": "one"}\n{"id": 2, "tags": "x,y"}\n{"id": 3}\n'),
+        ];
+        const summarisers = inputs.map(() => createSummarizer());
+        for (let at = 0; inputs.some((b) => at < b.length); at += 5) {
+            inputs.forEach((b, i) => at < b.length && summarisers[i].write(b.subarray(at, at + 5)));
+        }
+        inputs.forEach((b, i) => assert.deepEqual(summarisers[i].end(), summarize(b), `input ${i}`));
+    });
+
     it("reads a quote inside an unquoted field as data, and text after a closing quote as a bad row", () => {
         const s = summarize('a,b\nx,ab"c\n"x"y,2\n1,2\n');
         assert.deepEqual(col(s, "a").samples, ["x", "1"]);

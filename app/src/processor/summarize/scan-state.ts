@@ -12,6 +12,18 @@ import { JsonRecordScanner } from "./json";
 import { FileSummary, InputFormat, SummaryOptions } from "./types";
 
 const MAX_COLUMNS = 10000;
+
+/**
+ * The fields of the record scanRecord read last (130 KB), one set per thread: they hold one record's fields only
+ * until its caller has read them, within the same synchronous call (no await between), so the summarisers of one
+ * thread (ranges summarised side by side, the splitter's verdicts) can share them instead of allocating their own.
+ */
+const FIELDS = {
+    starts: new Int32Array(MAX_COLUMNS + 1),
+    ends: new Int32Array(MAX_COLUMNS + 1),
+    flags: new Uint8Array(MAX_COLUMNS + 1),
+    hashes: new Int32Array(MAX_COLUMNS + 1),
+};
 const DEFAULT_MAX_LINE = 1048576;
 /** Detection waits for this many line ends (and at least DETECT_MIN_BYTES), or the end, or DETECT_MAX_BYTES. */
 const DETECT_LINES = 24;
@@ -193,12 +205,12 @@ export abstract class ScanState {
     /** JSON Lines records read (to spot a key repeated within one object). */
     protected jsonRecords = 0;
 
-    // Results of scanRecord.
-    protected readonly fs = new Int32Array(MAX_COLUMNS + 1);
-    protected readonly fe = new Int32Array(MAX_COLUMNS + 1);
-    protected readonly ff = new Uint8Array(MAX_COLUMNS + 1);
+    // Results of scanRecord, shared by every summariser of this thread (FIELDS).
+    protected readonly fs = FIELDS.starts;
+    protected readonly fe = FIELDS.ends;
+    protected readonly ff = FIELDS.flags;
     /** The two-lane FNV-1a state (laneHash) of each field's bytes (flags 0 and 1). */
-    protected readonly fh = new Int32Array(MAX_COLUMNS + 1);
+    protected readonly fh = FIELDS.hashes;
     protected nf = 0;
     protected recLines = 0;
     /** MALFORMED: the index of the byte after the closing quote (scanRecord; find: the byte that made it so). */
