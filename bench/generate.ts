@@ -19,7 +19,8 @@ export interface GenerateOptions {
     rows: number;
     seed: number;
     plainPath: string;
-    gzipPath: string;
+    /** Path of a gzip (level 6) copy of the 1× file, or undefined to skip it. */
+    gzipPath?: string;
     /** Path of the 4× file, or undefined to skip it. */
     fourXPath?: string;
 }
@@ -36,10 +37,14 @@ export interface FileTruth {
 
 export interface GenerateResult {
     plain: FileTruth;
-    gzip: { path: string; bytes: number };
+    /** The gzip copy, when gzipPath was given. */
+    gzip?: { path: string; bytes: number };
     fourX?: FileTruth;
     seconds: number;
 }
+
+/** A result with its gzip copy (gzipPath given). */
+export type GeneratedWithGzip = GenerateResult & Required<Pick<GenerateResult, "gzip">>;
 
 /** mulberry32: small, fast, good enough for test data, fully determined by the seed. */
 export class Prng {
@@ -268,6 +273,8 @@ function gzipFile(src: string, dst: string): Promise<void> {
 const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Writes the files; resolves when all are closed. */
+export async function generateFiles(opts: GenerateOptions & { gzipPath: string }): Promise<GeneratedWithGzip>;
+export async function generateFiles(opts: GenerateOptions): Promise<GenerateResult>;
 export async function generateFiles(opts: GenerateOptions): Promise<GenerateResult> {
     const started = performance.now();
     const gen = new RowGenerator(opts.seed);
@@ -292,7 +299,7 @@ export async function generateFiles(opts: GenerateOptions): Promise<GenerateResu
         };
         fs.closeSync(plainFd);
         // Compress while the 4× tail is generated (the gzip runs on the other core).
-        gzipDone = gzipFile(opts.plainPath, opts.gzipPath);
+        gzipDone = opts.gzipPath === undefined ? Promise.resolve() : gzipFile(opts.plainPath, opts.gzipPath);
     };
 
     const header = Buffer.from(HEADER, "utf8");
@@ -339,7 +346,7 @@ export async function generateFiles(opts: GenerateOptions): Promise<GenerateResu
     await gzipDone;
     return {
         plain,
-        gzip: { path: opts.gzipPath, bytes: fs.statSync(opts.gzipPath).size },
+        gzip: opts.gzipPath === undefined ? undefined : { path: opts.gzipPath, bytes: fs.statSync(opts.gzipPath).size },
         fourX,
         seconds: (performance.now() - started) / 1000,
     };

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     try {
         const csv = path.join(dir, "table.csv");
         const parquet = path.join(dir, "table.parquet");
-        const gen = await generateFiles({ rows: args.rows, seed: args.seed, plainPath: csv, gzipPath: path.join(dir, "table.csv.gz") });
+        const gen = await generateFiles({ rows: args.rows, seed: args.seed, plainPath: csv });
         {
             const instance = await duckdb.DuckDBInstance.create(":memory:");
             const conn = await instance.connect();

@@ -35,7 +35,7 @@ import { childNodePath, transpileTree } from "./build";
 import { runPipelineBench } from "./pipeline";
 import { runS3Bench } from "./s3";
 import { scalingSection, type ScalingResult } from "./scaling";
-import { COLUMN_NAMES, generateFiles, type FileTruth, type GenerateResult } from "./generate";
+import { COLUMN_NAMES, generateFiles, type FileTruth, type GeneratedWithGzip } from "./generate";
 import { errorText } from "./protocol";
 import { detectTools, lastResult, measureNode, measureShell, progress, runProcess, tail, unavailable, type Context, type Measurement, type Tools } from "./children";
 import { columnDetails, correctness, fmtInt, fmtRate, measurementTable, ok, ratiosAndTargets, type Contenders } from "./report";
@@ -245,7 +245,7 @@ const zcatCmd = (f: string): string[] => ["sh", "-c", 'zcat "$1" | wc -l', "sh",
  * same seed. A second thread's fixed cost (a worker's start, its code compiled again) is a larger share of a smaller
  * file's work, so the table is only comparable with the targets on their file.
  */
-async function scalingTable(args: Args, ctx: Context, gen: GenerateResult): Promise<ScalingResult> {
+async function scalingTable(args: Args, ctx: Context, gen: GeneratedWithGzip): Promise<ScalingResult> {
     let input = gen;
     if (gen.plain.rows !== args.scalingRows) {
         progress(`generating ${fmtInt(args.scalingRows)} rows for the scaling table`);

@@ -134,7 +134,7 @@ export async function runS3Bench(argv: readonly string[]): Promise<number> {
     try {
         const log = (t: string): void => void process.stderr.write(`[bench --s3] ${t}\n`);
         const csv = path.join(tmp, "data.csv");
-        const gen = await generateFiles({ rows: Math.ceil((o.mb * 1e6) / ROW_BYTES), seed: 20240601, plainPath: csv, gzipPath: path.join(tmp, "data.csv.gz") });
+        const gen = await generateFiles({ rows: Math.ceil((o.mb * 1e6) / ROW_BYTES), seed: 20240601, plainPath: csv });
         const size = fs.statSync(csv).size;
         log(`generated ${(size / 1e6).toFixed(1)} MB (${gen.plain.rows} rows)`);
         await s3.createBucket(BUCKET);

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-shards-"));
     try {
         const file = path.join(dir, "big.csv");
-        const generated = await generateFiles({ rows: Math.round((mb * 1048576) / BYTES_PER_ROW), seed: 20, plainPath: file, gzipPath: path.join(dir, "big.csv.gz") });
+        const generated = await generateFiles({ rows: Math.round((mb * 1048576) / BYTES_PER_ROW), seed: 20, plainPath: file });
         fs.rmSync(path.join(dir, "big.csv.gz"), { force: true });
         const cpus = os.cpus();
         process.stdout.write(

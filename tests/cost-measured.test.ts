@@ -29,7 +29,7 @@ describe("cost model: the processor's measured requests and log volume", functio
         try {
             await s3.createBucket(bucket);
             // The bench's mixed CSV: ~84 bytes per row, the model's default.
-            const file = await generateFiles({ rows: 400_000, seed: 7, plainPath: path.join(dir, "a.csv"), gzipPath: path.join(dir, "a.csv.gz") });
+            const file = await generateFiles({ rows: 400_000, seed: 7, plainPath: path.join(dir, "a.csv") });
             const bytesPerRow = file.plain.bytes / file.plain.rows;
             assert.ok(Math.abs(bytesPerRow - COST_DEFAULTS.bytesPerRow) < 1, `bytes per row ${bytesPerRow}`);
             await s3.put(bucket, key, fs.readFileSync(file.plain.path));
