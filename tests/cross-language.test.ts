@@ -8,13 +8,13 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ComponentProvider, ComponentResourceConstructor } from "@pulumi/pulumi/provider/experimental";
+import type { ComponentProvider, ComponentResourceConstructor } from "@pulumi/pulumi/provider/experimental";
 import { pulumiRuntime, readStackConfig } from "../components";
 import * as xl from "../components/cross-language";
 import { runProgram } from "../policy/offline/program";
 import { Recorder, settle, stackConfig, useMocks, valueOf } from "./mocks";
 import { COMPONENTS_PACKAGE } from "./support/component-package";
-import { PACKAGE, servedSchema } from "./support/provider";
+import { PACKAGE, PackageSchema, analysedProvider, servedSchema } from "./support/provider";
 
 
 /** The dev stack built from the cross-language components, with the values index.ts takes from the stack's config. */
@@ -229,16 +229,19 @@ describe("cross-language components", function () {
 
     describe("constructed by the provider, as the engine asks it to", () => {
         let provider: ComponentProvider;
+        let served: PackageSchema;
         before(async () => {
-            const plugin = (await servedSchema()).pluginDir;
+            const { pluginDir: plugin, schema } = await servedSchema();
+            served = schema;
             // The classes of the installed package, as the plugin loads them.
             const installed = require(path.join(plugin, "node_modules", COMPONENTS_PACKAGE, "cross-language")) as Record<string, unknown>;
             const components = Object.values(installed).filter((v): v is ComponentResourceConstructor => typeof v === "function" && v.prototype instanceof pulumi.ComponentResource);
-            provider = new ComponentProvider({ name: PACKAGE, dirname: plugin, components });
+            provider = await analysedProvider(plugin, components);
         });
         it("returns every output the schema lists, and takes other components' outputs as inputs", async () => {
             const recorder = await useMocks({ stack: "dev" });
-            const schema = JSON.parse(await provider.getSchema()) as { resources: Record<string, { properties: Record<string, unknown>; required: string[] }> };
+            const schema = JSON.parse(await provider.getSchema()) as PackageSchema;
+            assert.deepEqual(schema, served, "the schema the plugin process serves");
             const construct = async (type: string, name: string, inputs: pulumi.Inputs) => {
                 const result = await provider.construct(name, `${PACKAGE}:index:${type}`, inputs, {});
                 const required = schema.resources[`${PACKAGE}:index:${type}`].required;

@@ -12,6 +12,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { ComponentProvider, ComponentResourceConstructor } from "@pulumi/pulumi/provider/experimental";
+import type { ComponentDefinition } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { PACKAGE_NAME } from "../../components/cross-language";
 import { ROOT } from "../mocks";
 import { COMPONENTS_PACKAGE, installComponents, packedComponents } from "./component-package";
@@ -95,10 +97,8 @@ let served: Promise<Served> | undefined;
  * Installs the plugin into a temporary folder (removed when the test process exits) and returns the
  * version and schema it serves when started as the CLI does from an empty consumer folder (a Python
  * program's, say). The plugin is started once per packed library: the first process to ask starts it,
- * holding a lock, asks for its version and schema, stops it and keeps the answer beside the packed
- * library (tests/support/component-package.ts: node_modules/.cache, under the hash of every source the
- * package and the plugin folder are made from and of the lock file); the other test processes of the
- * run, and later runs with the same sources, read it from there.
+ * asks for its version and schema, stops it and keeps the answer beside the packed library
+ * (keptBesidePackage).
  */
 export function servedSchema(): Promise<Served> {
     if (served === undefined) {
@@ -107,21 +107,12 @@ export function servedSchema(): Promise<Served> {
             process.once("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
             const pluginDir = path.join(tmp, PACKAGE);
             installProvider(pluginDir);
-            const packageDir = packedComponents().dir;
-            const answerFile = path.join(packageDir, `served-provider-${process.version}.json`);
-            const answer = await withLockAsync(`served-provider-${path.basename(packageDir)}`, async (): Promise<Omit<Served, "pluginDir">> => {
-                if (fs.existsSync(answerFile)) {
-                    return JSON.parse(fs.readFileSync(answerFile, "utf8")) as Omit<Served, "pluginDir">;
-                }
+            const answer = await keptBesidePackage("served-provider", async (): Promise<Omit<Served, "pluginDir">> => {
                 const consumer = path.join(tmp, "consumer");
                 fs.mkdirSync(consumer);
                 const running = await startProvider(pluginDir, consumer);
                 try {
-                    const fresh = { version: await providerVersion(running), schema: await providerSchema(running) };
-                    const partial = `${answerFile}.${process.pid}.tmp`;
-                    fs.writeFileSync(partial, JSON.stringify(fresh));
-                    fs.renameSync(partial, answerFile);
-                    return fresh;
+                    return { version: await providerVersion(running), schema: await providerSchema(running) };
                 } finally {
                     stopProvider(running);
                 }
@@ -130,6 +121,54 @@ export function servedSchema(): Promise<Served> {
         })();
     }
     return served;
+}
+
+/**
+ * `compute()`'s answer for the packed library, kept beside it (tests/support/component-package.ts: node_modules/.cache,
+ * under the hash of every source the package and the plugin folder are made from and of the lock file) as `<name>-<Node.js version>.json`: the first
+ * process to ask computes it, holding a lock; the others, and later runs with the same sources, read it. An answer
+ * of undefined is not kept.
+ */
+async function keptBesidePackage<T>(name: string, compute: () => Promise<T>): Promise<T> {
+    const packageDir = packedComponents().dir;
+    const file = path.join(packageDir, `${name}-${process.version}.json`);
+    return withLockAsync(`${name}-${path.basename(packageDir)}`, async () => {
+        if (fs.existsSync(file)) {
+            return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+        }
+        const fresh = await compute();
+        if (fresh !== undefined) {
+            const partial = `${file}.${process.pid}.tmp`;
+            fs.writeFileSync(partial, JSON.stringify(fresh));
+            fs.renameSync(partial, file);
+        }
+        return fresh;
+    });
+}
+
+/** What ComponentProvider keeps once it has analysed the package's declarations (its getSchema). */
+interface Analysis {
+    cachedSchema: string;
+    componentDefinitions: Record<string, ComponentDefinition>;
+}
+
+/**
+ * The package's ComponentProvider in this process, as the plugin's componentProviderHost makes it, for the installed
+ * plugin folder `pluginDir` (servedSchema) and the component classes it loads. Its first getSchema analyses the
+ * declarations with the TypeScript compiler (every AWS service's, through @pulumi/eks: seconds); the result is kept
+ * beside the packed library (keptBesidePackage) and given to the providers of later processes and runs, which then
+ * construct without analysing again. Should a release of the SDK keep it elsewhere, every provider analyses again.
+ */
+export async function analysedProvider(pluginDir: string, components: ComponentResourceConstructor[]): Promise<ComponentProvider> {
+    const provider = new ComponentProvider({ name: PACKAGE, dirname: pluginDir, components });
+    const kept = provider as unknown as Partial<Analysis>;
+    const analysis = await keptBesidePackage("provider-analysis", async (): Promise<Analysis | undefined> => {
+        await provider.getSchema();
+        const { cachedSchema, componentDefinitions } = kept;
+        return typeof cachedSchema === "string" && componentDefinitions !== undefined ? { cachedSchema, componentDefinitions } : undefined;
+    });
+    Object.assign(kept, analysis);
+    return provider;
 }
 
 /** A property of the schema (https://www.pulumi.com/docs/iac/using-pulumi/pulumi-packages/schema/#property). */
