@@ -64,7 +64,7 @@ describe("release.yml", function () {
 
     it("checks the tag, then runs the whole test suite, before the publishing job starts in the release environment", () => {
         const names = test.steps.map((s) => s.run ?? s.uses?.split("@")[0]);
-        assert.deepEqual(names.slice(2), ["npm ci", 'npx ts-node --transpile-only scripts/release-version.ts check "$TAG"', "npm test"]);
+        assert.deepEqual(names.slice(2), ["npm ci", 'node -r ./scripts/register.js scripts/release-version.ts check "$TAG"', "npm test"]);
         assert.deepEqual([publish.needs, publish.environment], ["test", "release"]);
     });
 
