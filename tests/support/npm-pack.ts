@@ -71,6 +71,14 @@ export function withLock<T>(name: string, fn: () => T): T {
     }
 }
 
+/** Writes `value` as JSON to `file` under a temporary name, then renames it: a concurrent reader never sees a partial file. */
+export function writeJsonAtomically(file: string, value: unknown): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const partial = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, JSON.stringify(value));
+    fs.renameSync(partial, file);
+}
+
 /** `withLock` for work that is asynchronous: the process keeps running its event loop while it waits. */
 export async function withLockAsync<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const { lock, waitUntil } = lockPath(name);

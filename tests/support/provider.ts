@@ -17,7 +17,7 @@ import type { ComponentDefinition } from "@pulumi/pulumi/provider/experimental/a
 import { PACKAGE_NAME } from "../../components/cross-language";
 import { ROOT } from "../mocks";
 import { COMPONENTS_PACKAGE, installComponents, packedComponents } from "./component-package";
-import { Manifest, manifest, withLockAsync } from "./npm-pack";
+import { Manifest, manifest, withLockAsync, writeJsonAtomically } from "./npm-pack";
 import { startPlugin, stopPlugin } from "./plugin-process";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -124,10 +124,10 @@ export function servedSchema(): Promise<Served> {
 }
 
 /**
- * `compute()`'s answer for the packed library, kept beside it (tests/support/component-package.ts: node_modules/.cache,
- * under the hash of every source the package and the plugin folder are made from and of the lock file) as `<name>-<Node.js version>.json`: the first
- * process to ask computes it, holding a lock; the others, and later runs with the same sources, read it. An answer
- * of undefined is not kept.
+ * `compute()`'s answer for the packed library, kept beside it as `<name>-<Node.js version>.json`
+ * (tests/support/component-package.ts: node_modules/.cache, under the hash of every source the package and the plugin
+ * folder are made from and of the lock file): the first process to ask computes it, holding a lock; the others, and
+ * later runs with the same sources, read it. An answer of undefined is not kept.
  */
 async function keptBesidePackage<T>(name: string, compute: () => Promise<T>): Promise<T> {
     const packageDir = packedComponents().dir;
@@ -138,9 +138,7 @@ async function keptBesidePackage<T>(name: string, compute: () => Promise<T>): Pr
         }
         const fresh = await compute();
         if (fresh !== undefined) {
-            const partial = `${file}.${process.pid}.tmp`;
-            fs.writeFileSync(partial, JSON.stringify(fresh));
-            fs.renameSync(partial, file);
+            writeJsonAtomically(file, fresh);
         }
         return fresh;
     });

@@ -17,6 +17,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import { REPOSITORY_ROOT as ROOT } from "./repository";
+import { writeJsonAtomically } from "./npm-pack";
 import { TS_REGISTER } from "./ts-process";
 
 const CACHE = path.join(ROOT, "node_modules", ".cache", "tsc");
@@ -111,10 +112,7 @@ export function checkProject(project: string, record: string, packages: readonly
         roots: relativeRoots(project, config.fileNames),
         files: program.getSourceFiles().map((file) => [path.relative(project, file.fileName), sha256(file.text)]),
     };
-    fs.mkdirSync(path.dirname(record), { recursive: true });
-    const partial = `${record}.${process.pid}.tmp`;
-    fs.writeFileSync(partial, JSON.stringify(passed));
-    fs.renameSync(partial, record);
+    writeJsonAtomically(record, passed);
     return { status: 0, stdout: "" };
 }
 

@@ -87,26 +87,16 @@ export interface SampleCandidates {
 export function mergeRegisters(hll: HyperLogLog, o: Pick<ColumnState, "precision" | "registers" | "exact">): void {
     const regs = hll.registers;
     const src = o.registers;
-    const keys = o.exact;
+    let fold: (i: number) => void;
     if (o.precision === hll.precision) {
-        if (keys === null) {
-            for (let i = 0; i < regs.length; i++) {
-                if (src[i] > regs[i]) {
-                    regs[i] = src[i];
-                }
-            }
-            return;
-        }
-        const shift = 32 - o.precision;
-        for (let j = 0; j < keys.length; j++) {
-            const i = keys[j] >>> shift;
-            if (keys[j] !== 0 && src[i] > regs[i]) {
+        fold = (i) => {
+            if (src[i] > regs[i]) {
                 regs[i] = src[i];
             }
-        }
+        };
     } else if (o.precision === hll.precision + 2) {
         // Exact down-conversion (p+2 → p): the 2 index bits dropped lead the rank.
-        const down = (i: number) => {
+        fold = (i) => {
             const r = src[i];
             if (r === 0) {
                 return;
@@ -118,20 +108,21 @@ export function mergeRegisters(hll: HyperLogLog, o: Pick<ColumnState, "precision
                 regs[k] = v;
             }
         };
-        if (keys === null) {
-            for (let i = 0; i < src.length; i++) {
-                down(i);
-            }
-            return;
-        }
-        const shift = 32 - o.precision;
-        for (let j = 0; j < keys.length; j++) {
-            if (keys[j] !== 0) {
-                down(keys[j] >>> shift);
-            }
-        }
     } else {
         throw new Error(`internal: cannot merge HyperLogLog precision ${o.precision} into ${hll.precision}`);
+    }
+    const keys = o.exact;
+    if (keys === null) {
+        for (let i = 0; i < src.length; i++) {
+            fold(i);
+        }
+        return;
+    }
+    const shift = 32 - o.precision;
+    for (let j = 0; j < keys.length; j++) {
+        if (keys[j] !== 0) {
+            fold(keys[j] >>> shift);
+        }
     }
 }
 
