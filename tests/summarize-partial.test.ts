@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FileSummary, mergePartials, PartialSummary, resolvePartials, summarizePartial, SummaryOptions } from "../app/src/processor/summarize";
+import { decodeRegisters, encodeRegisters, PARTIAL_VERSION } from "../app/src/processor/summarize/partial";
 import { bufferRangeReader, RangeReader } from "../app/src/processor/summarize/reader";
 import { AbortedError } from "../app/src/processor/summarize/types";
 import { assertSame, csvCase, jsonCase, sameAsSerial } from "./support/summarize-cases";
@@ -265,6 +266,71 @@ describe("summarize: ranges merged == serial", function () {
             assert.ok(resolved.every((p, i) => p === parts[i]), "no range was summarised again");
             assert.deepEqual(mergePartials(resolved), summarizeCut(bytes, {}));
         }
+    });
+
+    it("writes each column's registers sparse while fewer than a quarter are set, and still merges version 1 partials (all registers) to the same summary", async () => {
+        // Column a: 3 values (an exact set); b: 2,000 distinct (no exact set, under 4,096 registers set); c: 20,000 distinct.
+        const lines = ["a,b,c", ...Array.from({ length: 20000 }, (_, i) => `${["x", "y", "z"][i % 3]},b${i % 2000},c${i}`)];
+        const bytes = Buffer.from(lines.join("\n") + "\n");
+        const reader = bufferRangeReader(bytes, 65536);
+        const parts = await Promise.all(rangesOf(bytes.length, [100000, 250000]).map((r) => summarizePartial(reader, r)));
+        assert.deepEqual(parts.map((p) => p.version), [PARTIAL_VERSION, PARTIAL_VERSION, PARTIAL_VERSION]);
+        assert.equal(PARTIAL_VERSION, 2);
+        const forms = parts[0].columns.map((c) => (c.sketch === undefined ? "none" : "sparse" in c.sketch ? "sparse" : "dense"));
+        assert.deepEqual(forms, ["sparse", "sparse", "dense"]);
+        assert.ok(parts[0].columns.every((c) => c.registers === undefined), "no version 1 field");
+        const sizeOf = (i: number) => JSON.stringify(parts[0].columns[i]).length;
+        assert.ok(sizeOf(0) < 700, `3 values take ${sizeOf(0)} bytes of JSON`);
+        assert.equal(Buffer.from(parts[0].columns[0].exact as string, "base64").length, 12, "the exact set: its 3 keys");
+        assert.ok(sizeOf(2) > 16384, `a dense column keeps every register: ${sizeOf(2)} bytes`);
+        const expected = summarizeCut(bytes, {});
+        assertSame(mergePartials(JSON.parse(JSON.stringify(parts)) as PartialSummary[]), expected, "version 2");
+        // The same partials as a reader of version 1 wrote them: every register, base64, as `registers`.
+        const v1 = parts.map((p) => ({ ...p, version: 1, columns: p.columns.map(({ sketch: _, ...c }) => ({ ...c, registers: Buffer.from(decodeRegisters({ ...c, sketch: _ }, 0)).toString("base64") })) }));
+        assertSame(mergePartials(JSON.parse(JSON.stringify(v1)) as PartialSummary[]), expected, "version 1");
+        // Versions mixed (one shard's task from before a deploy): still the same summary.
+        assertSame(mergePartials([v1[0], parts[1], v1[2]]), expected, "versions 1 and 2");
+    });
+
+    it("encodes any registers so that they decode to the same bytes, sparse only when shorter", () => {
+        const forms = { sparse: 0, dense: 0 };
+        fc.assert(
+            fc.property(fc.integer({ min: 4, max: 18 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(), fc.array(fc.nat(), { maxLength: 8 }), (precision, density, seed, picks) => {
+                // Registers set at random (from fast-check's seed, so that a failure replays) with the drawn density.
+                let state = seed | 1;
+                const next = () => ((state = Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x297a2d39) >>> 0) / 2 ** 32;
+                const registers = new Uint8Array(2 ** precision);
+                for (let i = 0; i < registers.length; i++) {
+                    registers[i] = next() < density ? 1 + Math.floor(next() * (33 - precision)) : 0;
+                }
+                // The first and last registers, and a few more, set to the largest rank at this precision.
+                for (const i of [0, registers.length - 1, ...picks.map((n) => n % registers.length)]) {
+                    registers[i] = 33 - precision;
+                }
+                const sketch = encodeRegisters(registers);
+                const nonZero = registers.filter((r) => r !== 0).length;
+                assert.equal("sparse" in sketch, 4 * nonZero < registers.length, `${nonZero} of ${registers.length} set`);
+                assert.deepEqual(decodeRegisters({ name: "c", precision, sketch }, 0), registers);
+                forms["sparse" in sketch ? "sparse" : "dense"]++;
+            }),
+            { numRuns: 200 },
+        );
+        assert.ok(forms.sparse > 20 && forms.dense > 20, JSON.stringify(forms));
+    });
+
+    it("refuses a partial of a version it does not read, and registers that are not those of the column's precision, naming them", async () => {
+        const bytes = Buffer.from("a,b\n1,x\n2,y\n3,z\n");
+        const reader = bufferRangeReader(bytes);
+        const parts = [await summarizePartial(reader, { start: 0, end: 8 }), await summarizePartial(reader, { start: 8, end: bytes.length })];
+        assert.throws(() => mergePartials([parts[0], { ...parts[1], version: 3 }]), /^RangeError: partial 1 is of version 3; this merge reads versions 1 and 2$/);
+        assert.throws(() => mergePartials([{ ...parts[0], version: 0 }, parts[1]]), /partial 0 is of version 0/);
+        const withColumn = (i: number, change: object) => [parts[0], { ...parts[1], columns: parts[1].columns.map((c, k) => (k === i ? { ...c, ...change } : c)) }];
+        assert.throws(() => mergePartials(withColumn(0, { sketch: undefined })), /partial column 0: it has neither `sketch` \(version 2\) nor `registers` \(version 1\); a column of precision 14 has 16384 registers/);
+        assert.throws(() => mergePartials(withColumn(1, { sketch: { dense: Buffer.alloc(100).toString("base64") } })), /partial column 1: it has 100 registers; a column of precision 14/);
+        assert.throws(() => mergePartials(withColumn(1, { sketch: { sparse: Buffer.from([1, 2, 3]).toString("base64") } })), /3 bytes, not a whole number of 4-byte entries/);
+        const outside = Buffer.alloc(4);
+        outside.writeUInt32LE(((1 << 14) << 8) | 5);
+        assert.throws(() => mergePartials(withColumn(1, { sketch: { sparse: outside.toString("base64") } })), /sparse entry 0 names register 16384 with value 5/);
     });
 
     it("refuses gzip input", async () => {

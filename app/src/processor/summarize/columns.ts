@@ -68,7 +68,10 @@ export interface ColumnState {
     tsMaxText: Uint8Array;
     precision: number;
     registers: Uint8Array;
-    /** The exact set's table (0 = free slot), or null once it gave up. */
+    /**
+     * The exact set: its table (0 = a free slot), or just its keys (a state read from a partial); null once it gave
+     * up. Whoever reads a state visits the entries that are not 0, in any order.
+     */
     exact: Int32Array | null;
 }
 

@@ -29,6 +29,28 @@ export interface ByteRange {
 /** A number that JSON cannot carry (±Infinity, NaN, -0) is written as its name. */
 type JsonNumber = number | string;
 
+/**
+ * The version of the partials this code writes. Version 2 writes a column's HyperLogLog registers as `sketch`, sparse
+ * when that is smaller; version 1 wrote all of them as `registers`. Both are read. A reader that knows only version 1
+ * finds no `registers` in a version 2 partial and fails the merge, so a mix of versions (a rolling deploy while a file's
+ * shards run) ends in a failed merge that names the error, never in a wrong distinct count.
+ */
+const PARTIAL_VERSION = 2;
+
+/** The versions of the partials this code reads. */
+const READABLE_PARTIAL_VERSIONS: readonly number[] = [1, PARTIAL_VERSION];
+
+// Exported as a list of plain consts, not `export const`: see the note in scan-state.ts.
+export { PARTIAL_VERSION, READABLE_PARTIAL_VERSIONS };
+
+/**
+ * A column's HyperLogLog registers in a version 2 partial, base64: `dense`, all 2^precision of them (a byte each);
+ * `sparse`, each register that is not 0 as a little-endian uint32 (its index << 8 | its value), in index order,
+ * written when that is shorter (a column with fewer distinct values than a quarter of its registers: one with an
+ * exact set has at most 256).
+ */
+export type EncodedRegisters = { dense: string } | { sparse: string };
+
 /** ColumnState as plain JSON: typed arrays in base64, non-finite numbers and -0 as strings. */
 export interface EncodedColumnState {
     name: string;
@@ -50,13 +72,18 @@ export interface EncodedColumnState {
     tsMinText: string;
     tsMaxText: string;
     precision: number;
-    registers: string;
+    /** Version 2: the registers (EncodedRegisters). */
+    sketch?: EncodedRegisters;
+    /** Version 1: all 2^precision registers, base64. */
+    registers?: string;
+    /** The exact set's keys as int32s, base64 (version 1: its whole table, free slots as 0); null once it gave up. */
     exact: string | null;
 }
 
 /** What one range leaves to merge (plain JSON: it can be stored or sent, and survives JSON.stringify/parse). */
 export interface PartialSummary {
-    version: 1;
+    /** PARTIAL_VERSION when written by this code; 1 from a reader of version 1 (still read). */
+    version: number;
     /** The input's size. */
     size: number;
     start: number;
@@ -88,9 +115,67 @@ function unb64(s: string): Buffer {
     return Buffer.from(s, "base64");
 }
 
+/** The registers as EncodedRegisters: sparse when 4 bytes per non-zero register take fewer bytes than all of them. */
+export function encodeRegisters(registers: Uint8Array): EncodedRegisters {
+    let nonZero = 0;
+    for (let i = 0; i < registers.length; i++) {
+        if (registers[i] !== 0) {
+            nonZero++;
+        }
+    }
+    if (4 * nonZero >= registers.length) {
+        return { dense: b64(registers) };
+    }
+    const entries = Buffer.allocUnsafe(4 * nonZero);
+    let at = 0;
+    for (let i = 0; i < registers.length; i++) {
+        if (registers[i] !== 0) {
+            entries.writeUInt32LE(((i << 8) | registers[i]) >>> 0, at);
+            at += 4;
+        }
+    }
+    return { sparse: entries.toString("base64") };
+}
+
+/**
+ * The 2^precision registers of `sketch` (version 2) or `registers` (version 1) of column `index`; a clear error for
+ * any that cannot be.
+ */
+export function decodeRegisters(s: Pick<EncodedColumnState, "name" | "precision" | "sketch" | "registers">, index: number): Uint8Array {
+    const count = 2 ** s.precision;
+    const column = `column ${index}${s.name === "" ? "" : ` (${JSON.stringify(s.name)})`}`;
+    const bad = (what: string) => new RangeError(`partial ${column}: ${what}; a column of precision ${s.precision} has ${count} registers`);
+    if (s.sketch !== undefined && "sparse" in s.sketch) {
+        const entries = unb64(s.sketch.sparse);
+        if (entries.length % 4 !== 0) {
+            throw bad(`its sparse registers are ${entries.length} bytes, not a whole number of 4-byte entries`);
+        }
+        const registers = new Uint8Array(count);
+        for (let at = 0; at < entries.length; at += 4) {
+            const entry = entries.readUInt32LE(at);
+            const index = entry >>> 8;
+            if (index >= count || (entry & 0xff) === 0) {
+                throw bad(`sparse entry ${at / 4} names register ${index} with value ${entry & 0xff}`);
+            }
+            registers[index] = entry & 0xff;
+        }
+        return registers;
+    }
+    const dense = s.sketch !== undefined && "dense" in s.sketch ? s.sketch.dense : s.registers;
+    if (typeof dense !== "string") {
+        throw bad("it has neither `sketch` (version 2) nor `registers` (version 1)");
+    }
+    const registers = new Uint8Array(unb64(dense));
+    if (registers.length !== count) {
+        throw bad(`it has ${registers.length} registers`);
+    }
+    return registers;
+}
+
 export function encodeState(s: ColumnState): EncodedColumnState {
+    const { registers, ...rest } = s;
     return {
-        ...s,
+        ...rest,
         min: encNum(s.min),
         max: encNum(s.max),
         sum: encNum(s.sum),
@@ -99,12 +184,13 @@ export function encodeState(s: ColumnState): EncodedColumnState {
         tsMax: encNum(s.tsMax),
         tsMinText: b64(s.tsMinText),
         tsMaxText: b64(s.tsMaxText),
-        registers: b64(s.registers),
-        exact: s.exact === null ? null : b64(s.exact),
+        sketch: encodeRegisters(registers),
+        exact: s.exact === null ? null : b64(s.exact.filter((key) => key !== 0)),
     };
 }
 
-export function decodeState(s: EncodedColumnState): ColumnState {
+/** The state of column `index` (its position in the partial, named in errors). */
+export function decodeState(s: EncodedColumnState, index: number): ColumnState {
     let exact: Int32Array | null = null;
     if (s.exact !== null) {
         const b = unb64(s.exact);
@@ -133,7 +219,7 @@ export function decodeState(s: EncodedColumnState): ColumnState {
         tsMinText: new Uint8Array(unb64(s.tsMinText)),
         tsMaxText: new Uint8Array(unb64(s.tsMaxText)),
         precision: s.precision,
-        registers: new Uint8Array(unb64(s.registers)),
+        registers: decodeRegisters(s, index),
         exact,
     };
 }
@@ -306,7 +392,7 @@ export async function summarizePartial(
         throw new AbortedError();
     }
     const opts = layoutOptions(options);
-    const base = { version: 1 as const, size, start: range.start, end: range.end };
+    const base = { version: PARTIAL_VERSION, size, start: range.start, end: range.end };
     if (range.start === 0) {
         if (await isGzipInput(reader, signal)) {
             throw new RangeError("a gzip input cannot be read in ranges: summarise it as one stream (summarizeStream)");
@@ -396,6 +482,13 @@ export async function resolvePartials(reader: RangeReader, partials: PartialSumm
     return out;
 }
 
+/** Throws unless this code reads `p`'s version (`p` is the partial at `index`). */
+export function checkPartialVersion(p: { version: number }, index: number): void {
+    if (!READABLE_PARTIAL_VERSIONS.includes(p.version)) {
+        throw new RangeError(`partial ${index} is of version ${JSON.stringify(p.version)}; this merge reads versions ${READABLE_PARTIAL_VERSIONS.join(" and ")}`);
+    }
+}
+
 /** Why `p`, the partial at `index`, cannot follow `prev` (undefined if it can). */
 function chainError(prev: PartialSummary, p: PartialSummary, index: number): string | undefined {
     if (p.size !== prev.size || p.start !== prev.end) {
@@ -423,6 +516,7 @@ export class PartialMerger {
         if (first.head === undefined || first.start !== 0) {
             throw new RangeError("the first partial must be that of the range starting at byte 0 (in range order)");
         }
+        checkPartialVersion(first, 0);
         this.core = new CoreSummarizer(layoutOptions(options));
         this.core.restoreHead(first.head, first.size);
         this.last = first;
@@ -431,6 +525,7 @@ export class PartialMerger {
 
     /** The partial of the next range; it must chain (see resolvePartials). */
     add(p: PartialSummary): void {
+        checkPartialVersion(p, this.count);
         const err = chainError(this.last, p, this.count);
         if (err !== undefined) {
             throw new RangeError(err);

@@ -10,12 +10,15 @@
  */
 import type { FileMetaData, RowGroup } from "hyparquet";
 import type { SampleCandidates } from "../columns";
-import { b64, checkRange, decodeState, encodeState, EncodedColumnState } from "../partial";
+import { b64, checkPartialVersion, checkRange, decodeState, encodeState, EncodedColumnState } from "../partial";
+import * as partial from "../partial";
 import { AbortedError, InputError, SummaryOptions } from "../types";
 import { LeafTransfer, leafTransfer, mergeLeaf, MinMaxType } from "./leaf";
 import { summarizeRowGroupsInWorkers } from "./parallel";
 import { RandomAccessSource } from "./source";
 import { createState, finishState, ParquetFileSummary, readFooter, summarizeRowGroup } from "./summarize";
+// The constants this module uses, bound here: see the note in scan-state.ts.
+const { PARTIAL_VERSION } = partial;
 
 /** A value JSON cannot carry as it is: a bigint, bytes, or a number that is not finite (or -0), tagged. */
 export type EncodedValue = null | boolean | number | string | { bigint: string } | { bytes: string } | { number: string };
@@ -42,7 +45,8 @@ export interface EncodedLeaf {
 /** What one shard of a Parquet file leaves to merge (plain JSON). */
 export interface ParquetPartial {
     format: "parquet";
-    version: 1;
+    /** PARTIAL_VERSION when written by this code (partial.ts); 1 from a reader of version 1 (still read). */
+    version: number;
     /** The file's size. */
     size: number;
     start: number;
@@ -149,10 +153,11 @@ export function encodeLeaf(t: LeafTransfer): EncodedLeaf {
     };
 }
 
-export function decodeLeaf(e: EncodedLeaf): LeafTransfer {
+/** Leaf `index`'s state (its position in the partial, named in errors). */
+export function decodeLeaf(e: EncodedLeaf, index: number): LeafTransfer {
     return {
         ...e,
-        column: decodeState(e.column),
+        column: decodeState(e.column, index),
         tMin: decodeTemporal(e.tMin, "tMin"),
         tMax: decodeTemporal(e.tMax, "tMax"),
         perRowMin: decodeNumber(e.perRowMin, "perRowMin"),
@@ -193,7 +198,7 @@ export async function summarizeParquetPartial(source: RandomAccessSource, range:
     }
     return {
         format: "parquet",
-        version: 1,
+        version: PARTIAL_VERSION,
         size: source.size,
         start: range.start,
         end: range.end,
@@ -221,8 +226,9 @@ export async function mergeParquetPartials(source: RandomAccessSource, partials:
     const groups = metadata.row_groups.length;
     const samples: (SampleCandidates | null)[][] = new Array(groups);
     partials.forEach((p, i) => {
-        if (p.version !== 1 || p.size !== source.size) {
-            throw new RangeError(`partial ${i} is of version ${p.version} for a file of ${p.size} bytes; this merge reads version 1 for ${source.size} bytes`);
+        checkPartialVersion(p, i);
+        if (p.size !== source.size) {
+            throw new RangeError(`partial ${i} is of a file of ${p.size} bytes; this file has ${source.size}`);
         }
         if (p.rowGroups.length > 0 && p.leaves.length !== state.leaves.length) {
             throw new RangeError(`partial ${i} has ${p.leaves.length} columns; the file has ${state.leaves.length}`);
@@ -244,7 +250,7 @@ export async function mergeParquetPartials(source: RandomAccessSource, partials:
         group.forEach((c, l) => c !== null && state.leaves[l].column.mergeSamples(c));
     }
     for (const p of partials) {
-        p.leaves.forEach((t, l) => mergeLeaf(state.leaves[l], decodeLeaf(t)));
+        p.leaves.forEach((t, l) => mergeLeaf(state.leaves[l], decodeLeaf(t, l)));
         state.rows += p.rows;
         state.bytes += p.bytes;
         state.chunksSkipped += p.chunksSkipped;
