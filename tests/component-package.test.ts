@@ -27,7 +27,7 @@ import { runProgram } from "../policy/offline/program";
 import { COMPONENTS_DIR, LAYOUT } from "../scripts/package-components";
 import { URN_STACKS, urnStackConfig } from "../scripts/release-urns";
 import { ROOT } from "./mocks";
-import { COMPONENTS_PACKAGE, installComponents, packedComponents } from "./support/component-package";
+import { COMPONENTS_INPUTS, COMPONENTS_PACKAGE, installComponents, packedComponents } from "./support/component-package";
 import { isProvided, manifest, publishDryRun, requiresOf, tarList } from "./support/npm-pack";
 import { PlainResource, ProgramRequest, plainResources } from "./support/program-under-mocks";
 import { TS_REGISTER } from "./support/ts-process";
@@ -104,6 +104,28 @@ describe("the component library as an npm package", function () {
         const packed = packedComponents();
         dist = packed.dist;
         files = tarList(packed.tarball);
+    });
+
+    it("is kept under a hash of every repository file its build reads (the build script, what it compiles and each Lambda handler's sources, with what they import)", () => {
+        const roots = [
+            path.join(ROOT, "scripts", "package-components.ts"),
+            ...buildConfig().modules.map((m) => path.join(COMPONENTS_DIR, `${m}.ts`)),
+            ...LAMBDA_HANDLERS.flatMap((handler) => fs.readdirSync(path.join(ROOT, "app", "src", handler)).filter((f) => f.endsWith(".ts")).map((f) => path.join(ROOT, "app", "src", handler, f))),
+        ];
+        const read = new Set<string>();
+        for (const queue = [...roots]; queue.length > 0; ) {
+            const file = queue.pop()!;
+            if (read.has(file)) continue;
+            read.add(file);
+            for (const { fileName } of ts.preProcessFile(fs.readFileSync(file, "utf8"), true, true).importedFiles.filter((f) => f.fileName.startsWith("."))) {
+                const base = path.resolve(path.dirname(file), fileName);
+                const found = [`${base}.ts`, path.join(base, "index.ts")].find((f) => fs.existsSync(f));
+                if (found !== undefined) queue.push(found);
+            }
+        }
+        const relative = [...read].map((f) => path.relative(ROOT, f));
+        assert.ok(relative.includes(path.join("app", "src", "transpile.ts")), "the Lambda sources' transpiler is among them");
+        assert.deepEqual(relative.filter((f) => !COMPONENTS_INPUTS.some((input) => f === input || f.startsWith(`${input}/`))), [], "read by the build, outside the inputs");
     });
 
     it("packs the compiled modules with their declarations, each Lambda handler's JavaScript, the README and the changelog, and nothing else", () => {

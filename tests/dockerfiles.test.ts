@@ -133,7 +133,7 @@ describe("the processor's image (app/Dockerfile)", function () {
         assert.equal(copiedTo(copies(finalStage(ins)), "build", "/build/dist/processor/main.js"), "dist/processor/main.js");
         // Compile app/ as the image's build does (once per hash of what it compiles), and find the entry point in the output.
         const tsconfig = JSON.parse(app("tsconfig.json"));
-        const out = builtOnce("app-build", ["app", "package-lock.json"], (dir) => {
+        const out = builtOnce("app-build", ["app/tsconfig.json", ...tsconfig.include.map((glob: string) => path.join("app", glob.split("/**")[0])), "package-lock.json"], (dir) => {
             execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "app", "tsconfig.json"), "--outDir", dir], { stdio: "pipe" });
         });
         const relative = path.relative("/app", entrypoint![1]);

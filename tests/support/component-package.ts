@@ -9,18 +9,34 @@
  * processes of a run, and later runs with the same sources, build it once (packedOnce in npm-pack.ts).
  */
 import * as path from "path";
+import { LAMBDA_HANDLERS, LAMBDA_SOURCE_DIR } from "../../components/lambda-code";
 import { buildComponents } from "../../scripts/package-components";
+import { REPOSITORY_ROOT } from "./repository";
 import { Manifest, PackedPackage, linkFromRepository, manifest, packedOnce, unpack } from "./npm-pack";
 
 export const COMPONENTS_PACKAGE = "@s3-fargate-pipeline/components";
 
-const INPUTS = ["components", "app/src", "scripts", "CHANGELOG.md", "package.json", "package-lock.json", "tsconfig.json"];
+/**
+ * What the package is made from: the library, the Lambda handlers' sources and the code that transpiles them (not the
+ * rest of app/src: a change to the processor builds nothing here again), the packaging scripts, the changelog, the
+ * manifests, the compiler options and the lock file.
+ */
+export const COMPONENTS_INPUTS: readonly string[] = [
+    "components",
+    ...LAMBDA_HANDLERS.map((handler) => path.relative(REPOSITORY_ROOT, path.join(LAMBDA_SOURCE_DIR, handler))),
+    "app/src/transpile.ts",
+    "scripts",
+    "CHANGELOG.md",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+];
 
 let packed: PackedPackage | undefined;
 
 /** The built package folder and its tarball (built on first use, or found in the cache); `dir` holds both. */
 export function packedComponents(): PackedPackage {
-    packed ??= packedOnce("components-package", INPUTS, buildComponents);
+    packed ??= packedOnce("components-package", COMPONENTS_INPUTS, buildComponents);
     return packed;
 }
 
