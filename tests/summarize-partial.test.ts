@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FileSummary, mergePartials, PartialSummary, resolvePartials, summarizePartial, SummaryOptions } from "../app/src/processor/summarize";
+import { HyperLogLog } from "../app/src/processor/summarize/hll";
 import { decodeRegisters, encodeRegisters, PARTIAL_VERSION } from "../app/src/processor/summarize/partial";
 import { bufferRangeReader, RangeReader } from "../app/src/processor/summarize/reader";
 import { AbortedError } from "../app/src/processor/summarize/types";
@@ -311,11 +312,37 @@ describe("summarize: ranges merged == serial", function () {
                 const nonZero = registers.filter((r) => r !== 0).length;
                 assert.equal("sparse" in sketch, 4 * nonZero < registers.length, `${nonZero} of ${registers.length} set`);
                 assert.deepEqual(decodeRegisters({ name: "c", precision, sketch }, 0), registers);
+                // The same registers at an odd byte offset (a view into a larger buffer) encode the same.
+                const unaligned = new Uint8Array(registers.length + 1).subarray(1);
+                unaligned.set(registers);
+                assert.deepEqual(encodeRegisters(unaligned), sketch);
                 forms["sparse" in sketch ? "sparse" : "dense"]++;
             }),
             { numRuns: 200 },
         );
         assert.ok(forms.sparse > 20 && forms.dense > 20, JSON.stringify(forms));
+    });
+
+    it("encodes the registers of a column with an exact set from the set's keys, as from all the registers", () => {
+        const edges = fc.constantFrom(0, 1, 0xffffffff, 0x80000000, 0x7fffffff, 0x00010000);
+        fc.assert(
+            fc.property(fc.integer({ min: 4, max: 18 }), fc.array(fc.oneof(edges, fc.integer({ min: 0, max: 0xffffffff })), { maxLength: 256 }), (precision, hashes) => {
+                // The column's sketch and exact set (a table of 512 slots, keys as Column.addExact makes them).
+                const hll = new HyperLogLog(precision);
+                const table = new Int32Array(512);
+                for (const h of hashes) {
+                    hll.add(h);
+                    const key = h === 0 ? 1 : h | 0;
+                    let slot = key & 511;
+                    while (table[slot] !== 0 && table[slot] !== key) slot = (slot + 1) & 511;
+                    table[slot] = key;
+                }
+                const sketch = encodeRegisters(hll.registers, table);
+                assert.deepEqual(sketch, encodeRegisters(hll.registers));
+                assert.deepEqual(decodeRegisters({ name: "c", precision, sketch }, 0), hll.registers);
+            }),
+            { numRuns: 300 },
+        );
     });
 
     it("refuses a partial of a version it does not read, and registers that are not those of the column's precision, naming them", async () => {

@@ -115,26 +115,59 @@ function unb64(s: string): Buffer {
     return Buffer.from(s, "base64");
 }
 
-/** The registers as EncodedRegisters: sparse when 4 bytes per non-zero register take fewer bytes than all of them. */
-export function encodeRegisters(registers: Uint8Array): EncodedRegisters {
-    let nonZero = 0;
-    for (let i = 0; i < registers.length; i++) {
-        if (registers[i] !== 0) {
-            nonZero++;
-        }
-    }
-    if (4 * nonZero >= registers.length) {
-        return { dense: b64(registers) };
-    }
-    const entries = Buffer.allocUnsafe(4 * nonZero);
+/** `count` register indexes as sparse entries (EncodedRegisters), in the order given (ascending). */
+function sparseEntries(registers: Uint8Array, indexes: ArrayLike<number>, count: number): EncodedRegisters {
+    const entries = Buffer.allocUnsafe(4 * count);
     let at = 0;
-    for (let i = 0; i < registers.length; i++) {
-        if (registers[i] !== 0) {
-            entries.writeUInt32LE(((i << 8) | registers[i]) >>> 0, at);
-            at += 4;
-        }
+    for (let k = 0; k < count; k++) {
+        const i = indexes[k];
+        at = entries.writeUInt32LE(((i << 8) | registers[i]) >>> 0, at);
     }
     return { sparse: entries.toString("base64") };
+}
+
+/**
+ * The registers as EncodedRegisters: sparse when 4 bytes per register that is not 0 take fewer bytes than all of
+ * them. `keys`, the column's exact set when it has one, are where to look: every hash the column counted is one of
+ * them (mergeRegisters), so only the registers they index can be set.
+ */
+export function encodeRegisters(registers: Uint8Array, keys: Int32Array | null = null): EncodedRegisters {
+    const denseFrom = registers.length >>> 2;
+    if (keys !== null) {
+        const shift = 32 - Math.log2(registers.length);
+        const indexes = new Int32Array(keys.length);
+        let count = 0;
+        for (let j = 0; j < keys.length; j++) {
+            if (keys[j] !== 0 && registers[keys[j] >>> shift] !== 0) {
+                indexes[count++] = keys[j] >>> shift;
+            }
+        }
+        const sorted = indexes.subarray(0, count).sort();
+        let unique = 0;
+        for (let k = 0; k < count; k++) {
+            if (k === 0 || sorted[k] !== sorted[k - 1]) {
+                sorted[unique++] = sorted[k];
+            }
+        }
+        return unique >= denseFrom ? { dense: b64(registers) } : sparseEntries(registers, sorted, unique);
+    }
+    // Four registers at a time: most words of a column with few distinct values are 0.
+    const aligned = registers.byteOffset % 4 === 0 ? registers : registers.slice();
+    const words = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length >>> 2);
+    const indexes: number[] = [];
+    for (let w = 0; w < words.length; w++) {
+        if (words[w] !== 0) {
+            for (let i = 4 * w; i < 4 * w + 4; i++) {
+                if (aligned[i] !== 0) {
+                    indexes.push(i);
+                }
+            }
+            if (indexes.length >= denseFrom) {
+                return { dense: b64(registers) };
+            }
+        }
+    }
+    return sparseEntries(aligned, indexes, indexes.length);
 }
 
 /**
@@ -184,7 +217,7 @@ export function encodeState(s: ColumnState): EncodedColumnState {
         tsMax: encNum(s.tsMax),
         tsMinText: b64(s.tsMinText),
         tsMaxText: b64(s.tsMaxText),
-        sketch: encodeRegisters(registers),
+        sketch: encodeRegisters(registers, s.exact),
         exact: s.exact === null ? null : b64(s.exact.filter((key) => key !== 0)),
     };
 }
