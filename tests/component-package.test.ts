@@ -28,6 +28,7 @@ import { COMPONENTS_DIR, LAYOUT } from "../scripts/package-components";
 import { URN_STACKS, urnStackConfig } from "../scripts/release-urns";
 import { ROOT } from "./mocks";
 import { COMPONENTS_INPUTS, COMPONENTS_PACKAGE, installComponents, packedComponents } from "./support/component-package";
+import { filesReadFrom } from "./support/imports";
 import { isProvided, manifest, publishDryRun, requiresOf, tarList } from "./support/npm-pack";
 import { PlainResource, ProgramRequest, plainResources } from "./support/program-under-mocks";
 import { TS_REGISTER } from "./support/ts-process";
@@ -112,18 +113,7 @@ describe("the component library as an npm package", function () {
             ...buildConfig().modules.map((m) => path.join(COMPONENTS_DIR, `${m}.ts`)),
             ...LAMBDA_HANDLERS.flatMap((handler) => fs.readdirSync(path.join(ROOT, "app", "src", handler)).filter((f) => f.endsWith(".ts")).map((f) => path.join(ROOT, "app", "src", handler, f))),
         ];
-        const read = new Set<string>();
-        for (const queue = [...roots]; queue.length > 0; ) {
-            const file = queue.pop()!;
-            if (read.has(file)) continue;
-            read.add(file);
-            for (const { fileName } of ts.preProcessFile(fs.readFileSync(file, "utf8"), true, true).importedFiles.filter((f) => f.fileName.startsWith("."))) {
-                const base = path.resolve(path.dirname(file), fileName);
-                const found = [`${base}.ts`, path.join(base, "index.ts")].find((f) => fs.existsSync(f));
-                if (found !== undefined) queue.push(found);
-            }
-        }
-        const relative = [...read].map((f) => path.relative(ROOT, f));
+        const relative = [...filesReadFrom(roots, ROOT)];
         assert.ok(relative.includes(path.join("app", "src", "transpile.ts")), "the Lambda sources' transpiler is among them");
         assert.deepEqual(relative.filter((f) => !COMPONENTS_INPUTS.some((input) => f === input || f.startsWith(`${input}/`))), [], "read by the build, outside the inputs");
     });

@@ -2,12 +2,13 @@
  * What a TypeScript entry point loads at run time: the packages required by it and by every file it
  * reaches through relative imports, after compilation (type-only imports are erased, as at run time).
  * Dynamic `import()`s, and `require()` calls in a function's code, are loaded only when their code runs; they are
- * listed apart.
+ * listed apart. And what a build reads of the repository: every file its sources reach, type-only imports included.
  */
 import { strict as assert } from "assert";
 import { builtinModules } from "module";
 import * as fs from "fs";
 import * as path from "path";
+import * as ts from "typescript";
 import { transpiledJavaScript } from "../../app/src/transpile";
 
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
@@ -76,4 +77,25 @@ export function packagesLoadedBy(entry: string, root: string): LoadedPackages {
         result.dynamic.delete(name);
     }
     return result;
+}
+
+/**
+ * The repository's files that `roots` reach through relative imports, type-only ones included (what the compiler
+ * reads of the repository to build them), relative to `root`.
+ */
+export function filesReadFrom(roots: readonly string[], root: string): Set<string> {
+    const read = new Set<string>();
+    for (const pending = [...roots]; pending.length > 0; ) {
+        const file = pending.pop() as string;
+        if (read.has(file)) {
+            continue;
+        }
+        read.add(file);
+        for (const { fileName } of ts.preProcessFile(fs.readFileSync(file, "utf8"), true, true).importedFiles) {
+            if (fileName.startsWith(".")) {
+                pending.push(resolveRelative(file, fileName, root));
+            }
+        }
+    }
+    return new Set([...read].map((f) => path.relative(root, f)));
 }

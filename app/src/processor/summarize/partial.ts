@@ -31,7 +31,8 @@ type JsonNumber = number | string;
 
 /**
  * The version of the partials this code writes. Version 2 writes a column's HyperLogLog registers as `sketch`, sparse
- * when that is smaller; version 1 wrote all of them as `registers`. Both are read. A reader that knows only version 1
+ * when that is smaller, and its exact set as its keys alone; version 1 wrote all the registers as `registers`, and the
+ * exact set's whole table (its free slots as 0). Both are read. A reader that knows only version 1
  * finds no `registers` in a version 2 partial and fails the merge, so a mix of versions (a rolling deploy while a file's
  * shards run) ends in a failed merge that names the error, never in a wrong distinct count.
  */
